@@ -1,0 +1,83 @@
+"""Settings of the hub, read once from the environment (prefix ``HUB_``) in the entry point.
+
+Nothing here reads the environment at import time; ``load_settings()`` builds the frozen object that is passed down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hub.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Every setting of the hub. Unset ``kafka_bootstrap`` / ``database_url`` mean: use the embedded stack."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", frozen=True, extra="ignore")
+
+    kafka_bootstrap: str | None = Field(
+        default=None, description="host:port[,host:port] of a Kafka cluster; unset = embedded Tansu broker"
+    )
+    database_url: SecretStr | None = Field(
+        default=None, description="PostgreSQL conninfo/URL; unset = embedded PostgreSQL from pgserver"
+    )
+    state_dir: Path = Field(default=Path(".hub"), description="where the embedded stack keeps data and logs")
+    broker_port: int = Field(default=19092, ge=1, le=65535, description="port of the embedded broker")
+    postgres_port: int = Field(default=15432, ge=1, le=65535, description="port of the embedded PostgreSQL")
+
+    topic_prefix: str = Field(
+        default="",
+        description="prefix for every topic and consumer group (one cluster, several hubs or tests)",
+    )
+    replication_factor: int = Field(default=1, ge=1, description="replication factor for `hub topics apply`")
+    consumer_fetch_max_wait_ms: int = Field(
+        default=10,
+        ge=0,
+        description="fetch wait of every consumer; the embedded broker answers only after this wait",
+    )
+    consumer_session_timeout_s: float = Field(
+        default=6.0, gt=0, description="consumer group session timeout; a group forms after about half of it"
+    )
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto", description="auto = console on a terminal, JSON otherwise"
+    )
+    metrics_port: int = Field(
+        default=0, ge=0, le=65535, description="port of this process's /metrics endpoint; 0 = pick a free one"
+    )
+    metrics_host: str = "127.0.0.1"
+
+    def with_endpoints(self, kafka_bootstrap: str | None, database_url: str | None) -> Settings:
+        """A copy in which endpoints left unset are filled in (by the embedded stack); set ones are kept."""
+        data = self.model_dump()
+        data["kafka_bootstrap"] = self.kafka_bootstrap or kafka_bootstrap
+        data["database_url"] = self.database_url.get_secret_value() if self.database_url else database_url
+        return type(self).model_validate(data)
+
+    def database_conninfo(self) -> str:
+        """The database URL; only valid once the embedded stack (or the operator) has set it."""
+        if self.database_url is None:
+            raise ConfigError("HUB_DATABASE_URL is not set and no embedded database was started")
+        return self.database_url.get_secret_value()
+
+    def bootstrap(self) -> str:
+        """The Kafka bootstrap servers; only valid once the embedded stack (or the operator) has set them."""
+        if self.kafka_bootstrap is None:
+            raise ConfigError("HUB_KAFKA_BOOTSTRAP is not set and no embedded broker was started")
+        return self.kafka_bootstrap
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment once; ``overrides`` win (used by the CLI and tests)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"HUB_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc
