@@ -1,0 +1,118 @@
+"""Create and verify the declared topics on a Kafka cluster (``hub topics apply``).
+
+Idempotent: a second run finds everything in place and changes nothing. Partition counts are never changed
+silently (more partitions re-key a topic); a difference is reported as a TopologyError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import structlog
+from kafka import KafkaAdminClient
+from kafka.admin import ConfigResource, NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from hub.errors import BrokerError, TopologyError
+from hub.topology import TOPICS, TopicSpec, qualified
+
+log = structlog.get_logger(__name__)
+
+Action = Literal["created", "unchanged", "reconfigured"]
+
+
+@dataclass(frozen=True)
+class TopicChange:
+    """What ``apply_topology`` did to one topic."""
+
+    topic: str
+    action: Action
+    detail: str = ""
+
+
+@contextmanager
+def admin_client(bootstrap: str, client_id: str = "hub-admin") -> Iterator[KafkaAdminClient]:
+    """A kafka-python admin client; connection problems become BrokerError."""
+    try:
+        client = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id, request_timeout_ms=15000)
+    except KafkaError as exc:
+        raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+    try:
+        yield client
+    except KafkaError as exc:
+        raise BrokerError(f"Kafka at {bootstrap} refused a request: {exc}") from exc
+    finally:
+        client.close()
+
+
+def _partition_counts(client: KafkaAdminClient, names: list[str]) -> dict[str, int]:
+    if not names:
+        return {}
+    return {t["name"]: len(t["partitions"]) for t in client.describe_topics(names)}
+
+
+def _config_drift(client: KafkaAdminClient, specs: dict[str, TopicSpec]) -> dict[str, dict[str, str]]:
+    """Per topic, the declared configs whose broker value differs (``config_filter='all'``: some brokers report
+    nothing under 'modified', and asking for named keys crashes the embedded broker's connection)."""
+    resources = [ConfigResource("TOPIC", name) for name in specs]
+    reported: dict[str, dict[str, Any]] = client.describe_configs(resources, config_filter="all").get("topic", {})
+    drift: dict[str, dict[str, str]] = {}
+    for name, topic_spec in specs.items():
+        current = reported.get(name, {})
+        wanted = topic_spec.broker_configs()
+        diff = {k: v for k, v in wanted.items() if k in current and current[k].get("value") != v}
+        if diff:
+            drift[name] = diff
+    return drift
+
+
+def apply_topology(
+    bootstrap: str,
+    prefix: str = "",
+    replication_factor: int = 1,
+    specs: Iterable[TopicSpec] = TOPICS,
+) -> list[TopicChange]:
+    """Create missing topics, align their configs, verify partition counts; return what was done per topic."""
+    wanted = {qualified(prefix, s.name): s for s in specs}
+    changes: list[TopicChange] = []
+    with admin_client(bootstrap) as client:
+        existing = set(client.list_topics())
+        missing = [name for name in wanted if name not in existing]
+        if missing:
+            new = [
+                NewTopic(
+                    name,
+                    wanted[name].partitions,
+                    replication_factor,
+                    topic_configs=wanted[name].broker_configs(),
+                )
+                for name in missing
+            ]
+            # Another `apply` may race us; the verification below still checks partition counts.
+            with suppress(TopicAlreadyExistsError):
+                client.create_topics(new)
+            changes += [TopicChange(name, "created", f"{wanted[name].partitions} partitions") for name in missing]
+        present = [name for name in wanted if name in existing]
+        counts = _partition_counts(client, present)
+        wrong = {n: c for n, c in counts.items() if c != wanted[n].partitions}
+        if wrong:
+            lines = ", ".join(f"{n} has {c}, declared {wanted[n].partitions}" for n, c in sorted(wrong.items()))
+            raise TopologyError(
+                f"partition counts differ ({lines}); changing them re-keys the topic, so do it deliberately by hand"
+            )
+        drift = _config_drift(client, {n: wanted[n] for n in present})
+        if drift:
+            client.alter_configs([ConfigResource("TOPIC", name, configs) for name, configs in drift.items()])
+        for name in present:
+            if name in drift:
+                detail = ", ".join(f"{k}={v}" for k, v in sorted(drift[name].items()))
+                changes.append(TopicChange(name, "reconfigured", detail))
+            else:
+                changes.append(TopicChange(name, "unchanged"))
+    for change in changes:
+        if change.action != "unchanged":
+            log.info("topic changed", topic=change.topic, action=change.action, detail=change.detail)
+    return sorted(changes, key=lambda c: c.topic)

@@ -1,0 +1,74 @@
+"""Logging set-up: structlog JSON lines (readable console output on a terminal), stdlib logs routed through it.
+
+Call ``configure_logging`` once in the entry point. Log events bind context (stage, connector, event id, offset)
+and never carry payloads.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.config
+import sys
+from typing import Any
+
+import structlog
+
+from hub.config import Settings
+
+
+def _renderer(fmt: str) -> Any:
+    if fmt == "console" or (fmt == "auto" and sys.stderr.isatty()):
+        return structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    return structlog.processors.JSONRenderer()
+
+
+_SHARED: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+
+
+def logging_dict_config(settings: Settings) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` that renders every stdlib record (faust, kafka, psycopg) like our own logs."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "hub": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "processors": [
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info,
+                    _renderer(settings.log_format),
+                ],
+                "foreign_pre_chain": [*_SHARED, structlog.stdlib.ExtraAdder()],
+            }
+        },
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "hub", "stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["stderr"], "level": settings.log_level.upper()},
+        "loggers": {
+            # These libraries are chatty at info about every connection and rebalance step.
+            "kafka": {"level": "WARNING"},
+            "aiokafka": {"level": "WARNING"},
+            "faust": {"level": "WARNING"},
+            "mode": {"level": "WARNING"},
+        },
+    }
+
+
+def configure_logging(settings: Settings) -> None:
+    """Configure structlog and the stdlib root logger once, for this process."""
+    logging.config.dictConfig(logging_dict_config(settings))
+    structlog.configure(
+        processors=[
+            *_SHARED,
+            structlog.processors.StackInfoRenderer(),
+            structlog.processors.format_exc_info,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )

@@ -1,0 +1,53 @@
+"""Prometheus metrics of the hub, built against an injectable registry with closed label sets.
+
+Labels carry stage and connector names and closed reason codes only: never ids, never personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+
+@dataclass(frozen=True)
+class StageMetrics:
+    """Counters every stage keeps: what came in, what went out, what was dead-lettered and why."""
+
+    events_in: Counter
+    events_out: Counter
+    dead_lettered: Counter
+    batch_seconds: Histogram
+    assigned_partitions: Gauge
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> StageMetrics:
+        return cls(
+            events_in=Counter("hub_events_in", "Events a stage consumed", ["stage"], registry=registry),
+            events_out=Counter("hub_events_out", "Events a stage produced or stored", ["stage"], registry=registry),
+            dead_lettered=Counter(
+                "hub_events_dead_lettered",
+                "Events a stage sent to its dead-letter topic, by reason code",
+                ["stage", "reason"],
+                registry=registry,
+            ),
+            batch_seconds=Histogram(
+                "hub_batch_seconds",
+                "Time a stage spent on one batch",
+                ["stage"],
+                registry=registry,
+                buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0),
+            ),
+            assigned_partitions=Gauge(
+                "hub_stage_assigned_partitions",
+                "Partitions assigned to this worker; above 0 once it has joined its consumer group",
+                ["stage"],
+                registry=registry,
+            ),
+        )
+
+
+def serve_metrics(registry: CollectorRegistry, host: str, port: int) -> int:
+    """Serve ``/metrics`` for ``registry`` on a daemon thread; returns the bound port (``port=0`` picks one)."""
+    server, _thread = start_http_server(port, addr=host, registry=registry)
+    return int(server.server_port)

@@ -1,0 +1,1 @@
+"""Stream processors: pure stage logic (normalise, ...) and the thin faust shells that run it."""

@@ -1,0 +1,73 @@
+"""Faust app factory: one app (= one consumer group) per stage, tuned for the embedded broker.
+
+The embedded broker answers a fetch only after most of the consumer's ``fetch_max_wait_ms``; faust hard-codes
+1500 ms for its worker consumer, so the transport below applies ``HUB_CONSUMER_FETCH_MAX_WAIT_MS`` instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+from hub.config import Settings
+
+
+class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    fetch_max_wait_ms: int = 10
+
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        # aiokafka reads this when its fetcher starts, which happens after construction.
+        consumer._fetch_max_wait_ms = self.fetch_max_wait_ms
+        return consumer
+
+
+def _transport_class(fetch_max_wait_ms: int) -> type[Any]:
+    thread_cls = type("HubConsumerThread", (_ConsumerThread,), {"fetch_max_wait_ms": fetch_max_wait_ms})
+
+    class HubConsumer(faust_aiokafka.Consumer):
+        def _new_consumer_thread(self) -> Any:
+            return thread_cls(self, loop=self.loop, beacon=self.beacon)
+
+    class HubTransport(faust_aiokafka.Transport):
+        Consumer = HubConsumer
+
+    return HubTransport
+
+
+class HubApp(faust.App):
+    """A faust App whose consumer uses the hub's fetch wait."""
+
+    hub_fetch_max_wait_ms: int = 10
+
+    def _new_transport(self) -> Any:
+        return _transport_class(self.hub_fetch_max_wait_ms)(self.conf.broker_consumer, self)
+
+
+def make_app(settings: Settings, stage: str) -> HubApp:
+    """The faust app of ``stage``; its consumer group is ``<prefix>hub-<stage>``."""
+    brokers = [f"kafka://{server.strip()}" for server in settings.bootstrap().split(",")]
+    session = settings.consumer_session_timeout_s
+    datadir = settings.state_dir / "faust" / f"{settings.topic_prefix}{stage}"
+    datadir.mkdir(parents=True, exist_ok=True)  # faust creates only the last level itself
+    app = HubApp(
+        f"{settings.topic_prefix}hub-{stage}",
+        broker=brokers,
+        key_serializer="raw",
+        value_serializer="raw",
+        # Topics are created by `hub topics apply`; faust must not declare or auto-create any.
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        web_enabled=False,
+        store="memory://",
+        datadir=str(datadir),
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=session,
+        broker_heartbeat_interval=max(session / 6, 0.5),
+        producer_acks=-1,
+        producer_linger_ms=5,
+    )
+    app.hub_fetch_max_wait_ms = settings.consumer_fetch_max_wait_ms
+    return app

@@ -1,0 +1,40 @@
+"""Run one stage as a faust worker process, with its own ``/metrics`` endpoint (``hub worker STAGE``)."""
+
+from __future__ import annotations
+
+import faust
+import structlog
+from prometheus_client import CollectorRegistry
+
+from hub.config import Settings
+from hub.errors import ConfigError
+from hub.logging import logging_dict_config
+from hub.metrics import StageMetrics, serve_metrics
+from hub.streams.stages import STAGES
+
+log = structlog.get_logger(__name__)
+
+
+def run_stage(settings: Settings, stage: str) -> None:
+    """Serve metrics, then run ``stage`` until SIGINT/SIGTERM; exits the process (faust's worker does)."""
+    if stage not in STAGES:
+        raise ConfigError(f"unknown stage {stage!r}; stages: {', '.join(sorted(STAGES))}")
+    registry = CollectorRegistry()
+    metrics = StageMetrics.create(registry)
+    shell = STAGES[stage](settings, metrics)
+    port = serve_metrics(registry, settings.metrics_host, settings.metrics_port)
+    log.info(
+        "worker starting",
+        stage=stage,
+        group=shell.app.conf.id,
+        bootstrap=settings.bootstrap(),
+        metrics=f"http://{settings.metrics_host}:{port}/metrics",
+    )
+    worker = faust.Worker(
+        shell.app,
+        loglevel=settings.log_level,
+        logging_config=logging_dict_config(settings),
+        redirect_stdouts=False,
+        override_logging=True,
+    )
+    worker.execute_from_commandline()

@@ -1,0 +1,144 @@
+"""Every Kafka topic of the hub, declared in one place with partitions, key and retention.
+
+``hub topics apply`` creates and verifies them (see ``hub.kafka_admin``); nothing relies on broker auto-creation.
+Names follow ``raw.<agency>.<feed>``, ``canon.<kind>``, ``share.<domain>.<kind>``, ``alerts.<domain>``,
+``dlq.<stage>``; a deployment-wide prefix (``HUB_TOPIC_PREFIX``) lets several hubs or test runs share a cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+
+TopicRole = Literal["raw", "canon", "share", "alerts", "dlq"]
+
+#: Canonical kinds that flow through canon.* and share.* topics (names match ``hub.schemas.KINDS``).
+CANONICAL_KINDS = ("incident", "vehicle-position", "transit-disruption", "unit-status")
+#: Recipient domains of the pseudonymiser; praevention receives aggregates only.
+OPERATIONAL_DOMAINS = ("polizei", "havag", "ordnungsamt", "analytics")
+ALERT_DOMAINS = ("polizei", "havag", "ordnungsamt")
+#: Stages that own a dead-letter topic.
+STAGES = ("connectors", "normalise", "pseudonymise", "router", "sink")
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One declared topic. ``name`` is without the deployment prefix."""
+
+    name: str
+    role: TopicRole
+    partitions: int
+    retention_ms: int
+    key: str
+    description: str
+    cleanup_policy: Literal["delete", "compact"] = "delete"
+    configs: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def broker_configs(self) -> dict[str, str]:
+        """The topic configs the broker must hold for this topic."""
+        return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy, **self.configs}
+
+
+# (agency, feed, partitions, key, what it carries)
+_RAW_FEEDS: tuple[tuple[str, str, int, str, str], ...] = (
+    ("havag", "gtfsrt-vehicle-positions", 6, "vehicle id", "GTFS-Realtime VehiclePositions entities"),
+    ("havag", "gtfsrt-trip-updates", 6, "trip id", "GTFS-Realtime TripUpdates entities"),
+    ("havag", "gtfsrt-alerts", 1, "alert id", "GTFS-Realtime service alerts"),
+    ("havag", "siri-vm", 6, "vehicle ref", "SIRI-VM vehicle activities"),
+    ("havag", "siri-sx", 1, "situation number", "SIRI-SX situations"),
+    ("havag", "driver-alarm", 3, "vehicle (car number)", "driver alarms from on-board units"),
+    ("polizei", "cap", 3, "CAP identifier", "CAP 1.2 incident messages"),
+    ("polizei", "unit-status", 3, "unit", "unit status and TETRA-style location reports"),
+    ("ordnungsamt", "open311", 1, "service request id", "Open311 GeoReport v2 service requests"),
+    ("ordnungsamt", "patrol-status", 3, "unit", "patrol status and location reports"),
+    ("replay", "ndjson", 3, "source record id", "NDJSON file replay (demo, tests, back-fills)"),
+)
+
+_CANON_PARTITIONS = {"incident": 3, "vehicle-position": 6, "transit-disruption": 1, "unit-status": 3}
+_CANON_KEYS = {
+    "incident": "incident id",
+    "vehicle-position": "vehicle",
+    "transit-disruption": "situation id",
+    "unit-status": "agency:unit",
+}
+
+
+def _declare() -> tuple[TopicSpec, ...]:
+    specs: list[TopicSpec] = [
+        TopicSpec(f"raw.{agency}.{feed}", "raw", parts, 2 * DAY_MS, key, what)
+        for agency, feed, parts, key, what in _RAW_FEEDS
+    ]
+    specs += [
+        TopicSpec(
+            f"canon.{kind}",
+            "canon",
+            _CANON_PARTITIONS[kind],
+            7 * DAY_MS,
+            _CANON_KEYS[kind],
+            f"canonical {kind} events",
+        )
+        for kind in CANONICAL_KINDS
+    ]
+    specs += [
+        TopicSpec(
+            f"share.{domain}.{kind}",
+            "share",
+            _CANON_PARTITIONS[kind],
+            7 * DAY_MS,
+            _CANON_KEYS[kind],
+            f"{kind} events as domain {domain} may see them",
+        )
+        for domain in OPERATIONAL_DOMAINS
+        for kind in CANONICAL_KINDS
+    ]
+    specs.append(
+        TopicSpec("share.praevention.aggregates", "share", 1, 30 * DAY_MS, "cell", "aggregates for prevention work")
+    )
+    specs += [
+        TopicSpec(f"alerts.{domain}", "alerts", 3, 7 * DAY_MS, "alert id", f"alerts for {domain}")
+        for domain in ALERT_DOMAINS
+    ]
+    specs += [
+        TopicSpec(
+            f"dlq.{stage}",
+            "dlq",
+            1,
+            30 * DAY_MS,
+            "original key",
+            f"records the {stage} stage could not process: original bytes, reason and origin in headers",
+        )
+        for stage in STAGES
+    ]
+    return tuple(specs)
+
+
+TOPICS: tuple[TopicSpec, ...] = _declare()
+_BY_NAME = {spec.name: spec for spec in TOPICS}
+
+
+def spec(name: str) -> TopicSpec:
+    """The declared topic ``name`` (without prefix); KeyError names the unknown topic."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"topic {name!r} is not declared in hub/topology.py") from None
+
+
+def raw_topic(agency: str, feed: str) -> str:
+    return spec(f"raw.{agency}.{feed}").name
+
+
+def canon_topic(kind: str) -> str:
+    return spec(f"canon.{kind}").name
+
+
+def dlq_topic(stage: str) -> str:
+    return spec(f"dlq.{stage}").name
+
+
+def qualified(prefix: str, name: str) -> str:
+    """The topic's name on the cluster."""
+    return f"{prefix}{name}"

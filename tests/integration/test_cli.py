@@ -1,0 +1,141 @@
+"""The `hub` command as a user runs it: topics, migrations, schema export and the demo, in real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+from kafka.admin import ConfigResource, NewTopic
+
+from hub.config import Settings
+from hub.kafka_admin import admin_client
+from hub.processes import free_port
+from hub.topology import TOPICS
+
+pytestmark = pytest.mark.integration
+
+
+def hub(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hub", *args],
+        env={**os.environ, "HUB_LOG_FORMAT": "json", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_topics_apply_twice_changes_nothing_the_second_time(endpoints: tuple[str, str], topic_prefix: str) -> None:
+    """The first `hub topics apply` creates every declared topic, the second finds all as declared."""
+    env = {"HUB_KAFKA_BOOTSTRAP": endpoints[0], "HUB_TOPIC_PREFIX": topic_prefix}
+    first = hub("topics", "apply", env=env)
+    assert first.returncode == 0, first.stderr
+    assert f"{len(TOPICS)} topics declared: {len(TOPICS)} changed, 0 already as declared" in first.stdout
+    second = hub("topics", "apply", env=env)
+    assert second.returncode == 0, second.stderr
+    assert f"{len(TOPICS)} topics declared: 0 changed, {len(TOPICS)} already as declared" in second.stdout
+    assert "created" not in second.stdout
+
+
+def test_topics_apply_restores_drifted_retention(endpoints: tuple[str, str], topic_prefix: str) -> None:
+    """A topic whose retention was changed by hand is set back to the declared value, and reported."""
+    env = {"HUB_KAFKA_BOOTSTRAP": endpoints[0], "HUB_TOPIC_PREFIX": topic_prefix}
+    assert hub("topics", "apply", env=env).returncode == 0
+    name = f"{topic_prefix}dlq.normalise"
+    with admin_client(endpoints[0]) as client:
+        client.alter_configs([ConfigResource("TOPIC", name, {"retention.ms": "60000"})])
+    again = hub("topics", "apply", env=env)
+    assert again.returncode == 0, again.stderr
+    assert f"reconfigured {name}  retention.ms=2592000000" in again.stdout
+    with admin_client(endpoints[0]) as client:
+        configs = client.describe_configs([ConfigResource("TOPIC", name)], config_filter="all")
+    assert configs["topic"][name]["retention.ms"]["value"] == "2592000000"
+
+
+def test_topics_apply_refuses_to_repartition(endpoints: tuple[str, str], topic_prefix: str) -> None:
+    """A topic with another partition count than declared is an error that names it; nothing is changed."""
+    name = f"{topic_prefix}canon.incident"
+    with admin_client(endpoints[0]) as client:
+        client.create_topics([NewTopic(name, 1, 1)])
+    result = hub("topics", "apply", env={"HUB_KAFKA_BOOTSTRAP": endpoints[0], "HUB_TOPIC_PREFIX": topic_prefix})
+    assert result.returncode == 2
+    assert f"{name} has 1, declared 3" in result.stderr
+    with admin_client(endpoints[0]) as client:
+        assert len(client.describe_topics([name])[0]["partitions"]) == 1
+
+
+def test_commands_without_a_broker_say_what_to_set() -> None:
+    """Without HUB_KAFKA_BOOTSTRAP, a command that needs Kafka says so instead of failing obscurely."""
+    env = {k: v for k, v in os.environ.items() if k != "HUB_KAFKA_BOOTSTRAP"}
+    result = subprocess.run(
+        [sys.executable, "-m", "hub", "topics", "apply"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert "HUB_KAFKA_BOOTSTRAP is not set" in result.stderr
+
+
+def test_db_migrate_is_idempotent(settings: Settings) -> None:
+    """`hub db migrate` on a migrated database applies nothing and says it is up to date."""
+    result = hub("db", "migrate", env={"HUB_DATABASE_URL": settings.database_conninfo()})
+    assert result.returncode == 0, result.stderr
+    assert "database schema is up to date (nothing to apply)" in result.stdout
+
+
+def test_schemas_export_writes_every_model(tmp_path: Path) -> None:
+    """`hub schemas export DIR` writes one JSON Schema per model, with the sensitivity marks."""
+    result = hub("schemas", "export", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert "incident.schema.json" in names
+    assert "cloudevent.schema.json" in names
+    incident = (tmp_path / "out" / "incident.schema.json").read_text()
+    assert json.loads(incident)["title"] == "Incident"
+    assert '"x-hub-sensitivity": "police_assessment"' in incident
+
+
+def test_demo_shows_events_flowing_and_stops_cleanly(tmp_path: Path) -> None:
+    """`hub demo` on its own embedded stack stores the valid records, dead-letters the bad ones, reports both,
+    and leaves no process behind."""
+    state = tmp_path / "state"
+    env = {
+        "HUB_STATE_DIR": str(state),
+        "HUB_BROKER_PORT": str(free_port()),
+        "HUB_POSTGRES_PORT": str(free_port()),
+        "HUB_CONSUMER_SESSION_TIMEOUT_S": "3",
+    }
+    env_clean = {k: v for k, v in os.environ.items() if k not in ("HUB_KAFKA_BOOTSTRAP", "HUB_DATABASE_URL")}
+    result = subprocess.run(
+        [sys.executable, "-m", "hub", "demo", "--good", "200", "--bad", "20"],
+        env={**env_clean, **env, "HUB_LOG_FORMAT": "json"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "200 normalised into canonical CloudEvents" in out
+    assert "20 dead-lettered on dlq.normalise" in out
+    assert "200 rows in PostgreSQL table events (200 new in this run)" in out
+    assert "[malformed_json]" in out
+    assert leftovers_of(state, env["HUB_BROKER_PORT"]) == [], "the demo must stop everything it started"
+
+
+def leftovers_of(state: Path, broker_port: str) -> list[int]:
+    """Processes that belong to a demo run: its broker, its PostgreSQL, its workers."""
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        try:
+            environ = proc.environ()
+        except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+            environ = {}
+        if str(state) in cmdline or f":{broker_port}" in cmdline or environ.get("HUB_STATE_DIR") == str(state):
+            found.append(proc.info["pid"])
+    return found

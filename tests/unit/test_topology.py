@@ -1,0 +1,49 @@
+"""The declared topology: complete, consistent and named by convention."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hub.schemas import KINDS
+from hub.topology import CANONICAL_KINDS, STAGES, TOPICS, canon_topic, dlq_topic, qualified, raw_topic, spec
+
+
+def test_topic_names_are_unique_and_follow_the_convention() -> None:
+    """No topic is declared twice, and every name is role.segment[.segment] in lowercase."""
+    names = [t.name for t in TOPICS]
+    assert len(names) == len(set(names))
+    for t in TOPICS:
+        assert re.fullmatch(r"[a-z]+(\.[a-z0-9-]+){1,2}", t.name), t.name
+        assert t.name.split(".")[0] == t.role
+
+
+def test_every_canonical_kind_and_stage_has_its_topic() -> None:
+    """canon.<kind> exists for every canonical kind of the schema registry, dlq.<stage> for every stage."""
+    assert set(CANONICAL_KINDS) <= set(KINDS)
+    for kind in CANONICAL_KINDS:
+        assert spec(canon_topic(kind)).role == "canon"
+    for stage in STAGES:
+        assert spec(dlq_topic(stage)).role == "dlq"
+    assert raw_topic("replay", "ndjson") == "raw.replay.ndjson"
+
+
+def test_partitions_and_retention_are_sane() -> None:
+    """Every topic has at least one partition, a retention of at least a day, and says what its key is."""
+    for t in TOPICS:
+        assert t.partitions >= 1
+        assert t.retention_ms >= 86_400_000
+        assert t.key
+        assert t.broker_configs()["retention.ms"] == str(t.retention_ms)
+
+
+def test_unknown_topic_is_named_in_the_error() -> None:
+    """Asking for an undeclared topic fails with its name, not a bare KeyError."""
+    with pytest.raises(KeyError, match=r"raw\.nobody\.nothing"):
+        spec("raw.nobody.nothing")
+
+
+def test_prefix_is_prepended() -> None:
+    """The deployment prefix is part of the name on the cluster."""
+    assert qualified("test1.", "canon.incident") == "test1.canon.incident"
