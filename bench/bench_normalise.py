@@ -16,12 +16,12 @@ from pathlib import Path
 from hub.config import Settings
 from hub.connectors.replay import replay
 from hub.devstack import EmbeddedStack
+from hub.formats.replay import map_replay_record
 from hub.kafka_admin import apply_topology
 from hub.logging import configure_logging
 from hub.processes import StageProcess, free_port
 from hub.samples import sample_lines, write_sample
 from hub.store.migrate import migrate
-from hub.streams.normalise import map_replay_record
 
 
 def bench_core(lines: list[bytes], rounds: int = 5) -> tuple[float, float]:

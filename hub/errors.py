@@ -21,6 +21,10 @@ from typing import Literal
 #: Why an event left the pipeline for a dead-letter topic. A closed set, so it can be a metric label.
 DeadLetterReason = Literal[
     "malformed_json",  # not JSON, or not a JSON object
+    "malformed_xml",  # not well-formed XML, or not the expected document
+    "malformed_protobuf",  # not a protobuf message of the expected type
+    "unsafe_xml",  # a DTD, entity declaration or external reference (XML bombs, XXE)
+    "unsupported",  # a well-formed message of a kind this feed does not carry (e.g. a CAP weather alert)
     "unknown_kind",  # names a kind (or feed) the hub does not know
     "schema_violation",  # fails the canonical model's validation
     "too_large",  # over the size limit

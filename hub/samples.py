@@ -18,6 +18,7 @@ from hub.topology import CANONICAL_KINDS
 _SOURCES = {
     "incident": "/polizei/els",
     "vehicle-position": "/havag/itcs",
+    "trip-update": "/havag/itcs",
     "transit-disruption": "/havag/itcs",
     "unit-status": "/polizei/tetra",
 }

@@ -16,7 +16,7 @@ DAY_MS = 24 * HOUR_MS
 TopicRole = Literal["raw", "canon", "share", "alerts", "dlq"]
 
 #: Canonical kinds that flow through canon.* and share.* topics (names match ``hub.schemas.KINDS``).
-CANONICAL_KINDS = ("incident", "vehicle-position", "transit-disruption", "unit-status")
+CANONICAL_KINDS = ("incident", "vehicle-position", "trip-update", "transit-disruption", "unit-status")
 #: Recipient domains of the pseudonymiser; praevention receives aggregates only.
 OPERATIONAL_DOMAINS = ("polizei", "havag", "ordnungsamt", "analytics")
 ALERT_DOMAINS = ("polizei", "havag", "ordnungsamt")
@@ -57,10 +57,17 @@ _RAW_FEEDS: tuple[tuple[str, str, int, str, str], ...] = (
     ("replay", "ndjson", 3, "source record id", "NDJSON file replay (demo, tests, back-fills)"),
 )
 
-_CANON_PARTITIONS = {"incident": 3, "vehicle-position": 6, "transit-disruption": 1, "unit-status": 3}
+_CANON_PARTITIONS = {
+    "incident": 3,
+    "vehicle-position": 6,
+    "trip-update": 6,
+    "transit-disruption": 1,
+    "unit-status": 3,
+}
 _CANON_KEYS = {
     "incident": "incident id",
     "vehicle-position": "vehicle",
+    "trip-update": "trip id",
     "transit-disruption": "situation id",
     "unit-status": "agency:unit",
 }

@@ -6,7 +6,6 @@ since no broker should carry them. The key is the record's ``id`` when the line 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +17,9 @@ from kafka.errors import KafkaError
 
 from hub.config import Settings
 from hub.errors import BrokerError, ConfigError
+from hub.formats.jsondoc import MAX_RECORD_BYTES
+from hub.formats.replay import record_id_of
 from hub.streams.deadletter import Origin, dead_letter
-from hub.streams.normalise import MAX_RECORD_BYTES
 from hub.topology import dlq_topic, qualified, raw_topic
 
 log = structlog.get_logger(__name__)
@@ -37,14 +37,9 @@ class ReplayStats:
     dead_lettered: int = 0
 
 
-def record_key(line: bytes) -> bytes | None:
-    """The source record id of a JSON line, as the partition key; None when the line has none."""
-    try:
-        obj = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    ident = obj.get("id") if isinstance(obj, dict) else None
-    return ident.encode("utf-8") if isinstance(ident, str) else None
+def _key(line: bytes) -> bytes | None:
+    ident = record_id_of(line)
+    return ident.encode("utf-8") if ident is not None else None
 
 
 def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -105,7 +100,7 @@ def replay_file(
                 ("hub_connector", CONNECTOR.encode()),
                 ("hub_origin", f"{path.name}:{number}".encode()),
             ]
-            futures.append(producer.send(raw_topic, key=record_key(line), value=line, headers=headers))
+            futures.append(producer.send(raw_topic, key=_key(line), value=line, headers=headers))
             stats.produced += 1
             if progress and stats.lines % progress_every == 0:
                 progress(stats)

@@ -34,7 +34,9 @@ from hub.schemas.transit import (
     DisruptionCause,
     DisruptionEffect,
     DisruptionSeverity,
+    StopTimeUpdate,
     TransitDisruption,
+    TripUpdate,
     VehiclePosition,
 )
 from hub.schemas.units import STATUS_CODES_CONTEXT_KEY, Agency, GeoFix, UnitStatus
@@ -78,7 +80,9 @@ __all__ = [
     "Sensitivity",
     "StatusCode",
     "StatusCodeList",
+    "StopTimeUpdate",
     "TransitDisruption",
+    "TripUpdate",
     "UnitStatus",
     "VehiclePosition",
     "event_id",

@@ -73,13 +73,14 @@ LifecycleStatus = Literal["open", "updated", "closed", "cancelled"]
 """Where a long-lived record (incident, disruption) stands: first report, later report, cleared, withdrawn."""
 
 
-def validation_reason(exc: ValidationError) -> str:
+def validation_reason(exc: ValidationError, prefix: str = "") -> str:
     """One line naming each bad field and what is wrong, e.g. ``priority: Input should be less than ...``.
 
-    Input values are left out on purpose: the reason ends up in the dead-letter topic and in logs.
+    ``prefix`` is put before every field path (``data`` gives ``data.priority``). Input values are left out on
+    purpose: the reason ends up in the dead-letter topic and in logs.
     """
     parts = []
     for err in exc.errors(include_url=False, include_input=False):
-        where = ".".join(str(p) for p in err["loc"]) or "(event)"
+        where = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "") or "(event)"
         parts.append(f"{where}: {err['msg']}")
     return "; ".join(parts)

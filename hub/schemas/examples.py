@@ -273,6 +273,33 @@ def _vehicle_position(i: int) -> dict[str, Any]:
     }
 
 
+def _trip_update(i: int) -> dict[str, Any]:
+    line, stops, k = _line_and_index(i, 26)
+    run = 1 + _mix(i, 27) % 12
+    delay = (_mix(i, 28) % 420) - 60
+    observed = _time(i)
+    coming = stops[k : k + 4]
+    return {
+        "trip_id": f"HAVAG-{line}-{run:02d}-{observed.strftime('%H%M')}",
+        "line": line,
+        "direction": stops[-1][1],
+        "start_date": observed.strftime("%Y%m%d"),
+        "vehicle": _car(i, 29),
+        "delay_s": delay,
+        "stop_updates": [
+            {
+                "stop_sequence": k + n,
+                "stop_id": stop[0],
+                "stop_dhid": stop[0],
+                "arrival_time": _iso(observed + timedelta(seconds=90 * (n + 1) + delay)),
+                "arrival_delay_s": delay,
+            }
+            for n, stop in enumerate(coming)
+        ],
+        "observed_at": _iso(observed),
+    }
+
+
 _DISRUPTIONS = (
     ("accident", "significant_delays", "severe", "Unfall"),
     ("construction", "detour", "warning", "Bauarbeiten"),
@@ -386,6 +413,7 @@ def _alert(i: int) -> dict[str, Any]:
 _BUILDERS: dict[str, Callable[[int], dict[str, Any]]] = {
     "incident": _incident,
     "vehicle-position": _vehicle_position,
+    "trip-update": _trip_update,
     "transit-disruption": _transit_disruption,
     "unit-status": _unit_status,
     "alert": _alert,

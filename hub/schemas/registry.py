@@ -18,7 +18,7 @@ from hub.schemas.alert import Alert
 from hub.schemas.common import validation_reason
 from hub.schemas.envelope import CloudEvent, event_id
 from hub.schemas.incident import Incident
-from hub.schemas.transit import TransitDisruption, VehiclePosition
+from hub.schemas.transit import TransitDisruption, TripUpdate, VehiclePosition
 from hub.schemas.units import UnitStatus
 
 __all__ = ["KINDS", "Kind", "kind_for_model", "kind_for_type", "unwrap", "wrap"]
@@ -57,6 +57,10 @@ def _vehicle_key(payload: BaseModel) -> str:
     return _as(payload, VehiclePosition).vehicle
 
 
+def _trip_key(payload: BaseModel) -> str:
+    return _as(payload, TripUpdate).trip_id
+
+
 def _disruption_key(payload: BaseModel) -> str:
     return _as(payload, TransitDisruption).disruption_id
 
@@ -76,6 +80,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
         for kind in (
             Kind("incident", Incident, "de.halle.hub.incident.v1", _incident_key),
             Kind("vehicle-position", VehiclePosition, "de.halle.hub.vehicle-position.v1", _vehicle_key),
+            Kind("trip-update", TripUpdate, "de.halle.hub.trip-update.v1", _trip_key),
             Kind("transit-disruption", TransitDisruption, "de.halle.hub.transit-disruption.v1", _disruption_key),
             Kind("unit-status", UnitStatus, "de.halle.hub.unit-status.v1", _unit_key),
             Kind("alert", Alert, "de.halle.hub.alert.v1", _alert_key),

@@ -25,7 +25,9 @@ __all__ = [
     "DisruptionCause",
     "DisruptionEffect",
     "DisruptionSeverity",
+    "StopTimeUpdate",
     "TransitDisruption",
+    "TripUpdate",
     "VehiclePosition",
 ]
 
@@ -46,6 +48,35 @@ class VehiclePosition(HubModel):
     observed_at: Timestamp
     current_stop_dhid: StopDhid | None = Field(default=None, description="stop the vehicle is at or just left")
     next_stop_dhid: StopDhid | None = None
+
+
+class StopTimeUpdate(HubModel):
+    """Predicted arrival and departure of one trip at one stop (GTFS-RT StopTimeUpdate, SIRI estimated call)."""
+
+    stop_sequence: int | None = Field(default=None, ge=0)
+    stop_id: str | None = Field(default=None, max_length=128, description="the feed's own stop id")
+    stop_dhid: StopDhid | None = Field(default=None, description="DHID, when the feed's stop id is one")
+    arrival_time: Timestamp | None = None
+    arrival_delay_s: int | None = None
+    departure_time: Timestamp | None = None
+    departure_delay_s: int | None = None
+    schedule_relationship: Literal["scheduled", "skipped", "no_data", "unscheduled"] = "scheduled"
+
+
+class TripUpdate(HubModel):
+    """Realtime progress of one trip: delays and predicted times at its coming stops (GTFS-RT TripUpdate)."""
+
+    trip_id: NonEmptyStr
+    line: LineName | None = None
+    direction: str | None = Field(default=None, max_length=128)
+    start_date: str | None = Field(default=None, pattern=r"^\d{8}$", description="service day, YYYYMMDD")
+    vehicle: VehicleNumber | None = None
+    schedule_relationship: Literal[
+        "scheduled", "added", "unscheduled", "canceled", "replacement", "duplicated", "deleted", "new"
+    ] = "scheduled"
+    delay_s: int | None = Field(default=None, description="trip delay in seconds; negative = early")
+    stop_updates: list[StopTimeUpdate] = Field(default_factory=list)
+    observed_at: Timestamp
 
 
 # GTFS-Realtime Alert enums in lower case; SIRI-SX reasons map onto them in the connector.

@@ -7,9 +7,11 @@ import json
 import pytest
 
 from hub.errors import InvalidEventError
+from hub.formats.jsondoc import MAX_RECORD_BYTES
+from hub.formats.replay import map_replay_record
 from hub.samples import good_record, sample_lines
 from hub.schemas import CloudEvent
-from hub.streams.normalise import MAPPERS, MAX_RECORD_BYTES, map_replay_record
+from hub.streams.normalise import MAPPERS
 
 
 def _line(**changes: object) -> bytes:

@@ -26,8 +26,8 @@ from hub.schemas import (
 
 
 def test_kinds_and_types_are_the_declared_ones() -> None:
-    """Five kinds, each with a unique versioned CloudEvents type that maps back to it."""
-    assert list(KINDS) == ["incident", "vehicle-position", "transit-disruption", "unit-status", "alert"]
+    """Six kinds, each with a unique versioned CloudEvents type that maps back to it."""
+    assert list(KINDS) == ["incident", "vehicle-position", "trip-update", "transit-disruption", "unit-status", "alert"]
     for name, kind in KINDS.items():
         assert kind.name == name
         assert kind.ce_type == f"de.halle.hub.{name}.v1"
@@ -43,6 +43,7 @@ def test_partition_keys_keep_ordered_things_together() -> None:
     expected: dict[str, Callable[[dict[str, Any]], str]] = {
         "incident": lambda d: d["incident_id"],
         "vehicle-position": lambda d: d["vehicle"],
+        "trip-update": lambda d: d["trip_id"],
         "transit-disruption": lambda d: d["disruption_id"],
         "unit-status": lambda d: f"{d['agency']}:{d['unit']}",
         "alert": lambda d: d["alert_id"],
