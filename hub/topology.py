@@ -50,11 +50,13 @@ _RAW_FEEDS: tuple[tuple[str, str, int, str, str], ...] = (
     ("havag", "siri-vm", 6, "vehicle ref", "SIRI-VM vehicle activities"),
     ("havag", "siri-sx", 1, "situation number", "SIRI-SX situations"),
     ("havag", "driver-alarm", 3, "vehicle (car number)", "driver alarms from on-board units"),
+    ("havag", "vdv454-aus", 6, "trip (Fahrt) id", "VDV 454 AUS real-time trip messages"),
     ("polizei", "cap", 3, "CAP identifier", "CAP 1.2 incident messages"),
     ("polizei", "unit-status", 3, "unit", "unit status and TETRA-style location reports"),
     ("ordnungsamt", "open311", 1, "service request id", "Open311 GeoReport v2 service requests"),
     ("ordnungsamt", "patrol-status", 3, "unit", "patrol status and location reports"),
     ("replay", "ndjson", 3, "source record id", "NDJSON file replay (demo, tests, back-fills)"),
+    ("ext", "cloudevents", 3, "event id", "CloudEvents from other systems (structured JSON mode)"),
 )
 
 _CANON_PARTITIONS = {

@@ -25,6 +25,8 @@ def decode_json(raw: bytes, limit: int = MAX_RECORD_BYTES) -> Any:
         raise InvalidEventError(
             f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", "malformed_json"
         ) from exc
+    except RecursionError as exc:
+        raise InvalidEventError("not JSON the hub can read: nested too deeply", "malformed_json") from exc
 
 
 def decode_json_object(raw: bytes, limit: int = MAX_RECORD_BYTES) -> dict[str, Any]:

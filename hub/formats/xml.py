@@ -24,6 +24,12 @@ def parse_xml(document: bytes, limit: int | None = None) -> Element:
         raise InvalidEventError(f"unsafe XML refused: {type(exc).__name__}: {exc}", "unsafe_xml") from exc
     except ParseError as exc:
         raise InvalidEventError(f"not well-formed XML: {exc}", "malformed_xml") from exc
+    except LookupError as exc:
+        # expat raises this, not ParseError, for an encoding declaration Python does not know (e.g. "UTF-88").
+        raise InvalidEventError(f"XML declares an encoding Python does not know: {exc}", "undecodable") from exc
+    except ValueError as exc:
+        # ... and this for one it knows but cannot parse with (e.g. "rot13", "utf-32" without a BOM).
+        raise InvalidEventError(f"not well-formed XML: unusable encoding declaration ({exc})", "malformed_xml") from exc
 
 
 def local_name(element: Element) -> str:
