@@ -121,12 +121,16 @@ class GtfsRtFormat:
             one.entity.add().CopyFrom(entity)
             # An entity without a usable id still becomes a record: the normaliser dead-letters it with the reason.
             record_id = entity.id if entity.id and isinstance(entity.id, str) else f"entity-{index}"
-            version = entity_version(entity, header, self.payload)
+            version = self.version_of(entity, header)
             key = self.key_of(entity)
             key = key if key and isinstance(key, str) else record_id
             # Partial: a missing required field inside one entity is that record's problem, reported by to_canonical.
             records.append(SourceRecord(record_id, version, key.encode("utf-8"), one.SerializePartialToString()))
         return records
+
+    def version_of(self, entity: FeedEntity, header: FeedHeader) -> str:
+        """The record version of ``entity``: what the connector de-duplicates on and the event id includes."""
+        return entity_version(entity, header, self.payload)
 
     def key_of(self, entity: FeedEntity) -> str | None:
         """The raw topic's partition key of ``entity``; None falls back to the entity id."""
@@ -156,7 +160,7 @@ class GtfsRtFormat:
             )
         if not entity.id:
             raise InvalidEventError("entity.id is missing (required)", "schema_violation")
-        version = entity_version(entity, header, self.payload)
+        version = self.version_of(entity, header)
         return self.map_entity(entity, header, f"{entity.id}@{version}" if version else entity.id)
 
     def map_entity(self, entity: FeedEntity, header: FeedHeader, source_record_id: str) -> list[CanonicalRecord]:

@@ -231,8 +231,23 @@ def test_version_is_the_entity_time_else_the_feed_time() -> None:
     assert VP.split(_bytes(_feed(_vehicle(timestamp=T0 - 5))))[0].version == str(T0 - 5)
     assert VP.split(_bytes(_feed(_vehicle(timestamp=None))))[0].version == str(T0)
     assert VP.split(_bytes(_feed(_vehicle(timestamp=None), timestamp=None)))[0].version == ""
-    assert AL.split(_bytes(_feed(_alert())))[0].version == str(T0)
     assert TU.split(_bytes(_feed(_trip())))[0].identity == f"t1@{T0}"
+
+
+def test_alert_version_follows_content_and_end_not_the_feed_time() -> None:
+    """An unchanged alert keeps its version across polls; a changed text or its end passing gives a new one."""
+    first = AL.split(_bytes(_feed(_alert())))[0].version
+    assert first.endswith(".open")
+    assert AL.split(_bytes(_feed(_alert(), timestamp=T0 + 30)))[0].version == first
+    changed = _alert()
+    changed.alert.header_text.translation[0].text = "Umleitung über Marktplatz"
+    assert AL.split(_bytes(_feed(changed)))[0].version != first
+    ending = _alert()
+    ending.alert.active_period.add(start=T0 - 600, end=T0 + 60)
+    open_version = AL.split(_bytes(_feed(ending)))[0].version
+    closed_version = AL.split(_bytes(_feed(ending, timestamp=T0 + 120)))[0].version
+    assert open_version.endswith(".open")
+    assert closed_version == open_version.removesuffix(".open") + ".closed"
 
 
 def test_keys() -> None:
