@@ -79,6 +79,68 @@ def _cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _connectors_config_path(args: argparse.Namespace) -> Path:
+    import os
+
+    # Read here, at the edge, like every other input of a command.
+    return Path(args.config or os.environ.get("HUB_CONNECTORS_CONFIG") or "connectors.toml")
+
+
+def _cmd_connectors_list(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.connectors.registry import load_types
+    from hub.formats.registry import FORMATS
+
+    types = load_types()
+    print("connector types:")
+    for name, ctype in sorted(types.items()):
+        print(f"  {name:<24} {ctype.kind:<8} {ctype.origin}")
+    print("formats:")
+    for name, fmt in sorted(FORMATS.items()):
+        print(f"  {name:<24} -> {fmt.raw_topic}")
+    return 0
+
+
+def _cmd_connectors_validate(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.connectors.config import ConfigFileError, load_config
+    from hub.errors import ConfigError
+
+    path = Path(args.file)
+    try:
+        config = load_config(path)
+    except ConfigFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except ConfigError as exc:
+        print(f"hub: error: {exc}", file=sys.stderr)
+        return 1
+    pushed = 0
+    print(f"{path}: {len(config.instances)} connector instance(s), all valid")
+    for name, inst in config.instances.items():
+        pushed += inst.type.kind == "push"
+        print(f"  {name:<32} {inst.options.type:<12} {inst.format.name:<26} -> {inst.format.raw_topic}")
+        for ref in inst.secrets():
+            try:
+                ref.resolve()
+            except ConfigError as exc:
+                # Not an error here: secrets exist where the connectors run, not where the file is checked.
+                print(f"note: connectors.{name}: {exc} (`hub connectors run` will need it)", file=sys.stderr)
+    if pushed:
+        print(f"webhook server: {config.server.host}:{config.server.port} ({pushed} webhook instance(s))")
+    return 0
+
+
+def _cmd_connectors_run(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.connectors.config import load_config
+    from hub.connectors.runner import run_connectors
+    from hub.errors import ConfigError
+
+    config = load_config(_connectors_config_path(args))
+    if args.all == bool(args.names):
+        raise ConfigError("name the connector instances to run, or give --all (not both)")
+    names = list(config.instances) if args.all else args.names
+    return run_connectors(settings, config, names)
+
+
 def _cmd_sample(settings: Settings, args: argparse.Namespace) -> int:
     from hub.samples import write_sample
 
@@ -151,6 +213,23 @@ def build_parser() -> argparse.ArgumentParser:
     replay = sub.add_parser("replay", help="file-replay connector: produce an NDJSON file to raw.replay.ndjson")
     replay.add_argument("file", metavar="FILE")
     replay.set_defaults(func=_cmd_replay)
+
+    connectors = sub.add_parser(
+        "connectors", help="connector instances: list types, validate a config, run"
+    ).add_subparsers(dest="connectors", required=True)
+    connectors.add_parser("list", help="connector types (built-in or from packages) and formats").set_defaults(
+        func=_cmd_connectors_list
+    )
+    validate = connectors.add_parser("validate", help="check a connectors TOML file; exit 1 listing every problem")
+    validate.add_argument("file", metavar="FILE")
+    validate.set_defaults(func=_cmd_connectors_validate)
+    run = connectors.add_parser("run", help="run connector instances until SIGINT/SIGTERM (/metrics served)")
+    run.add_argument("names", nargs="*", metavar="NAME", help="instances of the config file to run")
+    run.add_argument("--all", action="store_true", help="run every instance of the config file")
+    run.add_argument(
+        "--config", metavar="FILE", help="connectors file (default: $HUB_CONNECTORS_CONFIG, else connectors.toml)"
+    )
+    run.set_defaults(func=_cmd_connectors_run)
 
     sample = sub.add_parser("sample", help="write a sample NDJSON replay file with valid and malformed lines")
     sample.add_argument("file", metavar="FILE")

@@ -4,6 +4,8 @@ HUB_TEST_DATABASE_URL), and per-test settings with their own topic prefix, consu
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,17 +23,23 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 @pytest.fixture(scope="session")
-def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def endpoints() -> Iterator[tuple[str, str]]:
     """(bootstrap, admin database URL) of the real broker and PostgreSQL for this test session."""
     bootstrap = os.environ.get("HUB_TEST_KAFKA_BOOTSTRAP")
     database = os.environ.get("HUB_TEST_DATABASE_URL")
+    # Not under pytest's basetemp: a second pytest session started meanwhile prunes older basetemp folders, which
+    # would pull the data dir from under this session's PostgreSQL.
+    state = Path(tempfile.mkdtemp(prefix="hub-test-stack-"))
     stack = EmbeddedStack(
-        tmp_path_factory.mktemp("stack"),
+        state,
         broker_port=None if bootstrap else free_port(),
         postgres_port=None if database else free_port(),
     )
-    with stack as started:
-        yield (bootstrap or str(started.kafka_bootstrap), database or str(started.database_url))
+    try:
+        with stack as started:
+            yield (bootstrap or str(started.kafka_bootstrap), database or str(started.database_url))
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
 
 
 @pytest.fixture

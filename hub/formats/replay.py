@@ -6,6 +6,7 @@ Used by the demo, the tests, back-fills and any system that can already speak th
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -66,12 +67,14 @@ class ReplayFormat:
 
     def split(self, document: bytes, content_type: str | None = None) -> list[SourceRecord]:
         records = []
-        for number, line in enumerate(document.splitlines(), start=1):
+        for line in document.splitlines():
             if not line.strip():
                 continue
             ident = record_id_of(line)
-            # Lines without an id are still passed on (the normaliser dead-letters them with the reason).
-            records.append(SourceRecord(ident or f"line-{number}", "", (ident or "").encode("utf-8"), line))
+            # Lines without an id are still passed on (the normaliser dead-letters them with the reason). Their id is
+            # a digest of the line, so two different bad lines never look like one record to the connector's de-dup.
+            record_id = ident or "sha256:" + hashlib.sha256(line).hexdigest()[:32]
+            records.append(SourceRecord(record_id, "", (ident or "").encode("utf-8"), line))
         return records
 
     def to_canonical(self, record: bytes) -> list[CanonicalRecord]:

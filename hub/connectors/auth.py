@@ -1,0 +1,95 @@
+"""Secrets for connectors (named in the config, read from the environment or a file) and the request checks
+that use them: a bearer token, or an HMAC-SHA256 signature of the body. Both compare in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hub.errors import ConfigError
+
+
+class SecretRef(BaseModel):
+    """Where a secret is: ``{ env = "NAME" }`` or ``{ file = "/run/secrets/name" }``; never the secret itself."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    env: str | None = Field(default=None, min_length=1, description="environment variable holding the secret")
+    file: Path | None = Field(default=None, description="file holding the secret (a trailing newline is dropped)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_the_secret_itself(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            raise ValueError("give { env = NAME } or { file = PATH }, never the secret itself")
+        return data
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SecretRef:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of env or file")
+        return self
+
+    def describe(self) -> str:
+        return f"environment variable {self.env}" if self.env is not None else f"file {self.file}"
+
+    def resolve(self, environ: Mapping[str, str] | None = None) -> bytes:
+        """The secret's bytes; ConfigError naming where it was looked for (never its value)."""
+        if self.env is not None:
+            value = (os.environ if environ is None else environ).get(self.env)
+            if not value:
+                raise ConfigError(f"secret {self.describe()} is not set")
+            return value.encode("utf-8")
+        assert self.file is not None
+        try:
+            raw = self.file.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read secret {self.describe()}: {exc.strerror}") from exc
+        secret = raw.rstrip(b"\r\n")
+        if not secret:
+            raise ConfigError(f"secret {self.describe()} is empty")
+        return secret
+
+
+class AuthFailure(Exception):
+    """A request's credentials are missing (``status`` 401) or wrong (403)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def check_bearer(authorization: str | None, token: bytes) -> None:
+    """Accept ``Authorization: Bearer <token>``; raise AuthFailure otherwise."""
+    if not authorization:
+        raise AuthFailure(401, "missing Authorization header")
+    scheme, _, given = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise AuthFailure(401, "Authorization header is not a bearer token")
+    if not hmac.compare_digest(given.strip().encode("utf-8"), token):
+        raise AuthFailure(403, "bearer token does not match")
+
+
+def sign(body: bytes, secret: bytes) -> str:
+    """The signature a sender puts in the header: ``sha256=`` and the hex HMAC-SHA256 of the body."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def check_hmac(signature: str | None, body: bytes, secret: bytes, header: str) -> None:
+    """Accept a header value ``sha256=<hex>`` (or bare ``<hex>``) that is the HMAC-SHA256 of ``body``."""
+    if not signature:
+        raise AuthFailure(401, f"missing signature header {header}")
+    given = signature.strip()
+    given = given[len("sha256=") :] if given.lower().startswith("sha256=") else given
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    # Compare as bytes of the lower-case hex: compare_digest on str refuses non-ASCII input with TypeError.
+    if not hmac.compare_digest(given.lower().encode("utf-8", "replace"), expected.encode("ascii")):
+        raise AuthFailure(403, f"signature in {header} does not match the body")

@@ -1,0 +1,251 @@
+"""Where the runner's records go: the Kafka cluster (``KafkaSink``) or memory (``MemorySink``, for tests and
+the conformance helper). Both produce with per-record results and read back an instance's own records for
+recovery. Calls block; the runner runs them in a thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+
+from hub.errors import BrokerError
+from hub.formats.jsondoc import MAX_RECORD_BYTES
+
+#: Headers the runner puts on every raw record (values are UTF-8).
+H_CONNECTOR = "hub_connector"
+H_RECORD_ID = "hub_record_id"
+H_RECORD_VERSION = "hub_record_version"
+H_CONTENT_TYPE = "hub_content_type"
+H_RECEIVED_AT = "hub_received_at"
+H_ORIGIN = "hub_origin"
+
+#: Largest value the runner sends; bigger records are dead-lettered (first KiB kept) instead.
+MAX_VALUE_BYTES = MAX_RECORD_BYTES
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    """One record to produce: prefixed topic, key, value, headers."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+@dataclass(frozen=True)
+class Ack:
+    """Where the broker stored a record."""
+
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """A record of the instance found on its raw topic during recovery."""
+
+    partition: int
+    offset: int
+    record_id: str
+    version: str
+
+
+class Sink(Protocol):
+    """Produces records and reads an instance's own records back."""
+
+    def produce(self, messages: Sequence[OutMessage], timeout_s: float) -> list[Ack | BrokerError]:
+        """Send all, wait for the broker; one result per message, in order (an error for each one not stored)."""
+        ...
+
+    def recover(self, topic: str, connector: str, offsets: Mapping[int, int]) -> list[Recovered]:
+        """Records on ``topic`` whose ``hub_connector`` header is ``connector``, from ``offsets`` on (partitions
+        not in ``offsets`` from their beginning)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def header(headers: Sequence[tuple[str, bytes]] | None, name: str) -> str | None:
+    for key, value in headers or ():
+        if key == name:
+            return value.decode("utf-8", "replace")
+    return None
+
+
+class KafkaSink:
+    """kafka-python producer (acks=all) and a reader for recovery, against one cluster."""
+
+    def __init__(self, bootstrap: str, client_id: str = "hub-connectors", request_timeout_s: float = 15.0) -> None:
+        self.bootstrap = bootstrap
+        self.request_timeout_s = request_timeout_s
+        try:
+            self._producer = KafkaProducer(
+                bootstrap_servers=bootstrap,
+                client_id=client_id,
+                acks="all",
+                # The embedded broker has no idempotent producer; delivery is at-least-once by design.
+                enable_idempotence=False,
+                linger_ms=5,
+                max_request_size=MAX_VALUE_BYTES + 65536,
+                request_timeout_ms=int(request_timeout_s * 1000),
+                max_block_ms=int(request_timeout_s * 1000),
+                delivery_timeout_ms=int(request_timeout_s * 2000),
+                bootstrap_timeout_ms=int(request_timeout_s * 1000),
+            )
+        except KafkaError as exc:
+            raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+
+    def produce(self, messages: Sequence[OutMessage], timeout_s: float) -> list[Ack | BrokerError]:
+        futures: list[Any] = []
+        for m in messages:
+            try:
+                futures.append(self._producer.send(m.topic, key=m.key, value=m.value, headers=m.headers))
+            except KafkaError as exc:
+                futures.append(BrokerError(f"producing to {m.topic} failed: {exc}"))
+        # A failed flush is not final: each future below says which records made it.
+        with contextlib.suppress(KafkaError):
+            self._producer.flush(timeout=timeout_s)
+        results: list[Ack | BrokerError] = []
+        deadline = time.monotonic() + timeout_s
+        for future in futures:
+            if isinstance(future, BrokerError):
+                results.append(future)
+                continue
+            try:
+                meta = future.get(timeout=max(0.01, deadline - time.monotonic()))
+                results.append(Ack(meta.partition, meta.offset))
+            except KafkaError as exc:
+                results.append(BrokerError(f"the broker did not acknowledge: {exc}"))
+        return results
+
+    def recover(
+        self,
+        topic: str,
+        connector: str,
+        offsets: Mapping[int, int],
+        idle_s: float = 1.0,
+        timeout_s: float = 120.0,
+        clock_margin_s: float = 10.0,
+    ) -> list[Recovered]:
+        # Records created after this call started cannot be this instance's (it has not produced yet): once a
+        # partition shows one, it is done (with a margin for clocks of other hosts that ran the instance before).
+        # Otherwise read until idle, never trusting end offsets (the embedded broker reports wrong ones).
+        cutoff_ms = int((time.time() + clock_margin_s) * 1000)
+        try:
+            consumer = KafkaConsumer(
+                bootstrap_servers=self.bootstrap,
+                enable_auto_commit=False,
+                group_id=None,
+                fetch_max_wait_ms=50,
+                request_timeout_ms=int(self.request_timeout_s * 1000) + 1000,
+                bootstrap_timeout_ms=int(self.request_timeout_s * 1000),
+            )
+        except KafkaError as exc:
+            raise BrokerError(f"cannot reach Kafka at {self.bootstrap}: {exc}") from exc
+        try:
+            partitions = consumer.partitions_for_topic(topic)
+            if not partitions:
+                raise BrokerError(f"topic {topic} does not exist; run `hub topics apply`")
+            tps = {p: TopicPartition(topic, p) for p in sorted(partitions)}
+            consumer.assign(list(tps.values()))
+            for p, tp in tps.items():
+                if p in offsets:
+                    consumer.seek(tp, offsets[p])
+                else:
+                    consumer.seek_to_beginning(tp)
+            found: list[Recovered] = []
+            open_parts = set(tps)
+            deadline = time.monotonic() + timeout_s
+            last_arrival = time.monotonic()
+            while open_parts and time.monotonic() - last_arrival < idle_s:
+                if time.monotonic() > deadline:
+                    raise BrokerError(f"recovery of {connector} from {topic} did not finish in {timeout_s:.0f} s")
+                for tp, batch in consumer.poll(timeout_ms=100).items():
+                    last_arrival = time.monotonic()
+                    for m in batch:
+                        if m.timestamp >= cutoff_ms:
+                            open_parts.discard(tp.partition)
+                            consumer.pause(tp)
+                            break
+                        if header(m.headers, H_CONNECTOR) != connector:
+                            continue
+                        record_id = header(m.headers, H_RECORD_ID)
+                        if record_id is not None:
+                            found.append(
+                                Recovered(m.partition, m.offset, record_id, header(m.headers, H_RECORD_VERSION) or "")
+                            )
+            return found
+        except KafkaError as exc:
+            raise BrokerError(f"reading {topic} for recovery failed: {exc}") from exc
+        finally:
+            consumer.close()
+
+    def close(self) -> None:
+        # Closing after a broker failure: nothing is left to deliver that a restart would not redo.
+        with contextlib.suppress(KafkaError):
+            self._producer.close(timeout=self.request_timeout_s)
+
+
+@dataclass
+class Stored:
+    """A record in a ``MemorySink``."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+@dataclass
+class MemorySink:
+    """An in-memory broker: topics of ``partitions`` partitions, keys hashed like a stable partitioner.
+
+    ``fail_next`` makes that many of the next produced records fail (a broker outage), for retry tests.
+    """
+
+    partitions: int = 3
+    fail_next: int = 0
+    records: list[Stored] = field(default_factory=list)
+    closed: int = 0
+
+    def produce(self, messages: Sequence[OutMessage], timeout_s: float) -> list[Ack | BrokerError]:
+        results: list[Ack | BrokerError] = []
+        for m in messages:
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                results.append(BrokerError("simulated broker outage"))
+                continue
+            partition = zlib.crc32(m.key or b"") % self.partitions
+            offset = sum(1 for r in self.records if r.topic == m.topic and r.partition == partition)
+            self.records.append(Stored(m.topic, partition, offset, m.key, m.value, list(m.headers)))
+            results.append(Ack(partition, offset))
+        return results
+
+    def recover(self, topic: str, connector: str, offsets: Mapping[int, int]) -> list[Recovered]:
+        return [
+            Recovered(
+                r.partition, r.offset, header(r.headers, H_RECORD_ID) or "", header(r.headers, H_RECORD_VERSION) or ""
+            )
+            for r in self.records
+            if r.topic == topic
+            and r.offset >= offsets.get(r.partition, 0)
+            and header(r.headers, H_CONNECTOR) == connector
+            and header(r.headers, H_RECORD_ID) is not None
+        ]
+
+    def on(self, topic: str) -> list[Stored]:
+        """The records of ``topic`` in the order they were produced."""
+        return [r for r in self.records if r.topic == topic]
+
+    def close(self) -> None:
+        self.closed += 1

@@ -1,0 +1,365 @@
+"""The conformance helper for connector types: ``check_connector(MyConnector, config={...})`` from pytest.
+
+It runs the type through the runner's own core (``ConnectorInstance``) against in-memory doubles (no Kafka, a
+fake clock) and checks the contract: records with ids and versions, a checkpoint that survives a clean restart
+and a crash without duplicates or gaps, bad input that does not crash it, an idempotent ``close``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from hub.connectors.base import (
+    AnyConnector,
+    ConnectorClass,
+    ConnectorContext,
+    ConnectorOptions,
+    PollingConnector,
+    PushConnector,
+    PushRequest,
+)
+from hub.connectors.checkpoint import MemoryCheckpointStore
+from hub.connectors.instance import ConnectorInstance
+from hub.connectors.metrics import ConnectorMetrics
+from hub.connectors.sink import H_RECORD_ID, H_RECORD_VERSION, MemorySink, header
+from hub.errors import InvalidEventError
+from hub.formats.base import CanonicalRecord, Format, SourceRecord
+
+RAW = "raw.conformance"
+DLQ = "dlq.conformance"
+NAME = "conformance"
+
+
+class ConformanceError(AssertionError):
+    """The connector type breaks the contract; the message says how."""
+
+
+class FakeClock:
+    """A clock that only moves when told (``advance``), or when the runner sleeps on it."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    async def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+        await asyncio.sleep(0)
+
+
+class RejectingFormat:
+    """Wraps a format so that every document is refused as malformed (bad input for the connector)."""
+
+    def __init__(self, inner: Format) -> None:
+        self.name = inner.name
+        self.raw_topic = inner.raw_topic
+
+    def split(self, document: bytes, content_type: str | None = None) -> list[SourceRecord]:
+        raise InvalidEventError("conformance check: every document is refused", "malformed_json")
+
+    def to_canonical(self, record: bytes) -> list[CanonicalRecord]:
+        raise InvalidEventError("conformance check: every record is refused", "malformed_json")
+
+
+class _CrashingStore(MemoryCheckpointStore):
+    """Stops saving once ``crashed`` is set: a crash between the broker's ack and the checkpoint write."""
+
+    crashed = False
+
+    def save(self, name: str, data: bytes) -> None:
+        if not self.crashed:
+            super().save(name, data)
+
+
+@dataclass(frozen=True)
+class ConformanceReport:
+    """What the checks saw: records of a full run, polls (or requests) it took, recovered after the crash."""
+
+    records: int
+    steps: int
+    recovered_after_crash: int
+    dead_letters_on_bad_input: int
+
+
+@dataclass
+class _Harness:
+    cls: ConnectorClass
+    options: ConnectorOptions
+    fmt: Format
+    clock: FakeClock
+    sink: MemorySink
+    store: MemoryCheckpointStore
+    registry: CollectorRegistry
+    metrics: ConnectorMetrics
+
+    def instance(self, fmt: Format | None = None) -> ConnectorInstance:
+        use = fmt or self.fmt
+        connector: AnyConnector = self.cls(self.options, ConnectorContext(NAME, use, self.clock))
+        return ConnectorInstance(
+            NAME,
+            connector,
+            self.options,
+            use,
+            topic=RAW,
+            dlq_topic=DLQ,
+            sink=self.sink,
+            store=self.store,
+            metrics=self.metrics,
+            clock=self.clock,
+            sleep=self.clock.sleep,
+        )
+
+    def check_no_connector_errors(self) -> None:
+        if self.errors("connector_error"):
+            raise ConformanceError(
+                "poll raised an exception other than ConnectorError, or returned a state that is not JSON (see the log)"
+            )
+
+    def errors(self, reason: str) -> float:
+        value = self.registry.get_sample_value("hub_connector_errors_total", {"connector": NAME, "reason": reason})
+        return value or 0.0
+
+
+def _harness(
+    cls: ConnectorClass, options: ConnectorOptions, fmt: Format, store: MemoryCheckpointStore | None = None
+) -> _Harness:
+    registry = CollectorRegistry()
+    return _Harness(
+        cls,
+        options,
+        fmt,
+        FakeClock(),
+        MemorySink(),
+        store or MemoryCheckpointStore(),
+        registry,
+        ConnectorMetrics.create(registry),
+    )
+
+
+def _identities(sink: MemorySink) -> list[tuple[str, str]]:
+    return [(header(r.headers, H_RECORD_ID) or "", header(r.headers, H_RECORD_VERSION) or "") for r in sink.on(RAW)]
+
+
+def _check_records(sink: MemorySink, what: str) -> list[tuple[str, str]]:
+    found = _identities(sink)
+    for record, (record_id, _version) in zip(sink.on(RAW), found, strict=True):
+        if not record_id:
+            raise ConformanceError(f"{what}: a record was produced without a record id")
+        if header(record.headers, H_RECORD_VERSION) is None:
+            raise ConformanceError(f"{what}: record {record_id!r} was produced without a version")
+    twice = [ident for ident, n in Counter(found).items() if n > 1]
+    if twice:
+        raise ConformanceError(f"{what}: produced {len(twice)} (record_id, version) more than once, e.g. {twice[0]}")
+    return found
+
+
+async def _poll_until_done(
+    h: _Harness, instance: ConnectorInstance, max_steps: int, idle_polls: int, crash_after: int | None = None
+) -> tuple[int, int]:
+    """Poll until finished, ``idle_polls`` polls in a row bring nothing, or ``crash_after`` polls brought records.
+
+    Returns (polls, polls that produced records).
+    """
+    sink = instance.sink
+    assert isinstance(sink, MemorySink)
+    steps = idle = with_items = 0
+    backoff = instance.backoff_factory()
+    while steps < max_steps:
+        steps += 1
+        before = len(sink.on(RAW))
+        outcome, delay, finished = await instance.poll_once(backoff)
+        h.check_no_connector_errors()
+        if len(sink.on(RAW)) > before:
+            with_items += 1
+            if crash_after is not None and with_items >= crash_after:
+                return steps, with_items
+        if finished:
+            return steps, with_items
+        idle = 0 if outcome == "ok" else idle + 1
+        if idle >= idle_polls:
+            return steps, with_items
+        await instance.wait(delay)
+    raise ConformanceError(f"the source did not finish or go idle within {max_steps} polls")
+
+
+async def _check_polling(
+    h: _Harness, prepare: Callable[[], None], max_steps: int, idle_polls: int
+) -> ConformanceReport:
+    # 1. A whole run: records with ids and versions, each once.
+    prepare()
+    ref = h.instance()
+    await ref.start()
+    steps, productive = await _poll_until_done(h, ref, max_steps, idle_polls)
+    reference = _check_records(h.sink, "full run")
+    if not reference:
+        raise ConformanceError("a full run produced no records: give the check a source with data (prepare=...)")
+    await _close_twice(ref)
+    with_items = max(1, productive // 2)
+
+    # 2. A clean restart half-way: the second instance resumes from the checkpoint.
+    prepare()
+    h2 = _harness(h.cls, h.options, h.fmt)
+    first = h2.instance()
+    await first.start()
+    await _poll_until_done(h2, first, max_steps, idle_polls, crash_after=with_items)
+    await first.close()
+    second = h2.instance()
+    await second.start()
+    await _poll_until_done(h2, second, max_steps, idle_polls)
+    await second.close()
+    _compare(reference, _check_records(h2.sink, "clean restart"), "clean restart")
+
+    # 3. A crash after the broker's ack and before the checkpoint write: recovery must fill the gap.
+    prepare()
+    store = _CrashingStore()
+    h3 = _harness(h.cls, h.options, h.fmt, store)
+    crashing = h3.instance()
+    await crashing.start()
+    await _poll_until_done(h3, crashing, max_steps, idle_polls, crash_after=with_items)
+    store.crashed = True
+    await _poll_until_done(h3, crashing, max_steps, idle_polls, crash_after=1)  # acknowledged, never checkpointed
+    store.crashed = False  # no close: a crash
+    after = h3.instance()
+    recovered = await after.start()
+    await _poll_until_done(h3, after, max_steps, idle_polls)
+    await after.close()
+    _compare(reference, _check_records(h3.sink, "crash and restart"), "crash and restart")
+
+    # 4. Bad input: every document refused; the connector keeps going and its refusals become dead letters.
+    prepare()
+    h4 = _harness(h.cls, h.options, h.fmt)
+    bad = h4.instance(RejectingFormat(h.fmt))
+    await bad.start()
+    await _poll_until_done(h4, bad, max_steps, idle_polls)
+    await bad.close()
+    return ConformanceReport(len(reference), steps, recovered, len(h4.sink.on(DLQ)))
+
+
+async def _close_twice(instance: ConnectorInstance) -> None:
+    instance.closed = True  # the runner's guard is off: the connector's own close must be idempotent
+    for attempt in ("first", "second"):
+        try:
+            await instance.connector.close()
+        except Exception as exc:
+            raise ConformanceError(f"close raised on the {attempt} call: {type(exc).__name__}: {exc}") from exc
+
+
+def _compare(reference: Sequence[tuple[str, str]], got: Sequence[tuple[str, str]], what: str) -> None:
+    missing = set(reference) - set(got)
+    extra = set(got) - set(reference)
+    if missing:
+        raise ConformanceError(f"{what}: {len(missing)} record(s) of a full run never produced, e.g. {min(missing)}")
+    if extra:
+        raise ConformanceError(f"{what}: {len(extra)} record(s) a full run does not produce, e.g. {min(extra)}")
+
+
+async def _check_push(h: _Harness, requests: Sequence[PushRequest]) -> ConformanceReport:
+    if not requests:
+        raise ConformanceError("a push connector needs requests=[PushRequest(...), ...] to check")
+    ref = h.instance()
+    await ref.start()
+    for request in requests:
+        status, body = await ref.push(request)
+        if status not in ("202", "422"):
+            raise ConformanceError(f"request to {request.path} answered {status}: {body}")
+    await _close_twice(ref)
+    reference = _check_records(h.sink, "all requests")
+    # A crash half-way, then the sender sends everything again: nothing twice, nothing missing.
+    store = _CrashingStore()
+    h2 = _harness(h.cls, h.options, h.fmt, store)
+    first = h2.instance()
+    await first.start()
+    half = max(1, len(requests) // 2)
+    for request in requests[:half]:
+        await first.push(request)
+    store.crashed = True
+    if half < len(requests):
+        await first.push(requests[half])
+    store.crashed = False
+    second = h2.instance()
+    recovered = await second.start()
+    for request in requests:
+        await second.push(request)
+    await second.close()
+    _compare(reference, _check_records(h2.sink, "crash and resend"), "crash and resend")
+    # Bad input: garbage bodies are answered, never with 500.
+    h3 = _harness(h.cls, h.options, h.fmt)
+    bad = h3.instance()
+    await bad.start()
+    for request in requests:
+        garbage = PushRequest(request.path, request.method, request.headers, b"\x00\xff not a document", request.remote)
+        status, body = await bad.push(garbage)
+        if status == "500":
+            raise ConformanceError(f"a garbage body to {request.path} crashed the connector: {body}")
+    await bad.close()
+    return ConformanceReport(len(reference), len(requests), recovered, len(h3.sink.on(DLQ)))
+
+
+def _options(cls: ConnectorClass, config: Mapping[str, Any], fmt: Format) -> ConnectorOptions:
+    model = cls.options_model
+    type_field = model.model_fields.get("type")
+    default_type = (
+        type_field.default if type_field is not None and isinstance(type_field.default, str) else cls.__name__
+    )
+    return model.model_validate({"type": default_type, "format": fmt.name, **config})
+
+
+async def check_connector_async(
+    cls: ConnectorClass,
+    config: Mapping[str, Any],
+    *,
+    format: Format | str = "replay-ndjson",
+    prepare: Callable[[], None] | None = None,
+    requests: Sequence[PushRequest] = (),
+    max_steps: int = 500,
+    idle_polls: int = 3,
+) -> ConformanceReport:
+    """``check_connector`` for code that already runs an event loop."""
+    if isinstance(format, str):
+        from hub.formats.registry import FORMATS
+
+        fmt = FORMATS[format]
+    else:
+        fmt = format
+    options = _options(cls, config, fmt)
+    h = _harness(cls, options, fmt)
+    if issubclass(cls, PushConnector):
+        return await _check_push(h, requests)
+    if not issubclass(cls, PollingConnector):
+        raise ConformanceError(f"{cls!r} is neither a PollingConnector nor a PushConnector")
+    return await _check_polling(h, prepare or (lambda: None), max_steps, idle_polls)
+
+
+def check_connector(
+    cls: ConnectorClass,
+    config: Mapping[str, Any],
+    *,
+    format: Format | str = "replay-ndjson",
+    prepare: Callable[[], None] | None = None,
+    requests: Sequence[PushRequest] = (),
+    max_steps: int = 500,
+    idle_polls: int = 3,
+) -> ConformanceReport:
+    """Check a connector type against the contract; raise ConformanceError saying what is broken.
+
+    ``config`` is the instance's table without ``type``/``format`` (given by the class and ``format``).
+    ``prepare`` (re)creates the polled source before each of the four runs (a full run, a clean restart, a crash
+    and restart, bad input), so it must give the same data each time. Push connectors are checked with
+    ``requests`` (each as the sender would send it, credentials included).
+    """
+    return asyncio.run(
+        check_connector_async(
+            cls, config, format=format, prepare=prepare, requests=requests, max_steps=max_steps, idle_polls=idle_polls
+        )
+    )
