@@ -1,0 +1,117 @@
+"""Every agency format through the real normaliser worker: records cut by the formats, produced to their raw topics
+as a connector would, come out as canonical events on the right canon.* topics; a broken one is dead-lettered."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from google.transit import gtfs_realtime_pb2 as pb
+from kafka import KafkaProducer
+
+from hub.config import Settings
+from hub.formats.registry import FORMATS
+from hub.kafka_read import read_topic
+from hub.processes import StageProcess, free_port
+from hub.schemas import CloudEvent
+from hub.streams.deadletter import parse_headers
+from hub.topology import qualified
+from tests.unit.formats.test_cap_samples import alert
+
+pytestmark = pytest.mark.integration
+
+T0 = 1_795_730_400  # 2026-11-20T21:00:00Z
+
+
+def _vehicle_feed() -> bytes:
+    header = pb.FeedHeader(gtfs_realtime_version="2.0", timestamp=T0)
+    entity = pb.FeedEntity(
+        id="v654",
+        vehicle=pb.VehiclePosition(
+            vehicle=pb.VehicleDescriptor(id="654", label="654"),
+            position=pb.Position(latitude=51.4818, longitude=11.9698, bearing=90.0),
+            timestamp=T0 - 5,
+        ),
+    )
+    return pb.FeedMessage(header=header, entity=[entity]).SerializeToString()
+
+
+DOCUMENTS: dict[str, bytes] = {
+    "cap": alert("E-2026-000777"),
+    "driver-alarm": json.dumps(
+        {
+            "alarm_id": "654-20261120-220007",
+            "vehicle": "654",
+            "line": "2",
+            "mode": "silent",
+            "state": "raised",
+            "next_stop": "de:15002:5227",
+            "position": {"lat": 51.480783, "lon": 11.934780},
+            "time": "2026-11-20T22:00:07+01:00",
+        }
+    ).encode(),
+    "unit-report-polizei": json.dumps(
+        {"unit": "Leopard 12/1", "time": "2026-11-20T22:00:09+01:00", "status": 2, "emergency": False}
+    ).encode(),
+    "gtfsrt-vehicle-positions": _vehicle_feed(),
+}
+EXPECTED = {
+    "cap": "canon.incident",
+    "driver-alarm": "canon.incident",
+    "unit-report-polizei": "canon.unit-status",
+    "gtfsrt-vehicle-positions": "canon.vehicle-position",
+}
+
+
+@pytest.fixture
+def normaliser(settings: Settings, tmp_path: Path) -> Iterator[StageProcess]:
+    """The normalise stage as a real worker process, joined to its group."""
+    proc = StageProcess(settings, "normalise", free_port(), tmp_path / "normalise.log")
+    proc.start()
+    try:
+        proc.wait_ready(timeout_s=60)
+        yield proc
+    finally:
+        assert proc.stop() == 0
+
+
+def test_each_agency_format_reaches_its_canonical_topic(settings: Settings, normaliser: StageProcess) -> None:
+    """CAP, driver alarm, unit report and GTFS-RT records become canonical events; a broken unit report (a status
+    digit the police code list lacks) lands in dlq.normalise with the reason."""
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap())
+    sent = 0
+    for name, document in DOCUMENTS.items():
+        fmt = FORMATS[name]
+        for record in fmt.split(document):
+            producer.send(qualified(settings.topic_prefix, fmt.raw_topic), key=record.key, value=record.value)
+            sent += 1
+    bad = FORMATS["unit-report-polizei"]
+    broken = json.dumps({"unit": "Leopard 12/2", "time": "2026-11-20T22:00:11+01:00", "status": 8}).encode()
+    [bad_record] = bad.split(broken)
+    producer.send(qualified(settings.topic_prefix, bad.raw_topic), key=bad_record.key, value=bad_record.value)
+    producer.flush()
+    producer.close()
+
+    deadline = time.monotonic() + 60
+    while normaliser.counter("hub_events_in_total", stage="normalise") < sent + 1:
+        assert time.monotonic() < deadline, "the normaliser did not consume every record in time"
+        time.sleep(0.25)
+    assert normaliser.counter("hub_events_out_total", stage="normalise") == sent
+
+    by_topic: dict[str, list[CloudEvent]] = {}
+    for topic in set(EXPECTED.values()):
+        records = read_topic(settings.bootstrap(), qualified(settings.topic_prefix, topic))
+        by_topic[topic] = [CloudEvent.from_bytes(r.value) for r in records]
+    sources = sorted(e.source for e in by_topic["canon.incident"])
+    assert sources == ["/havag/driver-alarm", "/polizei/cap"]
+    assert [e.data["unit"] for e in by_topic["canon.unit-status"]] == ["Leopard 12/1"]
+    assert [e.data["vehicle"] for e in by_topic["canon.vehicle-position"]] == ["654"]
+
+    [letter] = read_topic(settings.bootstrap(), qualified(settings.topic_prefix, "dlq.normalise"))
+    headers = parse_headers(letter.headers)
+    assert headers["code"] == "schema_violation"
+    assert "digit 8" in headers["reason"]
+    assert letter.value == bad_record.value
