@@ -1,0 +1,84 @@
+"""Keyed pseudonyms (``ps1.<kid>.<mac>``) and keyed share event ids, both HMAC-SHA256 under a domain's key.
+
+Same value and key: same pseudonym; another domain (another key) or another key id: an unrelated one. Without
+the key nobody can recompute or test a guess, which a plain hash would allow (EDPB Guidelines 01/2025).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+
+from hub.privacy.keys import SecretKey
+
+__all__ = [
+    "MAC_BYTES",
+    "MAX_PSEUDONYM_LENGTH",
+    "PSEUDONYM_PATTERN",
+    "PSEUDONYM_PREFIX",
+    "is_pseudonym",
+    "keyed_event_id",
+    "pseudonym_kid",
+    "pseudonymise",
+]
+
+PSEUDONYM_PREFIX = "ps1"
+"""Format version: a later format (other MAC, other length) gets another prefix, so old and new never mix."""
+
+MAC_BYTES = 16
+"""The MAC is cut to 128 bits (26 base32 characters). With n distinct values the chance that two share a
+pseudonym is about n²/2¹²⁹: for 10⁹ values 1.5·10⁻²¹. Guessing a pseudonym for a chosen value without the key
+succeeds with 2⁻¹²⁸. Truncating HMAC output is allowed by RFC 2104 § 5 and NIST SP 800-107 as long as enough bits
+remain; 128 is far above the 32-bit floor and matches the security level of the 256-bit key anyway."""
+
+PSEUDONYM_PATTERN = r"^ps1\.[A-Za-z0-9_-]{1,16}\.[a-z2-7]{26}$"
+MAX_PSEUDONYM_LENGTH = len(PSEUDONYM_PREFIX) + 1 + 16 + 1 + 26
+"""47: fits every text field of the canonical model that a policy may pseudonymise (the policy checks this)."""
+
+_PSEUDONYM_RE = re.compile(PSEUDONYM_PATTERN)
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"  # RFC 4648 base32 alphabet, lower case
+_B32_PAIRS = tuple(a + b for a in _B32 for b in _B32)  # every 10-bit value as two characters
+# Domain separation: a pseudonym MAC can never equal a share-id MAC, whatever the input.
+_PSEUDONYM_TAG = b"hub-pseudonym\x00"
+_EVENT_ID_TAG = b"hub-share-id\x00"
+
+
+def pseudonymise(value: str, key: SecretKey) -> str:
+    """The pseudonym of ``value`` under ``key``: ``ps1.<kid>.<base32 of the first 16 MAC bytes>``.
+
+    The value is NFC-normalised and stripped first, so the same name typed with composed or decomposed umlauts,
+    or with a trailing blank, links. Nothing else is normalised: ids and phone numbers are taken as given.
+    """
+    text = unicodedata.normalize("NFC", value).strip()
+    mac = key.mac(_PSEUDONYM_TAG + text.encode("utf-8"))[:MAC_BYTES]
+    return f"{PSEUDONYM_PREFIX}.{key.kid}.{_base32(mac)}"
+
+
+def _base32(mac: bytes) -> str:
+    """RFC 4648 base32 of 16 bytes, lower case, unpadded (26 characters); twice as fast as ``base64.b32encode``."""
+    bits = int.from_bytes(mac, "big") << 2  # 128 bits padded to 130, as base32 pads the last group
+    return "".join([_B32_PAIRS[(bits >> shift) & 0x3FF] for shift in range(120, -1, -10)])
+
+
+def is_pseudonym(text: str) -> bool:
+    """Whether ``text`` has the form of a hub pseudonym."""
+    return _PSEUDONYM_RE.match(text) is not None
+
+
+def pseudonym_kid(text: str) -> str | None:
+    """The key id a pseudonym was made with, or None when ``text`` is not a pseudonym."""
+    return text.split(".")[1] if is_pseudonym(text) else None
+
+
+def keyed_event_id(original_id: str, domain: str, key: SecretKey) -> str:
+    """The id of the share of event ``original_id`` for ``domain``: a UUID (version 8, RFC 9562) from a MAC.
+
+    Stable for the same event, domain and key, so redelivered shares are idempotent. Keyed rather than a plain
+    UUIDv5, because the canonical id is itself a UUIDv5 of the source record id, which may hold a call sign:
+    an unkeyed chain could be brute-forced back to it.
+    """
+    mac = bytearray(key.mac(_EVENT_ID_TAG + f"{domain}\x00{original_id}".encode()))[:16]
+    mac[6] = (mac[6] & 0x0F) | 0x80  # version 8: custom
+    mac[8] = (mac[8] & 0x3F) | 0x80  # RFC 4122/9562 variant
+    return str(uuid.UUID(bytes=bytes(mac)))

@@ -1,0 +1,408 @@
+"""The pseudonymiser's pure core: one canonical event in, the share one domain may see (or None) out.
+
+``for_domain`` applies the domain's policy plan to a copy of the payload, re-derives id, subject and Kafka key
+from the result, and checks at the end that no police assessment and no unassigned officer position leaves.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ValidationError
+
+from hub.errors import InvalidEventError
+from hub.privacy.keys import KeyRing, SecretKey
+from hub.privacy.policy import FieldStep, Policy, PolicyViolation, Rule
+from hub.privacy.pseudonym import keyed_event_id, pseudonymise
+from hub.schemas import KINDS, CloudEvent, Kind, Sensitivity, UnitStatus, sensitive_fields, validation_reason
+from hub.topology import spec
+
+__all__ = [
+    "ON_INCIDENT_DIGITS",
+    "NearStop",
+    "ShareRecord",
+    "StopIndex",
+    "StopLike",
+    "TransformContext",
+    "bucket_time",
+    "for_domain",
+    "share_record",
+    "snap_to_grid",
+    "strip_house_numbers",
+    "unit_on_shared_incident",
+]
+
+_M_PER_DEG_LAT = 111_320.0
+"""Metres per degree of latitude (WGS84 mean, good to 0.5 %); the grid is defined by it, so it never changes."""
+
+ON_INCIDENT_DIGITS = frozenset({3, 4})
+"""Status digits that mean "on the way to / at an incident" in both default code lists (the shared scheme)."""
+
+
+# --- generalisation helpers (pure) ---------------------------------------------------------------------------
+
+
+def snap_to_grid(lat: float, lon: float, metres: int) -> tuple[float, float]:
+    """The centre of the grid cell of edge ``metres`` that holds (lat, lon).
+
+    Rows are ``metres`` of latitude; within a row, columns are ``metres`` wide at the row's centre latitude. The
+    grid is anchored at 0°/0°, so it is one fixed published geography (no ad-hoc cells that allow differencing).
+    """
+    d_lat = metres / _M_PER_DEG_LAT
+    centre_lat = min(90.0, max(-90.0, (math.floor(lat / d_lat) + 0.5) * d_lat))
+    d_lon = metres / (_M_PER_DEG_LAT * max(math.cos(math.radians(centre_lat)), 0.01))
+    centre_lon = min(180.0, max(-180.0, (math.floor(lon / d_lon) + 0.5) * d_lon))
+    return round(centre_lat, 6), round(centre_lon, 6)
+
+
+def bucket_time(moment: datetime, minutes: int) -> datetime:
+    """``moment`` floored to a bucket of ``minutes`` (counted from the Unix epoch), keeping its UTC offset."""
+    seconds = minutes * 60
+    stamp = moment.timestamp()
+    return datetime.fromtimestamp(stamp - stamp % seconds, tz=moment.tzinfo)
+
+
+# A house number: 1-4 digits not part of a longer number (5-digit postcodes stay), an optional letter (12a, 12 a)
+# and an optional range (12-14, 3/4).
+_HOUSE_NUMBER = re.compile(
+    r"\s*(?<!\d)\d{1,4}(?!\d)(?:\s?[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?"
+    r"(?:\s*[-\u2013/]\s*\d{1,4}(?!\d)(?:\s?[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?)?"
+)
+
+
+def strip_house_numbers(address: str) -> str | None:
+    """The address without house numbers (``Leipziger Straße 12a, Halle`` -> ``Leipziger Straße, Halle``)."""
+    text = _HOUSE_NUMBER.sub("", address)
+    text = re.sub(r"\s+,", ",", text).strip(" ,")
+    return text or None
+
+
+class StopLike(Protocol):
+    """Anything with a stop id and a position, e.g. ``hub.network.gtfs_static.Stop``."""
+
+    @property
+    def stop_id(self) -> str: ...
+
+    @property
+    def lat(self) -> float: ...
+
+    @property
+    def lon(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NearStop:
+    """The stop nearest a position and how far it is."""
+
+    stop_id: str
+    lat: float
+    lon: float
+    distance_m: float
+
+
+class StopIndex:
+    """Nearest-stop look-up over a fixed set of stops, bucketed in cells so a query scans a few dozen stops.
+
+    Distances use an equirectangular approximation at the query's latitude: within a city it errs by well under
+    a metre per kilometre.
+    """
+
+    def __init__(self, stops: Iterable[StopLike], cell_m: float = 250.0) -> None:
+        rows = [(s.stop_id, s.lat, s.lon) for s in stops]
+        if not rows:
+            raise ValueError("a stop index needs at least one stop")
+        self._cell_m = cell_m
+        self._cos = math.cos(math.radians(sum(r[1] for r in rows) / len(rows)))
+        self._cells: dict[tuple[int, int], list[tuple[str, float, float]]] = {}
+        for row in rows:
+            self._cells.setdefault(self._cell(row[1], row[2]), []).append(row)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._cells.values())
+
+    def _cell(self, lat: float, lon: float) -> tuple[int, int]:
+        y = lat * _M_PER_DEG_LAT / self._cell_m
+        x = lon * _M_PER_DEG_LAT * self._cos / self._cell_m
+        return math.floor(y), math.floor(x)
+
+    def nearest(self, lat: float, lon: float, max_m: float) -> NearStop | None:
+        """The nearest stop within ``max_m`` metres, or None. Scans rings of cells outwards and stops early."""
+        cy, cx = self._cell(lat, lon)
+        cos_here = max(math.cos(math.radians(lat)), 0.01)
+        # Cells are cell_m wide at the stops' mean latitude; here they may be a little narrower or wider.
+        cell_x_m = self._cell_m * cos_here / self._cos
+        nearest_edge_m = min(self._cell_m, cell_x_m)
+        best: tuple[str, float, float] | None = None
+        best_d2 = max_m * max_m
+        for ring in range(math.ceil(max_m / nearest_edge_m) + 1):
+            for cell in _ring(cy, cx, ring):
+                for stop in self._cells.get(cell, ()):
+                    dy = (stop[1] - lat) * _M_PER_DEG_LAT
+                    dx = (stop[2] - lon) * _M_PER_DEG_LAT * cos_here
+                    d2 = dx * dx + dy * dy
+                    if d2 <= best_d2:
+                        best, best_d2 = stop, d2
+            # Every cell of the next ring is at least ``ring`` cell edges away: nothing there can be nearer.
+            if best is not None and best_d2 <= (ring * nearest_edge_m) ** 2:
+                break
+        return None if best is None else NearStop(best[0], best[1], best[2], math.sqrt(best_d2))
+
+
+def _ring(cy: int, cx: int, ring: int) -> Iterator[tuple[int, int]]:
+    """The cells at Chebyshev distance ``ring`` around (cy, cx)."""
+    if ring == 0:
+        yield cy, cx
+        return
+    for dx in range(-ring, ring + 1):
+        yield cy - ring, cx + dx
+        yield cy + ring, cx + dx
+    for dy in range(-ring + 1, ring):
+        yield cy + dy, cx - ring
+        yield cy + dy, cx + ring
+
+
+# --- context -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransformContext:
+    """What the caller knows beyond the event itself.
+
+    ``unit_assigned``: for a unit-status event, the unit is now assigned to an incident the recipient domain is
+    involved in (see ``unit_on_shared_incident``); only then may its position reach a domain other than its own
+    agency's. ``stops``: for ``generalise (stop)``; without it such a position is dropped. ``scrubber``: free
+    text in, scrubbed text out; default ``hub.privacy.scrub``.
+    """
+
+    unit_assigned: bool = False
+    stops: StopIndex | None = None
+    scrubber: Callable[[str], str] | None = None
+
+
+def unit_on_shared_incident(status: UnitStatus, domain: str, involved: Mapping[str, Collection[str]]) -> bool:
+    """Whether ``status``'s unit is on an incident that ``domain`` is involved in.
+
+    The router knows both halves: a unit is on an incident while its last status is 3 or 4 with an
+    ``incident_ref``; ``involved`` maps an incident id to the domains taking part in it (alerted, referenced,
+    or reporting it).
+    """
+    if status.status_code not in ON_INCIDENT_DIGITS or status.incident_ref is None:
+        return False
+    return domain in involved.get(status.incident_ref, ())
+
+
+def _default_scrub(text: str) -> str:
+    # Looked up on first use, so that policies without a scrub rule never load the scrubber.
+    module: Any = importlib.import_module("hub.privacy.scrub")
+    result: str = module.scrub(text).text
+    return result
+
+
+# --- the transform -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShareRecord:
+    """A share and where it goes: ``share.<domain>.<kind>`` (without prefix), keyed by its new subject."""
+
+    topic: str
+    key: bytes
+    event: CloudEvent
+
+    def value(self) -> bytes:
+        return self.event.to_bytes()
+
+
+def share_record(
+    event: CloudEvent, domain: str, policy: Policy, keys: KeyRing, *, context: TransformContext
+) -> ShareRecord | None:
+    """``for_domain`` addressed to its share topic, with the Kafka key re-derived from the shared payload."""
+    share = for_domain(event, domain, policy, keys, context=context)
+    if share is None:
+        return None
+    assert share.subject is not None  # for_domain always sets it
+    return ShareRecord(spec(f"share.{domain}.{share.hubkind}").name, share.subject.encode("utf-8"), share)
+
+
+def for_domain(
+    event: CloudEvent, domain: str, policy: Policy, keys: KeyRing, *, context: TransformContext
+) -> CloudEvent | None:
+    """The event as ``domain`` may see it, or None when the domain does not receive its kind. Never mutates.
+
+    Raises ``InvalidEventError`` for an event that is not a canonical one or whose share would not validate, and
+    ``PolicyViolation`` if a police assessment or an unassigned officer position would leave the police domain.
+    Unchanged nested values may be shared between input and output; neither is ever changed in place.
+    """
+    if event.hubrecipient is not None:
+        raise ValueError(f"event {event.id} is already a share for {event.hubrecipient!r}; transform canon events")
+    domain_policy = policy.domain(domain)
+    plan = domain_policy.plan(event.hubkind)
+    if plan is None:
+        return None
+    kind = KINDS[event.hubkind]
+    if event.type != kind.ce_type:
+        raise InvalidEventError(f"hubkind {event.hubkind!r} does not match type {event.type!r}", "undecodable")
+    key = keys.for_domain(domain).active
+    data = dict(event.data)  # every change below copies what it changes, so the input stays as it was
+    for step in plan.steps:
+        data = _replace(data, step.segments, step, key, context)
+    position_allowed = True
+    if kind.name == "unit-status" and not domain_policy.is_police:
+        # Officers' positions reach another domain only while the unit is on an incident that domain shares.
+        position_allowed = context.unit_assigned or data.get("agency") == domain
+        if not position_allowed:
+            data["position"] = None
+    # Subject and key always come from the payload as shared, never from the canonical envelope. A payload the
+    # policy left unchanged was validated by the normaliser already, so it is not validated a second time.
+    unchanged = data == event.data
+    payload = kind.model.model_construct(**data) if unchanged else _validated(kind, data, domain)
+    subject = kind.partition_key(payload)
+    if not domain_policy.is_police:
+        _final_check(event.data, data, kind, domain, subject, position_allowed)
+    # Every attribute below is built by this function from valid parts, so the envelope is copied, not re-validated.
+    return event.model_copy(
+        update={
+            "id": keyed_event_id(event.id, domain, key),
+            "time": bucket_time(event.time, plan.time_bucket_minutes) if plan.time_bucket_minutes else event.time,
+            "subject": subject,
+            "data": data,
+            "hubrecipient": domain,
+            "hubsourceid": event.hubsourceid if domain_policy.is_police else pseudonymise(event.hubsourceid, key),
+        }
+    )
+
+
+def _validated(kind: Kind, data: dict[str, Any], domain: str) -> BaseModel:
+    """The share's payload as its model: a policy step must never produce what the schema does not allow."""
+    try:
+        return kind.model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidEventError(
+            f"share of {kind.name} for {domain} does not validate: {validation_reason(exc, 'data')}",
+            "processing_error",
+        ) from exc
+
+
+@cache
+def _marks(model: type[BaseModel]) -> tuple[tuple[tuple[str, ...], str, Sensitivity], ...]:
+    return tuple((tuple(path.split(".")), path, cls) for path, cls in sensitive_fields(model).items())
+
+
+def _final_check(
+    original: Mapping[str, Any], shared: Mapping[str, Any], kind: Kind, domain: str, subject: str, position_ok: bool
+) -> None:
+    """The second line of defence, independent of the plan: what must never leave, did not."""
+    for segments, path, cls in _marks(kind.model):
+        if cls == "police_assessment" and any(_present(v) for v in _values(shared, segments)):
+            raise PolicyViolation(f"the share of {kind.name} for {domain} would carry police assessment {path!r}")
+        if cls == "operational_secret" and not any(_present(v) for v in _values(shared, segments)):
+            # A secret the payload does not carry (dropped, pseudonymised) must not reappear as the subject, which is
+            # also the Kafka key. Non-police source ids are always pseudonyms, so they cannot carry it.
+            for secret in _values(original, segments):
+                if isinstance(secret, str) and _in_key(secret, subject):
+                    raise PolicyViolation(
+                        f"the share of {kind.name} for {domain} would carry operational secret {path!r} in its key"
+                    )
+    if kind.name == "unit-status" and not position_ok and shared.get("position") is not None:
+        raise PolicyViolation(f"the share of unit-status for {domain} would carry the position of an unassigned unit")
+
+
+def _in_key(secret: str, subject: str) -> bool:
+    # Keys join parts with ':' (agency:unit); a plain substring test would also match a short secret such as "1"
+    # inside a pseudonym, so short secrets are compared part by part.
+    return secret in subject.split(":") or (len(secret) >= 6 and secret in subject)
+
+
+def _present(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+def _values(node: Any, segments: tuple[str, ...]) -> Iterator[Any]:
+    """Every value at a dotted path, through lists of objects."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _values(item, segments)
+        return
+    if not isinstance(node, dict) or segments[0] not in node:
+        return
+    if len(segments) == 1:
+        yield node[segments[0]]
+    else:
+        yield from _values(node[segments[0]], segments[1:])
+
+
+def _replace(node: Any, segments: tuple[str, ...], step: FieldStep, key: SecretKey, context: TransformContext) -> Any:
+    """``node`` with every value at a dotted path (through lists of objects) changed by ``step``: a new container
+    along the path, the untouched rest shared."""
+    if isinstance(node, list):
+        return [_replace(item, segments, step, key, context) for item in node]
+    if not isinstance(node, dict) or segments[0] not in node:
+        return node
+    head = segments[0]
+    changed = dict(node)
+    if len(segments) == 1:
+        changed[head] = _change(node[head], step, key, context)
+    else:
+        changed[head] = _replace(node[head], segments[1:], step, key, context)
+    return changed
+
+
+def _change(value: Any, step: FieldStep, key: SecretKey, context: TransformContext) -> Any:
+    """One field's new value under ``step``; None stays None, a list is changed item by item."""
+    rule = step.rule
+    if rule.action == "drop":
+        return [] if step.drop_to_list else None
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [None if v is None else _change_one(v, rule, key, context) for v in value]
+    return _change_one(value, rule, key, context)
+
+
+def _change_one(value: Any, rule: Rule, key: SecretKey, context: TransformContext) -> Any:
+    if rule.action == "pseudonymise":
+        return pseudonymise(str(value), key)
+    if rule.action == "scrub":
+        return (context.scrubber or _default_scrub)(str(value))
+    size = rule.size or 0
+    if rule.method == "grid":
+        return _to_grid(value, size)
+    if rule.method == "stop":
+        return _to_stop(value, size, context.stops)
+    if rule.method == "time":
+        return bucket_time(datetime.fromisoformat(value), size).isoformat()
+    if rule.method == "street":
+        return strip_house_numbers(str(value))
+    raise AssertionError(f"no transform for {rule.describe()}")  # the policy validated action and method
+
+
+def _widened(position: dict[str, Any], lat: float, lon: float, extra_m: float, step_m: int) -> dict[str, Any]:
+    """``position`` moved to (lat, lon); its uncertainty (or error) grows by ``extra_m``, rounded up to ``step_m``."""
+    moved = {**position, "lat": lat, "lon": lon}
+    for name in ("uncertainty_m", "error_m"):
+        if name in moved:
+            grown = (moved[name] or 0.0) + extra_m
+            moved[name] = float(math.ceil(grown / step_m) * step_m)
+    return moved
+
+
+def _to_grid(position: dict[str, Any], metres: int) -> dict[str, Any]:
+    lat, lon = snap_to_grid(position["lat"], position["lon"], metres)
+    # The true point lies anywhere in the cell: up to half its diagonal from the centre. Rounded up to whole cells,
+    # so the original uncertainty, a quasi-identifier of the report, does not show through.
+    return _widened(position, lat, lon, metres * math.sqrt(2) / 2, metres)
+
+
+def _to_stop(position: dict[str, Any], max_m: int, stops: StopIndex | None) -> dict[str, Any] | None:
+    near = stops.nearest(position["lat"], position["lon"], max_m) if stops is not None else None
+    if near is None:
+        return None  # no stop near (or no stop table): fail closed, the exact position does not leave
+    # Rounded to 100 m so the ring around the stop says little about where exactly the incident was.
+    return _widened(position, near.lat, near.lon, near.distance_m, 100)
