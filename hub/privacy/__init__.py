@@ -1,0 +1,1 @@
+"""Privacy: pseudonymisation domains, policies, free-text scrubbing, transfer register."""
