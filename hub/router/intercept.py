@@ -1,0 +1,282 @@
+"""The intercept recommendation: which unit reaches an incident on a moving tram first, at which stop ahead.
+
+Pure and deterministic. ``recommend`` prunes with a straight-line lower bound and stops scanning stops once no unit
+can still improve the ranking; ``hub.router.reference`` computes the same result by brute force, for checking.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Sequence
+
+from hub.network.tram import EARTH_RADIUS_M, LineDirection, Snap
+from hub.network.travel import DEFAULT_TIMING, TramTiming, predict_arrivals
+from hub.router.model import (
+    Exclusion,
+    HoldAsk,
+    Incident,
+    InterceptParams,
+    Meeting,
+    PlaceIncident,
+    Recommendation,
+    StopAhead,
+    UnitState,
+    VehicleIncident,
+)
+
+__all__ = ["DEFAULT_PARAMS", "assemble", "rank_key", "recommend", "screen_units", "vehicle_incident"]
+
+DEFAULT_PARAMS = InterceptParams()
+
+#: The local projection's distance is scaled down by this before it serves as a lower bound, so the bound stays
+#: below the haversine distance (the projection's error is under 0.1 % across a city).
+_BOUND_SAFETY = 0.99
+
+_KY = EARTH_RADIUS_M * math.pi / 180.0  # metres per degree of latitude, same sphere as haversine_m
+
+
+def vehicle_incident(
+    incident_id: str,
+    vehicle: str,
+    direction: LineDirection,
+    position: Snap,
+    lat: float,
+    lon: float,
+    fix_at_s: float,
+    *,
+    timing: TramTiming = DEFAULT_TIMING,
+    delay_s: float = 0.0,
+) -> VehicleIncident:
+    """A ``VehicleIncident`` from a snapped vehicle position, with arrivals predicted by ``predict_arrivals``.
+
+    ``delay_s`` is delay known to lie ahead that the position does not show yet (see docs/network.md): a feed's
+    accumulated delay is already in the position and must not be added again.
+    """
+    ahead = []
+    for arrival in predict_arrivals(direction, position, timing, delay_s=delay_s, t0_s=fix_at_s):
+        stop = direction.stops[arrival.stop_index]
+        ahead.append(StopAhead(arrival.stop_index, stop.stop_id, stop.name, stop.lat, stop.lon, arrival.eta_s))
+    return VehicleIncident(incident_id, vehicle, direction.line, direction.direction, lat, lon, position, tuple(ahead))
+
+
+def screen_units(
+    units: Sequence[UnitState], now_s: float, params: InterceptParams
+) -> tuple[list[UnitState], tuple[Exclusion, ...]]:
+    """Split units into the eligible ones and those left out: not available by their agency's code list (or a
+    digit the list does not know), position older than ``max_position_age_s``, or proposed within
+    ``recent_dispatch_s``."""
+    eligible: list[UnitState] = []
+    excluded: list[Exclusion] = []
+    available = params.available
+    for unit in units:
+        free = available.get((unit.agency, unit.status_code))
+        if free is None:
+            excluded.append(Exclusion(unit.unit_id, "unknown_status"))
+        elif not free:
+            excluded.append(Exclusion(unit.unit_id, "unavailable"))
+        elif now_s - unit.fix_at_s > params.max_position_age_s:
+            excluded.append(Exclusion(unit.unit_id, "stale_position"))
+        elif unit.last_dispatched_at_s is not None and now_s - unit.last_dispatched_at_s < params.recent_dispatch_s:
+            excluded.append(Exclusion(unit.unit_id, "recently_dispatched"))
+        else:
+            eligible.append(unit)
+    return eligible, tuple(excluded)
+
+
+def rank_key(meeting: Meeting) -> tuple[float, float, float, str]:
+    """Order of the ranking: earlier contact, then less hold, then shorter drive, then call sign (determinism)."""
+    return (meeting.contact_s, meeting.hold_s, meeting.drive_s, meeting.unit_id)
+
+
+def recommend(
+    incident: Incident, units: Sequence[UnitState], now_s: float, params: InterceptParams = DEFAULT_PARAMS
+) -> Recommendation:
+    """Rank the eligible units for an incident and return the best with its meeting, the runners-up and the hold.
+
+    Vehicle incidents: each unit's best meeting is the stop ahead with the earliest contact where it arrives (with
+    ``margin_s`` to spare) no later than the vehicle plus ``max_hold_s``; a unit no stop works for meets the vehicle
+    at its terminus. Place incidents (and vehicles with no stop ahead): units ranked by arrival.
+    """
+    eligible, excluded = screen_units(units, now_s, params)
+    keep = 1 + params.runners_up
+    if isinstance(incident, PlaceIncident) or not incident.stops_ahead:
+        ranked = _rank_place(incident.lat, incident.lon, eligible, now_s, params, keep)
+    else:
+        ranked = _rank_vehicle(incident, eligible, now_s, params, keep)
+    return assemble(incident, now_s, ranked, excluded)
+
+
+def assemble(
+    incident: Incident, now_s: float, ranked: Sequence[Meeting], excluded: tuple[Exclusion, ...]
+) -> Recommendation:
+    """The ``Recommendation`` for meetings already in rank order (shared with the brute-force reference)."""
+    best = ranked[0] if ranked else None
+    hold = None
+    if isinstance(incident, VehicleIncident) and best is not None and best.stop is not None and best.hold_s > 0:
+        hold = HoldAsk(incident.vehicle, best.stop.stop_id, best.stop.stop_index, best.hold_s)
+    return Recommendation(incident.incident_id, now_s, best, tuple(ranked[1:]), hold, excluded)
+
+
+def _metres_per_degree_lon(max_abs_lat: float) -> float:
+    """x scale of the local projection the bound uses: the cosine of the highest latitude involved, so east-west
+    spans are never overstated; the rest of the error (great circles bulge poleward) is far below the safety."""
+    return _KY * math.cos(math.radians(min(max_abs_lat, 89.0)))
+
+
+def _crow_speeds(units: Sequence[UnitState], params: InterceptParams) -> list[float]:
+    # No bound known for a type: an infinite speed makes its bound zero, so nothing is pruned for it.
+    speeds = params.crow_speed_mps
+    return [speeds.get(u.unit_type, math.inf) for u in units]
+
+
+def _rank_place(
+    lat: float, lon: float, units: Sequence[UnitState], now_s: float, params: InterceptParams, keep: int
+) -> list[Meeting]:
+    start = now_s + params.turnout_s
+    travel = params.router.travel_time_s
+    kx = _metres_per_degree_lon(max([abs(lat), *(abs(u.lat) for u in units)]))
+    speeds = _crow_speeds(units, params)
+    bounds = []
+    for i, u in enumerate(units):
+        dx = (u.lon - lon) * kx
+        dy = (u.lat - lat) * _KY
+        bounds.append((math.sqrt(dx * dx + dy * dy) * _BOUND_SAFETY / speeds[i], i))
+    bounds.sort()
+    found: list[Meeting] = []
+    etas: list[float] = []  # sorted arrival times found so far
+    for bound, i in bounds:
+        # Units come in order of their lower bound: once it passes the keep-th arrival found, none can enter.
+        if len(etas) >= keep and start + bound > etas[keep - 1]:
+            break
+        u = units[i]
+        drive = travel(u.lat, u.lon, lat, lon, u.unit_type)
+        eta = start + drive
+        bisect.insort(etas, eta)
+        found.append(Meeting(u.unit_id, u.agency, u.unit_type, "place", None, drive, eta, None, 0.0, eta))
+    found.sort(key=rank_key)
+    return found[:keep]
+
+
+def _rank_vehicle(
+    incident: VehicleIncident, units: Sequence[UnitState], now_s: float, params: InterceptParams, keep: int
+) -> list[Meeting]:
+    stops = incident.stops_ahead
+    start = now_s + params.turnout_s  # the unit sets off
+    ready = (
+        start + params.planning_margin_s
+    )  # planning origin: a unit counts as arriving this much later than its drive
+    max_hold = params.max_hold_s
+    travel = params.router.travel_time_s
+    kx = _metres_per_degree_lon(max([abs(s.lat) for s in stops] + [abs(u.lat) for u in units]))
+    n = len(units)
+    ux = [u.lon * kx for u in units]
+    uy = [u.lat * _KY for u in units]
+    speeds2 = [s * s / (_BOUND_SAFETY * _BOUND_SAFETY) for s in _crow_speeds(units, params)]
+    inf = math.inf
+    # Each unit's best option so far as (contact, hold, drive, stop position); a unit is retired once the vehicle
+    # reaches a stop after that contact, since every later stop's contact is at least the vehicle's arrival.
+    best: list[tuple[float, float, float, int] | None] = [None] * n
+    best_contact = [inf] * n
+    contacts: list[float] = []  # sorted best contacts of the units that have one
+    threshold = inf  # the keep-th best contact: an option later than this cannot enter the ranking
+    active = list(range(n))
+    for j, stop in enumerate(stops):
+        v = stop.eta_s
+        if v > threshold:
+            break  # every option from here on has contact >= v: none can enter the ranking
+        latest = v + max_hold
+        sx = stop.lon * kx
+        sy = stop.lat * _KY
+        still: list[int] = []
+        for i in active:
+            mine = best_contact[i]
+            if v > mine:
+                continue
+            still.append(i)
+            # The latest planned arrival that still matters: within the hold, the ranking, and this unit's best.
+            limit = latest
+            if threshold < limit:
+                limit = threshold
+            if mine < limit:
+                limit = mine
+            budget = limit - ready
+            if budget < 0.0:
+                continue
+            dx = ux[i] - sx
+            dy = uy[i] - sy
+            # Compare squares: (distance * safety / speed)^2 > budget^2 means even the bound arrives too late.
+            if dx * dx + dy * dy > speeds2[i] * budget * budget:
+                continue
+            u = units[i]
+            drive = travel(u.lat, u.lon, stop.lat, stop.lon, u.unit_type)
+            planned = ready + drive
+            if planned > latest:
+                continue
+            if planned > v:
+                hold, contact = planned - v, planned
+            else:
+                hold, contact = 0.0, v
+            option = (contact, hold, drive, j)
+            previous = best[i]
+            if previous is None or option < previous:
+                best[i] = option
+                best_contact[i] = contact
+                if previous is not None:
+                    del contacts[bisect.bisect_left(contacts, previous[0])]
+                bisect.insort(contacts, contact)
+                if len(contacts) >= keep:
+                    threshold = contacts[keep - 1]
+        active = still
+    found = [
+        _stop_meeting(units[i], stops[option[3]], option, start) for i, option in enumerate(best) if option is not None
+    ]
+    if len(found) < keep:
+        found.extend(_terminus_meetings(stops[-1], units, best, start, ready, params, kx, keep - len(found)))
+    found.sort(key=rank_key)
+    return found[:keep]
+
+
+def _stop_meeting(unit: UnitState, stop: StopAhead, option: tuple[float, float, float, int], start: float) -> Meeting:
+    contact, hold, drive, _ = option
+    eta = start + drive
+    return Meeting(unit.unit_id, unit.agency, unit.unit_type, "stop", stop, drive, eta, stop.eta_s, hold, contact)
+
+
+def _terminus_meetings(
+    terminus: StopAhead,
+    units: Sequence[UnitState],
+    best: Sequence[tuple[float, float, float, int] | None],
+    start: float,
+    ready: float,
+    params: InterceptParams,
+    kx: float,
+    wanted: int,
+) -> list[Meeting]:
+    """Fallback for units no stop ahead works for: meet the vehicle at the end of its trip, where it stands anyway
+    (no hold is asked). Such a unit's planned arrival there is after the vehicle's plus the max hold, so these always
+    rank after the regular meetings. Fewer than ``keep`` regular meetings means no unit was pruned by the ranking
+    threshold, so ``best`` is exact: a unit without an option truly has none."""
+    travel = params.router.travel_time_s
+    speeds = _crow_speeds(units, params)
+    bounds = []
+    for i, u in enumerate(units):
+        if best[i] is None:
+            dx = (u.lon - terminus.lon) * kx
+            dy = (u.lat - terminus.lat) * _KY
+            bounds.append((math.sqrt(dx * dx + dy * dy) * _BOUND_SAFETY / speeds[i], i))
+    bounds.sort()
+    found: list[Meeting] = []
+    contacts: list[float] = []
+    for bound, i in bounds:
+        if len(contacts) >= wanted and max(terminus.eta_s, ready + bound) > contacts[wanted - 1]:
+            break
+        u = units[i]
+        drive = travel(u.lat, u.lon, terminus.lat, terminus.lon, u.unit_type)
+        contact = max(ready + drive, terminus.eta_s)
+        bisect.insort(contacts, contact)
+        eta = start + drive
+        found.append(
+            Meeting(u.unit_id, u.agency, u.unit_type, "terminus", terminus, drive, eta, terminus.eta_s, 0.0, contact)
+        )
+    return found

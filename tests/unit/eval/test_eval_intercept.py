@@ -1,0 +1,158 @@
+"""The intercept evaluation on a small seeded run: reproducible, internally consistent, the naive rule as
+documented, the table and the plot."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from pathlib import Path
+
+import pytest
+
+from hub.eval.intercept import (
+    EvaluationResult,
+    _ours_contact,
+    evaluate,
+    format_table,
+    main,
+    percentile,
+    plot_distributions,
+)
+from hub.network.tram import LineDirection, LineStop, haversine_m
+from hub.router.intercept import screen_units
+from hub.router.model import InterceptParams, Meeting, StopAhead, UnitState
+from hub.sim.world import SimUnit, TramTrip, build_world
+
+SEED = 5
+N = 50
+
+
+@pytest.fixture(scope="module")
+def result() -> EvaluationResult:
+    """One small evaluation shared by the tests of this module (it is pure, so sharing is safe)."""
+    return evaluate(SEED, N)
+
+
+def test_small_run_is_reproducible(result: EvaluationResult) -> None:
+    """The same seed gives the same outcomes and figures; another seed gives others."""
+    assert evaluate(SEED, N) == result
+    assert evaluate(SEED + 1, N).outcomes != result.outcomes
+
+
+def test_figures_are_internally_consistent(result: EvaluationResult) -> None:
+    """Incidents are evaluated or skipped, shares sum to 1, and the figures follow from the outcomes."""
+    outcomes = result.outcomes
+    assert len(outcomes) + result.skipped == N
+    assert result.ours_wins + result.naive_wins + result.ties == pytest.approx(1.0)
+    assert result.ours_wins == sum(o.naive_s - o.ours_s > result.tie_tolerance_s for o in outcomes) / len(outcomes)
+    ours = sorted(o.ours_s for o in outcomes)
+    naive = sorted(o.naive_s for o in outcomes)
+    assert result.ours.median_s == statistics.median(ours)
+    assert result.naive.median_s == statistics.median(naive)
+    assert result.ours.p90_s == percentile(ours, 0.9) >= result.ours.median_s
+    assert result.naive.p90_s == percentile(naive, 0.9) >= result.naive.median_s
+    assert result.median_reduction == pytest.approx(1 - result.ours.median_s / result.naive.median_s)
+    assert result.hold_share == sum(o.ours_hold_s > 0 for o in outcomes) / len(outcomes)
+    assert all(o.ours_s >= 0 and o.naive_s >= 0 for o in outcomes)
+
+
+def test_outcomes_follow_the_plan_unless_missed(result: EvaluationResult) -> None:
+    """Holds stay within the max; a terminus meeting is never marked missed."""
+    for o in result.outcomes:
+        assert 0 <= o.ours_hold_s <= InterceptParams().max_hold_s
+        if o.ours_kind == "terminus":
+            assert not o.ours_missed
+
+
+def test_naive_sends_the_nearest_eligible_car(result: EvaluationResult) -> None:
+    """The naive side dispatches the eligible car nearest to the reported tram position by straight line."""
+    world = build_world(SEED)
+    params = InterceptParams()
+    for o in result.outcomes:
+        units = world.units_at(o.now_s, str(o.index))
+        eligible, _ = screen_units([u.state for u in units], o.now_s, params)
+        cars = [u for u in eligible if u.unit_type != "on_foot"]
+        nearest = min(cars, key=lambda u: haversine_m(u.lat, u.lon, o.reported_lat, o.reported_lon))
+        assert o.naive_unit == nearest.unit_id
+        trip = next(t for t in world.trams_at(o.now_s) if t.trip_id == o.trip_id)
+        assert trip.direction.line == o.line
+
+
+def test_percentile_interpolates_between_ranks() -> None:
+    """The percentile is numpy's default: linear between closest ranks."""
+    assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
+    assert percentile([0.0, 10.0], 0.9) == pytest.approx(9.0)
+    assert percentile([7.0], 0.9) == 7.0
+    with pytest.raises(ValueError, match="no values"):
+        percentile([], 0.5)
+
+
+def test_table_names_the_figures(result: EvaluationResult) -> None:
+    """The table has both medians and p90s, the win shares and the reduction."""
+    table = format_table(result)
+    for text in ("recommendation", "naive dispatch", "median", "p90", "wins:", "ties", "lower than naive"):
+        assert text in table
+
+
+def test_main_prints_the_table_and_writes_the_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The command prints the figures and writes a PNG when given a path."""
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "eval.png"
+    assert main(["--seed", "2", "--incidents", "20", "--plot", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "20 incidents" in out
+    assert "plot written" in out
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_needs_no_display(result: EvaluationResult, tmp_path: Path) -> None:
+    """The plot renders headless (Agg) straight from a result."""
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "p.png"
+    plot_distributions(result, path)
+    assert path.stat().st_size > 10_000
+
+
+def test_main_refuses_bad_arguments() -> None:
+    """Fewer than one incident or a negative hold are usage errors."""
+    with pytest.raises(SystemExit):
+        main(["--incidents", "0"])
+    with pytest.raises(SystemExit):
+        main(["--max-hold", "-1"])
+
+
+def _line_trip() -> tuple[TramTrip, StopAhead]:
+    """A tram on three stops 600 m apart: leaves at 0, at stop 1 from 60 to 90 s, at its terminus at 150 s."""
+    stops = [LineStop(f"de:15002:{k}", f"S{k}", 51.48, 11.9 + k * 0.0086, 600.0 * k, ()) for k in range(3)]
+    trip = TramTrip("x", "654", LineDirection("X", 0, stops), (0.0, 60.0, 150.0), (0.0, 90.0, 150.0))
+    s1 = stops[1]
+    return trip, StopAhead(1, s1.stop_id, s1.name, s1.lat, s1.lon, 60.0)
+
+
+def _walker(drive_factor: float) -> SimUnit:
+    state = UnitState("F1", "ordnungsamt", "on_foot", 51.4805, 11.9086, 0.0, 1)
+    return SimUnit(state, state.lat, state.lon, drive_factor)
+
+
+def test_a_unit_on_time_meets_the_tram_at_the_planned_stop() -> None:
+    """A unit that reaches the stop while the tram stands there (or before) meets it there."""
+    trip, stop = _line_trip()
+    walker = _walker(1.0)
+    params = InterceptParams(turnout_s=0.0, margin_s=0.0)
+    walk = params.router.travel_time_s(walker.state.lat, walker.state.lon, stop.lat, stop.lon, "on_foot")
+    meeting = Meeting("F1", "ordnungsamt", "on_foot", "stop", stop, walk, walk, 60.0, max(0.0, walk - 60.0), 60.0)
+    contact, missed = _ours_contact(meeting, {"F1": walker}, trip, 0.0, params, {"on_foot": 1.4})
+    assert not missed
+    assert contact == pytest.approx(max(60.0, walk))
+
+
+def test_a_late_unit_is_re_planned_and_never_meets_before_the_tram_left() -> None:
+    """A unit reaching the stop after the tram left counts as missed; its contact comes after that departure."""
+    trip, stop = _line_trip()
+    slow = _walker(20.0)  # traffic, a wrong turn: twenty times the estimate
+    params = InterceptParams(turnout_s=0.0, margin_s=0.0)
+    meeting = Meeting("F1", "ordnungsamt", "on_foot", "stop", stop, 10.0, 10.0, 60.0, 0.0, 60.0)
+    contact, missed = _ours_contact(meeting, {"F1": slow}, trip, 0.0, params, {"on_foot": 1.4})
+    assert missed
+    assert contact > trip.depart_s[1]
+    assert math.isfinite(contact)
