@@ -1,0 +1,232 @@
+"""Free-text scrubbing of German descriptions before they leave the police domain.
+
+``scrub(text)`` replaces names, phone numbers, e-mail addresses, licence plates, IBANs, dates of birth and street
+addresses with typed placeholders such as ``[NAME]`` and returns where it found what; the found values are kept
+nowhere. Event dates, times, stop and street names without a house number, line and car numbers stay: they are
+what the recipients need. Rule-based (no language model): detectors in ``scrub_patterns`` and ``scrub_names``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from types import MappingProxyType
+from typing import Literal, get_args
+
+from hub.privacy.scrub_lexicon_names import AMBIGUOUS_GIVEN, PARTICLES
+from hub.privacy.scrub_lexicon_places import halle_stop_words
+from hub.privacy.scrub_lexicon_words import never_names
+from hub.privacy.scrub_names import find_names
+from hub.privacy.scrub_patterns import (
+    find_addresses,
+    find_dates_of_birth,
+    find_emails,
+    find_ibans,
+    find_phones,
+    find_plates,
+)
+
+Category = Literal["NAME", "PHONE", "EMAIL", "PLATE", "IBAN", "DOB", "ADDRESS"]
+CATEGORIES: tuple[Category, ...] = get_args(Category)
+
+#: What replaces a found value in the scrubbed text, per category.
+PLACEHOLDERS: Mapping[Category, str] = MappingProxyType(
+    {
+        "NAME": "[NAME]",
+        "PHONE": "[TELEFON]",
+        "EMAIL": "[E-MAIL]",
+        "PLATE": "[KENNZEICHEN]",
+        "IBAN": "[IBAN]",
+        "DOB": "[GEBURTSDATUM]",
+        "ADDRESS": "[ADRESSE]",
+    }
+)
+
+# When two finds overlap, the more specific kind wins: an e-mail address holds a name, an IBAN holds digit groups.
+_PRIORITY: Mapping[Category, int] = MappingProxyType(
+    {"EMAIL": 0, "IBAN": 1, "PHONE": 2, "PLATE": 3, "DOB": 4, "ADDRESS": 5, "NAME": 6}
+)
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
+_MIN_PROPAGATED_PART = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a value was found in the input text (``text[start:end]``) and what it is; never the value itself."""
+
+    start: int
+    end: int
+    category: Category
+
+
+@dataclass(frozen=True, slots=True)
+class ScrubResult:
+    """The scrubbed text and the spans of the input that were replaced, in order."""
+
+    text: str
+    spans: tuple[Span, ...]
+
+    def count(self, category: Category) -> int:
+        """How many values of ``category`` were replaced (for metrics: a number, never the value)."""
+        return sum(1 for s in self.spans if s.category == category)
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    # A stretch of the current text: literal input (category None) or a placeholder that replaced input.
+    start: int
+    end: int
+    orig_start: int
+    orig_end: int
+    category: Category | None
+
+
+def scrub(text: str) -> ScrubResult:
+    """Replace every personal value found in ``text`` by its category's placeholder.
+
+    Detection runs again on its own output until nothing new turns up, and every value found once is also
+    replaced wherever else it stands as a word ("Herr Müller ... Müller sagte"). So the result is a fixed point:
+    scrubbing it again changes nothing, and no found value is left standing as a word.
+    """
+    current = text
+    segments = [_Segment(0, len(text), 0, len(text), None)]
+    found: dict[str, Category] = {}
+    spans: list[Span] = []
+    while True:
+        new = _detect(current, found)
+        if not new:
+            break
+        for s in new:
+            found.setdefault(current[s.start : s.end], s.category)
+        current, segments, originals = _replace(current, segments, new)
+        spans.extend(originals)
+    return ScrubResult(current, tuple(sorted(spans, key=lambda s: s.start)))
+
+
+def _detect(text: str, found: Mapping[str, Category]) -> list[Span]:
+    """One detection pass: every detector, the values found in earlier passes, overlaps resolved."""
+    names = find_names(text)
+    candidates: list[Span] = []
+    detectors: Iterable[tuple[Category, Callable[[str], list[tuple[int, int]]]]] = (
+        ("EMAIL", find_emails),
+        ("IBAN", find_ibans),
+        ("PHONE", find_phones),
+        ("PLATE", find_plates),
+        ("ADDRESS", find_addresses),
+    )
+    for category, detect in detectors:
+        candidates.extend(Span(s, e, category) for s, e in detect(text))
+    candidates.extend(Span(s, e, "DOB") for s, e in find_dates_of_birth(text, {e for _, e in names}))
+    candidates.extend(Span(s, e, "NAME") for s, e in names)
+    candidates.extend(_propagate(text, found))
+    holes = _Occupied()
+    for m in _PLACEHOLDER.finditer(text):
+        holes.add(*m.span())
+    return _resolve([c for c in candidates if c.end > c.start and not holes.overlaps(c.start, c.end)])
+
+
+def _propagate(text: str, found: Mapping[str, Category]) -> list[Span]:
+    """Other occurrences, as whole words, of values already found, and of the distinctive parts of found names."""
+    values: dict[str, Category] = {}
+    for value, category in found.items():
+        values[value] = category
+        if category == "NAME":
+            for part in re.split(r"[\s,]+", value):
+                part = part.rstrip(".")
+                if _distinctive_name_part(part):
+                    values.setdefault(part, "NAME")
+    if not values:
+        return []
+    pattern = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+    return [Span(m.start(), m.end(), values[m.group()]) for m in re.finditer(rf"(?<!\w)(?:{pattern})(?!\w)", text)]
+
+
+def _distinctive_name_part(part: str) -> bool:
+    # A single word of a name is worth looking for elsewhere only if it cannot be an everyday word.
+    return (
+        len(part) >= _MIN_PROPAGATED_PART
+        and part[:1].isupper()
+        and part not in PARTICLES
+        and part not in AMBIGUOUS_GIVEN
+        and part not in never_names()
+        and part not in halle_stop_words()
+        and part not in _placeholder_words()
+    )
+
+
+@cache
+def _placeholder_words() -> frozenset[str]:
+    return frozenset(p.strip("[]") for p in PLACEHOLDERS.values())
+
+
+def _resolve(candidates: list[Span]) -> list[Span]:
+    """Non-overlapping spans: the higher-priority category first, then the longer span, then the earlier one."""
+    chosen: list[Span] = []
+    taken = _Occupied()
+    for c in sorted(candidates, key=lambda s: (_PRIORITY[s.category], s.start - s.end, s.start)):
+        if not taken.overlaps(c.start, c.end):
+            taken.add(c.start, c.end)
+            chosen.append(c)
+    return sorted(chosen, key=lambda s: s.start)
+
+
+class _Occupied:
+    """Disjoint intervals with an overlap test in log time (texts may hold hundreds of finds)."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self._starts, start)
+        # Only the interval starting at or before ``start`` and the one after it can overlap [start, end).
+        return (i > 0 and self._ends[i - 1] > start) or (i < len(self._starts) and self._starts[i] < end)
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect.bisect_right(self._starts, start)
+        self._starts.insert(i, start)
+        self._ends.insert(i, end)
+
+
+def _replace(text: str, segments: list[_Segment], spans: list[Span]) -> tuple[str, list[_Segment], list[Span]]:
+    """Put placeholders over ``spans`` (which lie inside literal segments); return the new text, its segments, and
+    the spans mapped back to offsets of the original input."""
+    out: list[str] = []
+    new_segments: list[_Segment] = []
+    originals: list[Span] = []
+    pos = 0  # position in the new text
+    queue = list(spans)
+    for seg in segments:
+        if seg.category is not None:
+            piece = text[seg.start : seg.end]
+            new_segments.append(_Segment(pos, pos + len(piece), seg.orig_start, seg.orig_end, seg.category))
+            out.append(piece)
+            pos += len(piece)
+            continue
+        cursor = seg.start
+        while queue and queue[0].start < seg.end:
+            span = queue.pop(0)
+            if span.start > cursor:
+                piece = text[cursor : span.start]
+                offset = seg.orig_start + (cursor - seg.start)
+                new_segments.append(_Segment(pos, pos + len(piece), offset, offset + len(piece), None))
+                out.append(piece)
+                pos += len(piece)
+            orig_start = seg.orig_start + (span.start - seg.start)
+            orig_end = seg.orig_start + (span.end - seg.start)
+            placeholder = PLACEHOLDERS[span.category]
+            new_segments.append(_Segment(pos, pos + len(placeholder), orig_start, orig_end, span.category))
+            originals.append(Span(orig_start, orig_end, span.category))
+            out.append(placeholder)
+            pos += len(placeholder)
+            cursor = span.end
+        if cursor < seg.end:
+            piece = text[cursor : seg.end]
+            offset = seg.orig_start + (cursor - seg.start)
+            new_segments.append(_Segment(pos, pos + len(piece), offset, offset + len(piece), None))
+            out.append(piece)
+            pos += len(piece)
+    return "".join(out), new_segments, originals

@@ -1,0 +1,315 @@
+"""Person names in German free text, without a language model: context cues (titles, roles, "namens", "heißt"),
+the shipped name lists, and stop lists for the nouns German capitalises (domain words, Halle's stop names).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+from typing import NamedTuple
+
+from hub.privacy.scrub_lexicon_names import AMBIGUOUS_GIVEN, PARTICLES, given_names, surnames
+from hub.privacy.scrub_lexicon_places import STREET_ENDINGS, STREET_WORDS, halle_stop_words
+from hub.privacy.scrub_lexicon_words import (
+    DETERMINERS,
+    EXTRA_TITLES,
+    SALUTATIONS,
+    STRONG_CUES,
+    TITLES,
+    common_words,
+    never_names,
+    roles,
+)
+
+Found = tuple[int, int]
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*\.?")
+_NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "tät", "nis", "ismus", "chen", "ment", "anz", "enz", "ität")
+_ARABIC_PREFIX = re.compile(r"(?:Al|El|al|el|Abu|Abd|Bin|Ben)-[A-ZÄÖÜ]")
+_MONTH_ABBREVIATIONS = frozenset({"Jan", "Feb", "Mär", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Okt", "Nov", "Dez"})
+# Lower-case words before "Frau"/"Herr" that are prepositions or conjunctions, not adjectives ("gegen Herrn X").
+_NOT_ADJECTIVES = frozenset(
+    {"gegen", "über", "unter", "hinter", "wegen", "neben", "oder", "aber", "seiner", "ihrer", "einer", "unserer"}
+)
+_MAX_NAME_TOKENS = 4
+# Words after a name that make it the name of a place or body ("Sophie Scholl Gymnasium").
+_INSTITUTIONS = frozenset(
+    {
+        "Gymnasium", "Schule", "Grundschule", "Sekundarschule", "Gesamtschule", "Universität", "Hochschule",
+        "Institut", "Stiftung", "Stiftungen", "Haus", "Halle", "Klinikum", "Krankenhaus", "Kirche", "Denkmal",
+        "Brücke", "Center", "Zentrum", "Bad", "Park", "Stadion", "Turm", "Preis",
+    }
+)  # fmt: skip
+
+
+class _Tok(NamedTuple):  # a tuple, not a dataclass: texts have hundreds of tokens and this is the hot path
+    word: str  # without a trailing period
+    start: int
+    end: int  # end of the word, before the period
+    dot: bool  # followed by a period (abbreviation, initial or sentence end)
+    gap: str  # text between the previous token (and its period) and this one
+
+
+def _tokens(text: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    prev_end = 0
+    for m in _TOKEN.finditer(text):
+        raw = m.group()
+        dot = raw.endswith(".")
+        word = raw[:-1] if dot else raw
+        toks.append(_Tok(word, m.start(), m.start() + len(word), dot, text[prev_end : m.start()]))
+        prev_end = m.end()
+    return toks
+
+
+def _normal(word: str) -> str:
+    # All-caps surnames in police style ("KOWALCZYK") are looked up in their usual spelling.
+    return word[0] + word[1:].lower() if word.isupper() and len(word) > 1 else word
+
+
+def _cap(word: str) -> bool:
+    # Capitalised, at least two letters, not all capitals (acronyms such as HAVAG; all-caps surnames are taken
+    # only in the police style "KOWALCZYK, Marek").
+    return len(word) >= 2 and word[0].isupper() and not word.isupper()
+
+
+@lru_cache(maxsize=8192)  # bounded: the words come from arbitrary input
+def _is_given(word: str) -> bool:
+    word = _normal(word)
+    return word in given_names() or ("-" in word and all(p in given_names() for p in word.split("-")))
+
+
+@lru_cache(maxsize=8192)
+def _is_surname(word: str) -> bool:
+    word = _normal(word)
+    if word in surnames() or _ARABIC_PREFIX.match(word):
+        return True
+    parts = word.split("-")
+    return len(parts) > 1 and all(p in surnames() or p in given_names() for p in parts)
+
+
+def _is_listed(word: str) -> bool:
+    return _is_given(word) or _is_surname(word)
+
+
+@cache
+def _street_words() -> frozenset[str]:
+    return frozenset(w.rstrip(".") for w in STREET_WORDS)
+
+
+@cache
+def _street_endings() -> tuple[str, ...]:
+    return tuple(e.rstrip(".") for e in STREET_ENDINGS)
+
+
+def _blocked(tok: _Tok) -> bool:
+    """A capitalised word that is not a name: domain noun, function word, stop name, street, typical noun."""
+    word = tok.word
+    lower = word.lower()
+    if word in never_names() or word in halle_stop_words() or (tok.dot and word + "." in halle_stop_words()):
+        return True
+    if word in _street_words() or lower.endswith(_street_endings()):
+        return True
+    if any(p in never_names() for p in word.split("-")):
+        return True
+    return len(word) > 5 and lower.endswith(_NOUN_ENDINGS)
+
+
+def _upper_name(word: str) -> bool:
+    return len(word) >= 3 and word.isupper()
+
+
+def _name_token(tok: _Tok) -> bool:
+    return _cap(tok.word)
+
+
+class _Finder:
+    """One pass over the tokens of a text, collecting name spans from each rule."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks = _tokens(text)
+        self.by_start = {t.start: i for i, t in enumerate(self.toks)}
+        self.found: list[Found] = []
+
+    def run(self) -> list[Found]:
+        for i, tok in enumerate(self.toks):
+            if tok.word in TITLES or (tok.dot and tok.word + "." in TITLES):
+                self._after_title(i)
+            elif tok.word in roles():
+                self._after_role(i)
+            elif _is_given(tok.word):
+                self._listed_given(i)
+            elif _is_surname(tok.word):
+                self._comma_given(i)
+        self._after_cues()
+        return self.found
+
+    def _next(self, i: int, gaps: tuple[str, ...] = (" ",)) -> int | None:
+        """Index of the token after i when only one of ``gaps`` separates them (no sentence end between)."""
+        j = i + 1
+        if j >= len(self.toks) or self.toks[j].gap not in gaps:
+            return None
+        return j
+
+    def _extend(self, i: int, strong: bool) -> int:
+        """Last index of the name that starts at token i: listed names, particles, one initial, and after a
+        listed given name (or in a strong context) one further capitalised word that is not a known noun."""
+        last = i
+        j = i
+        while True:
+            if self.toks[j].dot:
+                break
+            k = self._next(j)
+            if k is None or k - i >= _MAX_NAME_TOKENS:
+                break
+            tok = self.toks[k]
+            if tok.word in PARTICLES and (n := self._next(k)) is not None and self._after_particle(tok, n):
+                last = j = n
+                continue
+            if len(tok.word) == 1 and tok.word.isupper() and tok.dot:
+                last = k  # an initial: "Kevin S."
+                break
+            if not _name_token(tok):
+                break
+            if _is_listed(tok.word) or (
+                (strong or (k == i + 1 and _is_given(self.toks[i].word))) and not _blocked(tok)
+            ):
+                last = j = k
+                continue
+            break
+        return last
+
+    def _after_particle(self, particle: _Tok, n: int) -> bool:
+        """A capitalised word after a particle is a name ("von Trotha", "al Hassan"); after the article-like
+        particles only a listed one ("von der Heydt"), since "von der Polizei" is common."""
+        word = self.toks[n].word
+        if not _cap(word) or word.isupper():
+            return False
+        return _is_listed(word) or (particle.word not in ("der", "den", "vom") and word not in common_words())
+
+    def _add(self, i: int, last: int) -> None:
+        while True:
+            k = self._next(last)
+            # A capitalised run right before a street or institution word names a place ("Paul Suhr Straße").
+            if k is not None and (self.toks[k].word in _street_words() or self.toks[k].word in _INSTITUTIONS):
+                return
+            end = self.toks[last].end + (1 if len(self.toks[last].word) == 1 and self.toks[last].dot else 0)
+            self.found.append((self.toks[i].start, end))
+            # "Schulz und Becker": a listed name joined to a found one shares its context.
+            n = self._next(k) if k is not None and self.toks[k].word == "und" else None
+            if n is None or not _name_token(self.toks[n]) or not _is_listed(self.toks[n].word):
+                return
+            if _blocked(self.toks[n]):
+                return
+            i, last = n, self._extend(n, strong=False)
+
+    def _title_is_noun(self, i: int) -> bool:
+        """True for the plain noun ("eine junge Frau", "der Herr im Mantel"), not a form of address."""
+        if self.toks[i].word not in ("Frau", "Herr", "Herrn") or i == 0 or self.toks[i].gap.strip():
+            return False
+        prev = self.toks[i - 1].word
+        if prev.lower() in DETERMINERS:
+            return True
+        return (
+            prev[:1].islower()
+            and prev not in SALUTATIONS
+            and prev not in _NOT_ADJECTIVES
+            and prev.endswith(("e", "en", "er", "em", "es"))
+        )
+
+    def _after_title(self, i: int) -> None:
+        noun = self._title_is_noun(i)
+        j = self._next(i, (" ", "\u00a0", "\n"))
+        while j is not None and (self.toks[j].word + ("." if self.toks[j].dot else "")) in EXTRA_TITLES:
+            j = self._next(j)
+        if j is None:
+            return
+        tok = self.toks[j]
+        if tok.word in PARTICLES and (n := self._next(j)) is not None and self._after_particle(tok, n):
+            self._add(j, self._extend(n, strong=not noun))  # "Frau von Trotha"
+            return
+        listed = _is_listed(tok.word)
+        if not _name_token(tok) or (noun and not listed) or (not listed and _blocked(tok)):
+            return
+        self._add(j, self._extend(j, strong=not noun))
+
+    def _after_role(self, i: int) -> None:
+        j = self._next(i, (" ", ": ", ", ", ":"))
+        if j is None:
+            return
+        tok = self.toks[j]
+        if not (_name_token(tok) or _upper_name(tok.word)):
+            return
+        if _upper_name(tok.word) and self._comma_given(j):
+            return
+        given = _is_given(tok.word) and (tok.word not in AMBIGUOUS_GIVEN or self._followed_by_surname(j))
+        if given or (_is_surname(tok.word) and not self._comma_given(j)):
+            self._add(j, self._extend(j, strong=False))
+
+    def _followed_by_surname(self, i: int) -> bool:
+        k = self._next(i)
+        return k is not None and _is_surname(self.toks[k].word)
+
+    def _comma_given(self, i: int) -> bool:
+        """Police style "Schmidt, Peter": a surname, a comma, a listed given name."""
+        k = self._next(i, (", ",))
+        if k is None or self.toks[i].dot or not _is_given(self.toks[k].word):
+            return False
+        self.found.append((self.toks[i].start, self.toks[self._extend(k, strong=False)].end))
+        return True
+
+    def _listed_given(self, i: int) -> None:
+        tok = self.toks[i]
+        if tok.dot and tok.word in _MONTH_ABBREVIATIONS:
+            return
+        if tok.word in halle_stop_words() and not self._followed_by_surname(i):
+            return
+        if tok.word in AMBIGUOUS_GIVEN and not self._followed_by_surname(i):
+            return
+        self._add(i, self._extend(i, strong=False))
+
+    def _after_cues(self) -> None:
+        for m in _cue_re().finditer(self.text):
+            j = self.by_start.get(m.end())
+            if j is None:
+                continue
+            tok = self.toks[j]
+            if _upper_name(tok.word) and self._comma_given(j):
+                continue
+            if not _name_token(tok) or tok.word in never_names():
+                continue
+            self._add(j, self._extend(j, strong=True))
+        for m in _BEFORE_CUE.finditer(self.text):
+            self._before(m.start())
+
+    def _before(self, cue_start: int) -> None:
+        """Names that end right before "zu heißen" ("gab an, Yusuf Çelik zu heißen")."""
+        idx = [i for i, t in enumerate(self.toks) if t.end <= cue_start]
+        if not idx:
+            return
+        last = idx[-1]
+        if self.toks[last].dot or self.text[self.toks[last].end : cue_start] != " ":
+            return
+        first = last
+        while first > 0 and last - first < _MAX_NAME_TOKENS - 1 and self.toks[first].gap == " ":
+            prev = self.toks[first - 1]
+            if prev.dot or not _name_token(prev) or prev.word in never_names():
+                break
+            first -= 1
+        if all((_name_token(t) and not _blocked(t)) or _is_listed(t.word) for t in self.toks[first : last + 1]):
+            self.found.append((self.toks[first].start, self.toks[last].end))
+
+
+_BEFORE_CUE = re.compile(r"\bzu heißen\b")
+
+
+@cache
+def _cue_re() -> re.Pattern[str]:
+    cues = "|".join(re.escape(c) for c in sorted(STRONG_CUES, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{cues})(?!\w)[ \t]*:?\s*")
+
+
+def find_names(text: str) -> list[Found]:
+    """(start, end) of every person's name found in ``text``; overlapping finds are left for the caller to merge."""
+    return _Finder(text).run()

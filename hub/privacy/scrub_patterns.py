@@ -1,0 +1,328 @@
+"""Pattern detectors of the free-text scrubber: e-mail, phone, IBAN, licence plate, date of birth, street address.
+
+Each takes the text and returns (start, end) offsets of what it found; all are pure and never raise on odd input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from functools import cache
+
+from hub.privacy.scrub_lexicon_places import (
+    NOT_STREETS,
+    STREET_ENDINGS,
+    STREET_WORDS,
+    district_codes,
+    halle_stop_names,
+)
+from hub.privacy.scrub_lexicon_words import common_words, never_names
+
+Found = tuple[int, int]
+
+
+def _split(words: str) -> list[str]:
+    # Long word lists read better as text than as quoted literals.
+    return words.split()
+
+
+# A letter of a word (no digit, no underscore); Python's \w alone would let digits into words.
+_L = r"[^\W\d_]"
+
+_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]*\w(?:@|[ ]?[(\[](?:at|AT)[)\]][ ]?)[\w-]+(?:\.[\w-]+)*\.{_L}{{2,}}(?![\w-])")
+
+
+def find_emails(text: str) -> list[Found]:
+    """E-mail addresses, also the "(at)" / "[at]" spellings people use against spam."""
+    if "@" not in text and "at)" not in text and "at]" not in text and "AT)" not in text and "AT]" not in text:
+        return []  # most descriptions hold no address; skip the scan
+    return [m.span() for m in _EMAIL.finditer(text)]
+
+
+_PHONE = re.compile(
+    r"(?<![\w+/.,:-])"
+    r"(?P<head>(?:\+|00)[1-9]\d{0,2}[ ]?\(0\)[ ]?\d{2,5}|(?:\+|00)[1-9]\d{7,14}|(?:\+|00)[1-9]\d{0,5}"
+    r"|\(0\d{2,5}\)|0[1-9]\d{1,11})"
+    # Groups need a separator between them, so a digit run can be split only one way (no backtracking blow-up).
+    r"(?P<tail>(?:(?:[ ]?[-/][ ]?|[ ])\d{2,8}){0,5})"
+    r"(?P<ext>[ ]?-[ ]?\d{1,4}|[ ]0)?"
+    r"(?!\d|[.,:]\d|\w)"
+)
+# A number after these words is a file or case number, not a phone number ("Az. 0815/2026").
+_NOT_PHONE_BEFORE = re.compile(
+    r"(?i)(?:\baz\.?|aktenzeichen|vorgangs?(?:nummer)?|einsatz(?:nummer)?|tagebuch(?:nummer)?|kassenzeichen|"
+    r"rechnungs(?:nummer)?|verwendungszweck|kundennummer|\bnr\.?)\s*(?:lautet|ist)?\s*:?\s*$"
+)
+_PHONE_CUE_BEFORE = re.compile(r"(?i)(?:tel|telefon|handy|mobil|fax|rückruf)\S*\s*:?\s*$")
+
+
+def find_phones(text: str) -> list[Found]:
+    """German and international phone numbers: +49 / 0049 / 0 prefixes, groups split by space, - or /."""
+    found = []
+    for m in _PHONE.finditer(text):
+        digits = sum(c.isdigit() for c in m.group())
+        intl = re.match(r"(\+|00)(\d{1,3})", m.group("head"))
+        if intl:
+            # Digits of the national number: without the country code, the 00 prefix and a "(0)" trunk zero.
+            national = digits - len(intl.group(2)) - (2 if intl.group(1) == "00" else 0) - m.group().count("(0)")
+            ok = 6 <= national <= 13
+        else:
+            ok = 7 <= digits <= 13
+        before = text[max(0, m.start() - 24) : m.start()]
+        if ok and (not _NOT_PHONE_BEFORE.search(before) or _PHONE_CUE_BEFORE.search(before)):
+            found.append(m.span())
+    return found
+
+
+#: IBAN length per country (ISO 13616 registry, as published by SWIFT); unknown countries are not matched.
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29, "BY": 28,
+    "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18,
+    "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22,
+    "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20,
+    "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18,
+    "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SD": 18,
+    "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22,
+    "VG": 24, "XK": 20,
+}  # fmt: skip
+
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})\d{2}(?=[ ]?[A-Z0-9])")
+
+
+def iban_is_valid(compact: str) -> bool:
+    """True when ``compact`` (no spaces) has its country's length and the ISO 7064 mod-97 check digits hold."""
+    if len(compact) != IBAN_LENGTHS.get(compact[:2], -1) or not compact.isascii() or not compact.isalnum():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def find_ibans(text: str) -> list[Found]:
+    """IBANs, compact or in groups of four, that pass the mod-97 check (random digit runs do not)."""
+    found = []
+    for m in _IBAN_START.finditer(text):
+        length = IBAN_LENGTHS.get(m.group(1))
+        if length is None:
+            continue
+        chars: list[str] = []
+        pos = m.start()
+        # Take exactly the country's number of characters, allowing single spaces between them.
+        while pos < len(text) and len(chars) < length:
+            c = text[pos]
+            if c.isascii() and (c.isdigit() or c.isupper()):
+                chars.append(c)
+            elif not (c == " " and chars and pos + 1 < len(text) and text[pos + 1] != " "):
+                break
+            pos += 1
+        if len(chars) == length and not (pos < len(text) and text[pos].isalnum()) and iban_is_valid("".join(chars)):
+            found.append((m.start(), pos))
+    return found
+
+
+@cache
+def _plate_re() -> re.Pattern[str]:
+    codes = "|".join(sorted(district_codes(), key=len, reverse=True))
+    return re.compile(
+        rf"(?<![\w-])(?=[A-ZÄÖÜ]{{1,3}}[ -])(?P<code>{codes})(?:-|[ ]|[ ]-[ ])(?P<letters>[A-Z]{{1,2}})(?:-|[ ])?"
+        r"(?P<digits>[1-9]\d{0,3})(?P<suffix>[EH])?(?![\w-])"
+    )
+
+
+def find_plates(text: str) -> list[Found]:
+    """German licence plates: district code from the shipped list, 1-2 letters, 1-4 digits, optional E/H."""
+    found = []
+    for m in _plate_re().finditer(text):
+        # A German plate carries at most eight characters besides the E/H suffix.
+        if len(m.group("code")) + len(m.group("letters")) + len(m.group("digits")) <= 8:
+            found.append(m.span())
+    return found
+
+
+_MONTHS = (
+    r"Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|"
+    r"Jan\.|Febr?\.|Mär\.|Mrz\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Okt\.|Nov\.|Dez\."
+)
+_DATE = re.compile(
+    r"(?<![\w.])(?:"
+    r"(?P<d>\d{1,2})\.[ ]?(?P<m>\d{1,2})\.[ ]?(?P<y>\d{4}|\d{2})"
+    rf"|(?P<d2>\d{{1,2}})\.[ ]?(?:{_MONTHS})[ ]?(?P<y2>\d{{4}})"
+    r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})"
+    r")(?!\w|\.\d)"
+)
+_DOB_CUE = re.compile(
+    r"(?:(?:\bgeb\.|\bgeboren\b|\bGeburtsdatum\b|\bGeb\.-?[Dd]at(?:um|\.)?|\bGebDat\b|\bGeburtstag\b|\bDOB\b)"
+    r"(?P<gap>[^.!?;\n\d]{0,30})|\*[ ]?)$"
+)
+_AGE = re.compile(r"\b\d{1,3}[ ]?(?:Jahre\b|J\.)|\d{1,3}-?[jJ]ährig|\(\d{1,3}\)|\bAlter\b")
+_EVENT_WORDS = frozenset(
+    {
+        "am", "vom", "bis", "seit", "ab", "zum", "den", "ca.", "gegen", "Am", "Vom", "Bis", "Seit", "Ab", "Zum", "Den",
+        "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonnabend", "Sonntag",
+    }
+)  # fmt: skip
+_TIME_AFTER = re.compile(r"\s*,?\s*(?:um|gegen|ab|von)?\s*\d{1,2}[:.]\d{2}")
+# After a name, a date followed by a time or a colon is a log line ("Peter, 12.03.2026: Tür defekt").
+_LOG_AFTER = re.compile(r"\s*:|" + _TIME_AFTER.pattern)
+
+
+def _date_is_valid(m: re.Match[str]) -> bool:
+    day = m.group("d") or m.group("d2") or m.group("d3")
+    month = m.group("m") or m.group("m3")
+    return 1 <= int(day) <= 31 and (month is None or 1 <= int(month) <= 12)
+
+
+def find_dates_of_birth(text: str, name_ends: Collection[int] = ()) -> list[Found]:
+    """Dates that are dates of birth: after "geb.", "geboren", "Geburtsdatum", "*", right after a name
+    ("Emma Fischer, 02.02.2011"; ``name_ends`` are the end offsets of names found), or near an age that is not
+    an event date ("15 Jahre alt, 11.09.2010"). Dates of events ("am 12.03.2026 um 22:10") stay."""
+    found = []
+    for m in _DATE.finditer(text):
+        if not _date_is_valid(m):
+            continue
+        start = m.start()
+        before = text[max(0, start - 60) : start]
+        cue = _DOB_CUE.search(before)
+        if cue and len((cue.group("gap") or "").split()) <= 3:  # "geb. am", "Geburtsdatum laut Ausweis"
+            found.append(m.span())
+            continue
+        head = before.rstrip()
+        if head.endswith((",", "(")):
+            prev = head[:-1].rstrip()
+            prev_end = start - (len(before) - len(prev))
+            after_name = prev_end in name_ends or prev.endswith("[NAME]")
+            if after_name and not _LOG_AFTER.match(text, m.end()):
+                found.append(m.span())
+                continue
+        words = before.split()
+        sentence = re.split(r"[.!?]\s", before)[-1]
+        if (
+            _AGE.search(sentence)
+            and (not words or words[-1].rstrip(",") not in _EVENT_WORDS)
+            and not _TIME_AFTER.match(text, m.end())
+        ):
+            found.append(m.span())
+    return found
+
+
+# House-number counts that are really counts of things ("Am Reileck 3 Männer", "Marktplatz 14 Flaschen").
+_COUNT_WORDS = frozenset(
+    _split(
+        """Personen Person Leute Männer Frauen Kinder Jugendliche Jugendlichen Erwachsene Täter Zeugen Fahrgäste
+    Flaschen Fahrzeuge Autos Wagen Busse Bahnen Züge Minuten Min Stunden Std Tage Tagen Wochen Monate Monaten Jahre
+    Jahren Uhr Mal Verletzte Tote Beamte Beamten Streifen Einsatzkräfte Hunde Fahrräder Räder Euro EUR Prozent
+    Meter km m min Haltestellen Stationen Stück Gruppen Radfahrer Fußgänger Kontrolleure Polizisten Schüler Mädchen
+    Jungen Obdachlose Betrunkene Punkte Sekunden"""
+    )
+)
+_ADJ_KEEP = frozenset(
+    _split(
+        """Große Großen Kleine Kleinen Alte Alten Neue Neuen Hohe Hohen Lange Langen Breite Breiten Obere Oberen
+        Untere Unteren Tiefe Tiefen Verlängerte Verlängerten Äußere Äußeren Innere Inneren Hintere Vordere"""
+    )
+)
+_PREFIX = r"(?:Am|An der|An den|An dem|Auf der|Auf dem|Auf den|Im|In der|In den|Zum|Zur|Hinter der|Hinter dem|" \
+    r"Vor dem|Vor der|Beim|Unter den|Alt)"  # fmt: skip
+# House numbers have at most three digits here; four would mostly be years ("Im August 2026").
+_HOUSE_NUMBER = re.compile(
+    r"(?<=[^\W\d_]|\.)[ ](?:Nr\.[ ]?)?[1-9]\d{0,2}(?:[ ]?[a-zA-Z](?![\w]))?"
+    r"(?:[ ]?[-/\u2013][ ]?\d{1,3}(?:[a-zA-Z](?!\w))?)?(?![\d\w]|[:.,]\d)"
+)
+_MAX_STREET = 80
+_PREFIX_RE = re.compile(rf"(?<!\w){_PREFIX}[ ]")
+_PREFIX_ONLY = re.compile(rf"{_PREFIX}\Z")
+
+
+@cache
+def _address_re() -> re.Pattern[str]:
+    word = rf"[A-ZÄÖÜ]{_L}+"
+    hyph = rf"{word}(?:-{_L}+)*"
+    endings = "|".join(re.escape(e) for e in sorted(STREET_ENDINGS, key=len, reverse=True))
+    compound = rf"{word}(?:-{_L}+)*?-?(?i:{endings})"
+    street_word = "|".join(re.escape(w) for w in sorted(STREET_WORDS, key=len, reverse=True))
+    adjective = rf"[A-ZÄÖÜ]{_L}*(?:-{_L}+)*(?:er|e|en|es)"
+    stops = "|".join(
+        re.escape(s) for s in sorted(_street_like_stops(), key=len, reverse=True) if not s.endswith("Str.")
+    )
+    street = (
+        rf"(?:(?:{adjective}[ ]){{0,2}}(?:{compound}(?![\w])|(?:{street_word})(?![\w]))"
+        rf"|(?:{street_word})[ ](?:der|des|am|an der|zum|zur)[ ]{hyph}(?:[ ]{hyph})?"
+        rf"|{_PREFIX}[ ](?:{adjective}[ ])?{hyph}"
+        rf"|(?:{stops})(?![\w]))"
+    )
+    # Searched backwards from a house number (see find_addresses), so it must end exactly there.
+    return re.compile(rf"(?<![\w-])(?=[A-ZÄÖÜ])(?P<street>{street})\Z")
+
+
+def _street_hint(before: str) -> bool:
+    """A cheap necessary condition for _address_re on the text before a number: it ends in a street word, a street
+    ending or a street-like stop name, or holds a prefix ("Am", "An der") or a street word ("Platz der ...")."""
+    last = before.rsplit(None, 1)[-1] if before.strip() else ""
+    if last.lower().endswith(STREET_ENDINGS) or last in STREET_WORDS or last in _street_like_stops():
+        return True
+    return _PREFIX_RE.search(before) is not None or _street_word_re().search(before) is not None
+
+
+@cache
+def _street_like_stops() -> tuple[str, ...]:
+    # Halle stop names that are streets without a street ending ("Vogelweide"); stations and districts are not.
+    skip = ("Bahnhof", "bahnhof", "Messe", "Zoo", "Klinikum", "Friedhof", "friedhof", "Theater", "Zentrum", "Halle")
+    return tuple(
+        s for s in halle_stop_names() if " " not in s and not any(k in s for k in skip) and s not in never_names()
+    )
+
+
+@cache
+def _street_word_re() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in STREET_WORDS) + "[ ]")
+
+
+@cache
+def _long_not_streets() -> tuple[str, ...]:
+    # Compounds of the longer everyday nouns count too ("Hauptbahnhof", "Busparkplatz"); short ones would hit real
+    # street names ("Weidenplan").
+    return tuple(n.lower() for n in NOT_STREETS if len(n) >= 6)
+
+
+def _not_a_street(word: str) -> bool:
+    return word in NOT_STREETS or word.lower().endswith(_long_not_streets())
+
+
+def find_addresses(text: str) -> list[Found]:
+    """Street names with a house number ("Leipziger Straße 12", "Große Ulrichstr. 5a", "Am Steintor 3");
+    a street without a number ("an der Haltestelle Marktplatz") stays, and so does a count ("Reileck 3 Männer")."""
+    found = []
+    never = never_names()
+    # Start from the house numbers, which are rare, and look for a street ending right before each: far cheaper
+    # than trying the street pattern at every capitalised word.
+    for number in _HOUSE_NUMBER.finditer(text):
+        window = max(0, number.start() - _MAX_STREET)
+        if not _street_hint(text[window : number.start()]):
+            continue  # "Linie 2", "Wagen 654": no street word, ending, prefix or stop name right before
+        m = _address_re().search(text, window, number.start())
+        if m is None:
+            continue
+        start = m.start()
+        street = m.group("street")
+        # Drop leading words the adjective slot swallowed ("Höhe Leipziger Straße 12" -> "Leipziger Straße 12"),
+        # but never split a prefix such as "Auf dem".
+        words = street.split(" ")
+        while (
+            len(words) > 1
+            and words[0] in never
+            and words[0] not in _ADJ_KEEP
+            and words[0] not in STREET_WORDS
+            and not _PREFIX_ONLY.match(" ".join(words[:2]))
+            and not _PREFIX_ONLY.match(words[0])
+        ):
+            start += len(words[0]) + 1
+            words = words[1:]
+        noun = words[-1]
+        if noun in common_words() and noun not in STREET_WORDS:  # "Im Januar 12 Fälle", "Am Montag 3 Männer"
+            continue
+        if _not_a_street(noun) and (len(words) == 1 or _PREFIX_RE.match(" ".join(words))):
+            continue
+        next_word = re.match(r"\s*([\w€]+)", text[number.end() :])
+        if next_word and next_word.group(1) in _COUNT_WORDS:
+            continue
+        found.append((start, number.end()))
+    return found

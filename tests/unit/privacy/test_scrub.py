@@ -1,0 +1,274 @@
+"""The free-text scrubber: what it replaces per category, what it must leave alone, and the shape of its result."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from hub.privacy.scrub import CATEGORIES, PLACEHOLDERS, ScrubResult, Span, scrub
+from hub.privacy.scrub_lexicon_places import halle_stop_names
+from hub.privacy.scrub_patterns import iban_is_valid
+
+
+def _found(text: str) -> list[tuple[str, str]]:
+    return [(text[s.start : s.end], s.category) for s in scrub(text).spans]
+
+
+def test_every_category_gets_its_placeholder() -> None:
+    """One description with a value of each kind comes out with the seven typed placeholders and nothing else."""
+    text = (
+        "Anrufer Kevin Schulze, geb. 12.03.1985, wohnhaft Leipziger Straße 12, Tel. 0176 12345678, "
+        "Mail k.schulze@web.de, Pkw HAL-AB 123, IBAN DE39 8005 3762 5260 1815 90."
+    )
+    result = scrub(text)
+    assert result.text == (
+        "Anrufer [NAME], geb. [GEBURTSDATUM], wohnhaft [ADRESSE], Tel. [TELEFON], "
+        "Mail [E-MAIL], Pkw [KENNZEICHEN], IBAN [IBAN]."
+    )
+    assert [s.category for s in result.spans] == ["NAME", "DOB", "ADDRESS", "PHONE", "EMAIL", "PLATE", "IBAN"]
+    assert {result.count(c) for c in CATEGORIES} == {1}
+
+
+def test_result_holds_offsets_and_categories_but_no_values() -> None:
+    """Spans carry only offsets into the input and a category; the found values are stored nowhere."""
+    assert [f.name for f in dataclasses.fields(Span)] == ["start", "end", "category"]
+    assert [f.name for f in dataclasses.fields(ScrubResult)] == ["text", "spans"]
+    text = "Frau Weiß ruft an."
+    result = scrub(text)
+    assert result.spans == (Span(5, 9, "NAME"),)
+    assert "Weiß" not in repr(result)
+
+
+def test_operational_facts_stay() -> None:
+    """Event date and time, stop, line, car number, status, amount and a street without number are kept verbatim."""
+    text = (
+        "Am 12.03.2026 um 22:10 meldet Wagen 654 der Linie 2 an der Haltestelle Marktplatz Status 4, "
+        "Schaden ca. 2.000 Euro, Täter flüchtete Richtung Leipziger Straße, Notruf 110."
+    )
+    assert scrub(text) == ScrubResult(text, ())
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "0345 2345678",
+        "0345/1234567",
+        "0345 / 68 45 21",
+        "0345-5503377",
+        "(0345) 512 34 56",
+        "0176 12345678",
+        "01761234567",
+        "0151 2345 6789",
+        "+49 176 98765432",
+        "+49 (0)345 7788990",
+        "+491711234567",
+        "0049 345 6789012",
+        "0345 581 0",
+        "+48 601 234 567",
+    ],
+)
+def test_phone_formats_are_found_whole(phone: str) -> None:
+    """German and foreign phone numbers in the usual spellings are found as one span, prefix included."""
+    assert _found(f"Rückruf unter {phone}, bitte.") == [(phone, "PHONE")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Notruf 110, Feuerwehr 112.",
+        "Die Postleitzahl ist 06108 Halle.",
+        "Wagen 0654 und Wagen 654.",
+        "Aktenzeichen 0815/2026 bitte angeben.",
+        "Die Einsatznummer lautet 0123456789.",
+        "Preis 1.234,56 EUR, Koordinaten 51.4818, 11.9698.",
+        "Am 12.03.2026 um 07:30.",
+    ],
+)
+def test_numbers_that_are_not_phones_stay(text: str) -> None:
+    """Emergency numbers, postcodes, car, case and event numbers, amounts and coordinates are not phone numbers."""
+    assert scrub(text).text == text
+
+
+@pytest.mark.parametrize(
+    "plate", ["HAL-AB 123", "HAL AB 123", "SK-X 1", "MQ-AB-1234E", "HAL-ZZ 99H", "L-KT 4521", "B-MW 1234", "KÖT-A 7"]
+)
+def test_licence_plates_are_found(plate: str) -> None:
+    """Plates with hyphen or space, one or two letters, up to four digits and the E/H suffix are found."""
+    assert _found(f"Das Fahrzeug {plate} parkt auf dem Gehweg.") == [(plate, "PLATE")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Auf der A 14 gab es einen Stau.",
+        "Linie 3E, S-Bahn S3, Bus 36E, E-Scooter.",
+        "Das Kennzeichen begann mit HAL.",
+        "Status SK 3 geht an die HAL 2 Leitstelle.",
+        "Ein MERCEDES, KEIN BMW 320.",
+        "Fahrzeug XY-AB 123 ist keine deutsche Zulassung.",
+    ],
+)
+def test_plate_like_words_stay(text: str) -> None:
+    """Motorways, line names, a bare district code and unknown codes are not plates."""
+    assert scrub(text).text == text
+
+
+def test_iban_needs_a_valid_checksum() -> None:
+    """An IBAN is replaced only when its mod-97 check digits hold; a look-alike with a wrong check digit stays."""
+    assert iban_is_valid("DE39800537625260181590")
+    assert not iban_is_valid("DE40800537625260181590")
+    assert not iban_is_valid("XX39800537625260181590")
+    assert _found("IBAN NL44 INGB 3667 1276 84.") == [("NL44 INGB 3667 1276 84", "IBAN")]
+    assert _found("Konto DE39800537625260181590 BIC X") == [("DE39800537625260181590", "IBAN")]
+    text = "Die IBAN DE12 3456 7890 1234 5678 90 ist ungültig."
+    assert scrub(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "dob"),
+    [
+        ("Die Frau, geb. 14.07.1978, wurde verletzt.", "14.07.1978"),
+        ("Der 17-Jährige, geboren am 5. Mai 2008, wurde übergeben.", "5. Mai 2008"),
+        ("Geburtsdatum: 1987-04-19.", "1987-04-19"),
+        ("Herr X (*14.02.1940) ist kollabiert.", "14.02.1940"),
+        ("Vermisst: Emma Fischer, 02.02.2011, zuletzt am Zoo.", "02.02.2011"),
+        ("Jugendlicher, 15 Jahre alt, 11.09.2010, ohne Fahrschein.", "11.09.2010"),
+    ],
+)
+def test_dates_of_birth_are_found(text: str, dob: str) -> None:
+    """A date after a birth cue, right after a name, or next to an age is a date of birth."""
+    assert (dob, "DOB") in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Am 12.03.2026 um 22:10 wurde eine Scheibe eingeschlagen.",
+        "Ein 80-jähriger Mann stürzte am 12.03.2026 beim Aussteigen.",
+        "Die Linie 94 verkehrt am Sonntag, 14.09.2026, nur bis zum Hauptbahnhof.",
+        "Bitte überweisen Sie die 35,00 Euro bis zum 30.11.2026.",
+        "Der Mann, 47, soll am 2. März 2026 den Fahrer geschlagen haben.",
+    ],
+)
+def test_event_dates_stay(text: str) -> None:
+    """Dates of events stay, also next to an age: the time of an incident matters operationally."""
+    assert scrub(text).text == text
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Leipziger Straße 12",
+        "Große Ulrichstr. 5a",
+        "Am Steintor 3",
+        "Marktplatz 1",
+        "Ludwig-Wucherer-Straße 45",
+        "Carl-von-Ossietzky-Straße 19",
+        "Hallorenring 7",
+        "Mansfelder Str. 23-25",
+        "An der Feuerwache 2",
+        "Platz der Freiheit 3",
+    ],
+)
+def test_street_addresses_with_numbers_are_found(address: str) -> None:
+    """Street, square and prefixed street names followed by a house number are addresses."""
+    assert _found(f"Ruhestörung, {address}, seit Mitternacht.") == [(address, "ADDRESS")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Streit an der Haltestelle Marktplatz, Linie 2.",
+        "Täter flüchtete Richtung Leipziger Straße.",
+        "Am Steintor 2 Personen in Streit geraten.",
+        "Das Ordnungsamt hat am Marktplatz 14 Flaschen sichergestellt.",
+        "Auf dem Bahnsteig 2 am Hauptbahnhof liegt eine Person.",
+        "Der Bus hält am Steintor 5 Minuten länger.",
+        "Im August 2026 wurden 12 Fälle gemeldet.",
+        "Linie 94 zum Hauptbahnhof 23:58 ab Steintor.",
+    ],
+)
+def test_streets_without_house_numbers_stay(text: str) -> None:
+    """A street or stop without a house number, or followed by a count or a time, is not an address."""
+    assert scrub(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Frau Weiß ruft an.", "Weiß"),
+        ("Hr. Wagner aus der Leitstelle bestätigt.", "Wagner"),
+        ("Ein Mann namens Ali verkauft Drogen.", "Ali"),
+        ("Mein Name ist Olena Kovalenko, ich wohne hier.", "Olena Kovalenko"),
+        ("Die Anruferin heißt Ramona Vogel und wartet.", "Ramona Vogel"),
+        ("Zeuge Peter Braun hat alles gesehen.", "Peter Braun"),
+        ("Tatverdächtiger Kevin S. wurde festgenommen.", "Kevin S."),
+        ("Geschädigter: Schmidt, Peter, wohnt hier.", "Schmidt, Peter"),
+        ("Zeuge: KOWALCZYK, Marek, Tel. folgt.", "KOWALCZYK, Marek"),
+        ("Die Person gab an, Yusuf Çelik zu heißen.", "Yusuf Çelik"),
+        ("Hinweis von Herrn Friedrich von Trotha: Licht defekt.", "Friedrich von Trotha"),
+        ("Frau Nguyễn Thị Lan hat ihr Handy verloren.", "Nguyễn Thị Lan"),
+        ("Mehmet Öztürk meldet Scherben.", "Mehmet Öztürk"),
+        ("Sehr geehrte Frau Böhm, danke.", "Böhm"),
+        ("Die Fahrerin Frau Mai hat den Notknopf betätigt.", "Mai"),
+    ],
+)
+def test_names_are_found_by_cue_or_list(text: str, name: str) -> None:
+    """Titles, roles, cue phrases and the name lists each find the whole name, without the title."""
+    assert (name, "NAME") in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Im Mai wurden 34 Fahrräder gestohlen.",
+        "Der Koch des Imbisses wurde bedroht.",
+        "Der Fischer am Saaleufer hat den Notruf gewählt.",
+        "Eine junge Frau Mitte 20 wurde belästigt.",
+        "Einer Frau wurde das Handy entrissen.",
+        "Ein Herr im grauen Mantel pöbelt.",
+        "Fahrer Wagen 612 meldet Status 4.",
+        "Täter männlich, ca. 25 Jahre, schwarze Jacke.",
+        "Die Martin-Luther-Universität bittet um Streifen.",
+        "Vor der Otto-Kilian-Str. liegt ein Baum.",
+        "Frank und frei: die Beleuchtung am Franckeplatz ist schlecht.",
+        "Rosa Jacke, blaue Hose.",
+        "Krankenhaus Martha-Maria meldet eine Person.",
+        "Sophie Scholl Gymnasium meldet Vandalismus.",
+    ],
+)
+def test_capitalised_nouns_are_not_names(text: str) -> None:
+    """Nouns German capitalises, months, common-word names without cue, and places named after people stay."""
+    assert scrub(text).text == text
+
+
+def test_no_halle_stop_name_is_taken_for_personal_data() -> None:
+    """None of Halle's stop names, in the phrases a report uses for them, is scrubbed."""
+    for stop in halle_stop_names():
+        for text in (
+            f"Streit an der Haltestelle {stop}, Linie 2, Wagen 654.",
+            f"{stop}: Linie 5 verspätet um 10 Minuten.",
+            f"Richtung {stop} fährt heute kein Bus.",
+        ):
+            assert scrub(text).text == text
+
+
+def test_a_name_found_once_is_replaced_everywhere() -> None:
+    """A name found through a cue is also replaced where it stands alone later, in full and by its surname."""
+    result = scrub("Beschwerde über Herrn Weber aus Linie 1. Weber war unfreundlich, sagt Frau Anna Krug. Krug.")
+    assert result.text == "Beschwerde über Herrn [NAME] aus Linie 1. [NAME] war unfreundlich, sagt Frau [NAME]. [NAME]."
+    assert result.count("NAME") == 4
+
+
+def test_placeholders_in_the_input_are_left_alone() -> None:
+    """Text that already carries placeholders (scrubbed upstream) is returned unchanged."""
+    text = "Herr [NAME], Tel. [TELEFON], wohnhaft [ADRESSE]."
+    assert scrub(text) == ScrubResult(text, ())
+    assert set(PLACEHOLDERS) == set(CATEGORIES)
+
+
+def test_empty_and_whitespace_text() -> None:
+    """Empty and blank descriptions come back as they are."""
+    assert scrub("") == ScrubResult("", ())
+    assert scrub(" \n\t") == ScrubResult(" \n\t", ())
