@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from hub.config import Settings, load_settings
@@ -166,6 +167,100 @@ def _cmd_dlq_show(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _aware(text: str, option: str) -> datetime:
+    """An ISO 8601 time with a UTC offset from the command line; a naive time is ambiguous and refused."""
+    from hub.errors import ConfigError
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{option} {text!r} is not an ISO 8601 time, e.g. 2026-11-20T00:00:00+01:00") from None
+    if moment.tzinfo is None:
+        raise ConfigError(f"{option} {text!r} has no UTC offset; write e.g. 2026-11-20T00:00:00+01:00")
+    return moment
+
+
+def _cmd_transfers_report(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.privacy.register import format_transfers, transfers_since
+
+    since = _aware(args.since, "--since")
+    until = _aware(args.until, "--until") if args.until else None
+    rows = transfers_since(settings.database_conninfo(), since, until, args.recipient)
+    print(format_transfers(rows, args.format))
+    return 0
+
+
+def _cmd_reidentify(settings: Settings, args: argparse.Namespace) -> int:
+    import getpass
+
+    from hub.privacy.vault import MIN_REASON_CHARS, MIN_REASON_WORDS, reidentify
+
+    roles = settings.reidentify_role_set()
+    result = reidentify(
+        settings.database_conninfo(),
+        args.pseudonym,
+        role=args.role,
+        reason=args.reason,
+        user=args.user or getpass.getuser(),
+        authorised_roles=roles,
+    )
+    audit = f"(recorded in the re-identification audit as #{result.audit_id})"
+    if result.outcome == "revealed":
+        for r in result.revealed:
+            print(f"{args.pseudonym.strip()}  {r.field} ({r.domain}): {r.original}")
+        print(audit)
+        return 0
+    why = {
+        "not_found": "no such pseudonym in the vault (never made, or expired with its data)",
+        "refused_role": f"role {args.role!r} may not re-identify (authorised: {', '.join(sorted(roles)) or 'none'})",
+        "refused_reason": f"state a reason of at least {MIN_REASON_WORDS} words and {MIN_REASON_CHARS} characters",
+        "refused_pseudonym": "that is not a pseudonym (ps1.<kid>.<26 characters>)",
+    }[result.outcome]
+    print(f"hub: {'not found' if result.outcome == 'not_found' else 'refused'}: {why} {audit}", file=sys.stderr)
+    return 1 if result.outcome == "not_found" else 3
+
+
+def _cmd_retention_purge(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC
+
+    from hub.privacy.retention import RetentionPeriods, purge
+
+    now = _aware(args.now, "--now") if args.now else datetime.now(UTC)
+    periods = RetentionPeriods.from_settings(settings)
+    results = purge(settings.database_conninfo(), periods, now, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    for r in results:
+        older = (
+            f"older than {r.cutoff.isoformat(timespec='seconds')}"
+            if r.cutoff
+            else f"expired by {now.isoformat(timespec='seconds')}"
+        )
+        print(f"{r.table:<24} {r.retention_class:<9} {verb} {r.rows:>7}  ({older})")
+    total = sum(r.rows for r in results)
+    print(f"{total} row(s) {verb}" + (" (dry run: nothing deleted)" if args.dry_run else ""))
+    return 0
+
+
+def _cmd_aggregates_publish(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.privacy.aggregates import publish_week
+
+    result = publish_week(settings, args.week, dry_run=args.dry_run)
+    print(f"{result.shares_read} analytics incident share(s) read")
+    for agg in result.aggregates:
+        counts = ", ".join(f"{cat} {n}" for cat, n in agg.counts.items()) or "-"
+        if agg.area == "city":
+            hidden = f"; fewer than {agg.min_count}: {', '.join(agg.suppressed)}" if agg.suppressed else ""
+            print(f"  city-wide {agg.week}: {counts}{hidden}")
+        else:
+            print(f"  {agg.cell} ({agg.lat:.5f}, {agg.lon:.5f}) {agg.week}: {counts}")
+    cells = sum(a.area == "cell" for a in result.aggregates)
+    if result.sent:
+        print(f"{len(result.aggregates)} aggregate(s) ({cells} cells, city-wide) sent to share.praevention.aggregates")
+    else:
+        print(f"{len(result.aggregates)} aggregate(s) ({cells} cells, city-wide); dry run: nothing sent")
+    return 0
+
+
 def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from hub.demo import run_demo
 
@@ -207,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(func=_cmd_schemas_export)
 
     worker = sub.add_parser("worker", help="run one stream-processing stage until SIGINT/SIGTERM")
-    worker.add_argument("stage", choices=["normalise", "sink"])
+    worker.add_argument("stage", choices=["normalise", "pseudonymise", "sink"])
     worker.set_defaults(func=_cmd_worker)
 
     replay = sub.add_parser("replay", help="file-replay connector: produce an NDJSON file to raw.replay.ndjson")
@@ -240,10 +335,45 @@ def build_parser() -> argparse.ArgumentParser:
 
     dlq = sub.add_parser("dlq", help="dead-letter topics").add_subparsers(dest="dlq", required=True)
     show = dlq.add_parser("show", help="print dead-letter records with reason and origin")
-    show.add_argument("--stage", default="normalise", choices=["connectors", "normalise", "sink"])
+    show.add_argument("--stage", default="normalise", choices=["connectors", "normalise", "pseudonymise", "sink"])
     show.add_argument("--limit", type=int, default=20)
     show.add_argument("--bytes", action="store_true", help="also print the start of the original bytes")
     show.set_defaults(func=_cmd_dlq_show)
+
+    transfers = sub.add_parser("transfers", help="the transfer register (SOG LSA §§ 26, 28)").add_subparsers(
+        dest="transfers", required=True
+    )
+    report = transfers.add_parser("report", help="print every transfer to another agency's domain since a time")
+    report.add_argument(
+        "--since", required=True, metavar="TIME", help="ISO 8601 with offset, e.g. 2026-11-20T00:00:00+01:00"
+    )
+    report.add_argument("--until", metavar="TIME", help="up to (not including) this time")
+    report.add_argument("--recipient", choices=["polizei", "havag", "ordnungsamt", "analytics", "praevention"])
+    report.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    report.set_defaults(func=_cmd_transfers_report)
+
+    reid = sub.add_parser(
+        "reidentify", help="police only: the original value of a pseudonym, for an authorised role, with a reason"
+    )
+    reid.add_argument("pseudonym", metavar="PSEUDONYM")
+    reid.add_argument("--role", required=True, help="your role; must be in HUB_REIDENTIFY_ROLES")
+    reid.add_argument("--reason", required=True, help="why (recorded in the audit with your name and role)")
+    reid.add_argument("--user", help="who asks (default: the login name)")
+    reid.set_defaults(func=_cmd_reidentify)
+
+    retention = sub.add_parser("retention", help="retention classes").add_subparsers(dest="retention", required=True)
+    purge = retention.add_parser("purge", help="delete expired rows; report per table and retention class")
+    purge.add_argument("--dry-run", action="store_true", help="count what would go, delete nothing")
+    purge.add_argument("--now", metavar="TIME", help="purge as of this time (ISO 8601 with offset; default: now)")
+    purge.set_defaults(func=_cmd_retention_purge)
+
+    aggregates = sub.add_parser("aggregates", help="aggregates for prevention work").add_subparsers(
+        dest="aggregates", required=True
+    )
+    publish = aggregates.add_parser("publish", help="counts per grid cell and category of one week, to praevention")
+    publish.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W47")
+    publish.add_argument("--dry-run", action="store_true", help="print the aggregates, send nothing")
+    publish.set_defaults(func=_cmd_aggregates_publish)
     return parser
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.errors import ConfigError
@@ -52,6 +52,39 @@ class Settings(BaseSettings):
     )
     metrics_host: str = "127.0.0.1"
 
+    # Privacy (docs/privacy.md). Key material itself is never a setting: it comes from HUB_PSEUDONYM_KEY_DIR or
+    # HUB_PSEUDONYM_KEY_<DOMAIN>, read by hub.privacy.keys, so it never shows in a settings dump.
+    policy_path: Path | None = Field(default=None, description="sharing policy TOML; unset = the shipped default")
+    pseudonym_keys: Literal["configured", "demo"] = Field(
+        default="configured",
+        description="configured = keys from HUB_PSEUDONYM_KEY_DIR / HUB_PSEUDONYM_KEY_<DOMAIN> (refuses to start "
+        "without them); demo = keys derived from a public seed, for the demo and tests only",
+    )
+    reidentify_roles: str = Field(
+        default="polizei-lagedienst",
+        description="comma-separated roles allowed to re-identify a pseudonym (hub reidentify)",
+    )
+    retention_short_days: int = Field(default=30, ge=1, description="retention class short (exercises, tests)")
+    retention_standard_days: int = Field(default=180, ge=1, description="retention class standard")
+    retention_long_days: int = Field(default=730, ge=1, description="retention class long")
+    retention_register_days: int = Field(
+        default=1095, ge=1, description="transfer register and re-identification audit; at least the longest class"
+    )
+
+    @model_validator(mode="after")
+    def _register_outlives_data(self) -> Settings:
+        longest = max(self.retention_short_days, self.retention_standard_days, self.retention_long_days)
+        if self.retention_register_days < longest:
+            raise ValueError(
+                f"retention_register_days ({self.retention_register_days}) must be at least the longest retention "
+                f"class ({longest}): the record of a transfer has to outlive the data transferred"
+            )
+        return self
+
+    def reidentify_role_set(self) -> frozenset[str]:
+        """The roles allowed to re-identify, from the comma-separated setting."""
+        return frozenset(role.strip() for role in self.reidentify_roles.split(",") if role.strip())
+
     def with_endpoints(self, kafka_bootstrap: str | None, database_url: str | None) -> Settings:
         """A copy in which endpoints left unset are filled in (by the embedded stack); set ones are kept."""
         data = self.model_dump()
@@ -78,6 +111,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
-            f"HUB_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+            (f"HUB_{'_'.join(str(p) for p in err['loc']).upper()}: " if err["loc"] else "") + err["msg"]
+            for err in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from exc

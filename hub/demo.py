@@ -1,28 +1,35 @@
 """``hub demo``: the whole first path on the embedded stack, narrated.
 
 Starts the broker and PostgreSQL (unless HUB_KAFKA_BOOTSTRAP / HUB_DATABASE_URL point elsewhere), creates topics
-and schema, starts the normalise and sink workers as child processes, replays a sample file with valid and
-malformed lines, waits until every line is accounted for, prints what happened and where to look, then stops.
+and schema, starts the normalise, pseudonymise and sink workers as child processes, replays a sample file with
+valid and malformed lines, waits until every line is accounted for, prints what happened and where to look, stops.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TextIO
 
 from hub.config import Settings
 from hub.connectors.replay import replay
 from hub.devstack import stack_for
+from hub.errors import InvalidEventError
+from hub.formats.replay import map_replay_record
 from hub.kafka_admin import apply_topology
 from hub.kafka_read import read_topic
+from hub.privacy.keys import KEY_DIR_ENV, KEY_ENV_PREFIX
+from hub.privacy.register import transfer_counts
 from hub.processes import StageProcess, free_port
 from hub.samples import write_sample
 from hub.store.events import count_events
 from hub.store.migrate import migrate
 from hub.streams.deadletter import parse_headers
+from hub.streams.pseudonymise import stage_policy
 from hub.topology import dlq_topic, qualified
 
 WAIT_S = 60.0
@@ -34,6 +41,12 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
 
     started = time.monotonic()
     say("hub demo: NDJSON file -> raw topic -> faust normaliser -> canonical topics -> PostgreSQL")
+    say("          canonical topics -> faust pseudonymiser -> share.<domain>.* topics + transfer register")
+    if not _keys_configured(os.environ):
+        # The pseudonymiser refuses to start without keys; the demo says out loud that it uses throwaway ones.
+        settings = settings.model_copy(update={"pseudonym_keys": "demo"})
+        say("      WARNING: DEMO pseudonymisation keys, derived from a public seed: anyone can recompute every")
+        say("               pseudonym. Never run real data on them (configure keys, see docs/privacy.md).")
     say("[1/6] starting the embedded stack (Tansu broker, PostgreSQL) ...")
     with stack_for(settings) as endpoints:
         settings = settings.with_endpoints(endpoints.kafka_bootstrap, endpoints.database_url)
@@ -45,32 +58,42 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
         migrate(settings.database_conninfo())
         before = count_events(settings.database_conninfo())
 
-        say("[3/6] starting the workers (faust: normalise, sink) ...")
+        say("[3/6] starting the workers (faust: normalise, pseudonymise, sink) ...")
         logs = settings.state_dir / "logs"
         workers = [
-            StageProcess(settings, stage, free_port(), logs / f"worker-{stage}.log") for stage in ("normalise", "sink")
+            StageProcess(settings, stage, free_port(), logs / f"worker-{stage}.log")
+            for stage in ("normalise", "pseudonymise", "sink")
         ]
         try:
             for w in workers:
                 w.start()
             for w in workers:
                 w.wait_ready(timeout_s=60)
-                say(f"      {w.stage:<9} ready, metrics at {w.metrics_url}, log {w.log_path}")
+                say(f"      {w.stage:<12} ready, metrics at {w.metrics_url}, log {w.log_path}")
 
             sample = write_sample(settings.state_dir / "demo" / "sample.ndjson", good, bad)
+            expected_shares = _expected_shares(settings, sample)
             say(f"[4/6] replaying {sample} ({good} valid, {bad} malformed lines) ...")
             stats = replay(settings, sample)
             say(f"      {stats.produced} records produced to raw.replay.ndjson")
 
             say("[5/6] waiting until every record is stored or dead-lettered ...")
-            normalise, sink = workers
+            normalise, pseudonymise, sink = workers
             deadline = time.monotonic() + WAIT_S
             while True:
                 n_in = normalise.counter("hub_events_in_total", stage="normalise")
                 n_dead = normalise.counter("hub_events_dead_lettered_total", stage="normalise")
                 n_stored = sink.counter("hub_events_out_total", stage="sink")
-                say(f"      normalised {n_in - n_dead:>5.0f}  dead-lettered {n_dead:>4.0f}  stored {n_stored:>5.0f}")
-                if n_in >= stats.produced and n_stored >= n_in - n_dead:
+                n_shares = pseudonymise.counter("hub_events_out_total", stage="pseudonymise")
+                p_dead = pseudonymise.counter("hub_events_dead_lettered_total", stage="pseudonymise")
+                say(
+                    f"      normalised {n_in - n_dead:>5.0f}  dead-lettered {n_dead:>4.0f}  stored {n_stored:>5.0f}"
+                    f"  shares {n_shares:>5.0f}"
+                )
+                # A dead-lettered canonical event yields no shares (at most one per domain); shares are counted
+                # only after their transfers are in the register, so the register is complete once this holds.
+                shared = n_shares + p_dead * MAX_SHARES_PER_EVENT >= expected_shares
+                if n_in >= stats.produced and n_stored >= n_in - n_dead and shared:
                     break
                 if time.monotonic() > deadline:
                     say(f"      gave up after {WAIT_S:.0f}s; see the worker logs")
@@ -92,8 +115,19 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
                     seen.add(h.get("code", ""))
                     say(f"        [{h.get('code')}] {h.get('reason', '')[:110]}")
             say(f"      {rows} rows in PostgreSQL table events ({rows - before} new in this run)")
+            counts = transfer_counts(settings.database_conninfo())
+            say(f"      {n_shares:.0f} shares on share.<domain>.* topics, each with only what its domain may see")
+            listed = ", ".join(f"{name} {n}" for name, n in counts.items()) or "none"
+            say(
+                f"      {sum(counts.values())} transfers to another agency's domain in the transfer register ({listed})"
+            )
+            if p_dead:
+                say(f"      {p_dead:.0f} canonical events dead-lettered on dlq.pseudonymise (see hub dlq show)")
             say("")
-            say(f"logs: {logs}/ (worker-normalise.log, worker-sink.log, tansu.log, postgres.log)")
+            say(
+                f"logs: {logs}/ (worker-normalise.log, worker-pseudonymise.log, worker-sink.log, tansu.log, "
+                "postgres.log)"
+            )
             if not keep_running:
                 say("to look around while it runs: hub demo --keep-running")
             else:
@@ -107,12 +141,34 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
     return 0
 
 
+MAX_SHARES_PER_EVENT = 4  # polizei, ordnungsamt, havag, analytics: the most domains one kind goes to
+
+
+def _keys_configured(environ: Mapping[str, str]) -> bool:
+    """Whether the operator configured pseudonymisation keys (the demo then uses them instead of demo keys)."""
+    return any(value and (name == KEY_DIR_ENV or name.startswith(KEY_ENV_PREFIX)) for name, value in environ.items())
+
+
+def _expected_shares(settings: Settings, sample: Path) -> int:
+    """How many shares the pseudonymiser makes of the sample's valid lines: one per domain receiving the kind."""
+    policy = stage_policy(settings)
+    total = 0
+    for line in sample.read_bytes().splitlines():
+        try:
+            records = map_replay_record(line)
+        except InvalidEventError:
+            continue
+        total += sum(len(policy.receivers(r.event.hubkind)) for r in records)
+    return total
+
+
 def _look_around(settings: Settings, workers: list[StageProcess], say: Callable[[str], None]) -> None:
     say("")
     say("running until Ctrl-C; in another terminal:")
     say(f"  export HUB_KAFKA_BOOTSTRAP={settings.bootstrap()}")
     say(f"  export HUB_DATABASE_URL='{settings.database_conninfo()}'")
     say("  .venv/bin/hub dlq show --stage normalise      # dead letters with reason and origin")
+    say("  .venv/bin/hub transfers report --since 2020-01-01T00:00:00+00:00   # the transfer register")
     query = "select kind, count(*) from events group by 1"
     say(f"  psql \"$HUB_DATABASE_URL\" -c '{query}'")
     for w in workers:

@@ -1,7 +1,8 @@
 """Logging set-up: structlog JSON lines (readable console output on a terminal), stdlib logs routed through it.
 
 Call ``configure_logging`` once in the entry point. Log events bind context (stage, connector, event id, offset)
-and never carry payloads.
+and never carry payloads; as a safety net every line, ours or a library's, passes the redactor
+(``hub.privacy.redact``) before it is rendered.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import structlog
 
 from hub.config import Settings
+from hub.privacy.redact import redact_event_dict
 
 
 def _renderer(fmt: str) -> Any:
@@ -41,6 +43,8 @@ def logging_dict_config(settings: Settings) -> dict[str, Any]:
                 "processors": [
                     structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     structlog.processors.format_exc_info,
+                    # Here it covers library records (faust, kafka, psycopg) and tracebacks as well as our own.
+                    redact_event_dict,
                     _renderer(settings.log_format),
                 ],
                 "foreign_pre_chain": [*_SHARED, structlog.stdlib.ExtraAdder()],
@@ -66,6 +70,7 @@ def configure_logging(settings: Settings) -> None:
             *_SHARED,
             structlog.processors.StackInfoRenderer(),
             structlog.processors.format_exc_info,
+            redact_event_dict,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -7,9 +7,11 @@ Every stage consumes in batches (``take_events``), awaits all of its sends befor
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import psycopg
@@ -19,11 +21,18 @@ from psycopg_pool import AsyncConnectionPool
 from hub.config import Settings
 from hub.errors import DeadLetterReason, InvalidEventError
 from hub.metrics import StageMetrics
+from hub.network.gtfs_static import default_gtfs
+from hub.privacy.policy import PolicyViolation
+from hub.privacy.register import Transfer, record_transfers
+from hub.privacy.retention import RetentionPeriods
+from hub.privacy.transform import StopIndex
+from hub.privacy.vault import VaultEntry, store_entries
 from hub.schemas import CloudEvent
 from hub.store.events import StoredEvent, upsert_events
 from hub.streams.deadletter import Origin, dead_letter
 from hub.streams.faust_app import HubApp, make_app
 from hub.streams.normalise import MAPPERS
+from hub.streams.pseudonymise import Pseudonymiser, stage_keys, stage_policy, stage_scrubber
 from hub.topology import CANONICAL_KINDS, canon_topic, dlq_topic, qualified
 
 log = structlog.get_logger(__name__)
@@ -189,7 +198,91 @@ def sink_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
     return shell
 
 
+def pseudonymise_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
+    """canon.* -> share.<domain>.<kind> by the sharing policy; transfers and vault entries written before the batch
+    is acknowledged; bad records and policy violations -> dlq.pseudonymise."""
+    # Checked before anything connects: a bad policy, missing keys or no database refuse the start.
+    policy = stage_policy(settings)
+    keys = stage_keys(settings, policy, os.environ)
+    core = Pseudonymiser(
+        policy,
+        keys,
+        RetentionPeriods.from_settings(settings),
+        stops=StopIndex(default_gtfs().stops.values()),
+        scrubber=stage_scrubber(policy),
+    )
+    pool = AsyncConnectionPool(settings.database_conninfo(), min_size=1, max_size=2, open=False)
+    shell = StageShell(settings, "pseudonymise", metrics)
+
+    async def register(transfers: list[Transfer], vault: list[VaultEntry], delivered_at: datetime) -> None:
+        """Write the batch's register rows and vault entries in one transaction, retrying until it succeeds."""
+        delay = 0.5
+        while True:
+            try:
+                async with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                    await record_transfers(cur, transfers, delivered_at)
+                    await store_entries(cur, vault)
+                return
+            except psycopg.Error as exc:
+                # A delivery without its register row must not be acknowledged: hold the batch and retry. Only the
+                # error class is logged; a constraint message can quote a vault value.
+                shell.log.error(
+                    "transfer register not written, retrying",
+                    error=type(exc).__name__,
+                    sqlstate=exc.sqlstate,
+                    retry_in_s=delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def pseudonymise(stream: Any) -> None:
+        await pool.open(wait=False)
+        try:
+            async for events in shell.batches(stream):
+                out: list[OutRecord] = []
+                transfers: list[Transfer] = []
+                vault: list[VaultEntry] = []
+                produced = 0
+                for event in events:
+                    message = event.message
+                    try:
+                        result = core.process(message.value or b"")
+                    except InvalidEventError as exc:
+                        out.append(shell.dead(exc.code, exc.reason, message))
+                        continue
+                    except PolicyViolation as exc:
+                        # A bug in the policy or transform, or forged input: nothing of this event leaves.
+                        shell.log.error(
+                            "policy violation, no share made",
+                            error=str(exc),
+                            topic=message.topic,
+                            offset=message.offset,
+                        )
+                        out.append(shell.dead("processing_error", f"policy violation: {exc}", message))
+                        continue
+                    except Exception as exc:  # a bug must not stop the worker; the reason names the class only
+                        shell.log.exception("pseudonymise failed", topic=message.topic, offset=message.offset)
+                        out.append(
+                            shell.dead("processing_error", f"{type(exc).__name__} (see the worker log)", message)
+                        )
+                        continue
+                    produced += len(result.shares)
+                    out += [OutRecord(s.topic, s.key, s.value) for s in result.shares]
+                    transfers += result.transfers
+                    vault += result.vault
+                await shell.send_all(out)
+                if transfers or vault:
+                    await register(transfers, vault, datetime.now(UTC))
+                metrics.events_out.labels(shell.stage).inc(produced)
+        finally:
+            await pool.close()
+
+    shell.app.agent(shell.topics([canon_topic(k) for k in CANONICAL_KINDS]), name="pseudonymise")(pseudonymise)
+    return shell
+
+
 STAGES: dict[str, Callable[[Settings, StageMetrics], StageShell]] = {
     "normalise": normalise_stage,
+    "pseudonymise": pseudonymise_stage,
     "sink": sink_stage,
 }

@@ -1,0 +1,130 @@
+"""The log redactor, a safety net (logs never carry payloads by design): a structlog processor that replaces values
+of keys named like marked schema fields (``sensitive_fields`` of every kind) and masks phone numbers, e-mail
+addresses and IBANs anywhere in a log event.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, MutableMapping
+from functools import cache
+from typing import Any
+
+__all__ = [
+    "EXTRA_KEYS",
+    "REDACTED",
+    "redact_event_dict",
+    "redact_text",
+    "redact_value",
+    "redacted_keys",
+]
+
+REDACTED = "[redacted]"
+
+EXTRA_KEYS = frozenset(
+    {
+        # Whole objects or documents that hold marked fields, and names people use for the same things in code.
+        "caller",
+        "person",
+        "data",
+        "payload",
+        "envelope",
+        "original",
+        "email",
+        "e_mail",
+        "iban",
+        "plate",
+        "licence_plate",
+        "license_plate",
+        "call_sign",
+        "callsign",
+        "caller_name",
+        "caller_phone",
+    }
+)
+"""Keys redacted besides the leaf names of the marked schema fields."""
+
+_MAX_DEPTH = 8  # log values are small; deeper nesting is replaced whole rather than walked
+
+# A phone number: an international (+49, 0049) or national (0 and an area code) prefix, then more digits in groups
+# separated by blanks, dots, slashes or dashes, the area code maybe in brackets; 7 digits at least (checked in the
+# rule). Not preceded or followed by what makes it part of a larger token (a timestamp, host:port, a UUID, a hex id).
+_PHONE = re.compile(
+    r"(?<![\w.+/:-])"
+    r"(?:(?:\+|00)[1-9]\d{0,2}[\s./-]?(?:\(0\)[\s./-]?)?\(?\d{1,5}\)?|\(?0[1-9]\d{0,4}\)?)"
+    r"(?:[\s./-]?\d{2,}){1,5}"
+    r"(?![\w.:/-]*\w)"
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# An IBAN: country code, check digits, 11-30 more letters or digits, in groups of four or written solid.
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
+# pydantic's error text quotes the input it refused (``input_value='Erika Mustermann'``): keep the error, not it.
+_INPUT_VALUE = re.compile(r"input_value=(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\{[^}]*\}?|\[[^\]]*\]?|\S+)")
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdigit() for c in text)
+
+
+_RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (_INPUT_VALUE, lambda m: "input_value=" + REDACTED),
+    (_EMAIL, lambda m: "[redacted:email]"),
+    (_IBAN, lambda m: "[redacted:iban]"),
+    (_PHONE, lambda m: "[redacted:phone]" if _digits(m.group()) >= 7 else m.group()),
+)
+
+
+@cache
+def redacted_keys() -> frozenset[str]:
+    """Every key whose value is replaced whole: the leaf names of every kind's marked fields, and ``EXTRA_KEYS``."""
+    # Imported on first use: every command configures logging, and most never load the schemas.
+    from hub.schemas import KINDS, sensitive_fields
+
+    leaves = {path.rsplit(".", 1)[-1] for kind in KINDS.values() for path in sensitive_fields(kind.model)}
+    return frozenset(leaves) | EXTRA_KEYS
+
+
+def redact_text(text: str) -> str:
+    """``text`` with phone numbers, e-mail addresses, IBANs and quoted pydantic inputs masked."""
+    for pattern, replace in _RULES:
+        text = pattern.sub(replace, text)
+    return text
+
+
+def redact_value(value: Any, keys: frozenset[str] | None = None, depth: int = 0) -> Any:
+    """``value`` with marked keys replaced and text masked, through dicts, lists and tuples; never changes it."""
+    keys = redacted_keys() if keys is None else keys
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, bytes | bytearray):
+        return redact_text(bytes(value).decode("utf-8", "replace"))
+    if depth >= _MAX_DEPTH and isinstance(value, Mapping | list | tuple | set):
+        return REDACTED
+    if isinstance(value, Mapping):
+        return {
+            k: REDACTED
+            if isinstance(k, str) and k.lower() in keys and value[k] is not None
+            else redact_value(value[k], keys, depth + 1)
+            for k in value
+        }
+    if isinstance(value, list | tuple | set):
+        return [redact_value(v, keys, depth + 1) for v in value]
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    # Anything else (an exception, a model, a path) is logged by its text; mask that.
+    return redact_text(str(value))
+
+
+def redact_event_dict(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """The structlog processor: redacts ``event_dict`` in place and returns it. Install it after
+    ``format_exc_info`` so that tracebacks are masked too."""
+    keys = redacted_keys()
+    for key in list(event_dict):
+        value = event_dict[key]
+        if key.startswith("_"):  # structlog's own bookkeeping (_record, _from_structlog): not rendered
+            continue
+        if key.lower() in keys and value is not None:
+            event_dict[key] = REDACTED
+        else:
+            event_dict[key] = redact_value(value, keys)
+    return event_dict

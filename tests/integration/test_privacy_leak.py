@@ -1,0 +1,327 @@
+"""The leak test (issue 4, "Done when"): the whole pipeline, in real worker processes over the real broker and
+database, runs a scenario seeded with canary personal data; no canary reaches a non-police topic, a non-police
+table, a worker's log or its metrics, while the police domain receives every one."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from hub.config import Settings
+from hub.connectors.replay import replay
+from hub.privacy.aggregates import publish_week
+from hub.privacy.policy import default_policy
+from hub.privacy.vault import reidentify
+from hub.processes import StageProcess, free_port
+from hub.schemas import CloudEvent
+from hub.streams.pseudonymise import receiving_domains
+from hub.topology import TOPICS, qualified
+
+pytestmark = pytest.mark.integration
+
+INCIDENT_ID = "PI-HAL-E-2026-0004711"
+CANARIES = {
+    "caller name": "Jürgen Kowalski",
+    "caller phone": "0345 6789012",
+    "mobile in text": "0176 98765432",
+    "plate": "HAL-KW 482",
+    "address": "Geiststraße 17",
+    "e-mail": "j.kowalski@example.org",
+    "iban": "DE89 3704 0044 0532 0130 00",
+    "assessment": "Täter amtsbekannt, Waffe möglich",
+    "call sign": "Adler 41/2",
+    "call sign, free unit": "Adler 17/1",
+    "position, free unit": "51.493217",
+    "reporter name": "Renate Zimmermann",
+    "reporter phone": "0345 2223344",
+    "reporter address": "Große Ulrichstraße 5",
+}
+ASSIGNED_POSITION = 51.482911  # the unit on the incident: its position may reach the Ordnungsamt
+
+POLICE_ONLY_TABLES = {"events", "police_pseudonym_vault"}
+"""Tables documented as police-only (docs/privacy.md): the canonical store and the re-identification vault."""
+
+
+def _incident_lines() -> list[dict[str, Any]]:
+    call = {
+        "incident_id": INCIDENT_ID,
+        "mode": "actual",
+        "origin": "citizen_call",
+        "type_code": "CRIME/THREAT",
+        "priority": 1,
+        "status": "open",
+        "reported_at": "2026-11-20T22:05:00+01:00",
+        "location": {
+            "lat": 51.482772,
+            "lon": 11.969338,
+            "uncertainty_m": 40.0,
+            "address": f"{CANARIES['address']}, 06108 Halle (Saale)",
+        },
+        "stop_dhid": "de:15002:5232",
+        "line": "8",
+        "vehicle": "654",
+        "references": [{"agency": "havag", "ref_id": "HAVAG-EV-0000815"}],
+        "confidentiality": "confidential",
+        "legal_basis": "SOG LSA § 27",
+        "retention_class": "long",
+        "description": (
+            f"Anrufer {CANARIES['caller name']} meldet Bedrohung in der Bahn durch einen Mann. Rückruf unter "
+            f"{CANARIES['mobile in text']} oder {CANARIES['e-mail']}. Fluchtfahrzeug mit Kennzeichen "
+            f"{CANARIES['plate']}. Der Geschädigte nannte seine IBAN {CANARIES['iban']}."
+        ),
+        "caller": {"name": CANARIES["caller name"], "phone": CANARIES["caller phone"]},
+        "assessment": CANARIES["assessment"],
+    }
+    report = {
+        **call,
+        "incident_id": "O311-2026-000815",
+        "origin": "open311",
+        "type_code": "PUBLIC_ORDER/NUISANCE",
+        "priority": 4,
+        "location": {"lat": 51.4856, "lon": 11.9672, "uncertainty_m": 25.0, "address": CANARIES["reporter address"]},
+        "references": [],
+        "confidentiality": "public",
+        "legal_basis": "DSGVO Art. 6 Abs. 1 lit. e",
+        "retention_class": "standard",
+        "description": (
+            f"Frau {CANARIES['reporter name']} meldet Lärm an der Haltestelle, erreichbar unter "
+            f"{CANARIES['reporter phone']}."
+        ),
+        "caller": None,
+        "assessment": None,
+    }
+    return [
+        {
+            "kind": "incident",
+            "source": "/polizei/els",
+            "id": "E-4711",
+            "time": "2026-11-20T22:05:07+01:00",
+            "data": call,
+        },
+        {
+            "kind": "incident",
+            "source": "/ordnungsamt/open311",
+            "id": "815@1",
+            "time": "2026-11-20T22:06:00+01:00",
+            "data": report,
+        },
+    ]
+
+
+def _unit_lines() -> list[dict[str, Any]]:
+    def status(unit: str, digit: int, lat: float, lon: float, ref: str | None) -> dict[str, Any]:
+        observed = "2026-11-20T22:09:00+01:00"
+        return {
+            "kind": "unit-status",
+            "source": "/polizei/tetra",
+            "id": f"{unit}@{observed}",  # as the TETRA connector names records: the call sign is in the source id
+            "time": observed,
+            "data": {
+                "agency": "polizei",
+                "unit": unit,
+                "status_code": digit,
+                "position": {"lat": lat, "lon": lon, "error_m": 5.0},
+                "observed_at": observed,
+                "incident_ref": ref,
+            },
+        }
+
+    return [
+        status(CANARIES["call sign"], 3, ASSIGNED_POSITION, 11.970151, INCIDENT_ID),
+        status(CANARIES["call sign, free unit"], 2, float(CANARIES["position, free unit"]), 11.957913, None),
+    ]
+
+
+def _malformed_line() -> bytes:
+    """A line the normaliser refuses (unknown field), carrying canaries: it may only land on dlq.normalise."""
+    line = _incident_lines()[0]
+    line["data"] = {**line["data"], "zeuge": f"{CANARIES['caller name']} {CANARIES['caller phone']}"}
+    return json.dumps(line, ensure_ascii=False).encode()
+
+
+def _write(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return path
+
+
+def _json(line: dict[str, Any]) -> bytes:
+    return json.dumps(line, ensure_ascii=False).encode()
+
+
+@pytest.fixture
+def keys_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real configured keys (not the demo's), one random secret per receiving domain, passed to the workers."""
+    for name in list(os.environ):
+        if name.startswith("HUB_PSEUDONYM_") or name == "HUB_POLICY_PATH":
+            monkeypatch.delenv(name)
+    for domain in receiving_domains(default_policy()):
+        secret = base64.b64encode(os.urandom(32)).decode()
+        monkeypatch.setenv(f"HUB_PSEUDONYM_KEY_{domain.upper()}", f"k1:{secret}")
+
+
+@pytest.fixture
+def workers(settings: Settings, tmp_path: Path, keys_in_environment: None) -> Iterator[dict[str, StageProcess]]:
+    """normalise, pseudonymise and sink as real worker processes, joined to their groups."""
+    procs = {
+        stage: StageProcess(settings, stage, free_port(), tmp_path / f"worker-{stage}.log")
+        for stage in ("normalise", "pseudonymise", "sink")
+    }
+    for p in procs.values():
+        p.start()
+    try:
+        for p in procs.values():
+            p.wait_ready(timeout_s=60)
+        yield procs
+    finally:
+        for p in procs.values():
+            p.stop()
+
+
+def _wait_for(condition: Callable[[], bool], procs: dict[str, StageProcess], timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        for p in procs.values():
+            p.check_alive()
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+def _read_all(bootstrap: str, topics: list[str], idle_s: float = 1.5) -> dict[str, list[Any]]:
+    """Every record now in ``topics``, read with one consumer until nothing arrives for ``idle_s``."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, fetch_max_wait_ms=50)
+    try:
+        parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        found: dict[str, list[Any]] = {t: [] for t in topics}
+        last = time.monotonic()
+        while time.monotonic() - last < idle_s:
+            for batch in consumer.poll(timeout_ms=100).values():
+                last = time.monotonic()
+                for m in batch:
+                    found[m.topic].append(m)
+        return found
+    finally:
+        consumer.close()
+
+
+def _text(record: Any) -> str:
+    """Everything a consumer of a record sees: key, value and headers, as text."""
+    headers = " ".join(f"{k}={v.decode('utf-8', 'replace')}" for k, v in record.headers or [])
+    return f"{(record.key or b'').decode('utf-8', 'replace')} {record.value.decode('utf-8', 'replace')} {headers}"
+
+
+def _leaks(text: str) -> list[str]:
+    return [name for name, canary in CANARIES.items() if canary in text]
+
+
+def test_no_canary_leaves_the_police_domain(
+    settings: Settings, workers: dict[str, StageProcess], tmp_path: Path
+) -> None:
+    """Names, phones, plates, addresses, e-mail, IBAN, call signs, an assessment and a free unit's position reach
+    share.polizei.* and nothing else: not the other domains' topics, dead-letter headers, non-police tables,
+    worker logs or metrics. Pseudonyms stay reversible for an authorised police role only."""
+    normalise, pseudonymise, sink = workers["normalise"], workers["pseudonymise"], workers["sink"]
+    phase1 = _write(tmp_path / "incidents.ndjson", [*map(_json, _incident_lines()), _malformed_line()])
+    assert replay(settings, phase1).produced == 3
+    # Incidents first, so that the unit on the incident finds it shared with the Ordnungsamt (4 shares each).
+    _wait_for(lambda: pseudonymise.counter("hub_events_out_total", stage="pseudonymise") >= 8, workers)
+    assert replay(settings, _write(tmp_path / "units.ndjson", [*map(_json, _unit_lines())])).produced == 2
+    _wait_for(lambda: pseudonymise.counter("hub_events_out_total", stage="pseudonymise") >= 12, workers)
+    _wait_for(lambda: sink.counter("hub_events_out_total", stage="sink") >= 4, workers)
+    assert normalise.counter("hub_events_dead_lettered_total", stage="normalise") == 1
+    assert pseudonymise.counter("hub_events_dead_lettered_total") == 0
+
+    topics = [qualified(settings.topic_prefix, t.name) for t in TOPICS]
+    records = _read_all(settings.bootstrap(), topics)
+    by_declared = {name.removeprefix(settings.topic_prefix): recs for name, recs in records.items()}
+
+    # The police domain receives every canary, the Ordnungsamt the assigned unit's position.
+    police_text = " ".join(_text(r) for t, recs in by_declared.items() if t.startswith("share.polizei.") for r in recs)
+    assert sorted(_leaks(police_text)) == sorted(CANARIES)
+    amt_units = [CloudEvent.from_bytes(r.value) for r in by_declared["share.ordnungsamt.unit-status"]]
+    assert sorted(e.data["position"] is not None for e in amt_units) == [False, True]
+    assert any(e.data["position"] and e.data["position"]["lat"] == ASSIGNED_POSITION for e in amt_units)
+
+    # No other share topic carries any, in key, value or headers. Incidents go to havag, ordnungsamt and analytics,
+    # unit statuses to the Ordnungsamt: 2 x 3 + 2 shares, all under the configured keys, none under demo keys.
+    other_shares = {t: recs for t, recs in by_declared.items() if t.startswith("share.") and ".polizei." not in t}
+    assert sum(len(recs) for recs in other_shares.values()) == 8
+    for topic, recs in other_shares.items():
+        for r in recs:
+            assert _leaks(_text(r)) == [], topic
+            assert "ps1.k1." in r.value.decode()
+            assert "ps1.demo." not in r.value.decode()
+
+    # Dead letters: only the malformed line, on dlq.normalise, which holds original bytes and is police-only
+    # (docs/privacy.md); its reason and origin headers quote nothing of it.
+    assert [len(by_declared[f"dlq.{s}"]) for s in ("connectors", "normalise", "pseudonymise", "sink")] == [0, 1, 0, 0]
+    letter = by_declared["dlq.normalise"][0]
+    assert _leaks(" ".join(f"{k}={v.decode()}" for k, v in letter.headers)) == []
+    assert CANARIES["caller name"] in letter.value.decode()
+
+    # Re-identification works for the police's authorised role, and for nobody else.
+    amt_incident = next(
+        CloudEvent.from_bytes(r.value)
+        for r in by_declared["share.ordnungsamt.incident"]
+        if CloudEvent.from_bytes(r.value).data["incident_id"] == INCIDENT_ID
+    )
+    pseudonym = amt_incident.data["caller"]["name"]
+    url = settings.database_conninfo()
+    reason = "Rückruf beim Anrufer zu Einsatz 4711 nötig"
+    allowed = reidentify(
+        url, pseudonym, role="polizei-lagedienst", reason=reason, user="pk", authorised_roles={"polizei-lagedienst"}
+    )
+    assert [r.original for r in allowed.revealed] == [CANARIES["caller name"]]
+    refused = reidentify(
+        url, pseudonym, role="ordnungsamt-leitstelle", reason=reason, user="oa", authorised_roles={"polizei-lagedienst"}
+    )
+    assert (refused.outcome, refused.revealed) == ("refused_role", ())
+
+    # Prevention gets its aggregates of the week (the city-wide one only: two incidents); they carry nothing either.
+    assert publish_week(settings, "2026-W47").sent
+    aggregates_topic = qualified(settings.topic_prefix, "share.praevention.aggregates")
+    published = _read_all(settings.bootstrap(), [aggregates_topic])[aggregates_topic]
+    assert len(published) == 1
+    assert _leaks(_text(published[0])) == []
+
+    # Every table but the documented police-only ones is free of canaries; the register has rows, not contents.
+    with psycopg.connect(url) as conn:
+        tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+        assert {"transfer_register", "reidentification_audit"} <= set(tables)
+        for table in sorted(set(tables) - POLICE_ONLY_TABLES):
+            rows = conn.execute(f'SELECT t::text FROM "{table}" t').fetchall()
+            assert _leaks(" ".join(r[0] for r in rows)) == [], table
+        shares_stored = conn.execute(
+            "SELECT envelope::text FROM events WHERE envelope->>'hubrecipient' IS DISTINCT FROM NULL"
+            " AND envelope->>'hubrecipient' <> 'polizei'"
+        ).fetchall()
+        assert _leaks(" ".join(r[0] for r in shares_stored)) == []
+        registered = conn.execute("SELECT recipient, count(*) FROM transfer_register GROUP BY 1 ORDER BY 1").fetchall()
+        # The police's call to itself is no transfer; the Ordnungsamt's report shared with the police is one.
+        assert registered == [("analytics", 2), ("havag", 2), ("ordnungsamt", 3), ("polizei", 1), ("praevention", 1)]
+        vault = " ".join(r[0] for r in conn.execute("SELECT original FROM police_pseudonym_vault"))
+        assert CANARIES["call sign"] in vault
+        assert CANARIES["caller name"] in vault
+
+    # Metrics, then (after a clean stop, so everything is flushed) the logs.
+    for p in workers.values():
+        with urllib.request.urlopen(p.metrics_url, timeout=5) as resp:
+            assert _leaks(resp.read().decode()) == [], p.stage
+    for p in workers.values():
+        assert p.stop() == 0
+        log = p.log_path.read_text(encoding="utf-8")
+        assert _leaks(log) == [], p.stage
+    assert "dead-lettered" in normalise.log_path.read_text(encoding="utf-8"), "the refusal itself is logged"
