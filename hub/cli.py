@@ -267,6 +267,12 @@ def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return run_demo(settings, good=args.good, bad=args.bad, keep_running=args.keep_running)
 
 
+def _cmd_eval_intercept(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.eval.intercept import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hub",
@@ -302,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(func=_cmd_schemas_export)
 
     worker = sub.add_parser("worker", help="run one stream-processing stage until SIGINT/SIGTERM")
-    worker.add_argument("stage", choices=["normalise", "pseudonymise", "sink"])
+    worker.add_argument("stage", choices=["normalise", "pseudonymise", "router", "sink"])
     worker.set_defaults(func=_cmd_worker)
 
     replay = sub.add_parser("replay", help="file-replay connector: produce an NDJSON file to raw.replay.ndjson")
@@ -335,7 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     dlq = sub.add_parser("dlq", help="dead-letter topics").add_subparsers(dest="dlq", required=True)
     show = dlq.add_parser("show", help="print dead-letter records with reason and origin")
-    show.add_argument("--stage", default="normalise", choices=["connectors", "normalise", "pseudonymise", "sink"])
+    show.add_argument(
+        "--stage", default="normalise", choices=["connectors", "normalise", "pseudonymise", "router", "sink"]
+    )
     show.add_argument("--limit", type=int, default=20)
     show.add_argument("--bytes", action="store_true", help="also print the start of the original bytes")
     show.set_defaults(func=_cmd_dlq_show)
@@ -374,11 +382,28 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W47")
     publish.add_argument("--dry-run", action="store_true", help="print the aggregates, send nothing")
     publish.set_defaults(func=_cmd_aggregates_publish)
+    sub.add_parser(
+        "sim", help="seeded Halle scenario fed through the real connectors (`hub sim --help` for its options)"
+    )
+    evaluate = sub.add_parser("eval", help="evaluations").add_subparsers(dest="eval", required=True)
+    intercept = evaluate.add_parser(
+        "intercept", help="time to contact: intercept recommendation vs naive dispatch on a seeded Halle world"
+    )
+    from hub.eval.intercept import add_arguments
+
+    add_arguments(intercept)
+    intercept.set_defaults(func=_cmd_eval_intercept)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["sim"]:
+        # The simulator parses its own options (it reads no hub settings): hand them over untouched.
+        from hub.sim.serve import main as simulate
+
+        return simulate(arguments[1:])
+    args = build_parser().parse_args(arguments)
     try:
         settings = load_settings()
         from hub.logging import configure_logging

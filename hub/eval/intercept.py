@@ -341,18 +341,22 @@ def plot_distributions(result: EvaluationResult, path: Path) -> None:
     plt.close(fig)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``hub eval intercept``: run the evaluation, print the table, write the plot when ``--plot`` is given."""
-    parser = argparse.ArgumentParser(prog="hub eval intercept", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``hub eval intercept``."""
     parser.add_argument("--seed", type=int, default=1, help="world and incident seed (default 1)")
     parser.add_argument("--incidents", type=int, default=1000, help="incidents on trams (default 1000)")
     parser.add_argument("--max-hold", type=float, default=120.0, help="longest hold asked of HAVAG, s (default 120)")
     parser.add_argument("--plot", type=Path, default=None, help="write the distributions as a PNG to this path")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the evaluation for parsed ``args``, print the table, write the plot when asked."""
     if args.incidents < 1:
-        parser.error("--incidents must be at least 1")
+        print("--incidents must be at least 1", file=sys.stderr)
+        return 2
     if args.max_hold < 0:
-        parser.error("--max-hold must not be negative")
+        print("--max-hold must not be negative", file=sys.stderr)
+        return 2
     result = evaluate(args.seed, args.incidents, params=InterceptParams(max_hold_s=args.max_hold))
     print(format_table(result))
     if args.plot is not None:
@@ -363,3 +367,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         print(f"plot written to {args.plot}")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m hub.eval.intercept``: the same as ``hub eval intercept``."""
+    parser = argparse.ArgumentParser(prog="hub eval intercept", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

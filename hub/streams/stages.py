@@ -281,8 +281,16 @@ def pseudonymise_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
     return shell
 
 
+def router_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
+    """canon.* -> alerts.<domain> (hub/router/stage.py; imported here late because it builds on StageShell)."""
+    from hub.router.stage import router_stage as build
+
+    return build(settings, metrics)
+
+
 STAGES: dict[str, Callable[[Settings, StageMetrics], StageShell]] = {
     "normalise": normalise_stage,
     "pseudonymise": pseudonymise_stage,
+    "router": router_stage,
     "sink": sink_stage,
 }

@@ -113,12 +113,12 @@ def test_plot_needs_no_display(result: EvaluationResult, tmp_path: Path) -> None
     assert path.stat().st_size > 10_000
 
 
-def test_main_refuses_bad_arguments() -> None:
-    """Fewer than one incident or a negative hold are usage errors."""
-    with pytest.raises(SystemExit):
-        main(["--incidents", "0"])
-    with pytest.raises(SystemExit):
-        main(["--max-hold", "-1"])
+def test_main_refuses_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    """Fewer than one incident or a negative hold are usage errors (exit 2) that say what is wrong."""
+    assert main(["--incidents", "0"]) == 2
+    assert "--incidents must be at least 1" in capsys.readouterr().err
+    assert main(["--max-hold", "-1"]) == 2
+    assert "--max-hold must not be negative" in capsys.readouterr().err
 
 
 def _line_trip() -> tuple[TramTrip, StopAhead]:

@@ -1,0 +1,160 @@
+"""Render one ``Alert`` revision as a CAP 1.2 document, for the recipients' systems that speak CAP.
+
+The CAP message follows the lifecycle: the first revision is an ``Alert``, later ones ``Update`` referencing the
+previous revision, a resolved or expired alert a ``Cancel``. The hub's own CAP reader parses the output back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+from hub.schemas.alert import Alert
+
+__all__ = ["CAP12_NAMESPACE", "CAP_CATEGORIES", "DEFAULT_SENDER", "cap_identifier", "render_cap"]
+
+CAP12_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
+DEFAULT_SENDER = "router@hub.halle.de"
+
+#: The hub's top-level incident codes to CAP categories. The exact code also travels as eventCode hub:type_code,
+#: so a CAP reader that knows the hub gets it back unchanged.
+CAP_CATEGORIES: Mapping[str, str] = MappingProxyType(
+    {
+        "CRIME": "Security",
+        "MEDICAL": "Health",
+        "SAFETY": "Safety",
+        "TRANSIT": "Transport",
+        "PUBLIC_ORDER": "Safety",
+        "FIRE": "Fire",
+        "TECHNICAL": "Infra",
+        "OTHER": "Other",
+    }
+)
+
+# Priority 1..5 to (urgency, severity), chosen so the hub's own CAP mapping (severity rank + urgency shift) reads
+# the same priority back; the priority also travels as parameter hub:priority.
+_URGENCY_SEVERITY: Mapping[int, tuple[str, str]] = MappingProxyType(
+    {
+        1: ("Immediate", "Severe"),
+        2: ("Expected", "Severe"),
+        3: ("Expected", "Moderate"),
+        4: ("Expected", "Minor"),
+        5: ("Future", "Minor"),
+    }
+)
+
+_STOP_RADIUS_KM = 0.1  # a tram stop's platforms lie within about 100 m of its position
+
+
+def cap_identifier(alert: Alert) -> str:
+    """The CAP identifier of one revision: the alert id and the revision (no spaces or commas, as CAP requires)."""
+    return f"{alert.alert_id}.r{alert.revision}"
+
+
+def _cap_time(value: datetime) -> str:
+    # CAP 1.2 wants an explicit numeric offset and forbids "Z".
+    return value.isoformat(timespec="seconds").replace("+00:00", "-00:00")
+
+
+# Characters XML 1.0 cannot carry at all (control characters, U+FFFE/U+FFFF); free text may contain them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _text(parent: Element, tag: str, value: str) -> Element:
+    child = SubElement(parent, tag)
+    child.text = _NOT_XML.sub("", value)
+    return child
+
+
+def _parameter(info: Element, name: str, value: str) -> None:
+    parameter = SubElement(info, "parameter")
+    _text(parameter, "valueName", name)
+    _text(parameter, "value", value)
+
+
+def render_cap(
+    alert: Alert,
+    *,
+    previous: Alert | None = None,
+    sender: str = DEFAULT_SENDER,
+    stop_positions: Mapping[str, tuple[str, float, float]] | None = None,
+    language: str = "de-DE",
+) -> bytes:
+    """One alert revision as CAP 1.2 XML (UTF-8, with declaration).
+
+    ``previous`` is the revision this one replaces; its identifier and sent time go into ``references``.
+    ``stop_positions`` maps a stop DHID to (name, lat, lon): the intercept stop (else the incident's stop) becomes
+    the area; without a known position the area names the stop only.
+    """
+    if previous is not None and (previous.alert_id != alert.alert_id or previous.revision >= alert.revision):
+        raise ValueError("previous must be an earlier revision of the same alert")
+    root = Element("alert", xmlns=CAP12_NAMESPACE)
+    _text(root, "identifier", cap_identifier(alert))
+    _text(root, "sender", sender)
+    _text(root, "sent", _cap_time(alert.issued_at))
+    _text(root, "status", "Actual")
+    final = alert.state in ("resolved", "expired")
+    msg_type = "Cancel" if final else ("Alert" if alert.revision == 1 else "Update")
+    _text(root, "msgType", msg_type)
+    _text(root, "scope", "Restricted")
+    # CAP requires <restriction> with scope Restricted: who may see it and why.
+    _text(root, "restriction", f"for {alert.recipient} only; operational alert of the Halle integration hub")
+    _text(root, "note", f"state {alert.state}, revision {alert.revision}")
+    if previous is not None:
+        _text(root, "references", f"{sender},{cap_identifier(previous)},{_cap_time(previous.issued_at)}")
+    _text(root, "incidents", alert.incident_id.replace(" ", "_").replace(",", "_"))
+
+    info = SubElement(root, "info")
+    _text(info, "language", language)
+    _text(info, "category", CAP_CATEGORIES.get(alert.category, "Other"))
+    _text(info, "event", f"{alert.category} incident")
+    _text(info, "responseType", "AllClear" if msg_type == "Cancel" else "Execute")
+    urgency, severity = _URGENCY_SEVERITY[alert.priority]
+    _text(info, "urgency", "Past" if msg_type == "Cancel" else urgency)
+    _text(info, "severity", severity)
+    _text(info, "certainty", "Likely")
+    event_code = SubElement(info, "eventCode")
+    _text(event_code, "valueName", "hub:type_code")
+    _text(event_code, "value", alert.category)
+    _text(info, "senderName", "Integrationsplattform Halle (Saale)")
+    headline = f"{alert.category}" + (f", line {alert.line}" if alert.line else "")
+    headline += f", vehicle {alert.vehicle}" if alert.vehicle else ""
+    _text(info, "headline", headline)
+    if alert.instructions:
+        _text(info, "instruction", alert.instructions)
+    _parameter(info, "hub:priority", str(alert.priority))
+    for name, value in (("hub:vehicle", alert.vehicle), ("hub:line", alert.line), ("hub:stop_dhid", alert.stop_dhid)):
+        if value is not None:
+            _parameter(info, name, value)
+    # Router details under their own prefix: the hub's CAP reader refuses unknown hub:* names.
+    _parameter(info, "router:state", alert.state)
+    if alert.recommended_unit is not None:
+        _parameter(info, "router:recommended_unit", alert.recommended_unit)
+    if alert.intercept_stop_dhid is not None:
+        _parameter(info, "router:intercept_stop_dhid", alert.intercept_stop_dhid)
+    if alert.unit_eta is not None:
+        _parameter(info, "router:unit_eta", _cap_time(alert.unit_eta))
+    if alert.vehicle_eta is not None:
+        _parameter(info, "router:vehicle_eta", _cap_time(alert.vehicle_eta))
+    hold = alert.hold_request
+    if hold is not None:
+        _parameter(info, "hold:action", hold.action)
+        if hold.stop_dhid is not None:
+            _parameter(info, "hold:stop_dhid", hold.stop_dhid)
+        if hold.max_hold_s is not None:
+            _parameter(info, "hold:max_hold_s", str(hold.max_hold_s))
+    stop = alert.intercept_stop_dhid or alert.stop_dhid
+    if stop is not None:
+        area = SubElement(info, "area")
+        known = (stop_positions or {}).get(stop)
+        if known is None:
+            _text(area, "areaDesc", f"stop {stop}")
+        else:
+            name, lat, lon = known
+            _text(area, "areaDesc", f"{name} ({stop})")
+            _text(area, "circle", f"{lat:.6f},{lon:.6f} {_STOP_RADIUS_KM}")
+    body: bytes = tostring(root, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
