@@ -7,14 +7,13 @@ clear-down map to one ``Incident`` whose id is derived from the alarm id.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from hub.errors import InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size
-from hub.formats.jsondoc import decode_json, decode_json_object
+from hub.formats.jsondoc import decode_json_object, json_objects
 from hub.schemas.common import (
     Latitude,
     LineName,
@@ -104,14 +103,7 @@ class DriverAlarmFormat:
 
     def split(self, document: bytes, content_type: str | None = None) -> list[SourceRecord]:
         check_size(document)
-        doc = decode_json(document, MAX_DOCUMENT_BYTES)
-        if isinstance(doc, dict):
-            return [_record(document, doc)]
-        if isinstance(doc, list):
-            return [_record(json.dumps(o, ensure_ascii=False, separators=(",", ":")).encode(), o) for o in doc]
-        raise InvalidEventError(
-            f"a driver alarm is a JSON object or an array of them, got {type(doc).__name__}", "malformed_json"
-        )
+        return [_record(value, obj) for value, obj in json_objects(document, "a driver alarm", MAX_DOCUMENT_BYTES)]
 
     def to_canonical(self, record: bytes) -> list[CanonicalRecord]:
         obj = decode_json_object(record)

@@ -35,3 +35,17 @@ def decode_json_object(raw: bytes, limit: int = MAX_RECORD_BYTES) -> dict[str, A
     if not isinstance(obj, dict):
         raise InvalidEventError(f"expected a JSON object, got {type(obj).__name__}", "malformed_json")
     return obj
+
+
+def json_objects(document: bytes, what: str, limit: int) -> list[tuple[bytes, Any]]:
+    """A webhook body holding one JSON object or an array of them, as (bytes of that object, object) pairs.
+
+    An array's items are re-encoded compactly so each becomes a record on its own; a lone object keeps its bytes.
+    Items that are not objects are passed on too: the format's mapping refuses them with a reason.
+    """
+    doc = decode_json(document, limit)
+    if isinstance(doc, dict):
+        return [(document, doc)]
+    if isinstance(doc, list):
+        return [(json.dumps(o, ensure_ascii=False, separators=(",", ":")).encode(), o) for o in doc]
+    raise InvalidEventError(f"{what} is a JSON object or an array of them, got {type(doc).__name__}", "malformed_json")

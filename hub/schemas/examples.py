@@ -11,7 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
+
+from hub.schemas.incident import IncidentOrigin
 
 __all__ = ["example_payload"]
 
@@ -111,16 +113,7 @@ _STREETS = (
     "Hansering",
 )
 _NAMES = ("Erika Mustermann", "Max Mustermann", "Anna Beispiel", "Jonas Muster", "Leonie Probe")
-_ORIGINS = (
-    "citizen_call",
-    "driver_alarm",
-    "havag_report",
-    "police_initiated",
-    "ordnungsamt_patrol",
-    "streetwork",
-    "open311",
-    "other",
-)
+_ORIGINS: tuple[str, ...] = get_args(IncidentOrigin)
 _ID_PREFIX = {
     "citizen_call": "PI-HAL-E",
     "driver_alarm": "HAVAG-NR",
