@@ -71,6 +71,13 @@ class Settings(BaseSettings):
         default=1095, ge=1, description="transfer register and re-identification audit; at least the longest class"
     )
 
+    # Router (docs/router.md).
+    router_clock: Literal["wall", "event"] = Field(
+        default="wall",
+        description="the router's now: wall = the worker's clock (production); event = the latest event time the "
+        "router has seen, never going backwards (simulations faster than real time, replays of old data)",
+    )
+
     @model_validator(mode="after")
     def _register_outlives_data(self) -> Settings:
         longest = max(self.retention_short_days, self.retention_standard_days, self.retention_long_days)

@@ -2,7 +2,8 @@
 
 ``hub topics apply`` creates and verifies them (see ``hub.kafka_admin``); nothing relies on broker auto-creation.
 Names follow ``raw.<agency>.<feed>``, ``canon.<kind>``, ``share.<domain>.<kind>``, ``alerts.<domain>``,
-``dlq.<stage>``; a deployment-wide prefix (``HUB_TOPIC_PREFIX``) lets several hubs or test runs share a cluster.
+``acks.<domain>``, ``dlq.<stage>``; a deployment-wide prefix (``HUB_TOPIC_PREFIX``) lets several hubs or test runs
+share a cluster.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Literal
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 
-TopicRole = Literal["raw", "canon", "share", "alerts", "dlq"]
+TopicRole = Literal["raw", "canon", "share", "alerts", "acks", "dlq"]
 
 #: Canonical kinds that flow through canon.* and share.* topics (names match ``hub.schemas.KINDS``).
 CANONICAL_KINDS = ("incident", "vehicle-position", "trip-update", "transit-disruption", "unit-status")
@@ -112,6 +113,17 @@ def _declare() -> tuple[TopicSpec, ...]:
     ]
     specs += [
         TopicSpec(
+            f"acks.{domain}",
+            "acks",
+            3,
+            7 * DAY_MS,
+            "alert id",
+            f"acknowledgements of alerts.{domain} by {domain}'s people or systems (JSON: alert_id, by, at)",
+        )
+        for domain in ALERT_DOMAINS
+    ]
+    specs += [
+        TopicSpec(
             f"dlq.{stage}",
             "dlq",
             1,
@@ -142,6 +154,10 @@ def raw_topic(agency: str, feed: str) -> str:
 
 def canon_topic(kind: str) -> str:
     return spec(f"canon.{kind}").name
+
+
+def acks_topic(domain: str) -> str:
+    return spec(f"acks.{domain}").name
 
 
 def dlq_topic(stage: str) -> str:

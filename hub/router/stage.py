@@ -1,15 +1,19 @@
-"""The router stage: canon.incident, vehicle-position, trip-update, unit-status and transit-disruption in, ``Alert``
-CloudEvents out to ``alerts.<domain>``. ``RouterCore`` is the whole logic without faust; ``router_stage`` is the shell.
+"""The router stage: canon.incident, vehicle-position, trip-update, unit-status and transit-disruption in, and the
+recipients' acknowledgements from ``acks.<domain>``; ``Alert`` CloudEvents out to ``alerts.<domain>``.
+``RouterCore`` is the whole logic without faust; ``router_stage`` is the shell.
 
 Live state lives in memory per worker (no faust tables yet): run one router worker, see docs/router.md.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
 from typing import Any
+
+from pydantic import ValidationError
 
 from hub.config import Settings
 from hub.errors import InvalidEventError
@@ -30,29 +34,89 @@ from hub.router.live import (
 from hub.router.model import InterceptParams, Recommendation
 from hub.schemas import CloudEvent, unwrap, wrap
 from hub.schemas.alert import Alert
+from hub.schemas.common import HubModel, NonEmptyStr, Timestamp
 from hub.schemas.incident import Incident
 from hub.schemas.transit import TransitDisruption, TripUpdate, VehiclePosition
 from hub.schemas.units import UnitStatus
 from hub.streams.pseudonymise import stage_keys, stage_policy
 from hub.streams.stages import OutRecord, StageShell
-from hub.topology import canon_topic
+from hub.topology import ALERT_DOMAINS, acks_topic, canon_topic
 
-__all__ = ["ROUTER_INPUTS", "ROUTER_SOURCE", "TICK_INTERVAL_S", "RouterCore", "router_stage"]
+__all__ = [
+    "ACK_INPUTS",
+    "ROUTER_INPUTS",
+    "ROUTER_SOURCE",
+    "TICK_INTERVAL_S",
+    "AckMessage",
+    "EventClock",
+    "RouterCore",
+    "parse_ack",
+    "router_stage",
+]
 
 ROUTER_SOURCE = "/hub/router"
 ROUTER_INPUTS = tuple(
     canon_topic(kind) for kind in ("incident", "vehicle-position", "trip-update", "unit-status", "transit-disruption")
 )
+ACK_INPUTS = tuple(acks_topic(domain) for domain in ALERT_DOMAINS)
 TICK_INTERVAL_S = 5.0  # escalation and watchdog times are minutes; five seconds late is within their precision
 
 _CLOSED = frozenset({"closed", "cancelled"})
+_INPUT_TYPES = (Incident, VehiclePosition, TripUpdate, UnitStatus, TransitDisruption)
+
+
+class AckMessage(HubModel):
+    """An acknowledgement on ``acks.<domain>``: ``by`` (a person or role of the domain) acknowledged the alert
+    ``alert_id`` at ``at``. Keyed by alert id. Example: ``{"alert_id": "al-polizei-...", "by": "ELS Halle",
+    "at": "2026-11-20T21:50:12+01:00"}``."""
+
+    alert_id: NonEmptyStr
+    by: NonEmptyStr
+    at: Timestamp
+
+
+class EventClock:
+    """The router's now as the latest event time it has seen (POSIX seconds), never going backwards: a simulation
+    at 15x or a replay of old data then gets staleness, ETAs, escalation and expiry in its own time. 0 before the
+    first event."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def observe(self, seconds: float) -> None:
+        """An event time seen; an older one than the clock shows changes nothing."""
+        self.now = max(self.now, seconds)
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def parse_ack(topic: str, value: bytes) -> AckMessage:
+    """The acknowledgement on ``topic`` (``acks.<domain>``, declared name); ``InvalidEventError`` when it is not
+    one, or when it acknowledges another domain's alert (a recipient acknowledges its own alerts only)."""
+    domain = topic.removeprefix("acks.")
+    try:
+        raw = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidEventError(f"acknowledgement is not JSON: {exc}", "malformed_json") from exc
+    if not isinstance(raw, dict):
+        raise InvalidEventError("acknowledgement is not a JSON object", "malformed_json")
+    try:
+        ack = AckMessage.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}" for e in exc.errors())
+        raise InvalidEventError(f"acknowledgement: {problems}", "schema_violation") from exc
+    if not ack.alert_id.startswith(f"al-{domain}-"):
+        raise InvalidEventError(f"{topic} acknowledges only alerts of {domain}, not {ack.alert_id!r}", "unsupported")
+    return ack
 
 
 class RouterCore:
     """Folds canonical events into live state, recommends for open incidents, and returns the alert records.
 
-    ``clock`` gives POSIX seconds; ``reference`` makes HAVAG's reference token (the HAVAG domain's keyed
-    pseudonymiser in the live hub).
+    ``clock`` gives POSIX seconds; an ``EventClock`` is advanced by the time of every canonical event before the
+    event is applied (acknowledgements do not move it: a person's clock is not the feeds' time). ``reference``
+    makes HAVAG's reference token (the HAVAG domain's keyed pseudonymiser in the live hub).
     """
 
     def __init__(
@@ -72,12 +136,20 @@ class RouterCore:
         self.incidents: dict[str, Incident] = {}  # open incidents, by id
 
     def process(self, topic: str, value: bytes) -> list[OutRecord]:
-        """One canonical event from ``topic`` (declared name); ``InvalidEventError`` when it cannot be read."""
+        """One canonical event or acknowledgement from ``topic`` (declared name); ``InvalidEventError`` when it
+        cannot be read."""
+        if topic in ACK_INPUTS:
+            message = parse_ack(topic, value)
+            return self.ack(message.alert_id, message.by)
         try:
             event = CloudEvent.from_bytes(value)
         except Exception as exc:
             raise InvalidEventError(f"not a canonical CloudEvent: {exc}", "undecodable") from exc
         payload = unwrap(event)
+        if not isinstance(payload, _INPUT_TYPES):
+            raise InvalidEventError(f"{topic}: the router does not take {type(payload).__name__}", "unsupported")
+        if isinstance(self.clock, EventClock):  # only events the router takes move its clock
+            self.clock.observe(event.time.timestamp())
         alerts: list[Alert] = []
         if isinstance(payload, Incident):
             alerts = self._incident(payload)
@@ -90,10 +162,8 @@ class RouterCore:
         elif isinstance(payload, UnitStatus):
             self.state = apply_unit_status(self.state, payload, self.config)
             alerts = self._refresh(lambda i: True)  # any unit can change any ranking
-        elif isinstance(payload, TransitDisruption):
-            alerts = self.desk.disruption(payload)
         else:
-            raise InvalidEventError(f"{topic}: the router does not take {type(payload).__name__}", "unsupported")
+            alerts = self.desk.disruption(payload)
         return [alert_record(a) for a in alerts]
 
     def tick(self) -> list[OutRecord]:
@@ -105,7 +175,7 @@ class RouterCore:
         return [alert_record(a) for a in alerts]
 
     def ack(self, alert_id: str, by: str) -> list[OutRecord]:
-        """An acknowledgement from a recipient (no input topic carries these yet: see docs/router.md)."""
+        """An acknowledgement from a recipient (``acks.<domain>``); unknown, finished or acknowledged alerts: none."""
         return [alert_record(a) for a in self.desk.ack(alert_id, by)]
 
     def _incident(self, incident: Incident) -> list[Alert]:
@@ -166,9 +236,10 @@ def _havag_reference(settings: Settings) -> Callable[[str], str]:
 
 
 def router_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
-    """canon.{incident,vehicle-position,trip-update,unit-status,transit-disruption} -> alerts.<domain>; bad
-    records -> dlq.router. Escalation, expiry and the watchdog run on a timer."""
-    core = RouterCore(network=load_tram_network(), clock=time.time, reference=_havag_reference(settings))
+    """canon.{incident,vehicle-position,trip-update,unit-status,transit-disruption} and acks.<domain> ->
+    alerts.<domain>; bad records -> dlq.router. Escalation, expiry and the watchdog run on a timer."""
+    clock: Callable[[], float] = EventClock() if settings.router_clock == "event" else time.time
+    core = RouterCore(network=load_tram_network(), clock=clock, reference=_havag_reference(settings))
     shell = StageShell(settings, "router", metrics)
 
     async def route(stream: Any) -> None:
@@ -197,6 +268,6 @@ def router_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
             await shell.send_all(records)
             metrics.events_out.labels(shell.stage).inc(len(records))
 
-    shell.app.agent(shell.topics(list(ROUTER_INPUTS)), name="router")(route)
+    shell.app.agent(shell.topics([*ROUTER_INPUTS, *ACK_INPUTS]), name="router")(route)
     shell.app.timer(interval=TICK_INTERVAL_S)(tick)
     return shell

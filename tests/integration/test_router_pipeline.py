@@ -1,12 +1,13 @@
 """The router in the pipeline: a driver alarm on a tram, after the tram's positions and the units' reports went
 through their connectors' formats and the normaliser, gives a police alert naming an available unit and an
-intercept stop ahead of the tram, and a HAVAG alert with the hold request and no personal data."""
+intercept stop ahead of the tram, and a HAVAG alert with the hold request and no personal data. The police's
+acknowledgement on acks.polizei gives the alert its acknowledged revision; a broken one is dead-lettered."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from hub.kafka_read import read_topic
 from hub.network.tram import load_tram_network
 from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
+from hub.streams.deadletter import HEADER_PREFIX
 from hub.topology import qualified
 
 pytestmark = pytest.mark.integration
@@ -74,21 +76,25 @@ def _unit(unit: str, status: int, lat: float, lon: float, now: datetime) -> byte
     ).encode()
 
 
-def _wait_for(settings: Settings, topic: str, timeout_s: float = 60.0) -> list[CloudEvent]:
+def _wait_for(
+    settings: Settings, topic: str, timeout_s: float = 60.0, until: Callable[[list[CloudEvent]], bool] = bool
+) -> list[CloudEvent]:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         records = read_topic(settings.bootstrap(), qualified(settings.topic_prefix, topic), idle_s=0.5)
-        if records:
-            return [CloudEvent.from_bytes(r.value) for r in records]
+        events = [CloudEvent.from_bytes(r.value) for r in records]
+        if until(events):
+            return events
         time.sleep(0.5)
-    raise AssertionError(f"nothing arrived on {topic}")
+    raise AssertionError(f"what the test waits for did not arrive on {topic}")
 
 
 def test_driver_alarm_gives_police_intercept_and_havag_hold(
     settings: Settings, workers: dict[str, StageProcess]
 ) -> None:
     """Police alert: an available unit and an intercept stop ahead of the tram; HAVAG alert: the hold request and
-    no unit call sign (an operational secret) anywhere in it."""
+    no unit call sign (an operational secret) anywhere in it. The police acknowledge on acks.polizei: a new revision
+    in state acknowledged follows; an acknowledgement without ``by`` goes to dlq.router with its reason."""
     direction = load_tram_network().direction("2", 0)
     stops = direction.stops
     # The tram runs towards the city on line 2, between its 2nd and 3rd stop; it moves once so its direction shows.
@@ -120,7 +126,6 @@ def test_driver_alarm_gives_police_intercept_and_havag_hold(
     }
     _send(producer, settings, "driver-alarm", json.dumps(alarm).encode())
     producer.flush()
-    producer.close()
 
     police = _wait_for(settings, "alerts.polizei")[-1]
     assert police.hubrecipient == "polizei"
@@ -138,3 +143,29 @@ def test_driver_alarm_gives_police_intercept_and_havag_hold(
     text = havag.to_bytes().decode()
     for secret in ("Leopard", "Stadtwache"):
         assert secret not in text
+
+    ack = {"alert_id": police.data["alert_id"], "by": "ELS Halle", "at": datetime.now(UTC).isoformat()}
+    acks = qualified(settings.topic_prefix, "acks.polizei")
+    # Same key, same partition: the broken one is read before the good one.
+    producer.send(acks, key=police.data["alert_id"].encode(), value=json.dumps({"alert_id": ack["alert_id"]}).encode())
+    producer.send(acks, key=police.data["alert_id"].encode(), value=json.dumps(ack).encode())
+    producer.flush()
+    producer.close()
+
+    def acknowledged(events: list[CloudEvent]) -> bool:
+        return any(e.data["state"] == "acknowledged" for e in events)
+
+    revisions = [e for e in _wait_for(settings, "alerts.polizei", until=acknowledged) if e.subject == police.subject]
+    [acked] = [e for e in revisions if e.data["state"] == "acknowledged"]
+    assert acked.data["alert_id"] == police.data["alert_id"]
+    assert acked.data["revision"] > police.data["revision"]
+    assert acked.data["recommended_unit"] == "Leopard 12/1", "the accepted plan stays"
+    deadline = time.monotonic() + 30
+    while not (letters := read_topic(settings.bootstrap(), qualified(settings.topic_prefix, "dlq.router"), idle_s=0.5)):
+        assert time.monotonic() < deadline, "the broken acknowledgement was not dead-lettered"
+        time.sleep(0.5)
+    [letter] = letters
+    headers = dict(letter.headers)
+    assert headers[HEADER_PREFIX + "code"] == b"schema_violation"
+    assert b"by" in headers[HEADER_PREFIX + "reason"]
+    assert headers[HEADER_PREFIX + "topic"] == acks.encode()

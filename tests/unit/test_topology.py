@@ -7,7 +7,18 @@ import re
 import pytest
 
 from hub.schemas import KINDS
-from hub.topology import CANONICAL_KINDS, STAGES, TOPICS, canon_topic, dlq_topic, qualified, raw_topic, spec
+from hub.topology import (
+    ALERT_DOMAINS,
+    CANONICAL_KINDS,
+    STAGES,
+    TOPICS,
+    acks_topic,
+    canon_topic,
+    dlq_topic,
+    qualified,
+    raw_topic,
+    spec,
+)
 
 
 def test_topic_names_are_unique_and_follow_the_convention() -> None:
@@ -27,6 +38,14 @@ def test_every_canonical_kind_and_stage_has_its_topic() -> None:
     for stage in STAGES:
         assert spec(dlq_topic(stage)).role == "dlq"
     assert raw_topic("replay", "ndjson") == "raw.replay.ndjson"
+
+
+def test_every_alert_domain_has_its_ack_topic() -> None:
+    """acks.<domain> exists next to alerts.<domain>, keyed and partitioned like it, kept as long."""
+    for domain in ALERT_DOMAINS:
+        acks, alerts = spec(acks_topic(domain)), spec(f"alerts.{domain}")
+        assert acks.role == "acks"
+        assert (acks.key, acks.partitions, acks.retention_ms) == (alerts.key, 3, 7 * 86_400_000)
 
 
 def test_partitions_and_retention_are_sane() -> None:

@@ -3,6 +3,8 @@ driver alarm on a tracked tram giving a police proposal and a HAVAG alert withou
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +17,7 @@ from hub.network.tram import load_tram_network
 from hub.privacy.keys import demo_keyring
 from hub.privacy.policy import DOMAINS
 from hub.privacy.pseudonym import is_pseudonym, pseudonymise
-from hub.router.stage import ROUTER_INPUTS, RouterCore, router_stage
+from hub.router.stage import ACK_INPUTS, ROUTER_INPUTS, EventClock, RouterCore, router_stage
 from hub.schemas import Alert, CloudEvent, wrap
 from hub.schemas.incident import Incident
 from hub.schemas.transit import TransitDisruption, VehiclePosition
@@ -42,8 +44,8 @@ def at(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-def event(payload: object, n: int) -> bytes:
-    return wrap(payload, source="/test", source_record_id=str(n), time=at(T0)).to_bytes()  # type: ignore[arg-type]
+def event(payload: object, n: int, t: float = T0) -> bytes:
+    return wrap(payload, source="/test", source_record_id=str(n), time=at(t)).to_bytes()  # type: ignore[arg-type]
 
 
 def alarm(status: str = "open") -> Incident:
@@ -79,7 +81,11 @@ def alerts(records: list[OutRecord]) -> dict[str, Alert]:
 @pytest.fixture
 def core() -> tuple[RouterCore, Clock]:
     clock = Clock()
-    router = RouterCore(network=NETWORK, clock=clock, reference=lambda v: pseudonymise(v, HAVAG_KEY))
+    return track(RouterCore(network=NETWORK, clock=clock, reference=lambda v: pseudonymise(v, HAVAG_KEY))), clock
+
+
+def track(router: RouterCore) -> RouterCore:
+    """Tram 654 on line 5 and three available police cars ahead of it, events of time T0."""
     lat, lon = LINE5.point_at(3_000)
     tram = VehiclePosition(
         vehicle="654", line="5", direction=LINE5.destination.stop_id, lat=lat, lon=lon, observed_at=at(T0 - 5)
@@ -98,7 +104,7 @@ def core() -> tuple[RouterCore, Clock]:
     assert router.process("canon.vehicle-position", event(tram, 1)) == []
     for i, unit in enumerate(units):
         assert router.process("canon.unit-status", event(unit, 10 + i)) == []
-    return router, clock
+    return router
 
 
 def test_driver_alarm_gives_police_and_havag_alerts(core: tuple[RouterCore, Clock]) -> None:
@@ -161,6 +167,131 @@ def test_disruption_inhibits_havag(core: tuple[RouterCore, Clock]) -> None:
     assert set(alerts(router.process("canon.incident", event(alarm(), 100)))) == {"alerts.polizei"}
 
 
+def ack(alert_id: str, by: str = "ELS Halle") -> bytes:
+    return json.dumps({"alert_id": alert_id, "by": by, "at": at(T0 + 30).isoformat()}).encode()
+
+
+def test_ack_on_the_acks_topic_acknowledges_the_alert(core: tuple[RouterCore, Clock]) -> None:
+    """An acknowledgement on acks.polizei gives the police alert a new revision in state acknowledged, and stops
+    its escalation to the next unit; a second one changes nothing."""
+    router, clock = core
+    police = alerts(router.process("canon.incident", event(alarm(), 100)))["alerts.polizei"]
+    clock.now += 30
+    sent = alerts(router.process("acks.polizei", ack(police.alert_id)))
+    assert set(sent) == {"alerts.polizei"}
+    acked = sent["alerts.polizei"]
+    assert (acked.alert_id, acked.revision, acked.state) == (police.alert_id, police.revision + 1, "acknowledged")
+    assert acked.recommended_unit == police.recommended_unit
+    assert router.process("acks.polizei", ack(police.alert_id)) == []
+    clock.now += 120
+    later = [Alert.model_validate(CloudEvent.from_bytes(r.value).data) for r in router.tick()]
+    # Only HAVAG's unanswered hold may still show on the police alert; the accepted unit stays.
+    assert [(a.state, a.recommended_unit) for a in later if a.recipient == "polizei"] in (
+        [],
+        [("acknowledged", police.recommended_unit)],
+    )
+
+
+def test_havag_ack_clears_nothing_of_the_police(core: tuple[RouterCore, Clock]) -> None:
+    """HAVAG acknowledges its own alert on acks.havag; the police alert is not touched by it."""
+    router, _ = core
+    havag = alerts(router.process("canon.incident", event(alarm(), 100)))["alerts.havag"]
+    sent = alerts(router.process("acks.havag", ack(havag.alert_id, by="Nachtdisposition")))
+    assert set(sent) == {"alerts.havag"}
+    assert sent["alerts.havag"].state == "acknowledged"
+
+
+def test_ack_of_an_unknown_alert_is_ignored(core: tuple[RouterCore, Clock]) -> None:
+    """An acknowledgement of an alert the router does not hold (finished long ago, or before a restart) sends
+    nothing and is not an error."""
+    router, _ = core
+    assert router.process("acks.polizei", ack("al-polizei-000000000000000000000000")) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "reason"),
+    [
+        (b"not json", "malformed_json", "not JSON"),
+        (b'["al-polizei-1"]', "malformed_json", "not a JSON object"),
+        (b'{"alert_id": "al-polizei-1", "at": "2026-11-20T21:50:00+01:00"}', "schema_violation", "by"),
+        (b'{"alert_id": "al-polizei-1", "by": "ELS", "at": "2026-11-20T21:50:00"}', "schema_violation", "at"),
+        (b'{"alert_id": "al-polizei-1", "by": "ELS", "at": "2026-11-20T21:50:00Z", "x": 1}', "schema_violation", "x"),
+    ],
+)
+def test_bad_ack_is_an_invalid_event(core: tuple[RouterCore, Clock], value: bytes, code: str, reason: str) -> None:
+    """A message on acks.<domain> that is not a complete acknowledgement raises InvalidEventError with its code and
+    a reason naming the problem (the shell dead-letters it to dlq.router)."""
+    router, _ = core
+    with pytest.raises(InvalidEventError) as raised:
+        router.process("acks.polizei", value)
+    assert raised.value.code == code
+    assert reason in raised.value.reason
+
+
+def test_ack_of_another_domains_alert_is_refused(core: tuple[RouterCore, Clock]) -> None:
+    """HAVAG cannot acknowledge the police alert: an ack on acks.havag naming a police alert is refused, and the
+    police alert stays new."""
+    router, _ = core
+    police = alerts(router.process("canon.incident", event(alarm(), 100)))["alerts.polizei"]
+    with pytest.raises(InvalidEventError) as raised:
+        router.process("acks.havag", ack(police.alert_id))
+    assert raised.value.code == "unsupported"
+    record = router.desk.record(police.alert_id)
+    assert record is not None
+    assert record.state == "new"
+
+
+def test_event_clock_never_goes_backwards() -> None:
+    """The event clock shows the latest time observed; an older event does not turn it back."""
+    clock = EventClock()
+    assert clock() == 0.0
+    clock.observe(T0)
+    clock.observe(T0 - 600)
+    assert clock() == T0
+    clock.observe(T0 + 1)
+    assert clock() == T0 + 1
+
+
+def test_event_clock_replays_old_data_with_its_own_now() -> None:
+    """Months-old events replayed with the event clock rank the units as they were then; on the wall clock the same
+    positions are stale and no unit is proposed."""
+    replayed = track(RouterCore(network=NETWORK, clock=EventClock(), reference=lambda v: pseudonymise(v, HAVAG_KEY)))
+    police = alerts(replayed.process("canon.incident", event(alarm(), 100)))["alerts.polizei"]
+    assert police.recommended_unit in {"POL-11", "POL-12", "POL-13"}
+    assert police.issued_at == at(T0)
+    assert police.unit_eta is not None
+    assert at(T0) < police.unit_eta < at(T0 + 900)
+    walled = track(RouterCore(network=NETWORK, clock=time.time, reference=lambda v: pseudonymise(v, HAVAG_KEY)))
+    stale = alerts(walled.process("canon.incident", event(alarm(), 100)))["alerts.polizei"]
+    assert stale.recommended_unit is None
+    assert stale.instructions == "no available unit"
+
+
+def test_event_clock_drives_escalation_and_ignores_acks_and_bad_events() -> None:
+    """With the event clock, escalation follows the events' time: a unit report 90 s after the alarm lets the next
+    tick propose the runner-up. An acknowledgement and a refused event do not move the clock."""
+    clock = EventClock()
+    router = track(RouterCore(network=NETWORK, clock=clock, reference=lambda v: pseudonymise(v, HAVAG_KEY)))
+    first = alerts(router.process("canon.incident", event(alarm(), 100)))["alerts.polizei"]
+    assert router.tick() == []
+    far = json.dumps({"alert_id": "al-havag-0", "by": "x", "at": at(T0 + 86_400).isoformat()}).encode()
+    assert router.process("acks.havag", far) == []
+    assert clock() == T0
+    later = wrap(first, source="/test", source_record_id="102", time=at(T0 + 86_400), recipient="polizei")
+    with pytest.raises(InvalidEventError):
+        router.process("canon.incident", later.to_bytes())  # an alert is canonical, but not a router input
+    assert clock() == T0
+    report = UnitStatus(
+        agency="ordnungsamt", unit="OA-1", status_code=2, position=GeoFix(lat=51.5, lon=11.9), observed_at=at(T0 + 90)
+    )
+    router.process("canon.unit-status", event(report, 103, T0 + 90))
+    assert clock() == T0 + 90
+    escalated = [Alert.model_validate(CloudEvent.from_bytes(r.value).data) for r in router.tick()]
+    police = next(a for a in escalated if a.recipient == "polizei")
+    assert police.recommended_unit not in (None, first.recommended_unit)
+    assert police.issued_at == at(T0 + 90)
+
+
 def test_undecodable_input_is_an_invalid_event(core: tuple[RouterCore, Clock]) -> None:
     """Bytes that are not a canonical CloudEvent raise InvalidEventError (the shell dead-letters them)."""
     router, _ = core
@@ -169,10 +300,12 @@ def test_undecodable_input_is_an_invalid_event(core: tuple[RouterCore, Clock]) -
 
 
 def test_router_stage_shell_builds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The faust shell builds with its agent on the five canonical inputs (demo keys, nothing connects)."""
+    """The faust shell builds with its agent on the five canonical inputs and the three ack topics (demo keys,
+    nothing connects)."""
     monkeypatch.delenv("HUB_PSEUDONYM_KEY_DIR", raising=False)
     shell = router_stage(
         Settings(pseudonym_keys="demo", kafka_bootstrap="nowhere:1"), StageMetrics.create(CollectorRegistry())
     )
     assert shell.stage == "router"
     assert len(ROUTER_INPUTS) == 5
+    assert ACK_INPUTS == ("acks.polizei", "acks.havag", "acks.ordnungsamt")
