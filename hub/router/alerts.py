@@ -593,6 +593,10 @@ def _stabilise(fields: dict[str, Any], previous: Alert, tolerance_s: float) -> N
         new, old = fields.get(name), getattr(previous, name)
         if new is not None and old is not None and abs((new - old).total_seconds()) < tolerance_s:
             fields[name] = old
+    # The runners-up are a hint at creation: their order reshuffles with every unit report, and a revision for
+    # that alone paged the control room several times a minute (seen in the simulation).
+    if _without_runners_up(fields.get("instructions")) == _without_runners_up(previous.instructions):
+        fields["instructions"] = previous.instructions
     hold, old_hold = fields.get("hold_request"), previous.hold_request
     if (
         isinstance(hold, HoldRequest)
@@ -603,6 +607,10 @@ def _stabilise(fields: dict[str, Any], previous: Alert, tolerance_s: float) -> N
         and abs(hold.max_hold_s - old_hold.max_hold_s) < tolerance_s
     ):
         fields["hold_request"] = old_hold
+
+
+def _without_runners_up(instructions: str | None) -> str:
+    return "; ".join(part for part in (instructions or "").split("; ") if not part.startswith("runners-up: "))
 
 
 def _placeholder(iid: str, incident_alert: Alert | None) -> Incident:

@@ -134,6 +134,17 @@ def test_small_eta_drift_is_not_a_revision() -> None:
     assert d.incident(incident(), nudged) == []
 
 
+def test_reordered_runners_up_alone_are_not_a_revision() -> None:
+    """Only the order of the runners-up changed (the same best unit, stop and times): nobody is paged again."""
+    clock = Clock()
+    d = desk(clock)
+    d.incident(incident(), REC)
+    reshuffled = recommendation(meeting("POL-1", hold=45), meeting("POL-3"), meeting("POL-2"))
+    assert d.incident(incident(), reshuffled) == []
+    other_best = recommendation(meeting("POL-2", hold=45), meeting("POL-1"), meeting("POL-3"))
+    assert [a.recipient for a in d.incident(incident(), other_best) if a.recipient == "polizei"] == ["polizei"]
+
+
 def test_ack_stops_escalation() -> None:
     """An acknowledged alert is sent once more with its new state and is then never escalated."""
     clock = Clock()
