@@ -4,6 +4,7 @@ record's id, version and key, and reading a raw record back. Each format adds on
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import ClassVar, Literal
 
@@ -62,7 +63,7 @@ def non_utf8_field(message: Message, path: str = "") -> str | None:
     return None
 
 
-class GtfsRtFormat:
+class GtfsRtFormat(ABC):
     """Base of the three GTFS-RT formats: binds a payload type to a name, raw topic and CloudEvents source."""
 
     name: ClassVar[str]
@@ -163,9 +164,9 @@ class GtfsRtFormat:
         version = self.version_of(entity, header)
         return self.map_entity(entity, header, f"{entity.id}@{version}" if version else entity.id)
 
+    @abstractmethod
     def map_entity(self, entity: FeedEntity, header: FeedHeader, source_record_id: str) -> list[CanonicalRecord]:
         """The canonical events of one entity that carries this format's payload."""
-        raise NotImplementedError
 
     @staticmethod
     def _read(record: bytes) -> tuple[FeedHeader, FeedEntity]:
