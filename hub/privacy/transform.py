@@ -300,12 +300,12 @@ def _final_check(
 ) -> None:
     """The second line of defence, independent of the plan: what must never leave, did not."""
     for segments, path, cls in _marks(kind.model):
-        if cls == "police_assessment" and any(_present(v) for v in _values(shared, segments)):
+        if cls == "police_assessment" and any(_present(v) for v in values_at(shared, segments)):
             raise PolicyViolation(f"the share of {kind.name} for {domain} would carry police assessment {path!r}")
-        if cls == "operational_secret" and not any(_present(v) for v in _values(shared, segments)):
+        if cls == "operational_secret" and not any(_present(v) for v in values_at(shared, segments)):
             # A secret the payload does not carry (dropped, pseudonymised) must not reappear as the subject, which is
             # also the Kafka key. Non-police source ids are always pseudonyms, so they cannot carry it.
-            for secret in _values(original, segments):
+            for secret in values_at(original, segments):
                 if isinstance(secret, str) and _in_key(secret, subject):
                     raise PolicyViolation(
                         f"the share of {kind.name} for {domain} would carry operational secret {path!r} in its key"
@@ -324,18 +324,18 @@ def _present(value: Any) -> bool:
     return value not in (None, "", [], {})
 
 
-def _values(node: Any, segments: tuple[str, ...]) -> Iterator[Any]:
-    """Every value at a dotted path, through lists of objects."""
+def values_at(node: Any, segments: tuple[str, ...]) -> Iterator[Any]:
+    """Every value at a dotted path, through lists of objects (the vault walks events the same way)."""
     if isinstance(node, list):
         for item in node:
-            yield from _values(item, segments)
+            yield from values_at(item, segments)
         return
     if not isinstance(node, dict) or segments[0] not in node:
         return
     if len(segments) == 1:
         yield node[segments[0]]
     else:
-        yield from _values(node[segments[0]], segments[1:])
+        yield from values_at(node[segments[0]], segments[1:])
 
 
 def _replace(node: Any, segments: tuple[str, ...], step: FieldStep, key: SecretKey, context: TransformContext) -> Any:

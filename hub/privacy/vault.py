@@ -5,7 +5,7 @@ Nothing else can reverse a pseudonym: it is a keyed one-way HMAC (``hub.privacy.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -16,6 +16,7 @@ from hub.errors import StoreError
 from hub.privacy.keys import SecretKey
 from hub.privacy.policy import KindPlan
 from hub.privacy.pseudonym import is_pseudonym, pseudonymise
+from hub.privacy.transform import values_at
 from hub.schemas import CloudEvent
 
 __all__ = [
@@ -54,20 +55,6 @@ class VaultEntry:
     expires_at: datetime
 
 
-def _values(node: Any, segments: tuple[str, ...]) -> Iterator[Any]:
-    """Every value at a dotted path, through lists of objects (as the transform walks them)."""
-    if isinstance(node, list):
-        for item in node:
-            yield from _values(item, segments)
-        return
-    if not isinstance(node, dict) or segments[0] not in node:
-        return
-    if len(segments) == 1:
-        yield node[segments[0]]
-    else:
-        yield from _values(node[segments[0]], segments[1:])
-
-
 def vault_entries(
     event: CloudEvent, domain: str, plan: KindPlan, key: SecretKey, retention_class: str, expires_at: datetime
 ) -> list[VaultEntry]:
@@ -83,7 +70,7 @@ def vault_entries(
     for step in plan.steps:
         if step.rule.action != "pseudonymise":
             continue
-        for value in _values(event.data, step.segments):
+        for value in values_at(event.data, step.segments):
             for item in value if isinstance(value, list) else [value]:
                 if item is not None:
                     add(f"{kind}.{step.path}", str(item))
