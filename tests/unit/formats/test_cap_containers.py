@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import zipfile
 
@@ -11,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.errors import InvalidEventError
-from hub.formats.base import MAX_DOCUMENT_BYTES, Format
+from hub.formats.base import MAX_DOCUMENT_BYTES
 from hub.formats.cap import CapFormat
 from hub.formats.cap import containers as cap_containers
 from hub.formats.jsondoc import MAX_RECORD_BYTES
+from tests.unit.formats.fuzz import mutated, survives
 from tests.unit.formats.test_cap_samples import SENDER, SENT, alert
 
 FMT = CapFormat()
@@ -254,33 +254,6 @@ def test_update_with_broken_reference_still_gets_a_key() -> None:
         "schema_violation",
         "references: entry 1 is not a 'sender,identifier,sent' triple",
     )
-
-
-@st.composite
-def mutated(draw: st.DrawFn, base: bytes) -> bytes:
-    """``base`` with a few bytes replaced, deleted or duplicated: near-valid input, where parsers break."""
-    data = bytearray(base)
-    for _ in range(draw(st.integers(1, 6))):
-        pos = draw(st.integers(0, max(len(data) - 1, 0)))
-        action = draw(st.sampled_from(["replace", "delete", "insert"]))
-        if action == "replace" and data:
-            data[pos] = draw(st.sampled_from(b'<>/"{}[],:=0123456789.-+ aZ\x00\xff'))
-        elif action == "delete":
-            del data[pos : pos + draw(st.integers(1, 20))]
-        else:
-            data[pos:pos] = data[draw(st.integers(0, max(len(data) - 1, 0))) :][: draw(st.integers(1, 30))]
-    return bytes(data)
-
-
-def survives(fmt: Format, document: bytes) -> None:
-    """split and to_canonical either work or raise InvalidEventError; any other exception fails the test."""
-    try:
-        records = fmt.split(document)
-    except InvalidEventError:
-        return
-    for record in records:
-        with contextlib.suppress(InvalidEventError):
-            fmt.to_canonical(record.value)
 
 
 @settings(max_examples=300, deadline=None)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from hub.errors import InvalidEventError
-from hub.formats.base import MAX_DOCUMENT_BYTES, Format
+from hub.formats.base import MAX_DOCUMENT_BYTES
 from hub.formats.driver_alarm import DEFAULT_ACCURACY_M, DriverAlarm, DriverAlarmFormat
 from hub.formats.registry import FORMATS
+from tests.unit.formats.fuzz import mutated, survives
 
 FMT = DriverAlarmFormat()
 
@@ -208,33 +207,6 @@ def test_documented_example_maps() -> None:
     example = documented_example("## Driver alarm")
     DriverAlarm.model_validate(example)
     assert len(FMT.to_canonical(json.dumps(example).encode())) == 1
-
-
-@st.composite
-def mutated(draw: st.DrawFn, base: bytes) -> bytes:
-    """``base`` with a few bytes replaced, deleted or duplicated: near-valid input, where parsers break."""
-    data = bytearray(base)
-    for _ in range(draw(st.integers(1, 6))):
-        pos = draw(st.integers(0, max(len(data) - 1, 0)))
-        action = draw(st.sampled_from(["replace", "delete", "insert"]))
-        if action == "replace" and data:
-            data[pos] = draw(st.sampled_from(b'<>/"{}[],:=0123456789.-+ aZ\x00\xff'))
-        elif action == "delete":
-            del data[pos : pos + draw(st.integers(1, 20))]
-        else:
-            data[pos:pos] = data[draw(st.integers(0, max(len(data) - 1, 0))) :][: draw(st.integers(1, 30))]
-    return bytes(data)
-
-
-def survives(fmt: Format, document: bytes) -> None:
-    """split and to_canonical either work or raise InvalidEventError; any other exception fails the test."""
-    try:
-        records = fmt.split(document)
-    except InvalidEventError:
-        return
-    for record in records:
-        with contextlib.suppress(InvalidEventError):
-            fmt.to_canonical(record.value)
 
 
 @settings(max_examples=200, deadline=None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from typing import Any
 
@@ -11,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.errors import ConfigError, InvalidEventError
-from hub.formats.base import MAX_DOCUMENT_BYTES, Format, SourceRecord
+from hub.formats.base import MAX_DOCUMENT_BYTES, SourceRecord
 from hub.formats.open311 import DEFAULT_SERVICE_TYPES, Open311Format, ServiceRule, ServiceTypeTable
 from hub.formats.registry import FORMATS
+from tests.unit.formats.fuzz import mutated, survives
 
 FMT = Open311Format()
 
@@ -309,33 +309,6 @@ def test_record_that_is_not_a_request_is_refused() -> None:
         with pytest.raises(InvalidEventError) as caught:
             FMT.to_canonical(raw)
         assert caught.value.code == code
-
-
-@st.composite
-def mutated(draw: st.DrawFn, base: bytes) -> bytes:
-    """``base`` with a few bytes replaced, deleted or duplicated: near-valid input, where parsers break."""
-    data = bytearray(base)
-    for _ in range(draw(st.integers(1, 6))):
-        pos = draw(st.integers(0, max(len(data) - 1, 0)))
-        action = draw(st.sampled_from(["replace", "delete", "insert"]))
-        if action == "replace" and data:
-            data[pos] = draw(st.sampled_from(b'<>/"{}[],:=0123456789.-+ aZ\x00\xff'))
-        elif action == "delete":
-            del data[pos : pos + draw(st.integers(1, 20))]
-        else:
-            data[pos:pos] = data[draw(st.integers(0, max(len(data) - 1, 0))) :][: draw(st.integers(1, 30))]
-    return bytes(data)
-
-
-def survives(fmt: Format, document: bytes) -> None:
-    """split and to_canonical either work or raise InvalidEventError; any other exception fails the test."""
-    try:
-        records = fmt.split(document)
-    except InvalidEventError:
-        return
-    for record in records:
-        with contextlib.suppress(InvalidEventError):
-            fmt.to_canonical(record.value)
 
 
 @settings(max_examples=300, deadline=None)
