@@ -1,14 +1,19 @@
-"""Read a topic from its beginning to its current end (CLI inspection, demo summary, tests)."""
+"""Read a topic from its beginning to its current end (CLI inspection, demo summary, tests), and find true end
+offsets where the embedded broker reports them wrong."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from hub.errors import BrokerError
+
+_TP = TypeVar("_TP", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,14 @@ class Record:
     headers: list[tuple[str, bytes]]
 
 
+def _consumer(bootstrap: str) -> KafkaConsumer:
+    """A consumer outside any group, for reading partitions it assigns itself."""
+    try:
+        return KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, fetch_max_wait_ms=50)
+    except KafkaError as exc:
+        raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+
+
 def read_topic(
     bootstrap: str, topic: str, limit: int | None = None, idle_s: float = 1.0, timeout_s: float = 60.0
 ) -> list[Record]:
@@ -29,12 +42,7 @@ def read_topic(
     Reads until no record has arrived for ``idle_s``: the embedded broker's ListOffsets answer for the latest
     offset is wrong when records were produced in batches, so end offsets cannot tell when the end is reached.
     """
-    try:
-        consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, fetch_max_wait_ms=50
-        )
-    except KafkaError as exc:
-        raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+    consumer = _consumer(bootstrap)
     try:
         partitions = consumer.partitions_for_topic(topic)
         if not partitions:
@@ -57,5 +65,42 @@ def read_topic(
         return records[:limit] if limit is not None else records
     except KafkaError as exc:
         raise BrokerError(f"reading {topic} failed: {exc}") from exc
+    finally:
+        consumer.close()
+
+
+def true_end_offsets(
+    bootstrap: str, reported: Mapping[_TP, int], idle_s: float = 0.3, timeout_s: float = 30.0
+) -> dict[_TP, int]:
+    """The end offset of each partition in ``reported`` (keys are ``(topic, partition)`` tuples such as kafka's or
+    faust's ``TopicPartition``), given the end offsets the broker reported.
+
+    The embedded broker (Tansu 0.6) answers ListOffsets(latest) with the base offset of the partition's last record
+    batch plus one, so the records after the first of that batch seem not to exist. A fetch from the reported end
+    minus one returns that whole batch; the true end is one past the last offset read (reading goes on until no
+    record has arrived for ``idle_s``). On a correct broker the fetch returns the one last record and confirms the
+    reported end. Partitions reported empty are left as reported.
+    """
+    result = dict(reported)
+    todo = {key: end for key, end in reported.items() if end > 0}
+    if not todo:
+        return result
+    consumer = _consumer(bootstrap)
+    try:
+        keys = {TopicPartition(*key): key for key in todo}  # type: ignore[misc]
+        consumer.assign(list(keys))
+        for tp, key in keys.items():
+            consumer.seek(tp, todo[key] - 1)
+        deadline = time.monotonic() + timeout_s
+        last_arrival = time.monotonic()
+        while time.monotonic() - last_arrival < idle_s and time.monotonic() < deadline:
+            for tp, batch in consumer.poll(timeout_ms=100).items():
+                if batch:
+                    last_arrival = time.monotonic()
+                    key = keys[tp]
+                    result[key] = max(result[key], batch[-1].offset + 1)
+        return result
+    except KafkaError as exc:
+        raise BrokerError(f"reading end offsets failed: {exc}") from exc
     finally:
         consumer.close()

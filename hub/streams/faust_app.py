@@ -2,20 +2,27 @@
 
 The embedded broker answers a fetch only after most of the consumer's ``fetch_max_wait_ms``; faust hard-codes
 1500 ms for its worker consumer, so the transport below applies ``HUB_CONSUMER_FETCH_MAX_WAIT_MS`` instead.
+It also reports the end offset of a partition wrong (the last record batch's base offset plus one), and faust
+recovers a table's changelog only up to that end: the consumer below corrects the end offsets it is given
+(``hub.kafka_read.true_end_offsets``), so tables recover whole.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from hub.config import Settings
+from hub.kafka_read import true_end_offsets
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     fetch_max_wait_ms: int = 10
+    bootstrap: str = ""
 
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
@@ -23,9 +30,15 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         consumer._fetch_max_wait_ms = self.fetch_max_wait_ms
         return consumer
 
+    async def _highwaters(self, partitions: list[Any]) -> Mapping[Any, int]:
+        reported = await super()._highwaters(partitions)
+        return await asyncio.to_thread(true_end_offsets, self.bootstrap, reported)
 
-def _transport_class(fetch_max_wait_ms: int) -> type[Any]:
-    thread_cls = type("HubConsumerThread", (_ConsumerThread,), {"fetch_max_wait_ms": fetch_max_wait_ms})
+
+def _transport_class(fetch_max_wait_ms: int, bootstrap: str) -> type[Any]:
+    thread_cls = type(
+        "HubConsumerThread", (_ConsumerThread,), {"fetch_max_wait_ms": fetch_max_wait_ms, "bootstrap": bootstrap}
+    )
 
     class HubConsumer(faust_aiokafka.Consumer):
         def _new_consumer_thread(self) -> Any:
@@ -37,13 +50,27 @@ def _transport_class(fetch_max_wait_ms: int) -> type[Any]:
     return HubTransport
 
 
+class HubGlobalTable(faust.GlobalTable):
+    """faust's GlobalTable, with the changelog topic it was given also used in partition assignment.
+
+    faust 0.15.3's assignor looks a global table's changelog up under the default name (``<app>-<table>-changelog``)
+    even when the table was given its own topic; the KeyError is raised inside the group join, is not logged, and
+    the worker waits for partitions forever.
+    """
+
+    def _changelog_topic_name(self) -> str:
+        return str(self.changelog_topic.get_topic_name())
+
+
 class HubApp(faust.App):
     """A faust App whose consumer uses the hub's fetch wait."""
 
     hub_fetch_max_wait_ms: int = 10
+    hub_bootstrap: str = ""
 
     def _new_transport(self) -> Any:
-        return _transport_class(self.hub_fetch_max_wait_ms)(self.conf.broker_consumer, self)
+        transport = _transport_class(self.hub_fetch_max_wait_ms, self.hub_bootstrap)
+        return transport(self.conf.broker_consumer, self)
 
 
 def make_app(settings: Settings, stage: str) -> HubApp:
@@ -62,6 +89,7 @@ def make_app(settings: Settings, stage: str) -> HubApp:
         topic_disable_leader=True,
         web_enabled=False,
         store="memory://",
+        GlobalTable=HubGlobalTable,
         datadir=str(datadir),
         consumer_auto_offset_reset="earliest",
         broker_session_timeout=session,
@@ -70,4 +98,5 @@ def make_app(settings: Settings, stage: str) -> HubApp:
         producer_linger_ms=5,
     )
     app.hub_fetch_max_wait_ms = settings.consumer_fetch_max_wait_ms
+    app.hub_bootstrap = settings.bootstrap()
     return app
