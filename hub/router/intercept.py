@@ -35,6 +35,9 @@ _BOUND_SAFETY = 0.99
 
 _KY = EARTH_RADIUS_M * math.pi / 180.0  # metres per degree of latitude, same sphere as haversine_m
 
+#: One unit's option at one stop: (contact, hold, drive, stop position); tuples compare as the ranking does.
+_Option = tuple[float, float, float, int]
+
 
 def vehicle_incident(
     incident_id: str,
@@ -161,12 +164,21 @@ def _rank_place(
 def _rank_vehicle(
     incident: VehicleIncident, units: Sequence[UnitState], now_s: float, params: InterceptParams, keep: int
 ) -> list[Meeting]:
+    """Scan the stops in running order and keep, per unit, its best option waiting at a stop (no hold) and its best
+    option with a hold; then choose between them per unit and add the terminus fallback where it is needed.
+
+    A unit's final contact is at most ``bound = min(wait contact, hold contact + min_hold_saving_s)``: the hold is
+    taken, or a wait earlier than the hold plus the saving. ``threshold`` is the keep-th smallest bound, so it is never
+    earlier than the keep-th final contact: an option later than it cannot put its unit into the ranking, except a
+    wait that decides against a hold that is in it. See docs/intercept.md, "Making it fast".
+    """
     stops = incident.stops_ahead
     start = now_s + params.turnout_s  # the unit sets off
     ready = (
         start + params.planning_margin_s
     )  # planning origin: a unit counts as arriving this much later than its drive
     max_hold = params.max_hold_s
+    saving = params.min_hold_saving_s
     travel = params.router.travel_time_s
     kx = _metres_per_degree_lon(max([abs(s.lat) for s in stops] + [abs(u.lat) for u in units]))
     n = len(units)
@@ -174,32 +186,60 @@ def _rank_vehicle(
     uy = [u.lat * _KY for u in units]
     speeds2 = [s * s / (_BOUND_SAFETY * _BOUND_SAFETY) for s in _crow_speeds(units, params)]
     inf = math.inf
-    # Each unit's best option so far as (contact, hold, drive, stop position); a unit is retired once the vehicle
-    # reaches a stop after that contact, since every later stop's contact is at least the vehicle's arrival.
-    best: list[tuple[float, float, float, int] | None] = [None] * n
-    best_contact = [inf] * n
-    contacts: list[float] = []  # sorted best contacts of the units that have one
-    threshold = inf  # the keep-th best contact: an option later than this cannot enter the ranking
+    # Per unit, as (contact, hold, drive, stop position): the best option waiting at a stop, the best with a hold.
+    waits: list[_Option | None] = [None] * n
+    holds: list[_Option | None] = [None] * n
+    wait_contact = [inf] * n
+    hold_contact = [inf] * n
+    bounds: list[float] = []  # sorted finite upper bounds of the units' final contacts
+    threshold = inf  # the keep-th smallest bound
     active = list(range(n))
     for j, stop in enumerate(stops):
         v = stop.eta_s
         if v > threshold:
-            break  # every option from here on has contact >= v: none can enter the ranking
+            # No option from here on can enter the ranking; a wait can still decide against a hold that can (only
+            # while the wait would be within the minimum saving of that hold).
+            active = [i for i in active if hold_contact[i] <= threshold and v <= hold_contact[i] + saving]
+        if not active:
+            break
         latest = v + max_hold
         sx = stop.lon * kx
         sy = stop.lat * _KY
         still: list[int] = []
         for i in active:
-            mine = best_contact[i]
-            if v > mine:
-                continue
-            still.append(i)
-            # The latest planned arrival that still matters: within the hold, the ranking, and this unit's best.
-            limit = latest
-            if threshold < limit:
-                limit = threshold
-            if mine < limit:
-                limit = mine
+            cw = wait_contact[i]
+            ch = hold_contact[i]
+            if cw < inf:
+                # A unit waiting at an earlier stop: only a wait as early (here, with a shorter drive) can change it.
+                if v > cw:
+                    continue  # retired
+                still.append(i)
+                limit = v
+            else:
+                if ch == inf:
+                    # No option yet: anything within the hold and the ranking (v is not past the threshold here,
+                    # or was not when the stop began).
+                    still.append(i)
+                    limit = latest if latest < threshold else threshold
+                else:
+                    # A hold so far. A wait here (contact v, every later stop's is later) matters if it could beat
+                    # the hold by less than the minimum saving, and could rank or decide against a hold that could.
+                    # A hold here (contact > v) matters if it can beat the unit's hold and rank.
+                    wait_ok = v <= ch + saving and (v <= threshold or ch <= threshold)
+                    hold_ok = v < threshold and v < ch
+                    if not (wait_ok or hold_ok):
+                        continue  # retired: no later stop can change this unit's part in the ranking either
+                    still.append(i)
+                    # The latest planned arrival that still matters.
+                    limit = -inf
+                    if hold_ok:
+                        limit = latest
+                        if threshold < limit:
+                            limit = threshold
+                        if ch < limit:
+                            limit = ch
+                    if wait_ok and v > limit:
+                        limit = v
             budget = limit - ready
             if budget < 0.0:
                 continue
@@ -213,70 +253,109 @@ def _rank_vehicle(
             planned = ready + drive
             if planned > latest:
                 continue
+            before = min(cw, ch + saving)
             if planned > v:
-                hold, contact = planned - v, planned
+                option = (planned, planned - v, drive, j)
+                previous = holds[i]
+                if previous is not None and option >= previous:
+                    continue
+                holds[i] = option
+                hold_contact[i] = planned
             else:
-                hold, contact = 0.0, v
-            option = (contact, hold, drive, j)
-            previous = best[i]
-            if previous is None or option < previous:
-                best[i] = option
-                best_contact[i] = contact
-                if previous is not None:
-                    del contacts[bisect.bisect_left(contacts, previous[0])]
-                bisect.insort(contacts, contact)
-                if len(contacts) >= keep:
-                    threshold = contacts[keep - 1]
+                option = (v, 0.0, drive, j)
+                previous = waits[i]
+                if previous is not None and option >= previous:
+                    continue
+                waits[i] = option
+                wait_contact[i] = v
+            after = min(wait_contact[i], hold_contact[i] + saving)
+            if after < before:
+                if before < inf:
+                    del bounds[bisect.bisect_left(bounds, before)]
+                bisect.insort(bounds, after)
+                if len(bounds) >= keep:
+                    threshold = bounds[keep - 1]
         active = still
-    found = [
-        _stop_meeting(units[i], stops[option[3]], option, start) for i, option in enumerate(best) if option is not None
-    ]
-    if len(found) < keep:
-        found.extend(_terminus_meetings(stops[-1], units, best, start, ready, params, kx, keep - len(found)))
+    terminus = stops[-1]
+    found: list[Meeting] = []
+    loose: list[int] = []  # units with no option at any stop: the terminus fallback, if they can rank
+    for i, u in enumerate(units):
+        wait, hold = waits[i], holds[i]
+        if hold is not None and (wait is None or hold < wait):
+            if wait is not None:
+                if wait[0] - hold[0] >= saving:
+                    found.append(_stop_meeting(u, stops[hold[3]], hold, start))
+                else:
+                    found.append(_stop_meeting(u, stops[wait[3]], wait, start))
+            elif saving == 0.0 or terminus.eta_s >= hold[0] + saving or hold[0] > threshold:
+                # The terminus fallback is never earlier than the hold, nor than the vehicle's arrival there; a unit
+                # whose hold is past the threshold does not rank whichever it takes.
+                found.append(_stop_meeting(u, stops[hold[3]], hold, start))
+            else:
+                drive = travel(u.lat, u.lon, terminus.lat, terminus.lon, u.unit_type)
+                end = _terminus_meeting(u, terminus, drive, start, ready)
+                found.append(
+                    _stop_meeting(u, stops[hold[3]], hold, start) if end.contact_s - hold[0] >= saving else end
+                )
+        elif wait is not None:
+            found.append(_stop_meeting(u, stops[wait[3]], wait, start))
+        else:
+            loose.append(i)
+    # A unit with no option anywhere meets the vehicle at the terminus after v_terminus + max_hold: it can rank only if
+    # the threshold is later than that. A unit with options pruned only had options past the threshold, and its
+    # terminus contact is not earlier than those: it stays out of the ranking here as well.
+    if loose and threshold > terminus.eta_s + max_hold:
+        found.extend(_terminus_meetings(terminus, units, loose, start, ready, params, kx, keep, bounds))
     found.sort(key=rank_key)
     return found[:keep]
 
 
-def _stop_meeting(unit: UnitState, stop: StopAhead, option: tuple[float, float, float, int], start: float) -> Meeting:
+def _stop_meeting(unit: UnitState, stop: StopAhead, option: _Option, start: float) -> Meeting:
     contact, hold, drive, _ = option
     eta = start + drive
     return Meeting(unit.unit_id, unit.agency, unit.unit_type, "stop", stop, drive, eta, stop.eta_s, hold, contact)
 
 
+def _terminus_meeting(unit: UnitState, terminus: StopAhead, drive: float, start: float, ready: float) -> Meeting:
+    contact = max(ready + drive, terminus.eta_s)
+    eta = start + drive
+    return Meeting(
+        unit.unit_id, unit.agency, unit.unit_type, "terminus", terminus, drive, eta, terminus.eta_s, 0.0, contact
+    )
+
+
 def _terminus_meetings(
     terminus: StopAhead,
     units: Sequence[UnitState],
-    best: Sequence[tuple[float, float, float, int] | None],
+    loose: Sequence[int],
     start: float,
     ready: float,
     params: InterceptParams,
     kx: float,
-    wanted: int,
+    keep: int,
+    bounds: Sequence[float],
 ) -> list[Meeting]:
     """Fallback for units no stop ahead works for: meet the vehicle at the end of its trip, where it stands anyway
-    (no hold is asked). Such a unit's planned arrival there is after the vehicle's plus the max hold, so these always
-    rank after the regular meetings. Fewer than ``keep`` regular meetings means no unit was pruned by the ranking
-    threshold, so ``best`` is exact: a unit without an option truly has none."""
+    (no hold is asked). Units come in order of their lower bound, and the scan stops once the bound passes the
+    keep-th contact known (the upper bounds of the units with options, and the terminus contacts found)."""
     travel = params.router.travel_time_s
     speeds = _crow_speeds(units, params)
-    bounds = []
-    for i, u in enumerate(units):
-        if best[i] is None:
-            dx = (u.lon - terminus.lon) * kx
-            dy = (u.lat - terminus.lat) * _KY
-            bounds.append((math.sqrt(dx * dx + dy * dy) * _BOUND_SAFETY / speeds[i], i))
-    bounds.sort()
+    order = []
+    for i in loose:
+        u = units[i]
+        dx = (u.lon - terminus.lon) * kx
+        dy = (u.lat - terminus.lat) * _KY
+        order.append((math.sqrt(dx * dx + dy * dy) * _BOUND_SAFETY / speeds[i], i))
+    order.sort()
     found: list[Meeting] = []
-    contacts: list[float] = []
-    for bound, i in bounds:
-        if len(contacts) >= wanted and max(terminus.eta_s, ready + bound) > contacts[wanted - 1]:
+    contacts = list(bounds)
+    for bound, i in order:
+        if len(contacts) >= keep and max(terminus.eta_s, ready + bound) > contacts[keep - 1]:
             break
         u = units[i]
-        drive = travel(u.lat, u.lon, terminus.lat, terminus.lon, u.unit_type)
-        contact = max(ready + drive, terminus.eta_s)
-        bisect.insort(contacts, contact)
-        eta = start + drive
-        found.append(
-            Meeting(u.unit_id, u.agency, u.unit_type, "terminus", terminus, drive, eta, terminus.eta_s, 0.0, contact)
+        meeting = _terminus_meeting(
+            u, terminus, travel(u.lat, u.lon, terminus.lat, terminus.lon, u.unit_type), start, ready
         )
+        bisect.insort(contacts, meeting.contact_s)
+        found.append(meeting)
     return found

@@ -175,6 +175,11 @@ class InterceptParams:
     estimates; a hold asked covers that margin and is never longer than ``max_hold_s``. The margin is capped at the
     max hold (``planning_margin_s``): without a hold to absorb it, it would only push meetings to later stops.
 
+    ``min_hold_saving_s``: a hold is a request HAVAG's dispatcher must act on, so a unit's option that needs one is
+    taken only when its contact is at least this many seconds earlier than that unit's best option without a hold
+    (a stop it is waiting at, or else the terminus fallback); otherwise the unit takes the option without a hold.
+    0 takes any hold that makes the contact earlier (and, with no stop reachable without a hold, never the terminus).
+
     ``crow_speed_kmh`` bounds how fast each unit type can cover straight-line distance; the search uses it to skip
     router calls that cannot win. It must never be below the router's true effective speed, or results change.
     None derives it from a ``StraightLineRouter`` (speed over detour factor, exact) and disables the bound for any
@@ -189,6 +194,7 @@ class InterceptParams:
     runners_up: int = 3
     turnout_s: float = 30.0
     margin_s: float = 30.0
+    min_hold_saving_s: float = 90.0
     crow_speed_kmh: Mapping[UnitType, float] | None = None
     # Derived once, so a recommendation does not rebuild them per call.
     available: Mapping[tuple[str, int], bool] = field(init=False, repr=False, compare=False)
@@ -204,6 +210,8 @@ class InterceptParams:
             raise ValueError("max position age must be positive and the dispatch window not negative")
         if self.max_hold_s < 0 or self.turnout_s < 0 or self.margin_s < 0:
             raise ValueError("max hold, turnout time and margin must not be negative")
+        if not self.min_hold_saving_s >= 0:  # also refuses NaN
+            raise ValueError("min_hold_saving_s must not be negative")
         if self.runners_up < 0:
             raise ValueError("runners_up must not be negative")
         available = {

@@ -18,7 +18,7 @@ from kafka import KafkaProducer
 from hub.config import Settings
 from hub.formats.registry import FORMATS
 from hub.kafka_read import read_topic
-from hub.network.tram import load_tram_network
+from hub.network.tram import LineStop, load_tram_network
 from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
 from hub.streams.deadletter import HEADER_PREFIX
@@ -76,6 +76,22 @@ def _unit(unit: str, status: int, lat: float, lon: float, now: datetime) -> byte
     ).encode()
 
 
+def _alarm(alarm_id: str, last: LineStop, next_: LineStop, now: datetime) -> bytes:
+    """A silent driver alarm from tram 654 on line 2, halfway between ``last`` and ``next_``."""
+    alarm = {
+        "alarm_id": alarm_id,
+        "vehicle": "654",
+        "line": "2",
+        "mode": "silent",
+        "state": "raised",
+        "last_stop": last.stop_id,
+        "next_stop": next_.stop_id,
+        "position": {"lat": (last.lat + next_.lat) / 2, "lon": (last.lon + next_.lon) / 2},
+        "time": now.isoformat(),
+    }
+    return json.dumps(alarm).encode()
+
+
 def _wait_for(
     settings: Settings, topic: str, timeout_s: float = 60.0, until: Callable[[list[CloudEvent]], bool] = bool
 ) -> list[CloudEvent]:
@@ -106,25 +122,14 @@ def test_driver_alarm_gives_police_intercept_and_havag_hold(
         lat, lon = a.lat + (b.lat - a.lat) * frac, a.lon + (b.lon - a.lon) * frac
         _send(producer, settings, "gtfsrt-vehicle-positions", _tram_feed(at, lat, lon, 120.0))
     ahead = {s.stop_id for s in stops[2:]}
-    # An available police car two stops ahead, a busy one right at the next stop, an Ordnungsamt car far away.
-    far = stops[5]
-    _send(producer, settings, "unit-report-polizei", _unit("Leopard 12/1", 1, far.lat + 0.002, far.lon, now))
+    # An available police car behind the tram (it can only meet the tram if HAVAG holds it: the hold saves more
+    # than the minimum the router asks HAVAG for), a busy one right at the next stop, an Ordnungsamt car far away.
+    _send(producer, settings, "unit-report-polizei", _unit("Leopard 12/1", 1, stops[0].lat, stops[0].lon, now))
     _send(producer, settings, "unit-report-polizei", _unit("Leopard 12/2", 6, b.lat, b.lon, now))
     _send(producer, settings, "unit-report-ordnungsamt", _unit("Stadtwache 3", 2, 51.50, 11.99, now))
     producer.flush()
     time.sleep(2.0)  # let the router take in the live state before the alarm
-    alarm = {
-        "alarm_id": "654-e2e-1",
-        "vehicle": "654",
-        "line": "2",
-        "mode": "silent",
-        "state": "raised",
-        "last_stop": a.stop_id,
-        "next_stop": b.stop_id,
-        "position": {"lat": a.lat + (b.lat - a.lat) * 0.5, "lon": a.lon + (b.lon - a.lon) * 0.5},
-        "time": now.isoformat(),
-    }
-    _send(producer, settings, "driver-alarm", json.dumps(alarm).encode())
+    _send(producer, settings, "driver-alarm", _alarm("654-e2e-1", a, b, now))
     producer.flush()
 
     police = _wait_for(settings, "alerts.polizei")[-1]

@@ -53,6 +53,10 @@ def test_figures_are_internally_consistent(result: EvaluationResult) -> None:
     assert result.naive.p90_s == percentile(naive, 0.9) >= result.naive.median_s
     assert result.median_reduction == pytest.approx(1 - result.ours.median_s / result.naive.median_s)
     assert result.hold_share == sum(o.ours_hold_s > 0 for o in outcomes) / len(outcomes)
+    held = [o.ours_hold_s for o in outcomes if o.ours_hold_s > 0]
+    assert result.hold_mean_s == pytest.approx(statistics.fmean(held))
+    assert result.hold_median_s == statistics.median(held)
+    assert (result.max_hold_s, result.min_hold_saving_s) == (120.0, InterceptParams().min_hold_saving_s)
     assert all(o.ours_s >= 0 and o.naive_s >= 0 for o in outcomes)
 
 
@@ -92,6 +96,28 @@ def test_table_names_the_figures(result: EvaluationResult) -> None:
     table = format_table(result)
     for text in ("recommendation", "naive dispatch", "median", "p90", "wins:", "ties", "lower than naive"):
         assert text in table
+    assert (
+        f"hold asked of HAVAG in {result.hold_share:.1%} of incidents, {result.hold_mean_s:.0f} s on average" in table
+    )
+
+
+def test_a_minimum_saving_asks_fewer_holds() -> None:
+    """Taking every hold that helps asks at least as many holds as the default minimum saving, and never holds
+    asked when holds are off; the table says so."""
+    every = evaluate(SEED, N, params=InterceptParams(min_hold_saving_s=0.0))
+    default = evaluate(SEED, N)
+    assert every.hold_share >= default.hold_share
+    assert every.min_hold_saving_s == 0.0
+    none = evaluate(SEED, N, params=InterceptParams(max_hold_s=0.0))
+    assert none.hold_share == 0.0
+    assert math.isnan(none.hold_mean_s)
+    assert "hold asked of HAVAG in 0.0% of incidents (min saving" in format_table(none)
+
+
+def test_main_takes_the_minimum_saving(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--min-hold-saving`` reaches the recommendation and the table."""
+    assert main(["--seed", "2", "--incidents", "10", "--min-hold-saving", "45"]) == 0
+    assert "(min saving 45 s, max hold 120 s)" in capsys.readouterr().out
 
 
 def test_main_prints_the_table_and_writes_the_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -114,11 +140,13 @@ def test_plot_needs_no_display(result: EvaluationResult, tmp_path: Path) -> None
 
 
 def test_main_refuses_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
-    """Fewer than one incident or a negative hold are usage errors (exit 2) that say what is wrong."""
+    """Fewer than one incident, a negative hold or minimum saving are usage errors (exit 2) that say what is wrong."""
     assert main(["--incidents", "0"]) == 2
     assert "--incidents must be at least 1" in capsys.readouterr().err
     assert main(["--max-hold", "-1"]) == 2
     assert "--max-hold must not be negative" in capsys.readouterr().err
+    assert main(["--min-hold-saving", "-1"]) == 2
+    assert "--min-hold-saving must not be negative" in capsys.readouterr().err
 
 
 def _line_trip() -> tuple[TramTrip, StopAhead]:

@@ -32,8 +32,9 @@ LON0 = 11.90
 SPACING_M = 500.0
 M_PER_DEG_LON = 6_371_008.8 * math.cos(math.radians(LAT)) * math.pi / 180
 ROUTER = StraightLineRouter()
-# Planning without turnout and margin keeps the expected times in these tests easy to read.
-EXACT = InterceptParams(turnout_s=0.0, margin_s=0.0, max_hold_s=120.0)
+# Planning without turnout and margin keeps the expected times in these tests easy to read; a minimum saving of 0
+# takes every hold that helps (the tests of ``min_hold_saving_s`` set it).
+EXACT = InterceptParams(turnout_s=0.0, margin_s=0.0, max_hold_s=120.0, min_hold_saving_s=0.0)
 
 
 def straight_line(stops: int = 12) -> LineDirection:
@@ -176,7 +177,8 @@ def test_a_unit_ahead_drives_back_towards_the_tram_when_a_short_hold_allows_it()
 
 def test_margin_is_covered_by_the_hold() -> None:
     """With a margin, a unit that would arrive just in time gets a hold of the margin, so a late unit still meets."""
-    rec = recommend(tram_at(2.9), [unit_at_stop("P1", 3)], NOW, InterceptParams(turnout_s=0.0, margin_s=30.0))
+    params = InterceptParams(turnout_s=0.0, margin_s=30.0, min_hold_saving_s=0.0)
+    rec = recommend(tram_at(2.9), [unit_at_stop("P1", 3)], NOW, params)
     assert rec.best is not None
     assert rec.best.stop is not None
     assert rec.best.stop.stop_index == 3
@@ -196,6 +198,100 @@ def test_margin_is_capped_by_the_max_hold() -> None:
     assert rec.best.stop is not None
     assert rec.best.stop.stop_index == 3  # the unit standing at the next stop still meets the tram there
     assert rec.best.hold_s == 0.0
+
+
+def _hold_and_wait(incident: VehicleIncident, u: UnitState) -> tuple[Meeting, Meeting]:
+    """The unit's best meeting taking any hold that helps, and its best meeting without a hold."""
+    held = recommend(incident, [u], NOW, EXACT).best
+    waiting = recommend(incident, [u], NOW, InterceptParams(turnout_s=0.0, margin_s=0.0, max_hold_s=0.0)).best
+    assert held is not None
+    assert waiting is not None
+    return held, waiting
+
+
+def test_a_hold_that_saves_less_than_the_minimum_is_not_asked() -> None:
+    """A car a few seconds late for the next stop: its short hold there saves less than the minimum, so it is sent
+    to the later stop where it waits for the tram, and no hold is asked."""
+    incident = tram_at(2.5)
+    behind = unit_at_stop("P1", 2)
+    held, waiting = _hold_and_wait(incident, behind)
+    assert held.stop == incident.stops_ahead[0]
+    assert 0 < held.hold_s < 30  # a short hold
+    saving = waiting.contact_s - held.contact_s
+    assert waiting.stop is not None
+    assert waiting.stop.stop_index > 3
+    assert 0 < saving < 120
+    params = InterceptParams(turnout_s=0.0, margin_s=0.0, max_hold_s=120.0, min_hold_saving_s=saving + 1.0)
+    rec = recommend(incident, [behind], NOW, params)
+    assert rec.best == waiting
+    assert rec.hold is None
+
+
+def test_a_hold_that_saves_at_least_the_minimum_is_asked() -> None:
+    """The same car with a minimum saving at or below what the hold buys: the hold is asked at the next stop."""
+    incident = tram_at(2.5)
+    behind = unit_at_stop("P1", 2)
+    held, waiting = _hold_and_wait(incident, behind)
+    saving = waiting.contact_s - held.contact_s
+    for minimum in (30.0, saving):  # at least: a saving equal to the minimum is enough
+        params = InterceptParams(turnout_s=0.0, margin_s=0.0, max_hold_s=120.0, min_hold_saving_s=minimum)
+        rec = recommend(incident, [behind], NOW, params)
+        assert rec.best == held
+        assert rec.hold is not None
+        assert rec.hold.stop_index == 3
+        assert rec.hold.hold_s == pytest.approx(held.hold_s)
+
+
+def test_a_hold_is_weighed_against_the_terminus_when_no_stop_works_without_one() -> None:
+    """A foot patrol near the last two stops reaches no stop before the tram: its hold at the last stop but one is
+    weighed against meeting the tram at the terminus, where it stands anyway and no hold is asked."""
+    incident = tram_at(9.5)
+    walker = unit_at_stop("F1", 10.3, kind="on_foot", agency="ordnungsamt")
+    held, _ = _hold_and_wait(incident, walker)
+    assert held.stop is not None
+    assert held.stop.stop_index == 10
+    assert held.hold_s > 0
+    terminus = incident.stops_ahead[-1]
+    fallback = max(NOW + drive(walker, terminus), terminus.eta_s)
+    saving = fallback - held.contact_s
+    assert saving > 0
+    strict = InterceptParams(turnout_s=0.0, margin_s=0.0, min_hold_saving_s=saving + 1.0)
+    rec = recommend(incident, [walker], NOW, strict)
+    assert rec.best is not None
+    assert rec.best.kind == "terminus"
+    assert rec.best.contact_s == pytest.approx(fallback)
+    assert rec.hold is None
+    lenient = InterceptParams(turnout_s=0.0, margin_s=0.0, min_hold_saving_s=saving)
+    assert recommend(incident, [walker], NOW, lenient).best == held
+
+
+def test_no_hold_is_asked_at_the_terminus_when_a_saving_is_required() -> None:
+    """A hold at the last stop buys nothing over meeting the tram there at the end of its trip: with any minimum
+    saving the unit meets it at the terminus without a hold; with none it is the old hold."""
+    incident = tram_at(10.5)
+    late = unit_at_stop("P1", 9.5)
+    held, _ = _hold_and_wait(incident, late)
+    assert held.stop == incident.stops_ahead[-1]
+    assert held.hold_s > 0
+    rec = recommend(incident, [late], NOW, InterceptParams(turnout_s=0.0, margin_s=0.0, min_hold_saving_s=1.0))
+    assert rec.best is not None
+    assert rec.best.kind == "terminus"
+    assert rec.best.contact_s == held.contact_s
+    assert rec.hold is None
+
+
+def test_ranking_uses_the_chosen_options() -> None:
+    """A unit whose hold is dropped ranks by its later contact, behind a unit that now meets the tram sooner."""
+    incident = tram_at(2.5)
+    behind = unit_at_stop("P1", 2)
+    held, waiting = _hold_and_wait(incident, behind)
+    other = unit_at_stop("P2", 3.5)  # waits at stop 4 with no hold
+    params = InterceptParams(turnout_s=0.0, margin_s=0.0, min_hold_saving_s=500.0)
+    rec = recommend(incident, [behind, other], NOW, params)
+    assert [m.hold_s for m in rec.ranked] == [0.0, 0.0]
+    assert {m.unit_id for m in rec.ranked} == {"P1", "P2"}
+    assert rec == recommend_brute_force(incident, [behind, other], NOW, params)
+    assert held.contact_s < waiting.contact_s
 
 
 def test_turnout_delays_the_unit() -> None:
@@ -406,6 +502,8 @@ def test_vehicle_incident_refuses_stops_out_of_order() -> None:
         ({"turnout_s": -5.0}, "must not be negative"),
         ({"margin_s": -5.0}, "must not be negative"),
         ({"crow_speed_kmh": {"police_car": 0.0}}, "crow speeds"),
+        ({"min_hold_saving_s": -1.0}, "min_hold_saving_s must not be negative"),
+        ({"min_hold_saving_s": math.nan}, "min_hold_saving_s must not be negative"),
     ],
 )
 def test_params_refuse_impossible_values(kwargs: dict[str, object], message: str) -> None:
@@ -459,6 +557,7 @@ case_params = st.builds(
     runners_up=st.integers(0, 5),
     turnout_s=st.sampled_from([0.0, 30.0]),
     margin_s=st.sampled_from([0.0, 15.0, 60.0]),
+    min_hold_saving_s=st.sampled_from([0.0, 30.0, 90.0, 600.0]),
 )
 
 
@@ -496,22 +595,26 @@ def test_meetings_are_feasible_and_ranked(seed: int, n_units: int, params: Inter
 @settings(max_examples=100, deadline=None)
 @given(seed=st.integers(0, 2**32), params=case_params)
 def test_a_hold_is_only_asked_when_no_stop_without_one_is_as_early(seed: int, params: InterceptParams) -> None:
-    """If the best meeting needs a hold, no stop the vehicle reaches by that contact time works without a hold."""
+    """If the best meeting needs a hold, every stop the unit reaches without one has the vehicle there at least
+    ``min_hold_saving_s`` later (and later at all), and so does the terminus when no stop works without a hold."""
     incident, units = halle_case(random.Random(seed), 40)
     rec = recommend(incident, units, NOW, params)
     if rec.best is None or rec.best.hold_s == 0.0:
         return
     best = rec.best
     u = next(u for u in units if u.unit_id == best.unit_id)
+    ready = NOW + params.turnout_s + params.planning_margin_s
+    waits = []
     for stop in incident.stops_ahead:
-        if stop.eta_s <= best.contact_s:
-            planned = (
-                NOW
-                + params.turnout_s
-                + params.planning_margin_s
-                + ROUTER.travel_time_s(u.lat, u.lon, stop.lat, stop.lon, u.unit_type)
-            )
-            assert planned > stop.eta_s
+        planned = ready + ROUTER.travel_time_s(u.lat, u.lon, stop.lat, stop.lon, u.unit_type)
+        if planned <= stop.eta_s:
+            waits.append(stop.eta_s)
+            assert stop.eta_s > best.contact_s
+            assert stop.eta_s - best.contact_s >= params.min_hold_saving_s
+    if not waits:
+        end = incident.stops_ahead[-1]
+        fallback = max(ready + ROUTER.travel_time_s(u.lat, u.lon, end.lat, end.lon, u.unit_type), end.eta_s)
+        assert fallback - best.contact_s >= params.min_hold_saving_s
 
 
 class GridRouter:
