@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from hub.router.live import ON_INCIDENT_STATUSES, UnitStateEntry
 from hub.router.model import Meeting, Recommendation
-from hub.schemas.alert import Alert, HoldRequest
+from hub.schemas.alert import Alert, AlertEscalation, ClearReason, HoldRequest
 from hub.schemas.codes import top_level
 from hub.schemas.incident import Incident
 from hub.schemas.transit import TransitDisruption
@@ -27,6 +27,7 @@ __all__ = [
     "AlertDesk",
     "AlertParams",
     "AlertRecord",
+    "DeskContents",
     "Escalation",
     "Recipient",
     "alert_id",
@@ -38,8 +39,9 @@ AlertKind = Literal["incident", "watchdog"]
 
 #: ``next_unit``: the proposal moved on to the next runner-up; ``supervisor``: no unit left to propose, the
 #: recipient's supervisor role is asked; ``havag_unanswered``: HAVAG did not acknowledge a hold request, the police
-#: alert says so (the police then phone the HAVAG control room, as before the M.App).
-Escalation = Literal["none", "next_unit", "supervisor", "havag_unanswered"]
+#: alert says so (the police then phone the HAVAG control room, as before the M.App). The same values as the
+#: alert's ``escalation`` field.
+Escalation = AlertEscalation
 
 _CLOSED = frozenset({"closed", "cancelled"})
 _FINAL = frozenset({"resolved", "expired"})
@@ -51,6 +53,12 @@ _TOMBSTONE_S = 7 * 86_400.0  # the retention of the alerts.<domain> topics (hub.
 
 def _default_watchdog() -> Mapping[int, float]:
     return MappingProxyType({3: 900.0, 4: 1800.0})
+
+
+def _default_supervisors() -> Mapping[str, str]:
+    # ASSUMPTION (docs/router.md): the shift leader of the police control room and of the Ordnungsamt's; the
+    # control rooms name the real roles.
+    return MappingProxyType({"polizei": "Dienstgruppenleiter", "ordnungsamt": "Schichtleitung Ordnungsamt"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +74,8 @@ class AlertParams:
     runners_up_shown: int = 3
     havag_stop_priority: int = 2  # incidents at a stop, with no vehicle or line: HAVAG hears of priority 1..this
     retain_finished_s: float = 3600.0  # a resolved or expired alert is forgotten this long after it finished
+    # recipient -> the role asked when an alert is escalated to the supervisor (the alert's ``escalated_to``)
+    supervisor_roles: Mapping[str, str] = field(default_factory=_default_supervisors)
 
     def __post_init__(self) -> None:
         if min(self.escalate_after_s, self.expire_after_s, self.group_window_s) <= 0:
@@ -74,6 +84,12 @@ class AlertParams:
             raise ValueError("escalation count, time tolerance and runners-up must not be negative")
         if any(s <= 0 for s in self.watchdog_s.values()):
             raise ValueError("watchdog times must be positive")
+        if any(not role.strip() for role in self.supervisor_roles.values()):
+            raise ValueError("supervisor roles must not be empty")
+
+    def supervisor(self, recipient: str) -> str:
+        """The role asked when ``recipient``'s alert is escalated to the supervisor."""
+        return self.supervisor_roles.get(recipient) or "supervisor"
 
 
 def alert_id(key: str, recipient: Recipient, kind: AlertKind = "incident") -> str:
@@ -109,6 +125,7 @@ class AlertRecord:
     proposed_since_s: float = 0.0
     tried: list[str] = field(default_factory=list)  # units proposed so far, in order
     escalation: Escalation = "none"
+    escalation_level: int = 0  # escalation steps taken (each runner-up, then the supervisor)
     havag_unanswered: bool = False  # polizei alerts: HAVAG has not acknowledged its hold request
     silent: dict[str, str] = field(default_factory=dict)  # watchdog: unit -> its warning line
     finished_s: float | None = None  # when it was resolved or expired
@@ -116,6 +133,17 @@ class AlertRecord:
     @property
     def open(self) -> bool:
         return self.state not in _FINAL
+
+
+@dataclass(slots=True)
+class DeskContents:
+    """Everything an ``AlertDesk`` remembers, for saving it and for another desk to take over (``restore``)."""
+
+    records: dict[str, AlertRecord]
+    disrupted: dict[str, frozenset[str]]  # open disruption id -> lines
+    tokens: dict[str, str]  # incident id -> HAVAG reference token
+    tombstones: dict[str, tuple[int, float]]  # forgotten alert id -> (last revision, when)
+    inhibited: set[str]  # incidents whose HAVAG alert an open disruption suppressed
 
 
 class AlertDesk:
@@ -138,6 +166,30 @@ class AlertDesk:
         self._tokens: dict[str, str] = {}  # incident id -> HAVAG reference token, fixed for the alert's life
         self._tombstones: dict[str, tuple[int, float]] = {}  # forgotten alert id -> (last revision, when)
         self.inhibited: set[str] = set()  # incidents whose HAVAG alert an open disruption suppressed
+        self.touched: set[str] = set()  # alert ids whose record may have changed or was forgotten, for the saver
+
+    # --- saving and taking over ------------------------------------------------------------------------------
+
+    def contents(self) -> DeskContents:
+        """What the desk remembers now (its own containers, not copies: read them, do not change them)."""
+        return DeskContents(self._records, self._disrupted, self._tokens, self._tombstones, self.inhibited)
+
+    def restore(self, contents: DeskContents) -> None:
+        """Take over what another desk remembered (``contents``), as a restarted router worker does."""
+        # In creation order, as the desk that made them held them (ties: by id; the order only decides which of
+        # several alerts of one tick is sent first).
+        self._records = dict(sorted(contents.records.items(), key=lambda item: (item[1].created_s, item[0])))
+        self._disrupted = dict(contents.disrupted)
+        self._tokens = dict(contents.tokens)
+        self._tombstones = dict(contents.tombstones)
+        self.inhibited = set(contents.inhibited)
+        self._by_incident = {
+            (iid, record.recipient): aid
+            for aid, record in self._records.items()
+            if record.kind == "incident"  # a watchdog alert is found by its own id, never by incident
+            for iid in record.members
+        }
+        self.touched = set()
 
     # --- reading -------------------------------------------------------------------------------------------
 
@@ -239,6 +291,7 @@ class AlertDesk:
         }
         if gone:
             for aid in gone:
+                self.touched.add(aid)
                 record = self._records.pop(aid)
                 if record.recipient == "havag":
                     for iid in record.members:
@@ -341,6 +394,7 @@ class AlertDesk:
             record.escalation = "next_unit"
         else:
             record.escalation = "supervisor"
+        record.escalation_level += 1
         sent = self._emit(record, now)
         if sent and record.recipient == "polizei":  # HAVAG's hold and police ETA follow the police proposal
             for iid in record.members:
@@ -374,7 +428,7 @@ class AlertDesk:
                 self.inhibited.add(iid)  # HAVAG already handles this line as a disruption
                 return []
             self.inhibited.discard(iid)
-            group = self._open_group(incident.line, now)
+            group = self._open_group(incident.line, incident.mode, now)
             if group is None:
                 aid = alert_id(self._token(iid), "havag")
                 group = AlertRecord(aid, "havag", "incident", {}, incident.line, now, now, proposed_since_s=now)
@@ -389,7 +443,7 @@ class AlertDesk:
         self._update_member(group, incident, recommendation, now)
         return self._emit(group, now)
 
-    def _open_group(self, line: str | None, now: float) -> AlertRecord | None:
+    def _open_group(self, line: str | None, mode: str, now: float) -> AlertRecord | None:
         if line is None:
             return None
         for record in self._records.values():
@@ -399,6 +453,7 @@ class AlertDesk:
                 and record.open
                 and record.line == line
                 and now - record.created_s <= self.params.group_window_s
+                and all(m.incident.mode == mode for m in record.members.values())  # never an exercise in a real one
             ):
                 return record
         return None
@@ -448,6 +503,7 @@ class AlertDesk:
 
     def _emit(self, record: AlertRecord, now: float) -> list[Alert]:
         """The next revision when something the recipient sees changed, else nothing."""
+        self.touched.add(record.alert_id)  # every change to a record ends in here
         fields = self._view(record)
         previous = record.alert
         if previous is not None:
@@ -471,6 +527,7 @@ class AlertDesk:
         priority = incident.priority
         if record.escalation == "supervisor" or record.havag_unanswered:
             priority = 1
+        clear_reason = _clear_reason(record)
         view: dict[str, Any] = {
             "alert_id": record.alert_id,
             "incident_id": incident.incident_id,
@@ -478,14 +535,30 @@ class AlertDesk:
             "state": record.state,
             "category": top_level(incident.type_code),
             "priority": priority,
+            "mode": incident.mode,
+            "acknowledged_by": record.acknowledged_by,
+            "clear_reason": clear_reason,
+            "cleared_at": _dt(record.finished_s)
+            if clear_reason is not None and record.finished_s is not None
+            else None,
         }
+        mode_note = [f"{incident.mode.upper()}: not a real incident"] if incident.mode != "actual" else []
         if record.kind == "watchdog":
-            view["instructions"] = "; ".join(record.silent[u] for u in sorted(record.silent)) or "all units heard"
+            silent = [record.silent[u] for u in sorted(record.silent)]
+            view["instructions"] = "; ".join(mode_note + (silent or ["all units heard"]))
             return view
         if record.recipient == "havag":
-            return self._havag_view(record, view)
+            return self._havag_view(record, view, mode_note)
         view.update(vehicle=incident.vehicle, line=incident.line, stop_dhid=incident.stop_dhid)
-        notes: list[str] = []
+        view.update(
+            escalation=record.escalation
+            if record.escalation != "none"
+            else ("havag_unanswered" if record.havag_unanswered else "none"),
+            escalated_to=self.params.supervisor(record.recipient) if record.escalation == "supervisor" else None,
+            escalation_level=record.escalation_level,
+            havag_unanswered=record.havag_unanswered,
+        )
+        notes: list[str] = list(mode_note)
         proposed = record.proposed
         if proposed is not None:
             view.update(_meeting_fields(proposed))
@@ -502,13 +575,16 @@ class AlertDesk:
         if record.escalation == "next_unit":
             notes.append(f"escalated: not acknowledged, next unit proposed (tried {', '.join(record.tried)})")
         elif record.escalation == "supervisor":
-            notes.append("escalated to the supervisor: not acknowledged and no further unit to propose")
+            notes.append(
+                f"escalated to the supervisor ({view['escalated_to']}): not acknowledged and no further unit to propose"
+            )
         if record.havag_unanswered:
             notes.append("HAVAG has not acknowledged the hold request: phone the HAVAG control room")
+        notes += _clear_note(clear_reason, self.params.expire_after_s)
         view["instructions"] = "; ".join(notes) or None
         return view
 
-    def _havag_view(self, record: AlertRecord, view: dict[str, Any]) -> dict[str, Any]:
+    def _havag_view(self, record: AlertRecord, view: dict[str, Any], mode_note: list[str]) -> dict[str, Any]:
         """HAVAG's view: coarse category, vehicle, line, stop, the hold, the police ETA, a reference token, the
         clear-down. Never the caller, a description, an assessment, or a unit call sign."""
         member = _lead(record)
@@ -520,7 +596,7 @@ class AlertDesk:
         if police is not None:
             fields = _meeting_fields(police)
             view.update(fields)
-        notes: list[str] = []
+        notes: list[str] = list(mode_note)
         open_members = [(iid, m) for iid, m in record.members.items() if not m.closed]
         if len(open_members) > 1:
             refs = [
@@ -530,8 +606,12 @@ class AlertDesk:
                 for iid, m in open_members
             ]
             notes.append(f"{len(open_members)} incidents on line {record.line}: " + "; ".join(refs))
-        if record.state == "resolved":
+        if view["clear_reason"] == "incident_cancelled":
+            notes.append("clear-down: incident cancelled, normal operation")
+        elif record.state == "resolved":
             notes.append("clear-down: incident over, normal operation")
+        elif record.state == "expired":
+            notes += _clear_note("expired", self.params.expire_after_s)
         view["instructions"] = "; ".join(notes) or None
         return view
 
@@ -553,6 +633,30 @@ def _concerns_transit(incident: Incident, stop_priority: int) -> bool:
     if incident.vehicle is not None or incident.line is not None:
         return True
     return incident.stop_dhid is not None and incident.priority <= stop_priority
+
+
+def _clear_reason(record: AlertRecord) -> ClearReason | None:
+    """Why a finished alert was cleared down; None while it is open."""
+    if record.state == "expired":
+        return "expired"
+    if record.state != "resolved":
+        return None
+    if record.kind == "watchdog":
+        return "units_heard"
+    # A HAVAG group is cancelled only when every incident in it was; one closed incident makes it closed.
+    if record.members and all(m.incident.status == "cancelled" for m in record.members.values()):
+        return "incident_cancelled"
+    return "incident_closed"
+
+
+def _clear_note(reason: ClearReason | None, expire_after_s: float) -> list[str]:
+    if reason == "incident_closed":
+        return ["cleared: incident closed"]
+    if reason == "incident_cancelled":
+        return ["cleared: incident cancelled"]
+    if reason == "expired":
+        return [f"expired: no update for {expire_after_s / 60:.0f} min"]
+    return []
 
 
 def _lead(record: AlertRecord) -> _Member | None:
@@ -620,7 +724,7 @@ def _placeholder(iid: str, incident_alert: Alert | None) -> Incident:
     return Incident.model_validate(
         {
             "incident_id": iid,
-            "mode": "actual",
+            "mode": incident_alert.mode if incident_alert is not None else "actual",
             "origin": "other",
             "type_code": category,
             "priority": incident_alert.priority if incident_alert is not None else 2,

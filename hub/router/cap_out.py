@@ -1,7 +1,9 @@
 """Render one ``Alert`` revision as a CAP 1.2 document, for the recipients' systems that speak CAP.
 
 The CAP message follows the lifecycle: the first revision is an ``Alert``, later ones ``Update`` referencing the
-previous revision, a resolved or expired alert a ``Cancel``. The hub's own CAP reader parses the output back.
+previous revision; the clear-down is an ``Update`` with responseType ``AllClear`` when the incident was closed, a
+``Cancel`` when it was cancelled or the alert expired. ``status`` follows the incident's mode (Actual, Exercise,
+Test). The hub's own CAP reader parses the output back.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 
 from hub.schemas.alert import Alert
 
-__all__ = ["CAP12_NAMESPACE", "CAP_CATEGORIES", "DEFAULT_SENDER", "cap_identifier", "render_cap"]
+__all__ = [
+    "CAP12_NAMESPACE",
+    "CAP_CATEGORIES",
+    "CAP_STATUSES",
+    "DEFAULT_SENDER",
+    "cap_identifier",
+    "cap_msg_type",
+    "render_cap",
+]
 
 CAP12_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 DEFAULT_SENDER = "router@hub.halle.de"
@@ -34,6 +44,9 @@ CAP_CATEGORIES: Mapping[str, str] = MappingProxyType(
     }
 )
 
+#: The incident's mode to CAP ``<status>``; the hub's CAP reader maps it back to the same mode.
+CAP_STATUSES: Mapping[str, str] = MappingProxyType({"actual": "Actual", "exercise": "Exercise", "test": "Test"})
+
 # Priority 1..5 to (urgency, severity), chosen so the hub's own CAP mapping (severity rank + urgency shift) reads
 # the same priority back; the priority also travels as parameter hub:priority.
 _URGENCY_SEVERITY: Mapping[int, tuple[str, str]] = MappingProxyType(
@@ -52,6 +65,16 @@ _STOP_RADIUS_KM = 0.1  # a tram stop's platforms lie within about 100 m of its p
 def cap_identifier(alert: Alert) -> str:
     """The CAP identifier of one revision: the alert id and the revision (no spaces or commas, as CAP requires)."""
     return f"{alert.alert_id}.r{alert.revision}"
+
+
+def cap_msg_type(alert: Alert) -> str:
+    """``Alert`` for the first revision, ``Update`` after; a finished alert is an ``Update`` (with AllClear) when
+    its incident was closed or a watchdog's units were heard again, the condition having ended, and a ``Cancel``
+    when the incident was cancelled or the alert expired (the hub withdraws it). A finished alert without a
+    ``clear_reason`` (written before the field existed) is a ``Cancel``, as it always was."""
+    if alert.state in ("resolved", "expired"):
+        return "Update" if alert.clear_reason in ("incident_closed", "units_heard") else "Cancel"
+    return "Alert" if alert.revision == 1 else "Update"
 
 
 def _cap_time(value: datetime) -> str:
@@ -95,14 +118,19 @@ def render_cap(
     _text(root, "identifier", cap_identifier(alert))
     _text(root, "sender", sender)
     _text(root, "sent", _cap_time(alert.issued_at))
-    _text(root, "status", "Actual")
+    _text(root, "status", CAP_STATUSES[alert.mode])
     final = alert.state in ("resolved", "expired")
-    msg_type = "Cancel" if final else ("Alert" if alert.revision == 1 else "Update")
+    msg_type = cap_msg_type(alert)
     _text(root, "msgType", msg_type)
     _text(root, "scope", "Restricted")
     # CAP requires <restriction> with scope Restricted: who may see it and why.
     _text(root, "restriction", f"for {alert.recipient} only; operational alert of the Halle integration hub")
-    _text(root, "note", f"state {alert.state}, revision {alert.revision}")
+    note = f"state {alert.state}, revision {alert.revision}"
+    if alert.clear_reason is not None:
+        note += f", cleared: {alert.clear_reason}"
+    if alert.mode != "actual":  # CAP: an exercise's <note> identifies it
+        note += f"; {alert.mode}, not a real incident: {alert.incident_id}"
+    _text(root, "note", note)
     if previous is not None:
         _text(root, "references", f"{sender},{cap_identifier(previous)},{_cap_time(previous.issued_at)}")
     _text(root, "incidents", alert.incident_id.replace(" ", "_").replace(",", "_"))
@@ -111,9 +139,9 @@ def render_cap(
     _text(info, "language", language)
     _text(info, "category", CAP_CATEGORIES.get(alert.category, "Other"))
     _text(info, "event", f"{alert.category} incident")
-    _text(info, "responseType", "AllClear" if msg_type == "Cancel" else "Execute")
+    _text(info, "responseType", "AllClear" if final else "Execute")
     urgency, severity = _URGENCY_SEVERITY[alert.priority]
-    _text(info, "urgency", "Past" if msg_type == "Cancel" else urgency)
+    _text(info, "urgency", "Past" if final else urgency)
     _text(info, "severity", severity)
     _text(info, "certainty", "Likely")
     event_code = SubElement(info, "eventCode")
@@ -139,6 +167,17 @@ def render_cap(
         _parameter(info, "router:unit_eta", _cap_time(alert.unit_eta))
     if alert.vehicle_eta is not None:
         _parameter(info, "router:vehicle_eta", _cap_time(alert.vehicle_eta))
+    if alert.escalation != "none":
+        _parameter(info, "router:escalation", alert.escalation)
+        _parameter(info, "router:escalation_level", str(alert.escalation_level))
+    if alert.escalated_to is not None:
+        _parameter(info, "router:escalated_to", alert.escalated_to)
+    if alert.havag_unanswered:
+        _parameter(info, "router:havag_unanswered", "true")
+    if alert.clear_reason is not None:
+        _parameter(info, "router:clear_reason", alert.clear_reason)
+    if alert.cleared_at is not None:
+        _parameter(info, "router:cleared_at", _cap_time(alert.cleared_at))
     hold = alert.hold_request
     if hold is not None:
         _parameter(info, "hold:action", hold.action)

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hub.schemas.codes import CategoryCode
 from hub.schemas.common import HubModel, LineName, NonEmptyStr, Priority, StopDhid, Timestamp, VehicleNumber
+from hub.schemas.incident import IncidentMode
 from hub.schemas.sensitivity import Sensitive
 
-__all__ = ["Alert", "AlertRecipient", "AlertState", "HoldAction", "HoldRequest"]
+__all__ = ["Alert", "AlertEscalation", "AlertRecipient", "AlertState", "ClearReason", "HoldAction", "HoldRequest"]
 
 AlertRecipient = Literal["polizei", "havag", "ordnungsamt", "analytics", "praevention"]
 AlertState = Literal["new", "acknowledged", "resolved", "expired"]
 HoldAction = Literal["hold_at_stop", "keep_doors_closed", "divert", "proceed"]
+
+#: How far an unacknowledged alert has been escalated. ``next_unit``: the proposal moved on to the next runner-up;
+#: ``supervisor``: no unit left to propose, the recipient's supervisor role is asked (``escalated_to``);
+#: ``havag_unanswered``: (police alerts) HAVAG did not acknowledge its hold request, the police phone HAVAG.
+AlertEscalation = Literal["none", "next_unit", "supervisor", "havag_unanswered"]
+
+#: Why a finished alert was cleared down: the incident was closed (dealt with) or cancelled (withdrawn, e.g. a
+#: false alarm), the alert expired (no news for the expiry time), or a watchdog warning's units were all heard again.
+ClearReason = Literal["incident_closed", "incident_cancelled", "expired", "units_heard"]
+
+_FINISHED = ("resolved", "expired")
 
 
 class HoldRequest(HubModel):
@@ -49,3 +61,32 @@ class Alert(HubModel):
     hold_request: HoldRequest | None = None
     instructions: str | None = Field(default=None, max_length=2000)
     issued_at: Timestamp
+    # Added after v1's first release: all defaulted, so alerts written before them still validate.
+    mode: IncidentMode = Field(
+        default="actual", description="the incident's mode; only 'actual' alerts are about a real incident"
+    )
+    escalation: AlertEscalation = Field(default="none", description="the escalation step the alert has reached")
+    escalated_to: NonEmptyStr | None = Field(
+        default=None, description="the role asked to decide when escalated to the supervisor, else None"
+    )
+    escalation_level: int = Field(
+        default=0, ge=0, description="escalation steps taken so far (each runner-up, then the supervisor)"
+    )
+    havag_unanswered: bool = Field(
+        default=False, description="police alerts: HAVAG has not acknowledged its hold request, phone HAVAG"
+    )
+    cleared_at: Timestamp | None = Field(default=None, description="when the alert was resolved or expired")
+    clear_reason: ClearReason | None = Field(default=None, description="why it was resolved or expired")
+    acknowledged_by: Annotated[str | None, Sensitive("personal")] = Field(
+        default=None,
+        max_length=256,
+        description="who of the recipient acknowledged the alert (a person or role, as the acknowledgement said)",
+    )
+
+    @model_validator(mode="after")
+    def _clear_down_only_when_finished(self) -> Alert:
+        if (self.cleared_at is not None or self.clear_reason is not None) and self.state not in _FINISHED:
+            raise ValueError(f"cleared_at and clear_reason belong to a resolved or expired alert, not {self.state!r}")
+        if self.clear_reason is not None and (self.clear_reason == "expired") != (self.state == "expired"):
+            raise ValueError(f"clear_reason {self.clear_reason!r} does not match state {self.state!r}")
+        return self

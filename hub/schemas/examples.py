@@ -373,6 +373,21 @@ def _alert(i: int) -> dict[str, Any]:
     meet = stops[min(k + 1 + _mix(i, 52) % 2, len(stops) - 1)]
     issued = _time(i)
     operational = recipient in ("polizei", "havag", "ordnungsamt")
+    state = _pick(("new", "new", "acknowledged", "resolved", "expired"), i, 55)
+    finished = state in ("resolved", "expired")
+    clear_reason: str | None = None
+    if state == "expired":
+        clear_reason = "expired"
+    elif state == "resolved":
+        clear_reason = _pick(("incident_closed", "incident_closed", "incident_cancelled"), i, 62)
+    # Escalation is the police's and the Ordnungsamt's: HAVAG's own alerts never escalate.
+    escalation = "none"
+    if recipient in ("polizei", "ordnungsamt"):
+        escalation = _pick(("none", "none", "next_unit", "supervisor", "havag_unanswered"), i, 63)
+    if recipient == "ordnungsamt" and escalation == "havag_unanswered":
+        escalation = "none"  # only the police are told that HAVAG did not answer
+    escalation_level = {"none": 0, "next_unit": 1, "supervisor": 3, "havag_unanswered": 0}[escalation]
+    escalated_to = {"polizei": "Dienstgruppenleiter", "ordnungsamt": "Schichtleitung Ordnungsamt"}.get(recipient)
     hold = None
     if recipient == "havag" and i % 2 == 1:
         hold = {
@@ -385,7 +400,7 @@ def _alert(i: int) -> dict[str, Any]:
         "revision": 1 + _mix(i, 54) % 3,
         "incident_id": f"PI-HAL-E-{i:07d}",
         "recipient": recipient,
-        "state": _pick(("new", "new", "acknowledged", "resolved", "expired"), i, 55),
+        "state": state,
         "category": _pick(("CRIME", "MEDICAL", "SAFETY", "TRANSIT", "PUBLIC_ORDER"), i, 56),
         "priority": 1 + _mix(i, 57) % 5,
         "vehicle": _car(i, 58) if operational else None,
@@ -400,6 +415,13 @@ def _alert(i: int) -> dict[str, Any]:
         if hold is not None
         else None,
         "issued_at": _iso(issued),
+        "mode": _pick(("actual", "actual", "actual", "exercise", "test"), i, 64),
+        "escalation": escalation,
+        "escalated_to": escalated_to if escalation == "supervisor" else None,
+        "escalation_level": escalation_level,
+        "havag_unanswered": escalation == "havag_unanswered",
+        "cleared_at": _iso(issued) if finished else None,
+        "clear_reason": clear_reason,
     }
 
 

@@ -556,3 +556,195 @@ def test_revisions_are_consecutive_and_always_visible(ops: list[tuple[str, str, 
         if alert.recipient == "havag":
             assert alert.recommended_unit is None
         last[alert.alert_id] = alert
+
+
+# --- the alert's own fields for mode, escalation and clear-down ------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["exercise", "test"])
+def test_exercise_and_test_incidents_carry_their_mode(mode: str) -> None:
+    """An exercise or test incident's alerts say so in ``mode`` and, for people, at the head of the instructions;
+    a real incident's alerts are ``actual``."""
+    clock = Clock()
+    d = desk(clock)
+    sent = by_recipient(d.incident(incident(mode=mode), None))
+    assert set(sent) == {"polizei", "havag"}
+    for alert in sent.values():
+        assert alert.mode == mode
+        assert alert.instructions is not None
+        assert alert.instructions.startswith(f"{mode.upper()}: not a real incident")
+    real = by_recipient(d.incident(incident("E2", line="2", vehicle="700"), REC))
+    assert {a.mode for a in real.values()} == {"actual"}
+    assert "not a real incident" not in (real["polizei"].instructions or "")
+
+
+def test_an_exercise_never_joins_a_real_havag_group() -> None:
+    """An exercise on the line of an open real HAVAG alert gets its own HAVAG alert, and the other way round."""
+    clock = Clock()
+    d = desk(clock, group_window_s=300.0)
+    real = by_recipient(d.incident(incident("E1"), REC))["havag"]
+    drill = by_recipient(d.incident(incident("E2", vehicle="655", mode="exercise"), None))["havag"]
+    assert drill.alert_id != real.alert_id
+    assert (drill.mode, drill.revision) == ("exercise", 1)
+    second_drill = by_recipient(d.incident(incident("E3", vehicle="656", mode="exercise"), None))["havag"]
+    assert second_drill.alert_id == drill.alert_id  # exercises group among themselves
+    assert d.alert_for("E1", "havag") == real
+
+
+def test_watchdog_warning_follows_the_incidents_mode() -> None:
+    """A 3Z warning about an exercise incident is an exercise warning too."""
+    clock = Clock(T0 + 1_000)
+    d = desk(clock)
+    d.incident(incident(mode="exercise"), None)
+    (warning,) = [a for a in d.tick([entry("POL-1", 3, T0)]) if a.alert_id == alert_id("E1", "polizei", "watchdog")]
+    assert warning.mode == "exercise"
+
+
+def test_escalation_fields_follow_each_step() -> None:
+    """Each runner-up step is ``next_unit`` with the level counting up; the supervisor step names the role asked."""
+    clock = Clock()
+    d = desk(clock, escalate_after_s=90.0, unit_escalations=2)
+    first = by_recipient(d.incident(incident(), REC))["polizei"]
+    assert (first.escalation, first.escalation_level, first.escalated_to) == ("none", 0, None)
+    steps = []
+    for _ in range(3):
+        clock.now += 90
+        police = by_recipient(d.tick())["polizei"]
+        steps.append((police.escalation, police.escalation_level, police.escalated_to, police.recommended_unit))
+    assert steps == [
+        ("next_unit", 1, None, "POL-2"),
+        ("next_unit", 2, None, "POL-3"),
+        ("supervisor", 3, "Dienstgruppenleiter", "POL-3"),
+    ]
+    police = d.alert_for("E1", "polizei")
+    assert police is not None
+    assert police.instructions is not None
+    assert "escalated to the supervisor (Dienstgruppenleiter)" in police.instructions
+    record = d.record(police.alert_id)
+    assert record is not None
+    assert record.escalation_level == 3
+    acked = by_recipient(d.ack(police.alert_id, "Dienstgruppenleiter"))["polizei"]
+    assert (acked.state, acked.escalation, acked.escalation_level) == ("acknowledged", "supervisor", 3)
+    havag = d.alert_for("E1", "havag")
+    assert havag is not None
+    assert (havag.escalation, havag.escalation_level, havag.escalated_to) == ("none", 0, None)
+
+
+def test_supervisor_role_per_recipient_is_a_parameter() -> None:
+    """Without any unit the Ordnungsamt's alert goes to its own supervisor role, as configured."""
+    clock = Clock()
+    d = desk(clock, supervisor_roles={"polizei": "DGL Revier Halle", "ordnungsamt": "Leitstelle Stadtordnungsdienst"})
+    rec = recommendation(meeting("ORD-1", agency="ordnungsamt"))
+    d.incident(incident(), rec)
+    for _ in range(2):
+        clock.now += 90
+        d.tick()
+    ordnungsamt = d.alert_for("E1", "ordnungsamt")
+    police = d.alert_for("E1", "polizei")
+    assert ordnungsamt is not None
+    assert police is not None
+    assert (ordnungsamt.escalation, ordnungsamt.escalated_to) == ("supervisor", "Leitstelle Stadtordnungsdienst")
+    assert (police.escalation, police.escalated_to) == ("supervisor", "DGL Revier Halle")
+    assert AlertParams(supervisor_roles={}).supervisor("polizei") == "supervisor"
+    with pytest.raises(ValueError, match="supervisor roles"):
+        AlertParams(supervisor_roles={"polizei": " "})
+
+
+def test_escalation_to_the_supervisor_without_any_unit() -> None:
+    """An alert with no unit at all goes to the supervisor after the first period: level 1."""
+    clock = Clock()
+    d = desk(clock)
+    d.incident(incident(), None)
+    clock.now += 90
+    police = by_recipient(d.tick())["polizei"]
+    assert (police.escalation, police.escalation_level, police.escalated_to) == ("supervisor", 1, "Dienstgruppenleiter")
+
+
+def test_havag_unanswered_is_a_field_of_the_police_alert() -> None:
+    """HAVAG not answering shows on the police alert as escalation ``havag_unanswered`` and the flag; HAVAG's ack
+    clears both. HAVAG's own alert does not escalate (nobody to escalate to) and gets no extra revision."""
+    clock = Clock()
+    d = desk(clock)
+    sent = by_recipient(d.incident(incident(), REC))
+    d.ack(sent["polizei"].alert_id, "ELS")
+    clock.now += 90
+    ticked = by_recipient(d.tick())
+    assert set(ticked) == {"polizei"}
+    police = ticked["polizei"]
+    assert (police.escalation, police.havag_unanswered, police.escalated_to) == ("havag_unanswered", True, None)
+    answered = by_recipient(d.ack(sent["havag"].alert_id, "Leitstelle HAVAG"))
+    assert (answered["polizei"].escalation, answered["polizei"].havag_unanswered) == ("none", False)
+    assert answered["havag"].escalation == "none"
+
+
+def test_supervisor_escalation_and_havag_unanswered_together() -> None:
+    """Both at once: the escalation says supervisor, the flag still says to phone HAVAG."""
+    clock = Clock()
+    d = desk(clock)
+    d.incident(incident(), recommendation(meeting("POL-1", hold=45)))
+    clock.now += 90
+    by_recipient(d.tick())  # no runner-up: the police alert goes to the supervisor; HAVAG's hold is unanswered
+    police = d.alert_for("E1", "polizei")
+    assert police is not None
+    assert (police.escalation, police.havag_unanswered, police.priority) == ("supervisor", True, 1)
+    assert police.instructions is not None
+    assert "phone the HAVAG control room" in police.instructions
+
+
+@pytest.mark.parametrize(("status", "reason"), [("closed", "incident_closed"), ("cancelled", "incident_cancelled")])
+def test_closing_or_cancelling_sets_the_clear_down(status: str, reason: str) -> None:
+    """The resolved revision carries when and why it was cleared down, for every recipient; open ones carry none."""
+    clock = Clock()
+    d = desk(clock)
+    first = by_recipient(d.incident(incident(), REC))
+    assert all(a.cleared_at is None and a.clear_reason is None for a in first.values())
+    clock.now += 60
+    sent = by_recipient(d.incident(incident(status=status), None))
+    assert set(sent) == {"polizei", "havag"}
+    for alert in sent.values():
+        assert (alert.state, alert.clear_reason, alert.cleared_at) == ("resolved", reason, at(T0 + 60))
+    assert f"cleared: incident {status}" in (sent["polizei"].instructions or "")
+    havag_text = sent["havag"].instructions or ""
+    assert "clear-down" in havag_text
+    assert ("cancelled" in havag_text) == (status == "cancelled")
+
+
+def test_group_is_cancelled_only_when_every_incident_was() -> None:
+    """A HAVAG group with one closed and one cancelled incident is cleared as closed; all cancelled: cancelled."""
+    clock = Clock()
+    d = desk(clock)
+    d.incident(incident("E1"), REC)
+    d.incident(incident("E2", vehicle="655"), None)
+    d.incident(incident("E1", status="cancelled"), None)
+    mixed = by_recipient(d.incident(incident("E2", vehicle="655", status="closed"), None))["havag"]
+    assert mixed.clear_reason == "incident_closed"
+    d.incident(incident("E3", line="2", vehicle="700"), None)
+    d.incident(incident("E4", line="2", vehicle="701"), None)
+    d.incident(incident("E3", line="2", vehicle="700", status="cancelled"), None)
+    cancelled = by_recipient(d.incident(incident("E4", line="2", vehicle="701", status="cancelled"), None))["havag"]
+    assert cancelled.clear_reason == "incident_cancelled"
+
+
+def test_expiry_sets_the_clear_down_and_a_reopen_clears_it() -> None:
+    """An expired revision has clear_reason ``expired``; the incident's next update reopens it without one."""
+    clock = Clock()
+    d = desk(clock, expire_after_s=600.0)
+    d.incident(incident(), REC)
+    clock.now += 600
+    expired = by_recipient(d.tick())
+    for alert in expired.values():
+        assert (alert.state, alert.clear_reason, alert.cleared_at) == ("expired", "expired", at(T0 + 600))
+        assert "expired: no update for 10 min" in (alert.instructions or "")
+    clock.now += 10
+    reopened = by_recipient(d.incident(incident(priority=1), REC))["polizei"]
+    assert (reopened.state, reopened.clear_reason, reopened.cleared_at) == ("new", None, None)
+
+
+def test_watchdog_all_clear_says_why() -> None:
+    """A watchdog warning is cleared down when its units are heard again."""
+    clock = Clock(T0 + 1_000)
+    d = desk(clock)
+    d.tick([entry("POL-1", 3, T0)])
+    clock.now += 10
+    (cleared,) = d.tick([entry("POL-1", 3, clock.now)])
+    assert (cleared.state, cleared.clear_reason, cleared.cleared_at) == ("resolved", "units_heard", at(clock.now))

@@ -48,11 +48,11 @@ def event(payload: object, n: int, t: float = T0) -> bytes:
     return wrap(payload, source="/test", source_record_id=str(n), time=at(t)).to_bytes()  # type: ignore[arg-type]
 
 
-def alarm(status: str = "open") -> Incident:
+def alarm(status: str = "open", mode: str = "actual") -> Incident:
     return Incident.model_validate(
         {
             "incident_id": "DA-1",
-            "mode": "actual",
+            "mode": mode,
             "origin": "driver_alarm",
             "type_code": "TRANSIT/DRIVER_ALARM/SILENT",
             "priority": 1,
@@ -155,6 +155,34 @@ def test_closed_alarm_resolves(core: tuple[RouterCore, Clock]) -> None:
     sent = alerts(router.process("canon.incident", event(alarm("closed"), 101)))
     assert {a.state for a in sent.values()} == {"resolved"}
     assert router.incidents == {}
+
+
+def test_exercise_alarm_is_an_exercise_for_every_recipient(core: tuple[RouterCore, Clock]) -> None:
+    """An exercise alarm gets no proposed unit (only actual incidents are recommended for), and its alerts carry
+    mode exercise on every topic."""
+    router, _ = core
+    sent = alerts(router.process("canon.incident", event(alarm(mode="exercise"), 100)))
+    assert set(sent) == {"alerts.polizei", "alerts.havag"}
+    assert {a.mode for a in sent.values()} == {"exercise"}
+    assert sent["alerts.polizei"].recommended_unit is None
+
+
+def test_escalation_and_clear_down_fields_through_the_stage(core: tuple[RouterCore, Clock]) -> None:
+    """The stage's alerts carry the desk's escalation fields, and cancelling the alarm clears it down as
+    cancelled."""
+    router, clock = core
+    router.process("canon.incident", event(alarm(), 100))
+    clock.now += 90
+    police = next(
+        a
+        for a in (Alert.model_validate(CloudEvent.from_bytes(r.value).data) for r in router.tick())
+        if a.recipient == "polizei"
+    )
+    assert (police.escalation, police.escalation_level) == ("next_unit", 1)
+    clock.now += 30
+    sent = alerts(router.process("canon.incident", event(alarm("cancelled"), 101, T0 + 120)))
+    assert {(a.state, a.clear_reason) for a in sent.values()} == {("resolved", "incident_cancelled")}
+    assert {a.cleared_at for a in sent.values()} == {at(clock.now)}
 
 
 def test_disruption_inhibits_havag(core: tuple[RouterCore, Clock]) -> None:

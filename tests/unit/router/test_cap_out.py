@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from hub.formats.cap import read_alert
 from hub.formats.registry import FORMATS
-from hub.router.cap_out import CAP12_NAMESPACE, DEFAULT_SENDER, cap_identifier, render_cap
+from hub.router.alerts import AlertDesk
+from hub.router.cap_out import CAP12_NAMESPACE, DEFAULT_SENDER, cap_identifier, cap_msg_type, render_cap
 from hub.schemas.alert import Alert, HoldRequest
 from hub.schemas.incident import Incident
 
@@ -251,3 +252,167 @@ def test_any_alert_validates_and_reads_back(
     back = incident_of(xml)
     assert back.priority == priority
     assert back.type_code == category
+
+
+# --- mode, escalation and clear-down -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("mode", "status"), [("actual", "Actual"), ("exercise", "Exercise"), ("test", "Test")])
+def test_status_follows_the_incidents_mode(mode: str, status: str) -> None:
+    """An exercise incident's alert, from the desk to CAP, is a CAP Exercise; a test a Test; the hub reads the mode
+    back."""
+    desk = AlertDesk(clock=lambda: T0.timestamp(), reference=lambda iid: f"ref-{iid}")
+    incident = Incident.model_validate(
+        {
+            "incident_id": "E1",
+            "mode": mode,
+            "origin": "driver_alarm",
+            "type_code": "CRIME/ASSAULT",
+            "priority": 2,
+            "status": "open",
+            "reported_at": T0,
+            "confidentiality": "restricted",
+            "legal_basis": "SOG LSA § 27",
+            "retention_class": "standard",
+            "vehicle": "654",
+            "line": "5",
+        }
+    )
+    for sent in desk.incident(incident, None):
+        assert sent.mode == mode
+        xml = render_cap(sent)
+        root = ET.fromstring(xml)
+        assert validate(root, SCHEMA) == []
+        assert root.findtext(f"{CAP}status") == status
+        assert ("not a real incident" in (root.findtext(f"{CAP}note") or "")) == (mode != "actual")
+        assert incident_of(xml).mode == mode
+
+
+@pytest.mark.parametrize(
+    ("state", "reason", "msg_type", "read_back"),
+    [
+        ("resolved", "incident_closed", "Update", "updated"),
+        ("resolved", "units_heard", "Update", "updated"),
+        ("resolved", "incident_cancelled", "Cancel", "cancelled"),
+        ("expired", "expired", "Cancel", "cancelled"),
+        ("resolved", None, "Cancel", "cancelled"),  # written before clear_reason existed: as before
+        ("expired", None, "Cancel", "cancelled"),
+    ],
+)
+def test_clear_down_message_type(state: str, reason: str | None, msg_type: str, read_back: str) -> None:
+    """A closed incident's clear-down is an Update (the event is over), a cancelled incident's or an expired
+    alert's a Cancel (withdrawn); both with an all-clear, urgency Past, the reason and the time as parameters."""
+    cleared = T0.replace(minute=40)
+    current = alert(revision=3, state=state, clear_reason=reason, cleared_at=cleared, issued_at=cleared)
+    xml = render_cap(current, previous=alert(revision=2))
+    root = ET.fromstring(xml)
+    assert validate(root, SCHEMA) == []
+    assert cap_msg_type(current) == root.findtext(f"{CAP}msgType") == msg_type
+    assert root.findtext(f"{CAP}info/{CAP}responseType") == "AllClear"
+    assert root.findtext(f"{CAP}info/{CAP}urgency") == "Past"
+    assert root.findtext(f"{CAP}references") is not None
+    got = params(xml)
+    assert got.get("router:clear_reason") == reason
+    assert got["router:cleared_at"] == "2026-11-25T22:40:05-00:00"
+    back = incident_of(xml)
+    assert back.status == read_back
+    assert back.priority == 2
+
+
+def test_open_alert_has_no_clear_down_parameters() -> None:
+    """An open alert is Alert or Update with responseType Execute and no clear-down parameters."""
+    for current, previous in ((alert(), None), (alert(revision=2, state="acknowledged"), alert())):
+        xml = render_cap(current, previous=previous)
+        root = ET.fromstring(xml)
+        assert root.findtext(f"{CAP}info/{CAP}responseType") == "Execute"
+        assert not any(name.startswith("router:clear") for name in params(xml))
+
+
+def test_escalation_travels_as_parameters() -> None:
+    """The escalation step, its level, the role asked and HAVAG's silence are parameters; none when not escalated."""
+    plain = params(render_cap(alert()))
+    assert not any(name.startswith(("router:escalat", "router:havag")) for name in plain)
+    xml = render_cap(
+        alert(escalation="supervisor", escalation_level=3, escalated_to="Dienstgruppenleiter", havag_unanswered=True)
+    )
+    assert validate(ET.fromstring(xml), SCHEMA) == []
+    got = params(xml)
+    assert got["router:escalation"] == "supervisor"
+    assert got["router:escalation_level"] == "3"
+    assert got["router:escalated_to"] == "Dienstgruppenleiter"
+    assert got["router:havag_unanswered"] == "true"
+    runner_up = params(render_cap(alert(escalation="next_unit", escalation_level=1)))
+    assert (runner_up["router:escalation"], runner_up["router:escalation_level"]) == ("next_unit", "1")
+    assert "router:escalated_to" not in runner_up
+    assert incident_of(xml).priority == 2  # the reader ignores router:* parameters
+
+
+def test_desk_escalation_and_clear_down_render() -> None:
+    """From the desk: a supervisor escalation and the clear-down of the cancelled incident render as CAP 1.2."""
+    now = [T0.timestamp()]
+    desk = AlertDesk(clock=lambda: now[0], reference=lambda iid: f"ref-{iid}")
+    incident = Incident.model_validate(
+        {
+            "incident_id": "E1",
+            "mode": "actual",
+            "origin": "driver_alarm",
+            "type_code": "CRIME/ASSAULT",
+            "priority": 2,
+            "status": "open",
+            "reported_at": T0,
+            "confidentiality": "restricted",
+            "legal_basis": "SOG LSA § 27",
+            "retention_class": "standard",
+            "vehicle": "654",
+        }
+    )
+    revisions = [a for a in desk.incident(incident, None) if a.recipient == "polizei"]
+    now[0] += 90
+    revisions += [a for a in desk.tick() if a.recipient == "polizei"]
+    now[0] += 60
+    revisions += [
+        a for a in desk.incident(incident.model_copy(update={"status": "cancelled"})) if a.recipient == "polizei"
+    ]
+    assert [a.revision for a in revisions] == [1, 2, 3]
+    docs = [ET.fromstring(render_cap(a, previous=p)) for a, p in zip(revisions, [None, *revisions[:-1]], strict=True)]
+    assert all(validate(doc, SCHEMA) == [] for doc in docs)
+    assert [doc.findtext(f"{CAP}msgType") for doc in docs] == ["Alert", "Update", "Cancel"]
+    escalated = {p.findtext(f"{CAP}valueName"): p.findtext(f"{CAP}value") for p in docs[1].iter(f"{CAP}parameter")}
+    assert (escalated["router:escalation"], escalated["router:escalated_to"]) == ("supervisor", "Dienstgruppenleiter")
+    assert revisions[2].clear_reason == "incident_cancelled"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    mode=st.sampled_from(["actual", "exercise", "test"]),
+    state=st.sampled_from(["new", "acknowledged", "resolved", "expired"]),
+    reason=st.sampled_from(["incident_closed", "incident_cancelled", "units_heard", None]),
+    escalation=st.sampled_from(["none", "next_unit", "supervisor", "havag_unanswered"]),
+    level=st.integers(0, 10),
+    role=st.one_of(st.none(), st.text(min_size=1, max_size=60)),
+    revision=st.integers(1, 20),
+)
+def test_any_mode_escalation_and_clear_down_validates(
+    mode: str, state: str, reason: str | None, escalation: str, level: int, role: str | None, revision: int
+) -> None:
+    """Every combination of the new fields renders to schema-valid CAP whose status, msgType and parameters the
+    hub's reader accepts."""
+    finished = state in ("resolved", "expired")
+    clear_reason = ("expired" if state == "expired" else reason) if finished else None
+    current = alert(
+        mode=mode,
+        state=state,
+        revision=revision,
+        escalation=escalation,
+        escalation_level=level,
+        escalated_to=role,
+        havag_unanswered=escalation == "havag_unanswered",
+        clear_reason=clear_reason,
+        cleared_at=T0 if finished else None,
+    )
+    previous = alert(revision=revision - 1) if revision > 1 else None
+    xml = render_cap(current, previous=previous)
+    assert validate(ET.fromstring(xml), SCHEMA) == []
+    assert read_alert(xml).status == {"actual": "Actual", "exercise": "Exercise", "test": "Test"}[mode]
+    back = incident_of(xml)
+    assert (back.mode, back.priority) == (mode, 2)

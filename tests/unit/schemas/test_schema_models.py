@@ -168,3 +168,37 @@ def test_alert_category_is_coarse_and_revision_positive() -> None:
     assert "category: unknown top-level code 'WEATHER'" in _reason(Alert, {**alert, "category": "WEATHER"})
     assert "revision: Input should be greater than or equal to 1" in _reason(Alert, {**alert, "revision": 0})
     assert "recipient: Input should be" in _reason(Alert, {**alert, "recipient": "public"})
+
+
+def test_alert_without_the_later_fields_still_validates() -> None:
+    """An alert written before mode, escalation and clear-down existed validates, with the defaults."""
+    old = (
+        '{"alert_id": "al-polizei-0123456789abcdef01234567", "revision": 4, "incident_id": "E1", '
+        '"recipient": "polizei", "state": "resolved", "category": "CRIME", "priority": 1, "vehicle": "654", '
+        '"line": "5", "stop_dhid": "de:15002:3945", "recommended_unit": "POL-3", "intercept_stop_dhid": null, '
+        '"unit_eta": null, "vehicle_eta": null, "hold_request": null, '
+        '"instructions": "escalated to the supervisor: not acknowledged and no further unit to propose", '
+        '"issued_at": "2026-11-25T22:40:00+00:00"}'
+    )
+    alert = Alert.model_validate_json(old)
+    assert (alert.mode, alert.escalation, alert.escalated_to, alert.escalation_level) == ("actual", "none", None, 0)
+    assert (alert.havag_unanswered, alert.cleared_at, alert.clear_reason) == (False, None, None)
+
+
+def test_alert_clear_down_belongs_to_a_finished_alert() -> None:
+    """cleared_at and clear_reason only on a resolved or expired alert, and 'expired' only on an expired one."""
+    alert = {**example_payload("alert", 1), "state": "new", "cleared_at": None, "clear_reason": None}
+    when = "2026-11-25T22:40:00+00:00"
+    assert "belong to a resolved or expired alert" in _reason(Alert, {**alert, "cleared_at": when})
+    assert "belong to a resolved or expired alert" in _reason(Alert, {**alert, "clear_reason": "incident_closed"})
+    resolved = {**alert, "state": "resolved", "cleared_at": when}
+    assert "does not match state 'resolved'" in _reason(Alert, {**resolved, "clear_reason": "expired"})
+    assert "does not match state 'expired'" in _reason(
+        Alert, {**resolved, "state": "expired", "clear_reason": "incident_closed"}
+    )
+    assert Alert.model_validate({**resolved, "clear_reason": "incident_cancelled"}).clear_reason == "incident_cancelled"
+    assert "escalation: Input should be" in _reason(Alert, {**alert, "escalation": "mayor"})
+    assert "escalation_level: Input should be greater than or equal to 0" in _reason(
+        Alert, {**alert, "escalation_level": -1}
+    )
+    assert "mode: Input should be" in _reason(Alert, {**alert, "mode": "drill"})

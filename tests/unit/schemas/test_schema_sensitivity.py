@@ -31,9 +31,10 @@ def test_incident_marks_are_exactly_these() -> None:
 
 
 def test_other_kinds_marks() -> None:
-    """Call signs are operational secrets, officer positions personal; transit data carries no marks."""
+    """Call signs are operational secrets, officer positions and who acknowledged an alert personal; transit data
+    carries no marks."""
     assert sensitive_fields(UnitStatus) == {"unit": "operational_secret", "position": "personal"}
-    assert sensitive_fields(Alert) == {"recommended_unit": "operational_secret"}
+    assert sensitive_fields(Alert) == {"recommended_unit": "operational_secret", "acknowledged_by": "personal"}
     assert sensitive_fields(VehiclePosition) == {}
     assert sensitive_fields(TransitDisruption) == {}
 
