@@ -93,6 +93,12 @@ class StageProcess:
 
         self._started().wait_ready(probe, timeout_s, interval_s=0.2)
 
+    def kill(self) -> int | None:
+        """SIGKILL, as a crash would: no clean shutdown, no last commit or flush. Returns the exit code."""
+        child = self._started()
+        child.wait_or_kill(0.0)
+        return child.exit_code
+
     def stop(self, timeout_s: float = 20.0) -> int | None:
         """SIGTERM, wait, then SIGKILL; returns the exit code (None if never started)."""
         if self._child is None:

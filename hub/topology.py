@@ -2,7 +2,8 @@
 
 ``hub topics apply`` creates and verifies them (see ``hub.kafka_admin``); nothing relies on broker auto-creation.
 Names follow ``raw.<agency>.<feed>``, ``canon.<kind>``, ``share.<domain>.<kind>``, ``alerts.<domain>``,
-``acks.<domain>``, ``dlq.<stage>``; a deployment-wide prefix (``HUB_TOPIC_PREFIX``) lets several hubs or test runs
+``acks.<domain>``, ``dlq.<stage>``, ``state.<stage>.<table>`` (the changelogs of a stage's faust tables); a
+deployment-wide prefix (``HUB_TOPIC_PREFIX``) lets several hubs or test runs
 share a cluster.
 """
 
@@ -14,7 +15,7 @@ from typing import Literal
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 
-TopicRole = Literal["raw", "canon", "share", "alerts", "acks", "dlq"]
+TopicRole = Literal["raw", "canon", "share", "alerts", "acks", "dlq", "state"]
 
 #: Canonical kinds that flow through canon.* and share.* topics (names match ``hub.schemas.KINDS``).
 CANONICAL_KINDS = ("incident", "vehicle-position", "trip-update", "transit-disruption", "unit-status")
@@ -23,6 +24,15 @@ OPERATIONAL_DOMAINS = ("polizei", "havag", "ordnungsamt", "analytics")
 ALERT_DOMAINS = ("polizei", "havag", "ordnungsamt")
 #: Stages that own a dead-letter topic.
 STAGES = ("connectors", "normalise", "pseudonymise", "router", "sink")
+#: The router's faust tables (``hub.router.persist.TABLES``) and what each holds, by key.
+ROUTER_TABLES = {
+    "vehicles": ("vehicle", "latest position of each vehicle, snapped to line and direction, arrivals ahead"),
+    "units": ("unit", "latest status and position fix of each unit, availability, incident, last proposal"),
+    "trips": ("trip id", "latest trip update of each running trip"),
+    "incidents": ("incident id", "open incidents the router keeps alerts for"),
+    "alerts": ("alert id", "the alert desk's record of each alert: revision, state, proposal, escalation"),
+    "desk": ("kind/id", "the alert desk's disruptions, HAVAG reference tokens, tombstones, inhibitions"),
+}
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,19 @@ def _declare() -> tuple[TopicSpec, ...]:
         )
         for stage in STAGES
     ]
+    # Compacted: the latest value per key is the state; a deleted key is a tombstone and goes at compaction.
+    specs += [
+        TopicSpec(
+            f"state.router.{table}",
+            "state",
+            1,
+            7 * DAY_MS,
+            key,
+            f"changelog of the router's {table} table: {what}",
+            cleanup_policy="compact",
+        )
+        for table, (key, what) in ROUTER_TABLES.items()
+    ]
     return tuple(specs)
 
 
@@ -158,6 +181,11 @@ def canon_topic(kind: str) -> str:
 
 def acks_topic(domain: str) -> str:
     return spec(f"acks.{domain}").name
+
+
+def state_topic(stage: str, table: str) -> str:
+    """The changelog topic of one faust table of a stage (declared name)."""
+    return spec(f"state.{stage}.{table}").name
 
 
 def dlq_topic(stage: str) -> str:

@@ -30,6 +30,7 @@ __all__ = [
     "apply_trip_update",
     "apply_unit_status",
     "apply_vehicle_position",
+    "forget_old",
     "incident_view",
     "mark_dispatched",
 ]
@@ -61,6 +62,11 @@ class LiveConfig:
     # Radio reports do not say whether a unit is a car or on foot; the roster does. Call sign first, then agency.
     unit_types: Mapping[str, UnitType] = field(default_factory=lambda: MappingProxyType({}))
     agency_unit_types: Mapping[str, UnitType] = field(default_factory=_default_unit_types)
+    # What has not been heard of for this long is forgotten (``forget_old``), so the state stays bounded: a day
+    # brings thousands of trips; a vehicle in the depot or a unit off duty comes back with its next report.
+    forget_trip_after_s: float = 2 * 3600.0
+    forget_vehicle_after_s: float = 6 * 3600.0
+    forget_unit_after_s: float = 24 * 3600.0
 
     def unit_type(self, unit: str, agency: str) -> UnitType:
         """The unit's type from the roster, else its agency's usual type (a car)."""
@@ -377,6 +383,17 @@ def mark_dispatched(state: LiveState, unit: str, at_s: float) -> LiveState:
         return state
     updated = dataclasses.replace(entry, last_dispatched_at_s=at_s)
     return dataclasses.replace(state, units=_with(state.units, unit, updated))
+
+
+def forget_old(state: LiveState, now_s: float, config: LiveConfig) -> LiveState:
+    """The state without trips, vehicles and units not heard of for longer than the config's ``forget_*_after_s``
+    (the same object when nothing is that old)."""
+    trips = {k: t for k, t in state.trips.items() if now_s - t.observed_at.timestamp() <= config.forget_trip_after_s}
+    vehicles = {k: v for k, v in state.vehicles.items() if now_s - v.observed_at_s <= config.forget_vehicle_after_s}
+    units = {k: u for k, u in state.units.items() if now_s - u.last_heard_s <= config.forget_unit_after_s}
+    if len(trips) == len(state.trips) and len(vehicles) == len(state.vehicles) and len(units) == len(state.units):
+        return state
+    return LiveState(vehicles=MappingProxyType(vehicles), units=MappingProxyType(units), trips=MappingProxyType(trips))
 
 
 # --- the recommender's inputs --------------------------------------------------------------------------------

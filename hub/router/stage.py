@@ -2,7 +2,10 @@
 recipients' acknowledgements from ``acks.<domain>``; ``Alert`` CloudEvents out to ``alerts.<domain>``.
 ``RouterCore`` is the whole logic without faust; ``router_stage`` is the shell.
 
-Live state lives in memory per worker (no faust tables yet): run one router worker, see docs/router.md.
+The state (vehicles, units, trips, open incidents, the alert desk) lives in faust global tables whose changelogs
+are the compacted ``state.router.*`` topics: the core keeps a decoded copy and the shell writes what changed after
+every batch, so a restarted or replacement worker takes over where the previous one stopped. Run one router
+worker at a time (docs/router.md says why).
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -28,10 +31,23 @@ from hub.router.live import (
     apply_trip_update,
     apply_unit_status,
     apply_vehicle_position,
+    forget_old,
     incident_view,
     mark_dispatched,
 )
 from hub.router.model import InterceptParams, Recommendation
+from hub.router.persist import (
+    TABLES,
+    DeskSaver,
+    Entry,
+    TableName,
+    decode_desk,
+    decode_event_clock,
+    decode_incident,
+    encode_incident,
+    live_changes,
+    live_state,
+)
 from hub.schemas import CloudEvent, unwrap, wrap
 from hub.schemas.alert import Alert
 from hub.schemas.common import HubModel, NonEmptyStr, Timestamp
@@ -40,7 +56,7 @@ from hub.schemas.transit import TransitDisruption, TripUpdate, VehiclePosition
 from hub.schemas.units import UnitStatus
 from hub.streams.pseudonymise import stage_keys, stage_policy
 from hub.streams.stages import OutRecord, StageShell
-from hub.topology import ALERT_DOMAINS, acks_topic, canon_topic
+from hub.topology import ALERT_DOMAINS, acks_topic, canon_topic, state_topic
 
 __all__ = [
     "ACK_INPUTS",
@@ -134,6 +150,46 @@ class RouterCore:
         self.state = LiveState()
         self.desk = AlertDesk(clock=clock, reference=reference, params=alert_params)
         self.incidents: dict[str, Incident] = {}  # open incidents, by id
+        self._saved_state = self.state  # the live state as the tables hold it
+        self._changed_incidents: set[str] = set()
+        self._desk_saver = DeskSaver()
+        self._compare_all = False  # the next ``changes`` compares every alert record (set by ``tick``)
+
+    # --- the tables ----------------------------------------------------------------------------------------------
+
+    def changes(self) -> list[Entry]:
+        """The table entries that changed since the last call, in order; the shell writes them after every batch."""
+        entries = live_changes(self._saved_state, self.state)
+        self._saved_state = self.state
+        for incident_id in sorted(self._changed_incidents):
+            incident = self.incidents.get(incident_id)
+            entries.append(("incidents", incident_id, None if incident is None else encode_incident(incident)))
+        self._changed_incidents.clear()
+        touched, self.desk.touched = self.desk.touched, set()
+        clock_s = self.clock.now if isinstance(self.clock, EventClock) else None
+        entries += self._desk_saver.changes(
+            self.desk.contents(), touched, full=self._compare_all, event_clock_s=clock_s
+        )
+        self._compare_all = False
+        return entries
+
+    def restore(self, tables: Mapping[TableName, Mapping[str, bytes]]) -> None:
+        """Take over the state held in ``tables`` (by ``TABLES`` name; a missing table is empty): a starting
+        worker does this before its first event. An ``EventClock`` resumes where the previous worker's stood."""
+        empty: Mapping[str, bytes] = {}
+        self.state = live_state(
+            tables.get("vehicles", empty), tables.get("units", empty), tables.get("trips", empty), self.config.network
+        )
+        self._saved_state = self.state
+        self.incidents = {key: decode_incident(value) for key, value in tables.get("incidents", empty).items()}
+        self._changed_incidents.clear()
+        alerts, desk = tables.get("alerts", empty), tables.get("desk", empty)
+        self.desk.restore(decode_desk(alerts, desk))
+        self._desk_saver.taken_over(alerts, desk)
+        if isinstance(self.clock, EventClock):
+            self.clock.observe(decode_event_clock(desk) or 0.0)
+
+    # --- events --------------------------------------------------------------------------------------------------
 
     def process(self, topic: str, value: bytes) -> list[OutRecord]:
         """One canonical event or acknowledgement from ``topic`` (declared name); ``InvalidEventError`` when it
@@ -170,8 +226,15 @@ class RouterCore:
         """The time-driven rules (escalation, expiry, watchdog) at the clock's now."""
         alerts = self.desk.tick(self.state.units.values())
         now = self.clock()
-        for incident_id in self.incidents:  # an escalation may have proposed the next unit
-            self._mark_proposed(incident_id, now)
+        self.state = forget_old(self.state, now, self.config)
+        self._compare_all = True  # a net under the desk's bookkeeping of touched records, once per tick
+        for incident_id in list(self.incidents):
+            police = self.desk.record(alert_id(incident_id, "polizei"))
+            if police is None or not police.open:  # every open incident has a police alert until it expires
+                del self.incidents[incident_id]
+                self._changed_incidents.add(incident_id)
+                continue
+            self._mark_proposed(incident_id, now)  # an escalation may have proposed the next unit
         return [alert_record(a) for a in alerts]
 
     def ack(self, alert_id: str, by: str) -> list[OutRecord]:
@@ -179,6 +242,7 @@ class RouterCore:
         return [alert_record(a) for a in self.desk.ack(alert_id, by)]
 
     def _incident(self, incident: Incident) -> list[Alert]:
+        self._changed_incidents.add(incident.incident_id)
         if incident.status in _CLOSED:
             self.incidents.pop(incident.incident_id, None)
             return self.desk.incident(incident, None)
@@ -235,15 +299,44 @@ def _havag_reference(settings: Settings) -> Callable[[str], str]:
     return lambda incident_id: pseudonymise(incident_id, key)
 
 
+def _table(shell: StageShell, name: TableName) -> Any:
+    """One of the router's faust global tables (bytes to bytes), its changelog the declared ``state.router.<name>``.
+    Global: every router worker holds all of it. Written from the timer too, so the producer picks the partition."""
+    changelog = shell.app.topic(shell.name(state_topic("router", name)), key_type=bytes, value_type=bytes)
+    return shell.app.GlobalTable(
+        f"router-{name}", default=None, partitions=1, use_partitioner=True, changelog_topic=changelog
+    )
+
+
 def router_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
     """canon.{incident,vehicle-position,trip-update,unit-status,transit-disruption} and acks.<domain> ->
     alerts.<domain>; bad records -> dlq.router. Escalation, expiry and the watchdog run on a timer."""
     clock: Callable[[], float] = EventClock() if settings.router_clock == "event" else time.time
     core = RouterCore(network=load_tram_network(), clock=clock, reference=_havag_reference(settings))
     shell = StageShell(settings, "router", metrics)
+    tables = {name: _table(shell, name) for name in TABLES}
+    restored = False
+
+    def take_over() -> None:
+        """Read the recovered tables into the core, once, before the first event or tick."""
+        nonlocal restored
+        core.restore({name: {key.decode(): value for key, value in table.items()} for name, table in tables.items()})
+        restored = True
+        sizes = {name: len(table) for name, table in tables.items()}
+        shell.log.info("router state taken over from the tables", **sizes)
+
+    def save() -> None:
+        for name, key, value in core.changes():
+            table, raw_key = tables[name], key.encode()
+            if value is not None:
+                table[raw_key] = value
+            elif raw_key in table:
+                del table[raw_key]
 
     async def route(stream: Any) -> None:
         async for events in shell.batches(stream):
+            if not restored:  # faust resumes the streams only once the tables are recovered
+                take_over()
             out: list[OutRecord] = []
             produced = 0
             for event in events:
@@ -259,11 +352,17 @@ def router_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
                     continue
                 produced += len(records)
                 out += records
+            save()
             await shell.send_all(out)
             metrics.events_out.labels(shell.stage).inc(produced)
 
     async def tick() -> None:
+        if not restored:
+            if not cast(Any, shell.app.tables).recovery.completed.is_set():
+                return  # the tables are not recovered yet: nothing to decide on
+            take_over()
         records = core.tick()
+        save()
         if records:
             await shell.send_all(records)
             metrics.events_out.labels(shell.stage).inc(len(records))
