@@ -273,6 +273,26 @@ def _cmd_eval_intercept(settings: Settings, args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _cmd_acks_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import os
+
+    from hub.acks_http import Served, run_ack_server
+    from hub.topology import ALERT_DOMAINS
+
+    def started(served: Served) -> None:
+        for domain in served.domains:
+            print(f"serving acknowledgements of {domain}: POST {served.url}/acks/{domain}")
+        for domain in ALERT_DOMAINS:
+            if domain not in served.domains:
+                print(f"not serving {domain}: no HUB_ACK_TOKEN_{domain.upper()} (or _FILE) is set")
+        print(f"metrics: {served.metrics_url}; stop with Ctrl-C", flush=True)
+
+    host = args.host if args.host is not None else settings.acks_host
+    port = args.port if args.port is not None else settings.acks_port
+    # The tokens are read here, at the edge, like every other input of a command.
+    return run_ack_server(settings, os.environ, host, port, started)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hub",
@@ -382,6 +402,15 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W47")
     publish.add_argument("--dry-run", action="store_true", help="print the aggregates, send nothing")
     publish.set_defaults(func=_cmd_aggregates_publish)
+    acks = sub.add_parser("acks", help="acknowledgements of alerts over HTTP").add_subparsers(
+        dest="acks", required=True
+    )
+    acks_serve = acks.add_parser(
+        "serve", help="serve POST /acks/<domain> (bearer token per domain) until SIGINT/SIGTERM: docs/acks.md"
+    )
+    acks_serve.add_argument("--host", help="address to listen on (default: $HUB_ACKS_HOST, else 127.0.0.1)")
+    acks_serve.add_argument("--port", type=int, help="port (default: $HUB_ACKS_PORT, else 8470; 0 picks one)")
+    acks_serve.set_defaults(func=_cmd_acks_serve)
     sub.add_parser(
         "sim", help="seeded Halle scenario fed through the real connectors (`hub sim --help` for its options)"
     )

@@ -78,6 +78,16 @@ class Settings(BaseSettings):
         "router has seen, never going backwards (simulations faster than real time, replays of old data)",
     )
 
+    # HTTP acknowledgements (docs/acks.md). The tokens are never settings: HUB_ACK_TOKEN_<DOMAIN> or
+    # HUB_ACK_TOKEN_<DOMAIN>_FILE, read by hub.acks_http, so they never show in a settings dump.
+    acks_host: str = Field(default="127.0.0.1", description="address `hub acks serve` listens on")
+    acks_port: int = Field(default=8470, ge=0, le=65535, description="port of `hub acks serve`; 0 = pick a free one")
+    acks_produce_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="how long an HTTP acknowledgement waits for the broker before it is answered 503 (sent again)",
+    )
+
     @model_validator(mode="after")
     def _register_outlives_data(self) -> Settings:
         longest = max(self.retention_short_days, self.retention_standard_days, self.retention_long_days)

@@ -42,7 +42,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _in_daemon_thread(fn: Callable[[], T]) -> asyncio.Future[T]:
+def in_daemon_thread(fn: Callable[[], T]) -> asyncio.Future[T]:
     """Run a blocking call on a daemon thread: unlike asyncio.to_thread, a shutdown does not wait for it (a Kafka
     client that is still looking for an unreachable broker must not hold up SIGTERM)."""
     loop = asyncio.get_running_loop()
@@ -158,7 +158,7 @@ class ConnectorRunner:
 
     def _kafka_sink(self) -> asyncio.Future[Sink]:
         bootstrap = self.settings.bootstrap()
-        return _in_daemon_thread(lambda: KafkaSink(bootstrap))
+        return in_daemon_thread(lambda: KafkaSink(bootstrap))
 
     async def _unless_stopped(self, future: asyncio.Future[Sink]) -> Sink | None:
         stopped: asyncio.Future[Any] = asyncio.ensure_future(self._stop.wait())
