@@ -19,6 +19,7 @@ class StageMetrics:
     dead_lettered: Counter
     batch_seconds: Histogram
     assigned_partitions: Gauge
+    state_entries: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> StageMetrics:
@@ -42,6 +43,12 @@ class StageMetrics:
                 "hub_stage_assigned_partitions",
                 "Partitions assigned to this worker; above 0 once it has joined its consumer group",
                 ["stage"],
+                registry=registry,
+            ),
+            state_entries=Gauge(
+                "hub_stage_state_entries",
+                "Entries in a stage's faust tables (the router: vehicles, units, trips, incidents, alerts, desk)",
+                ["stage", "table"],
                 registry=registry,
             ),
         )

@@ -322,16 +322,24 @@ def router_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
         nonlocal restored
         core.restore({name: {key.decode(): value for key, value in table.items()} for name, table in tables.items()})
         restored = True
-        sizes = {name: len(table) for name, table in tables.items()}
-        shell.log.info("router state taken over from the tables", **sizes)
+        shell.log.info("router state taken over from the tables", **count())
+
+    def count() -> dict[str, int]:
+        sizes: dict[str, int] = {name: len(table) for name, table in tables.items()}
+        for name, size in sizes.items():
+            metrics.state_entries.labels(shell.stage, name).set(size)
+        return sizes
 
     def save() -> None:
-        for name, key, value in core.changes():
+        changes = core.changes()
+        for name, key, value in changes:
             table, raw_key = tables[name], key.encode()
             if value is not None:
                 table[raw_key] = value
             elif raw_key in table:
                 del table[raw_key]
+        if changes:
+            count()
 
     async def route(stream: Any) -> None:
         async for events in shell.batches(stream):

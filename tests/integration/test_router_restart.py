@@ -55,6 +55,10 @@ def _taken_over(log: Path) -> dict[str, int]:
     return {}
 
 
+def _entries(router: StageProcess, table: str) -> float:
+    return router.counter("hub_stage_state_entries", stage="router", table=table)
+
+
 def test_a_new_router_worker_takes_over_after_a_crash(
     routed: Settings, normaliser: StageProcess, tmp_path: Path
 ) -> None:
@@ -96,6 +100,7 @@ def test_a_new_router_worker_takes_over_after_a_crash(
         assert sizes["units"] == 2
         assert sizes["incidents"] == 1
         assert sizes["alerts"] >= 2, "the police and the HAVAG alert"
+        assert (_entries(second, "vehicles"), _entries(second, "incidents")) == (1, 1), "and its metrics say so"
 
         ack = {"alert_id": police.data["alert_id"], "by": "ELS Halle", "at": datetime.now(UTC).isoformat()}
         producer.send(
