@@ -26,12 +26,46 @@ class Record:
     headers: list[tuple[str, bytes]]
 
 
-def _consumer(bootstrap: str) -> KafkaConsumer:
+def _consumer(bootstrap: str, request_timeout_s: float | None = None) -> KafkaConsumer:
     """A consumer outside any group, for reading partitions it assigns itself."""
+    timeouts = {}
+    if request_timeout_s is not None:
+        timeouts = {
+            "request_timeout_ms": int(request_timeout_s * 1000) + 1000,
+            "bootstrap_timeout_ms": int(request_timeout_s * 1000),
+        }
     try:
-        return KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, fetch_max_wait_ms=50)
+        return KafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, fetch_max_wait_ms=50, **timeouts
+        )
     except KafkaError as exc:
         raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+
+
+def open_topic(
+    bootstrap: str, topic: str, start: Mapping[int, int] | None = None, request_timeout_s: float | None = None
+) -> tuple[KafkaConsumer, dict[int, TopicPartition]]:
+    """A consumer outside any group assigned to every partition of ``topic``, each at its offset in ``start`` or
+    at its beginning, and the partitions by number. The caller closes the consumer. ``BrokerError`` when the
+    broker cannot be reached or the topic does not exist."""
+    consumer = _consumer(bootstrap, request_timeout_s)
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            raise BrokerError(f"topic {topic} does not exist; run `hub topics apply`")
+        tps = {p: TopicPartition(topic, p) for p in sorted(partitions)}
+        consumer.assign(list(tps.values()))
+        for p, tp in tps.items():
+            if start is not None and p in start:
+                consumer.seek(tp, start[p])
+            else:
+                consumer.seek_to_beginning(tp)
+        return consumer, tps
+    except BaseException as exc:
+        consumer.close()
+        if isinstance(exc, KafkaError):
+            raise BrokerError(f"opening {topic} failed: {exc}") from exc
+        raise
 
 
 def read_topic(
@@ -42,14 +76,8 @@ def read_topic(
     Reads until no record has arrived for ``idle_s``: the embedded broker's ListOffsets answer for the latest
     offset is wrong when records were produced in batches, so end offsets cannot tell when the end is reached.
     """
-    consumer = _consumer(bootstrap)
+    consumer, _ = open_topic(bootstrap, topic)
     try:
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            raise BrokerError(f"topic {topic} does not exist; run `hub topics apply`")
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
         records: list[Record] = []
         deadline = time.monotonic() + timeout_s
         last_arrival = time.monotonic()

@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from hub.errors import BrokerError
 from hub.formats.jsondoc import MAX_RECORD_BYTES
+from hub.kafka_read import open_topic
 
 #: Headers the runner puts on every raw record (values are UTF-8).
 H_CONNECTOR = "hub_connector"
@@ -139,28 +140,8 @@ class KafkaSink:
         # partition shows one, it is done (with a margin for clocks of other hosts that ran the instance before).
         # Otherwise read until idle, never trusting end offsets (the embedded broker reports wrong ones).
         cutoff_ms = int((time.time() + clock_margin_s) * 1000)
+        consumer, tps = open_topic(self.bootstrap, topic, offsets, self.request_timeout_s)
         try:
-            consumer = KafkaConsumer(
-                bootstrap_servers=self.bootstrap,
-                enable_auto_commit=False,
-                group_id=None,
-                fetch_max_wait_ms=50,
-                request_timeout_ms=int(self.request_timeout_s * 1000) + 1000,
-                bootstrap_timeout_ms=int(self.request_timeout_s * 1000),
-            )
-        except KafkaError as exc:
-            raise BrokerError(f"cannot reach Kafka at {self.bootstrap}: {exc}") from exc
-        try:
-            partitions = consumer.partitions_for_topic(topic)
-            if not partitions:
-                raise BrokerError(f"topic {topic} does not exist; run `hub topics apply`")
-            tps = {p: TopicPartition(topic, p) for p in sorted(partitions)}
-            consumer.assign(list(tps.values()))
-            for p, tp in tps.items():
-                if p in offsets:
-                    consumer.seek(tp, offsets[p])
-                else:
-                    consumer.seek_to_beginning(tp)
             found: list[Recovered] = []
             open_parts = set(tps)
             deadline = time.monotonic() + timeout_s
