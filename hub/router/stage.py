@@ -208,7 +208,7 @@ class RouterCore:
             self.clock.observe(event.time.timestamp())
         alerts: list[Alert] = []
         if isinstance(payload, Incident):
-            alerts = self._incident(payload)
+            alerts = self._incident(payload, event.time.timestamp())
         elif isinstance(payload, VehiclePosition):
             self.state = apply_vehicle_position(self.state, payload, self.config)
             alerts = self._refresh(lambda i: i.vehicle == payload.vehicle)
@@ -241,7 +241,11 @@ class RouterCore:
         """An acknowledgement from a recipient (``acks.<domain>``); unknown, finished or acknowledged alerts: none."""
         return [alert_record(a) for a in self.desk.ack(alert_id, by)]
 
-    def _incident(self, incident: Incident) -> list[Alert]:
+    def _incident(self, incident: Incident, reported_s: float) -> list[Alert]:
+        if incident.incident_id not in self.incidents and self.clock() - reported_s > self.desk.params.expire_after_s:
+            # A report older than an alert would live (a replay or back-fill on the wall clock, a feed catching up):
+            # nobody is sent to something that happened hours ago. A report of an open incident is still taken.
+            return []
         self._changed_incidents.add(incident.incident_id)
         if incident.status in _CLOSED:
             self.incidents.pop(incident.incident_id, None)

@@ -282,7 +282,7 @@ def test_event_clock_never_goes_backwards() -> None:
 
 def test_event_clock_replays_old_data_with_its_own_now() -> None:
     """Months-old events replayed with the event clock rank the units as they were then; on the wall clock the same
-    positions are stale and no unit is proposed."""
+    alarm is older than an alert lives and sends nobody anywhere."""
     replayed = track(RouterCore(network=NETWORK, clock=EventClock(), reference=lambda v: pseudonymise(v, HAVAG_KEY)))
     police = alerts(replayed.process("canon.incident", event(alarm(), 100)))["alerts.polizei"]
     assert police.recommended_unit in {"POL-11", "POL-12", "POL-13"}
@@ -290,9 +290,7 @@ def test_event_clock_replays_old_data_with_its_own_now() -> None:
     assert police.unit_eta is not None
     assert at(T0) < police.unit_eta < at(T0 + 900)
     walled = track(RouterCore(network=NETWORK, clock=time.time, reference=lambda v: pseudonymise(v, HAVAG_KEY)))
-    stale = alerts(walled.process("canon.incident", event(alarm(), 100)))["alerts.polizei"]
-    assert stale.recommended_unit is None
-    assert stale.instructions == "no available unit"
+    assert walled.process("canon.incident", event(alarm(), 100)) == []
 
 
 def test_event_clock_drives_escalation_and_ignores_acks_and_bad_events() -> None:
@@ -337,3 +335,30 @@ def test_router_stage_shell_builds(monkeypatch: pytest.MonkeyPatch) -> None:
     assert shell.stage == "router"
     assert len(ROUTER_INPUTS) == 5
     assert ACK_INPUTS == ("acks.polizei", "acks.havag", "acks.ordnungsamt")
+
+
+def test_an_alarm_reported_hours_ago_is_not_alerted(core: tuple[RouterCore, Clock]) -> None:
+    """On the wall clock an alarm whose report is older than an alert lives (a replay, a back-fill) sends nobody;
+    on the event clock the same report is now, and is alerted."""
+    router, _ = core
+    two_hours_ago = T0 - 2 * 3600
+    assert router.process("canon.incident", event(alarm(), 100, two_hours_ago)) == []
+    assert router.incidents == {}
+    replaying = track(RouterCore(network=NETWORK, clock=EventClock(), reference=lambda v: pseudonymise(v, HAVAG_KEY)))
+    assert set(alerts(replaying.process("canon.incident", event(alarm(), 100, T0 + 1)))) == {
+        "alerts.polizei",
+        "alerts.havag",
+    }
+
+
+def test_a_late_report_of_an_open_incident_is_still_taken(core: tuple[RouterCore, Clock]) -> None:
+    """Only opening is refused for old reports: an open incident's closing report resolves it however late."""
+    router, clock = core
+    router.process("canon.incident", event(alarm(), 100))
+    clock.now = T0 + 3000
+    router.process("canon.incident", event(alarm(), 101, T0 + 3000))  # an update keeps its alerts alive
+    clock.now = T0 + 3700
+    router.tick()  # escalates the unanswered proposal, expires nothing
+    assert "DA-1" in router.incidents
+    sent = alerts(router.process("canon.incident", event(alarm("closed"), 102, T0 + 5)))  # delivered an hour late
+    assert {a.state for a in sent.values()} == {"resolved"}
