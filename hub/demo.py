@@ -1,8 +1,14 @@
-"""``hub demo``: the whole first path on the embedded stack, narrated.
+"""``hub demo``: the first path and intercept routing on the embedded stack, narrated.
 
 Starts the broker and PostgreSQL (unless HUB_KAFKA_BOOTSTRAP / HUB_DATABASE_URL point elsewhere), creates topics
-and schema, starts the normalise, pseudonymise and sink workers as child processes, replays a sample file with
-valid and malformed lines, waits until every line is accounted for, prints what happened and where to look, stops.
+and schema, starts the normalise, pseudonymise and sink workers and the router as child processes, replays a
+sample file with valid and malformed lines, waits until every line is accounted for and prints what happened.
+Then it routes one driver alarm (``hub.intercept_demo``): tram 654 on line 2 reports its GTFS-RT positions, the
+police and the Ordnungsamt their units, the driver presses the emergency key, and the router's police and HAVAG
+alerts are told in a few lines. The router and a normaliser of its own run on topics of their own (the prefix
+``intercept.``), so the scenario's order (the live state, then the alarm) is not mixed into the replayed sample's
+thousand events, whose days-old incidents the router would ignore on the wall clock anyway.
+Last it prints where to look and stops everything it started.
 """
 
 from __future__ import annotations
@@ -12,16 +18,22 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
+
+from kafka import KafkaProducer
 
 from hub.config import Settings
 from hub.connectors.replay import replay
 from hub.devstack import stack_for
 from hub.errors import InvalidEventError
 from hub.formats.replay import map_replay_record
+from hub.intercept_demo import TRAM, narrate, scenario, send_all, wait_for_events
 from hub.kafka_admin import apply_topology
 from hub.kafka_read import read_topic
+from hub.network.tram import load_tram_network
 from hub.privacy.keys import KEY_DIR_ENV, KEY_ENV_PREFIX
 from hub.privacy.register import transfer_counts
 from hub.processes import StageProcess, free_port
@@ -33,6 +45,9 @@ from hub.streams.pseudonymise import stage_policy
 from hub.topology import dlq_topic, qualified
 
 WAIT_S = 60.0
+ALERT_WAIT_S = 30.0  # the router answers a driver alarm within a second or two
+INTERCEPT_PREFIX = "intercept."  # added to the topic prefix: the intercept scenario's own topics and groups
+LIVE_EVENTS = 5  # the scenario's canonical events before the alarm: two tram positions, three unit reports
 
 
 def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False, out: TextIO = sys.stdout) -> int:
@@ -42,43 +57,55 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
     started = time.monotonic()
     say("hub demo: NDJSON file -> raw topic -> faust normaliser -> canonical topics -> PostgreSQL")
     say("          canonical topics -> faust pseudonymiser -> share.<domain>.* topics + transfer register")
+    say("          driver alarm, tram and unit positions -> normaliser -> faust router -> alerts.polizei, alerts.havag")
     if not _keys_configured(os.environ):
         # The pseudonymiser refuses to start without keys; the demo says out loud that it uses throwaway ones.
         settings = settings.model_copy(update={"pseudonym_keys": "demo"})
         say("      WARNING: DEMO pseudonymisation keys, derived from a public seed: anyone can recompute every")
         say("               pseudonym. Never run real data on them (configure keys, see docs/privacy.md).")
-    say("[1/6] starting the embedded stack (Tansu broker, PostgreSQL) ...")
+    say("[1/7] starting the embedded stack (Tansu broker, PostgreSQL) ...")
     with stack_for(settings) as endpoints:
         settings = settings.with_endpoints(endpoints.kafka_bootstrap, endpoints.database_url)
         say(f"      broker {settings.bootstrap()}, database {settings.database_conninfo()}")
 
-        say("[2/6] creating topics and the database schema ...")
+        say("[2/7] creating topics and the database schema ...")
+        routed = settings.model_copy(update={"topic_prefix": settings.topic_prefix + INTERCEPT_PREFIX})
         changes = apply_topology(settings.bootstrap(), settings.topic_prefix, settings.replication_factor)
-        say(f"      {len(changes)} topics declared, {sum(c.action == 'created' for c in changes)} created")
+        changes += apply_topology(settings.bootstrap(), routed.topic_prefix, settings.replication_factor)
+        say(
+            f"      {len(changes)} topics declared (half of them with the prefix {routed.topic_prefix!r} for the "
+            f"intercept scenario), {sum(c.action == 'created' for c in changes)} created"
+        )
         migrate(settings.database_conninfo())
         before = count_events(settings.database_conninfo())
 
-        say("[3/6] starting the workers (faust: normalise, pseudonymise, sink) ...")
+        say("[3/7] starting the workers (faust: normalise, pseudonymise, sink; router with its own normaliser) ...")
         logs = settings.state_dir / "logs"
-        workers = [
+        first_path = [
             StageProcess(settings, stage, free_port(), logs / f"worker-{stage}.log")
             for stage in ("normalise", "pseudonymise", "sink")
         ]
+        intercept = [
+            StageProcess(routed, "normalise", free_port(), logs / "worker-intercept-normalise.log"),
+            StageProcess(routed, "router", free_port(), logs / "worker-router.log"),
+        ]
+        workers = first_path + intercept
         try:
             for w in workers:
                 w.start()
             for w in workers:
                 w.wait_ready(timeout_s=60)
-                say(f"      {w.stage:<12} ready, metrics at {w.metrics_url}, log {w.log_path}")
+                name = w.stage if w in first_path else f"{w.stage} ({INTERCEPT_PREFIX})"
+                say(f"      {name:<24} ready, metrics at {w.metrics_url}, log {w.log_path}")
 
             sample = write_sample(settings.state_dir / "demo" / "sample.ndjson", good, bad)
             expected_shares = _expected_shares(settings, sample)
-            say(f"[4/6] replaying {sample} ({good} valid, {bad} malformed lines) ...")
+            say(f"[4/7] replaying {sample} ({good} valid, {bad} malformed lines) ...")
             stats = replay(settings, sample)
             say(f"      {stats.produced} records produced to raw.replay.ndjson")
 
-            say("[5/6] waiting until every record is stored or dead-lettered ...")
-            normalise, pseudonymise, sink = workers
+            say("[5/7] waiting until every record is stored or dead-lettered ...")
+            normalise, pseudonymise, sink = first_path
             deadline = time.monotonic() + WAIT_S
             while True:
                 n_in = normalise.counter("hub_events_in_total", stage="normalise")
@@ -103,7 +130,7 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
                 time.sleep(1.0)
             rows = count_events(settings.database_conninfo())
 
-            say("[6/6] what happened:")
+            say("[6/7] what happened:")
             say(f"      {stats.produced} lines replayed")
             say(f"      {n_in - n_dead:.0f} normalised into canonical CloudEvents on canon.* topics")
             say(f"      {n_dead:.0f} dead-lettered on dlq.normalise, each with its reason, for example:")
@@ -123,10 +150,14 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
             )
             if p_dead:
                 say(f"      {p_dead:.0f} canonical events dead-lettered on dlq.pseudonymise (see hub dlq show)")
+
+            say(f"[7/7] intercept routing: a silent driver alarm on tram {TRAM} (topics {routed.topic_prefix}*) ...")
+            if not _route_driver_alarm(routed, intercept[1], say):
+                return 1
             say("")
             say(
-                f"logs: {logs}/ (worker-normalise.log, worker-pseudonymise.log, worker-sink.log, tansu.log, "
-                "postgres.log)"
+                f"logs: {logs}/ (worker-normalise.log, worker-pseudonymise.log, worker-sink.log, worker-router.log, "
+                "worker-intercept-normalise.log, tansu.log, postgres.log)"
             )
             if not keep_running:
                 say("to look around while it runs: hub demo --keep-running")
@@ -135,13 +166,62 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
                 _wait_for_signal(workers)
         finally:
             say("stopping workers and the embedded stack ...")
-            for w in workers:
-                w.stop()
+            # All at once: each takes a second or two to leave its group cleanly.
+            with ThreadPoolExecutor(max_workers=len(workers)) as pool:
+                list(pool.map(StageProcess.stop, workers))
     say(f"done in {time.monotonic() - started:.0f}s")
     return 0
 
 
 MAX_SHARES_PER_EVENT = 4  # polizei, ordnungsamt, havag, analytics: the most domains one kind goes to
+
+
+def _route_driver_alarm(settings: Settings, router: StageProcess, say: Callable[[str], None]) -> bool:
+    """Send the intercept scenario at the wall clock's now (the router's clock: positions must be fresh), wait for
+    the police and the HAVAG alert, tell them. False (after saying why) when they do not arrive in time."""
+    now = datetime.now(UTC)
+    plan = scenario(now, alarm_id=f"{TRAM}-demo-{now:%Y%m%d%H%M%S}")
+    seen = router.counter("hub_events_in_total", stage="router")
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap())
+    try:
+        send_all(producer, settings, plan.live)
+        say(
+            f"      tram {TRAM} on line 2 between {plan.last_stop.name} and {plan.next_stop.name} (GTFS-RT), "
+            "3 police/Ordnungsamt unit reports sent"
+        )
+        # The live state first, then the alarm: the router must know where the tram and the units are.
+        deadline = time.monotonic() + ALERT_WAIT_S
+        while router.counter("hub_events_in_total", stage="router") < seen + LIVE_EVENTS:
+            if time.monotonic() > deadline:
+                say(f"      the router did not take in the positions within {ALERT_WAIT_S:.0f}s; see its log")
+                return False
+            router.check_alive()
+            time.sleep(0.1)
+        send_all(producer, settings, [plan.alarm])
+        say(f"      driver alarm {plan.alarm_id} sent; waiting for the police and the HAVAG alert ...")
+    finally:
+        producer.close()
+    try:
+        police = wait_for_events(
+            settings,
+            "alerts.polizei",
+            ALERT_WAIT_S,
+            until=lambda events: any(e.data.get("incident_id") == plan.incident_id for e in events),
+        )
+        havag = wait_for_events(
+            settings,
+            "alerts.havag",
+            ALERT_WAIT_S,
+            until=lambda events: any(e.data.get("vehicle") == TRAM and e.time >= now for e in events),
+        )
+    except TimeoutError as exc:
+        say(f"      no alert from the router: {exc}; see {router.log_path}")
+        return False
+    police_alert = [e for e in police if e.data.get("incident_id") == plan.incident_id][-1]
+    havag_alert = [e for e in havag if e.data.get("vehicle") == TRAM and e.time >= now][-1]
+    for line in narrate(police_alert.data, havag_alert.data, load_tram_network()):
+        say(f"      {line}")
+    return True
 
 
 def _keys_configured(environ: Mapping[str, str]) -> bool:
@@ -172,7 +252,7 @@ def _look_around(settings: Settings, workers: list[StageProcess], say: Callable[
     query = "select kind, count(*) from events group by 1"
     say(f"  psql \"$HUB_DATABASE_URL\" -c '{query}'")
     for w in workers:
-        say(f"  curl {w.metrics_url}   # {w.stage} metrics")
+        say(f"  curl {w.metrics_url}   # {w.log_path.stem.removeprefix('worker-')} metrics")
 
 
 def _wait_for_signal(workers: list[StageProcess]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from kafka.admin import ConfigResource, NewTopic
 
 from hub.config import Settings
+from hub.intercept_demo import line_stops
 from hub.kafka_admin import admin_client
 from hub.processes import free_port
 from hub.topology import TOPICS
@@ -101,7 +103,8 @@ def test_schemas_export_writes_every_model(tmp_path: Path) -> None:
 
 def test_demo_shows_events_flowing_and_stops_cleanly(tmp_path: Path) -> None:
     """`hub demo` on its own embedded stack stores the valid records, dead-letters the bad ones, reports both,
-    and leaves no process behind."""
+    routes one driver alarm (a police unit sent to an intercept stop, HAVAG asked to hold the tram there), and
+    leaves no process behind."""
     state = tmp_path / "state"
     env = {
         "HUB_STATE_DIR": str(state),
@@ -124,6 +127,20 @@ def test_demo_shows_events_flowing_and_stops_cleanly(tmp_path: Path) -> None:
     assert "20 dead-lettered on dlq.normalise" in out
     assert "200 rows in PostgreSQL table events (200 new in this run)" in out
     assert "[malformed_json]" in out
+    assert re.search(r"^\s+router \(intercept\.\)\s+ready, metrics at ", out, re.MULTILINE), "the router runs"
+    assert "[7/7] intercept routing: a silent driver alarm on tram 654" in out
+    dhid = r"\((de:\d+:\d+)\)"
+    police = re.search(
+        rf"-> police: send (Leopard 12/1) to .+ {dhid}, unit there [\d:]{{8}}, tram [\d:]{{8}}$", out, re.MULTILINE
+    )
+    havag = re.search(rf"-> HAVAG: hold tram 654 at .+ {dhid} up to (\d+) s$", out, re.MULTILINE)
+    assert police is not None, out
+    assert havag is not None, out
+    ahead = {s.stop_id for s in line_stops()[2:]}
+    assert police.group(2) in ahead, "the intercept stop lies ahead of the tram"
+    assert havag.group(1) == police.group(2), "HAVAG holds the tram where the unit meets it"
+    assert int(havag.group(2)) > 0
+    assert "HAVAG's alert names no unit and no caller" in out
     assert leftovers_of(state, env["HUB_BROKER_PORT"]) == [], "the demo must stop everything it started"
 
 

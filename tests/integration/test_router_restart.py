@@ -7,18 +7,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from kafka import KafkaProducer
 
 from hub.config import Settings
+from hub.intercept_demo import driver_alarm, send, send_all, tram_positions, unit_report, wait_for_events
 from hub.network.tram import load_tram_network
 from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
 from hub.topology import qualified
-from tests.integration.test_router_pipeline import _alarm, _send, _tram_feed, _unit, _wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -70,22 +70,15 @@ def test_a_new_router_worker_takes_over_after_a_crash(
     a, b = stops[1], stops[2]
     now = datetime.now(UTC)
     producer = KafkaProducer(bootstrap_servers=routed.bootstrap())
-    for step, frac in ((0, 0.2), (1, 0.5)):
-        lat, lon = a.lat + (b.lat - a.lat) * frac, a.lon + (b.lon - a.lon) * frac
-        _send(
-            producer,
-            routed,
-            "gtfsrt-vehicle-positions",
-            _tram_feed(now - timedelta(seconds=20 - 10 * step), lat, lon, 120.0),
-        )
+    send_all(producer, routed, tram_positions(now, a, b))
     far = stops[5]
-    _send(producer, routed, "unit-report-polizei", _unit("Leopard 12/1", 1, far.lat + 0.002, far.lon, now))
-    _send(producer, routed, "unit-report-polizei", _unit("Leopard 12/3", 2, far.lat, far.lon + 0.004, now))
+    send(producer, routed, "unit-report-polizei", unit_report("Leopard 12/1", 1, far.lat + 0.002, far.lon, now))
+    send(producer, routed, "unit-report-polizei", unit_report("Leopard 12/3", 2, far.lat, far.lon + 0.004, now))
     producer.flush()
     time.sleep(2.0)  # the live state first, then the alarm
-    _send(producer, routed, "driver-alarm", _alarm("654-restart-1", a, b, now))
+    send(producer, routed, "driver-alarm", driver_alarm("654-restart-1", a, b, now))
     producer.flush()
-    police = _wait_for(routed, "alerts.polizei")[-1]
+    police = wait_for_events(routed, "alerts.polizei")[-1]
     assert police.data["recommended_unit"] in {"Leopard 12/1", "Leopard 12/3"}
 
     time.sleep(4.0)  # past faust's commit interval (2.8 s): the new worker must not simply read the alarm again
@@ -114,7 +107,9 @@ def test_a_new_router_worker_takes_over_after_a_crash(
         def acknowledged(events: list[CloudEvent]) -> bool:
             return any(e.data["state"] == "acknowledged" for e in events)
 
-        revisions = [e for e in _wait_for(routed, "alerts.polizei", until=acknowledged) if e.subject == police.subject]
+        revisions = [
+            e for e in wait_for_events(routed, "alerts.polizei", until=acknowledged) if e.subject == police.subject
+        ]
         numbers = [e.data["revision"] for e in revisions]
         assert numbers == sorted(set(numbers)), "no revision is sent twice, none goes back"
         acked = revisions[-1]
