@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -26,7 +25,6 @@ from hub.kafka_read import read_topic
 from hub.processes import StageProcess, free_port, settings_env
 from hub.router.stage import parse_ack
 from hub.schemas import CloudEvent
-from hub.schemas.alert import Alert
 from hub.topology import qualified
 from tests.integration.test_router_pipeline import _send, _unit, _wait_for
 from tests.integration.test_router_pipeline import workers as workers  # the fixture: normalise + router workers
@@ -192,19 +190,17 @@ def test_police_acknowledge_the_routers_alert_over_http(
     assert acked.data["alert_id"] == alert_id
     assert acked.data["revision"] > police.data["revision"]
     assert acked.data["recommended_unit"] == "Leopard 12/1", "the accepted plan stays"
-    if "acknowledged_by" in Alert.model_fields:  # once the alert model carries who acknowledged
-        assert acked.data["acknowledged_by"] == "ELS Halle"
+    assert acked.data["acknowledged_by"] == "ELS Halle"
     assert read_topic(settings.bootstrap(), qualified(settings.topic_prefix, "dlq.router"), idle_s=0.5) == []
 
 
 def test_while_the_broker_is_away_acknowledgements_get_503(tmp_path: Path) -> None:
     """Started with no broker at its address, the server still comes up, refuses nothing silently: a valid
-    acknowledgement is answered 503 (send again) within the produce timeout, and SIGTERM still stops it at once."""
+    acknowledgement is answered 503 (send again) instead of waiting for the broker, and SIGTERM still stops it."""
     env = {"HUB_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}", "HUB_ACKS_PRODUCE_TIMEOUT_S": "2"}
     with running(env, tmp_path, broker=False) as server:
         at = datetime.now(UTC).isoformat()
-        started = time.monotonic()
+        # post() gives up after 30 s: a server that waited for the broker instead of answering fails here.
         status, body, _ = server.post("polizei", {"alert_id": "al-polizei-1", "by": "ELS Halle", "at": at}, POLIZEI)
         assert (status, body["code"]) == (503, "broker_unavailable")
-        assert time.monotonic() - started < 15, "answered within the produce timeout and the connect attempt"
         assert server.counter("polizei", "broker_unavailable") == 1

@@ -21,6 +21,7 @@ from hub.kafka_read import read_topic
 from hub.processes import settings_env
 from hub.samples import good_record
 from hub.topology import qualified, raw_topic
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -48,11 +49,12 @@ def checkpoint_offset(path: Path) -> int:
 
 def kill_mid_feed(proc: subprocess.Popen[bytes], checkpoint: Path, after: int, size: int) -> int:
     """SIGKILL ``proc`` soon after its checkpoint passed ``after`` bytes; returns the offset it had then."""
-    deadline = time.monotonic() + 60
-    while checkpoint_offset(checkpoint) <= after:
+
+    def progressed() -> bool:
         assert proc.poll() is None, "the connector exited before it could be killed"
-        assert time.monotonic() < deadline, "the connector made no progress"
-        time.sleep(0.005)
+        return checkpoint_offset(checkpoint) > after
+
+    wait_until(progressed, 60, "the connector made no progress", interval_s=0.005)
     # A random extra moment, so the kill lands anywhere: mid-produce, between ack and checkpoint, mid-write.
     time.sleep(random.uniform(0.0, 0.05))
     proc.send_signal(signal.SIGKILL)

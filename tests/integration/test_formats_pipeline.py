@@ -4,7 +4,6 @@ as a connector would, come out as canonical events on the right canon.* topics; 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from hub.schemas import CloudEvent
 from hub.streams.deadletter import parse_headers
 from hub.topology import qualified
 from tests.unit.formats.test_cap_samples import alert
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -95,10 +95,11 @@ def test_each_agency_format_reaches_its_canonical_topic(settings: Settings, norm
     producer.flush()
     producer.close()
 
-    deadline = time.monotonic() + 60
-    while normaliser.counter("hub_events_in_total", stage="normalise") < sent + 1:
-        assert time.monotonic() < deadline, "the normaliser did not consume every record in time"
-        time.sleep(0.25)
+    wait_until(
+        lambda: normaliser.counter("hub_events_in_total", stage="normalise") >= sent + 1,
+        60,
+        "the normaliser did not consume every record",
+    )
     assert normaliser.counter("hub_events_out_total", stage="normalise") == sent
 
     by_topic: dict[str, list[CloudEvent]] = {}

@@ -21,6 +21,7 @@ from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
 from hub.streams.deadletter import HEADER_PREFIX
 from hub.topology import qualified
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -96,10 +97,11 @@ def test_driver_alarm_gives_police_intercept_and_havag_hold(
     assert acked.data["alert_id"] == police.data["alert_id"]
     assert acked.data["revision"] > police.data["revision"]
     assert acked.data["recommended_unit"] == "Leopard 12/1", "the accepted plan stays"
-    deadline = time.monotonic() + 30
-    while not (letters := read_topic(settings.bootstrap(), qualified(settings.topic_prefix, "dlq.router"), idle_s=0.5)):
-        assert time.monotonic() < deadline, "the broken acknowledgement was not dead-lettered"
-        time.sleep(0.5)
+    letters = wait_until(
+        lambda: read_topic(settings.bootstrap(), qualified(settings.topic_prefix, "dlq.router"), idle_s=0.5),
+        30,
+        "the broken acknowledgement was not dead-lettered",
+    )
     [letter] = letters
     headers = dict(letter.headers)
     assert headers[HEADER_PREFIX + "code"] == b"schema_violation"

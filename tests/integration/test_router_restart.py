@@ -19,6 +19,7 @@ from hub.network.tram import load_tram_network
 from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
 from hub.topology import qualified
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -85,10 +86,7 @@ def test_a_new_router_worker_takes_over_after_a_crash(
     assert first.kill() != 0
     second = _router(routed, second_log)
     try:
-        deadline = time.monotonic() + 30
-        while not (sizes := _taken_over(second_log)):
-            assert time.monotonic() < deadline, "the new worker did not take the state over"
-            time.sleep(0.3)
+        sizes = wait_until(lambda: _taken_over(second_log), 30, "the new worker did not take the state over")
         assert sizes["vehicles"] == 1
         assert sizes["units"] == 2
         assert sizes["incidents"] == 1

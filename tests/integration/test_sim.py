@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from hub.schemas import CloudEvent
 from hub.sim.scenario import ScenarioConfig, build_scenario
 from hub.sim.serve import Simulator, write_connectors
 from hub.topology import qualified
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -76,16 +76,16 @@ def test_a_fast_forwarded_scenario_reaches_the_canonical_topics(
         assert sim.report.all_accepted, sim.report.pushes
         assert sim.report.feed_requests["200"] > 0
 
-        deadline = time.monotonic() + 30
-        while True:
+        def canonical() -> tuple[list[CloudEvent], list[CloudEvent], list[CloudEvent]] | None:
             positions = _events(settings, "canon.vehicle-position")
             statuses = _events(settings, "canon.unit-status")
             incidents = _events(settings, "canon.incident")
             driver_alarms = [e for e in incidents if e.source == "/havag/driver-alarm"]
-            if positions and statuses and driver_alarms:
-                break
-            assert time.monotonic() < deadline, (len(positions), len(statuses), len(driver_alarms))
-            time.sleep(0.5)
+            return (positions, statuses, driver_alarms) if positions and statuses and driver_alarms else None
+
+        positions, statuses, driver_alarms = wait_until(
+            canonical, 30, "positions, unit statuses and driver alarms did not all arrive", 0.5
+        )
     finally:
         if connectors is not None:
             connectors.signal_stop()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from hub.schemas import CloudEvent
 from hub.sim.scenario import ScenarioConfig, build_scenario
 from hub.sim.serve import Simulator, write_connectors
 from hub.topology import qualified
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -97,8 +97,8 @@ def test_simulated_driver_alarm_gives_police_intercept_and_havag_alert(
     try:
         asyncio.run(run())
         assert sim.report.all_accepted, sim.report.pushes
-        deadline = time.monotonic() + 30
-        while True:
+
+        def both() -> tuple[list[CloudEvent], list[CloudEvent]] | None:
             police = [
                 e
                 for e in _events(settings, "alerts.polizei")
@@ -109,10 +109,9 @@ def test_simulated_driver_alarm_gives_police_intercept_and_havag_alert(
                 for e in _events(settings, "alerts.havag")
                 if e.data["incident_id"] == token or token in (e.data["instructions"] or "")
             ]
-            if police and havag:
-                break
-            assert time.monotonic() < deadline, (len(police), len(havag))
-            time.sleep(0.5)
+            return (police, havag) if police and havag else None
+
+        police, havag = wait_until(both, 30, "no police alert with a unit and HAVAG alert for the alarm", 0.5)
     finally:
         if connectors is not None:
             connectors.signal_stop()
