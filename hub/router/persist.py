@@ -12,10 +12,10 @@ a network that no longer has the line gives a vehicle without a snap, as for any
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import TypeAdapter
 
@@ -47,6 +47,8 @@ __all__ = [
 TableName = Literal["vehicles", "units", "trips", "incidents", "alerts", "desk"]
 #: The router's tables, in the order a starting worker reads them.
 TABLES: tuple[TableName, ...] = ("vehicles", "units", "trips", "incidents", "alerts", "desk")
+
+_T = TypeVar("_T")
 
 #: One table write: the key's new value, or None to delete the key.
 Entry = tuple[TableName, str, bytes | None]
@@ -157,14 +159,34 @@ def _changes(table: TableName, before: Mapping[str, Any], after: Mapping[str, An
     return out
 
 
+def _readable(
+    table: TableName, values: Mapping[str, bytes], decode: Callable[[bytes], _T], unreadable: list[str]
+) -> dict[str, _T]:
+    """The decoded values of a table; a value that cannot be read (written by another version, damaged) is left
+    out and its ``table/key`` added to ``unreadable``: one bad entry must not keep the router from starting."""
+    out: dict[str, _T] = {}
+    for key, value in values.items():
+        try:
+            out[key] = decode(value)
+        except (ValueError, TypeError, KeyError, IndexError) as exc:  # pydantic's ValidationError is a ValueError
+            unreadable.append(f"{table}/{key}: {type(exc).__name__}")
+    return out
+
+
 def live_state(
-    vehicles: Mapping[str, bytes], units: Mapping[str, bytes], trips: Mapping[str, bytes], network: TramNetwork
+    vehicles: Mapping[str, bytes],
+    units: Mapping[str, bytes],
+    trips: Mapping[str, bytes],
+    network: TramNetwork,
+    unreadable: list[str] | None = None,
 ) -> LiveState:
-    """The live state held in the three tables (values as written by ``live_changes``)."""
+    """The live state held in the three tables (values as written by ``live_changes``); entries that cannot be
+    read are left out and named in ``unreadable``."""
+    bad = unreadable if unreadable is not None else []
     return LiveState(
-        vehicles=MappingProxyType({key: decode_vehicle(value, network) for key, value in vehicles.items()}),
-        units=MappingProxyType({key: decode_unit(value) for key, value in units.items()}),
-        trips=MappingProxyType({key: decode_trip(value) for key, value in trips.items()}),
+        vehicles=MappingProxyType(_readable("vehicles", vehicles, lambda v: decode_vehicle(v, network), bad)),
+        units=MappingProxyType(_readable("units", units, decode_unit, bad)),
+        trips=MappingProxyType(_readable("trips", trips, decode_trip, bad)),
     )
 
 
@@ -228,24 +250,30 @@ def decode_event_clock(desk: Mapping[str, bytes]) -> float | None:
     return None if value is None else float(json.loads(value))
 
 
-def decode_desk(alerts: Mapping[str, bytes], desk: Mapping[str, bytes]) -> DeskContents:
-    """The desk held in the ``alerts`` and ``desk`` tables."""
+def decode_desk(
+    alerts: Mapping[str, bytes], desk: Mapping[str, bytes], unreadable: list[str] | None = None
+) -> DeskContents:
+    """The desk held in the ``alerts`` and ``desk`` tables; entries that cannot be read are left out and named in
+    ``unreadable``."""
+    bad = unreadable if unreadable is not None else []
     contents = DeskContents(
-        records={aid: _RECORD.validate_json(value) for aid, value in alerts.items()},
+        records=_readable("alerts", alerts, _RECORD.validate_json, bad),
         disrupted={},
         tokens={},
         tombstones={},
         inhibited=set(),
     )
-    for key, value in desk.items():
+    for key, raw in _readable("desk", desk, json.loads, bad).items():
         kind, _, ident = key.partition("/")
-        raw = json.loads(value)
-        if kind == "disrupted":
-            contents.disrupted[ident] = frozenset(raw)
-        elif kind == "token":
-            contents.tokens[ident] = raw
-        elif kind == "tombstone":
-            contents.tombstones[ident] = (int(raw[0]), float(raw[1]))
-        elif kind == "inhibited":
-            contents.inhibited.add(ident)
+        try:
+            if kind == "disrupted":
+                contents.disrupted[ident] = frozenset(raw)
+            elif kind == "token":
+                contents.tokens[ident] = str(raw)
+            elif kind == "tombstone":
+                contents.tombstones[ident] = (int(raw[0]), float(raw[1]))
+            elif kind == "inhibited":
+                contents.inhibited.add(ident)
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            bad.append(f"desk/{key}: {type(exc).__name__}")
     return contents

@@ -173,21 +173,38 @@ class RouterCore:
         self._compare_all = False
         return entries
 
-    def restore(self, tables: Mapping[TableName, Mapping[str, bytes]]) -> None:
+    def restore(self, tables: Mapping[TableName, Mapping[str, bytes]]) -> list[str]:
         """Take over the state held in ``tables`` (by ``TABLES`` name; a missing table is empty): a starting
-        worker does this before its first event. An ``EventClock`` resumes where the previous worker's stood."""
+        worker does this before its first event. An ``EventClock`` resumes where the previous worker's stood.
+        Returns the ``table/key`` of entries that could not be read: they are left out, and a later write of the key
+        (or, for the desk, the next save) replaces them."""
         empty: Mapping[str, bytes] = {}
+        unreadable: list[str] = []
         self.state = live_state(
-            tables.get("vehicles", empty), tables.get("units", empty), tables.get("trips", empty), self.config.network
+            tables.get("vehicles", empty),
+            tables.get("units", empty),
+            tables.get("trips", empty),
+            self.config.network,
+            unreadable,
         )
         self._saved_state = self.state
-        self.incidents = {key: decode_incident(value) for key, value in tables.get("incidents", empty).items()}
+        incidents = tables.get("incidents", empty)
+        self.incidents = {}
+        for key, value in incidents.items():
+            try:
+                self.incidents[key] = decode_incident(value)
+            except ValueError as exc:
+                unreadable.append(f"incidents/{key}: {type(exc).__name__}")
         self._changed_incidents.clear()
         alerts, desk = tables.get("alerts", empty), tables.get("desk", empty)
-        self.desk.restore(decode_desk(alerts, desk))
+        self.desk.restore(decode_desk(alerts, desk, unreadable))
         self._desk_saver.taken_over(alerts, desk)
         if isinstance(self.clock, EventClock):
-            self.clock.observe(decode_event_clock(desk) or 0.0)
+            try:
+                self.clock.observe(decode_event_clock(desk) or 0.0)
+            except ValueError:
+                unreadable.append("desk/clock/event")
+        return unreadable
 
     # --- events --------------------------------------------------------------------------------------------------
 
@@ -324,9 +341,13 @@ def router_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
     def take_over() -> None:
         """Read the recovered tables into the core, once, before the first event or tick."""
         nonlocal restored
-        core.restore({name: {key.decode(): value for key, value in table.items()} for name, table in tables.items()})
+        unreadable = core.restore(
+            {name: {key.decode(): value for key, value in table.items()} for name, table in tables.items()}
+        )
         restored = True
         shell.log.info("router state taken over from the tables", **count())
+        if unreadable:
+            shell.log.warning("router table entries could not be read; left out", entries=unreadable[:20])
 
     def count() -> dict[str, int]:
         sizes: dict[str, int] = {name: len(table) for name, table in tables.items()}

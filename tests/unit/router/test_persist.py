@@ -95,18 +95,23 @@ def test_forget_old_keeps_what_is_recent() -> None:
     assert forget_old(router.state, T0 + 60, router.config) is router.state
 
 
-def run_and_take_over(steps: int) -> tuple[RouterCore, RouterCore, Clock]:
-    """A scenario run on one core for ``steps`` steps, writing its tables; a second core takes over from them."""
+def run_with_tables(steps: int) -> tuple[RouterCore, Tables, Clock]:
+    """A scenario run on one core for ``steps`` steps, writing its tables as the shell does."""
     clock = Clock()
     first = track(new_core(clock))
     tables: Tables = {name: {} for name in TABLES}
     write(tables, first.changes())
-    script = scenario()
-    for step in script[:steps]:
+    for step in scenario()[:steps]:
         step(first, clock)
         write(tables, first.changes())
+    return first, tables, clock
+
+
+def run_and_take_over(steps: int) -> tuple[RouterCore, RouterCore, Clock]:
+    """A scenario run on one core for ``steps`` steps, writing its tables; a second core takes over from them."""
+    first, tables, clock = run_with_tables(steps)
     second = new_core(clock)
-    second.restore(tables)
+    assert second.restore(tables) == []
     return first, second, clock
 
 
@@ -209,3 +214,25 @@ def test_expired_incidents_leave_the_tables() -> None:
     entries = first.changes()
     assert ("incidents", "DA-1", None) in entries
     assert first.incidents == {}
+
+
+def test_unreadable_entries_are_left_out_and_named() -> None:
+    """A damaged or foreign entry (another version wrote it) does not keep a worker from starting: the rest is
+    taken over, and the bad entries are named."""
+    first, tables, clock = run_with_tables(1)
+    police = first.desk.alert_for("DA-1", "polizei")
+    assert police is not None
+    tables["vehicles"]["999"] = b'{"vehicle": "999"}'
+    tables["alerts"]["al-polizei-broken"] = b"not json"
+    tables["desk"]["tombstone/al-x"] = b'"no revision"'
+    second = new_core(clock)
+    unreadable = second.restore(tables)
+    assert sorted(u.split(":")[0] for u in unreadable) == [
+        "alerts/al-polizei-broken",
+        "desk/tombstone/al-x",
+        "vehicles/999",
+    ]
+    assert set(second.state.vehicles) == {"654"}
+    restored = second.desk.alert_for("DA-1", "polizei")
+    assert restored is not None
+    assert restored.revision == police.revision
