@@ -69,6 +69,13 @@ def _config_drift(client: KafkaAdminClient, specs: dict[str, TopicSpec]) -> dict
     return drift
 
 
+def missing_topics(bootstrap: str, prefix: str = "", specs: Iterable[TopicSpec] = TOPICS) -> list[str]:
+    """The declared topics (prefixed) the cluster does not have, in declaration order."""
+    with admin_client(bootstrap) as client:
+        existing = set(client.list_topics())
+    return [name for name in (qualified(prefix, s.name) for s in specs) if name not in existing]
+
+
 def apply_topology(
     bootstrap: str,
     prefix: str = "",

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry
 
 from hub.config import Settings
 from hub.errors import ConfigError
+from hub.kafka_admin import missing_topics
 from hub.logging import logging_dict_config
 from hub.metrics import StageMetrics, serve_metrics
 from hub.streams.stages import STAGES
@@ -19,6 +20,13 @@ def run_stage(settings: Settings, stage: str) -> None:
     """Serve metrics, then run ``stage`` until SIGINT/SIGTERM; exits the process (faust's worker does)."""
     if stage not in STAGES:
         raise ConfigError(f"unknown stage {stage!r}; stages: {', '.join(sorted(STAGES))}")
+    missing = missing_topics(settings.bootstrap(), settings.topic_prefix)
+    if missing:
+        # faust may not create topics (they are declared in hub/topology.py); it would wait for them forever.
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise ConfigError(
+            f"{len(missing)} declared topic(s) missing on {settings.bootstrap()}: {shown}; run `hub topics apply`"
+        )
     registry = CollectorRegistry()
     metrics = StageMetrics.create(registry)
     shell = STAGES[stage](settings, metrics)

@@ -72,6 +72,17 @@ def test_topics_apply_refuses_to_repartition(endpoints: tuple[str, str], topic_p
         assert len(client.describe_topics([name])[0]["partitions"]) == 1
 
 
+def test_a_worker_without_its_topics_says_to_apply_them(endpoints: tuple[str, str], topic_prefix: str) -> None:
+    """faust may not create topics, so a worker on a cluster without the declared ones would wait forever: it
+    refuses to start and names what is missing and the command that creates it."""
+    env = {"HUB_KAFKA_BOOTSTRAP": endpoints[0], "HUB_TOPIC_PREFIX": topic_prefix, "HUB_PSEUDONYM_KEYS": "demo"}
+    result = hub("worker", "router", env=env, timeout=60)
+    assert result.returncode != 0
+    assert f"{len(TOPICS)} declared topic(s) missing" in result.stderr
+    assert f"{topic_prefix}raw.havag.gtfsrt-vehicle-positions" in result.stderr
+    assert "run `hub topics apply`" in result.stderr
+
+
 def test_commands_without_a_broker_say_what_to_set() -> None:
     """Without HUB_KAFKA_BOOTSTRAP, a command that needs Kafka says so instead of failing obscurely."""
     env = {k: v for k, v in os.environ.items() if k != "HUB_KAFKA_BOOTSTRAP"}
