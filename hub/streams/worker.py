@@ -20,6 +20,9 @@ def run_stage(settings: Settings, stage: str) -> None:
     """Serve metrics, then run ``stage`` until SIGINT/SIGTERM; exits the process (faust's worker does)."""
     if stage not in STAGES:
         raise ConfigError(f"unknown stage {stage!r}; stages: {', '.join(sorted(STAGES))}")
+    registry = CollectorRegistry()
+    metrics = StageMetrics.create(registry)
+    shell = STAGES[stage](settings, metrics)  # refuses bad settings (keys, policy) before any broker is asked
     missing = missing_topics(settings.bootstrap(), settings.topic_prefix)
     if missing:
         # faust may not create topics (they are declared in hub/topology.py); it would wait for them forever.
@@ -27,9 +30,6 @@ def run_stage(settings: Settings, stage: str) -> None:
         raise ConfigError(
             f"{len(missing)} declared topic(s) missing on {settings.bootstrap()}: {shown}; run `hub topics apply`"
         )
-    registry = CollectorRegistry()
-    metrics = StageMetrics.create(registry)
-    shell = STAGES[stage](settings, metrics)
     port = serve_metrics(registry, settings.metrics_host, settings.metrics_port)
     log.info(
         "worker starting",
