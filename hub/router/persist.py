@@ -33,6 +33,7 @@ __all__ = [
     "decode_desk",
     "decode_event_clock",
     "decode_incident",
+    "decode_incidents",
     "decode_trip",
     "decode_unit",
     "decode_vehicle",
@@ -188,6 +189,11 @@ def live_state(
         units=MappingProxyType(_readable("units", units, decode_unit, bad)),
         trips=MappingProxyType(_readable("trips", trips, decode_trip, bad)),
     )
+
+
+def decode_incidents(values: Mapping[str, bytes], unreadable: list[str] | None = None) -> dict[str, Incident]:
+    """The open incidents held in the ``incidents`` table; entries that cannot be read are named in ``unreadable``."""
+    return _readable("incidents", values, decode_incident, unreadable if unreadable is not None else [])
 
 
 # --- the alert desk --------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from hub.router.persist import (
     TableName,
     decode_desk,
     decode_event_clock,
-    decode_incident,
+    decode_incidents,
     encode_incident,
     live_changes,
     live_state,
@@ -188,13 +188,7 @@ class RouterCore:
             unreadable,
         )
         self._saved_state = self.state
-        incidents = tables.get("incidents", empty)
-        self.incidents = {}
-        for key, value in incidents.items():
-            try:
-                self.incidents[key] = decode_incident(value)
-            except ValueError as exc:
-                unreadable.append(f"incidents/{key}: {type(exc).__name__}")
+        self.incidents = decode_incidents(tables.get("incidents", empty), unreadable)
         self._changed_incidents.clear()
         alerts, desk = tables.get("alerts", empty), tables.get("desk", empty)
         self.desk.restore(decode_desk(alerts, desk, unreadable))

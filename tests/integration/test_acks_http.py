@@ -21,12 +21,12 @@ from kafka import KafkaProducer
 
 from hub.config import Settings
 from hub.devstack.process import Child
+from hub.intercept_demo import send, unit_report, wait_for_events
 from hub.kafka_read import read_topic
 from hub.processes import StageProcess, free_port, settings_env
 from hub.router.stage import parse_ack
 from hub.schemas import CloudEvent
 from hub.topology import qualified
-from tests.integration.test_router_pipeline import _send, _unit, _wait_for
 from tests.integration.test_router_pipeline import workers as workers  # the fixture: normalise + router workers
 
 pytestmark = pytest.mark.integration
@@ -152,10 +152,10 @@ def test_police_acknowledge_the_routers_alert_over_http(
 ) -> None:
     """A driver alarm through the normaliser and the router gives a police alert in state new proposing the one
     available police unit; the police acknowledge it over HTTP; the router's next revision of that alert is
-    acknowledged, keeps the proposed unit, and names who acknowledged where the alert model has the field."""
+    acknowledged, keeps the proposed unit, and names who acknowledged."""
     now = datetime.now(UTC)
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap())
-    _send(producer, settings, "unit-report-polizei", _unit("Leopard 12/1", 1, 51.4850, 11.9700, now))
+    send(producer, settings, "unit-report-polizei", unit_report("Leopard 12/1", 1, 51.4850, 11.9700, now))
     producer.flush()
     alarm = {
         "alarm_id": "654-acks-http-1",
@@ -166,14 +166,14 @@ def test_police_acknowledge_the_routers_alert_over_http(
         "position": {"lat": 51.4830, "lon": 11.9750},
         "time": now.isoformat(),
     }
-    _send(producer, settings, "driver-alarm", json.dumps(alarm).encode())
+    send(producer, settings, "driver-alarm", json.dumps(alarm).encode())
     producer.flush()
     producer.close()
 
     def proposed(events: list[CloudEvent]) -> bool:
         return any(e.data["recommended_unit"] == "Leopard 12/1" for e in events)
 
-    police = [e for e in _wait_for(settings, "alerts.polizei", until=proposed) if e.data["recommended_unit"]][-1]
+    police = [e for e in wait_for_events(settings, "alerts.polizei", until=proposed) if e.data["recommended_unit"]][-1]
     assert police.data["state"] == "new"
     alert_id = police.data["alert_id"]
 
@@ -185,7 +185,9 @@ def test_police_acknowledge_the_routers_alert_over_http(
     def acknowledged(events: list[CloudEvent]) -> bool:
         return any(e.subject == police.subject and e.data["state"] == "acknowledged" for e in events)
 
-    revisions = [e for e in _wait_for(settings, "alerts.polizei", until=acknowledged) if e.subject == police.subject]
+    revisions = [
+        e for e in wait_for_events(settings, "alerts.polizei", until=acknowledged) if e.subject == police.subject
+    ]
     [acked] = [e for e in revisions if e.data["state"] == "acknowledged"]
     assert acked.data["alert_id"] == alert_id
     assert acked.data["revision"] > police.data["revision"]

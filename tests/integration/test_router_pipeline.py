@@ -15,7 +15,7 @@ import pytest
 from kafka import KafkaProducer
 
 from hub.config import Settings
-from hub.intercept_demo import scenario, send, send_all, unit_report, wait_for_events
+from hub.intercept_demo import scenario, send_all, wait_for_events
 from hub.kafka_read import read_topic
 from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
@@ -25,10 +25,7 @@ from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
-# tests/integration/test_acks_http.py imports these (and the ``workers`` fixture) from here.
-_send = send
-_unit = unit_report
-_wait_for = wait_for_events
+# tests/integration/test_acks_http.py imports the ``workers`` fixture from here.
 
 
 @pytest.fixture

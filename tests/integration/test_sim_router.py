@@ -5,9 +5,6 @@ HAVAG alert that names no unit."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,16 +12,15 @@ from pathlib import Path
 import pytest
 
 from hub.config import Settings
-from hub.devstack.process import Child
 from hub.kafka_read import read_topic
 from hub.privacy.keys import demo_keyring
 from hub.privacy.policy import DOMAINS
 from hub.privacy.pseudonym import pseudonymise
-from hub.processes import StageProcess, free_port, settings_env
+from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
 from hub.sim.scenario import ScenarioConfig, build_scenario
-from hub.sim.serve import Simulator, write_connectors
 from hub.topology import qualified
+from tests.integration.test_sim import events, simulated
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -32,7 +28,6 @@ pytestmark = pytest.mark.integration
 # Seed 9 raises one driver alarm 70 simulated seconds in (line 2), when every unit has sent its first report
 # (every 30-60 s); the other incidents of the two minutes are CAP alerts.
 SEED = 9
-SPEED = 15.0  # 2 simulated minutes in 8 real seconds
 AVAILABLE = frozenset({1, 2})  # free on radio, free at the station: both code lists
 
 
@@ -54,11 +49,6 @@ def workers(settings: Settings, tmp_path: Path) -> Iterator[dict[str, StageProce
         assert {s: p.stop() for s, p in procs.items()} == {"normalise": 0, "router": 0}
 
 
-def _events(settings: Settings, topic: str) -> list[CloudEvent]:
-    records = read_topic(settings.bootstrap(), qualified(settings.topic_prefix, topic), idle_s=0.5)
-    return [CloudEvent.from_bytes(r.value) for r in records]
-
-
 def test_simulated_driver_alarm_gives_police_intercept_and_havag_alert(
     settings: Settings, workers: dict[str, StageProcess], tmp_path: Path
 ) -> None:
@@ -75,54 +65,29 @@ def test_simulated_driver_alarm_gives_police_intercept_and_havag_alert(
     ahead = {s.stop_id for s in direction.stops[direction.index_of(tram.next_stop_id) :]}
     token = pseudonymise(alarm.incident_ref, demo_keyring(DOMAINS).for_domain("havag").active)
 
-    webhook_port = free_port()
-    sim = Simulator(scenario, secrets_by_channel={}, webhook_url=f"http://127.0.0.1:{webhook_port}", speed=SPEED)
-    config = tmp_path / "sim-connectors.toml"
-    connectors: Child | None = None
-
-    async def run() -> None:
-        nonlocal connectors
-        await sim.start()
-        try:
-            sim.secrets = write_connectors(
-                config, feed_url=sim.feed_url, webhook_url=sim.webhook_url, poll_interval_s=0.2
-            )
-            env = {**os.environ, **settings_env(settings), "HUB_METRICS_PORT": "0", "HUB_LOG_FORMAT": "json"}
-            argv = [sys.executable, "-m", "hub", "connectors", "run", "--all", "--config", str(config)]
-            connectors = Child.spawn("connectors", argv, tmp_path / "connectors.log", env=env)
-            await sim.run()  # waits for the connectors' webhook server before simulated time starts
-        finally:
-            await sim.close()
-
-    try:
-        asyncio.run(run())
-        assert sim.report.all_accepted, sim.report.pushes
+    with simulated(scenario, settings, tmp_path):
 
         def both() -> tuple[list[CloudEvent], list[CloudEvent]] | None:
             police = [
                 e
-                for e in _events(settings, "alerts.polizei")
+                for e in events(settings, "alerts.polizei")
                 if e.data["incident_id"] == alarm.incident_ref and e.data["recommended_unit"] is not None
             ]
             havag = [
                 e
-                for e in _events(settings, "alerts.havag")
+                for e in events(settings, "alerts.havag")
                 if e.data["incident_id"] == token or token in (e.data["instructions"] or "")
             ]
             return (police, havag) if police and havag else None
 
         police, havag = wait_until(both, 30, "no police alert with a unit and HAVAG alert for the alarm", 0.5)
-    finally:
-        if connectors is not None:
-            connectors.signal_stop()
-            connectors.wait_or_kill(20)
 
     first = min(police, key=lambda e: e.data["revision"])
     unit = first.data["recommended_unit"]
     issued = datetime.fromisoformat(first.data["issued_at"])
     # The event clock: the alert is dated in simulated time, at or after the alarm, not at the wall clock's now.
     assert scenario.clock.at(alarm.t) <= issued <= scenario.clock.at(scenario.start_s + 120.0)
-    reports = [e for e in _events(settings, "canon.unit-status") if e.data["unit"] == unit and e.time <= issued]
+    reports = [e for e in events(settings, "canon.unit-status") if e.data["unit"] == unit and e.time <= issued]
     assert reports, f"{unit} was proposed before the router heard of it"
     assert max(reports, key=lambda e: e.time).data["status_code"] in AVAILABLE, f"{unit} was not available"
     assert first.data["intercept_stop_dhid"] in ahead, "the intercept stop lies ahead of the tram on its line"
@@ -136,7 +101,7 @@ def test_simulated_driver_alarm_gives_police_intercept_and_havag_alert(
     assert holds, "the police meet the tram with a hold, and HAVAG is asked for it"
     assert all(h["stop_dhid"] in ahead for h in holds)
     assert all(h in [e.data["hold_request"] for e in police] for h in holds), "HAVAG's hold is the police proposal's"
-    for e in _events(settings, "alerts.havag"):
+    for e in events(settings, "alerts.havag"):
         assert e.data["recommended_unit"] is None
         text = e.to_bytes().decode()
         assert "Leo Halle" not in text
