@@ -15,6 +15,7 @@ from hub.kafka_admin import apply_topology
 from hub.kafka_read import read_topic
 from hub.processes import settings_env
 from hub.topology import qualified, raw_topic
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -116,7 +117,6 @@ def test_run_serves_metrics_and_webhooks_until_sigterm(
 ) -> None:
     """`hub connectors run` serves /metrics and its webhook routes, accepts a push, and exits 0 on SIGTERM."""
     import signal
-    import time
     import urllib.request
 
     from hub.processes import free_port
@@ -145,21 +145,24 @@ def test_run_serves_metrics_and_webhooks_until_sigterm(
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 30
-        while True:
+
+        def posted() -> int | None:
+            """The status of one POST to the webhook, None while its server is not up yet."""
             assert proc.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, "webhook server did not come up"
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{hook_port}/in",
+                data=b'{"id": "x-1"}\n',
+                headers={"Authorization": "Bearer tok", "Content-Type": "application/x-ndjson"},
+            )
             try:
-                req = urllib.request.Request(
-                    f"http://127.0.0.1:{hook_port}/in",
-                    data=b'{"id": "x-1"}\n',
-                    headers={"Authorization": "Bearer tok", "Content-Type": "application/x-ndjson"},
-                )
                 with urllib.request.urlopen(req, timeout=5) as resp:
-                    assert resp.status == 202
-                    break
+                    return int(resp.status)
+            except urllib.error.HTTPError:
+                raise
             except OSError:
-                time.sleep(0.1)
+                return None
+
+        assert wait_until(posted, 30, "webhook server did not come up", interval_s=0.1) == 202
         with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as resp:
             metrics = resp.read().decode()
         assert 'hub_connector_records_produced_total{connector="hook"} 1.0' in metrics
