@@ -21,7 +21,7 @@ from hub.network.tram import load_tram_network
 from hub.privacy.keys import demo_keyring
 from hub.privacy.policy import DOMAINS
 from hub.privacy.pseudonym import pseudonymise
-from hub.router.stage import RouterCore
+from hub.router.core import RouterCore
 from hub.schemas import wrap
 from hub.schemas.incident import Incident
 from hub.schemas.transit import VehiclePosition

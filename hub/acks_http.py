@@ -22,12 +22,12 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
 from hub.config import Settings
-from hub.connectors.auth import AuthFailure, SecretRef, check_bearer
+from hub.connectors.auth import SecretRef, check_bearer
 from hub.connectors.runner import in_daemon_thread
 from hub.connectors.sink import Ack, KafkaSink, OutMessage, Sink
-from hub.errors import BrokerError, ConfigError, InvalidEventError
+from hub.errors import AuthFailure, BrokerError, ConfigError, InvalidEventError
 from hub.metrics import serve_metrics
-from hub.router.stage import parse_ack
+from hub.router.core import parse_ack
 from hub.topology import ALERT_DOMAINS, acks_topic, qualified
 
 __all__ = [

@@ -59,9 +59,12 @@ def _cmd_schemas_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from hub.streams.worker import run_stage
+    import os
 
-    run_stage(settings, args.stage)
+    from hub.workers.run import run_stage
+
+    # Key material is read here, at the edge, like every other input of a command.
+    run_stage(settings, args.stage, os.environ)
     return 0
 
 
@@ -102,8 +105,8 @@ def _cmd_connectors_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_connectors_validate(settings: Settings, args: argparse.Namespace) -> int:
-    from hub.connectors.config import ConfigFileError, load_config
-    from hub.errors import ConfigError
+    from hub.connectors.config import load_config
+    from hub.errors import ConfigError, ConfigFileError
 
     path = Path(args.file)
     try:
@@ -151,8 +154,8 @@ def _cmd_sample(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_dlq_show(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.deadletter import parse_headers
     from hub.kafka_read import read_topic
-    from hub.streams.deadletter import parse_headers
     from hub.topology import dlq_topic, qualified
 
     topic = qualified(settings.topic_prefix, dlq_topic(args.stage))
@@ -181,7 +184,8 @@ def _aware(text: str, option: str) -> datetime:
 
 
 def _cmd_transfers_report(settings: Settings, args: argparse.Namespace) -> int:
-    from hub.privacy.register import format_transfers, transfers_since
+    from hub.privacy.register import format_transfers
+    from hub.store.register import transfers_since
 
     since = _aware(args.since, "--since")
     until = _aware(args.until, "--until") if args.until else None
@@ -193,7 +197,8 @@ def _cmd_transfers_report(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_reidentify(settings: Settings, args: argparse.Namespace) -> int:
     import getpass
 
-    from hub.privacy.vault import MIN_REASON_CHARS, MIN_REASON_WORDS, reidentify
+    from hub.privacy.vault import MIN_REASON_CHARS, MIN_REASON_WORDS
+    from hub.store.vault import reidentify
 
     roles = settings.reidentify_role_set()
     result = reidentify(
@@ -223,7 +228,8 @@ def _cmd_reidentify(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_retention_purge(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC
 
-    from hub.privacy.retention import RetentionPeriods, purge
+    from hub.privacy.retention import RetentionPeriods
+    from hub.store.retention import purge
 
     now = _aware(args.now, "--now") if args.now else datetime.now(UTC)
     periods = RetentionPeriods.from_settings(settings)
@@ -242,7 +248,7 @@ def _cmd_retention_purge(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_aggregates_publish(settings: Settings, args: argparse.Namespace) -> int:
-    from hub.privacy.aggregates import publish_week
+    from hub.jobs.aggregates import publish_week
 
     result = publish_week(settings, args.week, dry_run=args.dry_run)
     print(f"{result.shares_read} analytics incident share(s) read")

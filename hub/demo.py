@@ -27,6 +27,7 @@ from kafka import KafkaProducer
 
 from hub.config import Settings
 from hub.connectors.replay import replay
+from hub.deadletter import parse_headers
 from hub.devstack import stack_for
 from hub.errors import InvalidEventError
 from hub.formats.replay import map_replay_record
@@ -35,13 +36,12 @@ from hub.kafka_admin import apply_topology
 from hub.kafka_read import read_topic
 from hub.network.tram import load_tram_network
 from hub.privacy.keys import KEY_DIR_ENV, KEY_ENV_PREFIX
-from hub.privacy.register import transfer_counts
+from hub.privacy.setup import stage_policy
 from hub.processes import StageProcess, free_port
 from hub.samples import write_sample
 from hub.store.events import count_events
 from hub.store.migrate import migrate
-from hub.streams.deadletter import parse_headers
-from hub.streams.pseudonymise import stage_policy
+from hub.store.register import transfer_counts
 from hub.topology import dlq_topic, qualified
 
 WAIT_S = 60.0
@@ -50,7 +50,7 @@ INTERCEPT_PREFIX = "intercept."  # added to the topic prefix: the intercept scen
 LIVE_EVENTS = 5  # the scenario's canonical events before the alarm: two tram positions, three unit reports
 
 
-def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False, out: TextIO = sys.stdout) -> int:
+def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False, out: TextIO = sys.stdout) -> int:  # noqa: C901 - pending (issue 9)
     def say(text: str) -> None:
         print(text, file=out, flush=True)
 

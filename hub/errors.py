@@ -4,18 +4,30 @@ Third-party errors (kafka-python, aiokafka, psycopg, subprocess) are mapped to i
 ``raise ... from exc`` so callers only catch what is written here::
 
     HubError
-    ├── ConfigError            settings or a config file are wrong; the message names the key
-    ├── StackError             the embedded broker or database could not start or stopped
-    │   ├── PortInUseError     a configured port is already taken
+    ├── ConfigError              settings or a config file are wrong; the message names the key
+    │   ├── ConfigFileError      a connectors file with problems, each named with the path of its key
+    │   └── PolicyError          the sharing policy is invalid; every problem named
+    ├── StackError               the embedded broker or database could not start or stopped
+    │   ├── PortInUseError       a configured port is already taken
     │   └── BinaryNotFoundError  the Tansu or PostgreSQL binary is not installed
-    ├── BrokerError            the Kafka cluster refused or could not be reached
-    │   └── TopologyError      topics differ from what hub/topology.py declares
-    ├── StoreError             PostgreSQL refused or could not be reached
-    └── InvalidEventError      one input record is bad; carries a reason, goes to dead-letter
+    ├── BrokerError              the Kafka cluster refused or could not be reached
+    │   └── TopologyError        topics differ from what hub/topology.py declares
+    ├── StoreError               PostgreSQL refused or could not be reached
+    ├── InvalidEventError        one input record is bad; carries a reason, goes to dead-letter
+    ├── PolicyViolation          a share would carry what only the police may see (a bug or forged input)
+    ├── NetworkError             the transit network model
+    │   ├── UnknownLineError     no such line, direction or stop (also a LookupError)
+    │   ├── SnapError            a position too far from the line it claims
+    │   └── NetworkDataError     the network files are inconsistent
+    ├── ConnectorError           a connector could not do its work this time (source down, timeout)
+    ├── PushRejected             a push connector refuses a request (400, 401, 403, 415)
+    ├── AuthFailure              a request's credentials are missing (401) or wrong (403)
+    └── ConformanceError         a connector type breaks the contract (also an AssertionError, for tests)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 #: Why an event left the pipeline for a dead-letter topic. A closed set, so it can be a metric label.
@@ -74,3 +86,82 @@ class InvalidEventError(HubError):
         super().__init__(reason)
         self.reason = reason
         self.code: DeadLetterReason = code
+
+
+class ConfigFileError(ConfigError):
+    """A configuration file with problems; ``problems`` lists each with the path of its key."""
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        super().__init__(f"{source}: {len(self.problems)} problem(s)\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class PolicyError(ConfigError):
+    """The policy file is invalid; ``problems`` lists every problem, each naming domain, kind and field."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        super().__init__(f"invalid sharing policy {source}:\n  - " + "\n  - ".join(problems))
+        self.problems = tuple(problems)
+
+
+class PolicyViolation(HubError):
+    """A share would carry what no domain but the police may see; raised by the transform's final check."""
+
+
+class NetworkError(HubError):
+    """Root of the network model's errors."""
+
+
+class UnknownLineError(NetworkError, LookupError):
+    """The network has no line (or line-direction, or stop on it) of that name."""
+
+
+class SnapError(NetworkError):
+    """A position is too far from the line-direction it was claimed to be on."""
+
+    def __init__(self, message: str, offset_m: float) -> None:
+        super().__init__(message)
+        self.offset_m = offset_m
+
+
+class NetworkDataError(NetworkError):
+    """The network files (shipped or source) are inconsistent; the message names the file and the problem."""
+
+
+class ConnectorError(HubError):
+    """A connector could not do its work this time (source down, timeout, HTTP 503).
+
+    The runner counts it under ``reason``, logs ``str(exc)`` (no secrets, no payloads) and polls again after an
+    exponential backoff with full jitter; the state is not advanced.
+    """
+
+    def __init__(self, message: str, reason: Literal["source_unavailable", "source_timeout"]) -> None:
+        super().__init__(message)
+        self.reason: Literal["source_unavailable", "source_timeout"] = reason
+
+
+class PushRejected(HubError):
+    """A push connector refuses a request: the runner answers ``status`` with ``reason`` and produces nothing.
+
+    Use 401 (no credentials), 403 (wrong credentials), 415 (wrong content type), 400 (other client errors).
+    """
+
+    def __init__(self, status: Literal[400, 401, 403, 415], reason: str) -> None:
+        super().__init__(reason)
+        self.status: Literal[400, 401, 403, 415] = status
+        self.reason = reason
+
+
+class AuthFailure(HubError):
+    """A request's credentials are missing (``status`` 401) or wrong (403)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class ConformanceError(HubError, AssertionError):
+    """A connector type breaks the contract; the message says how (an AssertionError too, so pytest shows it as
+    a failed check)."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hub.errors import ConfigError
+from hub.errors import AuthFailure, ConfigError
 
 
 class SecretRef(BaseModel):
@@ -56,15 +56,6 @@ class SecretRef(BaseModel):
         if not secret:
             raise ConfigError(f"secret {self.describe()} is empty")
         return secret
-
-
-class AuthFailure(Exception):
-    """A request's credentials are missing (``status`` 401) or wrong (403)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 def check_bearer(authorization: str | None, token: bytes) -> None:

@@ -10,11 +10,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
-from hub.errors import HubError
+# Re-exported: a connector package imports its whole contract from this module.
+from hub.errors import ConnectorError as ConnectorError
+from hub.errors import PushRejected as PushRejected
 from hub.formats.base import Format, SourceRecord
 
 #: A connector's resume position: a JSON object (str keys; str, number, bool, null, list and object values).
@@ -92,18 +94,6 @@ class PollResult:
     source_time: datetime | None = None
 
 
-class ConnectorError(HubError):
-    """A connector could not do its work this time (source down, timeout, HTTP 503).
-
-    The runner counts it under ``reason``, logs ``str(exc)`` (no secrets, no payloads) and polls again after an
-    exponential backoff with full jitter; the state is not advanced.
-    """
-
-    def __init__(self, message: str, reason: Literal["source_unavailable", "source_timeout"]) -> None:
-        super().__init__(message)
-        self.reason: Literal["source_unavailable", "source_timeout"] = reason
-
-
 class PollingConnector(ABC, Generic[OptionsT]):
     """A source the runner polls: HTTP feeds, folders, files, databases.
 
@@ -167,18 +157,6 @@ class PushRequest:
         """The media type without parameters, lower case (``application/xml; charset=utf-8`` -> ``application/xml``)."""
         raw = self.headers.get("content-type")
         return raw.split(";", 1)[0].strip().lower() or None if raw else None
-
-
-class PushRejected(HubError):
-    """A push connector refuses a request: the runner answers ``status`` with ``reason`` and produces nothing.
-
-    Use 401 (no credentials), 403 (wrong credentials), 415 (wrong content type), 400 (other client errors).
-    """
-
-    def __init__(self, status: Literal[400, 401, 403, 415], reason: str) -> None:
-        super().__init__(reason)
-        self.status: Literal[400, 401, 403, 415] = status
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from hub.connectors.auth import SecretRef
 from hub.connectors.base import AnyConnector, ConnectorContext, ConnectorOptions, PushConnector
 from hub.connectors.registry import ConnectorType, load_types
-from hub.errors import ConfigError
+from hub.errors import ConfigError, ConfigFileError
 from hub.formats.base import Format
 
 #: Instance names become checkpoint file names, metric labels and header values: keep them plain.
@@ -33,15 +33,6 @@ class ServerOptions(BaseModel):
 
     host: str = Field(default="127.0.0.1", description="address to listen on")
     port: int = Field(default=8080, ge=0, le=65535, description="port; 0 picks a free one (logged)")
-
-
-class ConfigFileError(ConfigError):
-    """A configuration file with problems; ``problems`` lists each with the path of its key."""
-
-    def __init__(self, source: str, problems: Sequence[str]) -> None:
-        self.source = source
-        self.problems = list(problems)
-        super().__init__(f"{source}: {len(self.problems)} problem(s)\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from typing import Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt
 
-from hub.connectors.base import ConnectorError, ConnectorOptions, Document, PollingConnector, PollResult, State
+from hub.connectors.base import ConnectorOptions, Document, PollingConnector, PollResult, State
 from hub.connectors.folder import content_type_for
+from hub.errors import ConnectorError
 from hub.formats.base import MAX_DOCUMENT_BYTES
 
 

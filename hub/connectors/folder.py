@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
 
-from hub.connectors.base import ConnectorError, ConnectorOptions, Document, Item, PollingConnector, PollResult, State
-from hub.errors import ConfigError
+from hub.connectors.base import ConnectorOptions, Document, Item, PollingConnector, PollResult, State
+from hub.errors import ConfigError, ConnectorError
 
 _SUFFIX_TYPES = {
     ".xml": "application/xml",

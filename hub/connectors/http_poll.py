@@ -13,8 +13,8 @@ import aiohttp
 from pydantic import Field, HttpUrl, PositiveFloat
 
 from hub.connectors.auth import SecretRef
-from hub.connectors.base import ConnectorError, ConnectorOptions, Document, Item, PollingConnector, PollResult, State
-from hub.errors import InvalidEventError
+from hub.connectors.base import ConnectorOptions, Document, Item, PollingConnector, PollResult, State
+from hub.errors import ConnectorError, InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, SourceRecord
 
 

@@ -17,16 +17,13 @@ from typing import Any, Protocol, runtime_checkable
 
 import structlog
 
-from hub.connectors.backoff import Backoff
 from hub.connectors.base import (
     AnyConnector,
-    ConnectorError,
     ConnectorOptions,
     Document,
     Item,
     PollingConnector,
     PushConnector,
-    PushRejected,
     PushRequest,
     State,
 )
@@ -44,9 +41,10 @@ from hub.connectors.sink import (
     OutMessage,
     Sink,
 )
-from hub.errors import BrokerError, ConfigError, DeadLetterReason, InvalidEventError
+from hub.deadletter import Origin, dead_letter
+from hub.errors import BrokerError, ConfigError, ConnectorError, DeadLetterReason, InvalidEventError, PushRejected
 from hub.formats.base import MAX_DOCUMENT_BYTES, Format, SourceRecord
-from hub.streams.deadletter import Origin, dead_letter
+from hub.retry import Backoff
 
 log = structlog.get_logger(__name__)
 

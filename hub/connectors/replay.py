@@ -16,10 +16,10 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from hub.config import Settings
+from hub.deadletter import Origin, dead_letter
 from hub.errors import BrokerError, ConfigError
 from hub.formats.jsondoc import MAX_RECORD_BYTES
 from hub.formats.replay import record_id_of
-from hub.streams.deadletter import Origin, dead_letter
 from hub.topology import dlq_topic, qualified, raw_topic
 
 log = structlog.get_logger(__name__)

@@ -119,7 +119,7 @@ class ConnectorRunner:
             clock=self.clock,
         )
 
-    async def run(self) -> None:
+    async def run(self) -> None:  # noqa: C901 - being split for issue 9 (helper: connectors)
         if self.serve_metrics_endpoint:
             self.metrics_port = serve_metrics(self.registry, self.settings.metrics_host, self.settings.metrics_port)
             log.info("metrics served", url=f"http://{self.settings.metrics_host}:{self.metrics_port}/metrics")

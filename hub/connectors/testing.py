@@ -29,16 +29,12 @@ from hub.connectors.checkpoint import MemoryCheckpointStore
 from hub.connectors.instance import ConnectorInstance
 from hub.connectors.metrics import ConnectorMetrics
 from hub.connectors.sink import H_RECORD_ID, H_RECORD_VERSION, MemorySink, header
-from hub.errors import InvalidEventError
+from hub.errors import ConformanceError, InvalidEventError
 from hub.formats.base import CanonicalRecord, Format, SourceRecord
 
 RAW = "raw.conformance"
 DLQ = "dlq.conformance"
 NAME = "conformance"
-
-
-class ConformanceError(AssertionError):
-    """The connector type breaks the contract; the message says how."""
 
 
 class FakeClock:

@@ -11,8 +11,9 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt, field_validator
 
-from hub.connectors.auth import AuthFailure, SecretRef, check_bearer, check_hmac
-from hub.connectors.base import ConnectorOptions, Document, PushConnector, PushRejected, PushRequest, PushResult, Route
+from hub.connectors.auth import SecretRef, check_bearer, check_hmac
+from hub.connectors.base import ConnectorOptions, Document, PushConnector, PushRequest, PushResult, Route
+from hub.errors import AuthFailure, PushRejected
 from hub.formats.base import MAX_DOCUMENT_BYTES
 
 

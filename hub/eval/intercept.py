@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.network.tram import SnapError, TramNetwork, haversine_m
+from hub.errors import SnapError
+from hub.network.tram import TramNetwork, haversine_m
 from hub.network.travel import DEFAULT_ROAD_PROFILES, StraightLineRouter, UnitType
 from hub.router.intercept import recommend, screen_units, vehicle_incident
 from hub.router.model import InterceptParams, Meeting, MeetingKind

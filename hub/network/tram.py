@@ -19,7 +19,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from hub.errors import HubError
+from hub.errors import NetworkDataError, SnapError, UnknownLineError
 
 __all__ = [
     "DEFAULT_MAX_SNAP_M",
@@ -29,13 +29,9 @@ __all__ = [
     "Direction",
     "LineDirection",
     "LineStop",
-    "NetworkDataError",
-    "NetworkError",
     "Snap",
-    "SnapError",
     "TramLine",
     "TramNetwork",
-    "UnknownLineError",
     "haversine_m",
     "load_tram_network",
     "network_from_texts",
@@ -60,26 +56,6 @@ _HINT_TOLERANCE_M = 30.0
 LINES_FILE = "tram_lines.csv"
 META_FILE = "tram_network.json"
 LINES_COLUMNS = ("line", "direction", "seq", "stop_id", "stop_name", "lat", "lon", "distance_m", "osm_node_ids")
-
-
-class NetworkError(HubError):
-    """Root of the network model's errors."""
-
-
-class UnknownLineError(NetworkError, LookupError):
-    """The network has no line (or line-direction, or stop on it) of that name."""
-
-
-class SnapError(NetworkError):
-    """A position is too far from the line-direction it was claimed to be on."""
-
-    def __init__(self, message: str, offset_m: float) -> None:
-        super().__init__(message)
-        self.offset_m = offset_m
-
-
-class NetworkDataError(NetworkError):
-    """The network files (shipped or source) are inconsistent; the message names the file and the problem."""
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -1,6 +1,6 @@
 """Aggregates for prevention work: incidents per fixed 500 m cell, ISO week and coarse category, small counts
 suppressed, victim-sensitive offences city-wide only. Built from the analytics domain's shares, so the aggregator
-never sees person-level data; ``publish_week`` sends them to ``share.praevention.aggregates``.
+never sees person-level data; ``hub.jobs.aggregates`` publishes them to ``share.praevention.aggregates``.
 """
 
 from __future__ import annotations
@@ -16,18 +16,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from kafka import KafkaProducer
-from kafka.errors import KafkaError
 from pydantic import BaseModel, ConfigDict
 
-from hub.config import Settings
-from hub.errors import BrokerError, ConfigError, InvalidEventError
-from hub.kafka_read import read_topic
-from hub.privacy.register import Transfer, content_digest, record_transfers_sync
+from hub.errors import ConfigError
 from hub.privacy.transform import snap_to_grid
 from hub.schemas import HUB_EVENT_NAMESPACE, CloudEvent, top_level
-from hub.streams.pseudonymise import stage_policy
-from hub.topology import qualified, spec
 
 __all__ = [
     "AGGREGATE_KIND",
@@ -39,12 +32,10 @@ __all__ = [
     "SENSITIVE_CODES",
     "Aggregate",
     "Cell",
-    "Published",
     "aggregate",
     "aggregate_events",
     "cell_of",
     "iso_week",
-    "publish_week",
     "week_bounds",
 ]
 
@@ -223,71 +214,3 @@ def aggregate_events(aggregates: Sequence[Aggregate]) -> list[tuple[bytes, Cloud
         )
         events.append((area.encode("utf-8"), event))
     return events
-
-
-# --- publishing (I/O) ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Published:
-    """What ``publish_week`` did: analytics shares read, aggregates made, and whether they were sent."""
-
-    shares_read: int
-    aggregates: tuple[Aggregate, ...]
-    sent: bool
-
-
-def publish_week(settings: Settings, week: str, *, dry_run: bool = False) -> Published:
-    """Aggregate ``week`` from ``share.analytics.incident`` and send the result to ``share.praevention.aggregates``,
-    each message recorded in the transfer register. Runs within the share topic's retention (7 days) after the week:
-    schedule it for every Monday."""
-    week_bounds(week)
-    policy = stage_policy(settings)  # purpose and legal basis for the register; a bad policy refuses here too
-    source = qualified(settings.topic_prefix, spec("share.analytics.incident").name)
-    shares: list[CloudEvent] = []
-    for record in read_topic(settings.bootstrap(), source):
-        try:
-            shares.append(CloudEvent.from_bytes(record.value))
-        except InvalidEventError:
-            continue  # the pseudonymiser wrote this topic; anything else on it is not counted
-    aggregates = tuple(aggregate(shares, week))
-    if dry_run:
-        return Published(len(shares), aggregates, sent=False)
-    target = spec("share.praevention.aggregates").name
-    domain = policy.domain("praevention")
-    events = aggregate_events(aggregates)
-    producer = _producer(settings.bootstrap())
-    try:
-        futures = [
-            producer.send(qualified(settings.topic_prefix, target), key=k, value=e.to_bytes()) for k, e in events
-        ]
-        producer.flush()
-        for future in futures:
-            future.get(timeout=30)
-    except KafkaError as exc:
-        raise BrokerError(f"producing to {target} failed: {exc}") from exc
-    finally:
-        producer.close()
-    transfers = [
-        Transfer(
-            share_id=e.id,
-            canonical_id=None,
-            recipient="praevention",
-            source_agency="analytics",
-            kind=AGGREGATE_KIND,
-            topic=target,
-            purpose=domain.purpose,
-            legal_basis=domain.legal_basis,
-            content_sha256=content_digest(e.to_bytes()),
-        )
-        for _, e in events
-    ]
-    record_transfers_sync(settings.database_conninfo(), transfers, datetime.now(UTC))
-    return Published(len(shares), aggregates, sent=True)
-
-
-def _producer(bootstrap: str) -> KafkaProducer:
-    try:
-        return KafkaProducer(bootstrap_servers=bootstrap, client_id="hub-aggregates", acks="all", linger_ms=5)
-    except KafkaError as exc:
-        raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc

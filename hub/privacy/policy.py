@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from hub.errors import ConfigError, HubError
+from hub.errors import ConfigError, PolicyError
 from hub.privacy.pseudonym import MAX_PSEUDONYM_LENGTH
 from hub.schemas import KINDS, SENSITIVITIES, Sensitivity, sensitive_fields
 from hub.topology import CANONICAL_KINDS
@@ -37,8 +37,6 @@ __all__ = [
     "KindPlan",
     "Method",
     "Policy",
-    "PolicyError",
-    "PolicyViolation",
     "Rule",
     "default_policy",
     "load_policy",
@@ -71,18 +69,6 @@ _METHOD_OPTIONS: Mapping[str, tuple[str, int | None, int, int] | None] = Mapping
     }
 )
 _POLICY_VERSION = 1
-
-
-class PolicyError(ConfigError):
-    """The policy file is invalid; ``problems`` lists every problem, each naming domain, kind and field."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        super().__init__(f"invalid sharing policy {source}:\n  - " + "\n  - ".join(problems))
-        self.problems = tuple(problems)
-
-
-class PolicyViolation(HubError):
-    """A share would carry what no domain but the police may see; raised by the transform's final check."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,7 +432,7 @@ def _dropped_ancestor(path: str, overrides: Mapping[str, Rule]) -> str | None:
     return None
 
 
-def _plan(
+def _plan(  # noqa: C901 - pending (issue 9)
     domain: str, kind: str, rules: Mapping[Sensitivity, Rule], overrides: Mapping[str, Rule], problems: list[str]
 ) -> KindPlan:
     model = KINDS[kind].model

@@ -17,9 +17,9 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from hub.errors import InvalidEventError
+from hub.errors import InvalidEventError, PolicyViolation
 from hub.privacy.keys import KeyRing, SecretKey
-from hub.privacy.policy import FieldStep, Policy, PolicyViolation, Rule
+from hub.privacy.policy import FieldStep, Policy, Rule
 from hub.privacy.pseudonym import keyed_event_id, pseudonymise
 from hub.schemas import KINDS, CloudEvent, Kind, Sensitivity, UnitStatus, sensitive_fields, validation_reason
 from hub.topology import spec

@@ -98,7 +98,7 @@ def _parameter(info: Element, name: str, value: str) -> None:
     _text(parameter, "value", value)
 
 
-def render_cap(
+def render_cap(  # noqa: C901 - being split for issue 9 (helper: router)
     alert: Alert,
     *,
     previous: Alert | None = None,

@@ -161,7 +161,7 @@ def _rank_place(
     return found[:keep]
 
 
-def _rank_vehicle(
+def _rank_vehicle(  # noqa: C901 - being split for issue 9 (helper: router)
     incident: VehicleIncident, units: Sequence[UnitState], now_s: float, params: InterceptParams, keep: int
 ) -> list[Meeting]:
     """Scan the stops in running order and keep, per unit, its best option waiting at a stop (no hold) and its best

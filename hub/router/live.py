@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TypeVar
 
-from hub.network.tram import Direction, LineDirection, NetworkError, Snap, TramNetwork
+from hub.errors import NetworkError
+from hub.network.tram import Direction, LineDirection, Snap, TramNetwork
 from hub.network.travel import DEFAULT_TIMING, TramTiming, UnitType, predict_arrivals
 from hub.router.model import PlaceIncident, StopAhead, UnitState, VehicleIncident
 from hub.schemas.codes import DEFAULT_STATUS_CODES, StatusCodeList

@@ -19,7 +19,8 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import TypeAdapter
 
-from hub.network.tram import NetworkError, Snap, TramNetwork
+from hub.errors import NetworkError
+from hub.network.tram import Snap, TramNetwork
 from hub.router.alerts import AlertRecord, DeskContents
 from hub.router.live import LiveState, PredictedArrival, UnitStateEntry, VehicleState
 from hub.schemas.incident import Incident

@@ -1,1 +1,2 @@
-"""Stream processors: pure stage logic (normalise, ...) and the thin faust shells that run it."""
+"""The pure cores of the normalise and pseudonymise stages (no faust, no drivers); their workers are in
+``hub.workers``."""

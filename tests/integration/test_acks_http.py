@@ -24,7 +24,7 @@ from hub.devstack.process import Child
 from hub.intercept_demo import send, unit_report, wait_for_events
 from hub.kafka_read import read_topic
 from hub.processes import StageProcess, free_port, settings_env
-from hub.router.stage import parse_ack
+from hub.router.core import parse_ack
 from hub.schemas import CloudEvent
 from hub.topology import qualified
 from tests.integration.test_router_pipeline import workers as workers  # the fixture: normalise + router workers

@@ -20,12 +20,12 @@ from hub.connectors.auth import sign
 from hub.connectors.config import ConnectorsConfig, parse_config
 from hub.connectors.registry import load_types
 from hub.connectors.runner import ConnectorRunner
+from hub.deadletter import parse_headers
 from hub.formats.registry import FORMATS
 from hub.kafka_admin import apply_topology
 from hub.kafka_read import Record, read_topic
 from hub.processes import free_port
 from hub.samples import good_record
-from hub.streams.deadletter import parse_headers
 from hub.topology import dlq_topic, qualified, raw_topic
 from tests.unit.connectors.helpers import TinyFormat, tiny
 

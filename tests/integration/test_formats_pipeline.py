@@ -12,11 +12,11 @@ from google.transit import gtfs_realtime_pb2 as pb
 from kafka import KafkaProducer
 
 from hub.config import Settings
+from hub.deadletter import parse_headers
 from hub.formats.registry import FORMATS
 from hub.kafka_read import read_topic
 from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
-from hub.streams.deadletter import parse_headers
 from hub.topology import qualified
 from tests.unit.formats.test_cap_samples import alert
 from tests.waiting import wait_until

@@ -11,13 +11,13 @@ import pytest
 
 from hub.config import Settings
 from hub.connectors.replay import replay
+from hub.deadletter import parse_headers
 from hub.errors import InvalidEventError
 from hub.formats.replay import map_replay_record
 from hub.kafka_read import read_topic
 from hub.processes import StageProcess, free_port
 from hub.samples import sample_lines
 from hub.store.events import count_events
-from hub.streams.deadletter import parse_headers
 from hub.topology import CANONICAL_KINDS, canon_topic, dlq_topic, qualified, raw_topic
 
 pytestmark = pytest.mark.integration

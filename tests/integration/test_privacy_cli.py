@@ -23,10 +23,12 @@ from hub.kafka_read import read_topic
 from hub.privacy.aggregates import Aggregate
 from hub.privacy.keys import demo_keyring
 from hub.privacy.policy import DOMAINS, default_policy
-from hub.privacy.register import Transfer, record_transfers, transfers_since
+from hub.privacy.register import Transfer
 from hub.privacy.transform import TransformContext, share_record
-from hub.privacy.vault import VaultEntry, store_entries
+from hub.privacy.vault import VaultEntry
 from hub.schemas import CloudEvent, Incident, example_payload, wrap
+from hub.store.register import record_transfers, transfers_since
+from hub.store.vault import store_entries
 from hub.topology import qualified
 
 pytestmark = pytest.mark.integration

@@ -19,12 +19,12 @@ from kafka import KafkaConsumer, TopicPartition
 
 from hub.config import Settings
 from hub.connectors.replay import replay
-from hub.privacy.aggregates import publish_week
+from hub.jobs.aggregates import publish_week
 from hub.privacy.policy import default_policy
-from hub.privacy.vault import reidentify
+from hub.privacy.setup import receiving_domains
 from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
-from hub.streams.pseudonymise import receiving_domains
+from hub.store.vault import reidentify
 from hub.topology import TOPICS, qualified
 
 pytestmark = pytest.mark.integration

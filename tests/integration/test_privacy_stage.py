@@ -12,11 +12,11 @@ import pytest
 from kafka import KafkaProducer
 
 from hub.config import Settings
+from hub.deadletter import parse_headers
 from hub.kafka_read import read_topic
-from hub.privacy.register import transfers_since
 from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent, Incident, example_payload, wrap
-from hub.streams.deadletter import parse_headers
+from hub.store.register import transfers_since
 from hub.topology import qualified
 
 pytestmark = pytest.mark.integration

@@ -11,9 +11,12 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from hub.privacy.register import Transfer, record_transfers, transfers_since
-from hub.privacy.retention import RetentionPeriods, purge
-from hub.privacy.vault import NOT_A_PSEUDONYM, VaultEntry, reidentify, store_entries
+from hub.privacy.register import Transfer
+from hub.privacy.retention import RetentionPeriods
+from hub.privacy.vault import NOT_A_PSEUDONYM, VaultEntry
+from hub.store.register import record_transfers, transfers_since
+from hub.store.retention import purge
+from hub.store.vault import reidentify, store_entries
 
 pytestmark = pytest.mark.integration
 

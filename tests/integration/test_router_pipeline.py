@@ -15,11 +15,11 @@ import pytest
 from kafka import KafkaProducer
 
 from hub.config import Settings
+from hub.deadletter import HEADER_PREFIX
 from hub.intercept_demo import scenario, send_all, wait_for_events
 from hub.kafka_read import read_topic
 from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
-from hub.streams.deadletter import HEADER_PREFIX
 from hub.topology import qualified
 from tests.waiting import wait_until
 

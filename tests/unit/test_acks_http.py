@@ -27,7 +27,7 @@ from hub.acks_http import (
 )
 from hub.connectors.sink import MemorySink, Sink
 from hub.errors import BrokerError, ConfigError
-from hub.router.stage import parse_ack
+from hub.router.core import parse_ack
 
 POLIZEI = "polizei-token-5f1d0c9a7e"
 HAVAG = "havag-token-83b2e6417c0d"

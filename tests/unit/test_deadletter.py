@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hub.streams.deadletter import Origin, dead_letter, parse_headers
+from hub.deadletter import Origin, dead_letter, parse_headers
 
 
 def test_headers_carry_reason_and_origin_and_value_is_unchanged() -> None:

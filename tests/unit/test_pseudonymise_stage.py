@@ -16,24 +16,17 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from hub.config import Settings
-from hub.errors import ConfigError, InvalidEventError
+from hub.errors import ConfigError, InvalidEventError, PolicyError, PolicyViolation
 from hub.metrics import StageMetrics
 from hub.privacy.keys import demo_keyring
-from hub.privacy.policy import DOMAINS, KindPlan, Policy, PolicyError, PolicyViolation, default_policy
+from hub.privacy.policy import DOMAINS, KindPlan, Policy, default_policy
 from hub.privacy.pseudonym import is_pseudonym
 from hub.privacy.register import content_digest
 from hub.privacy.retention import RetentionPeriods
+from hub.privacy.setup import WITHHELD_TEXT, receiving_domains, stage_keys, stage_policy, stage_scrubber
 from hub.schemas import KINDS, CloudEvent, example_payload, wrap
-from hub.streams.pseudonymise import (
-    WITHHELD_TEXT,
-    IncidentDomains,
-    Pseudonymiser,
-    receiving_domains,
-    stage_keys,
-    stage_policy,
-    stage_scrubber,
-)
-from hub.streams.stages import pseudonymise_stage
+from hub.streams.pseudonymise import IncidentDomains, Pseudonymiser
+from hub.workers.pseudonymise import pseudonymise_stage
 
 POLICY = default_policy()
 KEYS = demo_keyring(DOMAINS)
@@ -269,14 +262,14 @@ def test_bad_policy_refuses_the_stage_naming_the_field(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match=r"domain 'havag', kind 'incident', field 'caller.name' \(personal\)"):
         stage_policy(settings)
     with pytest.raises(PolicyError, match=r"caller\.name"):
-        pseudonymise_stage(settings, StageMetrics.create(CollectorRegistry()))
+        pseudonymise_stage(settings, StageMetrics.create(CollectorRegistry()), {})
 
 
 def test_stage_without_keys_refuses_before_connecting() -> None:
     """`hub worker pseudonymise` without key material fails at start with the key error, not at the first event."""
     settings = Settings(database_url="postgresql://nowhere/x", kafka_bootstrap="nowhere:1")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="does not start without keys"):
-        pseudonymise_stage(settings, StageMetrics.create(CollectorRegistry()))
+        pseudonymise_stage(settings, StageMetrics.create(CollectorRegistry()), {})
 
 
 def test_scrubber_fails_closed_when_missing(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from hub.connectors import auth
-from hub.connectors.auth import AuthFailure, SecretRef, check_bearer, check_hmac, sign
-from hub.errors import ConfigError
+from hub.connectors.auth import SecretRef, check_bearer, check_hmac, sign
+from hub.errors import AuthFailure, ConfigError
 
 SECRET = b"s3cret-havag"
 BODY = b"<Siri><ServiceDelivery/></Siri>"

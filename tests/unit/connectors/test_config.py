@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from hub.cli import main
-from hub.connectors.config import ConfigFileError, load_config, parse_config
+from hub.connectors.config import load_config, parse_config
 from hub.connectors.registry import load_types
+from hub.errors import ConfigFileError
 from hub.formats.registry import FORMATS
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "connectors.toml"

@@ -12,15 +12,16 @@ import pytest
 import structlog.testing
 from prometheus_client import CollectorRegistry
 
-from hub.connectors.backoff import Backoff
-from hub.connectors.base import ConnectorContext, ConnectorError, PollResult, PushRequest, State
+from hub.connectors.base import ConnectorContext, PollResult, PushRequest, State
 from hub.connectors.checkpoint import MemoryCheckpointStore
 from hub.connectors.instance import ConnectorInstance
 from hub.connectors.metrics import ConnectorMetrics
 from hub.connectors.sink import MemorySink, OutMessage, header
 from hub.connectors.testing import FakeClock
 from hub.connectors.webhook import WebhookConnector, WebhookOptions
-from hub.streams.deadletter import parse_headers
+from hub.deadletter import parse_headers
+from hub.errors import ConnectorError
+from hub.retry import Backoff
 from tests.unit.connectors.helpers import ListConnector, ListOptions, TinyFormat, tiny
 
 T0 = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)

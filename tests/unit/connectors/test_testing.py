@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from hub.connectors.base import Document, PollingConnector, PollResult, State
-from hub.connectors.testing import ConformanceError, check_connector
+from hub.connectors.testing import check_connector
+from hub.errors import ConformanceError
 from tests.unit.connectors.helpers import ListOptions, TinyFormat, tiny
 
 PAGES = {"pages": [[[f"r{p}{i}", "1"] for i in range(3)] for p in range(6)]}

@@ -17,12 +17,13 @@ import pytest
 from aiohttp import web
 
 from hub.connectors.auth import sign
-from hub.connectors.base import ConnectorContext, ConnectorError, Document, PushRequest
+from hub.connectors.base import ConnectorContext, Document, PushRequest
 from hub.connectors.file import FileConnector, FileOptions
 from hub.connectors.folder import FolderConnector, FolderOptions
 from hub.connectors.http_poll import HttpPollConnector, HttpPollOptions, public_origin
 from hub.connectors.testing import FakeClock, check_connector
 from hub.connectors.webhook import WebhookConnector
+from hub.errors import ConnectorError
 from hub.samples import good_record
 from tests.unit.connectors.helpers import TinyFormat, tiny
 

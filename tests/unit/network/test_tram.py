@@ -11,16 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hub.errors import NetworkDataError, SnapError, UnknownLineError
 from hub.network.gtfs_static import default_gtfs
 from hub.network.tram import (
     LINES_FILE,
     META_FILE,
     LineDirection,
     LineStop,
-    NetworkDataError,
-    SnapError,
     TramNetwork,
-    UnknownLineError,
     haversine_m,
     load_tram_network,
     read_tram_network,

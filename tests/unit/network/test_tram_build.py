@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from hub.errors import NetworkDataError
 from hub.network import build as build_mod
 from hub.network.build import build, main
-from hub.network.tram import LINES_FILE, META_FILE, NetworkDataError, network_from_texts
+from hub.network.tram import LINES_FILE, META_FILE, network_from_texts
 
 SEGMENT_COLUMNS = [
     "source_order",

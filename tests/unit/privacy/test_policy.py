@@ -10,17 +10,8 @@ from typing import Any
 
 import pytest
 
-from hub.errors import ConfigError
-from hub.privacy.policy import (
-    DOMAINS,
-    Policy,
-    PolicyError,
-    Rule,
-    default_policy,
-    load_policy,
-    parse_policy,
-    policy_from_mapping,
-)
+from hub.errors import ConfigError, PolicyError
+from hub.privacy.policy import DOMAINS, Policy, Rule, default_policy, load_policy, parse_policy, policy_from_mapping
 from hub.schemas import KINDS, sensitive_fields
 from hub.topology import CANONICAL_KINDS, OPERATIONAL_DOMAINS, TOPICS
 

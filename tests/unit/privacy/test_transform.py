@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.errors import ConfigError, InvalidEventError
+from hub.errors import ConfigError, InvalidEventError, PolicyViolation
 from hub.privacy.keys import DomainKeys, KeyRing, SecretKey, demo_keyring
-from hub.privacy.policy import DOMAINS, KindPlan, Policy, PolicyViolation, default_policy
+from hub.privacy.policy import DOMAINS, KindPlan, Policy, default_policy
 from hub.privacy.pseudonym import is_pseudonym, pseudonymise
 from hub.privacy.transform import (
     StopIndex,

@@ -12,17 +12,18 @@ from prometheus_client import CollectorRegistry
 
 from hub.config import Settings
 from hub.errors import InvalidEventError
+from hub.messages import OutRecord
 from hub.metrics import StageMetrics
 from hub.network.tram import load_tram_network
 from hub.privacy.keys import demo_keyring
 from hub.privacy.policy import DOMAINS
 from hub.privacy.pseudonym import is_pseudonym, pseudonymise
-from hub.router.stage import ACK_INPUTS, ROUTER_INPUTS, EventClock, RouterCore, router_stage
+from hub.router.core import ACK_INPUTS, ROUTER_INPUTS, EventClock, RouterCore
 from hub.schemas import Alert, CloudEvent, wrap
 from hub.schemas.incident import Incident
 from hub.schemas.transit import TransitDisruption, VehiclePosition
 from hub.schemas.units import GeoFix, UnitStatus
-from hub.streams.stages import OutRecord
+from hub.workers.router import router_stage
 
 NETWORK = load_tram_network()
 LINE5 = NETWORK.direction("5", 0)
@@ -325,12 +326,11 @@ def test_undecodable_input_is_an_invalid_event(core: tuple[RouterCore, Clock]) -
         router.process("canon.incident", b"not json")
 
 
-def test_router_stage_shell_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_router_stage_shell_builds() -> None:
     """The faust shell builds with its agent on the five canonical inputs and the three ack topics (demo keys,
     nothing connects)."""
-    monkeypatch.delenv("HUB_PSEUDONYM_KEY_DIR", raising=False)
     shell = router_stage(
-        Settings(pseudonym_keys="demo", kafka_bootstrap="nowhere:1"), StageMetrics.create(CollectorRegistry())
+        Settings(pseudonym_keys="demo", kafka_bootstrap="nowhere:1"), StageMetrics.create(CollectorRegistry()), {}
     )
     assert shell.stage == "router"
     assert len(ROUTER_INPUTS) == 5

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from hub.messages import OutRecord
 from hub.privacy.pseudonym import pseudonymise
+from hub.router.core import EventClock, RouterCore
 from hub.router.live import LiveConfig, LiveState, apply_vehicle_position, forget_old
 from hub.router.persist import (
     TABLES,
@@ -17,11 +19,9 @@ from hub.router.persist import (
     encode_vehicle,
     live_changes,
 )
-from hub.router.stage import EventClock, RouterCore
 from hub.schemas import Alert, CloudEvent
 from hub.schemas.transit import TransitDisruption, VehiclePosition
 from hub.schemas.units import GeoFix, UnitStatus
-from hub.streams.stages import OutRecord
 from tests.unit.router.test_alerts_stage import HAVAG_KEY, LINE5, NETWORK, T0, Clock, ack, alarm, at, event, track
 
 Tables = dict[TableName, dict[str, bytes]]

@@ -1,12 +1,13 @@
-"""Exponential backoff with full jitter: bounds, cap, reset."""
+"""Retrying: exponential backoff with full jitter (bounds, cap, reset) and the retry helper around it."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import pytest
 
-from hub.connectors.backoff import Backoff
+from hub.retry import Backoff, retry
 
 
 def test_delays_are_drawn_between_zero_and_the_doubling_bound() -> None:
@@ -53,3 +54,50 @@ def test_nonsense_parameters_are_refused(base: float, cap: float) -> None:
     """A zero or negative base, or a cap below the base, is a ValueError."""
     with pytest.raises(ValueError, match="base_s"):
         Backoff(base_s=base, cap_s=cap)
+
+
+def test_retry_tries_until_success_and_reports_each_failure() -> None:
+    """``retry`` awaits the attempt again after each retryable failure, tells ``on_retry`` the error and the delay
+    from the backoff, sleeps that delay, and returns the first success."""
+    failures = [ConnectionError("down"), ConnectionError("still down")]
+    seen: list[tuple[str, float]] = []
+    slept: list[float] = []
+
+    async def attempt() -> str:
+        if failures:
+            raise failures.pop(0)
+        return "stored"
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    backoff = Backoff(base_s=1.0, cap_s=8.0, uniform=lambda a, b: b)
+    result = asyncio.run(
+        retry(
+            attempt,
+            retry_on=ConnectionError,
+            on_retry=lambda exc, delay: seen.append((str(exc), delay)),
+            backoff=backoff,
+            sleep=sleep,
+        )
+    )
+    assert result == "stored"
+    assert seen == [("down", 1.0), ("still down", 2.0)]
+    assert slept == [1.0, 2.0]
+
+
+def test_retry_raises_other_errors_at_once() -> None:
+    """An exception that is not of the retryable class ends ``retry`` with that exception, untried again."""
+    calls = 0
+
+    async def attempt() -> None:
+        nonlocal calls
+        calls += 1
+        raise ValueError("a bad row, not an outage")
+
+    async def sleep(seconds: float) -> None:
+        raise AssertionError("must not wait")
+
+    with pytest.raises(ValueError, match="bad row"):
+        asyncio.run(retry(attempt, retry_on=ConnectionError, on_retry=lambda e, d: None, sleep=sleep))
+    assert calls == 1

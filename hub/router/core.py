@@ -1,28 +1,23 @@
-"""The router stage: canon.incident, vehicle-position, trip-update, unit-status and transit-disruption in, and the
-recipients' acknowledgements from ``acks.<domain>``; ``Alert`` CloudEvents out to ``alerts.<domain>``.
-``RouterCore`` is the whole logic without faust; ``router_stage`` is the shell.
+"""The router's pure core: canon.incident, vehicle-position, trip-update, unit-status and transit-disruption in,
+and the recipients' acknowledgements from ``acks.<domain>``; ``Alert`` CloudEvents out to ``alerts.<domain>``.
+``RouterCore`` is the whole logic without faust or drivers; ``hub.workers.router`` is its shell.
 
 The state (vehicles, units, trips, open incidents, the alert desk) lives in faust global tables whose changelogs
-are the compacted ``state.router.*`` topics: the core keeps a decoded copy and the shell writes what changed after
-every batch, so a restarted or replacement worker takes over where the previous one stopped. Run one router
-worker at a time (docs/router.md says why).
+are the compacted ``state.router.*`` topics: the core keeps a decoded copy and says what changed (``changes``)
+after every batch, and takes over what the tables hold at start (``restore``), so a restarted or replacement
+worker goes on where the previous one stopped. Run one router worker at a time (docs/router.md says why).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import time
 from collections.abc import Callable, Mapping
-from typing import Any, cast
 
 from pydantic import ValidationError
 
-from hub.config import Settings
 from hub.errors import InvalidEventError
-from hub.metrics import StageMetrics
-from hub.network.tram import TramNetwork, load_tram_network
-from hub.privacy.pseudonym import pseudonymise
+from hub.messages import OutRecord
+from hub.network.tram import TramNetwork
 from hub.router.alerts import AlertDesk, AlertParams, Recipient, alert_id
 from hub.router.intercept import DEFAULT_PARAMS, recommend
 from hub.router.live import (
@@ -37,7 +32,6 @@ from hub.router.live import (
 )
 from hub.router.model import InterceptParams, Recommendation
 from hub.router.persist import (
-    TABLES,
     DeskSaver,
     Entry,
     TableName,
@@ -54,9 +48,7 @@ from hub.schemas.common import HubModel, NonEmptyStr, Timestamp
 from hub.schemas.incident import Incident
 from hub.schemas.transit import TransitDisruption, TripUpdate, VehiclePosition
 from hub.schemas.units import UnitStatus
-from hub.streams.pseudonymise import stage_keys, stage_policy
-from hub.streams.stages import OutRecord, StageShell
-from hub.topology import ALERT_DOMAINS, acks_topic, canon_topic, state_topic
+from hub.topology import ALERT_DOMAINS, acks_topic, canon_topic
 
 __all__ = [
     "ACK_INPUTS",
@@ -67,7 +59,6 @@ __all__ = [
     "EventClock",
     "RouterCore",
     "parse_ack",
-    "router_stage",
 ]
 
 ROUTER_SOURCE = "/hub/router"
@@ -306,94 +297,3 @@ def alert_record(alert: Alert) -> OutRecord:
         recipient=alert.recipient,
     )
     return OutRecord(f"alerts.{alert.recipient}", alert.alert_id.encode(), event.to_bytes(), None)
-
-
-def _havag_reference(settings: Settings) -> Callable[[str], str]:
-    """HAVAG's reference token: the incident id pseudonymised under the HAVAG domain's key."""
-    key = stage_keys(settings, stage_policy(settings), os.environ).for_domain("havag").active
-    return lambda incident_id: pseudonymise(incident_id, key)
-
-
-def _table(shell: StageShell, name: TableName) -> Any:
-    """One of the router's faust global tables (bytes to bytes), its changelog the declared ``state.router.<name>``.
-    Global: every router worker holds all of it. Written from the timer too, so the producer picks the partition."""
-    changelog = shell.app.topic(shell.name(state_topic("router", name)), key_type=bytes, value_type=bytes)
-    return shell.app.GlobalTable(
-        f"router-{name}", default=None, partitions=1, use_partitioner=True, changelog_topic=changelog
-    )
-
-
-def router_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
-    """canon.{incident,vehicle-position,trip-update,unit-status,transit-disruption} and acks.<domain> ->
-    alerts.<domain>; bad records -> dlq.router. Escalation, expiry and the watchdog run on a timer."""
-    clock: Callable[[], float] = EventClock() if settings.router_clock == "event" else time.time
-    core = RouterCore(network=load_tram_network(), clock=clock, reference=_havag_reference(settings))
-    shell = StageShell(settings, "router", metrics)
-    tables = {name: _table(shell, name) for name in TABLES}
-    restored = False
-
-    def take_over() -> None:
-        """Read the recovered tables into the core, once, before the first event or tick."""
-        nonlocal restored
-        unreadable = core.restore(
-            {name: {key.decode(): value for key, value in table.items()} for name, table in tables.items()}
-        )
-        restored = True
-        shell.log.info("router state taken over from the tables", **count())
-        if unreadable:
-            shell.log.warning("router table entries could not be read; left out", entries=unreadable[:20])
-
-    def count() -> dict[str, int]:
-        sizes: dict[str, int] = {name: len(table) for name, table in tables.items()}
-        for name, size in sizes.items():
-            metrics.state_entries.labels(shell.stage, name).set(size)
-        return sizes
-
-    def save() -> None:
-        changes = core.changes()
-        for name, key, value in changes:
-            table, raw_key = tables[name], key.encode()
-            if value is not None:
-                table[raw_key] = value
-            elif raw_key in table:
-                del table[raw_key]
-        if changes:
-            count()
-
-    async def route(stream: Any) -> None:
-        async for events in shell.batches(stream):
-            if not restored:  # faust resumes the streams only once the tables are recovered
-                take_over()
-            out: list[OutRecord] = []
-            produced = 0
-            for event in events:
-                message = event.message
-                try:
-                    records = core.process(shell.declared(message.topic), message.value or b"")
-                except InvalidEventError as exc:
-                    out.append(shell.dead(exc.code, exc.reason, message))
-                    continue
-                except Exception as exc:  # a bug in the router must not stop the worker
-                    shell.log.exception("router failed", topic=message.topic, offset=message.offset)
-                    out.append(shell.dead("processing_error", f"{type(exc).__name__}: {exc}", message))
-                    continue
-                produced += len(records)
-                out += records
-            save()
-            await shell.send_all(out)
-            metrics.events_out.labels(shell.stage).inc(produced)
-
-    async def tick() -> None:
-        if not restored:
-            if not cast(Any, shell.app.tables).recovery.completed.is_set():
-                return  # the tables are not recovered yet: nothing to decide on
-            take_over()
-        records = core.tick()
-        save()
-        if records:
-            await shell.send_all(records)
-            metrics.events_out.labels(shell.stage).inc(len(records))
-
-    shell.app.agent(shell.topics([*ROUTER_INPUTS, *ACK_INPUTS]), name="router")(route)
-    shell.app.timer(interval=TICK_INTERVAL_S)(tick)
-    return shell

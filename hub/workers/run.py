@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import faust
 import structlog
 from prometheus_client import CollectorRegistry
@@ -11,18 +13,19 @@ from hub.errors import ConfigError
 from hub.kafka_admin import missing_topics
 from hub.logging import logging_dict_config
 from hub.metrics import StageMetrics, serve_metrics
-from hub.streams.stages import STAGES
+from hub.workers.registry import STAGES
 
 log = structlog.get_logger(__name__)
 
 
-def run_stage(settings: Settings, stage: str) -> None:
-    """Serve metrics, then run ``stage`` until SIGINT/SIGTERM; exits the process (faust's worker does)."""
+def run_stage(settings: Settings, stage: str, environ: Mapping[str, str]) -> None:
+    """Serve metrics, then run ``stage`` until SIGINT/SIGTERM; exits the process (faust's worker does). ``environ``
+    is the environment the entry point read (key material for the stages that need it)."""
     if stage not in STAGES:
         raise ConfigError(f"unknown stage {stage!r}; stages: {', '.join(sorted(STAGES))}")
     registry = CollectorRegistry()
     metrics = StageMetrics.create(registry)
-    shell = STAGES[stage](settings, metrics)  # refuses bad settings (keys, policy) before any broker is asked
+    shell = STAGES[stage](settings, metrics, environ)  # refuses bad settings (keys, policy) before any broker is asked
     missing = missing_topics(settings.bootstrap(), settings.topic_prefix)
     if missing:
         # faust may not create topics (they are declared in hub/topology.py); it would wait for them forever.
