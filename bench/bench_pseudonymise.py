@@ -16,8 +16,8 @@ from collections.abc import Callable
 from hub.config import Settings
 from hub.formats.replay import map_replay_record
 from hub.network.gtfs_static import default_gtfs
-from hub.privacy.keys import demo_keyring
-from hub.privacy.policy import DOMAINS, default_policy
+from hub.privacy.keys import KeyRing, demo_keyring
+from hub.privacy.policy import DOMAINS, Policy, default_policy
 from hub.privacy.retention import RetentionPeriods
 from hub.privacy.transform import StopIndex, TransformContext, for_domain
 from hub.samples import sample_lines
@@ -36,7 +36,34 @@ def _median_us(work: Callable[[], object], count: int, rounds: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:  # noqa: C901 - pending (issue 9)
+def _per_kind(
+    events: list[CloudEvent],
+    receivers: list[str],
+    policy: Policy,
+    keys: KeyRing,
+    context: TransformContext,
+    rounds: int,
+) -> None:
+    """Print microseconds per share by kind and recipient."""
+    for kind in CANONICAL_KINDS:
+        of_kind = [e for e in events if e.hubkind == kind]
+        cells = []
+        for domain in receivers:
+            if not policy.domain(domain).receives(kind):
+                cells.append(f"{'-':>13}")
+                continue
+
+            def run(domain: str = domain, of_kind: list[CloudEvent] = of_kind) -> None:
+                for event in of_kind:
+                    share = for_domain(event, domain, policy, keys, context=context)
+                    assert share is not None
+                    share.to_bytes()
+
+            cells.append(f"{_median_us(run, len(of_kind), rounds):13.1f}")
+        print(f"  {kind:<20}" + "".join(cells))
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=5_000)
     parser.add_argument("--rounds", type=int, default=5)
@@ -58,22 +85,7 @@ def main() -> None:  # noqa: C901 - pending (issue 9)
     print("pseudonymise (for_domain + JSON out), us/event:")
     receivers = [d for d in DOMAINS if any(policy.domain(d).receives(k) for k in CANONICAL_KINDS)]
     print(f"  {'kind':<20}" + "".join(f"{d:>13}" for d in receivers))
-    for kind in CANONICAL_KINDS:
-        of_kind = [e for e in events if e.hubkind == kind]
-        cells = []
-        for domain in receivers:
-            if not policy.domain(domain).receives(kind):
-                cells.append(f"{'-':>13}")
-                continue
-
-            def run(domain: str = domain, of_kind: list[CloudEvent] = of_kind) -> None:
-                for event in of_kind:
-                    share = for_domain(event, domain, policy, keys, context=context)
-                    assert share is not None
-                    share.to_bytes()
-
-            cells.append(f"{_median_us(run, len(of_kind), args.rounds):13.1f}")
-        print(f"  {kind:<20}" + "".join(cells))
+    _per_kind(events, receivers, policy, keys, context, args.rounds)
 
     def stage() -> None:
         for event in events:

@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -50,7 +51,7 @@ INTERCEPT_PREFIX = "intercept."  # added to the topic prefix: the intercept scen
 LIVE_EVENTS = 5  # the scenario's canonical events before the alarm: two tram positions, three unit reports
 
 
-def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False, out: TextIO = sys.stdout) -> int:  # noqa: C901 - pending (issue 9)
+def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False, out: TextIO = sys.stdout) -> int:
     def say(text: str) -> None:
         print(text, file=out, flush=True)
 
@@ -105,51 +106,10 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
             say(f"      {stats.produced} records produced to raw.replay.ndjson")
 
             say("[5/7] waiting until every record is stored or dead-lettered ...")
-            normalise, pseudonymise, sink = first_path
-            deadline = time.monotonic() + WAIT_S
-            while True:
-                n_in = normalise.counter("hub_events_in_total", stage="normalise")
-                n_dead = normalise.counter("hub_events_dead_lettered_total", stage="normalise")
-                n_stored = sink.counter("hub_events_out_total", stage="sink")
-                n_shares = pseudonymise.counter("hub_events_out_total", stage="pseudonymise")
-                p_dead = pseudonymise.counter("hub_events_dead_lettered_total", stage="pseudonymise")
-                say(
-                    f"      normalised {n_in - n_dead:>5.0f}  dead-lettered {n_dead:>4.0f}  stored {n_stored:>5.0f}"
-                    f"  shares {n_shares:>5.0f}"
-                )
-                # A dead-lettered canonical event yields no shares (at most one per domain); shares are counted
-                # only after their transfers are in the register, so the register is complete once this holds.
-                shared = n_shares + p_dead * MAX_SHARES_PER_EVENT >= expected_shares
-                if n_in >= stats.produced and n_stored >= n_in - n_dead and shared:
-                    break
-                if time.monotonic() > deadline:
-                    say(f"      gave up after {WAIT_S:.0f}s; see the worker logs")
-                    return 1
-                for w in workers:
-                    w.check_alive()
-                time.sleep(1.0)
-            rows = count_events(settings.database_conninfo())
-
-            say("[6/7] what happened:")
-            say(f"      {stats.produced} lines replayed")
-            say(f"      {n_in - n_dead:.0f} normalised into canonical CloudEvents on canon.* topics")
-            say(f"      {n_dead:.0f} dead-lettered on dlq.normalise, each with its reason, for example:")
-            letters = read_topic(settings.bootstrap(), qualified(settings.topic_prefix, dlq_topic("normalise")))
-            seen: set[str] = set()
-            for letter in letters:
-                h = parse_headers(letter.headers)
-                if h.get("code") not in seen:
-                    seen.add(h.get("code", ""))
-                    say(f"        [{h.get('code')}] {h.get('reason', '')[:110]}")
-            say(f"      {rows} rows in PostgreSQL table events ({rows - before} new in this run)")
-            counts = transfer_counts(settings.database_conninfo())
-            say(f"      {n_shares:.0f} shares on share.<domain>.* topics, each with only what its domain may see")
-            listed = ", ".join(f"{name} {n}" for name, n in counts.items()) or "none"
-            say(
-                f"      {sum(counts.values())} transfers to another agency's domain in the transfer register ({listed})"
-            )
-            if p_dead:
-                say(f"      {p_dead:.0f} canonical events dead-lettered on dlq.pseudonymise (see hub dlq show)")
+            counts = _wait_until_processed(first_path, workers, stats.produced, expected_shares, say)
+            if counts is None:
+                return 1
+            _report(settings, stats.produced, before, counts, say)
 
             say(f"[7/7] intercept routing: a silent driver alarm on tram {TRAM} (topics {routed.topic_prefix}*) ...")
             if not _route_driver_alarm(routed, intercept[1], say):
@@ -171,6 +131,76 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
                 list(pool.map(StageProcess.stop, workers))
     say(f"done in {time.monotonic() - started:.0f}s")
     return 0
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """The first path's counters once every record is through."""
+
+    normalised_in: float
+    normalise_dead: float
+    shares: float
+    pseudonymise_dead: float
+
+
+def _wait_until_processed(
+    first_path: list[StageProcess],
+    workers: list[StageProcess],
+    produced: int,
+    expected_shares: int,
+    say: Callable[[str], None],
+) -> _Counts | None:
+    """Poll the workers' metrics until every replayed record is stored or dead-lettered and shared; None (having
+    said so) when that takes longer than ``WAIT_S``."""
+    normalise, pseudonymise, sink = first_path
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        n_in = normalise.counter("hub_events_in_total", stage="normalise")
+        n_dead = normalise.counter("hub_events_dead_lettered_total", stage="normalise")
+        n_stored = sink.counter("hub_events_out_total", stage="sink")
+        n_shares = pseudonymise.counter("hub_events_out_total", stage="pseudonymise")
+        p_dead = pseudonymise.counter("hub_events_dead_lettered_total", stage="pseudonymise")
+        say(
+            f"      normalised {n_in - n_dead:>5.0f}  dead-lettered {n_dead:>4.0f}  stored {n_stored:>5.0f}"
+            f"  shares {n_shares:>5.0f}"
+        )
+        # A dead-lettered canonical event yields no shares (at most one per domain); shares are counted only after
+        # their transfers are in the register, so the register is complete once this holds.
+        shared = n_shares + p_dead * MAX_SHARES_PER_EVENT >= expected_shares
+        if n_in >= produced and n_stored >= n_in - n_dead and shared:
+            return _Counts(n_in, n_dead, n_shares, p_dead)
+        if time.monotonic() > deadline:
+            say(f"      gave up after {WAIT_S:.0f}s; see the worker logs")
+            return None
+        for w in workers:
+            w.check_alive()
+        time.sleep(1.0)
+
+
+def _report(settings: Settings, produced: int, rows_before: int, counts: _Counts, say: Callable[[str], None]) -> None:
+    """What the first path did: records normalised and dead-lettered (a reason of each kind), rows, shares and
+    transfers."""
+    n_dead = counts.normalise_dead
+    rows = count_events(settings.database_conninfo())
+    say("[6/7] what happened:")
+    say(f"      {produced} lines replayed")
+    say(f"      {counts.normalised_in - n_dead:.0f} normalised into canonical CloudEvents on canon.* topics")
+    say(f"      {n_dead:.0f} dead-lettered on dlq.normalise, each with its reason, for example:")
+    letters = read_topic(settings.bootstrap(), qualified(settings.topic_prefix, dlq_topic("normalise")))
+    seen: set[str] = set()
+    for letter in letters:
+        h = parse_headers(letter.headers)
+        if h.get("code") not in seen:
+            seen.add(h.get("code", ""))
+            say(f"        [{h.get('code')}] {h.get('reason', '')[:110]}")
+    say(f"      {rows} rows in PostgreSQL table events ({rows - rows_before} new in this run)")
+    transfers = transfer_counts(settings.database_conninfo())
+    say(f"      {counts.shares:.0f} shares on share.<domain>.* topics, each with only what its domain may see")
+    listed = ", ".join(f"{name} {n}" for name, n in transfers.items()) or "none"
+    say(f"      {sum(transfers.values())} transfers to another agency's domain in the transfer register ({listed})")
+    if counts.pseudonymise_dead:
+        dead = counts.pseudonymise_dead
+        say(f"      {dead:.0f} canonical events dead-lettered on dlq.pseudonymise (see hub dlq show)")
 
 
 MAX_SHARES_PER_EVENT = 4  # polizei, ordnungsamt, havag, analytics: the most domains one kind goes to

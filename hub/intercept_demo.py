@@ -34,8 +34,8 @@ __all__ = [
     "ORDNUNGSAMT_CAR",
     "POLICE_CAR",
     "TRAM",
+    "AlarmScenario",
     "Document",
-    "Scenario",
     "driver_alarm",
     "line_stops",
     "narrate",
@@ -121,7 +121,7 @@ def tram_positions(now: datetime, last: LineStop, next_: LineStop) -> list[Docum
 
 
 @dataclass(frozen=True)
-class Scenario:
+class AlarmScenario:
     """The documents of one run: ``live`` (positions and unit reports) goes first, ``alarm`` once the router has
     taken the live state in."""
 
@@ -138,7 +138,7 @@ class Scenario:
         return f"driver-alarm:{self.alarm_id}"
 
 
-def scenario(now: datetime, alarm_id: str) -> Scenario:
+def scenario(now: datetime, alarm_id: str) -> AlarmScenario:
     """Tram 654 between the 2nd and 3rd stop of line 2, the units, and the driver alarm, all at ``now``."""
     stops = line_stops()
     a, b = stops[1], stops[2]
@@ -147,7 +147,7 @@ def scenario(now: datetime, alarm_id: str) -> Scenario:
         ("unit-report-polizei", unit_report(BUSY_POLICE_CAR, 6, b.lat, b.lon, now)),
         ("unit-report-ordnungsamt", unit_report(ORDNUNGSAMT_CAR, 2, 51.50, 11.99, now)),
     ]
-    return Scenario(
+    return AlarmScenario(
         alarm_id=alarm_id,
         last_stop=a,
         next_stop=b,

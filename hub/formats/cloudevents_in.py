@@ -120,13 +120,22 @@ def parse_time(value: str) -> datetime:
         raise InvalidEventError(f"attribute 'time' is not a valid timestamp: {exc}", "undecodable") from exc
 
 
-def check_envelope(doc: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - pending (issue 9)
+def check_envelope(doc: dict[str, Any]) -> dict[str, Any]:
     """The attributes of a CloudEvents 1.0 JSON event, nulls removed; InvalidEventError naming what is broken."""
     why = _not_an_event(doc)
     if why is not None:
         raise InvalidEventError(why, "undecodable")
     # The JSON format: an attribute whose value is null is treated as absent.
     attrs = {name: value for name, value in doc.items() if value is not None}
+    _check_version_and_names(attrs)
+    _check_context(attrs)
+    _check_data(attrs)
+    if "time" in attrs:
+        parse_time(attrs["time"])
+    return attrs
+
+
+def _check_version_and_names(attrs: dict[str, Any]) -> None:
     version = attrs.get("specversion")
     if version != SPEC_VERSION:
         raise InvalidEventError(
@@ -139,6 +148,10 @@ def check_envelope(doc: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - pendi
         raise InvalidEventError(
             f"attribute name(s) {shown} not allowed: CloudEvents attribute names use only a-z and 0-9", "undecodable"
         )
+
+
+def _check_context(attrs: dict[str, Any]) -> None:
+    """The required attributes, the string ones, and the extensions."""
     missing = [n for n in ("id", "source", "type") if not attrs.get(n)]
     if missing:
         raise InvalidEventError(f"required attribute(s) missing or empty: {', '.join(missing)}", "undecodable")
@@ -153,6 +166,9 @@ def check_envelope(doc: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - pendi
     for name, value in attrs.items():
         if name not in _STRING_ATTRIBUTES and name not in ("specversion", "data", "data_base64"):
             _check_extension(name, value)
+
+
+def _check_data(attrs: dict[str, Any]) -> None:
     if "data" in attrs and "data_base64" in attrs:
         raise InvalidEventError("an event carries either data or data_base64, not both", "undecodable")
     if "data_base64" in attrs:
@@ -161,9 +177,6 @@ def check_envelope(doc: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - pendi
             binascii.a2b_base64(encoded.encode("ascii") if isinstance(encoded, str) else b"\x00", strict_mode=True)
         except (binascii.Error, UnicodeEncodeError, ValueError):
             raise InvalidEventError("data_base64 is not valid base64", "undecodable") from None
-    if "time" in attrs:
-        parse_time(attrs["time"])
-    return attrs
 
 
 def map_event(raw: bytes) -> list[CanonicalRecord]:

@@ -44,7 +44,7 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
-def element_from_json(name: str, obj: dict[str, Any], depth: int = 0) -> Element:  # noqa: C901 - pending (issue 9)
+def element_from_json(name: str, obj: dict[str, Any], depth: int = 0) -> Element:
     """A flat VBB-style JSON object as an element: lists ``Xs`` become repeated ``X`` children, ``$key`` and
     ``Zst`` become attributes, nulls are left out. So XML and JSON messages share one mapping."""
     if depth > _MAX_TREE_DEPTH:
@@ -56,19 +56,22 @@ def element_from_json(name: str, obj: dict[str, Any], depth: int = 0) -> Element
         if key.startswith("$") or key == "Zst":
             if not isinstance(value, dict | list):
                 element.set(key.lstrip("$"), _scalar(value))
-            continue
-        if isinstance(value, list):
-            item_name = key[:-1] if key.endswith("s") else key
-            for item in value:
-                if isinstance(item, dict):
-                    element.append(element_from_json(item_name, item, depth + 1))
-                elif item is not None:
-                    SubElement(element, item_name).text = _scalar(item)
+        elif isinstance(value, list):
+            _append_items(element, key[:-1] if key.endswith("s") else key, value, depth)
         elif isinstance(value, dict):
             element.append(element_from_json(key, value, depth + 1))
         else:
             SubElement(element, key).text = _scalar(value)
     return element
+
+
+def _append_items(element: Element, item_name: str, items: list[Any], depth: int) -> None:
+    """A JSON list as repeated ``item_name`` children of ``element``."""
+    for item in items:
+        if isinstance(item, dict):
+            element.append(element_from_json(item_name, item, depth + 1))
+        elif item is not None:
+            SubElement(element, item_name).text = _scalar(item)
 
 
 def element_from_tree(node: Any, depth: int = 0) -> Element:
@@ -120,7 +123,7 @@ def _confirmation_error(root: Element) -> InvalidEventError | None:
     return None
 
 
-def ist_fahrten(root: Element) -> list[Element]:  # noqa: C901 - pending (issue 9)
+def ist_fahrten(root: Element) -> list[Element]:
     """The IstFahrt elements of an XML document; [] for control messages; InvalidEventError otherwise."""
     name = local_name(root)
     if name == "IstFahrt":
@@ -130,19 +133,7 @@ def ist_fahrten(root: Element) -> list[Element]:  # noqa: C901 - pending (issue 
     error = _confirmation_error(root)
     if error is not None:
         raise error
-    if name == "AUSNachricht":
-        messages = [root]
-    elif name == "DatenAbrufenAntwort":
-        messages = children(root, "AUSNachricht")
-        others = sorted({local_name(c) for c in root if local_name(c).endswith("Nachricht")} - {"AUSNachricht"})
-        if not messages and others:
-            raise InvalidEventError(
-                f"the answer carries {', '.join(others)}, not AUSNachricht (VDV 454 AUS)", "unsupported"
-            )
-    elif name.endswith(("Anfrage", "Antwort")):
-        return []  # subscription, status and data-ready messages carry no trips
-    else:
-        raise InvalidEventError(f"not a VDV 453/454 document: root element {name!r}", "malformed_xml")
+    messages = _aus_messages(root, name)
     delivered_at = child(root, "Bestaetigung")
     zst = delivered_at.get("Zst") if delivered_at is not None else None
     found: list[Element] = []
@@ -156,6 +147,23 @@ def ist_fahrten(root: Element) -> list[Element]:  # noqa: C901 - pending (issue 
                 trip.set(DELIVERY_TIME_ATTR, zst)
             found.append(trip)
     return found
+
+
+def _aus_messages(root: Element, name: str) -> list[Element]:
+    """The AUSNachricht elements of a document whose root is ``name``; [] for messages that carry no trips."""
+    if name == "AUSNachricht":
+        return [root]
+    if name == "DatenAbrufenAntwort":
+        messages = children(root, "AUSNachricht")
+        others = sorted({local_name(c) for c in root if local_name(c).endswith("Nachricht")} - {"AUSNachricht"})
+        if not messages and others:
+            raise InvalidEventError(
+                f"the answer carries {', '.join(others)}, not AUSNachricht (VDV 454 AUS)", "unsupported"
+            )
+        return messages
+    if name.endswith(("Anfrage", "Antwort")):
+        return []  # subscription, status and data-ready messages carry no trips
+    raise InvalidEventError(f"not a VDV 453/454 document: root element {name!r}", "malformed_xml")
 
 
 def _first_char(data: bytes) -> str:

@@ -15,9 +15,10 @@ import json
 import math
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hub.errors import NetworkDataError
 from hub.network.tram import LINES_COLUMNS, LINES_FILE, META_FILE, haversine_m, network_from_texts
@@ -160,7 +161,19 @@ def _line_key(name: str) -> tuple[int, str]:
     return (int(name), "") if name.isdigit() else (10**9, name)
 
 
-def _pieces(line: str, segs: Sequence[_Segment]) -> list[list[int]]:  # noqa: C901 - pending (issue 9)
+def _walk(adjacent: Mapping[int, list[int]], start: int, avoid: int | None = None) -> list[int]:
+    """The nodes from ``start`` along a simple path until it ends, never stepping back nor onto ``avoid``."""
+    path = [start]
+    prev = None
+    while True:
+        step = [n for n in adjacent[path[-1]] if n != prev and n != avoid]
+        if not step:
+            return path
+        prev = path[-1]
+        path.append(step[0])
+
+
+def _pieces(line: str, segs: Sequence[_Segment]) -> list[list[int]]:
     """The line's segments as simple paths of OSM nodes, each oriented as its first segment in source order."""
     adjacent: dict[int, list[int]] = defaultdict(list)
     for seg in segs:
@@ -174,25 +187,10 @@ def _pieces(line: str, segs: Sequence[_Segment]) -> list[list[int]]:  # noqa: C9
     for seg in segs:  # source order, so pieces come out in a stable order
         if seg.a in seen:
             continue
-        path = [seg.a]  # walk to one end, then collect the whole piece from there
-        prev = None
-        while True:
-            step = [n for n in adjacent[path[-1]] if n != prev and n != path[0]]
-            if not step:
-                break
-            prev = path[-1]
-            path.append(step[0])
+        path = _walk(adjacent, seg.a, avoid=seg.a)  # walk to one end, then collect the whole piece from there
         if path[-1] in adjacent[path[0]] and len(path) > 2:
             raise NetworkDataError(f"line {line}: the segments around OSM node {seg.a} form a cycle")
-        end = path[-1]
-        piece = [end]
-        prev = None
-        while True:
-            step = [n for n in adjacent[piece[-1]] if n != prev]
-            if not step:
-                break
-            prev = piece[-1]
-            piece.append(step[0])
+        piece = _walk(adjacent, path[-1])
         if piece.index(seg.a) > piece.index(seg.b):
             piece.reverse()
         seen.update(piece)
@@ -308,10 +306,8 @@ def _orient(line: str, path: list[int], first: _Segment) -> list[int]:
     return path if i < j else list(reversed(path))
 
 
-def build(source: Path) -> dict[str, str]:  # noqa: C901 - pending (issue 9)
-    """The network files (name -> text) derived from ``halle_tram_segments.csv`` and ``halle_tram_stop_nodes.csv``."""
-    nodes = _nodes(source / NODES_FILE)
-    by_line = _segments(source / SEGMENTS_FILE)
+def _check_source(source: Path, by_line: Mapping[str, Sequence[_Segment]], nodes: Mapping[int, _Node]) -> None:
+    """Every line is regular, dropped or a known variant, and uses only known stop nodes."""
     unknown = sorted(
         name for name in by_line if not name.isdigit() and name not in DROPPED_LINES and name not in VARIANTS
     )
@@ -323,6 +319,72 @@ def build(source: Path) -> dict[str, str]:  # noqa: C901 - pending (issue 9)
                 if node not in nodes:
                     raise NetworkDataError(f"{source}: line {seg.line} uses OSM node {node}, not in {NODES_FILE}")
 
+
+def _build_line(
+    name: str,
+    segs: Sequence[_Segment],
+    nodes: dict[int, _Node],
+    writer: Any,
+    used_bridges: set[tuple[str, int, int]],
+) -> tuple[list[_Stop], dict[str, object]]:
+    """One regular line: its rows (both directions) written, the bridges it used noted; its stops and metadata."""
+    colors = {seg.color for seg in segs}
+    if len(colors) != 1:
+        raise NetworkDataError(f"line {name} has several colours: {sorted(colors)}")
+    path, joins = _chain(name, _pieces(name, segs), nodes)
+    path = _orient(name, path, segs[0])
+    lengths = {frozenset((seg.a, seg.b)): seg.length_m for seg in segs}
+    for join in joins:
+        lengths[frozenset((join.a, join.b))] = join.distance_m
+        for key in ((name, join.a, join.b), (name, join.b, join.a)):
+            if key in EXPLICIT_BRIDGES:
+                used_bridges.add(key)
+    stops = _stops(name, path, lengths, nodes)
+    total = stops[-1].distance_m
+    for direction, ordered in ((0, stops), (1, list(reversed(stops)))):
+        for seq, stop in enumerate(ordered):
+            along = stop.distance_m if direction == 0 else total - stop.distance_m
+            writer.writerow(
+                [
+                    name,
+                    direction,
+                    seq,
+                    stop.stop_id,
+                    stop.name,
+                    f"{stop.lat:.6f}",
+                    f"{stop.lon:.6f}",
+                    f"{along:.1f}",
+                    " ".join(str(n) for n in stop.nodes),
+                ]
+            )
+    meta: dict[str, object] = {
+        "color": colors.pop(),
+        "length_m": total,
+        "stops": len(stops),
+        "origin": stops[0].name,
+        "destination": stops[-1].name,
+        "source_segments": len(segs),
+        "reversals": _reversals(stops),
+        "joins": [
+            {
+                "from_osm_node": join.a,
+                "to_osm_node": join.b,
+                "from_stop": nodes[join.a].stop_name,
+                "to_stop": nodes[join.b].stop_name,
+                "distance_m": join.distance_m,
+                "rule": join.rule,
+            }
+            for join in joins
+        ],
+    }
+    return stops, meta
+
+
+def build(source: Path) -> dict[str, str]:
+    """The network files (name -> text) derived from ``halle_tram_segments.csv`` and ``halle_tram_stop_nodes.csv``."""
+    nodes = _nodes(source / NODES_FILE)
+    by_line = _segments(source / SEGMENTS_FILE)
+    _check_source(source, by_line, nodes)
     rows = io.StringIO()
     writer = csv.writer(rows, lineterminator="\n")
     writer.writerow(LINES_COLUMNS)
@@ -330,57 +392,8 @@ def build(source: Path) -> dict[str, str]:  # noqa: C901 - pending (issue 9)
     stop_sets: dict[str, set[str]] = {}
     used_bridges: set[tuple[str, int, int]] = set()
     for name in sorted((n for n in by_line if n.isdigit()), key=_line_key):
-        segs = by_line[name]
-        colors = {seg.color for seg in segs}
-        if len(colors) != 1:
-            raise NetworkDataError(f"line {name} has several colours: {sorted(colors)}")
-        path, joins = _chain(name, _pieces(name, segs), nodes)
-        path = _orient(name, path, segs[0])
-        lengths = {frozenset((seg.a, seg.b)): seg.length_m for seg in segs}
-        for join in joins:
-            lengths[frozenset((join.a, join.b))] = join.distance_m
-            for key in ((name, join.a, join.b), (name, join.b, join.a)):
-                if key in EXPLICIT_BRIDGES:
-                    used_bridges.add(key)
-        stops = _stops(name, path, lengths, nodes)
-        total = stops[-1].distance_m
-        for direction, ordered in ((0, stops), (1, list(reversed(stops)))):
-            for seq, stop in enumerate(ordered):
-                along = stop.distance_m if direction == 0 else total - stop.distance_m
-                writer.writerow(
-                    [
-                        name,
-                        direction,
-                        seq,
-                        stop.stop_id,
-                        stop.name,
-                        f"{stop.lat:.6f}",
-                        f"{stop.lon:.6f}",
-                        f"{along:.1f}",
-                        " ".join(str(n) for n in stop.nodes),
-                    ]
-                )
+        stops, lines_meta[name] = _build_line(name, by_line[name], nodes, writer, used_bridges)
         stop_sets[name] = {stop.stop_id for stop in stops}
-        lines_meta[name] = {
-            "color": colors.pop(),
-            "length_m": total,
-            "stops": len(stops),
-            "origin": stops[0].name,
-            "destination": stops[-1].name,
-            "source_segments": len(segs),
-            "reversals": _reversals(stops),
-            "joins": [
-                {
-                    "from_osm_node": join.a,
-                    "to_osm_node": join.b,
-                    "from_stop": nodes[join.a].stop_name,
-                    "to_stop": nodes[join.b].stop_name,
-                    "distance_m": join.distance_m,
-                    "rule": join.rule,
-                }
-                for join in joins
-            ],
-        }
     unused = sorted(set(EXPLICIT_BRIDGES) - used_bridges)
     if unused:
         raise NetworkDataError(f"explicit bridges {unused} were not needed: the source changed, review them")

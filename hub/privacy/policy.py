@@ -432,28 +432,13 @@ def _dropped_ancestor(path: str, overrides: Mapping[str, Rule]) -> str | None:
     return None
 
 
-def _plan(  # noqa: C901 - pending (issue 9)
+def _plan(
     domain: str, kind: str, rules: Mapping[Sensitivity, Rule], overrides: Mapping[str, Rule], problems: list[str]
 ) -> KindPlan:
     model = KINDS[kind].model
     marks = sensitive_fields(model)
-    resolved: dict[str, Rule] = {}
     where = f"domain {domain!r}, kind {kind!r}"
-    for path, rule in overrides.items():
-        dropped = _dropped_ancestor(path, overrides)
-        if dropped is not None:
-            problems.append(f"{where}, field {path!r}: rule has no effect, {dropped!r} is dropped as a whole")
-        else:
-            resolved[path] = rule
-    for path, cls in marks.items():
-        if path in overrides or _dropped_ancestor(path, overrides) is not None:
-            continue
-        if cls not in rules:
-            problems.append(
-                f"{where}, field {path!r} ({cls}): no rule covers it; add rules.{cls} or fields.{kind}.{path}"
-            )
-            continue
-        resolved[path] = rules[cls]
+    resolved = _resolve_rules(where, kind, marks, rules, overrides, problems)
     for path in sorted(resolved):
         shape = _shape(model, tuple(path.split(".")))
         if isinstance(shape, str):
@@ -477,6 +462,35 @@ def _plan(  # noqa: C901 - pending (issue 9)
     )
     buckets = [r.size for r in resolved.values() if r.method == "time" and r.size is not None]
     return KindPlan(kind, MappingProxyType(resolved), steps, max(buckets) if buckets else None)
+
+
+def _resolve_rules(
+    where: str,
+    kind: str,
+    marks: Mapping[str, Sensitivity],
+    rules: Mapping[Sensitivity, Rule],
+    overrides: Mapping[str, Rule],
+    problems: list[str],
+) -> dict[str, Rule]:
+    """The rule of every field: its own (``fields.<kind>.<path>``), else its sensitivity class's; a marked field
+    that no rule covers, and a rule under a dropped ancestor, are problems."""
+    resolved: dict[str, Rule] = {}
+    for path, rule in overrides.items():
+        dropped = _dropped_ancestor(path, overrides)
+        if dropped is not None:
+            problems.append(f"{where}, field {path!r}: rule has no effect, {dropped!r} is dropped as a whole")
+        else:
+            resolved[path] = rule
+    for path, cls in marks.items():
+        if path in overrides or _dropped_ancestor(path, overrides) is not None:
+            continue
+        if cls not in rules:
+            problems.append(
+                f"{where}, field {path!r} ({cls}): no rule covers it; add rules.{cls} or fields.{kind}.{path}"
+            )
+            continue
+        resolved[path] = rules[cls]
+    return resolved
 
 
 def _is_list_field(model: type[BaseModel], path: str) -> bool:

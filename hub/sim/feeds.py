@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from google.transit import gtfs_realtime_pb2 as pb
 
-from hub.sim.scenario import CAP_SENDER, Incident, Scenario, TramState, UnitReport
+from hub.sim.scenario import CAP_SENDER, RadioReport, Scenario, ScriptedIncident, TramState
 
 __all__ = [
     "CAP_NS",
@@ -116,7 +116,7 @@ def _json(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def unit_reports(scenario: Scenario, reports: Sequence[UnitReport]) -> bytes:
+def unit_reports(scenario: Scenario, reports: Sequence[RadioReport]) -> bytes:
     """One push of the radio gateway: a JSON array of unit reports (docs/formats/cap-open311-alarms-units.md)."""
     body = []
     for r in reports:
@@ -142,7 +142,7 @@ def unit_reports(scenario: Scenario, reports: Sequence[UnitReport]) -> bytes:
     return _json(body)
 
 
-def driver_alarm(scenario: Scenario, incident: Incident, state: Literal["raised", "cleared"]) -> bytes:
+def driver_alarm(scenario: Scenario, incident: ScriptedIncident, state: Literal["raised", "cleared"]) -> bytes:
     """The on-board unit's driver alarm message: the key pressed, or the clear-down minutes later."""
     tram = incident.tram if state == "raised" else incident.cleared_tram
     t = incident.t if state == "raised" else incident.cleared_s
@@ -177,7 +177,7 @@ def _stop_name(scenario: Scenario, stop_id: str | None) -> str:
     return stop.name.removeprefix("Halle (Saale), ") if stop else stop_id
 
 
-def cap_alert(scenario: Scenario, incident: Incident) -> bytes:
+def cap_alert(scenario: Scenario, incident: ScriptedIncident) -> bytes:
     """The police control room's CAP 1.2 export of an incident reported by phone (on a tram, or at a stop)."""
     if incident.channel != "cap":
         raise ValueError(f"incident {incident.number} is a driver alarm, not a CAP incident")
@@ -241,7 +241,7 @@ def pushes(scenario: Scenario) -> list[Push]:
             body = cap_alert(scenario, incident)
             out.append((incident.reported_s, 0, Push(incident.reported_s, "polizei-cap", body, "application/xml")))
     step = scenario.config.report_batch_s
-    batches: dict[tuple[int, str], list[UnitReport]] = {}
+    batches: dict[tuple[int, str], list[RadioReport]] = {}
     for report in scenario.reports:
         batches.setdefault((math.floor(report.t / step), report.agency), []).append(report)
     for (n, agency), reports in sorted(batches.items()):

@@ -26,16 +26,16 @@ from hub.sim.world import TramTrip, World, WorldConfig, build_world, offset_posi
 __all__ = [
     "DEFAULT_INCIDENT_MIX",
     "HALLE",
-    "Incident",
     "IncidentKind",
     "Leg",
+    "RadioReport",
     "Scenario",
     "ScenarioConfig",
+    "ScriptedIncident",
     "SimClock",
     "StopEvent",
     "TramRun",
     "TramState",
-    "UnitReport",
     "UnitTrack",
     "build_scenario",
 ]
@@ -298,7 +298,7 @@ class UnitTrack:
 
 
 @dataclass(frozen=True, slots=True)
-class UnitReport:
+class RadioReport:
     """One TETRA status/location report as the radio gateway decodes it (LIP classes as their upper bounds)."""
 
     t: float
@@ -318,7 +318,7 @@ class UnitReport:
 
 
 @dataclass(frozen=True, slots=True)
-class Incident:
+class ScriptedIncident:
     """One incident of the scenario: what, where, when, how it reaches the hub and which unit the control room sent."""
 
     number: int
@@ -533,7 +533,7 @@ class Scenario:
 
     # -- incidents --------------------------------------------------------------------------------------------
 
-    def _play_incidents(self) -> list[Incident]:
+    def _play_incidents(self) -> list[ScriptedIncident]:
         cfg = self.config
         rng = random.Random(f"{self.seed}:incidents")  # noqa: S311 (a seeded simulation, not security)
         kinds = [kind for kind, _ in cfg.incident_mix]
@@ -628,7 +628,7 @@ class Scenario:
             reported,
         )
 
-    def _dispatch(self, rng: random.Random, draft: _Draft) -> Incident:
+    def _dispatch(self, rng: random.Random, draft: _Draft) -> ScriptedIncident:
         """The simulated control room sends the nearest free unit of the agency in charge to where the incident was
         reported (today's practice: the tram has moved on by the time the unit gets there)."""
         td = draft.dispatch_s
@@ -654,7 +654,7 @@ class Scenario:
             unit.legs.append(Leg(arrive, leave, draft.lat, draft.lon, draft.lat, draft.lon, 4, ref))
             self._patrol(unit, leave, draft.lat, draft.lon)
             on_scene = float(arrive)
-        return Incident(
+        return ScriptedIncident(
             number=draft.number,
             kind=draft.kind,
             t=draft.t,
@@ -674,9 +674,9 @@ class Scenario:
 
     # -- reports ----------------------------------------------------------------------------------------------
 
-    def _reports(self) -> list[UnitReport]:
+    def _reports(self) -> list[RadioReport]:
         """Each unit's periodic location reports, plus one at every change of status, within the scenario."""
-        reports: dict[tuple[str, int], UnitReport] = {}
+        reports: dict[tuple[str, int], RadioReport] = {}
         for unit in self.units:
             phase = random.Random(f"{self.seed}:phase:{unit.call_sign}").uniform(0, unit.report_interval_s)  # noqa: S311
             times = []
@@ -694,7 +694,7 @@ class Scenario:
                 reports[(unit.call_sign, second)] = self._report(unit, second)
         return sorted(reports.values(), key=lambda r: (r.t, r.call_sign))
 
-    def _report(self, unit: UnitTrack, t: int) -> UnitReport:
+    def _report(self, unit: UnitTrack, t: int) -> RadioReport:
         rng = random.Random(f"{self.seed}:report:{unit.call_sign}:{t}")  # noqa: S311
         leg = unit.leg_at(t)
         # LIP time elapsed: mostly a fresh fix (< 5 s); in a radio shadow the last fix is up to minutes old.
@@ -714,7 +714,7 @@ class Scenario:
             if moving
             else None
         )
-        return UnitReport(
+        return RadioReport(
             t=float(t),
             call_sign=unit.call_sign,
             agency=unit.agency,

@@ -27,6 +27,7 @@ import aiohttp
 from aiohttp import web
 
 from hub.connectors.auth import sign
+from hub.retry import Backoff
 from hub.sim.feeds import Channel, Push, pushes, trip_updates_feed, vehicle_positions_feed
 from hub.sim.scenario import Scenario, ScenarioConfig, build_scenario
 
@@ -256,7 +257,7 @@ class Simulator:
         else:
             headers["X-Hub-Signature-256"] = sign(push.body, secret)
         deadline = time.monotonic() + self.give_up_after_s
-        delay = 0.2
+        backoff = Backoff(base_s=0.2, cap_s=5.0)
         while True:
             try:
                 async with http.post(self.webhook_url + hook.path, data=push.body, headers=headers) as answer:
@@ -269,11 +270,11 @@ class Simulator:
                         return
             except (aiohttp.ClientError, TimeoutError) as exc:
                 log.info("push to %s failed (%s); retrying", hook.path, type(exc).__name__)
+            delay = backoff.next_delay()
             if time.monotonic() + delay > deadline:
                 self.report.pushes[f"{push.channel} failed"] += 1
                 return
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
 
     async def run(self) -> SimReport:
         """Wait for the webhooks, start simulated time, send every push when its time comes, return at the end."""
