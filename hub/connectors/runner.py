@@ -21,7 +21,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from hub.config import Settings
-from hub.connectors.base import ConnectorContext, PushConnector, PushRequest, Route
+from hub.connectors.base import ConnectorContext, HttpRoute, PushConnector, PushRequest
 from hub.connectors.checkpoint import CheckpointStore, FileCheckpointStore
 from hub.connectors.config import ConnectorsConfig, InstanceConfig
 from hub.connectors.instance import ConnectorInstance
@@ -186,7 +186,7 @@ class ConnectorRunner:
         log.info("webhook server listening", url=f"http://{self.config.server.host}:{self.port}")
         return runner
 
-    def _handler(self, instance: ConnectorInstance, route: Route) -> Callable[[web.Request], Any]:
+    def _handler(self, instance: ConnectorInstance, route: HttpRoute) -> Callable[[web.Request], Any]:
         async def handle(request: web.Request) -> web.Response:
             limit = route.max_body_bytes
             if request.content_length is not None and request.content_length > limit:
