@@ -29,7 +29,7 @@ from hub.connectors.base import (
 )
 from hub.connectors.checkpoint import DEFAULT_MAX_SEEN_IDS, Checkpoint, CheckpointStore, SeenVersions
 from hub.connectors.metrics import ConnectorMetrics, ErrorReason, PollOutcome, PushStatus
-from hub.connectors.sink import (
+from hub.connectors.records import (
     H_CONNECTOR,
     H_CONTENT_TYPE,
     H_ORIGIN,

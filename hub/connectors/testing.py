@@ -28,7 +28,8 @@ from hub.connectors.base import (
 from hub.connectors.checkpoint import MemoryCheckpointStore
 from hub.connectors.instance import ConnectorInstance
 from hub.connectors.metrics import ConnectorMetrics
-from hub.connectors.sink import H_RECORD_ID, H_RECORD_VERSION, MemorySink, header
+from hub.connectors.records import H_RECORD_ID, H_RECORD_VERSION, header
+from hub.connectors.sink import MemorySink
 from hub.errors import ConformanceError, InvalidEventError
 from hub.formats.base import CanonicalRecord, Format, SourceRecord
 

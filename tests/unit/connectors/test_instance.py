@@ -16,7 +16,8 @@ from hub.connectors.base import ConnectorContext, PollResult, PushRequest, State
 from hub.connectors.checkpoint import MemoryCheckpointStore
 from hub.connectors.instance import ConnectorInstance
 from hub.connectors.metrics import ConnectorMetrics
-from hub.connectors.sink import MemorySink, OutMessage, header
+from hub.connectors.records import OutMessage, header
+from hub.connectors.sink import MemorySink
 from hub.connectors.testing import FakeClock
 from hub.connectors.webhook import WebhookConnector, WebhookOptions
 from hub.deadletter import parse_headers
