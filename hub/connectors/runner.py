@@ -118,7 +118,8 @@ class ConnectorRunner:
             return PushInstance(connector, settings, deps)
         return PollingInstance(connector, settings, deps)
 
-    async def run(self) -> None:  # noqa: C901 - being split for issue 9 (helper: connectors)
+    async def run(self) -> None:
+        """Start the instances, serve the push ones and poll the others until stopped or all finished."""
         if self.serve_metrics_endpoint:
             self.metrics_port = serve_metrics(self.registry, self.settings.metrics_host, self.settings.metrics_port)
             log.info("metrics served", url=f"http://{self.settings.metrics_host}:{self.metrics_port}/metrics")
@@ -131,32 +132,35 @@ class ConnectorRunner:
                 instance = self._instance(config, sink)
                 self.instances.append(instance)
                 await instance.start()
-            if self._stop.is_set():
-                return
-            pushers = [i for i in self.instances if isinstance(i, PushInstance)]
-            if pushers:
-                await self._serve(pushers)
-            tasks = [
-                asyncio.create_task(i.run_polling(), name=i.name)
-                for i in self.instances
-                if isinstance(i, PollingInstance)
-            ]
-            self.started.set()
-            log.info("connectors running", instances=[i.name for i in self.instances], webhook_port=self.port)
-            if pushers:
-                await self._stop.wait()
-            if tasks:
-                await asyncio.gather(*tasks)
+            if not self._stop.is_set():
+                await self._run_started()
         finally:
-            self.stop()
-            if self._web is not None:
-                await self._web.cleanup()
-            for instance in self.instances:
-                if isinstance(instance, PushInstance):
-                    await instance.close()
-            if self.sink is None:
-                await asyncio.to_thread(sink.close)
-            log.info("connectors stopped")
+            await self._shut_down(sink)
+
+    async def _run_started(self) -> None:
+        pushers = [i for i in self.instances if isinstance(i, PushInstance)]
+        if pushers:
+            await self._serve(pushers)
+        tasks = [
+            asyncio.create_task(i.run_polling(), name=i.name) for i in self.instances if isinstance(i, PollingInstance)
+        ]
+        self.started.set()
+        log.info("connectors running", instances=[i.name for i in self.instances], webhook_port=self.port)
+        if pushers:
+            await self._stop.wait()
+        if tasks:
+            await asyncio.gather(*tasks)
+
+    async def _shut_down(self, sink: Sink) -> None:
+        self.stop()
+        if self._web is not None:
+            await self._web.cleanup()
+        for instance in self.instances:
+            if isinstance(instance, PushInstance):
+                await instance.close()
+        if self.sink is None:
+            await asyncio.to_thread(sink.close)
+        log.info("connectors stopped")
 
     def _kafka_sink(self) -> asyncio.Future[Sink]:
         bootstrap = self.settings.bootstrap()
