@@ -131,8 +131,9 @@ class PollingConnector(ABC, Generic[OptionsT]):
 
 
 @dataclass(frozen=True)
-class Route:
-    """One HTTP route a push connector serves on the runner's server."""
+class HttpRoute:
+    """One HTTP route a push connector serves on the runner's server (not a transit route: that is
+    ``hub.network.gtfs_static.Route``)."""
 
     path: str
     methods: tuple[str, ...] = ("POST",)
@@ -191,7 +192,7 @@ class PushConnector(ABC, Generic[OptionsT]):
         """Resolve secrets or open clients; the default does nothing."""
 
     @abstractmethod
-    def routes(self) -> Sequence[Route]:
+    def routes(self) -> Sequence[HttpRoute]:
         """The HTTP routes this instance serves (paths unique across the process)."""
 
     @abstractmethod

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import signal
 import threading
-import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -21,11 +20,14 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from hub.config import Settings
-from hub.connectors.base import ConnectorContext, PushConnector, PushRequest, Route
+from hub.connectors.base import ConnectorContext, PushConnector
 from hub.connectors.checkpoint import CheckpointStore, FileCheckpointStore
 from hub.connectors.config import ConnectorsConfig, InstanceConfig
-from hub.connectors.instance import ConnectorInstance
 from hub.connectors.metrics import ConnectorMetrics
+from hub.connectors.polling import PollingInstance
+from hub.connectors.push import PushInstance
+from hub.connectors.server import serve
+from hub.connectors.settings import InstanceDeps, InstanceSettings
 from hub.connectors.sink import KafkaSink, Sink
 from hub.metrics import serve_metrics
 from hub.topology import dlq_topic, qualified
@@ -33,9 +35,6 @@ from hub.topology import dlq_topic, qualified
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
-
-#: How long a webhook request may wait for the broker before it is answered 503 (the sender retries).
-PUSH_DEADLINE_S = 20.0
 
 
 def _utcnow() -> datetime:
@@ -92,11 +91,12 @@ class ConnectorRunner:
         self.metrics = ConnectorMetrics.create(self.registry)
         self.clock = clock
         self.serve_metrics_endpoint = serve_metrics_endpoint
-        self.instances: list[ConnectorInstance] = []
+        self.instances: list[PollingInstance | PushInstance] = []
         self.port: int | None = None
         self.metrics_port: int | None = None
         self.started = asyncio.Event()
         self._stop = asyncio.Event()
+        self._web: web.AppRunner | None = None
 
     def stop(self) -> None:
         """Ask every instance to finish its current step and close; ``run`` then returns."""
@@ -104,22 +104,22 @@ class ConnectorRunner:
         for instance in self.instances:
             instance.request_stop()
 
-    def _instance(self, config: InstanceConfig, sink: Sink) -> ConnectorInstance:
-        context = ConnectorContext(config.name, config.format, self.clock)
-        return ConnectorInstance(
+    def _instance(self, config: InstanceConfig, sink: Sink) -> PollingInstance | PushInstance:
+        connector = config.build(ConnectorContext(config.name, config.format, self.clock))
+        settings = InstanceSettings(
             config.name,
-            config.build(context),
             config.options,
             config.format,
             topic=qualified(self.settings.topic_prefix, config.format.raw_topic),
             dlq_topic=qualified(self.settings.topic_prefix, dlq_topic("connectors")),
-            sink=sink,
-            store=self.store,
-            metrics=self.metrics,
-            clock=self.clock,
         )
+        deps = InstanceDeps(sink, self.store, self.metrics, self.clock)
+        if isinstance(connector, PushConnector):
+            return PushInstance(connector, settings, deps)
+        return PollingInstance(connector, settings, deps)
 
-    async def run(self) -> None:  # noqa: C901 - being split for issue 9 (helper: connectors)
+    async def run(self) -> None:
+        """Start the instances, serve the push ones and poll the others until stopped or all finished."""
         if self.serve_metrics_endpoint:
             self.metrics_port = serve_metrics(self.registry, self.settings.metrics_host, self.settings.metrics_port)
             log.info("metrics served", url=f"http://{self.settings.metrics_host}:{self.metrics_port}/metrics")
@@ -127,34 +127,40 @@ class ConnectorRunner:
         if sink is None:
             log.info("stopped before the broker answered")
             return
-        web_runner: web.AppRunner | None = None
         try:
             for config in self.selected:
                 instance = self._instance(config, sink)
                 self.instances.append(instance)
                 await instance.start()
-            if self._stop.is_set():
-                return
-            pushers = [i for i in self.instances if not i.polling]
-            if pushers:
-                web_runner = await self._serve(pushers)
-            tasks = [asyncio.create_task(i.run_polling(), name=i.name) for i in self.instances if i.polling]
-            self.started.set()
-            log.info("connectors running", instances=[i.name for i in self.instances], webhook_port=self.port)
-            if pushers:
-                await self._stop.wait()
-            if tasks:
-                await asyncio.gather(*tasks)
+            if not self._stop.is_set():
+                await self._run_started()
         finally:
-            self.stop()
-            if web_runner is not None:
-                await web_runner.cleanup()
-            for instance in self.instances:
-                if not instance.polling:
-                    await instance.close()
-            if self.sink is None:
-                await asyncio.to_thread(sink.close)
-            log.info("connectors stopped")
+            await self._shut_down(sink)
+
+    async def _run_started(self) -> None:
+        pushers = [i for i in self.instances if isinstance(i, PushInstance)]
+        if pushers:
+            await self._serve(pushers)
+        tasks = [
+            asyncio.create_task(i.run_polling(), name=i.name) for i in self.instances if isinstance(i, PollingInstance)
+        ]
+        self.started.set()
+        log.info("connectors running", instances=[i.name for i in self.instances], webhook_port=self.port)
+        if pushers:
+            await self._stop.wait()
+        if tasks:
+            await asyncio.gather(*tasks)
+
+    async def _shut_down(self, sink: Sink) -> None:
+        self.stop()
+        if self._web is not None:
+            await self._web.cleanup()
+        for instance in self.instances:
+            if isinstance(instance, PushInstance):
+                await instance.close()
+        if self.sink is None:
+            await asyncio.to_thread(sink.close)
+        log.info("connectors stopped")
 
     def _kafka_sink(self) -> asyncio.Future[Sink]:
         bootstrap = self.settings.bootstrap()
@@ -169,51 +175,10 @@ class ConnectorRunner:
             stopped.cancel()
         return future.result() if future.done() else None
 
-    async def _serve(self, pushers: list[ConnectorInstance]) -> web.AppRunner:
-        app = web.Application()
-        for instance in pushers:
-            assert isinstance(instance.connector, PushConnector)
-            for route in instance.connector.routes():
-                handler = self._handler(instance, route)
-                for method in route.methods:
-                    app.router.add_route(method, route.path, handler)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.config.server.host, self.config.server.port)
-        await site.start()
-        addresses = runner.addresses
-        self.port = int(addresses[0][1]) if addresses else self.config.server.port
-        log.info("webhook server listening", url=f"http://{self.config.server.host}:{self.port}")
-        return runner
-
-    def _handler(self, instance: ConnectorInstance, route: Route) -> Callable[[web.Request], Any]:
-        async def handle(request: web.Request) -> web.Response:
-            limit = route.max_body_bytes
-            if request.content_length is not None and request.content_length > limit:
-                return self._answer(instance, "413", {"error": f"body is over {limit} bytes"})
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in request.content.iter_chunked(65536):
-                size += len(chunk)
-                if size > limit:
-                    return self._answer(instance, "413", {"error": f"body is over {limit} bytes"})
-                chunks.append(chunk)
-            push = PushRequest(
-                path=request.path,
-                method=request.method,
-                headers={k.lower(): v for k, v in request.headers.items()},
-                body=b"".join(chunks),
-                remote=request.remote or "",
-            )
-            status, body = await instance.push(push, deadline_s=time.monotonic() + PUSH_DEADLINE_S)
-            return web.json_response(body, status=int(status))
-
-        return handle
-
-    @staticmethod
-    def _answer(instance: ConnectorInstance, status: str, body: dict[str, Any]) -> web.Response:
-        instance.metrics.requests.labels(instance.name, status).inc()
-        return web.json_response(body, status=int(status))
+    async def _serve(self, pushers: list[PushInstance]) -> None:
+        server = self.config.server
+        self._web, self.port = await serve(pushers, server.host, server.port)
+        log.info("webhook server listening", url=f"http://{server.host}:{self.port}")
 
 
 def run_connectors(settings: Settings, config: ConnectorsConfig, names: Sequence[str]) -> int:

@@ -1,6 +1,7 @@
 """Where the runner's records go: the Kafka cluster (``KafkaSink``) or memory (``MemorySink``, for tests and
 the conformance helper). Both produce with per-record results and read back an instance's own records for
-recovery. Calls block; the runner runs them in a thread.
+recovery. Calls block; the runner runs them in a thread. The messages and the ``Sink`` protocol are in
+``hub.connectors.records`` (no Kafka client there) and re-exported here.
 """
 
 from __future__ import annotations
@@ -10,75 +11,27 @@ import time
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from hub.connectors.records import (
+    H_CONNECTOR,
+    H_RECORD_ID,
+    H_RECORD_VERSION,
+    MAX_VALUE_BYTES,
+    Ack,
+    OutMessage,
+    Recovered,
+    Sink,
+    header,
+)
 from hub.errors import BrokerError
-from hub.formats.jsondoc import MAX_RECORD_BYTES
 from hub.kafka_read import open_topic
 
-#: Headers the runner puts on every raw record (values are UTF-8).
-H_CONNECTOR = "hub_connector"
-H_RECORD_ID = "hub_record_id"
-H_RECORD_VERSION = "hub_record_version"
-H_CONTENT_TYPE = "hub_content_type"
-H_RECEIVED_AT = "hub_received_at"
-H_ORIGIN = "hub_origin"
-
-#: Largest value the runner sends; bigger records are dead-lettered (first KiB kept) instead.
-MAX_VALUE_BYTES = MAX_RECORD_BYTES
-
-
-@dataclass(frozen=True)
-class OutMessage:
-    """One record to produce: prefixed topic, key, value, headers."""
-
-    topic: str
-    key: bytes | None
-    value: bytes
-    headers: list[tuple[str, bytes]]
-
-
-@dataclass(frozen=True)
-class Ack:
-    """Where the broker stored a record."""
-
-    partition: int
-    offset: int
-
-
-@dataclass(frozen=True)
-class Recovered:
-    """A record of the instance found on its raw topic during recovery."""
-
-    partition: int
-    offset: int
-    record_id: str
-    version: str
-
-
-class Sink(Protocol):
-    """Produces records and reads an instance's own records back."""
-
-    def produce(self, messages: Sequence[OutMessage], timeout_s: float) -> list[Ack | BrokerError]:
-        """Send all, wait for the broker; one result per message, in order (an error for each one not stored)."""
-        ...
-
-    def recover(self, topic: str, connector: str, offsets: Mapping[int, int]) -> list[Recovered]:
-        """Records on ``topic`` whose ``hub_connector`` header is ``connector``, from ``offsets`` on (partitions
-        not in ``offsets`` from their beginning)."""
-        ...
-
-    def close(self) -> None: ...
-
-
-def header(headers: Sequence[tuple[str, bytes]] | None, name: str) -> str | None:
-    for key, value in headers or ():
-        if key == name:
-            return value.decode("utf-8", "replace")
-    return None
+# Ack, OutMessage and Sink are re-exported: hub.acks_http produces through this module's sinks with them.
+__all__ = ["Ack", "KafkaSink", "MemorySink", "OutMessage", "Recovered", "Sink", "Stored"]
 
 
 class KafkaSink:

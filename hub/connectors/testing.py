@@ -1,8 +1,8 @@
 """The conformance helper for connector types: ``check_connector(MyConnector, config={...})`` from pytest.
 
-It runs the type through the runner's own core (``ConnectorInstance``) against in-memory doubles (no Kafka, a
-fake clock) and checks the contract: records with ids and versions, a checkpoint that survives a clean restart
-and a crash without duplicates or gaps, bad input that does not crash it, an idempotent ``close``.
+It runs the type through the runner's own drivers (``PollingInstance``, ``PushInstance``) against in-memory
+doubles (no Kafka, a fake clock) and checks the contract: records with ids and versions, a checkpoint that survives
+a clean restart and a crash without duplicates or gaps, bad input that does not crash it, an idempotent ``close``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from hub.connectors.base import (
-    AnyConnector,
     ConnectorClass,
     ConnectorContext,
     ConnectorOptions,
@@ -28,7 +27,12 @@ from hub.connectors.base import (
 from hub.connectors.checkpoint import MemoryCheckpointStore
 from hub.connectors.instance import ConnectorInstance
 from hub.connectors.metrics import ConnectorMetrics
-from hub.connectors.sink import H_RECORD_ID, H_RECORD_VERSION, MemorySink, header
+from hub.connectors.polling import PollingInstance
+from hub.connectors.push import PushInstance
+from hub.connectors.records import H_RECORD_ID, H_RECORD_VERSION, header
+from hub.connectors.server import respond
+from hub.connectors.settings import InstanceDeps, InstanceSettings
+from hub.connectors.sink import MemorySink
 from hub.errors import ConformanceError, InvalidEventError
 from hub.formats.base import CanonicalRecord, Format, SourceRecord
 
@@ -90,7 +94,6 @@ class ConformanceReport:
 
 @dataclass
 class _Harness:
-    cls: ConnectorClass
     options: ConnectorOptions
     fmt: Format
     clock: FakeClock
@@ -99,21 +102,19 @@ class _Harness:
     registry: CollectorRegistry
     metrics: ConnectorMetrics
 
-    def instance(self, fmt: Format | None = None) -> ConnectorInstance:
-        use = fmt or self.fmt
-        connector: AnyConnector = self.cls(self.options, ConnectorContext(NAME, use, self.clock))
-        return ConnectorInstance(
-            NAME,
-            connector,
-            self.options,
-            use,
-            topic=RAW,
-            dlq_topic=DLQ,
-            sink=self.sink,
-            store=self.store,
-            metrics=self.metrics,
-            clock=self.clock,
-            sleep=self.clock.sleep,
+    def polling(self, cls: type[PollingConnector[Any]], fmt: Format | None = None) -> PollingInstance:
+        context, settings, deps = self._parts(fmt or self.fmt)
+        return PollingInstance(cls(self.options, context), settings, deps)
+
+    def push(self, cls: type[PushConnector[Any]]) -> PushInstance:
+        context, settings, deps = self._parts(self.fmt)
+        return PushInstance(cls(self.options, context), settings, deps)
+
+    def _parts(self, fmt: Format) -> tuple[ConnectorContext, InstanceSettings, InstanceDeps]:
+        return (
+            ConnectorContext(NAME, fmt, self.clock),
+            InstanceSettings(NAME, self.options, fmt, topic=RAW, dlq_topic=DLQ),
+            InstanceDeps(self.sink, self.store, self.metrics, self.clock, sleep=self.clock.sleep),
         )
 
     def check_no_connector_errors(self) -> None:
@@ -127,12 +128,9 @@ class _Harness:
         return value or 0.0
 
 
-def _harness(
-    cls: ConnectorClass, options: ConnectorOptions, fmt: Format, store: MemoryCheckpointStore | None = None
-) -> _Harness:
+def _harness(options: ConnectorOptions, fmt: Format, store: MemoryCheckpointStore | None = None) -> _Harness:
     registry = CollectorRegistry()
     return _Harness(
-        cls,
         options,
         fmt,
         FakeClock(),
@@ -161,14 +159,13 @@ def _check_records(sink: MemorySink, what: str) -> list[tuple[str, str]]:
 
 
 async def _poll_until_done(
-    h: _Harness, instance: ConnectorInstance, max_steps: int, idle_polls: int, crash_after: int | None = None
+    h: _Harness, instance: PollingInstance, max_steps: int, idle_polls: int, crash_after: int | None = None
 ) -> tuple[int, int]:
     """Poll until finished, ``idle_polls`` polls in a row bring nothing, or ``crash_after`` polls brought records.
 
     Returns (polls, polls that produced records).
     """
-    sink = instance.sink
-    assert isinstance(sink, MemorySink)
+    sink = h.sink
     steps = idle = with_items = 0
     backoff = instance.backoff_factory()
     while steps < max_steps:
@@ -190,11 +187,11 @@ async def _poll_until_done(
 
 
 async def _check_polling(
-    h: _Harness, prepare: Callable[[], None], max_steps: int, idle_polls: int
+    h: _Harness, cls: type[PollingConnector[Any]], prepare: Callable[[], None], max_steps: int, idle_polls: int
 ) -> ConformanceReport:
     # 1. A whole run: records with ids and versions, each once.
     prepare()
-    ref = h.instance()
+    ref = h.polling(cls)
     await ref.start()
     steps, productive = await _poll_until_done(h, ref, max_steps, idle_polls)
     reference = _check_records(h.sink, "full run")
@@ -205,12 +202,12 @@ async def _check_polling(
 
     # 2. A clean restart half-way: the second instance resumes from the checkpoint.
     prepare()
-    h2 = _harness(h.cls, h.options, h.fmt)
-    first = h2.instance()
+    h2 = _harness(h.options, h.fmt)
+    first = h2.polling(cls)
     await first.start()
     await _poll_until_done(h2, first, max_steps, idle_polls, crash_after=with_items)
     await first.close()
-    second = h2.instance()
+    second = h2.polling(cls)
     await second.start()
     await _poll_until_done(h2, second, max_steps, idle_polls)
     await second.close()
@@ -219,14 +216,14 @@ async def _check_polling(
     # 3. A crash after the broker's ack and before the checkpoint write: recovery must fill the gap.
     prepare()
     store = _CrashingStore()
-    h3 = _harness(h.cls, h.options, h.fmt, store)
-    crashing = h3.instance()
+    h3 = _harness(h.options, h.fmt, store)
+    crashing = h3.polling(cls)
     await crashing.start()
     await _poll_until_done(h3, crashing, max_steps, idle_polls, crash_after=with_items)
     store.crashed = True
     await _poll_until_done(h3, crashing, max_steps, idle_polls, crash_after=1)  # acknowledged, never checkpointed
     store.crashed = False  # no close: a crash
-    after = h3.instance()
+    after = h3.polling(cls)
     recovered = await after.start()
     await _poll_until_done(h3, after, max_steps, idle_polls)
     await after.close()
@@ -234,15 +231,15 @@ async def _check_polling(
 
     # 4. Bad input: every document refused; the connector keeps going and its refusals become dead letters.
     prepare()
-    h4 = _harness(h.cls, h.options, h.fmt)
-    bad = h4.instance(RejectingFormat(h.fmt))
+    h4 = _harness(h.options, h.fmt)
+    bad = h4.polling(cls, RejectingFormat(h.fmt))
     await bad.start()
     await _poll_until_done(h4, bad, max_steps, idle_polls)
     await bad.close()
     return ConformanceReport(len(reference), steps, recovered, len(h4.sink.on(DLQ)))
 
 
-async def _close_twice(instance: ConnectorInstance) -> None:
+async def _close_twice(instance: ConnectorInstance[Any]) -> None:
     instance.closed = True  # the runner's guard is off: the connector's own close must be idempotent
     for attempt in ("first", "second"):
         try:
@@ -260,42 +257,42 @@ def _compare(reference: Sequence[tuple[str, str]], got: Sequence[tuple[str, str]
         raise ConformanceError(f"{what}: {len(extra)} record(s) a full run does not produce, e.g. {min(extra)}")
 
 
-async def _check_push(h: _Harness, requests: Sequence[PushRequest]) -> ConformanceReport:
+async def _check_push(h: _Harness, cls: type[PushConnector[Any]], requests: Sequence[PushRequest]) -> ConformanceReport:
     if not requests:
         raise ConformanceError("a push connector needs requests=[PushRequest(...), ...] to check")
-    ref = h.instance()
+    ref = h.push(cls)
     await ref.start()
     for request in requests:
-        status, body = await ref.push(request)
+        status, body = await respond(ref, request)
         if status not in ("202", "422"):
             raise ConformanceError(f"request to {request.path} answered {status}: {body}")
     await _close_twice(ref)
     reference = _check_records(h.sink, "all requests")
     # A crash half-way, then the sender sends everything again: nothing twice, nothing missing.
     store = _CrashingStore()
-    h2 = _harness(h.cls, h.options, h.fmt, store)
-    first = h2.instance()
+    h2 = _harness(h.options, h.fmt, store)
+    first = h2.push(cls)
     await first.start()
     half = max(1, len(requests) // 2)
     for request in requests[:half]:
-        await first.push(request)
+        await respond(first, request)
     store.crashed = True
     if half < len(requests):
-        await first.push(requests[half])
+        await respond(first, requests[half])
     store.crashed = False
-    second = h2.instance()
+    second = h2.push(cls)
     recovered = await second.start()
     for request in requests:
-        await second.push(request)
+        await respond(second, request)
     await second.close()
     _compare(reference, _check_records(h2.sink, "crash and resend"), "crash and resend")
     # Bad input: garbage bodies are answered, never with 500.
-    h3 = _harness(h.cls, h.options, h.fmt)
-    bad = h3.instance()
+    h3 = _harness(h.options, h.fmt)
+    bad = h3.push(cls)
     await bad.start()
     for request in requests:
         garbage = PushRequest(request.path, request.method, request.headers, b"\x00\xff not a document", request.remote)
-        status, body = await bad.push(garbage)
+        status, body = await respond(bad, garbage)
         if status == "500":
             raise ConformanceError(f"a garbage body to {request.path} crashed the connector: {body}")
     await bad.close()
@@ -329,12 +326,12 @@ async def check_connector_async(
     else:
         fmt = format
     options = _options(cls, config, fmt)
-    h = _harness(cls, options, fmt)
+    h = _harness(options, fmt)
     if issubclass(cls, PushConnector):
-        return await _check_push(h, requests)
+        return await _check_push(h, cls, requests)
     if not issubclass(cls, PollingConnector):
         raise ConformanceError(f"{cls!r} is neither a PollingConnector nor a PushConnector")
-    return await _check_polling(h, prepare or (lambda: None), max_steps, idle_polls)
+    return await _check_polling(h, cls, prepare or (lambda: None), max_steps, idle_polls)
 
 
 def check_connector(

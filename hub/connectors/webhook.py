@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, PositiveInt, field_validator
 
 from hub.connectors.auth import SecretRef, check_bearer, check_hmac
-from hub.connectors.base import ConnectorOptions, Document, PushConnector, PushRequest, PushResult, Route
+from hub.connectors.base import ConnectorOptions, Document, HttpRoute, PushConnector, PushRequest, PushResult
 from hub.errors import AuthFailure, PushRejected
 from hub.formats.base import MAX_DOCUMENT_BYTES
 
@@ -43,8 +43,8 @@ class WebhookConnector(PushConnector[WebhookOptions]):
     async def setup(self) -> None:
         self._secret = self.options.secret.resolve()
 
-    def routes(self) -> Sequence[Route]:
-        return [Route(self.options.path, ("POST",), self.options.max_body_bytes)]
+    def routes(self) -> Sequence[HttpRoute]:
+        return [HttpRoute(self.options.path, ("POST",), self.options.max_body_bytes)]
 
     async def receive(self, request: PushRequest) -> PushResult:
         if self._secret is None:

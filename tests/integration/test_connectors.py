@@ -253,8 +253,9 @@ def test_records_acknowledged_but_not_checkpointed_are_recovered_from_the_topic(
     after the checkpoint's offsets back from the raw topic (by its header) and does not produce them again."""
     from hub.connectors.base import ConnectorContext
     from hub.connectors.checkpoint import FileCheckpointStore
-    from hub.connectors.instance import ConnectorInstance
     from hub.connectors.metrics import ConnectorMetrics
+    from hub.connectors.polling import PollingInstance
+    from hub.connectors.settings import InstanceDeps, InstanceSettings
     from hub.connectors.sink import KafkaSink
     from tests.unit.connectors.helpers import ListConnector, ListOptions
 
@@ -271,23 +272,22 @@ def test_records_acknowledged_but_not_checkpointed_are_recovered_from_the_topic(
     topic = qualified(kafka_settings.topic_prefix, fmt.raw_topic)
     store = Crashing(kafka_settings.state_dir / "connectors")
 
-    def instance(sink: KafkaSink) -> ConnectorInstance:
+    def instance(sink: KafkaSink) -> PollingInstance:
         from datetime import UTC, datetime
 
         def clock() -> datetime:
             return datetime.now(UTC)
 
-        return ConnectorInstance(
-            "lister",
+        return PollingInstance(
             ListConnector(options, ConnectorContext("lister", fmt, clock)),
-            options,
-            fmt,
-            topic=topic,
-            dlq_topic=qualified(kafka_settings.topic_prefix, dlq_topic("connectors")),
-            sink=sink,
-            store=store,
-            metrics=ConnectorMetrics.create(CollectorRegistry()),
-            clock=clock,
+            InstanceSettings(
+                "lister",
+                options,
+                fmt,
+                topic=topic,
+                dlq_topic=qualified(kafka_settings.topic_prefix, dlq_topic("connectors")),
+            ),
+            InstanceDeps(sink, store, ConnectorMetrics.create(CollectorRegistry()), clock),
         )
 
     async def test() -> int:

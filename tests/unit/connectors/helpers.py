@@ -8,12 +8,12 @@ from datetime import datetime
 from hub.connectors.base import (
     ConnectorOptions,
     Document,
+    HttpRoute,
     PollingConnector,
     PollResult,
     PushConnector,
     PushRequest,
     PushResult,
-    Route,
     State,
 )
 from hub.errors import InvalidEventError
@@ -85,8 +85,8 @@ class EchoPush(PushConnector[ConnectorOptions]):
 
     options_model = ConnectorOptions
 
-    def routes(self) -> Sequence[Route]:
-        return [Route("/echo")]
+    def routes(self) -> Sequence[HttpRoute]:
+        return [HttpRoute("/echo")]
 
     async def receive(self, request: PushRequest) -> PushResult:
         return PushResult([Document(request.body, request.content_type, "echo")])

@@ -1,4 +1,4 @@
-"""The runner's core on in-memory doubles: cutting, de-duplication, dead letters, retries, checkpoints,
+"""The polling and push drivers on in-memory doubles: cutting, de-duplication, dead letters, retries, checkpoints,
 recovery, stale feeds and webhook answers."""
 
 from __future__ import annotations
@@ -12,11 +12,15 @@ import pytest
 import structlog.testing
 from prometheus_client import CollectorRegistry
 
-from hub.connectors.base import ConnectorContext, PollResult, PushRequest, State
+from hub.connectors.base import ConnectorContext, ConnectorOptions, PollingConnector, PollResult, PushRequest, State
 from hub.connectors.checkpoint import MemoryCheckpointStore
-from hub.connectors.instance import ConnectorInstance
 from hub.connectors.metrics import ConnectorMetrics
-from hub.connectors.sink import MemorySink, OutMessage, header
+from hub.connectors.polling import PollingInstance
+from hub.connectors.push import PushInstance
+from hub.connectors.records import OutMessage, header
+from hub.connectors.server import Answer, respond
+from hub.connectors.settings import InstanceDeps, InstanceSettings
+from hub.connectors.sink import MemorySink
 from hub.connectors.testing import FakeClock
 from hub.connectors.webhook import WebhookConnector, WebhookOptions
 from hub.deadletter import parse_headers
@@ -29,24 +33,20 @@ FMT = TinyFormat()
 
 
 class Rig:
-    """One instance of a connector on a MemorySink, a memory store and a fake clock."""
+    """What an instance of a connector runs on: a MemorySink, a memory store and a fake clock."""
 
-    def __init__(self, connector: Any, options: Any, sink: MemorySink | None = None, store: Any = None) -> None:
+    def __init__(self, options: ConnectorOptions, sink: MemorySink | None = None, store: Any = None) -> None:
         self.clock = FakeClock(T0)
         self.sink = sink or MemorySink()
         self.store = store or MemoryCheckpointStore()
         self.registry = CollectorRegistry()
-        self.instance = ConnectorInstance(
-            "inst",
-            connector(options, ConnectorContext("inst", FMT, self.clock)),
-            options,
-            FMT,
-            topic="raw",
-            dlq_topic="dlq",
-            sink=self.sink,
-            store=self.store,
-            metrics=ConnectorMetrics.create(self.registry),
-            clock=self.clock,
+        self.context = ConnectorContext("inst", FMT, self.clock)
+        self.settings = InstanceSettings("inst", options, FMT, topic="raw", dlq_topic="dlq")
+        self.deps = InstanceDeps(
+            self.sink,
+            self.store,
+            ConnectorMetrics.create(self.registry),
+            self.clock,
             sleep=self.clock.sleep,
             backoff=lambda: Backoff(0.5, 4.0, uniform=lambda a, b: b),
         )
@@ -63,13 +63,38 @@ class Rig:
         return dict(json.loads(self.store.saved["inst"]))
 
 
+class PollRig(Rig):
+    """A polling instance on the rig."""
+
+    def __init__(
+        self,
+        connector: type[PollingConnector[Any]],
+        options: ConnectorOptions,
+        sink: MemorySink | None = None,
+        store: Any = None,
+    ) -> None:
+        super().__init__(options, sink, store)
+        self.instance = PollingInstance(connector(options, self.context), self.settings, self.deps)
+
+
+class PushRig(Rig):
+    """A webhook instance on the rig, answered as the runner's server answers."""
+
+    def __init__(self, options: WebhookOptions, sink: MemorySink | None = None) -> None:
+        super().__init__(options, sink)
+        self.instance = PushInstance(WebhookConnector(options, self.context), self.settings, self.deps)
+
+    async def push(self, request: PushRequest, deadline_s: float | None = None) -> Answer:
+        return await respond(self.instance, request, deadline_s)
+
+
 def pages(*docs: tuple[tuple[str, str], ...], stale_after_s: float | None = None) -> ListOptions:
     return ListOptions.model_validate(
         {"type": "list", "format": "tiny-lines", "pages": docs, "stale_after_s": stale_after_s}
     )
 
 
-def poll(rig: Rig, times: int = 1) -> list[str]:
+def poll(rig: PollRig, times: int = 1) -> list[str]:
     async def go() -> list[str]:
         outcomes = []
         for _ in range(times):
@@ -82,7 +107,7 @@ def poll(rig: Rig, times: int = 1) -> list[str]:
 
 def test_records_are_produced_with_headers_and_the_state_committed_after() -> None:
     """Each record goes to the raw topic with its key and the hub_* headers; the checkpoint then has the state."""
-    rig = Rig(ListConnector, pages((("a", "1"), ("b", "1"))))
+    rig = PollRig(ListConnector, pages((("a", "1"), ("b", "1"))))
     asyncio.run(rig.instance.start())
     assert poll(rig) == ["ok"]
     first = rig.sink.on("raw")[0]
@@ -105,7 +130,7 @@ def test_records_are_produced_with_headers_and_the_state_committed_after() -> No
 def test_duplicates_within_and_across_documents_are_dropped_and_counted() -> None:
     """The same (id, version) twice in a document, or again in a later poll, is produced once; a new version is not
     a duplicate."""
-    rig = Rig(ListConnector, pages((("a", "1"), ("a", "1"), ("b", "1")), (("a", "1"), ("b", "2"))))
+    rig = PollRig(ListConnector, pages((("a", "1"), ("a", "1"), ("b", "1")), (("a", "1"), ("b", "2"))))
     asyncio.run(rig.instance.start())
     poll(rig, 2)
     assert rig.ids() == [("a", "1"), ("b", "1"), ("b", "2")]
@@ -115,7 +140,7 @@ def test_duplicates_within_and_across_documents_are_dropped_and_counted() -> Non
 def test_a_bad_document_is_dead_lettered_and_the_next_one_still_produced() -> None:
     """A document split refuses goes to the dead-letter topic with reason, code and origin; polling goes on."""
     options = pages((("a", "1"),), (("b", "1"),))
-    rig = Rig(ListConnector, options)
+    rig = PollRig(ListConnector, options)
     asyncio.run(rig.instance.start())
 
     async def bad_then_good(state: State) -> PollResult:
@@ -147,7 +172,7 @@ def test_a_record_over_the_size_limit_is_dead_lettered_with_its_first_kib() -> N
     from hub.connectors.base import Document
     from hub.formats.base import SourceRecord
 
-    rig = Rig(ListConnector, pages())
+    rig = PollRig(ListConnector, pages())
     asyncio.run(rig.instance.start())
     big = SourceRecord("big", "1", b"big", b"x" * 2_000_000)
     outcome = asyncio.run(rig.instance.handle([big, Document(tiny(("a", "1")), None, "o")], origin="direct"))
@@ -159,7 +184,7 @@ def test_a_record_over_the_size_limit_is_dead_lettered_with_its_first_kib() -> N
 
 def test_a_broker_outage_is_retried_until_every_record_is_acknowledged_once() -> None:
     """Records the broker refused are sent again after a backoff, alone: none is lost, none stored twice."""
-    rig = Rig(ListConnector, pages((("a", "1"), ("b", "1"), ("c", "1"))), sink=MemorySink(fail_next=4))
+    rig = PollRig(ListConnector, pages((("a", "1"), ("b", "1"), ("c", "1"))), sink=MemorySink(fail_next=4))
     asyncio.run(rig.instance.start())
     assert poll(rig) == ["ok"]
     assert sorted(rig.ids()) == [("a", "1"), ("b", "1"), ("c", "1")]
@@ -169,22 +194,22 @@ def test_a_broker_outage_is_retried_until_every_record_is_acknowledged_once() ->
 
 def test_without_an_acknowledgement_the_state_is_not_committed() -> None:
     """When the broker never acknowledges and the instance is stopped, the checkpoint keeps the old state."""
-    rig = Rig(ListConnector, pages((("a", "1"),)), sink=MemorySink(fail_next=10**6))
+    rig = PollRig(ListConnector, pages((("a", "1"),)), sink=MemorySink(fail_next=10**6))
     asyncio.run(rig.instance.start())
     rig.instance.request_stop()
     assert poll(rig) == ["error"]
     assert "inst" not in rig.store.saved
-    assert rig.instance.checkpoint.state == {}
+    assert rig.instance.delivery.checkpoint.state == {}
 
 
 def test_recovery_adds_records_produced_after_the_checkpoint() -> None:
     """Records of the instance on the topic past its checkpoint's offsets count as produced: not sent again."""
     sink = MemorySink()
-    first = Rig(ListConnector, pages((("a", "1"), ("b", "1"))), sink=sink)
+    first = PollRig(ListConnector, pages((("a", "1"), ("b", "1"))), sink=sink)
     asyncio.run(first.instance.start())
     poll(first)
     # A crash after the broker's ack, before the checkpoint: the store never saw it.
-    again = Rig(ListConnector, pages((("a", "1"), ("b", "1"))), sink=sink)
+    again = PollRig(ListConnector, pages((("a", "1"), ("b", "1"))), sink=sink)
     assert asyncio.run(again.instance.start()) == 2
     poll(again)
     assert sink.on("raw") == first.sink.on("raw")
@@ -192,14 +217,14 @@ def test_recovery_adds_records_produced_after_the_checkpoint() -> None:
     assert again.metric("hub_connector_records_duplicate_total") == 2
     # Someone else's records on the same topic are not this instance's.
     sink.produce([OutMessage("raw", b"z", b"z,1,x", [("hub_connector", b"other"), ("hub_record_id", b"z")])], 1.0)
-    third = Rig(ListConnector, pages(), sink=sink, store=again.store)
+    third = PollRig(ListConnector, pages(), sink=sink, store=again.store)
     assert asyncio.run(third.instance.start()) == 0
 
 
 def test_a_feed_older_than_stale_after_is_flagged_and_cleared() -> None:
     """The stale gauge turns 1 (with one warning) when the newest feed time is older than stale_after_s, and back
     to 0 with a fresh document; the lag gauge follows the newest document."""
-    rig = Rig(ListConnector, pages(stale_after_s=60))
+    rig = PollRig(ListConnector, pages(stale_after_s=60))
     asyncio.run(rig.instance.start())
     from hub.connectors.base import Document
 
@@ -221,7 +246,7 @@ def test_a_feed_older_than_stale_after_is_flagged_and_cleared() -> None:
 
 def test_a_failing_poll_is_counted_and_backed_off_never_fatal() -> None:
     """ConnectorError and unexpected exceptions are counted by reason; the next poll comes after a backoff."""
-    rig = Rig(ListConnector, pages())
+    rig = PollRig(ListConnector, pages())
     asyncio.run(rig.instance.start())
     errors = [ConnectorError("HTTP 503 from https://x", "source_unavailable"), RuntimeError("bug")]
 
@@ -247,7 +272,7 @@ def test_a_failing_poll_is_counted_and_backed_off_never_fatal() -> None:
 def test_close_is_called_once_after_a_finished_source() -> None:
     """run_polling polls a finite source to its end and closes the connector once, even if closed again."""
     ListConnector.closes = 0
-    rig = Rig(ListConnector, pages((("a", "1"),), (("b", "1"),)))
+    rig = PollRig(ListConnector, pages((("a", "1"),), (("b", "1"),)))
 
     async def go() -> None:
         await rig.instance.start()
@@ -259,7 +284,7 @@ def test_close_is_called_once_after_a_finished_source() -> None:
     assert ListConnector.closes == 1
 
 
-def hook(sink: MemorySink | None = None) -> Rig:
+def hook(sink: MemorySink | None = None) -> PushRig:
     options = WebhookOptions.model_validate(
         {
             "type": "webhook",
@@ -270,7 +295,7 @@ def hook(sink: MemorySink | None = None) -> Rig:
             "content_types": ["Text/Plain"],
         }
     )
-    return Rig(WebhookConnector, options, sink=sink)
+    return PushRig(options, sink=sink)
 
 
 def request(body: bytes, token: str | None = "tok", ctype: str = "text/plain; charset=utf-8") -> PushRequest:
@@ -289,12 +314,12 @@ def test_webhook_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     async def go() -> list[tuple[str, dict[str, Any]]]:
         await rig.instance.start()
         return [
-            await rig.instance.push(request(tiny(("a", "1"), ("b", "1")))),
-            await rig.instance.push(request(tiny(("a", "1")))),
-            await rig.instance.push(request(tiny(("c", "1")), token=None)),
-            await rig.instance.push(request(tiny(("c", "1")), token="nope")),
-            await rig.instance.push(request(tiny(("c", "1")), ctype="application/json")),
-            await rig.instance.push(request(b"BAD\n")),
+            await rig.push(request(tiny(("a", "1"), ("b", "1")))),
+            await rig.push(request(tiny(("a", "1")))),
+            await rig.push(request(tiny(("c", "1")), token=None)),
+            await rig.push(request(tiny(("c", "1")), token="nope")),
+            await rig.push(request(tiny(("c", "1")), ctype="application/json")),
+            await rig.push(request(b"BAD\n")),
         ]
 
     answers = asyncio.run(go())
@@ -315,8 +340,8 @@ def test_webhook_answers_503_when_the_broker_does_not_acknowledge(monkeypatch: p
 
     async def go() -> list[str]:
         await rig.instance.start()
-        down = await rig.instance.push(request(tiny(("a", "1"))), deadline_s=0.0)
-        up = await rig.instance.push(request(tiny(("a", "1"))))
+        down = await rig.push(request(tiny(("a", "1"))), deadline_s=0.0)
+        up = await rig.push(request(tiny(("a", "1"))))
         return [down[0], up[0]]
 
     assert asyncio.run(go()) == ["503", "202"]

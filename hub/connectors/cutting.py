@@ -1,0 +1,219 @@
+"""Cutting one batch: documents and records in, the messages to produce (records and dead letters) and an
+``Outcome`` out, de-duplicated against the versions the instance already produced. Pure: no I/O, no asyncio, no
+metrics; the time comes in as ``now``, and what the shell must count or log comes out in the ``Cut``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
+
+from hub.connectors.base import Document, Item
+from hub.connectors.checkpoint import SeenVersions
+from hub.connectors.records import (
+    H_CONNECTOR,
+    H_CONTENT_TYPE,
+    H_ORIGIN,
+    H_RECEIVED_AT,
+    H_RECORD_ID,
+    H_RECORD_VERSION,
+    MAX_VALUE_BYTES,
+    OutMessage,
+)
+from hub.connectors.settings import InstanceSettings
+from hub.deadletter import Origin, dead_letter
+from hub.errors import DeadLetterReason, InvalidEventError
+from hub.formats.base import MAX_DOCUMENT_BYTES, SourceRecord
+
+#: The stage named in the connectors' dead letters.
+STAGE = "connectors"
+#: A dead letter keeps the original bytes up to this size; beyond it only the first KiB (the reason says so).
+_DLQ_KEEP_BYTES = 1024
+
+Headers = list[tuple[str, bytes]]
+
+
+@runtime_checkable
+class FeedTimestamps(Protocol):
+    """A format that can read the time its source made a document (GTFS-RT's header timestamp)."""
+
+    def feed_timestamp(self, document: bytes, content_type: str | None = None) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to produce: a record of the instance (``record`` set) or a dead letter (``record`` None)."""
+
+    message: OutMessage
+    record: SourceRecord | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What handling one batch did: ``rejected`` lists the documents the format refused (code, reason);
+    ``acknowledged`` is False when the broker did not take every message."""
+
+    produced: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    rejected: tuple[tuple[DeadLetterReason, str], ...] = ()
+    acknowledged: bool = True
+
+
+@dataclass(frozen=True)
+class FormatFailure:
+    """An unexpected exception from the format's ``split`` (a bug, not bad input), for the log."""
+
+    error: Exception
+    origin: str
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    """How a connector described its batch: the origin, content type and source time of bare records."""
+
+    origin: str = ""
+    content_type: str | None = None
+    source_time: datetime | None = None
+
+
+@dataclass
+class Cut:
+    """A cut batch: ``messages`` to produce in order; the ``outcome`` so far (before producing); ``documents``
+    seen; the ``source_times`` found, in order; the codes of the ``dead_letters`` made (each is an error to
+    count, also one later dropped as a duplicate); the ``failures`` of the format to log."""
+
+    messages: list[Outgoing] = field(default_factory=list)
+    outcome: Outcome = field(default_factory=Outcome)
+    documents: int = 0
+    source_times: list[datetime] = field(default_factory=list)
+    dead_letters: list[DeadLetterReason] = field(default_factory=list)
+    failures: list[FormatFailure] = field(default_factory=list)
+
+
+def utc(dt: datetime) -> datetime:
+    """``dt`` with UTC as its zone when it has none."""
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def cut(items: Sequence[Item], seen: SeenVersions, settings: InstanceSettings, batch: BatchInfo, now: datetime) -> Cut:
+    """Split documents with the instance's format, make dead letters of what cannot go to the raw topic, and drop
+    records whose (record id, version) is in ``seen`` or came earlier in the batch."""
+    return _Cutter(settings, seen, now).run(items, batch)
+
+
+class _Cutter:
+    """The state of one ``cut``: what was made so far and the identities of this batch."""
+
+    def __init__(self, settings: InstanceSettings, seen: SeenVersions, now: datetime) -> None:
+        self.settings = settings
+        self.seen = seen
+        self.now = now
+        self.received_at = now.astimezone(UTC).isoformat()
+        self.batch: set[tuple[str, str]] = set()
+        self.result = Cut()
+        self.duplicates = 0
+        self.dead_lettered = 0
+        self.rejected: list[tuple[DeadLetterReason, str]] = []
+
+    def run(self, items: Sequence[Item], batch: BatchInfo) -> Cut:
+        self._note_source_time(utc(batch.source_time) if batch.source_time else None)
+        for index, item in enumerate(items):
+            if isinstance(item, Document):
+                base = self._headers(item.origin, item.content_type)
+                records = self._split(item, index, base)
+            else:
+                base = self._headers(batch.origin, batch.content_type)
+                records = [item]
+            for record in records:
+                self._record(record, base, index)
+        produced = sum(1 for m in self.result.messages if m.record is not None)
+        self.result.outcome = Outcome(produced, self.duplicates, self.dead_lettered, tuple(self.rejected))
+        return self.result
+
+    def _split(self, doc: Document, index: int, base: Headers) -> list[SourceRecord]:
+        """The records of ``doc``; none (and a dead letter) when the format refuses it or fails on it."""
+        self.result.documents += 1
+        self._note_source_time(self._source_time(doc))
+        fmt = self.settings.format
+        try:
+            if len(doc.body) > MAX_DOCUMENT_BYTES:
+                raise InvalidEventError(
+                    f"document is {len(doc.body)} bytes, limit is {MAX_DOCUMENT_BYTES}", "too_large"
+                )
+            return fmt.split(doc.body, doc.content_type)
+        except InvalidEventError as exc:
+            code, reason = exc.code, exc.reason
+        except Exception as exc:  # a bug in the format must not end the instance
+            self.result.failures.append(FormatFailure(exc, doc.origin))
+            code, reason = "processing_error", f"format {fmt.name} failed on this document: {type(exc).__name__}"
+        self.rejected.append((code, reason))
+        self.result.messages.append(Outgoing(self._dead_letter(code, reason, doc.body, doc.origin, index, base), None))
+        return []
+
+    def _record(self, record: SourceRecord, base: Headers, index: int) -> None:
+        message = self._message(record, base, index)
+        identity = (record.record_id, record.version)
+        # A dead letter made of a record is de-duplicated like the record (and still counted as made).
+        if identity in self.seen or identity in self.batch:
+            self.duplicates += 1
+            return
+        self.batch.add(identity)
+        self.result.messages.append(message)
+
+    def _message(self, record: SourceRecord, base: Headers, index: int) -> Outgoing:
+        origin = dict(base)[H_ORIGIN].decode("utf-8", "replace")
+        code: DeadLetterReason
+        if not isinstance(record.record_id, str) or not record.record_id or not isinstance(record.version, str):
+            code, reason = (
+                "processing_error",
+                f"format {self.settings.format.name} cut a record without a record id or version",
+            )
+        elif len(record.value) > MAX_VALUE_BYTES:
+            code, reason = "too_large", f"record is {len(record.value)} bytes, limit is {MAX_VALUE_BYTES}"
+        else:
+            headers = [
+                *base[:1],
+                (H_RECORD_ID, record.record_id.encode()),
+                (H_RECORD_VERSION, record.version.encode()),
+                *base[1:],
+            ]
+            return Outgoing(OutMessage(self.settings.topic, record.key or None, record.value, headers), record)
+        return Outgoing(self._dead_letter(code, reason, record.value, origin, index, base), None)
+
+    def _dead_letter(
+        self, code: DeadLetterReason, reason: str, body: bytes, origin: str, index: int, extra: Headers
+    ) -> OutMessage:
+        if len(body) > MAX_VALUE_BYTES:
+            reason = f"{reason}; original was {len(body)} bytes, first {_DLQ_KEEP_BYTES} kept"
+            body = body[:_DLQ_KEEP_BYTES]
+        letter = dead_letter(STAGE, code, reason, Origin(origin, 0, index), None, body, now=self.now)
+        self.dead_lettered += 1
+        self.result.dead_letters.append(code)
+        return OutMessage(self.settings.dlq_topic, None, letter.value, [*letter.headers(), *extra])
+
+    def _headers(self, origin: str, content_type: str | None) -> Headers:
+        return [
+            (H_CONNECTOR, self.settings.name.encode()),
+            (H_CONTENT_TYPE, (content_type or "").encode()),
+            (H_RECEIVED_AT, self.received_at.encode()),
+            (H_ORIGIN, origin.encode("utf-8", "replace")),
+        ]
+
+    def _source_time(self, doc: Document) -> datetime | None:
+        if doc.source_time is not None:
+            return utc(doc.source_time)
+        fmt = self.settings.format
+        if isinstance(fmt, FeedTimestamps):
+            try:
+                found = fmt.feed_timestamp(doc.body, doc.content_type)
+            except InvalidEventError:
+                return None  # split says what is wrong with the document
+            return utc(found) if found is not None else None
+        return None
+
+    def _note_source_time(self, when: datetime | None) -> None:
+        if when is not None:
+            self.result.source_times.append(when)
