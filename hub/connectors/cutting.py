@@ -209,8 +209,8 @@ class _Cutter:
         if isinstance(fmt, FeedTimestamps):
             try:
                 found = fmt.feed_timestamp(doc.body, doc.content_type)
-            except InvalidEventError:
-                return None  # split says what is wrong with the document
+            except Exception:  # a bug here must not end the instance either; split says what is wrong
+                return None
             return utc(found) if found is not None else None
         return None
 

@@ -97,6 +97,20 @@ def test_source_times_come_from_the_batch_the_document_or_the_format() -> None:
     ]
 
 
+def test_a_feed_timestamp_that_raises_anything_leaves_the_time_out_and_cuts_on() -> None:
+    """A format whose timestamp reader fails with a bug (not InvalidEventError) on one document neither stops the
+    cut nor loses the document's records: the time is left out, the records are produced."""
+
+    class Buggy(TinyFormat):
+        def feed_timestamp(self, document: bytes, content_type: str | None = None) -> datetime | None:
+            raise OverflowError("a timestamp past year 9999")
+
+    settings = InstanceSettings("inst", OPTIONS, Buggy(), topic="raw", dlq_topic="dlq")
+    result = cut([Document(tiny(("a", "1")), None, "o")], SeenVersions(10), settings, BatchInfo(), T0)
+    assert result.source_times == []
+    assert result.outcome.produced == 1
+
+
 def test_bare_records_take_the_batch_origin_and_content_type() -> None:
     """Records a connector cut itself carry the batch's origin and content type in their headers."""
     record = SourceRecord("r", "1", b"r", b"r,1,x")
