@@ -15,8 +15,8 @@ from hub.network.travel import DEFAULT_TIMING, TramTiming, predict_arrivals
 from hub.router.model import (
     Exclusion,
     HoldAsk,
-    Incident,
     InterceptParams,
+    InterceptTarget,
     Meeting,
     PlaceIncident,
     Recommendation,
@@ -93,7 +93,7 @@ def rank_key(meeting: Meeting) -> tuple[float, float, float, str]:
 
 
 def recommend(
-    incident: Incident, units: Sequence[UnitState], now_s: float, params: InterceptParams = DEFAULT_PARAMS
+    incident: InterceptTarget, units: Sequence[UnitState], now_s: float, params: InterceptParams = DEFAULT_PARAMS
 ) -> Recommendation:
     """Rank the eligible units for an incident and return the best with its meeting, the runners-up and the hold.
 
@@ -111,7 +111,7 @@ def recommend(
 
 
 def assemble(
-    incident: Incident, now_s: float, ranked: Sequence[Meeting], excluded: tuple[Exclusion, ...]
+    incident: InterceptTarget, now_s: float, ranked: Sequence[Meeting], excluded: tuple[Exclusion, ...]
 ) -> Recommendation:
     """The ``Recommendation`` for meetings already in rank order (shared with the brute-force reference)."""
     best = ranked[0] if ranked else None
