@@ -14,7 +14,7 @@ from datetime import datetime
 from types import MappingProxyType
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-from hub.schemas.alert import Alert
+from hub.schemas.alert import Alert, HoldRequest
 
 __all__ = [
     "CAP12_NAMESPACE",
@@ -98,7 +98,7 @@ def _parameter(info: Element, name: str, value: str) -> None:
     _text(parameter, "value", value)
 
 
-def render_cap(  # noqa: C901 - being split for issue 9 (helper: router)
+def render_cap(
     alert: Alert,
     *,
     previous: Alert | None = None,
@@ -115,26 +115,47 @@ def render_cap(  # noqa: C901 - being split for issue 9 (helper: router)
     if previous is not None and (previous.alert_id != alert.alert_id or previous.revision >= alert.revision):
         raise ValueError("previous must be an earlier revision of the same alert")
     root = Element("alert", xmlns=CAP12_NAMESPACE)
+    _message(root, alert, previous, sender)
+    info = _info(root, alert, language)
+    # CAP fixes the order of <info>'s children: parameters, then the area.
+    for name, value in _parameters(alert):
+        if value is not None:
+            _parameter(info, name, value)
+    stop = alert.intercept_stop_dhid or alert.stop_dhid
+    if stop is not None:
+        _area(info, stop, (stop_positions or {}).get(stop))
+    body: bytes = tostring(root, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
+
+
+def _message(root: Element, alert: Alert, previous: Alert | None, sender: str) -> None:
+    """The message's own elements, before ``<info>``: who sent which revision of what, and to whom."""
     _text(root, "identifier", cap_identifier(alert))
     _text(root, "sender", sender)
     _text(root, "sent", _cap_time(alert.issued_at))
     _text(root, "status", CAP_STATUSES[alert.mode])
-    final = alert.state in ("resolved", "expired")
-    msg_type = cap_msg_type(alert)
-    _text(root, "msgType", msg_type)
+    _text(root, "msgType", cap_msg_type(alert))
     _text(root, "scope", "Restricted")
     # CAP requires <restriction> with scope Restricted: who may see it and why.
     _text(root, "restriction", f"for {alert.recipient} only; operational alert of the Halle integration hub")
+    _text(root, "note", _note(alert))
+    if previous is not None:
+        _text(root, "references", f"{sender},{cap_identifier(previous)},{_cap_time(previous.issued_at)}")
+    _text(root, "incidents", alert.incident_id.replace(" ", "_").replace(",", "_"))
+
+
+def _note(alert: Alert) -> str:
     note = f"state {alert.state}, revision {alert.revision}"
     if alert.clear_reason is not None:
         note += f", cleared: {alert.clear_reason}"
     if alert.mode != "actual":  # CAP: an exercise's <note> identifies it
         note += f"; {alert.mode}, not a real incident: {alert.incident_id}"
-    _text(root, "note", note)
-    if previous is not None:
-        _text(root, "references", f"{sender},{cap_identifier(previous)},{_cap_time(previous.issued_at)}")
-    _text(root, "incidents", alert.incident_id.replace(" ", "_").replace(",", "_"))
+    return note
 
+
+def _info(root: Element, alert: Alert, language: str) -> Element:
+    """The ``<info>`` block up to its parameters: category, urgency and severity, headline, instructions."""
+    final = alert.state in ("resolved", "expired")
     info = SubElement(root, "info")
     _text(info, "language", language)
     _text(info, "category", CAP_CATEGORIES.get(alert.category, "Other"))
@@ -153,47 +174,51 @@ def render_cap(  # noqa: C901 - being split for issue 9 (helper: router)
     _text(info, "headline", headline)
     if alert.instructions:
         _text(info, "instruction", alert.instructions)
-    _parameter(info, "hub:priority", str(alert.priority))
-    for name, value in (("hub:vehicle", alert.vehicle), ("hub:line", alert.line), ("hub:stop_dhid", alert.stop_dhid)):
-        if value is not None:
-            _parameter(info, name, value)
-    # Router details under their own prefix: the hub's CAP reader refuses unknown hub:* names.
-    _parameter(info, "router:state", alert.state)
-    if alert.recommended_unit is not None:
-        _parameter(info, "router:recommended_unit", alert.recommended_unit)
-    if alert.intercept_stop_dhid is not None:
-        _parameter(info, "router:intercept_stop_dhid", alert.intercept_stop_dhid)
-    if alert.unit_eta is not None:
-        _parameter(info, "router:unit_eta", _cap_time(alert.unit_eta))
-    if alert.vehicle_eta is not None:
-        _parameter(info, "router:vehicle_eta", _cap_time(alert.vehicle_eta))
-    if alert.escalation != "none":
-        _parameter(info, "router:escalation", alert.escalation)
-        _parameter(info, "router:escalation_level", str(alert.escalation_level))
-    if alert.escalated_to is not None:
-        _parameter(info, "router:escalated_to", alert.escalated_to)
-    if alert.havag_unanswered:
-        _parameter(info, "router:havag_unanswered", "true")
-    if alert.clear_reason is not None:
-        _parameter(info, "router:clear_reason", alert.clear_reason)
-    if alert.cleared_at is not None:
-        _parameter(info, "router:cleared_at", _cap_time(alert.cleared_at))
+    return info
+
+
+def _parameters(alert: Alert) -> list[tuple[str, str | None]]:
+    """The ``<parameter>`` pairs in their order; a None value is left out."""
+    escalated = alert.escalation != "none"
     hold = alert.hold_request
-    if hold is not None:
-        _parameter(info, "hold:action", hold.action)
-        if hold.stop_dhid is not None:
-            _parameter(info, "hold:stop_dhid", hold.stop_dhid)
-        if hold.max_hold_s is not None:
-            _parameter(info, "hold:max_hold_s", str(hold.max_hold_s))
-    stop = alert.intercept_stop_dhid or alert.stop_dhid
-    if stop is not None:
-        area = SubElement(info, "area")
-        known = (stop_positions or {}).get(stop)
-        if known is None:
-            _text(area, "areaDesc", f"stop {stop}")
-        else:
-            name, lat, lon = known
-            _text(area, "areaDesc", f"{name} ({stop})")
-            _text(area, "circle", f"{lat:.6f},{lon:.6f} {_STOP_RADIUS_KM}")
-    body: bytes = tostring(root, encoding="utf-8", xml_declaration=False)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
+    return [
+        ("hub:priority", str(alert.priority)),
+        ("hub:vehicle", alert.vehicle),
+        ("hub:line", alert.line),
+        ("hub:stop_dhid", alert.stop_dhid),
+        # Router details under their own prefix: the hub's CAP reader refuses unknown hub:* names.
+        ("router:state", alert.state),
+        ("router:recommended_unit", alert.recommended_unit),
+        ("router:intercept_stop_dhid", alert.intercept_stop_dhid),
+        ("router:unit_eta", _optional_time(alert.unit_eta)),
+        ("router:vehicle_eta", _optional_time(alert.vehicle_eta)),
+        ("router:escalation", alert.escalation if escalated else None),
+        ("router:escalation_level", str(alert.escalation_level) if escalated else None),
+        ("router:escalated_to", alert.escalated_to),
+        ("router:havag_unanswered", "true" if alert.havag_unanswered else None),
+        ("router:clear_reason", alert.clear_reason),
+        ("router:cleared_at", _optional_time(alert.cleared_at)),
+        *_hold_parameters(hold),
+    ]
+
+
+def _hold_parameters(hold: HoldRequest | None) -> list[tuple[str, str | None]]:
+    if hold is None:
+        return []
+    max_hold_s = None if hold.max_hold_s is None else str(hold.max_hold_s)
+    return [("hold:action", hold.action), ("hold:stop_dhid", hold.stop_dhid), ("hold:max_hold_s", max_hold_s)]
+
+
+def _optional_time(value: datetime | None) -> str | None:
+    return None if value is None else _cap_time(value)
+
+
+def _area(info: Element, stop: str, known: tuple[str, float, float] | None) -> None:
+    """The stop as the area: a circle around it when its position is known, else its name only."""
+    area = SubElement(info, "area")
+    if known is None:
+        _text(area, "areaDesc", f"stop {stop}")
+        return
+    name, lat, lon = known
+    _text(area, "areaDesc", f"{name} ({stop})")
+    _text(area, "circle", f"{lat:.6f},{lon:.6f} {_STOP_RADIUS_KM}")

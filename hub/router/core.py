@@ -146,8 +146,6 @@ class RouterCore:
         self._desk_saver = DeskSaver()
         self._compare_all = False  # the next ``changes`` compares every alert record (set by ``tick``)
 
-    # --- the tables ----------------------------------------------------------------------------------------------
-
     def changes(self) -> list[Entry]:
         """The table entries that changed since the last call, in order; the shell writes them after every batch."""
         entries = live_changes(self._saved_state, self.state)
@@ -190,8 +188,6 @@ class RouterCore:
             except ValueError:
                 unreadable.append("desk/clock/event")
         return unreadable
-
-    # --- events --------------------------------------------------------------------------------------------------
 
     def process(self, topic: str, value: bytes) -> list[OutRecord]:
         """One canonical event or acknowledgement from ``topic`` (declared name); ``InvalidEventError`` when it

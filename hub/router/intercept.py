@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from hub.network.tram import EARTH_RADIUS_M, LineDirection, Snap
 from hub.network.travel import DEFAULT_TIMING, TramTiming, predict_arrivals
 from hub.router.model import (
     Exclusion,
     HoldAsk,
-    Incident,
     InterceptParams,
+    InterceptTarget,
     Meeting,
     PlaceIncident,
     Recommendation,
@@ -93,7 +94,7 @@ def rank_key(meeting: Meeting) -> tuple[float, float, float, str]:
 
 
 def recommend(
-    incident: Incident, units: Sequence[UnitState], now_s: float, params: InterceptParams = DEFAULT_PARAMS
+    incident: InterceptTarget, units: Sequence[UnitState], now_s: float, params: InterceptParams = DEFAULT_PARAMS
 ) -> Recommendation:
     """Rank the eligible units for an incident and return the best with its meeting, the runners-up and the hold.
 
@@ -111,7 +112,7 @@ def recommend(
 
 
 def assemble(
-    incident: Incident, now_s: float, ranked: Sequence[Meeting], excluded: tuple[Exclusion, ...]
+    incident: InterceptTarget, now_s: float, ranked: Sequence[Meeting], excluded: tuple[Exclusion, ...]
 ) -> Recommendation:
     """The ``Recommendation`` for meetings already in rank order (shared with the brute-force reference)."""
     best = ranked[0] if ranked else None
@@ -133,19 +134,32 @@ def _crow_speeds(units: Sequence[UnitState], params: InterceptParams) -> list[fl
     return [speeds.get(u.unit_type, math.inf) for u in units]
 
 
+def _crow_bounds(
+    units: Sequence[UnitState],
+    indices: Iterable[int],
+    lat: float,
+    lon: float,
+    m_per_deg_lon: float,
+    speeds: Sequence[float],
+) -> list[tuple[float, int]]:
+    """(lower bound of the drive to ``lat``/``lon``, unit index) for the units at ``indices``, soonest first."""
+    bounds = []
+    for i in indices:
+        unit = units[i]
+        dx = (unit.lon - lon) * m_per_deg_lon
+        dy = (unit.lat - lat) * _KY
+        bounds.append((math.sqrt(dx * dx + dy * dy) * _BOUND_SAFETY / speeds[i], i))
+    bounds.sort()
+    return bounds
+
+
 def _rank_place(
     lat: float, lon: float, units: Sequence[UnitState], now_s: float, params: InterceptParams, keep: int
 ) -> list[Meeting]:
     start = now_s + params.turnout_s
     travel = params.router.travel_time_s
-    kx = _metres_per_degree_lon(max([abs(lat), *(abs(u.lat) for u in units)]))
-    speeds = _crow_speeds(units, params)
-    bounds = []
-    for i, u in enumerate(units):
-        dx = (u.lon - lon) * kx
-        dy = (u.lat - lat) * _KY
-        bounds.append((math.sqrt(dx * dx + dy * dy) * _BOUND_SAFETY / speeds[i], i))
-    bounds.sort()
+    m_per_deg_lon = _metres_per_degree_lon(max([abs(lat), *(abs(u.lat) for u in units)]))
+    bounds = _crow_bounds(units, range(len(units)), lat, lon, m_per_deg_lon, _crow_speeds(units, params))
     found: list[Meeting] = []
     etas: list[float] = []  # sorted arrival times found so far
     for bound, i in bounds:
@@ -161,159 +175,234 @@ def _rank_place(
     return found[:keep]
 
 
-def _rank_vehicle(  # noqa: C901 - being split for issue 9 (helper: router)
+def _rank_vehicle(
     incident: VehicleIncident, units: Sequence[UnitState], now_s: float, params: InterceptParams, keep: int
 ) -> list[Meeting]:
     """Scan the stops in running order and keep, per unit, its best option waiting at a stop (no hold) and its best
-    option with a hold; then choose between them per unit and add the terminus fallback where it is needed.
+    option with a hold; then choose between them per unit and add the terminus fallback where it is needed."""
+    search = _VehicleSearch(incident, units, now_s, params, keep)
+    search.scan()
+    return search.ranking()
 
-    A unit's final contact is at most ``bound = min(wait contact, hold contact + min_hold_saving_s)``: the hold is
-    taken, or a wait earlier than the hold plus the saving. ``threshold`` is the keep-th smallest bound, so it is never
-    earlier than the keep-th final contact: an option later than it cannot put its unit into the ranking, except a
-    wait that decides against a hold that is in it. See docs/intercept.md, "Making it fast".
-    """
-    stops = incident.stops_ahead
-    start = now_s + params.turnout_s  # the unit sets off
-    ready = (
-        start + params.planning_margin_s
-    )  # planning origin: a unit counts as arriving this much later than its drive
-    max_hold = params.max_hold_s
-    saving = params.min_hold_saving_s
-    travel = params.router.travel_time_s
-    kx = _metres_per_degree_lon(max([abs(s.lat) for s in stops] + [abs(u.lat) for u in units]))
-    n = len(units)
-    ux = [u.lon * kx for u in units]
-    uy = [u.lat * _KY for u in units]
-    speeds2 = [s * s / (_BOUND_SAFETY * _BOUND_SAFETY) for s in _crow_speeds(units, params)]
-    inf = math.inf
-    # Per unit, as (contact, hold, drive, stop position): the best option waiting at a stop, the best with a hold.
-    waits: list[_Option | None] = [None] * n
-    holds: list[_Option | None] = [None] * n
-    wait_contact = [inf] * n
-    hold_contact = [inf] * n
-    bounds: list[float] = []  # sorted finite upper bounds of the units' final contacts
-    threshold = inf  # the keep-th smallest bound
-    active = list(range(n))
-    for j, stop in enumerate(stops):
-        v = stop.eta_s
-        if v > threshold:
-            # No option from here on can enter the ranking; a wait can still decide against a hold that can (only
-            # while the wait would be within the minimum saving of that hold).
-            active = [i for i in active if hold_contact[i] <= threshold and v <= hold_contact[i] + saving]
-        if not active:
-            break
-        latest = v + max_hold
-        sx = stop.lon * kx
-        sy = stop.lat * _KY
-        still: list[int] = []
-        for i in active:
-            cw = wait_contact[i]
-            ch = hold_contact[i]
-            if cw < inf:
-                # A unit waiting at an earlier stop: only a wait as early (here, with a shorter drive) can change it.
-                if v > cw:
-                    continue  # retired
-                still.append(i)
-                limit = v
-            else:
-                if ch == inf:
-                    # No option yet: anything within the hold and the ranking (v is not past the threshold here,
-                    # or was not when the stop began).
-                    still.append(i)
-                    limit = latest if latest < threshold else threshold
-                else:
-                    # A hold so far. A wait here (contact v, every later stop's is later) matters if it could beat
-                    # the hold by less than the minimum saving, and could rank or decide against a hold that could.
-                    # A hold here (contact > v) matters if it can beat the unit's hold and rank.
-                    wait_ok = v <= ch + saving and (v <= threshold or ch <= threshold)
-                    hold_ok = v < threshold and v < ch
-                    if not (wait_ok or hold_ok):
-                        continue  # retired: no later stop can change this unit's part in the ranking either
-                    still.append(i)
-                    # The latest planned arrival that still matters.
-                    limit = -inf
-                    if hold_ok:
-                        limit = latest
-                        if threshold < limit:
-                            limit = threshold
-                        if ch < limit:
-                            limit = ch
-                    if wait_ok and v > limit:
-                        limit = v
-            budget = limit - ready
-            if budget < 0.0:
-                continue
-            dx = ux[i] - sx
-            dy = uy[i] - sy
-            # Compare squares: (distance * safety / speed)^2 > budget^2 means even the bound arrives too late.
-            if dx * dx + dy * dy > speeds2[i] * budget * budget:
-                continue
-            u = units[i]
-            drive = travel(u.lat, u.lon, stop.lat, stop.lon, u.unit_type)
-            planned = ready + drive
-            if planned > latest:
-                continue
-            before = min(cw, ch + saving)
-            if planned > v:
-                option = (planned, planned - v, drive, j)
-                previous = holds[i]
-                if previous is not None and option >= previous:
-                    continue
-                holds[i] = option
-                hold_contact[i] = planned
-            else:
-                option = (v, 0.0, drive, j)
-                previous = waits[i]
-                if previous is not None and option >= previous:
-                    continue
-                waits[i] = option
-                wait_contact[i] = v
-            after = min(wait_contact[i], hold_contact[i] + saving)
-            if after < before:
-                if before < inf:
-                    del bounds[bisect.bisect_left(bounds, before)]
-                bisect.insort(bounds, after)
-                if len(bounds) >= keep:
-                    threshold = bounds[keep - 1]
-        active = still
-    terminus = stops[-1]
-    found: list[Meeting] = []
-    loose: list[int] = []  # units with no option at any stop: the terminus fallback, if they can rank
-    for i, u in enumerate(units):
-        wait, hold = waits[i], holds[i]
-        if hold is not None and (wait is None or hold < wait):
-            if wait is not None:
-                if wait[0] - hold[0] >= saving:
-                    found.append(_stop_meeting(u, stops[hold[3]], hold, start))
-                else:
-                    found.append(_stop_meeting(u, stops[wait[3]], wait, start))
-            elif saving == 0.0 or terminus.eta_s >= hold[0] + saving or hold[0] > threshold:
-                # The terminus fallback is never earlier than the hold, nor than the vehicle's arrival there; a unit
-                # whose hold is past the threshold does not rank whichever it takes.
-                found.append(_stop_meeting(u, stops[hold[3]], hold, start))
-            else:
-                drive = travel(u.lat, u.lon, terminus.lat, terminus.lon, u.unit_type)
-                end = _terminus_meeting(u, terminus, drive, start, ready)
-                found.append(
-                    _stop_meeting(u, stops[hold[3]], hold, start) if end.contact_s - hold[0] >= saving else end
-                )
-        elif wait is not None:
-            found.append(_stop_meeting(u, stops[wait[3]], wait, start))
+
+@dataclass(slots=True)
+class _UnitBest:
+    """One unit's best options found so far: waiting at a stop for the vehicle, and with a hold."""
+
+    wait: _Option | None = None
+    hold: _Option | None = None
+    wait_contact: float = math.inf  # the wait's contact (the vehicle's arrival), inf while there is none
+    hold_contact: float = math.inf
+
+    def offer(self, option: _Option) -> bool:
+        """Keep ``option`` if it beats the unit's best of its kind; True when kept. An option with a hold (its
+        second field) is compared with holds, one without with waits."""
+        if option[1] > 0.0:
+            if self.hold is not None and option >= self.hold:
+                return False
+            self.hold = option
+            self.hold_contact = option[0]
         else:
-            loose.append(i)
-    # A unit with no option anywhere meets the vehicle at the terminus after v_terminus + max_hold: it can rank only if
-    # the threshold is later than that. A unit with options pruned only had options past the threshold, and its
-    # terminus contact is not earlier than those: it stays out of the ranking here as well.
-    if loose and threshold > terminus.eta_s + max_hold:
-        found.extend(_terminus_meetings(terminus, units, loose, start, ready, params, kx, keep, bounds))
-    found.sort(key=rank_key)
-    return found[:keep]
+            if self.wait is not None and option >= self.wait:
+                return False
+            self.wait = option
+            self.wait_contact = option[0]
+        return True
 
 
-def _stop_meeting(unit: UnitState, stop: StopAhead, option: _Option, start: float) -> Meeting:
-    contact, hold, drive, _ = option
-    eta = start + drive
-    return Meeting(unit.unit_id, unit.agency, unit.unit_type, "stop", stop, drive, eta, stop.eta_s, hold, contact)
+class _VehicleSearch:
+    """The pruned search for one vehicle incident (docs/intercept.md, "Making it fast").
+
+    A unit's final contact is at most its ``upper bound``, ``min(wait contact, hold contact + min_hold_saving_s)``:
+    the hold is taken, or a wait earlier than the hold plus the saving. ``threshold`` is the keep-th smallest upper
+    bound, so it is never earlier than the keep-th final contact: an option later than it cannot put its unit into
+    the ranking, except a wait that decides against a hold that is in it.
+    """
+
+    def __init__(
+        self, incident: VehicleIncident, units: Sequence[UnitState], now_s: float, params: InterceptParams, keep: int
+    ) -> None:
+        self.stops = incident.stops_ahead
+        self.units = units
+        self.keep = keep
+        self.params = params
+        self.depart_s = now_s + params.turnout_s  # the unit sets off
+        # The planning origin: a unit counts as arriving this much later than its drive.
+        self.ready_s = self.depart_s + params.planning_margin_s
+        self.min_saving_s = params.min_hold_saving_s
+        self.m_per_deg_lon = _metres_per_degree_lon(max([abs(s.lat) for s in self.stops] + [abs(u.lat) for u in units]))
+        self.unit_xy = [(u.lon * self.m_per_deg_lon, u.lat * _KY) for u in units]  # local metres
+        self.crow_speeds = _crow_speeds(units, params)
+        # Squared speed over squared safety: a stop is out of reach when distance^2 > this * budget^2.
+        self.reach_sq = [s * s / (_BOUND_SAFETY * _BOUND_SAFETY) for s in self.crow_speeds]
+        self.best: list[_UnitBest | None] = [None] * len(units)  # None until the unit has an option
+        self.upper_bounds: list[float] = []  # the finite upper bounds of the units' final contacts, sorted
+        self.threshold = math.inf
+        self.scanning = list(range(len(units)))  # units a later stop can still move in or out of the ranking
+
+    def scan(self) -> None:
+        """Visit the stops in running order until no unit left can change the ranking."""
+        for position, stop in enumerate(self.stops):
+            if stop.eta_s > self.threshold:
+                # No option from here on can enter the ranking; a wait can still decide against a hold that can
+                # (only while the wait would be within the minimum saving of that hold).
+                self.scanning = [i for i in self.scanning if self._may_decide_against_hold(i, stop.eta_s)]
+            if not self.scanning:
+                return
+            self.scanning = self._visit(position, stop)
+
+    def _may_decide_against_hold(self, unit: int, vehicle_eta_s: float) -> bool:
+        best = self.best[unit]
+        hold_contact = math.inf if best is None else best.hold_contact
+        return hold_contact <= self.threshold and vehicle_eta_s <= hold_contact + self.min_saving_s
+
+    def _visit(self, position: int, stop: StopAhead) -> list[int]:
+        """Route the units still scanned to ``stop`` where their bound allows; returns the units to scan on."""
+        latest_s = stop.eta_s + self.params.max_hold_s  # the latest planned arrival any hold allows
+        stop_x = stop.lon * self.m_per_deg_lon
+        stop_y = stop.lat * _KY
+        # Locals: this loop runs for every unit still scanned at every stop.
+        best, unit_xy, reach_sq, ready_s = self.best, self.unit_xy, self.reach_sq, self.ready_s
+        still: list[int] = []
+        for unit in self.scanning:
+            useful_until = self._useful_until(best[unit], stop.eta_s, latest_s)
+            if useful_until is None:
+                continue  # retired: no later stop can change this unit's part in the ranking
+            still.append(unit)
+            budget_s = useful_until - ready_s
+            if budget_s < 0.0:
+                continue
+            unit_x, unit_y = unit_xy[unit]
+            dx = unit_x - stop_x
+            dy = unit_y - stop_y
+            # Compare squares: (distance * safety / speed)^2 > budget^2 means even the bound arrives too late.
+            if dx * dx + dy * dy > reach_sq[unit] * budget_s * budget_s:
+                continue
+            self._route(unit, position, stop, latest_s)
+        return still
+
+    def _useful_until(self, best: _UnitBest | None, vehicle_eta_s: float, latest_s: float) -> float | None:
+        """The latest planned arrival at this stop that can still change the unit's part in the ranking, or None
+        when neither this stop nor a later one can."""
+        if best is not None and best.wait_contact < math.inf:
+            # Waiting at an earlier stop: only a wait as early (here, with a shorter drive) can change it.
+            return None if vehicle_eta_s > best.wait_contact else vehicle_eta_s
+        if best is None or best.hold_contact == math.inf:
+            # No option yet: anything within the hold and the ranking (the arrival is not past the threshold here,
+            # or was not when the stop began).
+            return latest_s if latest_s < self.threshold else self.threshold
+        return self._useful_beside_hold(best.hold_contact, vehicle_eta_s, latest_s)
+
+    def _useful_beside_hold(self, hold_contact: float, vehicle_eta_s: float, latest_s: float) -> float | None:
+        """``_useful_until`` for a unit with a hold so far and no wait. A wait here (contact: the vehicle's arrival;
+        every later stop's is later) matters if it could beat the hold by less than the minimum saving, and could
+        rank or decide against a hold that could. A hold here (contact after the arrival) matters if it can beat
+        the unit's hold and rank."""
+        threshold = self.threshold
+        wait_matters = vehicle_eta_s <= hold_contact + self.min_saving_s and (
+            vehicle_eta_s <= threshold or hold_contact <= threshold
+        )
+        hold_matters = vehicle_eta_s < threshold and vehicle_eta_s < hold_contact
+        if not (wait_matters or hold_matters):
+            return None
+        until = min(latest_s, threshold, hold_contact) if hold_matters else -math.inf
+        if wait_matters and vehicle_eta_s > until:
+            until = vehicle_eta_s
+        return until
+
+    def _route(self, unit: int, position: int, stop: StopAhead, latest_s: float) -> None:
+        """Ask the router for the unit's drive to the stop and keep the option if it is the unit's best."""
+        u = self.units[unit]
+        drive_s = self.params.router.travel_time_s(u.lat, u.lon, stop.lat, stop.lon, u.unit_type)
+        planned_s = self.ready_s + drive_s
+        if planned_s > latest_s:
+            return
+        best = self.best[unit]
+        if best is None:
+            best = self.best[unit] = _UnitBest()
+        before = min(best.wait_contact, best.hold_contact + self.min_saving_s)
+        if planned_s > stop.eta_s:
+            option = (planned_s, planned_s - stop.eta_s, drive_s, position)
+        else:
+            option = (stop.eta_s, 0.0, drive_s, position)
+        if best.offer(option):
+            self._bound_lowered(before, min(best.wait_contact, best.hold_contact + self.min_saving_s))
+
+    def _bound_lowered(self, before: float, after: float) -> None:
+        """A unit's upper bound moved from ``before`` to ``after``: keep the sorted bounds and the threshold."""
+        if after >= before:
+            return
+        if before < math.inf:
+            del self.upper_bounds[bisect.bisect_left(self.upper_bounds, before)]
+        bisect.insort(self.upper_bounds, after)
+        if len(self.upper_bounds) >= self.keep:
+            self.threshold = self.upper_bounds[self.keep - 1]
+
+    def ranking(self) -> list[Meeting]:
+        """Each unit's meeting from its best options, the terminus fallback where needed, in rank order."""
+        found: list[Meeting] = []
+        loose: list[int] = []  # units with no option at any stop: the terminus fallback, if they can rank
+        for unit, best in enumerate(self.best):
+            if best is None:
+                loose.append(unit)
+            else:
+                found.append(self._choose(self.units[unit], best))
+        # A unit with no option anywhere meets the vehicle at the terminus after its arrival there plus the max
+        # hold: it can rank only if the threshold is later than that. A unit with options pruned only had options
+        # past the threshold, and its terminus contact is not earlier than those: it stays out here as well.
+        if loose and self.threshold > self.stops[-1].eta_s + self.params.max_hold_s:
+            found.extend(self._terminus_fallback(loose))
+        found.sort(key=rank_key)
+        return found[: self.keep]
+
+    def _choose(self, unit: UnitState, best: _UnitBest) -> Meeting:
+        """The unit's meeting: its hold when that is earlier than its wait by the minimum saving, else the wait."""
+        wait, hold = best.wait, best.hold
+        if hold is None or (wait is not None and not hold < wait):
+            assert wait is not None  # a unit has a best once it has an option
+            return self._at_stop(unit, wait)
+        if wait is None:
+            return self._hold_or_terminus(unit, hold)
+        return self._at_stop(unit, hold if wait[0] - hold[0] >= self.min_saving_s else wait)
+
+    def _hold_or_terminus(self, unit: UnitState, hold: _Option) -> Meeting:
+        """A hold with no wait to compare with: compared with the terminus fallback instead."""
+        terminus = self.stops[-1]
+        saving = self.min_saving_s
+        if saving == 0.0 or terminus.eta_s >= hold[0] + saving or hold[0] > self.threshold:
+            # The terminus fallback is never earlier than the hold, nor than the vehicle's arrival there; a unit
+            # whose hold is past the threshold does not rank whichever it takes.
+            return self._at_stop(unit, hold)
+        drive_s = self.params.router.travel_time_s(unit.lat, unit.lon, terminus.lat, terminus.lon, unit.unit_type)
+        end = _terminus_meeting(unit, terminus, drive_s, self.depart_s, self.ready_s)
+        return self._at_stop(unit, hold) if end.contact_s - hold[0] >= saving else end
+
+    def _at_stop(self, unit: UnitState, option: _Option) -> Meeting:
+        contact, hold, drive, position = option
+        stop = self.stops[position]
+        eta = self.depart_s + drive
+        return Meeting(unit.unit_id, unit.agency, unit.unit_type, "stop", stop, drive, eta, stop.eta_s, hold, contact)
+
+    def _terminus_fallback(self, loose: Sequence[int]) -> list[Meeting]:
+        """For units no stop ahead works for: meet the vehicle at the end of its trip, where it stands anyway (no hold
+        is asked). Units come in order of their lower bound, and the scan stops once the bound passes the keep-th
+        contact known (the upper bounds of the units with options, and the terminus contacts found)."""
+        terminus = self.stops[-1]
+        travel = self.params.router.travel_time_s
+        found: list[Meeting] = []
+        contacts = list(self.upper_bounds)
+        keep = self.keep
+        for bound, i in _crow_bounds(
+            self.units, loose, terminus.lat, terminus.lon, self.m_per_deg_lon, self.crow_speeds
+        ):
+            if len(contacts) >= keep and max(terminus.eta_s, self.ready_s + bound) > contacts[keep - 1]:
+                break
+            u = self.units[i]
+            drive_s = travel(u.lat, u.lon, terminus.lat, terminus.lon, u.unit_type)
+            meeting = _terminus_meeting(u, terminus, drive_s, self.depart_s, self.ready_s)
+            bisect.insort(contacts, meeting.contact_s)
+            found.append(meeting)
+        return found
 
 
 def _terminus_meeting(unit: UnitState, terminus: StopAhead, drive: float, start: float, ready: float) -> Meeting:
@@ -322,40 +411,3 @@ def _terminus_meeting(unit: UnitState, terminus: StopAhead, drive: float, start:
     return Meeting(
         unit.unit_id, unit.agency, unit.unit_type, "terminus", terminus, drive, eta, terminus.eta_s, 0.0, contact
     )
-
-
-def _terminus_meetings(
-    terminus: StopAhead,
-    units: Sequence[UnitState],
-    loose: Sequence[int],
-    start: float,
-    ready: float,
-    params: InterceptParams,
-    kx: float,
-    keep: int,
-    bounds: Sequence[float],
-) -> list[Meeting]:
-    """Fallback for units no stop ahead works for: meet the vehicle at the end of its trip, where it stands anyway
-    (no hold is asked). Units come in order of their lower bound, and the scan stops once the bound passes the
-    keep-th contact known (the upper bounds of the units with options, and the terminus contacts found)."""
-    travel = params.router.travel_time_s
-    speeds = _crow_speeds(units, params)
-    order = []
-    for i in loose:
-        u = units[i]
-        dx = (u.lon - terminus.lon) * kx
-        dy = (u.lat - terminus.lat) * _KY
-        order.append((math.sqrt(dx * dx + dy * dy) * _BOUND_SAFETY / speeds[i], i))
-    order.sort()
-    found: list[Meeting] = []
-    contacts = list(bounds)
-    for bound, i in order:
-        if len(contacts) >= keep and max(terminus.eta_s, ready + bound) > contacts[keep - 1]:
-            break
-        u = units[i]
-        meeting = _terminus_meeting(
-            u, terminus, travel(u.lat, u.lon, terminus.lat, terminus.lon, u.unit_type), start, ready
-        )
-        bisect.insort(contacts, meeting.contact_s)
-        found.append(meeting)
-    return found

@@ -15,7 +15,7 @@ from typing import TypeVar
 from hub.errors import NetworkError
 from hub.network.tram import Direction, LineDirection, Snap, TramNetwork
 from hub.network.travel import DEFAULT_TIMING, TramTiming, UnitType, predict_arrivals
-from hub.router.model import PlaceIncident, StopAhead, UnitState, VehicleIncident
+from hub.router.model import InterceptTarget, PlaceIncident, StopAhead, UnitState, VehicleIncident
 from hub.schemas.codes import DEFAULT_STATUS_CODES, StatusCodeList
 from hub.schemas.incident import Incident
 from hub.schemas.transit import TripUpdate, VehiclePosition
@@ -423,14 +423,14 @@ def _vehicle_incident(incident_id: str, vehicle: VehicleState, now_s: float) -> 
 
 def incident_view(
     state: LiveState, incident: Incident, now_s: float, config: LiveConfig
-) -> tuple[VehicleIncident | PlaceIncident | None, tuple[UnitState, ...]]:
+) -> tuple[InterceptTarget | None, tuple[UnitState, ...]]:
     """The inputs of ``recommend`` for one incident: where it is, and every unit with a known position.
 
     An incident naming a vehicle the state knows is a ``VehicleIncident`` when the vehicle is snapped, else a place
     at the vehicle's last position (a tram's own position beats a caller's). Otherwise the incident's location, else
     its stop. None when nothing places it. Availability and staleness are left to ``recommend``.
     """
-    where: VehicleIncident | PlaceIncident | None = None
+    where: InterceptTarget | None = None
     vehicle = state.vehicles.get(incident.vehicle) if incident.vehicle is not None else None
     if vehicle is not None:
         where = _vehicle_incident(incident.incident_id, vehicle, now_s)

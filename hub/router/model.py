@@ -21,8 +21,8 @@ __all__ = [
     "Exclusion",
     "ExclusionReason",
     "HoldAsk",
-    "Incident",
     "InterceptParams",
+    "InterceptTarget",
     "Meeting",
     "MeetingKind",
     "PlaceIncident",
@@ -77,7 +77,9 @@ class PlaceIncident:
     lon: float
 
 
-Incident = VehicleIncident | PlaceIncident
+#: Where the recommendation looks for a meeting: a moving vehicle or a fixed place. Not the canonical incident
+#: (``hub.schemas.incident.Incident``): the live shell derives one of these from it (``hub.router.live.incident_view``).
+InterceptTarget = VehicleIncident | PlaceIncident
 
 
 @dataclass(frozen=True, slots=True)

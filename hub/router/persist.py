@@ -1,6 +1,6 @@
 """The router's state as table entries: what changed after an event, and the codecs to write and read it back.
 
-The router keeps its state in faust tables (``hub.router.stage``); this module is their pure part. Every entry is
+The router keeps its state in faust tables (``hub.workers.router``); this module is their pure part. Every entry is
 ``(table, key, value)`` with JSON bytes as value, or None to delete the key. The core keeps a decoded copy for
 speed and writes the entries that changed after every batch; a worker that starts (or takes over) reads the
 tables back with ``decode_*`` and goes on where the previous one stopped.

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hub.router.intercept import DEFAULT_PARAMS, assemble, rank_key, screen_units
-from hub.router.model import Incident, InterceptParams, Meeting, PlaceIncident, Recommendation, UnitState
+from hub.router.model import InterceptParams, InterceptTarget, Meeting, PlaceIncident, Recommendation, UnitState
 
 __all__ = ["recommend_brute_force"]
 
 
 def recommend_brute_force(
-    incident: Incident, units: Sequence[UnitState], now_s: float, params: InterceptParams = DEFAULT_PARAMS
+    incident: InterceptTarget, units: Sequence[UnitState], now_s: float, params: InterceptParams = DEFAULT_PARAMS
 ) -> Recommendation:
     """The same ranking as ``recommend``, computed the obvious way.
 
