@@ -2,7 +2,7 @@
 
 A recipient domain is served only when it has its own bearer token (``HUB_ACK_TOKEN_<DOMAIN>``, or a file named in
 ``HUB_ACK_TOKEN_<DOMAIN>_FILE``); a token opens its own domain only. The body is the ``AckMessage`` the router reads
-from ``acks.<domain>`` (validated with ``hub.router.stage.parse_ack``, so HTTP accepts exactly what the router
+from ``acks.<domain>`` (validated with ``hub.router.core.parse_ack``, so HTTP accepts exactly what the router
 takes); an accepted one is produced, as canonical JSON keyed by alert id, to the (prefixed) ``acks.<domain>`` topic
 and answered 202 only after the broker acknowledged it. A broker that does not answer in time gives 503: the client
 sends again (the router ignores a second acknowledgement). docs/acks.md has the status codes and the set-up.

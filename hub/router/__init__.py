@@ -1,7 +1,9 @@
 """The router: joins incidents with live transit and patrol state and recommends the unit that reaches them first.
 
-``hub.router.intercept`` holds the pure recommendation (``recommend``); its inputs and results are in
-``hub.router.model``, a brute-force reference for checking it in ``hub.router.reference``.
+Everything here is pure (no faust, no drivers): ``hub.router.core`` is the whole stage (its faust shell is
+``hub.workers.router``); ``hub.router.intercept`` the recommendation (``recommend``), with its inputs and results in
+``hub.router.model`` and a brute-force reference in ``hub.router.reference``; ``hub.router.alerts`` the alert desk;
+docs/router.md lists the rest.
 """
 
 from hub.router.intercept import DEFAULT_PARAMS, recommend, screen_units, vehicle_incident
