@@ -21,7 +21,7 @@ from hub.kafka_read import read_topic
 from hub.processes import settings_env
 from hub.samples import good_record
 from hub.topology import qualified, raw_topic
-from tests.waiting import wait_until
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ from hub.kafka_admin import apply_topology
 from hub.kafka_read import read_topic
 from hub.processes import settings_env
 from hub.topology import qualified, raw_topic
-from tests.waiting import wait_until
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

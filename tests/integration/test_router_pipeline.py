@@ -21,7 +21,7 @@ from hub.kafka_read import read_topic
 from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
 from hub.topology import qualified
-from tests.waiting import wait_until
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -19,7 +19,7 @@ from hub.network.tram import load_tram_network
 from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
 from hub.topology import qualified
-from tests.waiting import wait_until
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

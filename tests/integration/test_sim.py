@@ -20,7 +20,7 @@ from hub.schemas import CloudEvent
 from hub.sim.scenario import Scenario, ScenarioConfig, build_scenario
 from hub.sim.serve import Simulator, write_connectors
 from hub.topology import qualified
-from tests.waiting import wait_until
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

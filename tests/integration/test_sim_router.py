@@ -21,7 +21,7 @@ from hub.schemas import CloudEvent
 from hub.sim.scenario import ScenarioConfig, build_scenario
 from hub.topology import qualified
 from tests.integration.test_sim import events, simulated
-from tests.waiting import wait_until
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
