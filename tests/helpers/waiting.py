@@ -12,11 +12,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 T = TypeVar("T")
+Message = str | Callable[[], str]
 
 
-def wait_until(fetch: Callable[[], T], timeout_s: float, what: str, interval_s: float = 0.3) -> T:
+def wait_until(fetch: Callable[[], T], timeout_s: float, what: Message, interval_s: float = 0.3) -> T:
     """The first truthy value ``fetch`` returns, polled every ``interval_s``; AssertionError naming ``what`` (and
-    the last value) when none came within ``timeout_s``. ``fetch`` may itself assert (a process still alive)."""
+    the last value) when none came within ``timeout_s``. ``fetch`` may itself assert (a process still alive);
+    ``what`` may be a function, to say at the end what was last seen."""
     deadline = time.monotonic() + timeout_s
     while True:
         value = fetch()
@@ -27,7 +29,7 @@ def wait_until(fetch: Callable[[], T], timeout_s: float, what: str, interval_s: 
         time.sleep(interval_s)
 
 
-async def wait_until_async(fetch: Callable[[], T], timeout_s: float, what: str, interval_s: float = 0.05) -> T:
+async def wait_until_async(fetch: Callable[[], T], timeout_s: float, what: Message, interval_s: float = 0.05) -> T:
     """``wait_until`` for a test that runs on an event loop: the loop keeps running (``asyncio.sleep``) between
     polls, so the tasks that produce the awaited output make progress."""
     deadline = time.monotonic() + timeout_s
@@ -40,5 +42,6 @@ async def wait_until_async(fetch: Callable[[], T], timeout_s: float, what: str, 
         await asyncio.sleep(interval_s)
 
 
-def _timed_out(what: str, timeout_s: float, last: object) -> AssertionError:
-    return AssertionError(f"{what} (waited {timeout_s:g} s; last: {last!r})")
+def _timed_out(what: Message, timeout_s: float, last: object) -> AssertionError:
+    """The failure of a wait: what was awaited, how long, and the last value fetched."""
+    return AssertionError(f"{what() if callable(what) else what} (waited {timeout_s:g} s; last: {last!r})")
