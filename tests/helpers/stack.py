@@ -142,11 +142,10 @@ def topics(endpoints: tuple[str, str], topic_prefix: str) -> Iterator[Topics]:
 
 
 @pytest.fixture
-def settings(
-    endpoints: tuple[str, str], database_url: str, topic_prefix: str, topics: Topics, tmp_path: Path
-) -> Settings:
-    """Settings for one test: its own prefix, database and state dir, every topic created."""
-    s = Settings(
+def settings(endpoints: tuple[str, str], database_url: str, topic_prefix: str, tmp_path: Path) -> Settings:
+    """Settings for one test: its own prefix, database and state dir. No topic exists yet: ``topics`` creates those
+    the test uses, ``start_workers`` all of them."""
+    return Settings(
         kafka_bootstrap=endpoints[0],
         database_url=database_url,  # type: ignore[arg-type]
         topic_prefix=topic_prefix,
@@ -154,5 +153,3 @@ def settings(
         consumer_session_timeout_s=3.0,
         log_format="json",
     )
-    topics.all()
-    return s

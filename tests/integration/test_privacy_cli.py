@@ -30,6 +30,7 @@ from hub.schemas import CloudEvent, Incident, example_payload, wrap
 from hub.store.register import record_transfers, transfers_since
 from hub.store.vault import store_entries
 from hub.topology import qualified
+from tests.helpers.stack import Topics
 
 pytestmark = pytest.mark.integration
 
@@ -38,11 +39,11 @@ REASON = "Rückruf beim Anrufer zu Einsatz PI-HAL-E-0000123"
 
 
 def hub(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run `hub` with only the given privacy settings (none of the developer's own HUB_PSEUDONYM_* or policy)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_PSEUDONYM_", "HUB_POLICY", "HUB_REID"))}
+    """Run `hub` with only the given settings (the environment has no other HUB_* variable:
+    tests/helpers/environment.py)."""
     return subprocess.run(
         [sys.executable, "-m", "hub", *args],
-        env={**clean, "HUB_LOG_FORMAT": "json", **env},
+        env={**os.environ, "HUB_LOG_FORMAT": "json", **env},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -51,6 +52,8 @@ def hub(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.Com
 
 
 def _store(url: str, transfers: list[Transfer], vault: list[VaultEntry], at: datetime) -> None:
+    """Write register rows and vault entries as the pseudonymise worker does."""
+
     async def write() -> None:
         async with await psycopg.AsyncConnection.connect(url) as conn, conn.transaction(), conn.cursor() as cur:
             await record_transfers(cur, transfers, at)
@@ -157,9 +160,10 @@ def test_retention_purge_command(database_url: str) -> None:
     assert transfers_since(database_url, old - timedelta(days=1)) == []
 
 
-def test_aggregates_publish_command(settings: Settings) -> None:
+def test_aggregates_publish_command(settings: Settings, topics: Topics) -> None:
     """`hub aggregates publish --week` reads the analytics shares, sends cell and city aggregates to praevention,
     and registers each one as a transfer."""
+    topics("share.analytics.incident", "share.praevention.aggregates")
     keys, policy = demo_keyring(DOMAINS), default_policy()
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap())
     try:
