@@ -27,6 +27,7 @@ from hub.kafka_read import Record, read_topic
 from hub.processes import free_port
 from hub.samples import good_record
 from hub.topology import dlq_topic, qualified, raw_topic
+from tests.helpers.waiting import wait_until_async
 from tests.unit.connectors.helpers import TinyFormat, tiny
 
 pytestmark = pytest.mark.integration
@@ -80,15 +81,12 @@ class Running:
         assert self.runner.started.is_set(), "runner did not start in 30 s"
         return self
 
-    async def until(self, condition: Callable[[], bool], timeout_s: float = 20.0) -> None:
-        for _ in range(int(timeout_s / 0.05)):
-            if condition():
-                return
-            assert self.task is not None
-            if self.task.done():
-                self.task.result()
-            await asyncio.sleep(0.05)
-        raise AssertionError("condition not met in time")
+    def alive(self) -> bool:
+        """True while the runner's task runs or ended cleanly; its exception if it failed (for ``wait_until``)."""
+        assert self.task is not None
+        if self.task.done():
+            self.task.result()
+        return True
 
     async def __aexit__(self, *exc: object) -> None:
         self.runner.stop()
@@ -126,19 +124,33 @@ def test_http_poll_produces_new_records_only_and_resumes_with_its_etag(kafka_set
             f'[connectors.feed]\ntype = "http-poll"\nformat = "replay-ndjson"\nurl = "{url}"\ninterval_s = 0.1\n'
         )
         async with Running(kafka_settings, cfg, ["feed"]) as run:
-            await run.until(
-                lambda: run.metric("hub_connector_polls_total", connector="feed", outcome="not_modified") >= 2
+            await wait_until_async(
+                lambda: (
+                    run.alive()
+                    and run.metric("hub_connector_polls_total", connector="feed", outcome="not_modified") >= 2
+                ),
+                20,
+                "no two 304 answers",
             )
             feed["body"], feed["etag"] = ndjson(range(1, 5)), '"b"'
-            await run.until(lambda: run.metric("hub_connector_records_produced_total", connector="feed") == 5)
+            await wait_until_async(
+                lambda: run.alive() and run.metric("hub_connector_records_produced_total", connector="feed") == 5,
+                20,
+                "the changed feed's records were not produced",
+            )
             assert run.metric("hub_connector_records_duplicate_total", connector="feed") == 2
             assert run.metric("hub_connector_last_success_timestamp_seconds", connector="feed") > 0
         checkpoint = json.loads((kafka_settings.state_dir / "connectors" / "feed.json").read_text())
         assert checkpoint["state"] == {"etag": '"b"'}
         feed["requests"].clear()
         async with Running(kafka_settings, cfg, ["feed"]) as again:
-            await again.until(
-                lambda: again.metric("hub_connector_polls_total", connector="feed", outcome="not_modified") >= 1
+            await wait_until_async(
+                lambda: (
+                    again.alive()
+                    and again.metric("hub_connector_polls_total", connector="feed", outcome="not_modified") >= 1
+                ),
+                20,
+                "the restarted runner got no 304",
             )
         assert feed["requests"][0] == '"b"'
 
@@ -238,9 +250,9 @@ def test_folder_picks_up_files_as_they_appear_and_moves_them(kafka_settings: Set
 
     async def test() -> None:
         async with Running(kafka_settings, cfg, ["drop"]) as run:
-            await run.until(lambda: (done / "a.ndjson").exists())
+            await wait_until_async(lambda: run.alive() and (done / "a.ndjson").exists(), 20, "a.ndjson was not moved")
             (inbox / "c.ndjson").write_bytes(ndjson(range(3, 5)))
-            await run.until(lambda: (done / "c.ndjson").exists())
+            await wait_until_async(lambda: run.alive() and (done / "c.ndjson").exists(), 20, "c.ndjson was not moved")
             assert run.metric("hub_connector_documents_total", connector="drop") == 2
 
     asyncio.run(test())
