@@ -18,20 +18,9 @@ from hub.intercept_demo import line_stops
 from hub.kafka_admin import admin_client
 from hub.processes import free_port
 from hub.topology import TOPICS
+from tests.helpers.cli import hub
 
 pytestmark = pytest.mark.integration
-
-
-def hub(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run `hub` with ``env`` added to the environment; its output captured."""
-    return subprocess.run(
-        [sys.executable, "-m", "hub", *args],
-        env={**os.environ, "HUB_LOG_FORMAT": "json", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def test_topics_apply_twice_changes_nothing_the_second_time(endpoints: tuple[str, str], topic_prefix: str) -> None:

@@ -81,12 +81,16 @@ class Running:
         assert self.runner.started.is_set(), "runner did not start in 30 s"
         return self
 
-    def alive(self) -> bool:
-        """True while the runner's task runs or ended cleanly; its exception if it failed (for ``wait_until``)."""
-        assert self.task is not None
-        if self.task.done():
-            self.task.result()
-        return True
+    async def until(self, condition: Callable[[], bool], what: str, timeout_s: float = 20.0) -> None:
+        """``wait_until_async`` for ``condition``; fails at once with the runner's exception if its task failed."""
+
+        def met() -> bool:
+            assert self.task is not None
+            if self.task.done():
+                self.task.result()
+            return condition()
+
+        await wait_until_async(met, timeout_s, what)
 
     async def __aexit__(self, *exc: object) -> None:
         self.runner.stop()
@@ -124,18 +128,13 @@ def test_http_poll_produces_new_records_only_and_resumes_with_its_etag(kafka_set
             f'[connectors.feed]\ntype = "http-poll"\nformat = "replay-ndjson"\nurl = "{url}"\ninterval_s = 0.1\n'
         )
         async with Running(kafka_settings, cfg, ["feed"]) as run:
-            await wait_until_async(
-                lambda: (
-                    run.alive()
-                    and run.metric("hub_connector_polls_total", connector="feed", outcome="not_modified") >= 2
-                ),
-                20,
+            await run.until(
+                lambda: run.metric("hub_connector_polls_total", connector="feed", outcome="not_modified") >= 2,
                 "no two 304 answers",
             )
             feed["body"], feed["etag"] = ndjson(range(1, 5)), '"b"'
-            await wait_until_async(
-                lambda: run.alive() and run.metric("hub_connector_records_produced_total", connector="feed") == 5,
-                20,
+            await run.until(
+                lambda: run.metric("hub_connector_records_produced_total", connector="feed") == 5,
                 "the changed feed's records were not produced",
             )
             assert run.metric("hub_connector_records_duplicate_total", connector="feed") == 2
@@ -144,12 +143,8 @@ def test_http_poll_produces_new_records_only_and_resumes_with_its_etag(kafka_set
         assert checkpoint["state"] == {"etag": '"b"'}
         feed["requests"].clear()
         async with Running(kafka_settings, cfg, ["feed"]) as again:
-            await wait_until_async(
-                lambda: (
-                    again.alive()
-                    and again.metric("hub_connector_polls_total", connector="feed", outcome="not_modified") >= 1
-                ),
-                20,
+            await again.until(
+                lambda: again.metric("hub_connector_polls_total", connector="feed", outcome="not_modified") >= 1,
                 "the restarted runner got no 304",
             )
         assert feed["requests"][0] == '"b"'
@@ -250,9 +245,9 @@ def test_folder_picks_up_files_as_they_appear_and_moves_them(kafka_settings: Set
 
     async def test() -> None:
         async with Running(kafka_settings, cfg, ["drop"]) as run:
-            await wait_until_async(lambda: run.alive() and (done / "a.ndjson").exists(), 20, "a.ndjson was not moved")
+            await run.until(lambda: (done / "a.ndjson").exists(), "a.ndjson was not moved")
             (inbox / "c.ndjson").write_bytes(ndjson(range(3, 5)))
-            await wait_until_async(lambda: run.alive() and (done / "c.ndjson").exists(), 20, "c.ndjson was not moved")
+            await run.until(lambda: (done / "c.ndjson").exists(), "c.ndjson was not moved")
             assert run.metric("hub_connector_documents_total", connector="drop") == 2
 
     asyncio.run(test())

@@ -14,24 +14,13 @@ from hub.config import Settings
 from hub.kafka_read import read_topic
 from hub.processes import settings_env
 from hub.topology import dlq_topic, qualified, raw_topic
+from tests.helpers.cli import hub
 from tests.helpers.stack import Topics
 from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
 PACKAGE = Path(__file__).resolve().parents[1] / "fixtures" / "hub-connector-example"
-
-
-def hub(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run `hub` with ``env`` added to the environment; its output captured."""
-    return subprocess.run(
-        [sys.executable, "-m", "hub", *args],
-        env={**os.environ, "HUB_LOG_FORMAT": "json", **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

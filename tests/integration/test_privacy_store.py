@@ -3,7 +3,6 @@ for an authorised role with a reason, every attempt audited) and the retention p
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -14,9 +13,10 @@ from psycopg.types.json import Jsonb
 from hub.privacy.register import Transfer
 from hub.privacy.retention import RetentionPeriods
 from hub.privacy.vault import NOT_A_PSEUDONYM, VaultEntry
-from hub.store.register import record_transfers, transfers_since
+from hub.store.register import transfers_since
 from hub.store.retention import purge
-from hub.store.vault import reidentify, store_entries
+from hub.store.vault import reidentify
+from tests.helpers.store import store_rows
 
 pytestmark = pytest.mark.integration
 
@@ -36,13 +36,7 @@ def _transfer(share_id: str, recipient: str = "havag", digest: str = "ab" * 32) 
 
 def _write(url: str, transfers: Sequence[Transfer] = (), vault: Sequence[VaultEntry] = (), at: datetime = T0) -> None:
     """Write register rows and vault entries in one transaction, as the pseudonymise worker does."""
-
-    async def write() -> None:
-        async with await psycopg.AsyncConnection.connect(url) as conn, conn.transaction(), conn.cursor() as cur:
-            await record_transfers(cur, transfers, at)
-            await store_entries(cur, vault)
-
-    asyncio.run(write())
+    store_rows(url, transfers, vault, at)
 
 
 def _audit(url: str) -> list[tuple[str, str, str, str, str]]:
