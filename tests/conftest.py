@@ -13,5 +13,5 @@ pytest_plugins = ["tests.helpers.environment", "tests.helpers.stack"]
 # for every test that does not set its own. Loaded here, before any test module is imported: a test's @settings
 # takes what it leaves out from the profile loaded when it is decorated.
 hypothesis_settings.register_profile("dev", max_examples=50)
-hypothesis_settings.register_profile("ci", max_examples=500, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("ci", max_examples=1000, deadline=None, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
