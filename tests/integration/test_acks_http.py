@@ -23,11 +23,13 @@ from hub.config import Settings
 from hub.devstack.process import Child
 from hub.intercept_demo import send, unit_report, wait_for_events
 from hub.kafka_read import read_topic
-from hub.processes import StageProcess, free_port, settings_env
-from hub.router.core import parse_ack
+from hub.processes import free_port, settings_env
+from hub.router.core import ACK_INPUTS, parse_ack
 from hub.schemas import CloudEvent
 from hub.topology import qualified
-from tests.integration.test_router_pipeline import workers as workers  # the fixture: normalise + router workers
+from tests.helpers.kafka import dead_letters
+from tests.helpers.stack import Topics
+from tests.helpers.workers import WorkerFactory
 
 pytestmark = pytest.mark.integration
 
@@ -58,6 +60,7 @@ class AckServer:
             return exc.code, json.loads(exc.read()), dict(exc.headers)
 
     def counter(self, domain: str, outcome: str) -> float:
+        """The server's count of requests for ``domain`` with ``outcome``."""
         with urllib.request.urlopen(self.metrics_url, timeout=5) as resp:
             text = resp.read().decode()
         line = f'hub_ack_requests_total{{domain="{domain}",outcome="{outcome}"}} '
@@ -66,6 +69,7 @@ class AckServer:
 
 
 def _healthy(url: str, broker: bool) -> str | None:
+    """None once /healthz answers (and, with ``broker``, says the broker is connected); else why not yet."""
     try:
         with urllib.request.urlopen(f"{url}/healthz", timeout=2) as resp:
             health = json.loads(resp.read())
@@ -81,8 +85,7 @@ def running(env: dict[str, str], tmp_path: Path, *, broker: bool = True) -> Iter
     it must exit 0, say what it served, and no token may be in its output."""
     (tmp_path / "havag.token").write_text(HAVAG + "\n")
     port, metrics_port = free_port(), free_port()
-    child_env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_ACK_TOKEN_")}
-    child_env.update(env)
+    child_env = {**os.environ, **env}
     child_env.update(
         HUB_ACK_TOKEN_POLIZEI=POLIZEI,
         HUB_ACK_TOKEN_HAVAG_FILE=str(tmp_path / "havag.token"),
@@ -109,8 +112,9 @@ def running(env: dict[str, str], tmp_path: Path, *, broker: bool = True) -> Iter
 
 
 @pytest.fixture
-def ack_server(settings: Settings, tmp_path: Path) -> Iterator[AckServer]:
-    """``hub acks serve`` on the test's broker and topic prefix."""
+def ack_server(settings: Settings, topics: Topics, tmp_path: Path) -> Iterator[AckServer]:
+    """``hub acks serve`` on the test's broker and topic prefix, its acks topics created."""
+    topics(*ACK_INPUTS)
     with running(settings_env(settings), tmp_path) as server:
         yield server
 
@@ -148,11 +152,12 @@ def test_an_acknowledgement_posted_over_http_is_on_the_prefixed_acks_topic(
 
 
 def test_police_acknowledge_the_routers_alert_over_http(
-    settings: Settings, workers: dict[str, StageProcess], ack_server: AckServer
+    settings: Settings, start_workers: WorkerFactory, ack_server: AckServer
 ) -> None:
     """A driver alarm through the normaliser and the router gives a police alert in state new proposing the one
     available police unit; the police acknowledge it over HTTP; the router's next revision of that alert is
     acknowledged, keeps the proposed unit, and names who acknowledged."""
+    start_workers("normalise", "router", pseudonym_keys="demo")  # the demo keys for the router's tokens
     now = datetime.now(UTC)
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap())
     send(producer, settings, "unit-report-polizei", unit_report("Leopard 12/1", 1, 51.4850, 11.9700, now))
@@ -193,7 +198,7 @@ def test_police_acknowledge_the_routers_alert_over_http(
     assert acked.data["revision"] > police.data["revision"]
     assert acked.data["recommended_unit"] == "Leopard 12/1", "the accepted plan stays"
     assert acked.data["acknowledged_by"] == "ELS Halle"
-    assert read_topic(settings.bootstrap(), qualified(settings.topic_prefix, "dlq.router"), idle_s=0.5) == []
+    assert dead_letters(settings, "router", idle_s=0.5) == []
 
 
 def test_while_the_broker_is_away_acknowledgements_get_503(tmp_path: Path) -> None:

@@ -18,19 +18,9 @@ from hub.intercept_demo import line_stops
 from hub.kafka_admin import admin_client
 from hub.processes import free_port
 from hub.topology import TOPICS
+from tests.helpers.cli import hub
 
 pytestmark = pytest.mark.integration
-
-
-def hub(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hub", *args],
-        env={**os.environ, "HUB_LOG_FORMAT": "json", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def test_topics_apply_twice_changes_nothing_the_second_time(endpoints: tuple[str, str], topic_prefix: str) -> None:
@@ -112,21 +102,21 @@ def test_schemas_export_writes_every_model(tmp_path: Path) -> None:
     assert '"x-hub-sensitivity": "police_assessment"' in incident
 
 
-def test_demo_shows_events_flowing_and_stops_cleanly(tmp_path: Path) -> None:
+def test_demo_shows_events_flowing_and_stops_cleanly(stack_dir: Path) -> None:
     """`hub demo` on its own embedded stack stores the valid records, dead-letters the bad ones, reports both,
     routes one driver alarm (a police unit sent to an intercept stop, HAVAG asked to hold the tram there), and
     leaves no process behind."""
-    state = tmp_path / "state"
+    state = stack_dir / "state"
     env = {
         "HUB_STATE_DIR": str(state),
         "HUB_BROKER_PORT": str(free_port()),
         "HUB_POSTGRES_PORT": str(free_port()),
         "HUB_CONSUMER_SESSION_TIMEOUT_S": "3",
     }
-    env_clean = {k: v for k, v in os.environ.items() if k not in ("HUB_KAFKA_BOOTSTRAP", "HUB_DATABASE_URL")}
+    # No HUB_KAFKA_BOOTSTRAP or HUB_DATABASE_URL in the environment (tests/helpers/environment.py): its own stack.
     result = subprocess.run(
         [sys.executable, "-m", "hub", "demo", "--good", "200", "--bad", "20"],
-        env={**env_clean, **env, "HUB_LOG_FORMAT": "json"},
+        env={**os.environ, **env, "HUB_LOG_FORMAT": "json"},
         capture_output=True,
         text=True,
         timeout=180,

@@ -27,6 +27,7 @@ from hub.kafka_read import Record, read_topic
 from hub.processes import free_port
 from hub.samples import good_record
 from hub.topology import dlq_topic, qualified, raw_topic
+from tests.helpers.waiting import wait_until_async
 from tests.unit.connectors.helpers import TinyFormat, tiny
 
 pytestmark = pytest.mark.integration
@@ -80,15 +81,16 @@ class Running:
         assert self.runner.started.is_set(), "runner did not start in 30 s"
         return self
 
-    async def until(self, condition: Callable[[], bool], timeout_s: float = 20.0) -> None:
-        for _ in range(int(timeout_s / 0.05)):
-            if condition():
-                return
+    async def until(self, condition: Callable[[], bool], what: str, timeout_s: float = 20.0) -> None:
+        """``wait_until_async`` for ``condition``; fails at once with the runner's exception if its task failed."""
+
+        def met() -> bool:
             assert self.task is not None
             if self.task.done():
                 self.task.result()
-            await asyncio.sleep(0.05)
-        raise AssertionError("condition not met in time")
+            return condition()
+
+        await wait_until_async(met, timeout_s, what)
 
     async def __aexit__(self, *exc: object) -> None:
         self.runner.stop()
@@ -127,10 +129,14 @@ def test_http_poll_produces_new_records_only_and_resumes_with_its_etag(kafka_set
         )
         async with Running(kafka_settings, cfg, ["feed"]) as run:
             await run.until(
-                lambda: run.metric("hub_connector_polls_total", connector="feed", outcome="not_modified") >= 2
+                lambda: run.metric("hub_connector_polls_total", connector="feed", outcome="not_modified") >= 2,
+                "no two 304 answers",
             )
             feed["body"], feed["etag"] = ndjson(range(1, 5)), '"b"'
-            await run.until(lambda: run.metric("hub_connector_records_produced_total", connector="feed") == 5)
+            await run.until(
+                lambda: run.metric("hub_connector_records_produced_total", connector="feed") == 5,
+                "the changed feed's records were not produced",
+            )
             assert run.metric("hub_connector_records_duplicate_total", connector="feed") == 2
             assert run.metric("hub_connector_last_success_timestamp_seconds", connector="feed") > 0
         checkpoint = json.loads((kafka_settings.state_dir / "connectors" / "feed.json").read_text())
@@ -138,7 +144,8 @@ def test_http_poll_produces_new_records_only_and_resumes_with_its_etag(kafka_set
         feed["requests"].clear()
         async with Running(kafka_settings, cfg, ["feed"]) as again:
             await again.until(
-                lambda: again.metric("hub_connector_polls_total", connector="feed", outcome="not_modified") >= 1
+                lambda: again.metric("hub_connector_polls_total", connector="feed", outcome="not_modified") >= 1,
+                "the restarted runner got no 304",
             )
         assert feed["requests"][0] == '"b"'
 
@@ -238,9 +245,9 @@ def test_folder_picks_up_files_as_they_appear_and_moves_them(kafka_settings: Set
 
     async def test() -> None:
         async with Running(kafka_settings, cfg, ["drop"]) as run:
-            await run.until(lambda: (done / "a.ndjson").exists())
+            await run.until(lambda: (done / "a.ndjson").exists(), "a.ndjson was not moved")
             (inbox / "c.ndjson").write_bytes(ndjson(range(3, 5)))
-            await run.until(lambda: (done / "c.ndjson").exists())
+            await run.until(lambda: (done / "c.ndjson").exists(), "c.ndjson was not moved")
             assert run.metric("hub_connector_documents_total", connector="drop") == 2
 
     asyncio.run(test())

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from hub.config import Settings
-from hub.kafka_admin import apply_topology
 from hub.kafka_read import read_topic
 from hub.processes import settings_env
 from hub.samples import good_record
-from hub.topology import qualified, raw_topic
-from tests.waiting import wait_until
+from hub.topology import dlq_topic, qualified, raw_topic
+from tests.helpers.stack import Topics
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -30,6 +30,7 @@ CHUNK = 100
 
 
 def start(settings: Settings, config: Path, log: Path) -> subprocess.Popen[bytes]:
+    """`hub connectors run big` on ``settings``, its output appended to ``log``."""
     env = {**os.environ, **settings_env(settings), "HUB_METRICS_PORT": "0", "HUB_LOG_FORMAT": "json"}
     with log.open("ab") as out:
         return subprocess.Popen(
@@ -41,6 +42,7 @@ def start(settings: Settings, config: Path, log: Path) -> subprocess.Popen[bytes
 
 
 def checkpoint_offset(path: Path) -> int:
+    """The file offset the connector's checkpoint at ``path`` has reached (0 before the first)."""
     try:
         return int(json.loads(path.read_bytes())["state"].get("offset", 0))
     except (FileNotFoundError, ValueError, KeyError):
@@ -55,7 +57,8 @@ def kill_mid_feed(proc: subprocess.Popen[bytes], checkpoint: Path, after: int, s
         return checkpoint_offset(checkpoint) > after
 
     wait_until(progressed, 60, "the connector made no progress", interval_s=0.005)
-    # A random extra moment, so the kill lands anywhere: mid-produce, between ack and checkpoint, mid-write.
+    # A random extra moment, so the kill lands anywhere: mid-produce, between ack and checkpoint, mid-write. This
+    # sleep is the thing under test (a kill at an arbitrary moment), not a wait for something to happen.
     time.sleep(random.uniform(0.0, 0.05))
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
@@ -65,12 +68,12 @@ def kill_mid_feed(proc: subprocess.Popen[bytes], checkpoint: Path, after: int, s
 
 
 def test_sigkill_mid_feed_then_restart_emits_every_record_exactly_once(
-    endpoints: tuple[str, str], topic_prefix: str, tmp_path: Path
+    endpoints: tuple[str, str], topic_prefix: str, topics: Topics, tmp_path: Path
 ) -> None:
     """Two SIGKILLs at random moments while a 12,000-record file is produced; the third run finishes by itself.
     The raw topic then holds each (record id, version) of the file once: no duplicate, no gap."""
     settings = Settings(kafka_bootstrap=endpoints[0], topic_prefix=topic_prefix, state_dir=tmp_path / "state")
-    apply_topology(settings.bootstrap(), settings.topic_prefix)
+    topics(raw_topic("replay", "ndjson"), dlq_topic("connectors"))
     feed = tmp_path / "big.ndjson"
     feed.write_text("".join(json.dumps(good_record(i)) + "\n" for i in range(RECORDS)))
     size = feed.stat().st_size

@@ -11,26 +11,16 @@ from pathlib import Path
 import pytest
 
 from hub.config import Settings
-from hub.kafka_admin import apply_topology
 from hub.kafka_read import read_topic
 from hub.processes import settings_env
-from hub.topology import qualified, raw_topic
-from tests.waiting import wait_until
+from hub.topology import dlq_topic, qualified, raw_topic
+from tests.helpers.cli import hub
+from tests.helpers.stack import Topics
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
 PACKAGE = Path(__file__).resolve().parents[1] / "fixtures" / "hub-connector-example"
-
-
-def hub(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hub", *args],
-        env={**os.environ, "HUB_LOG_FORMAT": "json", **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +61,12 @@ def test_the_installed_package_type_is_listed_with_its_origin(site: Path) -> Non
 
 
 def test_the_package_type_runs_and_produces_to_the_broker(
-    site: Path, endpoints: tuple[str, str], topic_prefix: str, tmp_path: Path
+    site: Path, endpoints: tuple[str, str], topic_prefix: str, topics: Topics, tmp_path: Path
 ) -> None:
     """`hub connectors run` runs an instance of the package's type until its source is finished; its records are
     on the raw topic with the instance's headers."""
     settings = Settings(kafka_bootstrap=endpoints[0], topic_prefix=topic_prefix, state_dir=tmp_path / "state")
-    apply_topology(settings.bootstrap(), settings.topic_prefix)
+    topics(raw_topic("replay", "ndjson"), dlq_topic("connectors"))
     config = tmp_path / "connectors.toml"
     config.write_text(
         '[connectors.depot-test-tram]\ntype = "example-sequence"\nformat = "replay-ndjson"\n'
@@ -113,7 +103,7 @@ def test_running_an_instance_the_file_does_not_define_is_an_error(tmp_path: Path
 
 
 def test_run_serves_metrics_and_webhooks_until_sigterm(
-    endpoints: tuple[str, str], topic_prefix: str, tmp_path: Path
+    endpoints: tuple[str, str], topic_prefix: str, topics: Topics, tmp_path: Path
 ) -> None:
     """`hub connectors run` serves /metrics and its webhook routes, accepts a push, and exits 0 on SIGTERM."""
     import signal
@@ -122,7 +112,7 @@ def test_run_serves_metrics_and_webhooks_until_sigterm(
     from hub.processes import free_port
 
     settings = Settings(kafka_bootstrap=endpoints[0], topic_prefix=topic_prefix, state_dir=tmp_path / "state")
-    apply_topology(settings.bootstrap(), settings.topic_prefix)
+    topics(raw_topic("replay", "ndjson"), dlq_topic("connectors"))
     hook_port, metrics_port = free_port(), free_port()
     config = tmp_path / "c.toml"
     config.write_text(

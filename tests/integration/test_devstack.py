@@ -1,12 +1,11 @@
-"""Integration tests of hub.devstack: the real Tansu broker and PostgreSQL as child processes, in tmp_path on
-free ports; each test checks that no child outlives it."""
+"""Integration tests of hub.devstack: the real Tansu broker and PostgreSQL as child processes, in a temporary folder
+on free ports; each test checks that no child outlives it."""
 
 from __future__ import annotations
 
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,15 +22,10 @@ from kafka.admin import NewTopic
 
 from hub.devstack import EmbeddedStack
 from hub.errors import StackError
+from hub.processes import free_port
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _gone(pid: int) -> bool:
@@ -43,12 +37,14 @@ def _gone(pid: int) -> bool:
 
 
 def _assert_all_gone(pids: Iterable[int], within_s: float = 10.0) -> None:
-    deadline = time.monotonic() + within_s
+    """Every process of ``pids`` is gone within ``within_s``."""
     left = set(pids)
-    while left and time.monotonic() < deadline:
-        left = {pid for pid in left if not _gone(pid)}
-        time.sleep(0.05)
-    assert not left, f"processes still running: {sorted(left)}"
+
+    def gone() -> bool:
+        left.difference_update({pid for pid in left if _gone(pid)})
+        return not left
+
+    wait_until(gone, within_s, lambda: f"processes still running: {sorted(left)}", interval_s=0.05)
 
 
 def _tree(pid: int) -> set[int]:
@@ -58,17 +54,19 @@ def _tree(pid: int) -> set[int]:
 
 def _death_noticed(stack: EmbeddedStack, within_s: float = 5.0) -> str:
     """The message of the StackError check_alive raises once a child has died."""
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
+
+    def message() -> str | None:
         try:
             stack.check_alive()
         except StackError as exc:
             return str(exc)
-        time.sleep(0.02)
-    raise AssertionError(f"check_alive noticed no dead child within {within_s} s")
+        return None
+
+    return wait_until(message, within_s, "check_alive noticed no dead child", interval_s=0.02)
 
 
 def _produce_and_consume_one(bootstrap: str) -> bytes:
+    """Create a topic, produce one message to it and read it back; returns its value."""
     topic = f"devstack-{uuid.uuid4().hex[:8]}"
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
@@ -86,31 +84,25 @@ def _produce_and_consume_one(bootstrap: str) -> bytes:
     try:
         consumer.assign([TopicPartition(topic, 0)])
         consumer.seek_to_beginning()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+
+        def first() -> bytes | None:
             for records in consumer.poll(timeout_ms=200).values():
                 value: bytes = records[0].value
                 return value
+            return None
+
+        return wait_until(first, 10, "the produced message was not consumed", interval_s=0)
     finally:
         consumer.close()
-    raise AssertionError("the produced message was not consumed within 10 s")
-
-
-def _child_env() -> dict[str, str]:
-    """This environment without HUB_* settings, so a child hub process starts exactly what the test says."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
 
 
 class _Python:
     """A Python child process whose output lines are collected by a thread, so reads can time out."""
 
     def __init__(self, code: str, *args: str) -> None:
+        # The environment has no HUB_* setting (tests/helpers/environment.py): the child starts what the test says.
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", code, *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=_child_env(),
+            [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
@@ -118,6 +110,7 @@ class _Python:
         self._reader.start()
 
     def _read(self) -> None:
+        """Queue every output line, then None at the end of the output."""
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             self._queue.put(line.rstrip("\n"))
@@ -151,15 +144,16 @@ class _Python:
         return code, "\n".join(self.lines)
 
     def kill(self) -> None:
+        """Kill the process if it still runs, and collect its output."""
         if self.proc.poll() is None:
             self.proc.kill()
         self.finish()
 
 
-def test_stack_serves_kafka_and_postgres_and_stops_without_leftovers(tmp_path: Path) -> None:
+def test_stack_serves_kafka_and_postgres_and_stops_without_leftovers(stack_dir: Path) -> None:
     """A started stack carries a Kafka message and answers on database hub; stop() leaves no process."""
-    broker_port, postgres_port = _free_port(), _free_port()
-    stack = EmbeddedStack(tmp_path / "state", broker_port=broker_port, postgres_port=postgres_port)
+    broker_port, postgres_port = free_port(), free_port()
+    stack = EmbeddedStack(stack_dir / "state", broker_port=broker_port, postgres_port=postgres_port)
     with stack as endpoints:
         assert endpoints.kafka_bootstrap == f"127.0.0.1:{broker_port}"
         assert endpoints.database_url == f"postgresql://postgres@127.0.0.1:{postgres_port}/hub"
@@ -173,13 +167,13 @@ def test_stack_serves_kafka_and_postgres_and_stops_without_leftovers(tmp_path: P
     assert stack.pids == {}
     _assert_all_gone(processes, within_s=0.5)
     stack.stop()  # idempotent
-    assert (tmp_path / "state" / "logs" / "tansu.log").read_text().count("hub starts broker") == 1
+    assert (stack_dir / "state" / "logs" / "tansu.log").read_text().count("hub starts broker") == 1
 
 
-def test_second_start_reuses_the_data_dir_and_keeps_its_data(tmp_path: Path) -> None:
+def test_second_start_reuses_the_data_dir_and_keeps_its_data(stack_dir: Path) -> None:
     """A second start on the same state dir skips initdb and finds the rows the first run wrote."""
-    state = tmp_path / "state"
-    with EmbeddedStack(state, broker_port=None, postgres_port=_free_port()) as first:
+    state = stack_dir / "state"
+    with EmbeddedStack(state, broker_port=None, postgres_port=free_port()) as first:
         assert first.kafka_bootstrap is None  # a part whose port is None is not started
         assert first.database_url is not None
         with psycopg.connect(first.database_url) as conn:
@@ -187,7 +181,7 @@ def test_second_start_reuses_the_data_dir_and_keeps_its_data(tmp_path: Path) -> 
             conn.execute("insert into kept values ('from run 1')")
     version_file = state / "postgres" / "data" / "PG_VERSION"
     inode = version_file.stat().st_ino
-    with EmbeddedStack(state, broker_port=None, postgres_port=_free_port()) as second:
+    with EmbeddedStack(state, broker_port=None, postgres_port=free_port()) as second:
         assert second.database_url is not None
         with psycopg.connect(second.database_url) as conn:
             assert conn.execute("select v from kept").fetchall() == [("from run 1",)]
@@ -195,10 +189,10 @@ def test_second_start_reuses_the_data_dir_and_keeps_its_data(tmp_path: Path) -> 
     assert (state / "logs" / "postgres.log").read_text().count("hub starts initdb") == 1
 
 
-def test_stale_postmaster_pid_from_a_killed_server_does_not_block_start(tmp_path: Path) -> None:
+def test_stale_postmaster_pid_from_a_killed_server_does_not_block_start(stack_dir: Path) -> None:
     """A SIGKILLed server is named by check_alive, and a new start recovers despite postmaster.pid."""
-    state = tmp_path / "state"
-    stack = EmbeddedStack(state, broker_port=None, postgres_port=_free_port())
+    state = stack_dir / "state"
+    stack = EmbeddedStack(state, broker_port=None, postgres_port=free_port())
     stack.start()
     try:
         processes = _tree(stack.pids["postgres"])
@@ -210,18 +204,18 @@ def test_stale_postmaster_pid_from_a_killed_server_does_not_block_start(tmp_path
         stack.stop()
     _assert_all_gone(processes)  # server processes notice the dead postmaster and exit
     assert (state / "postgres" / "data" / "postmaster.pid").exists()
-    with EmbeddedStack(state, broker_port=None, postgres_port=_free_port()) as endpoints:
+    with EmbeddedStack(state, broker_port=None, postgres_port=free_port()) as endpoints:
         assert endpoints.database_url is not None
         with psycopg.connect(endpoints.database_url) as conn:
             assert conn.execute("select 1").fetchone() == (1,)
 
 
-def test_postgres_failing_to_start_reports_its_log_and_stops_the_broker(tmp_path: Path) -> None:
+def test_postgres_failing_to_start_reports_its_log_and_stops_the_broker(stack_dir: Path) -> None:
     """If postgres fails after the broker started, StackError has postgres's log tail and the broker stops."""
-    data_dir = tmp_path / "state" / "postgres" / "data"
+    data_dir = stack_dir / "state" / "postgres" / "data"
     data_dir.mkdir(parents=True, mode=0o700)
     (data_dir / "PG_VERSION").write_text("9\n")  # looks initialised, but is not a usable data dir
-    stack = EmbeddedStack(tmp_path / "state", broker_port=_free_port(), postgres_port=_free_port())
+    stack = EmbeddedStack(stack_dir / "state", broker_port=free_port(), postgres_port=free_port())
     before = {p.pid for p in psutil.Process().children()}
     with pytest.raises(StackError) as info:
         stack.start()
@@ -231,7 +225,7 @@ def test_postgres_failing_to_start_reports_its_log_and_stops_the_broker(tmp_path
     assert stack.pids == {}
     started = {p.pid for p in psutil.Process().children()} - before
     _assert_all_gone(started, within_s=0.5)
-    assert "hub starts broker" in (tmp_path / "state" / "logs" / "tansu.log").read_text()
+    assert "hub starts broker" in (stack_dir / "state" / "logs" / "tansu.log").read_text()
 
 
 _START_AND_HANG = """
@@ -245,9 +239,9 @@ time.sleep(600)
 """
 
 
-def test_children_exit_when_the_parent_is_sigkilled(tmp_path: Path) -> None:
+def test_children_exit_when_the_parent_is_sigkilled(stack_dir: Path) -> None:
     """A hub process killed with SIGKILL (no clean-up runs) leaves no broker or postgres behind."""
-    script = _Python(_START_AND_HANG, str(tmp_path / "state"), str(_free_port()), str(_free_port()))
+    script = _Python(_START_AND_HANG, str(stack_dir / "state"), str(free_port()), str(free_port()))
     try:
         script.wait_for("PIDS")
         processes = _tree(script.proc.pid) - {script.proc.pid}
@@ -268,10 +262,10 @@ sys.exit(run_foreground(settings))
 """
 
 
-def test_run_foreground_prints_exports_and_returns_0_on_sigterm_leaving_no_child(tmp_path: Path) -> None:
+def test_run_foreground_prints_exports_and_returns_0_on_sigterm_leaving_no_child(stack_dir: Path) -> None:
     """`hub dev up` prints pasteable export lines, and on SIGTERM stops everything and exits 0."""
-    broker_port, postgres_port = _free_port(), _free_port()
-    script = _Python(_RUN_FOREGROUND, str(tmp_path / "state"), str(broker_port), str(postgres_port))
+    broker_port, postgres_port = free_port(), free_port()
+    script = _Python(_RUN_FOREGROUND, str(stack_dir / "state"), str(broker_port), str(postgres_port))
     try:
         script.wait_for("press Ctrl+C to stop")
         output = "\n".join(script.lines)
@@ -297,9 +291,9 @@ sys.exit(run_foreground(settings))
 """
 
 
-def test_run_foreground_returns_1_naming_the_part_that_died(tmp_path: Path) -> None:
+def test_run_foreground_returns_1_naming_the_part_that_died(stack_dir: Path) -> None:
     """When a child dies under `hub dev up`, it prints which part and its log tail, and exits 1."""
-    script = _Python(_RUN_FOREGROUND_BROKER_ONLY, str(tmp_path / "state"), str(_free_port()))
+    script = _Python(_RUN_FOREGROUND_BROKER_ONLY, str(stack_dir / "state"), str(free_port()))
     try:
         script.wait_for("press Ctrl+C to stop")
         assert not any("HUB_DATABASE_URL" in line for line in script.lines)

@@ -4,8 +4,6 @@ as a connector would, come out as canonical events on the right canon.* topics; 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from google.transit import gtfs_realtime_pb2 as pb
@@ -14,12 +12,11 @@ from kafka import KafkaProducer
 from hub.config import Settings
 from hub.deadletter import parse_headers
 from hub.formats.registry import FORMATS
-from hub.kafka_read import read_topic
-from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
 from hub.topology import qualified
+from tests.helpers.kafka import dead_letters, events
+from tests.helpers.workers import WorkerFactory
 from tests.unit.formats.test_cap_samples import alert
-from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -27,6 +24,7 @@ T0 = 1_795_730_400  # 2026-11-20T21:00:00Z
 
 
 def _vehicle_feed() -> bytes:
+    """A GTFS-RT feed with one vehicle position (tram 654)."""
     header = pb.FeedHeader(gtfs_realtime_version="2.0", timestamp=T0)
     entity = pb.FeedEntity(
         id="v654",
@@ -66,21 +64,11 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def normaliser(settings: Settings, tmp_path: Path) -> Iterator[StageProcess]:
-    """The normalise stage as a real worker process, joined to its group."""
-    proc = StageProcess(settings, "normalise", free_port(), tmp_path / "normalise.log")
-    proc.start()
-    try:
-        proc.wait_ready(timeout_s=60)
-        yield proc
-    finally:
-        assert proc.stop() == 0
-
-
-def test_each_agency_format_reaches_its_canonical_topic(settings: Settings, normaliser: StageProcess) -> None:
+def test_each_agency_format_reaches_its_canonical_topic(settings: Settings, start_workers: WorkerFactory) -> None:
     """CAP, driver alarm, unit report and GTFS-RT records become canonical events; a broken unit report (a status
     digit the police code list lacks) lands in dlq.normalise with the reason."""
+    workers = start_workers("normalise")
+    normaliser = workers["normalise"]
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap())
     sent = 0
     for name, document in DOCUMENTS.items():
@@ -95,23 +83,18 @@ def test_each_agency_format_reaches_its_canonical_topic(settings: Settings, norm
     producer.flush()
     producer.close()
 
-    wait_until(
-        lambda: normaliser.counter("hub_events_in_total", stage="normalise") >= sent + 1,
-        60,
-        "the normaliser did not consume every record",
-    )
+    workers.wait_for_count("normalise", "hub_events_in_total", sent + 1, stage="normalise")
     assert normaliser.counter("hub_events_out_total", stage="normalise") == sent
 
     by_topic: dict[str, list[CloudEvent]] = {}
     for topic in set(EXPECTED.values()):
-        records = read_topic(settings.bootstrap(), qualified(settings.topic_prefix, topic))
-        by_topic[topic] = [CloudEvent.from_bytes(r.value) for r in records]
+        by_topic[topic] = events(settings, topic, idle_s=1.0)
     sources = sorted(e.source for e in by_topic["canon.incident"])
     assert sources == ["/havag/driver-alarm", "/polizei/cap"]
     assert [e.data["unit"] for e in by_topic["canon.unit-status"]] == ["Leopard 12/1"]
     assert [e.data["vehicle"] for e in by_topic["canon.vehicle-position"]] == ["654"]
 
-    [letter] = read_topic(settings.bootstrap(), qualified(settings.topic_prefix, "dlq.normalise"))
+    [letter] = dead_letters(settings, "normalise")
     headers = parse_headers(letter.headers)
     assert headers["code"] == "schema_violation"
     assert "digit 8" in headers["reason"]

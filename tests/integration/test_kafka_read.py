@@ -8,16 +8,17 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from hub.config import Settings
 from hub.kafka_read import read_topic, true_end_offsets
-from hub.topology import qualified, spec
+from hub.topology import spec
+from tests.helpers.stack import Topics
 
 pytestmark = pytest.mark.integration
 
 
-def test_true_end_offsets_count_every_record_of_a_batched_partition(settings: Settings) -> None:
+def test_true_end_offsets_count_every_record_of_a_batched_partition(settings: Settings, topics: Topics) -> None:
     """Records produced in batches: the true end of each partition is the number of records in it, and an empty
     partition stays at 0."""
     declared = "canon.vehicle-position"
-    topic = qualified(settings.topic_prefix, declared)
+    [topic] = topics(declared)
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap(), linger_ms=200, batch_size=1 << 20)
     for i in range(250):
         producer.send(topic, key=f"v{i % 7}".encode(), value=b"x" * 50)  # 7 keys: some partitions stay empty

@@ -3,8 +3,6 @@ canonical topics -> faust sink -> PostgreSQL, with dead-lettering and metrics.""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,57 +13,28 @@ from hub.deadletter import parse_headers
 from hub.errors import InvalidEventError
 from hub.formats.replay import map_replay_record
 from hub.kafka_read import read_topic
-from hub.processes import StageProcess, free_port
 from hub.samples import sample_lines
 from hub.store.events import count_events
-from hub.topology import CANONICAL_KINDS, canon_topic, dlq_topic, qualified, raw_topic
+from hub.topology import CANONICAL_KINDS, canon_topic, qualified, raw_topic
+from tests.helpers.kafka import dead_letters, topic_records, write_lines
+from tests.helpers.workers import WorkerFactory
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def workers(settings: Settings, tmp_path: Path) -> Iterator[dict[str, StageProcess]]:
-    """The normalise and sink stages as real worker processes, joined to their groups."""
-    procs = {
-        stage: StageProcess(settings, stage, free_port(), tmp_path / f"{stage}.log") for stage in ("normalise", "sink")
-    }
-    for p in procs.values():
-        p.start()
-    try:
-        for p in procs.values():
-            p.wait_ready(timeout_s=60)
-        yield procs
-    finally:
-        codes = {stage: p.stop() for stage, p in procs.items()}
-        assert codes == {"normalise": 0, "sink": 0}, "workers must exit cleanly on SIGTERM"
-
-
-def _replay(settings: Settings, path: Path) -> int:
-    return replay(settings, path).produced
-
-
-def _wait_for(condition: object, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.25)
-    raise AssertionError("condition not met in time")
-
-
 def test_good_and_malformed_lines_end_in_store_and_dead_letter(
-    settings: Settings, workers: dict[str, StageProcess], tmp_path: Path
+    settings: Settings, start_workers: WorkerFactory, tmp_path: Path
 ) -> None:
     """1,000 valid and 100 malformed lines give 1,000 rows and 100 dead letters with reasons; metrics agree;
     replaying the file again still leaves 1,000 rows."""
     lines = sample_lines(1000, 100, seed=7)
-    path = tmp_path / "mixed.ndjson"
-    path.write_bytes(b"\n".join(lines) + b"\n")
+    path = write_lines(tmp_path / "mixed.ndjson", lines)
+    workers = start_workers("normalise", "sink")
     normalise, sink = workers["normalise"], workers["sink"]
 
-    assert _replay(settings, path) == 1100
-    _wait_for(lambda: sink.counter("hub_events_out_total", stage="sink") >= 1000)
-    _wait_for(lambda: normalise.counter("hub_events_dead_lettered_total", stage="normalise") >= 100)
+    assert replay(settings, path).produced == 1100
+    workers.wait_for_count("sink", "hub_events_out_total", 1000, stage="sink")
+    workers.wait_for_count("normalise", "hub_events_dead_lettered_total", 100, stage="normalise")
 
     assert count_events(settings.database_conninfo()) == 1000
     assert normalise.counter("hub_events_out_total", stage="normalise") == 1000
@@ -74,7 +43,7 @@ def test_good_and_malformed_lines_end_in_store_and_dead_letter(
     assert sink.counter("hub_events_dead_lettered_total") == 0
 
     raw_name = qualified(settings.topic_prefix, raw_topic("replay", "ndjson"))
-    letters = read_topic(settings.bootstrap(), qualified(settings.topic_prefix, dlq_topic("normalise")))
+    letters = dead_letters(settings, "normalise")
     assert len(letters) == 100
     raw_records = {(r.partition, r.offset): r.value for r in read_topic(settings.bootstrap(), raw_name)}
     good = _good_lines(lines)
@@ -88,18 +57,17 @@ def test_good_and_malformed_lines_end_in_store_and_dead_letter(
         # The origin points at the raw record, and the dead letter carries its bytes unchanged.
         assert raw_records[(int(h["partition"]), int(h["offset"]))] == letter.value
     assert sorted(letter.value for letter in letters) == bad_lines
-    canon_total = sum(
-        len(read_topic(settings.bootstrap(), qualified(settings.topic_prefix, canon_topic(k)))) for k in CANONICAL_KINDS
-    )
+    canon_total = sum(len(topic_records(settings, canon_topic(k))) for k in CANONICAL_KINDS)
     assert canon_total == 1000
 
-    assert _replay(settings, path) == 1100
-    _wait_for(lambda: sink.counter("hub_events_in_total", stage="sink") >= 2000)
+    assert replay(settings, path).produced == 1100
+    workers.wait_for_count("sink", "hub_events_in_total", 2000, stage="sink")
     assert count_events(settings.database_conninfo()) == 1000, "the sink upserts by event id"
     assert normalise.counter("hub_events_dead_lettered_total", stage="normalise") == 200
 
 
 def _good_lines(lines: list[bytes]) -> set[bytes]:
+    """The lines the replay format maps to an event."""
     good = set()
     for line in lines:
         try:

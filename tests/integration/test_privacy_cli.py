@@ -3,13 +3,9 @@ report`, `hub reidentify`, `hub retention purge` and `hub aggregates publish`, i
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -27,36 +23,16 @@ from hub.privacy.register import Transfer
 from hub.privacy.transform import TransformContext, share_record
 from hub.privacy.vault import VaultEntry
 from hub.schemas import CloudEvent, Incident, example_payload, wrap
-from hub.store.register import record_transfers, transfers_since
-from hub.store.vault import store_entries
+from hub.store.register import transfers_since
 from hub.topology import qualified
+from tests.helpers.cli import hub
+from tests.helpers.stack import Topics
+from tests.helpers.store import store_rows
 
 pytestmark = pytest.mark.integration
 
 PSEUDONYM = "ps1.k1." + "f" * 26
 REASON = "Rückruf beim Anrufer zu Einsatz PI-HAL-E-0000123"
-
-
-def hub(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run `hub` with only the given privacy settings (none of the developer's own HUB_PSEUDONYM_* or policy)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_PSEUDONYM_", "HUB_POLICY", "HUB_REID"))}
-    return subprocess.run(
-        [sys.executable, "-m", "hub", *args],
-        env={**clean, "HUB_LOG_FORMAT": "json", **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def _store(url: str, transfers: list[Transfer], vault: list[VaultEntry], at: datetime) -> None:
-    async def write() -> None:
-        async with await psycopg.AsyncConnection.connect(url) as conn, conn.transaction(), conn.cursor() as cur:
-            await record_transfers(cur, transfers, at)
-            await store_entries(cur, vault)
-
-    asyncio.run(write())
 
 
 def test_worker_refuses_to_start_without_keys(database_url: str) -> None:
@@ -88,7 +64,7 @@ def test_transfers_report_formats(database_url: str) -> None:
             "s2", "c2", "ordnungsamt", "polizei", "unit-status", "share.ordnungsamt.unit-status", "p", "§ 27", "cd" * 32
         ),
     ]
-    _store(database_url, rows, [], at)
+    store_rows(database_url, rows, [], at)
     env = {"HUB_DATABASE_URL": database_url}
     table = hub("transfers", "report", "--since", "2026-11-20T00:00:00+01:00", env=env)
     assert table.returncode == 0, table.stderr
@@ -124,7 +100,7 @@ def test_reidentify_command(database_url: str) -> None:
         "standard",
         datetime.now(UTC) + timedelta(days=10),
     )
-    _store(database_url, [], [entry], datetime.now(UTC))
+    store_rows(database_url, [], [entry], datetime.now(UTC))
     env = {"HUB_DATABASE_URL": database_url, "HUB_REIDENTIFY_ROLES": "polizei-lagedienst,polizei-kdd"}
     ok = hub("reidentify", PSEUDONYM, "--role", "polizei-kdd", "--reason", REASON, "--user", "kok-schmidt", env=env)
     assert ok.returncode == 0, ok.stderr
@@ -145,7 +121,7 @@ def test_reidentify_command(database_url: str) -> None:
 def test_retention_purge_command(database_url: str) -> None:
     """`hub retention purge --dry-run --now` reports per table and class and deletes nothing."""
     old = datetime(2020, 1, 1, tzinfo=UTC)
-    _store(database_url, [Transfer("s1", "c1", "havag", "polizei", "incident", "t", "p", "b", "ab" * 32)], [], old)
+    store_rows(database_url, [Transfer("s1", "c1", "havag", "polizei", "incident", "t", "p", "b", "ab" * 32)], [], old)
     env = {"HUB_DATABASE_URL": database_url}
     dry = hub("retention", "purge", "--dry-run", "--now", "2026-11-25T00:00:00+01:00", env=env)
     assert dry.returncode == 0, dry.stderr
@@ -157,9 +133,10 @@ def test_retention_purge_command(database_url: str) -> None:
     assert transfers_since(database_url, old - timedelta(days=1)) == []
 
 
-def test_aggregates_publish_command(settings: Settings) -> None:
+def test_aggregates_publish_command(settings: Settings, topics: Topics) -> None:
     """`hub aggregates publish --week` reads the analytics shares, sends cell and city aggregates to praevention,
     and registers each one as a transfer."""
+    topics("share.analytics.incident", "share.praevention.aggregates")
     keys, policy = demo_keyring(DOMAINS), default_policy()
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap())
     try:

@@ -7,25 +7,23 @@ from __future__ import annotations
 import base64
 import json
 import os
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 
 from hub.config import Settings
 from hub.connectors.replay import replay
 from hub.jobs.aggregates import publish_week
 from hub.privacy.policy import default_policy
 from hub.privacy.setup import receiving_domains
-from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
 from hub.store.vault import reidentify
 from hub.topology import TOPICS, qualified
+from tests.helpers.kafka import read_all, write_lines
+from tests.helpers.workers import WorkerFactory
 
 pytestmark = pytest.mark.integration
 
@@ -53,6 +51,7 @@ POLICE_ONLY_TABLES = {"events", "police_pseudonym_vault"}
 
 
 def _incident_lines() -> list[dict[str, Any]]:
+    """Two incidents full of canaries: a police emergency call and an Ordnungsamt report."""
     call = {
         "incident_id": INCIDENT_ID,
         "mode": "actual",
@@ -119,6 +118,8 @@ def _incident_lines() -> list[dict[str, Any]]:
 
 
 def _unit_lines() -> list[dict[str, Any]]:
+    """Two police unit statuses: the unit on the incident, and a free unit (its position is a canary)."""
+
     def status(unit: str, digit: int, lat: float, lon: float, ref: str | None) -> dict[str, Any]:
         observed = "2026-11-20T22:09:00+01:00"
         return {
@@ -149,72 +150,18 @@ def _malformed_line() -> bytes:
     return json.dumps(line, ensure_ascii=False).encode()
 
 
-def _write(path: Path, lines: list[bytes]) -> Path:
-    path.write_bytes(b"".join(line + b"\n" for line in lines))
-    return path
-
-
 def _json(line: dict[str, Any]) -> bytes:
+    """One replay line: the dict as JSON, non-ASCII characters kept."""
     return json.dumps(line, ensure_ascii=False).encode()
 
 
 @pytest.fixture
 def keys_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real configured keys (not the demo's), one random secret per receiving domain, passed to the workers."""
-    for name in list(os.environ):
-        if name.startswith("HUB_PSEUDONYM_") or name == "HUB_POLICY_PATH":
-            monkeypatch.delenv(name)
+    """Real configured keys (not the demo's), one random secret per receiving domain, passed to the workers (the
+    environment has no other HUB_* variable: tests/helpers/environment.py)."""
     for domain in receiving_domains(default_policy()):
         secret = base64.b64encode(os.urandom(32)).decode()
         monkeypatch.setenv(f"HUB_PSEUDONYM_KEY_{domain.upper()}", f"k1:{secret}")
-
-
-@pytest.fixture
-def workers(settings: Settings, tmp_path: Path, keys_in_environment: None) -> Iterator[dict[str, StageProcess]]:
-    """normalise, pseudonymise and sink as real worker processes, joined to their groups."""
-    procs = {
-        stage: StageProcess(settings, stage, free_port(), tmp_path / f"worker-{stage}.log")
-        for stage in ("normalise", "pseudonymise", "sink")
-    }
-    for p in procs.values():
-        p.start()
-    try:
-        for p in procs.values():
-            p.wait_ready(timeout_s=60)
-        yield procs
-    finally:
-        for p in procs.values():
-            p.stop()
-
-
-def _wait_for(condition: Callable[[], bool], procs: dict[str, StageProcess], timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        for p in procs.values():
-            p.check_alive()
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
-
-
-def _read_all(bootstrap: str, topics: list[str], idle_s: float = 1.5) -> dict[str, list[Any]]:
-    """Every record now in ``topics``, read with one consumer until nothing arrives for ``idle_s``."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, fetch_max_wait_ms=50)
-    try:
-        parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        found: dict[str, list[Any]] = {t: [] for t in topics}
-        last = time.monotonic()
-        while time.monotonic() - last < idle_s:
-            for batch in consumer.poll(timeout_ms=100).values():
-                last = time.monotonic()
-                for m in batch:
-                    found[m.topic].append(m)
-        return found
-    finally:
-        consumer.close()
 
 
 def _text(record: Any) -> str:
@@ -224,28 +171,30 @@ def _text(record: Any) -> str:
 
 
 def _leaks(text: str) -> list[str]:
+    """The names of the canaries found in ``text``."""
     return [name for name, canary in CANARIES.items() if canary in text]
 
 
 def test_no_canary_leaves_the_police_domain(
-    settings: Settings, workers: dict[str, StageProcess], tmp_path: Path
+    settings: Settings, keys_in_environment: None, start_workers: WorkerFactory, tmp_path: Path
 ) -> None:
     """Names, phones, plates, addresses, e-mail, IBAN, call signs, an assessment and a free unit's position reach
     share.polizei.* and nothing else: not the other domains' topics, dead-letter headers, non-police tables,
     worker logs or metrics. Pseudonyms stay reversible for an authorised police role only."""
-    normalise, pseudonymise, sink = workers["normalise"], workers["pseudonymise"], workers["sink"]
-    phase1 = _write(tmp_path / "incidents.ndjson", [*map(_json, _incident_lines()), _malformed_line()])
+    workers = start_workers("normalise", "pseudonymise", "sink")
+    normalise, pseudonymise = workers["normalise"], workers["pseudonymise"]
+    phase1 = write_lines(tmp_path / "incidents.ndjson", [*map(_json, _incident_lines()), _malformed_line()])
     assert replay(settings, phase1).produced == 3
     # Incidents first, so that the unit on the incident finds it shared with the Ordnungsamt (4 shares each).
-    _wait_for(lambda: pseudonymise.counter("hub_events_out_total", stage="pseudonymise") >= 8, workers)
-    assert replay(settings, _write(tmp_path / "units.ndjson", [*map(_json, _unit_lines())])).produced == 2
-    _wait_for(lambda: pseudonymise.counter("hub_events_out_total", stage="pseudonymise") >= 12, workers)
-    _wait_for(lambda: sink.counter("hub_events_out_total", stage="sink") >= 4, workers)
+    workers.wait_for_count("pseudonymise", "hub_events_out_total", 8, stage="pseudonymise")
+    assert replay(settings, write_lines(tmp_path / "units.ndjson", [*map(_json, _unit_lines())])).produced == 2
+    workers.wait_for_count("pseudonymise", "hub_events_out_total", 12, stage="pseudonymise")
+    workers.wait_for_count("sink", "hub_events_out_total", 4, stage="sink")
     assert normalise.counter("hub_events_dead_lettered_total", stage="normalise") == 1
     assert pseudonymise.counter("hub_events_dead_lettered_total") == 0
 
     topics = [qualified(settings.topic_prefix, t.name) for t in TOPICS]
-    records = _read_all(settings.bootstrap(), topics)
+    records = read_all(settings.bootstrap(), topics)
     by_declared = {name.removeprefix(settings.topic_prefix): recs for name, recs in records.items()}
 
     # The police domain receives every canary, the Ordnungsamt the assigned unit's position.
@@ -293,7 +242,7 @@ def test_no_canary_leaves_the_police_domain(
     # Prevention gets its aggregates of the week (the city-wide one only: two incidents); they carry nothing either.
     assert publish_week(settings, "2026-W47").sent
     aggregates_topic = qualified(settings.topic_prefix, "share.praevention.aggregates")
-    published = _read_all(settings.bootstrap(), [aggregates_topic])[aggregates_topic]
+    published = read_all(settings.bootstrap(), [aggregates_topic])[aggregates_topic]
     assert len(published) == 1
     assert _leaks(_text(published[0])) == []
 

@@ -3,7 +3,6 @@ for an authorised role with a reason, every attempt audited) and the retention p
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -14,9 +13,10 @@ from psycopg.types.json import Jsonb
 from hub.privacy.register import Transfer
 from hub.privacy.retention import RetentionPeriods
 from hub.privacy.vault import NOT_A_PSEUDONYM, VaultEntry
-from hub.store.register import record_transfers, transfers_since
+from hub.store.register import transfers_since
 from hub.store.retention import purge
-from hub.store.vault import reidentify, store_entries
+from hub.store.vault import reidentify
+from tests.helpers.store import store_rows
 
 pytestmark = pytest.mark.integration
 
@@ -28,21 +28,19 @@ PERIODS = RetentionPeriods(timedelta(days=30), timedelta(days=180), timedelta(da
 
 
 def _transfer(share_id: str, recipient: str = "havag", digest: str = "ab" * 32) -> Transfer:
+    """A register row of a police incident shared with ``recipient``."""
     return Transfer(
         share_id, "canon-1", recipient, "polizei", "incident", f"share.{recipient}.incident", "p", "b", digest
     )
 
 
 def _write(url: str, transfers: Sequence[Transfer] = (), vault: Sequence[VaultEntry] = (), at: datetime = T0) -> None:
-    async def write() -> None:
-        async with await psycopg.AsyncConnection.connect(url) as conn, conn.transaction(), conn.cursor() as cur:
-            await record_transfers(cur, transfers, at)
-            await store_entries(cur, vault)
-
-    asyncio.run(write())
+    """Write register rows and vault entries in one transaction, as the pseudonymise worker does."""
+    store_rows(url, transfers, vault, at)
 
 
 def _audit(url: str) -> list[tuple[str, str, str, str, str]]:
+    """(user, role, reason, pseudonym, outcome) of every re-identification attempt, in order."""
     with psycopg.connect(url) as conn:
         rows = conn.execute(
             "SELECT user_name, role, reason, pseudonym, outcome FROM reidentification_audit ORDER BY id"
@@ -66,6 +64,7 @@ def test_register_is_idempotent_by_share_id_and_filters(database_url: str) -> No
 def _entry(
     pseudonym: str = PSEUDONYM, expires: datetime = T0 + timedelta(days=180), cls: str = "standard"
 ) -> VaultEntry:
+    """A vault entry of a caller's name shared with the Ordnungsamt."""
     return VaultEntry(pseudonym, "incident.caller.name", "ordnungsamt", "Erika Mustermann", cls, expires)
 
 
@@ -129,6 +128,7 @@ def test_vault_row_lives_as_long_as_its_longest_lived_event(database_url: str) -
 
 
 def _event_row(conn: psycopg.Connection[object], event_id: str, kind: str, time: datetime, cls: str | None) -> None:
+    """Insert a stored event of ``kind`` at ``time`` with retention class ``cls`` (None: the kind's default)."""
     data = {"retention_class": cls} if cls else {}
     conn.execute(
         "INSERT INTO events (id, kind, type, source, source_record_id, time, envelope, kafka_topic, kafka_partition,"

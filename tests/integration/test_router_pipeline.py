@@ -6,10 +6,7 @@ acknowledgement on acks.polizei gives the alert its acknowledged revision; a bro
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from kafka import KafkaProducer
@@ -17,46 +14,29 @@ from kafka import KafkaProducer
 from hub.config import Settings
 from hub.deadletter import HEADER_PREFIX
 from hub.intercept_demo import scenario, send_all, wait_for_events
-from hub.kafka_read import read_topic
-from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
 from hub.topology import qualified
-from tests.waiting import wait_until
+from tests.helpers.kafka import dead_letters
+from tests.helpers.waiting import wait_until
+from tests.helpers.workers import WorkerFactory
 
 pytestmark = pytest.mark.integration
 
-# tests/integration/test_acks_http.py imports the ``workers`` fixture from here.
 
-
-@pytest.fixture
-def workers(settings: Settings, tmp_path: Path) -> Iterator[dict[str, StageProcess]]:
-    """The normalise and router stages as real worker processes (router with the demo keys for its tokens)."""
-    routed = settings.model_copy(update={"pseudonym_keys": "demo"})
-    procs = {s: StageProcess(routed, s, free_port(), tmp_path / f"{s}.log") for s in ("normalise", "router")}
-    for p in procs.values():
-        p.start()
-    try:
-        for p in procs.values():
-            p.wait_ready(timeout_s=60)
-        yield procs
-    finally:
-        assert {s: p.stop() for s, p in procs.items()} == {"normalise": 0, "router": 0}
-
-
-def test_driver_alarm_gives_police_intercept_and_havag_hold(
-    settings: Settings, workers: dict[str, StageProcess]
-) -> None:
+def test_driver_alarm_gives_police_intercept_and_havag_hold(settings: Settings, start_workers: WorkerFactory) -> None:
     """Police alert: an available unit and an intercept stop ahead of the tram; HAVAG alert: the hold request and
     no unit call sign (an operational secret) anywhere in it. The police acknowledge on acks.polizei: a new revision
     in state acknowledged follows; an acknowledgement without ``by`` goes to dlq.router with its reason."""
+    workers = start_workers("normalise", "router", pseudonym_keys="demo")  # the demo keys for the router's tokens
     # The tram runs towards the city on line 2, between its 2nd and 3rd stop; it moves once so its direction shows.
     # An available police car behind the tram (it can only meet the tram if HAVAG holds it: the hold saves more
     # than the minimum the router asks HAVAG for), a busy one right at the next stop, an Ordnungsamt car far away.
     plan = scenario(datetime.now(UTC), "654-e2e-1")
     ahead = plan.ahead
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap())
-    send_all(producer, settings, plan.live)
-    time.sleep(2.0)  # let the router take in the live state before the alarm
+    live = send_all(producer, settings, plan.live)
+    # The router takes in the live state (the tram's positions, the units) before the alarm.
+    workers.wait_for_count("router", "hub_events_in_total", live, stage="router")
     send_all(producer, settings, [plan.alarm])
 
     police = wait_for_events(settings, "alerts.polizei")[-1]
@@ -95,9 +75,7 @@ def test_driver_alarm_gives_police_intercept_and_havag_hold(
     assert acked.data["revision"] > police.data["revision"]
     assert acked.data["recommended_unit"] == "Leopard 12/1", "the accepted plan stays"
     letters = wait_until(
-        lambda: read_topic(settings.bootstrap(), qualified(settings.topic_prefix, "dlq.router"), idle_s=0.5),
-        30,
-        "the broken acknowledgement was not dead-lettered",
+        lambda: dead_letters(settings, "router", idle_s=0.5), 30, "the broken acknowledgement was not dead-lettered"
     )
     [letter] = letters
     headers = dict(letter.headers)

@@ -5,8 +5,6 @@ first stopped: the police's acknowledgement of an alert the first worker sent gi
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,35 +14,21 @@ from kafka import KafkaProducer
 from hub.config import Settings
 from hub.intercept_demo import driver_alarm, send, send_all, tram_positions, unit_report, wait_for_events
 from hub.network.tram import load_tram_network
-from hub.processes import StageProcess, free_port
+from hub.processes import StageProcess
+from hub.router.core import ACK_INPUTS, ROUTER_INPUTS
 from hub.schemas import CloudEvent
 from hub.topology import qualified
-from tests.waiting import wait_until
+from tests.helpers.kafka import wait_committed
+from tests.helpers.waiting import wait_until
+from tests.helpers.workers import WorkerFactory
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def routed(settings: Settings) -> Settings:
+    """The test's settings with the demo keys (the router's HAVAG reference tokens)."""
     return settings.model_copy(update={"pseudonym_keys": "demo"})
-
-
-@pytest.fixture
-def normaliser(routed: Settings, tmp_path: Path) -> Iterator[StageProcess]:
-    proc = StageProcess(routed, "normalise", free_port(), tmp_path / "normalise.log")
-    proc.start()
-    try:
-        proc.wait_ready(timeout_s=60)
-        yield proc
-    finally:
-        assert proc.stop() == 0
-
-
-def _router(settings: Settings, log: Path) -> StageProcess:
-    proc = StageProcess(settings, "router", free_port(), log)
-    proc.start()
-    proc.wait_ready(timeout_s=60)
-    return proc
 
 
 def _taken_over(log: Path) -> dict[str, int]:
@@ -57,36 +41,37 @@ def _taken_over(log: Path) -> dict[str, int]:
 
 
 def _entries(router: StageProcess, table: str) -> float:
+    """The entries of the router's ``table`` by its metrics."""
     return router.counter("hub_stage_state_entries", stage="router", table=table)
 
 
-def test_a_new_router_worker_takes_over_after_a_crash(
-    routed: Settings, normaliser: StageProcess, tmp_path: Path
-) -> None:
+def test_a_new_router_worker_takes_over_after_a_crash(routed: Settings, start_workers: WorkerFactory) -> None:
     """Alert from worker one; worker one killed once its offsets are committed (so nothing is read twice); worker
     two holds the tram, the units, the incident and the alert, and acknowledges it with the next revision."""
-    first_log, second_log = tmp_path / "router-1.log", tmp_path / "router-2.log"
-    first = _router(routed, first_log)
+    workers = start_workers("normalise", "router", pseudonym_keys="demo")
+    first = workers["router"]
     stops = load_tram_network().direction("2", 0).stops
     a, b = stops[1], stops[2]
     now = datetime.now(UTC)
     producer = KafkaProducer(bootstrap_servers=routed.bootstrap())
-    send_all(producer, routed, tram_positions(now, a, b))
+    live = send_all(producer, routed, tram_positions(now, a, b))
     far = stops[5]
-    send(producer, routed, "unit-report-polizei", unit_report("Leopard 12/1", 1, far.lat + 0.002, far.lon, now))
-    send(producer, routed, "unit-report-polizei", unit_report("Leopard 12/3", 2, far.lat, far.lon + 0.004, now))
+    live += send(producer, routed, "unit-report-polizei", unit_report("Leopard 12/1", 1, far.lat + 0.002, far.lon, now))
+    live += send(producer, routed, "unit-report-polizei", unit_report("Leopard 12/3", 2, far.lat, far.lon + 0.004, now))
     producer.flush()
-    time.sleep(2.0)  # the live state first, then the alarm
+    workers.wait_for_count("router", "hub_events_in_total", live, stage="router")  # the live state, then the alarm
     send(producer, routed, "driver-alarm", driver_alarm("654-restart-1", a, b, now))
     producer.flush()
     police = wait_for_events(routed, "alerts.polizei")[-1]
     assert police.data["recommended_unit"] in {"Leopard 12/1", "Leopard 12/3"}
 
-    time.sleep(4.0)  # past faust's commit interval (2.8 s): the new worker must not simply read the alarm again
+    # Killed once it committed every record it read (faust commits every 2.8 s): the new worker must not simply read
+    # the alarm again.
+    wait_committed(routed, "router", [*ROUTER_INPUTS, *ACK_INPUTS])
     assert first.kill() != 0
-    second = _router(routed, second_log)
+    second = start_workers("router", pseudonym_keys="demo")["router"]
     try:
-        sizes = wait_until(lambda: _taken_over(second_log), 30, "the new worker did not take the state over")
+        sizes = wait_until(lambda: _taken_over(second.log_path), 30, "the new worker did not take the state over")
         assert sizes["vehicles"] == 1
         assert sizes["units"] == 2
         assert sizes["incidents"] == 1

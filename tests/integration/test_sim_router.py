@@ -5,23 +5,21 @@ HAVAG alert that names no unit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from hub.config import Settings
-from hub.kafka_read import read_topic
 from hub.privacy.keys import demo_keyring
 from hub.privacy.policy import DOMAINS
 from hub.privacy.pseudonym import pseudonymise
-from hub.processes import StageProcess, free_port
 from hub.schemas import CloudEvent
 from hub.sim.scenario import ScenarioConfig, build_scenario
-from hub.topology import qualified
-from tests.integration.test_sim import events, simulated
-from tests.waiting import wait_until
+from tests.helpers.kafka import dead_letters, events
+from tests.helpers.sim import simulated
+from tests.helpers.waiting import wait_until
+from tests.helpers.workers import WorkerFactory
 
 pytestmark = pytest.mark.integration
 
@@ -31,26 +29,8 @@ SEED = 9
 AVAILABLE = frozenset({1, 2})  # free on radio, free at the station: both code lists
 
 
-@pytest.fixture
-def workers(settings: Settings, tmp_path: Path) -> Iterator[dict[str, StageProcess]]:
-    """The normalise and router stages as real worker processes; the router on the event clock and the demo keys."""
-    routed = settings.model_copy(update={"pseudonym_keys": "demo", "router_clock": "event"})
-    procs = {
-        "normalise": StageProcess(settings, "normalise", free_port(), tmp_path / "normalise.log"),
-        "router": StageProcess(routed, "router", free_port(), tmp_path / "router.log"),
-    }
-    for p in procs.values():
-        p.start()
-    try:
-        for p in procs.values():
-            p.wait_ready(timeout_s=60)
-        yield procs
-    finally:
-        assert {s: p.stop() for s, p in procs.items()} == {"normalise": 0, "router": 0}
-
-
 def test_simulated_driver_alarm_gives_police_intercept_and_havag_alert(
-    settings: Settings, workers: dict[str, StageProcess], tmp_path: Path
+    settings: Settings, start_workers: WorkerFactory, tmp_path: Path
 ) -> None:
     """The seed's driver alarm, through connectors, normaliser and router on the event clock: the police alert names
     a unit whose last report before the alert was available, and a stop of the tram's line and direction ahead of
@@ -64,6 +44,8 @@ def test_simulated_driver_alarm_gives_police_intercept_and_havag_alert(
     direction = scenario.network.direction(tram.line, tram.direction)
     ahead = {s.stop_id for s in direction.stops[direction.index_of(tram.next_stop_id) :]}
     token = pseudonymise(alarm.incident_ref, demo_keyring(DOMAINS).for_domain("havag").active)
+    # The router on the event clock and the demo keys (the normaliser reads neither).
+    start_workers("normalise", "router", pseudonym_keys="demo", router_clock="event")
 
     with simulated(scenario, settings, tmp_path):
 
@@ -106,4 +88,4 @@ def test_simulated_driver_alarm_gives_police_intercept_and_havag_alert(
         text = e.to_bytes().decode()
         assert "Leo Halle" not in text
         assert "Stadt Halle" not in text
-    assert read_topic(settings.bootstrap(), qualified(settings.topic_prefix, "dlq.router"), idle_s=0.5) == []
+    assert dead_letters(settings, "router", idle_s=0.5) == []

@@ -37,15 +37,19 @@ ALERT = "al-polizei-3f0c9a11b2c4d5e6f7a8b9c0"
 
 
 def ack(alert_id: str = ALERT, by: str = "ELS Halle", at: str = "2026-11-20T21:50:12+01:00") -> bytes:
+    """An acknowledgement body as a client POSTs it."""
     return json.dumps({"alert_id": alert_id, "by": by, "at": at}).encode()
 
 
 def bearer(token: str) -> dict[str, str]:
+    """The headers of a JSON request with ``token``."""
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
 @dataclass
 class Answer:
+    """One HTTP answer of the service."""
+
     status: int
     body: dict[str, Any]
     headers: Mapping[str, str]
@@ -62,6 +66,7 @@ class Rig:
     connects: int = 0
 
     def _connect(self) -> Sink:
+        """The sink, after ``connect_failures`` failed connects."""
         self.connects += 1
         if self.connect_failures > 0:
             self.connect_failures -= 1
@@ -86,14 +91,17 @@ class Rig:
         return asyncio.run(go())
 
     def post(self, path: str, body: Any, headers: Mapping[str, str]) -> Answer:
+        """The answer to one POST."""
         [answer] = self.run(("POST", path, body, headers))
         return answer
 
     def count(self, domain: str, outcome: str) -> float:
+        """The requests counted for ``domain`` and ``outcome``; -1 when the series does not exist."""
         value = self.registry.get_sample_value("hub_ack_requests_total", {"domain": domain, "outcome": outcome})
         return -1.0 if value is None else value
 
     def produced(self) -> list[tuple[str, bytes | None, bytes]]:
+        """(topic, key, value) of every record the sink got."""
         return [(r.topic, r.key, r.value) for r in self.sink.records]
 
 
@@ -179,6 +187,8 @@ def test_a_domain_without_a_token_and_an_unknown_domain_are_not_served() -> None
     ],
 )
 def test_bad_bodies_are_refused_naming_the_problem(body: bytes, status: int, code: str, named: str) -> None:
+    """A body that is no JSON object (400) or no valid acknowledgement (422) is refused with its code, the error
+    names the problem, nothing is produced and the refusal is counted."""
     rig = Rig()
     answer = rig.post("/acks/polizei", body, bearer(POLIZEI))
     assert answer.status == status
@@ -225,6 +235,8 @@ def test_broker_unavailable_gives_503_and_the_retry_is_accepted() -> None:
 
 
 def test_healthz_names_the_served_domains_and_metrics_start_at_zero() -> None:
+    """/healthz lists the served domains and the broker state; every served domain's outcomes start at 0, an
+    unserved domain has no series."""
     rig = Rig()
     [health] = rig.run(("GET", "/healthz", None, {}))
     assert health.status == 200
@@ -270,6 +282,8 @@ def test_tokens_come_from_the_environment_or_a_file_one_per_domain(tmp_path: Pat
     ],
 )
 def test_unusable_token_settings_are_refused_without_showing_the_token(environ: dict[str, str], says: str) -> None:
+    """Both a token and its file, an unreadable file, a short token or one token for two domains stop start-up
+    with the reason, and the message never shows a token."""
     with pytest.raises(ConfigError, match=says) as caught:
         load_tokens(environ)
     for value in environ.values():
@@ -278,6 +292,7 @@ def test_unusable_token_settings_are_refused_without_showing_the_token(environ: 
 
 
 def test_the_service_refuses_tokens_for_domains_that_get_no_alerts() -> None:
+    """A token for a domain the router sends no alerts to (analytics) is a configuration error."""
     with pytest.raises(ConfigError, match="not alert domains: analytics"):
         AckService(
             {"analytics": b"x" * 20},

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.layering import Layers, check, external_closure, package_modules
+from tests.helpers.layering import Layers, check, external_closure, package_modules
 
 ROOT = Path(__file__).resolve().parents[2] / "hub"
 

@@ -124,8 +124,7 @@ def test_main_runs_a_short_scenario_to_the_end_and_reports_success(
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         ready.set()
-        while not stop.is_set():
-            await asyncio.sleep(0.02)
+        await asyncio.to_thread(stop.wait)
         await runner.cleanup()
 
     server = threading.Thread(target=asyncio.run, args=(serve(),))

@@ -37,6 +37,7 @@ def package_modules(root: Path) -> dict[str, Path]:
 
 
 def _is_type_checking(test: ast.expr) -> bool:
+    """Whether an ``if`` tests ``TYPE_CHECKING`` (bare or as ``typing.TYPE_CHECKING``)."""
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
     )
@@ -94,6 +95,7 @@ class Layers:
     layers: Sequence[tuple[str, Sequence[str]]]
 
     def of(self, module: str) -> tuple[int, str] | None:
+        """(index, name) of the layer ``module`` belongs to; None when no prefix matches."""
         best: tuple[int, int, str] | None = None  # (prefix length, layer index, layer name)
         for index, (name, prefixes) in enumerate(self.layers):
             for prefix in prefixes:
@@ -114,6 +116,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
+        """True when nothing was found."""
         return not (self.unassigned or self.upward or self.module_cycles or self.package_cycles)
 
 
