@@ -14,7 +14,7 @@ from hub.connectors.settings import InstanceSettings
 from hub.deadletter import parse_headers
 from hub.errors import InvalidEventError
 from hub.formats.base import SourceRecord
-from tests.layering import external_closure
+from tests.helpers.layering import external_closure
 from tests.unit.connectors.helpers import TinyFormat, tiny
 
 T0 = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)
