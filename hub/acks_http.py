@@ -262,7 +262,7 @@ class AckService:
             status, outcome = _REFUSED.get(exc.code, (422, "invalid"))
             log.info("acknowledgement refused", domain=domain, code=exc.code, reason=exc.reason)
             return self._answer(domain, outcome, _error(status, exc.reason, exc.code))
-        value = ack.model_dump_json().encode("utf-8")
+        value = ack.model_dump_json(exclude_defaults=True).encode("utf-8")
         try:
             stored = await self.publisher.publish(qualified(self.topic_prefix, topic), ack.alert_id.encode(), value)
         except BrokerError as exc:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from typing import Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from hub.errors import InvalidEventError
 from hub.messages import OutRecord
@@ -55,6 +56,7 @@ __all__ = [
     "ROUTER_INPUTS",
     "ROUTER_SOURCE",
     "TICK_INTERVAL_S",
+    "AckAction",
     "AckMessage",
     "EventClock",
     "RouterCore",
@@ -72,14 +74,27 @@ _CLOSED = frozenset({"closed", "cancelled"})
 _INPUT_TYPES = (Incident, VehiclePosition, TripUpdate, UnitStatus, TransitDisruption)
 
 
+#: What a person of the recipient did with an alert: ``acknowledge`` (seen, we act on it), ``note`` (a remark for
+#: the record; the alert does not change), ``resolve`` (dealt with: the alert is cleared down).
+AckAction = Literal["acknowledge", "note", "resolve"]
+
+
 class AckMessage(HubModel):
-    """An acknowledgement on ``acks.<domain>``: ``by`` (a person or role of the domain) acknowledged the alert
+    """An action on an alert, on ``acks.<domain>``: ``by`` (a person or role of the domain) acted on the alert
     ``alert_id`` at ``at``. Keyed by alert id. Example: ``{"alert_id": "al-polizei-...", "by": "ELS Halle",
-    "at": "2026-11-20T21:50:12+01:00"}``."""
+    "at": "2026-11-20T21:50:12+01:00", "revision": 3}``.
+
+    ``revision`` is the revision the person saw: an acknowledgement confirms that plan, and one of a revision that
+    is no longer the alert's latest is refused by the router (the plan changed since; the person must see it
+    first). Without ``revision`` (older clients) the latest revision is acknowledged. ``action`` defaults to
+    ``acknowledge``; ``note`` carries the text of a ``note`` (and may accompany the other actions)."""
 
     alert_id: NonEmptyStr
     by: NonEmptyStr
     at: Timestamp
+    revision: int | None = Field(default=None, ge=1, description="the revision the person saw and acts on")
+    action: AckAction = "acknowledge"
+    note: str | None = Field(default=None, min_length=1, max_length=2000, description="a remark for the record")
 
 
 class EventClock:

@@ -23,8 +23,9 @@ HoldAction = Literal["hold_at_stop", "keep_doors_closed", "divert", "proceed"]
 AlertEscalation = Literal["none", "next_unit", "supervisor", "havag_unanswered"]
 
 #: Why a finished alert was cleared down: the incident was closed (dealt with) or cancelled (withdrawn, e.g. a
-#: false alarm), the alert expired (no news for the expiry time), or a watchdog warning's units were all heard again.
-ClearReason = Literal["incident_closed", "incident_cancelled", "expired", "units_heard"]
+#: false alarm), the alert expired (no news for the expiry time), a watchdog warning's units were all heard again, or
+#: a person of the recipient resolved it (``resolve`` on ``acks.<domain>``).
+ClearReason = Literal["incident_closed", "incident_cancelled", "expired", "units_heard", "resolved_by_recipient"]
 
 _FINISHED = ("resolved", "expired")
 
@@ -81,6 +82,9 @@ class Alert(HubModel):
         default=None,
         max_length=256,
         description="who of the recipient acknowledged the alert (a person or role, as the acknowledgement said)",
+    )
+    acknowledged_revision: int | None = Field(
+        default=None, ge=1, description="the revision the acknowledgement confirmed (the plan the person saw)"
     )
 
     @model_validator(mode="after")
