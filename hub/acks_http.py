@@ -6,14 +6,18 @@ from ``acks.<domain>`` (validated with ``hub.router.core.parse_ack``, so HTTP ac
 takes); an accepted one is produced, as canonical JSON keyed by alert id, to the (prefixed) ``acks.<domain>`` topic
 and answered 202 only after the broker acknowledged it. A broker that does not answer in time gives 503: the client
 sends again (the router ignores a second acknowledgement). docs/acks.md has the status codes and the set-up.
+
+``AckDesk`` is the endpoint without a web framework (credentials, body, validation, an optional check against the
+alert store, producing, metrics, logs): ``AckService`` serves it with aiohttp for ``hub acks serve``, and the
+console (``hub.console``) serves the same desk, with its store check, at the same path.
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -27,17 +31,24 @@ from hub.connectors.runner import in_daemon_thread
 from hub.connectors.sink import Ack, KafkaSink, OutMessage, Sink
 from hub.errors import AuthFailure, BrokerError, ConfigError, InvalidEventError
 from hub.metrics import serve_metrics
-from hub.router.core import parse_ack
+from hub.router.core import AckMessage, parse_ack
 from hub.topology import ALERT_DOMAINS, acks_topic, qualified
 
 __all__ = [
     "MAX_BODY_BYTES",
     "MIN_TOKEN_BYTES",
+    "AckAnswer",
+    "AckCheck",
+    "AckDesk",
     "AckMetrics",
     "AckOutcome",
     "AckPublisher",
     "AckService",
+    "Refusal",
+    "connect_early",
+    "encode_ack",
     "load_tokens",
+    "read_limited",
     "run_ack_server",
     "token_variables",
 ]
@@ -50,7 +61,8 @@ MAX_BODY_BYTES = 16 * 1024
 MIN_TOKEN_BYTES = 16
 
 #: What became of a request (a closed set: a metric label). ``other_domain``: a domain's token tried to
-#: acknowledge another domain's alert.
+#: acknowledge another domain's alert. The last three only where the alert store is checked (the console): no such
+#: alert, a revision that is no longer the latest, an alert stored from another deployment's topics.
 AckOutcome = Literal[
     "accepted",
     "not_served",
@@ -60,6 +72,9 @@ AckOutcome = Literal[
     "invalid",
     "other_domain",
     "broker_unavailable",
+    "unknown_alert",
+    "stale_revision",
+    "wrong_prefix",
 ]
 ACK_OUTCOMES: tuple[str, ...] = get_args(AckOutcome)
 #: The domain label of requests to a path that names no alert domain.
@@ -175,12 +190,57 @@ class AckPublisher:
             await asyncio.to_thread(sink.close)
 
 
-def _error(status: int, message: str, code: str, headers: Mapping[str, str] | None = None) -> web.Response:
-    return web.json_response({"error": message, "code": code}, status=status, headers=headers)
+def encode_ack(ack: AckMessage) -> bytes:
+    """The record value of an action: compact JSON of the fields set (the router's parser takes it back)."""
+    return ack.model_dump_json(exclude_defaults=True).encode("utf-8")
 
 
-class AckService:
-    """The endpoint's handlers: ``POST /acks/{domain}`` and ``GET /healthz``; ``app()`` builds the aiohttp app."""
+async def read_limited(chunks: AsyncIterator[bytes], content_length: int | None, limit: int) -> bytes | None:
+    """A request body, or None when it is over ``limit`` (told by Content-Length or found while reading)."""
+    if content_length is not None and content_length > limit:
+        return None
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+@dataclass(frozen=True)
+class AckAnswer:
+    """The answer to one request: status, JSON body, extra headers."""
+
+    status: int
+    body: dict[str, object]
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A check's refusal of a valid acknowledgement: status, outcome (the metric label), code, words, and more
+    fields for the body (a stale revision's current alert and what changed)."""
+
+    status: int
+    outcome: AckOutcome
+    code: str
+    message: str
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+#: A check run on a valid acknowledgement before it is produced: ``(domain, ack)`` -> None to go on, or a refusal.
+AckCheck = Callable[[str, AckMessage], Awaitable[Refusal | None]]
+
+
+def _error(status: int, message: str, code: str, headers: Mapping[str, str] | None = None) -> AckAnswer:
+    return AckAnswer(status, {"error": message, "code": code}, dict(headers or {}))
+
+
+class AckDesk:
+    """``POST /acks/{domain}`` without a web framework: ``answer`` takes the domain, the Authorization header and
+    the body (None when it was over the limit) and says what to answer; ``produce`` sends one action."""
 
     def __init__(
         self,
@@ -190,6 +250,7 @@ class AckService:
         *,
         topic_prefix: str,
         max_body_bytes: int = MAX_BODY_BYTES,
+        check: AckCheck | None = None,
     ) -> None:
         unknown = set(tokens) - set(ALERT_DOMAINS)
         if unknown:
@@ -199,6 +260,7 @@ class AckService:
         self.metrics = metrics
         self.topic_prefix = topic_prefix
         self.max_body_bytes = max_body_bytes
+        self.check = check
         metrics.init_domains(self.domains)
 
     @property
@@ -206,30 +268,47 @@ class AckService:
         """The served domains, in the order of ``ALERT_DOMAINS``."""
         return [d for d in ALERT_DOMAINS if d in self.tokens]
 
-    def app(self) -> web.Application:
-        app = web.Application(client_max_size=self.max_body_bytes)
-        app.router.add_post("/acks/{domain}", self.acknowledge)
-        app.router.add_get("/healthz", self.healthz)
-        return app
-
-    def _answer(self, domain: str, outcome: AckOutcome, response: web.Response) -> web.Response:
+    def _answer(self, domain: str, outcome: AckOutcome, answer: AckAnswer) -> AckAnswer:
         self.metrics.requests.labels(domain, outcome).inc()
-        return response
+        return answer
 
-    async def healthz(self, request: web.Request) -> web.Response:
-        return web.json_response(
-            {"status": "ok", "domains": self.domains, "broker": "connected" if self.publisher.connected else "not yet"}
-        )
+    async def produce(self, domain: str, ack: AckMessage) -> Ack:
+        """Produce ``ack`` to the (prefixed) ``acks.<domain>``, keyed by alert id; ``BrokerError`` when the
+        broker did not acknowledge it."""
+        topic = qualified(self.topic_prefix, acks_topic(domain))
+        return await self.publisher.publish(topic, ack.alert_id.encode(), encode_ack(ack))
 
-    async def acknowledge(self, request: web.Request) -> web.Response:
-        domain = request.match_info["domain"]
+    async def answer(
+        self, domain: str, authorization: str | None, body: bytes | None, remote: str | None = None
+    ) -> AckAnswer:
+        """The answer to ``POST /acks/{domain}`` with that Authorization header and body, from ``remote``."""
+        refused = self._refuse_domain(domain) or self._refuse_credentials(domain, authorization, remote)
+        if refused is not None:
+            return refused
+        if body is None:
+            return self._answer(
+                domain, "too_large", _error(413, f"body is over {self.max_body_bytes} bytes", "too_large")
+            )
+        try:
+            ack = parse_ack(acks_topic(domain), body)
+        except InvalidEventError as exc:
+            status, outcome = _REFUSED.get(exc.code, (422, "invalid"))
+            log.info("acknowledgement refused", domain=domain, code=exc.code, reason=exc.reason)
+            return self._answer(domain, outcome, _error(status, exc.reason, exc.code))
+        refusal = None if self.check is None else await self.check(domain, ack)
+        if refusal is not None:
+            log.info("acknowledgement refused", domain=domain, code=refusal.code, alert_id=ack.alert_id)
+            body_out = {"error": refusal.message, "code": refusal.code, **refusal.extra}
+            return self._answer(domain, refusal.outcome, AckAnswer(refusal.status, body_out))
+        return await self._produce_answer(domain, ack)
+
+    def _refuse_domain(self, domain: str) -> AckAnswer | None:
         if domain not in ALERT_DOMAINS:
             known = ", ".join(ALERT_DOMAINS)
             return self._answer(
                 UNKNOWN_DOMAIN, "not_served", _error(404, f"no alert domain {domain!r} (known: {known})", "not_served")
             )
-        token = self.tokens.get(domain)
-        if token is None:
+        if domain not in self.tokens:
             env_name, file_name = token_variables(domain)
             return self._answer(
                 domain,
@@ -241,30 +320,23 @@ class AckService:
                     "not_served",
                 ),
             )
+        return None
+
+    def _refuse_credentials(self, domain: str, authorization: str | None, remote: str | None) -> AckAnswer | None:
         try:
-            check_bearer(request.headers.get("Authorization"), token)
+            check_bearer(authorization, self.tokens[domain])
         except AuthFailure as exc:
             # Missing and wrong credentials alike: 401 with the challenge (RFC 6750). The token is never logged.
             challenge = f'Bearer realm="hub-acks-{domain}"' + (', error="invalid_token"' if exc.status == 403 else "")
-            log.info("acknowledgement refused", domain=domain, reason=exc.reason, remote=request.remote)
+            log.info("acknowledgement refused", domain=domain, reason=exc.reason, remote=remote)
             return self._answer(
                 domain, "unauthorized", _error(401, exc.reason, "unauthorized", {"WWW-Authenticate": challenge})
             )
-        body = await self._body(request)
-        if body is None:
-            return self._answer(
-                domain, "too_large", _error(413, f"body is over {self.max_body_bytes} bytes", "too_large")
-            )
-        topic = acks_topic(domain)
+        return None
+
+    async def _produce_answer(self, domain: str, ack: AckMessage) -> AckAnswer:
         try:
-            ack = parse_ack(topic, body)
-        except InvalidEventError as exc:
-            status, outcome = _REFUSED.get(exc.code, (422, "invalid"))
-            log.info("acknowledgement refused", domain=domain, code=exc.code, reason=exc.reason)
-            return self._answer(domain, outcome, _error(status, exc.reason, exc.code))
-        value = ack.model_dump_json(exclude_defaults=True).encode("utf-8")
-        try:
-            stored = await self.publisher.publish(qualified(self.topic_prefix, topic), ack.alert_id.encode(), value)
+            stored = await self.produce(domain, ack)
         except BrokerError as exc:
             log.warning("acknowledgement not stored", domain=domain, alert_id=ack.alert_id, error=str(exc))
             return self._answer(
@@ -279,22 +351,46 @@ class AckService:
             partition=stored.partition,
             offset=stored.offset,
         )
-        return self._answer(
-            domain, "accepted", web.json_response({"accepted": True, "alert_id": ack.alert_id}, status=202)
+        return self._answer(domain, "accepted", AckAnswer(202, {"accepted": True, "alert_id": ack.alert_id}))
+
+
+class AckService:
+    """``hub acks serve``'s aiohttp app over an ``AckDesk``: ``POST /acks/{domain}`` and ``GET /healthz``."""
+
+    def __init__(
+        self,
+        tokens: Mapping[str, bytes],
+        publisher: AckPublisher,
+        metrics: AckMetrics,
+        *,
+        topic_prefix: str,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        self.desk = AckDesk(tokens, publisher, metrics, topic_prefix=topic_prefix, max_body_bytes=max_body_bytes)
+        self.publisher = publisher
+        self.max_body_bytes = max_body_bytes
+
+    @property
+    def domains(self) -> list[str]:
+        """The served domains, in the order of ``ALERT_DOMAINS``."""
+        return self.desk.domains
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=self.max_body_bytes)
+        app.router.add_post("/acks/{domain}", self.acknowledge)
+        app.router.add_get("/healthz", self.healthz)
+        return app
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {"status": "ok", "domains": self.domains, "broker": "connected" if self.publisher.connected else "not yet"}
         )
 
-    async def _body(self, request: web.Request) -> bytes | None:
-        """The request body, or None when it is over the limit (told by Content-Length or found while reading)."""
-        if request.content_length is not None and request.content_length > self.max_body_bytes:
-            return None
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.content.iter_chunked(65536):
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                return None
-            chunks.append(chunk)
-        return b"".join(chunks)
+    async def acknowledge(self, request: web.Request) -> web.Response:
+        body = await read_limited(request.content.iter_chunked(65536), request.content_length, self.max_body_bytes)
+        domain = request.match_info["domain"]
+        answer = await self.desk.answer(domain, request.headers.get("Authorization"), body, request.remote)
+        return web.json_response(answer.body, status=answer.status, headers=answer.headers)
 
 
 @dataclass(frozen=True)
@@ -338,7 +434,7 @@ async def serve(
         )
         log.info("acknowledgements served", url=served.url, domains=served.domains, metrics=served.metrics_url)
         started(served)
-        connecting = asyncio.create_task(_connect_early(publisher))
+        connecting = asyncio.create_task(connect_early(publisher))
         await stop.wait()
         connecting.cancel()
     finally:
@@ -347,7 +443,7 @@ async def serve(
         log.info("acknowledgement server stopped")
 
 
-async def _connect_early(publisher: AckPublisher) -> None:
+async def connect_early(publisher: AckPublisher) -> None:
     """Connect before the first request, so it is answered without the wait; a failure is retried by requests."""
     try:
         await publisher.connect()

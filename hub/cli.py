@@ -299,6 +299,52 @@ def _cmd_acks_serve(settings: Settings, args: argparse.Namespace) -> int:
     return run_ack_server(settings, os.environ, host, port, started)
 
 
+def _cmd_console(settings: Settings, args: argparse.Namespace) -> int:
+    import os
+
+    from hub.acks_http import load_tokens
+    from hub.console.server import Served, no_source, run_console
+    from hub.console.users import load_users
+    from hub.errors import ConfigError
+
+    users = load_users(settings.console_users)
+    # The tokens are read here, at the edge, like every other input of a command.
+    tokens = load_tokens(os.environ)
+    if not users and not tokens:
+        raise ConfigError(
+            "nobody could use the console: set HUB_CONSOLE_USERS to a users file (`hub console hash-password` makes "
+            "the hashes) or give a system a token (HUB_ACK_TOKEN_<DOMAIN>)"
+        )
+
+    def started(served: Served) -> None:
+        print(f"console: {served.url}/ ({served.users} user(s) can sign in)")
+        for domain in served.domains:
+            print(f"systems of {domain}: bearer token on {served.url}/api/... and POST {served.url}/acks/{domain}")
+        print(f"metrics: {served.metrics_url}; stop with Ctrl-C", flush=True)
+
+    host = args.host if args.host is not None else settings.console_host
+    port = args.port if args.port is not None else settings.console_port
+    return run_console(settings, users, tokens, no_source, host, port, started)
+
+
+def _cmd_console_hash_password(settings: Settings, args: argparse.Namespace) -> int:
+    import getpass
+
+    from hub.console.passwords import hash_password
+    from hub.errors import ConfigError
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise ConfigError("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < args.min_length:
+        raise ConfigError(f"a password needs at least {args.min_length} characters")
+    print(hash_password(password))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hub",
@@ -417,6 +463,18 @@ def build_parser() -> argparse.ArgumentParser:
     acks_serve.add_argument("--host", help="address to listen on (default: $HUB_ACKS_HOST, else 127.0.0.1)")
     acks_serve.add_argument("--port", type=int, help="port (default: $HUB_ACKS_PORT, else 8470; 0 picks one)")
     acks_serve.set_defaults(func=_cmd_acks_serve)
+    console = sub.add_parser(
+        "console", help="the operator console: pages, API, live stream, CAP, acknowledgements (docs/console.md)"
+    )
+    console.add_argument("--host", help="address to listen on (default: $HUB_CONSOLE_HOST, else 127.0.0.1)")
+    console.add_argument("--port", type=int, help="port (default: $HUB_CONSOLE_PORT, else 8480; 0 picks one)")
+    console.set_defaults(func=_cmd_console)
+    console_sub = console.add_subparsers(dest="console", metavar="COMMAND")
+    hash_cmd = console_sub.add_parser(
+        "hash-password", help="print the scrypt hash of a password read from the prompt (or one line of stdin)"
+    )
+    hash_cmd.add_argument("--min-length", type=int, default=12, help="refuse shorter passwords (default 12)")
+    hash_cmd.set_defaults(func=_cmd_console_hash_password)
     sub.add_parser(
         "sim", help="seeded Halle scenario fed through the real connectors (`hub sim --help` for its options)"
     )

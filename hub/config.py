@@ -88,6 +88,24 @@ class Settings(BaseSettings):
         description="how long an HTTP acknowledgement waits for the broker before it is answered 503 (sent again)",
     )
 
+    # The operator console (docs/console.md). Passwords live in the users file as scrypt hashes, never in settings;
+    # systems use the acknowledgement tokens above.
+    console_host: str = Field(default="127.0.0.1", description="address `hub console` listens on")
+    console_port: int = Field(default=8480, ge=0, le=65535, description="port of `hub console`; 0 = pick a free one")
+    console_users: Path | None = Field(
+        default=None,
+        description="users file of the console (TOML: [users.<name>] agency, role, password_hash); unset = no "
+        "person can sign in, only systems with a bearer token",
+    )
+    console_session_idle_s: float = Field(
+        default=12 * 3600.0, gt=0, description="a console session ends after this long without a request"
+    )
+    console_cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="the session cookie's Secure flag: auto = set unless the request came over plain http to a "
+        "loopback host; always = also then (TLS proxy that rewrites Host to localhost); never = tests only",
+    )
+
     @model_validator(mode="after")
     def _register_outlives_data(self) -> Settings:
         longest = max(self.retention_short_days, self.retention_standard_days, self.retention_long_days)

@@ -43,6 +43,7 @@ HUB_LAYERS = Layers(
                 "hub.workers",
                 "hub.connectors",
                 "hub.acks_http",
+                "hub.console",
                 "hub.jobs",
                 "hub.devstack",
                 "hub.processes",
