@@ -229,7 +229,7 @@ class RouterCore:
             self.state = apply_trip_update(self.state, payload, self.config)
             alerts = self._refresh(lambda i: payload.vehicle is not None and i.vehicle == payload.vehicle)
         elif isinstance(payload, UnitStatus):
-            self.state = apply_unit_status(self.state, payload, self.config)
+            self.state = apply_unit_status(self.state, payload, self.config, received_s=self.clock())
             alerts = self._refresh(lambda i: True)  # any unit can change any ranking
         else:
             alerts = self.desk.disruption(payload)
