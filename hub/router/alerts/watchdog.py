@@ -66,8 +66,13 @@ class Watchdog:
 
     def _warn(self, aid: str, iid: str, recipient: Recipient, silent: dict[str, str], now: float) -> list[Alert]:
         record = self.book.records.get(aid)
-        if record is not None and not record.open:  # silent again after an all-clear: the same alert reopens
+        if record is not None and not record.open:
+            # Silences the recipient resolved stay resolved; a unit silent anew (another one, or one heard since)
+            # reopens the alert, as silence after an all-clear does.
+            if set(silent.values()) <= set(record.silent.values()) and self.book.absorb(record, now):
+                return []
             record.state, record.finished_s, record.acknowledged_by = "new", None, None
+            record.acknowledged_revision, record.resolved_by_recipient = None, False
         if record is None:
             record = AlertRecord(aid, recipient, "watchdog", {}, None, now, now, proposed_since_s=now)
             incident_record = self.book.find(iid, recipient)
