@@ -1,5 +1,5 @@
 """The router's pure core: canon.incident, vehicle-position, trip-update, unit-status and transit-disruption in,
-and the recipients' acknowledgements from ``acks.<domain>``; ``Alert`` CloudEvents out to ``alerts.<domain>``.
+and the recipients' actions on alerts from ``acks.<domain>``; ``Alert`` CloudEvents out to ``alerts.<domain>``.
 ``RouterCore`` is the whole logic without faust or drivers; ``hub.workers.router`` is its shell.
 
 The state (vehicles, units, trips, open incidents, the alert desk) lives in faust global tables whose changelogs
