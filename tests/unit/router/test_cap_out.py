@@ -347,11 +347,9 @@ def test_escalation_travels_as_parameters() -> None:
     assert incident_of(xml).priority == 2  # the reader ignores router:* parameters
 
 
-def test_desk_escalation_and_clear_down_render() -> None:
-    """From the desk: a supervisor escalation and the clear-down of the cancelled incident render as CAP 1.2."""
-    now = [T0.timestamp()]
-    desk = AlertDesk(clock=lambda: now[0], reference=lambda iid: f"ref-{iid}")
-    incident = Incident.model_validate(
+def vehicle_incident() -> Incident:
+    """An open assault on tram 654, as the desk tests feed it."""
+    return Incident.model_validate(
         {
             "incident_id": "E1",
             "mode": "actual",
@@ -366,6 +364,13 @@ def test_desk_escalation_and_clear_down_render() -> None:
             "vehicle": "654",
         }
     )
+
+
+def test_desk_escalation_and_clear_down_render() -> None:
+    """From the desk: a supervisor escalation and the clear-down of the cancelled incident render as CAP 1.2."""
+    now = [T0.timestamp()]
+    desk = AlertDesk(clock=lambda: now[0], reference=lambda iid: f"ref-{iid}")
+    incident = vehicle_incident()
     revisions = [a for a in desk.incident(incident, None) if a.recipient == "polizei"]
     now[0] += 90
     revisions += [a for a in desk.tick() if a.recipient == "polizei"]
@@ -424,21 +429,7 @@ def test_recipient_resolution_is_an_all_clear_update() -> None:
     back by the hub's CAP format as an update."""
     now = [T0.timestamp()]
     desk = AlertDesk(clock=lambda: now[0], reference=lambda iid: f"ref-{iid}")
-    incident = Incident.model_validate(
-        {
-            "incident_id": "E1",
-            "mode": "actual",
-            "origin": "driver_alarm",
-            "type_code": "CRIME/ASSAULT",
-            "priority": 2,
-            "status": "open",
-            "reported_at": T0,
-            "confidentiality": "restricted",
-            "legal_basis": "SOG LSA § 27",
-            "retention_class": "standard",
-            "vehicle": "654",
-        }
-    )
+    incident = vehicle_incident()
     (first,) = [a for a in desk.incident(incident, None) if a.recipient == "polizei"]
     now[0] += 60
     (resolved,) = desk.resolve(first.alert_id, revision=first.revision)

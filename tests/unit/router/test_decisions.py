@@ -4,6 +4,7 @@ names and ids, revisions, states and field names only; nothing on inputs that ch
 from __future__ import annotations
 
 import json
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -16,12 +17,13 @@ from hub.schemas.transit import VehiclePosition
 from tests.unit.router.test_alerts import REC, T0, Clock, desk, entry, incident, meeting, recommendation, token
 from tests.unit.router.test_alerts_stage import LINE5, alarm, at, event
 from tests.unit.router.test_alerts_stage import core as core  # the fixture
+from tests.unit.router.test_cap_out import alert
 
 COMMON = {"stage", "alert_id", "revision", "recipient", "incident_id", "kind", "state", "priority"}
 POLICE = alert_id("E1", "polizei")
 
 
-def police_lines(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def police_lines(logs: list[MutableMapping[str, Any]]) -> list[MutableMapping[str, Any]]:
     return [e for e in logs if e.get("alert_id") == POLICE]
 
 
@@ -147,24 +149,13 @@ def test_inputs_that_change_no_alert_log_nothing(core: tuple[RouterCore, Clock])
 def test_decision_names_the_transition() -> None:
     """The pure classification: the first revision is issued; a state change names the new state; a rising
     escalation level or HAVAG's silence is an escalation; anything else a revision with the changed fields."""
-    base = Alert.model_validate(
-        {
-            "alert_id": "al-polizei-1",
-            "revision": 1,
-            "incident_id": "E1",
-            "recipient": "polizei",
-            "state": "new",
-            "category": "CRIME",
-            "priority": 2,
-            "issued_at": at(T0),
-        }
-    )
+    base = alert()
 
     def after(**update: object) -> Alert:
         return base.model_copy(update={"revision": 2, "issued_at": at(T0 + 1), **update})
 
     assert decision(None, base) == ("alert issued", {"category": "CRIME", "mode": "actual"})
     assert decision(base, after(havag_unanswered=True, priority=1))[0] == "alert escalated"
-    assert decision(base, after(line="5")) == ("alert revised", {"changed": ["line"]})
+    assert decision(base, after(line="7")) == ("alert revised", {"changed": ["line"]})
     assert decision(base, after(state="expired", clear_reason="expired"))[0] == "alert expired"
     assert decision(after(state="acknowledged"), base)[0] == "alert reopened"

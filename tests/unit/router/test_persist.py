@@ -4,6 +4,7 @@ and behave exactly as the first would have (same alerts, same revisions, same es
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -28,6 +29,7 @@ from hub.schemas.units import GeoFix, UnitStatus
 from tests.unit.router.test_alerts_stage import HAVAG_KEY, LINE5, NETWORK, T0, Clock, ack, alarm, at, event, track
 
 Tables = dict[TableName, dict[str, bytes]]
+Step = Callable[[RouterCore, Clock], list[OutRecord]]
 
 
 def write(tables: Tables, entries: list[Entry]) -> None:
@@ -98,21 +100,24 @@ def test_forget_old_keeps_what_is_recent() -> None:
     assert forget_old(router.state, T0 + 60, router.config) is router.state
 
 
-def run_with_tables(steps: int) -> tuple[RouterCore, Tables, Clock]:
-    """A scenario run on one core for ``steps`` steps, writing its tables as the shell does."""
+def run_with_tables(steps: int, steps_of: Callable[[], list[Step]] | None = None) -> tuple[RouterCore, Tables, Clock]:
+    """A scenario (``scenario`` unless ``steps_of`` says) run on one core for ``steps`` steps, writing its tables as
+    the shell does."""
     clock = Clock()
     first = track(new_core(clock))
     tables: Tables = {name: {} for name in TABLES}
     write(tables, first.changes())
-    for step in scenario()[:steps]:
+    for step in (steps_of or scenario)()[:steps]:
         step(first, clock)
         write(tables, first.changes())
     return first, tables, clock
 
 
-def run_and_take_over(steps: int) -> tuple[RouterCore, RouterCore, Clock]:
+def run_and_take_over(
+    steps: int, steps_of: Callable[[], list[Step]] | None = None
+) -> tuple[RouterCore, RouterCore, Clock]:
     """A scenario run on one core for ``steps`` steps, writing its tables; a second core takes over from them."""
-    first, tables, clock = run_with_tables(steps)
+    first, tables, clock = run_with_tables(steps, steps_of)
     second = new_core(clock)
     assert second.restore(tables) == []
     return first, second, clock
@@ -241,7 +246,7 @@ def test_unreadable_entries_are_left_out_and_named() -> None:
     assert restored.revision == police.revision
 
 
-def actions_scenario() -> list:  # type: ignore[type-arg]
+def actions_scenario() -> list[Step]:
     """Steps with the issue-10 actions: a stale and a current acknowledgement, a resolve, and news afterwards."""
 
     def alarm_in(router: RouterCore, clock: Clock) -> list[OutRecord]:
@@ -283,15 +288,7 @@ def action(alert_id: str, **fields: object) -> bytes:
 def test_a_worker_taking_over_keeps_acknowledged_and_resolved_alerts(steps: int) -> None:
     """After any step of a scenario with revision-bound acknowledgements and a resolve, a core restored from the
     tables sends byte for byte what the first core sends for the rest of it."""
-    clock = Clock()
-    first = track(new_core(clock))
-    tables: Tables = {name: {} for name in TABLES}
-    write(tables, first.changes())
-    for step in actions_scenario()[:steps]:
-        step(first, clock)
-        write(tables, first.changes())
-    second = new_core(clock)
-    assert second.restore(tables) == []
+    first, second, clock = run_and_take_over(steps, actions_scenario)
     rest, saved_now = actions_scenario()[steps:], clock.now
     from_first = [values(step(first, clock)) for step in rest]
     clock.now = saved_now
