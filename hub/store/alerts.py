@@ -123,7 +123,7 @@ WITH new AS (
     INSERT INTO alert_actions (kafka_topic, kafka_partition, kafka_offset, alert_id, recipient, action, revision,
                                by_name, at, note)
     VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-    ON CONFLICT (kafka_topic, kafka_partition, kafka_offset) DO NOTHING
+    ON CONFLICT DO NOTHING  -- the same Kafka record, or the same action in another record
     RETURNING recipient, alert_id, action, revision, kafka_topic, kafka_partition, kafka_offset
 )
 SELECT pg_notify('hub_alert_actions', json_build_object('recipient', recipient, 'alert_id', alert_id,
@@ -179,7 +179,8 @@ async def store_revisions(conn: psycopg.AsyncConnection[Any], rows: Sequence[New
 
 
 async def store_actions(conn: psycopg.AsyncConnection[Any], rows: Sequence[NewAction]) -> None:
-    """Store ``rows`` in one transaction (a savepoint inside the caller's), each Kafka record once, with one
+    """Store ``rows`` in one transaction (a savepoint inside the caller's), each action once (a Kafka record read
+    again, or the same alert, action, revision, person, time and note in another record, is left out), with one
     ``hub_alert_actions`` notification per action stored now."""
     if not rows:
         return

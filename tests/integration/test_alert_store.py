@@ -4,6 +4,7 @@ never cross recipients, notifications of what was stored, retention classes and 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -41,15 +42,17 @@ def _count(url: str, table: str) -> int:
 
 
 def test_revisions_and_actions_are_stored_once_and_the_highest_revision_is_current(database_url: str) -> None:
-    """The same revisions and actions stored twice leave one row each; a late lower revision does not replace the
-    latest; board, current, history and actions read the recipient's rows only, in their documented order."""
+    """The same revisions and actions stored twice leave one row each (also an action produced twice); a late lower
+    revision does not replace the latest; board, current, history and actions read the recipient's rows only, in
+    their documented order."""
     first, second = alert(revision=1), alert(revision=2, state="acknowledged", acknowledged_by="mueller")
     calm = alert("al-polizei-0002", priority=3, issued_at=T0 - timedelta(hours=1))
     havag = alert("al-havag-0001")
     acts = [action_row("al-polizei-0001", 1), action_row("al-polizei-0001", 2, "note", None, "Zeuge vor Ort")]
     batch = [revision_row(second, offset=2), revision_row(calm, offset=3), revision_row(havag, "alerts.havag", 0)]
     store(database_url, batch, acts)
-    store(database_url, [revision_row(first, offset=1), *batch], acts)  # redelivered, with revision 1 late
+    again = replace(acts[0], offset=9)  # the same action produced again: another Kafka record
+    store(database_url, [revision_row(first, offset=1), *batch], [*acts, again])  # redelivered; revision 1 late
 
     assert _count(database_url, "alert_revisions") == 4
     assert _count(database_url, "alert_actions") == 2

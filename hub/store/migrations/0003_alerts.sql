@@ -64,6 +64,10 @@ CREATE TABLE alert_actions (
     stored_at        timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (kafka_topic, kafka_partition, kafka_offset)
 );
+-- The same action produced twice (a producer's retry, a client sending again after no answer) is one action: same
+-- alert, action, revision, person, time and note. md5 of the note keeps the index entry small.
+CREATE UNIQUE INDEX alert_actions_content_idx
+    ON alert_actions (alert_id, action, COALESCE(revision, 0), by_name, at, md5(COALESCE(note, '')));
 -- `actions`: one alert's actions in time order; the purge of actions without an alert.
 CREATE INDEX alert_actions_alert_idx ON alert_actions (alert_id, at);
 CREATE INDEX alert_actions_at_idx ON alert_actions (at);
