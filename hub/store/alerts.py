@@ -192,14 +192,9 @@ async def store_actions(conn: psycopg.AsyncConnection[Any], rows: Sequence[NewAc
 
 
 @dataclass(frozen=True)
-class RevisionRow:
-    """One stored revision: the Alert, its CloudEvents id, where it was read (topic with prefix) and when stored."""
+class RevisionRow(NewRevision):
+    """One stored revision: the Alert, its CloudEvents id, where it was read (topic with prefix), when stored."""
 
-    alert: Alert
-    event_id: str
-    topic: str
-    partition: int
-    offset: int
     stored_at: datetime
 
 
@@ -212,20 +207,10 @@ class AlertRow(RevisionRow):
 
 
 @dataclass(frozen=True)
-class ActionRow:
+class ActionRow(NewAction):
     """One stored action on an alert: what, on which revision (None: the latest), by whom, when, the note, where it
-    was read and when stored."""
+    was read (topic with prefix), when stored."""
 
-    alert_id: str
-    recipient: str
-    action: str
-    revision: int | None
-    by: str
-    at: datetime
-    note: str | None
-    topic: str
-    partition: int
-    offset: int
     stored_at: datetime
 
 

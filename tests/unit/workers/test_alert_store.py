@@ -4,7 +4,6 @@ reads them; anything else is an ``InvalidEventError`` with the code its dead let
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import pytest
 
@@ -14,17 +13,7 @@ from hub.schemas.examples import example_payload
 from hub.schemas.incident import Incident
 from hub.workers.alert_store import read_action, read_revision
 from tests.helpers.alerts import T0, alert, record
-
-
-@dataclass(frozen=True)
-class FakeMessage:
-    """A consumed record (the fields the stage reads)."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
+from tests.helpers.messages import FakeMessage
 
 
 def _message(declared: str, value: bytes | None) -> FakeMessage:
