@@ -229,6 +229,8 @@ async def _recent(conn: psycopg.AsyncConnection[Any], domains: Sequence[str], li
 
 
 def _cmd_tail(settings: Settings, args: argparse.Namespace) -> int:
+    if args.limit < 0:
+        return _fail(f"--limit {args.limit}: give 0 or more revisions to show first")
     domains = [args.domain] if args.domain else list(ALERT_DOMAINS)
     asyncio.run(_tail(settings, domains, args.limit, args.follow, sys.stdout))
     return 0

@@ -98,18 +98,16 @@ FROM new
 # as the sink stored it (the alert lives as long as what it is about); else standard (docs/privacy.md).
 _UPSERT_ALERTS = """
 INSERT INTO alerts (alert_id, recipient, revision, state, priority, issued_at, first_issued_at, retention_class)
-SELECT DISTINCT ON (r.alert_id)
-       r.alert_id, r.recipient, r.revision, r.state, r.priority, r.issued_at,
-       min(r.issued_at) OVER (PARTITION BY r.alert_id),
-       CASE WHEN r.alert ->> 'mode' IN ('exercise', 'test') THEN 'short'
+SELECT l.alert_id, l.recipient, l.revision, l.state, l.priority, l.issued_at, l.first_issued_at,
+       CASE WHEN l.alert ->> 'mode' IN ('exercise', 'test') THEN 'short'
             ELSE COALESCE((SELECT e.envelope #>> '{data,retention_class}' FROM events e
-                           WHERE e.kind = 'incident' AND e.subject = r.incident_id
+                           WHERE e.kind = 'incident' AND e.subject = l.incident_id
                              AND e.envelope #>> '{data,retention_class}' IN ('short', 'standard', 'long')
                            ORDER BY e.time DESC LIMIT 1), 'standard')
        END
-FROM alert_revisions r
-WHERE r.alert_id = ANY(%s)
-ORDER BY r.alert_id, r.revision DESC
+FROM (SELECT DISTINCT ON (r.alert_id) r.*, min(r.issued_at) OVER (PARTITION BY r.alert_id) AS first_issued_at
+      FROM alert_revisions r WHERE r.alert_id = ANY(%s)
+      ORDER BY r.alert_id, r.revision DESC) AS l
 ON CONFLICT (alert_id) DO UPDATE SET
     revision = EXCLUDED.revision, state = EXCLUDED.state, priority = EXCLUDED.priority,
     issued_at = EXCLUDED.issued_at, first_issued_at = EXCLUDED.first_issued_at,
