@@ -344,6 +344,46 @@ def _cmd_console_hash_password(settings: Settings, args: argparse.Namespace) -> 
     print(hash_password(password))
     return 0
 
+def _cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.alerts_cli import run
+
+    return run(settings, args)
+
+
+def _add_alerts(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    alerts = sub.add_parser("alerts", help="the alert store: tail, show, acknowledge").add_subparsers(
+        dest="alerts", required=True
+    )
+    tail = alerts.add_parser("tail", help="one line per stored revision, newest last (local time, stops by name)")
+    tail.add_argument("--domain", choices=["polizei", "havag", "ordnungsamt"], help="one domain's alerts only")
+    tail.add_argument("--follow", action="store_true", help="then wait for new revisions until Ctrl-C")
+    tail.add_argument("--limit", type=int, default=20, help="revisions shown first (default 20)")
+    show = alerts.add_parser("show", help="an alert's revisions with what changed, and its actions")
+    show.add_argument("alert_id", metavar="ID")
+    ack = alerts.add_parser("ack", help="acknowledge (or resolve) the latest revision, checked against the store")
+    ack.add_argument("alert_id", metavar="ID")
+    ack.add_argument("--revision", type=int, required=True, metavar="N", help="the revision you saw (the latest)")
+    ack.add_argument("--by", metavar="NAME", help="who acknowledges (default: the login name)")
+    ack.add_argument("--resolve", action="store_true", help="resolve: dealt with, the router clears the alert down")
+    ack.add_argument("--note", metavar="TEXT", help="a remark recorded with the action")
+    for parser in (tail, show, ack):
+        parser.set_defaults(func=_cmd_alerts)
+
+
+def _add_console(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    console = sub.add_parser(
+        "console", help="the operator console: pages, API, live stream, CAP, acknowledgements (docs/console.md)"
+    )
+    console.add_argument("--host", help="address to listen on (default: $HUB_CONSOLE_HOST, else 127.0.0.1)")
+    console.add_argument("--port", type=int, help="port (default: $HUB_CONSOLE_PORT, else 8480; 0 picks one)")
+    console.set_defaults(func=_cmd_console)
+    console_sub = console.add_subparsers(dest="console", metavar="COMMAND")
+    hash_cmd = console_sub.add_parser(
+        "hash-password", help="print the scrypt hash of a password read from the prompt (or one line of stdin)"
+    )
+    hash_cmd.add_argument("--min-length", type=int, default=12, help="refuse shorter passwords (default 12)")
+    hash_cmd.set_defaults(func=_cmd_console_hash_password)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -380,7 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(func=_cmd_schemas_export)
 
     worker = sub.add_parser("worker", help="run one stream-processing stage until SIGINT/SIGTERM")
-    worker.add_argument("stage", choices=["normalise", "pseudonymise", "router", "sink"])
+    worker.add_argument("stage", choices=["normalise", "pseudonymise", "router", "sink", "alert-store"])
     worker.set_defaults(func=_cmd_worker)
 
     replay = sub.add_parser("replay", help="file-replay connector: produce an NDJSON file to raw.replay.ndjson")
@@ -414,7 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
     dlq = sub.add_parser("dlq", help="dead-letter topics").add_subparsers(dest="dlq", required=True)
     show = dlq.add_parser("show", help="print dead-letter records with reason and origin")
     show.add_argument(
-        "--stage", default="normalise", choices=["connectors", "normalise", "pseudonymise", "router", "sink"]
+        "--stage",
+        default="normalise",
+        choices=["connectors", "normalise", "pseudonymise", "router", "sink", "alert-store"],
     )
     show.add_argument("--limit", type=int, default=20)
     show.add_argument("--bytes", action="store_true", help="also print the start of the original bytes")
@@ -463,18 +505,8 @@ def build_parser() -> argparse.ArgumentParser:
     acks_serve.add_argument("--host", help="address to listen on (default: $HUB_ACKS_HOST, else 127.0.0.1)")
     acks_serve.add_argument("--port", type=int, help="port (default: $HUB_ACKS_PORT, else 8470; 0 picks one)")
     acks_serve.set_defaults(func=_cmd_acks_serve)
-    console = sub.add_parser(
-        "console", help="the operator console: pages, API, live stream, CAP, acknowledgements (docs/console.md)"
-    )
-    console.add_argument("--host", help="address to listen on (default: $HUB_CONSOLE_HOST, else 127.0.0.1)")
-    console.add_argument("--port", type=int, help="port (default: $HUB_CONSOLE_PORT, else 8480; 0 picks one)")
-    console.set_defaults(func=_cmd_console)
-    console_sub = console.add_subparsers(dest="console", metavar="COMMAND")
-    hash_cmd = console_sub.add_parser(
-        "hash-password", help="print the scrypt hash of a password read from the prompt (or one line of stdin)"
-    )
-    hash_cmd.add_argument("--min-length", type=int, default=12, help="refuse shorter passwords (default 12)")
-    hash_cmd.set_defaults(func=_cmd_console_hash_password)
+    _add_console(sub)
+    _add_alerts(sub)
     sub.add_parser(
         "sim", help="seeded Halle scenario fed through the real connectors (`hub sim --help` for its options)"
     )

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from google.transit import gtfs_realtime_pb2 as pb
 from kafka import KafkaProducer
@@ -194,9 +195,13 @@ def wait_for_events(
         time.sleep(0.5)
 
 
+#: Times shown to people are Halle's local time, whatever the machine's zone.
+HALLE_TIME = ZoneInfo("Europe/Berlin")
+
+
 def narrate(police: dict[str, Any], havag: dict[str, Any], network: TramNetwork | None = None) -> list[str]:
     """A few lines on what the router told the police and HAVAG (the ``data`` of their alerts): who goes where,
-    when unit and tram get there (local time), how long HAVAG is asked to hold the tram, and what HAVAG's alert
+    when unit and tram get there (Halle's local time), how long HAVAG is asked to hold the tram, and what HAVAG's alert
     leaves out."""
     stops = (network or load_tram_network()).stops()
 
@@ -207,7 +212,7 @@ def narrate(police: dict[str, Any], havag: dict[str, Any], network: TramNetwork 
         return f"{found.name} ({dhid})" if found is not None else dhid
 
     def clock(stamp: str | None) -> str:
-        return datetime.fromisoformat(stamp).astimezone().strftime("%H:%M:%S") if stamp else "-"
+        return datetime.fromisoformat(stamp).astimezone(HALLE_TIME).strftime("%H:%M:%S") if stamp else "-"
 
     vehicle, line = havag.get("vehicle") or police.get("vehicle"), havag.get("line") or police.get("line")
     lines = [f"driver alarm on tram {vehicle} (line {line})"]

@@ -23,7 +23,7 @@ CANONICAL_KINDS = ("incident", "vehicle-position", "trip-update", "transit-disru
 OPERATIONAL_DOMAINS = ("polizei", "havag", "ordnungsamt", "analytics")
 ALERT_DOMAINS = ("polizei", "havag", "ordnungsamt")
 #: Stages that own a dead-letter topic.
-STAGES = ("connectors", "normalise", "pseudonymise", "router", "sink")
+STAGES = ("connectors", "normalise", "pseudonymise", "router", "sink", "alert-store")
 #: The router's faust tables (``hub.router.persist.TABLES``) and what each holds, by key.
 ROUTER_TABLES = {
     "vehicles": ("vehicle", "latest position of each vehicle, snapped to line and direction, arrivals ahead"),

@@ -7,7 +7,7 @@ import os
 
 from hypothesis import settings as hypothesis_settings
 
-pytest_plugins = ["tests.helpers.environment", "tests.helpers.stack"]
+pytest_plugins = ["tests.helpers.environment", "tests.helpers.stack", "tests.helpers.browser"]
 
 # Tests that set max_examples themselves keep their count; the profile decides it for the others, and the deadline
 # for every test that does not set its own. Loaded here, before any test module is imported: a test's @settings

@@ -1,9 +1,9 @@
 """Render one ``Alert`` revision as a CAP 1.2 document, for the recipients' systems that speak CAP.
 
 The CAP message follows the lifecycle: the first revision is an ``Alert``, later ones ``Update`` referencing the
-previous revision; the clear-down is an ``Update`` with responseType ``AllClear`` when the incident was closed, a
-``Cancel`` when it was cancelled or the alert expired. ``status`` follows the incident's mode (Actual, Exercise,
-Test). The hub's own CAP reader parses the output back.
+previous revision; the clear-down is an ``Update`` with responseType ``AllClear`` when the incident was closed or
+the recipient resolved the alert, a ``Cancel`` when it was cancelled or the alert expired. ``status`` follows the
+incident's mode (Actual, Exercise, Test). The hub's own CAP reader parses the output back.
 """
 
 from __future__ import annotations
@@ -59,6 +59,9 @@ _URGENCY_SEVERITY: Mapping[int, tuple[str, str]] = MappingProxyType(
     }
 )
 
+#: Clear reasons after which the message stands as an all-clear ``Update``; the others withdraw it (``Cancel``).
+_CONDITION_ENDED = frozenset({"incident_closed", "units_heard", "resolved_by_recipient"})
+
 _STOP_RADIUS_KM = 0.1  # a tram stop's platforms lie within about 100 m of its position
 
 
@@ -69,11 +72,12 @@ def cap_identifier(alert: Alert) -> str:
 
 def cap_msg_type(alert: Alert) -> str:
     """``Alert`` for the first revision, ``Update`` after; a finished alert is an ``Update`` (with AllClear) when
-    its incident was closed or a watchdog's units were heard again, the condition having ended, and a ``Cancel``
-    when the incident was cancelled or the alert expired (the hub withdraws it). A finished alert without a
-    ``clear_reason`` (written before the field existed) is a ``Cancel``, as it always was."""
+    the condition ended: its incident was closed, a watchdog's units were heard again, or a person of the recipient
+    resolved it (dealt with; CAP's ``Ack`` is the recipient's own receipt, not the sender's clear-down). It is a
+    ``Cancel`` when the incident was cancelled or the alert expired (the hub withdraws it). A finished alert without
+    a ``clear_reason`` (written before the field existed) is a ``Cancel``, as it always was."""
     if alert.state in ("resolved", "expired"):
-        return "Update" if alert.clear_reason in ("incident_closed", "units_heard") else "Cancel"
+        return "Update" if alert.clear_reason in _CONDITION_ENDED else "Cancel"
     return "Alert" if alert.revision == 1 else "Update"
 
 

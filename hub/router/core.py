@@ -1,5 +1,5 @@
 """The router's pure core: canon.incident, vehicle-position, trip-update, unit-status and transit-disruption in,
-and the recipients' acknowledgements from ``acks.<domain>``; ``Alert`` CloudEvents out to ``alerts.<domain>``.
+and the recipients' actions on alerts from ``acks.<domain>``; ``Alert`` CloudEvents out to ``alerts.<domain>``.
 ``RouterCore`` is the whole logic without faust or drivers; ``hub.workers.router`` is its shell.
 
 The state (vehicles, units, trips, open incidents, the alert desk) lives in faust global tables whose changelogs
@@ -208,8 +208,7 @@ class RouterCore:
         """One canonical event or acknowledgement from ``topic`` (declared name); ``InvalidEventError`` when it
         cannot be read."""
         if topic in ACK_INPUTS:
-            message = parse_ack(topic, value)
-            return self.ack(message.alert_id, message.by)
+            return self.act(parse_ack(topic, value))
         try:
             event = CloudEvent.from_bytes(value)
         except Exception as exc:
@@ -229,7 +228,7 @@ class RouterCore:
             self.state = apply_trip_update(self.state, payload, self.config)
             alerts = self._refresh(lambda i: payload.vehicle is not None and i.vehicle == payload.vehicle)
         elif isinstance(payload, UnitStatus):
-            self.state = apply_unit_status(self.state, payload, self.config)
+            self.state = apply_unit_status(self.state, payload, self.config, received_s=self.clock())
             alerts = self._refresh(lambda i: True)  # any unit can change any ranking
         else:
             alerts = self.desk.disruption(payload)
@@ -242,17 +241,39 @@ class RouterCore:
         self.state = forget_old(self.state, now, self.config)
         self._compare_all = True  # a net under the desk's bookkeeping of touched records, once per tick
         for incident_id in list(self.incidents):
-            police = self.desk.record(alert_id(incident_id, "polizei"))
-            if police is None or not police.open:  # every open incident has a police alert until it expires
+            if self._over(incident_id):
                 del self.incidents[incident_id]
                 self._changed_incidents.add(incident_id)
                 continue
             self._mark_proposed(incident_id, now)  # an escalation may have proposed the next unit
         return [alert_record(a) for a in alerts]
 
-    def ack(self, alert_id: str, by: str) -> list[OutRecord]:
-        """An acknowledgement from a recipient (``acks.<domain>``); unknown, finished or acknowledged alerts: none."""
-        return [alert_record(a) for a in self.desk.ack(alert_id, by)]
+    def ack(self, alert_id: str, by: str, revision: int | None = None) -> list[OutRecord]:
+        """An acknowledgement from a recipient of ``revision`` (None: the latest); unknown, finished or acknowledged
+        alerts and a revision that is not the latest: none."""
+        return [alert_record(a) for a in self.desk.ack(alert_id, by, revision=revision)]
+
+    def act(self, message: AckMessage) -> list[OutRecord]:
+        """A person's action on an alert (``acks.<domain>``): acknowledge, resolve, or note (changes nothing: the
+        alert store records it)."""
+        if message.action == "note":
+            self.desk.note(message.alert_id)
+            return []
+        if message.action == "resolve":
+            return [alert_record(a) for a in self.desk.resolve(message.alert_id, revision=message.revision)]
+        return self.ack(message.alert_id, message.by, message.revision)
+
+    def _over(self, incident_id: str) -> bool:
+        """Whether the router is done with an open incident: its police alert expired or was cleared down (every
+        open incident has one until then), or the police resolved theirs and the Ordnungsamt has no open alert
+        left to keep proposing a unit in."""
+        police = self.desk.record(alert_id(incident_id, "polizei"))
+        if police is None or (not police.open and not police.resolved_by_recipient):
+            return True
+        if police.open:
+            return False
+        ordnungsamt = self.desk.record(alert_id(incident_id, "ordnungsamt"))
+        return ordnungsamt is None or not ordnungsamt.open
 
     def _incident(self, incident: Incident, reported_s: float) -> list[Alert]:
         if incident.incident_id not in self.incidents and self.clock() - reported_s > self.desk.params.expire_after_s:

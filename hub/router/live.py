@@ -121,6 +121,9 @@ class UnitStateEntry:
     incident_ref: str | None = None  # set while the unit is in status 3 or 4 on that incident
     emergency: bool = False
     last_dispatched_at_s: float | None = None
+    # The router's clock when the report behind ``last_heard_s`` arrived (None: not recorded, e.g. saved before the
+    # field existed): a report already old on arrival is a replay or back-fill, not a unit heard live (watchdog).
+    received_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,11 +331,14 @@ def apply_trip_update(state: LiveState, event: TripUpdate, config: LiveConfig) -
 # --- units ---------------------------------------------------------------------------------------------------
 
 
-def apply_unit_status(state: LiveState, event: UnitStatus, config: LiveConfig) -> LiveState:
+def apply_unit_status(
+    state: LiveState, event: UnitStatus, config: LiveConfig, received_s: float | None = None
+) -> LiveState:
     """Fold one unit report in: status digit, position fix, availability, incident assignment.
 
     A request to talk (0, 5, 7 in the default lists) keeps the previous status; it still counts as hearing from
-    the unit. The position is taken only when its fix is newer than the one held.
+    the unit. The position is taken only when its fix is newer than the one held. ``received_s`` is the router's
+    clock as the report arrives (kept with the report that was last heard from the unit).
     """
     previous = state.units.get(event.unit)
     at = event.observed_at.timestamp()
@@ -373,6 +379,7 @@ def apply_unit_status(state: LiveState, event: UnitStatus, config: LiveConfig) -
         incident_ref=incident_ref,
         emergency=event.emergency,
         last_dispatched_at_s=previous.last_dispatched_at_s if previous is not None else None,
+        received_s=received_s if previous is None or at >= previous.last_heard_s else previous.received_s,
     )
     return dataclasses.replace(state, units=_with(state.units, event.unit, entry))
 

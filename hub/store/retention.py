@@ -1,6 +1,7 @@
-"""The retention purge: deletes every expired row of ``events``, the vault, the transfer register and the
-re-identification audit in one transaction and says what it deleted, per table and class. The periods and the
-class of an event are pure, in ``hub.privacy.retention``.
+"""The retention purge: deletes every expired row of ``events``, the vault, the transfer register, the
+re-identification audit and the alert store in one transaction and says what it deleted, per table and class. The
+periods and the class of an event are pure, in ``hub.privacy.retention``; an alert's class is set when it is stored
+(``hub.store.alerts``).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ def _event_class_sql() -> tuple[str, list[str]]:
 
 
 def purge(conninfo: str, periods: RetentionPeriods, now: datetime, *, dry_run: bool = False) -> list[Purged]:
-    """Delete every expired row of ``events``, the vault, the transfer register and the audit; report per table
-    and class. One transaction: either all of it is deleted or nothing. ``dry_run`` counts and deletes nothing."""
+    """Delete every expired row of ``events``, the vault, the transfer register, the audit and the alert store;
+    report per table and class. One transaction: either all of it is deleted or nothing. ``dry_run`` counts and
+    deletes nothing."""
     class_sql, class_params = _event_class_sql()
     results: list[Purged] = []
     try:
@@ -51,8 +53,36 @@ def purge(conninfo: str, periods: RetentionPeriods, now: datetime, *, dry_run: b
             results.append(Purged("transfer_register", REGISTER_CLASS, count, cutoff))
             count = _run(conn, "reidentification_audit", "attempted_at < %s", [cutoff], dry_run)
             results.append(Purged("reidentification_audit", REGISTER_CLASS, count, cutoff))
+            results += _purge_alerts(conn, periods, now, dry_run)
     except psycopg.Error as exc:
         raise StoreError(f"retention purge failed: {exc}") from exc
+    return results
+
+
+# An alert goes whole, with its revisions and actions, once its last revision is older than its class's period
+# (the class is the alert's: hub.store.alerts sets it). Actions on an alert never stored go by their own time, under
+# the fallback class. Deleted in this order: the alert's row says whether its revisions and actions expired.
+_EXPIRED_ALERT = "alert_id IN (SELECT alert_id FROM alerts WHERE retention_class = %s AND issued_at < %s)"
+_ORPHAN_ACTION = "NOT EXISTS (SELECT 1 FROM alerts a WHERE a.alert_id = alert_actions.alert_id) AND at < %s"
+_ALERT_TABLES = (
+    ("alert_actions", _EXPIRED_ALERT),
+    ("alert_revisions", _EXPIRED_ALERT),
+    ("alerts", "retention_class = %s AND issued_at < %s"),
+)
+
+
+def _purge_alerts(
+    conn: psycopg.Connection[Any], periods: RetentionPeriods, now: datetime, dry_run: bool
+) -> list[Purged]:
+    """The alert store's part of the purge, per table and class."""
+    results: list[Purged] = []
+    for table, expired in _ALERT_TABLES:
+        for cls in CLASSES:
+            cutoff = now - periods.of(cls)
+            where, params = expired, [cls, cutoff]
+            if table == "alert_actions" and cls == FALLBACK_CLASS:
+                where, params = f"({expired}) OR ({_ORPHAN_ACTION})", [cls, cutoff, cutoff]
+            results.append(Purged(table, cls, _run(conn, table, where, params, dry_run), cutoff))
     return results
 
 

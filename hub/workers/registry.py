@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 
 from hub.config import Settings
 from hub.metrics import StageMetrics
+from hub.workers.alert_store import alert_store_stage
 from hub.workers.normalise import normalise_stage
 from hub.workers.pseudonymise import pseudonymise_stage
 from hub.workers.router import router_stage
@@ -17,6 +18,7 @@ from hub.workers.sink import sink_stage
 StageFactory = Callable[[Settings, StageMetrics, Mapping[str, str]], StageShell]
 
 STAGES: Mapping[str, StageFactory] = {
+    "alert-store": lambda settings, metrics, environ: alert_store_stage(settings, metrics),
     "normalise": lambda settings, metrics, environ: normalise_stage(settings, metrics),
     "pseudonymise": pseudonymise_stage,
     "router": router_stage,

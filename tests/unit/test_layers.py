@@ -51,7 +51,17 @@ HUB_LAYERS = Layers(
         ),
         (
             "entry",
-            ("hub", "hub.__main__", "hub.cli", "hub.demo", "hub.intercept_demo", "hub.samples", "hub.sim", "hub.eval"),
+            (
+                "hub",
+                "hub.__main__",
+                "hub.cli",
+                "hub.alerts_cli",
+                "hub.demo",
+                "hub.intercept_demo",
+                "hub.samples",
+                "hub.sim",
+                "hub.eval",
+            ),
         ),
     )
 )

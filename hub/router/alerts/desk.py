@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from hub.router.alerts.decisions import DecisionLog, DeskAction, Refusal
 from hub.router.alerts.havag import HavagGroups, HavagTokens
 from hub.router.alerts.lifecycle import Lifecycle
 from hub.router.alerts.records import AlertBook, AlertParams, AlertRecord, DeskContents, Recipient
@@ -35,8 +36,9 @@ class AlertDesk:
         self.reference = reference
         self.params = params or AlertParams()
         self._book = AlertBook()
+        self.decisions = DecisionLog()
         tokens = HavagTokens(reference)
-        render = Renderer(self._book, self.params, tokens)
+        render = Renderer(self._book, self.params, tokens, self.decisions)
         self._lifecycle = Lifecycle(self._book, self.params, render)
         self._havag = HavagGroups(self._book, self.params, tokens, self._lifecycle, render)
         self._watchdog = Watchdog(self._book, self.params, render)
@@ -85,13 +87,37 @@ class AlertDesk:
         out = self._lifecycle.incident(incident, recommendation, now)
         return out + self._havag.incident(incident, recommendation, now)
 
-    def ack(self, alert_id_: str, by: str, at: float | None = None) -> list[Alert]:
-        """``by`` acknowledged the alert (a person or role of the recipient): escalation stops. Unknown or
-        finished alerts are ignored, and so is a second acknowledgement."""
-        record = self._book.records.get(alert_id_)
-        if record is None or record.state != "new":
+    def ack(self, alert_id_: str, by: str, at: float | None = None, *, revision: int | None = None) -> list[Alert]:
+        """``by`` acknowledged the alert (a person or role of the recipient) as they saw it in ``revision`` (None:
+        the latest): escalation stops. Ignored, and logged: unknown or finished alerts, a second acknowledgement,
+        and a ``revision`` that is not the latest (the plan changed since; the person must see it first)."""
+        record = self._actionable(alert_id_, "acknowledge", revision)
+        if record is None:
             return []
         return self._lifecycle.ack(record, by, self.clock() if at is None else at)
+
+    def resolve(self, alert_id_: str, *, revision: int | None = None) -> list[Alert]:
+        """A person of the recipient resolved the open alert (dealt with), as they saw it in ``revision`` (None: the
+        latest): its next revision is the clear-down, and nothing revises it again (docs/router.md). Ignored, and
+        logged, as ``ack`` ignores what it cannot take."""
+        record = self._actionable(alert_id_, "resolve", revision)
+        if record is None:
+            return []
+        return self._lifecycle.resolve(record, self.clock())
+
+    def note(self, alert_id_: str) -> None:
+        """A note on the alert: the alert store keeps it; no alert changes."""
+        self.decisions.noted(alert_id_)
+
+    def _actionable(self, alert_id_: str, action: DeskAction, revision: int | None) -> AlertRecord | None:
+        """The record ``action`` may change, or None (the refusal logged)."""
+        record = self._book.records.get(alert_id_)
+        latest = record.alert.revision if record is not None and record.alert is not None else None
+        reason = _refusal(record, action, revision, latest)
+        if reason is None:
+            return record
+        self.decisions.refused(alert_id_, action, reason, revision, latest)
+        return None
 
     def disruption(self, disruption: TransitDisruption) -> list[Alert]:
         """Track which lines an open disruption covers (inhibits new per-vehicle HAVAG alerts); sends nothing:
@@ -105,3 +131,20 @@ class AlertDesk:
         self._havag.forget(self._lifecycle.forget(now))
         out = self._lifecycle.expire_and_escalate(now)
         return out + self._watchdog.check(units, now)
+
+
+def _refusal(
+    record: AlertRecord | None, action: DeskAction, revision: int | None, latest: int | None
+) -> Refusal | None:
+    """Why ``action`` cannot change ``record`` (asked for ``revision``, its latest being ``latest``), or None."""
+    if record is None or latest is None:
+        return "unknown_alert"
+    if not record.open:
+        return "finished"
+    if action == "acknowledge" and record.state != "new":
+        return "already_acknowledged"
+    if revision is not None and revision < latest:
+        return "stale_revision"
+    if revision is not None and revision > latest:
+        return "revision_ahead"
+    return None

@@ -68,7 +68,7 @@ class HavagGroups:
             return []
         found = self.book.by_incident.get((iid, "havag"))
         group = self._group_for_new(incident, now) if found is None else self.book.records[found]
-        if group is None:
+        if group is None or self.book.absorb(group, now):
             return []
         self.lifecycle.update_member(group, incident, recommendation, now)
         return self.render.emit(group, now)

@@ -41,7 +41,7 @@ class Lifecycle:
         out: list[Alert] = []
         for recipient in _UNIT_RECIPIENTS:
             record = self._record_for(incident, recipient, recommendation, now)
-            if record is not None:
+            if record is not None and not self.book.absorb(record, now):
                 self.update_member(record, incident, recommendation, now)
                 out += self.render.emit(record, now)
         return out
@@ -102,12 +102,25 @@ class Lifecycle:
             record.proposed = same
 
     def ack(self, record: AlertRecord, by: str, now: float) -> list[Alert]:
-        """``by`` acknowledged ``record`` (new): escalation stops; HAVAG's acknowledgement clears the police
-        alerts' note that HAVAG did not answer."""
+        """``by`` acknowledged ``record`` (new) as its latest revision shows it: escalation stops; HAVAG's
+        acknowledgement clears the police alerts' note that HAVAG did not answer."""
         record.state = "acknowledged"
         record.acknowledged_by = by
+        record.acknowledged_revision = record.alert.revision if record.alert is not None else None
         record.last_input_s = now
-        out = self.render.emit(record, now)
+        return self.render.emit(record, now) + self._havag_answered(record, now)
+
+    def resolve(self, record: AlertRecord, now: float) -> list[Alert]:
+        """A person of the recipient resolved ``record`` (open): it is finished for good, as far as that recipient
+        is concerned (``AlertBook.absorb``). HAVAG's resolution answers its hold request as an acknowledgement does."""
+        record.state = "resolved"
+        record.resolved_by_recipient = True
+        record.finished_s = record.last_input_s = now
+        return self.render.emit(record, now) + self._havag_answered(record, now)
+
+    def _havag_answered(self, record: AlertRecord, now: float) -> list[Alert]:
+        """HAVAG answered ``record``: the police alerts of its incidents no longer say that it did not."""
+        out: list[Alert] = []
         if record.recipient == "havag":
             for iid in record.members:
                 out += self._set_havag_unanswered(iid, False, now)
@@ -188,7 +201,7 @@ class Lifecycle:
         gone = {
             aid
             for aid, record in book.records.items()
-            if record.finished_s is not None and now - record.finished_s >= self.params.retain_finished_s
+            if (since := record.retained_since_s) is not None and now - since >= self.params.retain_finished_s
         }
         return book.forget(gone, now)
 

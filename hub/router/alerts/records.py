@@ -126,10 +126,21 @@ class AlertRecord:
     havag_unanswered: bool = False  # polizei alerts: HAVAG has not acknowledged its hold request
     silent: dict[str, str] = field(default_factory=dict)  # watchdog: unit -> its warning line
     finished_s: float | None = None  # when it was resolved or expired
+    # Added with issue 10; defaulted, so records saved before them still load.
+    acknowledged_revision: int | None = None  # the revision the acknowledgement confirmed
+    resolved_by_recipient: bool = False  # a person of the recipient resolved it: finished for good (docs/router.md)
 
     @property
     def open(self) -> bool:
         return self.state not in _FINAL
+
+    @property
+    def retained_since_s(self) -> float | None:
+        """From when a finished record counts towards ``retain_finished_s`` (None while open): its finish, or for
+        one resolved by its recipient its last input, so it stays remembered while news of its incident comes."""
+        if self.finished_s is None or not self.resolved_by_recipient:
+            return self.finished_s
+        return max(self.finished_s, self.last_input_s)
 
 
 @dataclass(slots=True)
@@ -158,6 +169,15 @@ class AlertBook:
         """The alert ``recipient`` has about ``incident_id`` (HAVAG: the group holding it), or None."""
         found = self.by_incident.get((incident_id, recipient))
         return self.records.get(found) if found is not None else None
+
+    def absorb(self, record: AlertRecord, now: float) -> bool:
+        """Whether ``record`` was resolved by its recipient: news about it is then taken in silence (no revision,
+        no reopening), and only keeps it remembered (``AlertRecord.retained_since_s``)."""
+        if not record.resolved_by_recipient:
+            return False
+        record.last_input_s = now
+        self.touched.add(record.alert_id)
+        return True
 
     def forget(self, gone: set[str], now: float) -> list[AlertRecord]:
         """Drop the records ``gone`` and return them; each one's last revision stays as a tombstone from ``now``."""

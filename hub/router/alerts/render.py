@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from hub.router.alerts.decisions import DecisionLog
 from hub.router.alerts.records import AlertBook, AlertParams, AlertRecord, Member, lead, untried
 from hub.router.model import Meeting
 from hub.schemas.alert import Alert, ClearReason, HoldRequest
@@ -20,15 +21,20 @@ __all__ = ["Renderer", "utc"]
 # Fields that change every second without changing what a recipient does: compared with a tolerance.
 _TIMES = ("unit_eta", "vehicle_eta")
 _IGNORED_IN_COMPARISON = frozenset({"revision", "issued_at"})
+_RESOLVED_NOTE = "cleared: resolved by the recipient"
 
 
 class Renderer:
-    """Turns records into ``Alert`` revisions. ``token`` gives an incident's HAVAG reference token."""
+    """Turns records into ``Alert`` revisions, and logs each one sent. ``token`` gives an incident's HAVAG
+    reference token."""
 
-    def __init__(self, book: AlertBook, params: AlertParams, token: Callable[[str], str]) -> None:
+    def __init__(
+        self, book: AlertBook, params: AlertParams, token: Callable[[str], str], decisions: DecisionLog
+    ) -> None:
         self.book = book
         self.params = params
         self.token = token
+        self.decisions = decisions
 
     def emit(self, record: AlertRecord, now: float) -> list[Alert]:
         """The next revision when something the recipient sees changed, else nothing."""
@@ -47,6 +53,7 @@ class Renderer:
         else:
             revision = self.book.tombstones.pop(record.alert_id, (0, 0.0))[0] + 1
         record.alert = Alert.model_validate({**fields, "revision": revision, "issued_at": utc(now)})
+        self.decisions.revision(previous, record.alert, record.kind)
         return [record.alert]
 
     def view(self, record: AlertRecord) -> dict[str, Any]:
@@ -58,7 +65,8 @@ class Renderer:
         mode_note = [f"{incident.mode.upper()}: not a real incident"] if incident.mode != "actual" else []
         if record.kind == "watchdog":
             silent = [record.silent[u] for u in sorted(record.silent)]
-            view["instructions"] = "; ".join(mode_note + (silent or ["all units heard"]))
+            resolved = [_RESOLVED_NOTE] if record.resolved_by_recipient else []
+            view["instructions"] = "; ".join(mode_note + (silent or ["all units heard"]) + resolved)
             return view
         if record.recipient == "havag":
             return self._havag_view(record, view, mode_note)
@@ -108,6 +116,8 @@ class Renderer:
         notes += self._group_note(record)
         if view["clear_reason"] == "incident_cancelled":
             notes.append("clear-down: incident cancelled, normal operation")
+        elif view["clear_reason"] == "resolved_by_recipient":
+            notes.append("clear-down: resolved by HAVAG")
         elif record.state == "resolved":
             notes.append("clear-down: incident over, normal operation")
         elif record.state == "expired":
@@ -152,6 +162,7 @@ def _common_view(record: AlertRecord, incident: Incident) -> dict[str, Any]:
         "priority": priority,
         "mode": incident.mode,
         "acknowledged_by": record.acknowledged_by,
+        "acknowledged_revision": record.acknowledged_revision,
         "clear_reason": clear_reason,
         "cleared_at": utc(record.finished_s) if clear_reason is not None and record.finished_s is not None else None,
     }
@@ -174,6 +185,8 @@ def _clear_reason(record: AlertRecord) -> ClearReason | None:
         return "expired"
     if record.state != "resolved":
         return None
+    if record.resolved_by_recipient:
+        return "resolved_by_recipient"
     if record.kind == "watchdog":
         return "units_heard"
     # A HAVAG group is cancelled only when every incident in it was; one closed incident makes it closed.
@@ -189,6 +202,8 @@ def _clear_note(reason: ClearReason | None, expire_after_s: float) -> list[str]:
         return ["cleared: incident cancelled"]
     if reason == "expired":
         return [f"expired: no update for {expire_after_s / 60:.0f} min"]
+    if reason == "resolved_by_recipient":
+        return [_RESOLVED_NOTE]
     return []
 
 

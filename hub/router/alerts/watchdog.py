@@ -33,8 +33,8 @@ class Watchdog:
             if watched is None:
                 continue
             incident_ref, recipient, limit = watched
-            if now - unit.last_heard_s > limit:
-                aid = alert_id(incident_ref, recipient, "watchdog")
+            aid = alert_id(incident_ref, recipient, "watchdog")
+            if now - unit.last_heard_s > limit and self._noticeable(unit, limit, aid):
                 owners[aid] = (incident_ref, recipient)
                 flagged.setdefault(aid, {})[unit.unit] = (
                     f"{unit.status_code}Z: unit {unit.unit} in status {unit.status_code} silent since "
@@ -54,10 +54,25 @@ class Watchdog:
             return None
         return unit.incident_ref, "polizei" if unit.agency == "polizei" else "ordnungsamt", limit
 
+    def _noticeable(self, unit: UnitStateEntry, limit: float, aid: str) -> bool:
+        """Whether the unit's silence is one the router saw fall: its last report arrived within ``limit`` of
+        being made (unknown arrival: a unit saved before it was recorded), or the unit is already in the open
+        warning ``aid`` (a report that arrives late then does not clear it). A report already older than ``limit``
+        on arrival (a replay or back-fill on the wall clock, a feed hours behind) is no unit gone silent now."""
+        if unit.received_s is None or unit.received_s - unit.last_heard_s <= limit:
+            return True
+        record = self.book.records.get(aid)
+        return record is not None and record.open and unit.unit in record.silent
+
     def _warn(self, aid: str, iid: str, recipient: Recipient, silent: dict[str, str], now: float) -> list[Alert]:
         record = self.book.records.get(aid)
-        if record is not None and not record.open:  # silent again after an all-clear: the same alert reopens
+        if record is not None and not record.open:
+            # Silences the recipient resolved stay resolved; a unit silent anew (another one, or one heard since)
+            # reopens the alert, as silence after an all-clear does.
+            if set(silent.values()) <= set(record.silent.values()) and self.book.absorb(record, now):
+                return []
             record.state, record.finished_s, record.acknowledged_by = "new", None, None
+            record.acknowledged_revision, record.resolved_by_recipient = None, False
         if record is None:
             record = AlertRecord(aid, recipient, "watchdog", {}, None, now, now, proposed_since_s=now)
             incident_record = self.book.find(iid, recipient)

@@ -3,6 +3,7 @@ supervisor, expiry and clear-down, HAVAG grouping and inhibition, the 3Z/4Z watc
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -748,3 +749,32 @@ def test_watchdog_all_clear_says_why() -> None:
     clock.now += 10
     (cleared,) = d.tick([entry("POL-1", 3, clock.now)])
     assert (cleared.state, cleared.clear_reason, cleared.cleared_at) == ("resolved", "units_heard", at(clock.now))
+
+
+def test_watchdog_ignores_a_report_already_stale_on_arrival() -> None:
+    """A unit whose last report was older than its watchdog limit when it arrived (a replay or back-fill on the
+    wall clock) is not a unit gone silent; one whose report arrived in time and then went silent is."""
+    clock = Clock(T0 + 30 * 86_400)
+    d = desk(clock)
+    replayed = replace(entry("POL-1", 3, T0), received_s=clock.now - 60)
+    assert d.tick([replayed]) == []
+    live = replace(entry("POL-2", 3, clock.now - 901), received_s=clock.now - 900)
+    (warning,) = d.tick([replayed, live])
+    assert warning.instructions is not None
+    assert "POL-2" in warning.instructions
+    assert "POL-1" not in warning.instructions
+
+
+def test_a_late_report_does_not_clear_an_open_warning() -> None:
+    """A report of a unit in an open warning that arrives later than the limit after it was made keeps the unit in
+    the warning (it was silent since then): only a report that arrives in time clears it."""
+    clock = Clock(T0 + 1_000)
+    d = desk(clock)
+    (warning,) = d.tick([replace(entry("POL-1", 3, T0), received_s=T0)])
+    late = replace(entry("POL-1", 3, T0 + 50), received_s=clock.now)
+    clock.now += 5
+    revised = d.tick([late])
+    assert [(a.alert_id, a.state) for a in revised] == [(warning.alert_id, "new")]  # silent since T0 + 50 now
+    clock.now += 5
+    (cleared,) = d.tick([replace(entry("POL-1", 3, clock.now), received_s=clock.now)])
+    assert cleared.state == "resolved"

@@ -362,3 +362,44 @@ def test_a_late_report_of_an_open_incident_is_still_taken(core: tuple[RouterCore
     assert "DA-1" in router.incidents
     sent = alerts(router.process("canon.incident", event(alarm("closed"), 102, T0 + 5)))  # delivered an hour late
     assert {a.state for a in sent.values()} == {"resolved"}
+
+
+def test_watchdog_does_not_page_on_replayed_old_reports(core: tuple[RouterCore, Clock]) -> None:
+    """Replaying an hour of unit reports from this morning (status 3 and 4 on incidents) into a router on the wall
+    clock raises no 3Z/4Z warning, however long they stay 'silent' (they stay in the state for a day); a unit heard
+    live on an incident that then goes silent past its limit still pages, and only about itself."""
+    router, clock = core
+    morning = T0 - 8 * 3600
+    for minute in range(0, 60, 5):
+        for n, (unit, digit) in enumerate([("POL-21", 3), ("POL-22", 4), ("POL-23", 3)]):
+            report = UnitStatus(
+                agency="polizei",
+                unit=unit,
+                status_code=digit,
+                incident_ref=f"OLD-{n}",
+                position=GeoFix(lat=51.48, lon=11.97),
+                observed_at=at(morning + minute * 60),
+            )
+            router.process("canon.unit-status", event(report, 1_000 + minute * 10 + n, morning + minute * 60))
+            clock.now += 1
+    for _ in range(4):
+        clock.now += 1_000
+        assert router.tick() == []
+    assert {"POL-21", "POL-22", "POL-23"} <= set(router.state.units)
+    live = UnitStatus(
+        agency="polizei",
+        unit="POL-11",
+        status_code=3,
+        incident_ref="E-NOW",
+        position=GeoFix(lat=51.48, lon=11.97),
+        observed_at=at(clock.now),
+    )
+    router.process("canon.unit-status", event(live, 2_000, clock.now))
+    clock.now += 600
+    assert router.tick() == []
+    clock.now += 301
+    (warning,) = alerts(router.tick()).values()
+    assert (warning.recipient, warning.incident_id, warning.state) == ("polizei", "E-NOW", "new")
+    assert warning.instructions is not None
+    assert "3Z: unit POL-11" in warning.instructions
+    assert "POL-2" not in warning.instructions

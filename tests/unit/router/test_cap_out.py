@@ -347,11 +347,9 @@ def test_escalation_travels_as_parameters() -> None:
     assert incident_of(xml).priority == 2  # the reader ignores router:* parameters
 
 
-def test_desk_escalation_and_clear_down_render() -> None:
-    """From the desk: a supervisor escalation and the clear-down of the cancelled incident render as CAP 1.2."""
-    now = [T0.timestamp()]
-    desk = AlertDesk(clock=lambda: now[0], reference=lambda iid: f"ref-{iid}")
-    incident = Incident.model_validate(
+def vehicle_incident() -> Incident:
+    """An open assault on tram 654, as the desk tests feed it."""
+    return Incident.model_validate(
         {
             "incident_id": "E1",
             "mode": "actual",
@@ -366,6 +364,13 @@ def test_desk_escalation_and_clear_down_render() -> None:
             "vehicle": "654",
         }
     )
+
+
+def test_desk_escalation_and_clear_down_render() -> None:
+    """From the desk: a supervisor escalation and the clear-down of the cancelled incident render as CAP 1.2."""
+    now = [T0.timestamp()]
+    desk = AlertDesk(clock=lambda: now[0], reference=lambda iid: f"ref-{iid}")
+    incident = vehicle_incident()
     revisions = [a for a in desk.incident(incident, None) if a.recipient == "polizei"]
     now[0] += 90
     revisions += [a for a in desk.tick() if a.recipient == "polizei"]
@@ -386,7 +391,7 @@ def test_desk_escalation_and_clear_down_render() -> None:
 @given(
     mode=st.sampled_from(["actual", "exercise", "test"]),
     state=st.sampled_from(["new", "acknowledged", "resolved", "expired"]),
-    reason=st.sampled_from(["incident_closed", "incident_cancelled", "units_heard", None]),
+    reason=st.sampled_from(["incident_closed", "incident_cancelled", "units_heard", "resolved_by_recipient", None]),
     escalation=st.sampled_from(["none", "next_unit", "supervisor", "havag_unanswered"]),
     level=st.integers(0, 10),
     role=st.one_of(st.none(), st.text(min_size=1, max_size=60)),
@@ -416,3 +421,26 @@ def test_any_mode_escalation_and_clear_down_validates(
     assert read_alert(xml).status == {"actual": "Actual", "exercise": "Exercise", "test": "Test"}[mode]
     back = incident_of(xml)
     assert (back.mode, back.priority) == (mode, 2)
+
+
+def test_recipient_resolution_is_an_all_clear_update() -> None:
+    """An alert the recipient resolved renders as a CAP Update with responseType AllClear and urgency Past (the
+    condition ended, the message stands), referencing the previous revision, valid against the schema and read
+    back by the hub's CAP format as an update."""
+    now = [T0.timestamp()]
+    desk = AlertDesk(clock=lambda: now[0], reference=lambda iid: f"ref-{iid}")
+    incident = vehicle_incident()
+    (first,) = [a for a in desk.incident(incident, None) if a.recipient == "polizei"]
+    now[0] += 60
+    (resolved,) = desk.resolve(first.alert_id, revision=first.revision)
+    assert (resolved.state, resolved.clear_reason) == ("resolved", "resolved_by_recipient")
+    xml = render_cap(resolved, previous=first)
+    root = ET.fromstring(xml)
+    assert validate(root, SCHEMA) == []
+    assert cap_msg_type(resolved) == root.findtext(f"{CAP}msgType") == "Update"
+    assert root.findtext(f"{CAP}info/{CAP}responseType") == "AllClear"
+    assert root.findtext(f"{CAP}info/{CAP}urgency") == "Past"
+    assert root.findtext(f"{CAP}references") == f"{DEFAULT_SENDER},{cap_identifier(first)},2026-11-25T22:14:05-00:00"
+    assert params(xml)["router:clear_reason"] == "resolved_by_recipient"
+    assert "cleared: resolved_by_recipient" in (root.findtext(f"{CAP}note") or "")
+    assert incident_of(xml).status == "updated"

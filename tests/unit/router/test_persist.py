@@ -3,10 +3,14 @@ and behave exactly as the first would have (same alerts, same revisions, same es
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+
 import pytest
 
 from hub.messages import OutRecord
 from hub.privacy.pseudonym import pseudonymise
+from hub.router.alerts import alert_id
 from hub.router.core import EventClock, RouterCore
 from hub.router.live import LiveConfig, LiveState, apply_vehicle_position, forget_old
 from hub.router.persist import (
@@ -25,6 +29,7 @@ from hub.schemas.units import GeoFix, UnitStatus
 from tests.unit.router.test_alerts_stage import HAVAG_KEY, LINE5, NETWORK, T0, Clock, ack, alarm, at, event, track
 
 Tables = dict[TableName, dict[str, bytes]]
+Step = Callable[[RouterCore, Clock], list[OutRecord]]
 
 
 def write(tables: Tables, entries: list[Entry]) -> None:
@@ -95,21 +100,24 @@ def test_forget_old_keeps_what_is_recent() -> None:
     assert forget_old(router.state, T0 + 60, router.config) is router.state
 
 
-def run_with_tables(steps: int) -> tuple[RouterCore, Tables, Clock]:
-    """A scenario run on one core for ``steps`` steps, writing its tables as the shell does."""
+def run_with_tables(steps: int, steps_of: Callable[[], list[Step]] | None = None) -> tuple[RouterCore, Tables, Clock]:
+    """A scenario (``scenario`` unless ``steps_of`` says) run on one core for ``steps`` steps, writing its tables as
+    the shell does."""
     clock = Clock()
     first = track(new_core(clock))
     tables: Tables = {name: {} for name in TABLES}
     write(tables, first.changes())
-    for step in scenario()[:steps]:
+    for step in (steps_of or scenario)()[:steps]:
         step(first, clock)
         write(tables, first.changes())
     return first, tables, clock
 
 
-def run_and_take_over(steps: int) -> tuple[RouterCore, RouterCore, Clock]:
+def run_and_take_over(
+    steps: int, steps_of: Callable[[], list[Step]] | None = None
+) -> tuple[RouterCore, RouterCore, Clock]:
     """A scenario run on one core for ``steps`` steps, writing its tables; a second core takes over from them."""
-    first, tables, clock = run_with_tables(steps)
+    first, tables, clock = run_with_tables(steps, steps_of)
     second = new_core(clock)
     assert second.restore(tables) == []
     return first, second, clock
@@ -236,3 +244,78 @@ def test_unreadable_entries_are_left_out_and_named() -> None:
     restored = second.desk.alert_for("DA-1", "polizei")
     assert restored is not None
     assert restored.revision == police.revision
+
+
+def actions_scenario() -> list[Step]:
+    """Steps with the issue-10 actions: a stale and a current acknowledgement, a resolve, and news afterwards."""
+
+    def alarm_in(router: RouterCore, clock: Clock) -> list[OutRecord]:
+        return router.process("canon.incident", event(alarm(), 100))
+
+    def stale_ack(router: RouterCore, clock: Clock) -> list[OutRecord]:
+        police = router.desk.alert_for("DA-1", "polizei")
+        assert police is not None
+        return router.process("acks.polizei", action(police.alert_id, revision=police.revision + 1))
+
+    def havag_acks(router: RouterCore, clock: Clock) -> list[OutRecord]:
+        havag = router.desk.alert_for("DA-1", "havag")
+        assert havag is not None
+        return router.process("acks.havag", action(havag.alert_id, revision=havag.revision))
+
+    def police_resolve(router: RouterCore, clock: Clock) -> list[OutRecord]:
+        police = router.desk.alert_for("DA-1", "polizei")
+        assert police is not None
+        return router.process("acks.polizei", action(police.alert_id, action="resolve"))
+
+    def later(router: RouterCore, clock: Clock) -> list[OutRecord]:
+        clock.now = T0 + 95
+        return router.tick()
+
+    def news(router: RouterCore, clock: Clock) -> list[OutRecord]:
+        return router.process("canon.incident", event(alarm().model_copy(update={"priority": 2}), 105, T0 + 96))
+
+    def closed(router: RouterCore, clock: Clock) -> list[OutRecord]:
+        return router.process("canon.incident", event(alarm("closed"), 106, T0 + 97))
+
+    return [alarm_in, stale_ack, havag_acks, police_resolve, later, news, closed]
+
+
+def action(alert_id: str, **fields: object) -> bytes:
+    return json.dumps({"alert_id": alert_id, "by": "ELS", "at": at(T0 + 30).isoformat(), **fields}).encode()
+
+
+@pytest.mark.parametrize("steps", range(len(actions_scenario())))
+def test_a_worker_taking_over_keeps_acknowledged_and_resolved_alerts(steps: int) -> None:
+    """After any step of a scenario with revision-bound acknowledgements and a resolve, a core restored from the
+    tables sends byte for byte what the first core sends for the rest of it."""
+    first, second, clock = run_and_take_over(steps, actions_scenario)
+    rest, saved_now = actions_scenario()[steps:], clock.now
+    from_first = [values(step(first, clock)) for step in rest]
+    clock.now = saved_now
+    assert [values(step(second, clock)) for step in rest] == from_first
+    assert any(from_first)
+
+
+def test_records_and_units_saved_before_issue_10_still_load() -> None:
+    """An alert record and a unit entry written without the fields added for issue 10 load with their defaults: not
+    acknowledged to a revision, not resolved by the recipient, arrival of the unit's report unknown."""
+    _, tables, _ = run_with_tables(6)  # the police alert acknowledged
+    police = alert_id("DA-1", "polizei")
+    record = json.loads(tables["alerts"][police])
+    assert record["acknowledged_revision"] is not None
+    for name in ("acknowledged_revision", "resolved_by_recipient"):
+        del record[name]
+    tables["alerts"][police] = json.dumps(record).encode()
+    unit = json.loads(tables["units"]["POL-11"])
+    del unit["received_s"]
+    tables["units"]["POL-11"] = json.dumps(unit).encode()
+    second = new_core(Clock())
+    assert second.restore(tables) == []
+    restored = second.desk.record(police)
+    assert restored is not None
+    assert (restored.state, restored.acknowledged_revision, restored.resolved_by_recipient) == (
+        "acknowledged",
+        None,
+        False,
+    )
+    assert second.state.units["POL-11"].received_s is None

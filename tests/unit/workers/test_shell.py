@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,7 @@ from hub.errors import InvalidEventError, PolicyViolation
 from hub.messages import Message
 from hub.metrics import StageMetrics
 from hub.workers.shell import StageShell
-
-
-@dataclass(frozen=True)
-class FakeMessage:
-    """A consumed record as faust hands it over (the fields the shell reads)."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
+from tests.helpers.messages import FakeMessage
 
 
 @pytest.fixture
