@@ -344,6 +344,7 @@ def _cmd_console_hash_password(settings: Settings, args: argparse.Namespace) -> 
     print(hash_password(password))
     return 0
 
+
 def _cmd_alerts(settings: Settings, args: argparse.Namespace) -> int:
     from hub.alerts_cli import run
 

@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -352,7 +353,7 @@ async def board_page(request: Request, console: ConsoleDep) -> Response:
 @pages.get("/alerts/{alert_id}")
 async def alert_page(alert_id: str, request: Request, console: ConsoleDep) -> Response:
     if not _signed_in(request, console):
-        return RedirectResponse("/login", status_code=303)
+        return RedirectResponse(f"/login?next={quote(request.url.path, safe='/')}", status_code=303)
     return console.pages.page("alert.html")
 
 

@@ -4,7 +4,10 @@ actions are added by hand and announced to ``notices()`` as the store's NOTIFY w
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+import contextlib
+import queue
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +17,7 @@ from hub.config import Settings
 from hub.connectors.sink import MemorySink
 from hub.console.app import Console
 from hub.console.passwords import MIN_N, hash_password
+from hub.console.server import Served
 from hub.console.source import ActionNotice, AlertNotice, Fix, Notice, StoredAction, StoredAlert
 from hub.console.users import Agency, User
 from hub.errors import StoreError
@@ -21,7 +25,16 @@ from hub.router.core import AckMessage
 from hub.schemas.alert import Alert, AlertState
 from hub.topology import qualified
 
-__all__ = ["PASSWORD", "ConsoleRig", "MemoryAlertSource", "console_rig", "make_users", "sample_alert"]
+__all__ = [
+    "PASSWORD",
+    "ConsoleRig",
+    "MemoryAlertSource",
+    "call_soon",
+    "console_rig",
+    "make_users",
+    "sample_alert",
+    "serving",
+]
 
 
 class MemoryAlertSource:
@@ -63,13 +76,13 @@ class MemoryAlertSource:
         return action
 
     def _announce(self, notice: Notice) -> None:
-        for queue in self._listeners:
-            queue.put_nowait(notice)
+        for listener in self._listeners:
+            listener.put_nowait(notice)
 
     def close(self) -> None:
         """End every ``notices()`` iteration."""
-        for queue in self._listeners:
-            queue.put_nowait(None)
+        for listener in self._listeners:
+            listener.put_nowait(None)
 
     def _latest(self, recipient: str) -> dict[str, StoredAlert]:
         latest: dict[str, StoredAlert] = {}
@@ -122,13 +135,13 @@ class MemoryAlertSource:
             raise StoreError("the in-memory store is set unreachable")
 
     async def notices(self) -> AsyncIterator[Notice]:
-        queue: asyncio.Queue[Notice | None] = asyncio.Queue()
-        self._listeners.append(queue)
+        listener: asyncio.Queue[Notice | None] = asyncio.Queue()
+        self._listeners.append(listener)
         try:
-            while (notice := await queue.get()) is not None:
+            while (notice := await listener.get()) is not None:
                 yield notice
         finally:
-            self._listeners.remove(queue)
+            self._listeners.remove(listener)
 
 
 def sample_alert(recipient: str = "polizei", number: int = 1, revision: int = 1, **fields: object) -> Alert:
@@ -177,6 +190,7 @@ class ConsoleRig:
     source: MemoryAlertSource
     sink: MemorySink
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    loop: asyncio.AbstractEventLoop | None = None  # while ``serving`` runs it
 
 
 def console_rig(
@@ -197,3 +211,50 @@ def console_rig(
     config = Settings.model_validate({"topic_prefix": topic_prefix, "acks_produce_timeout_s": 2.0, **settings})
     console = build_console(config, source, users, dict(tokens or {}), registry, connect=lambda: broker)
     return ConsoleRig(console, source, broker, registry)
+
+
+@contextlib.contextmanager
+def serving(rig: ConsoleRig, settings: Settings | None = None, host: str = "127.0.0.1") -> Iterator[Served]:
+    """The rig's console served on a free port by a thread of its own (for browsers and HTTP clients that block);
+    stopped, streams and all, on leaving. Add alerts with ``call_soon(rig, ...)`` while it runs."""
+    from hub.console.server import serve_console
+
+    config = settings or Settings(topic_prefix=rig.source.topic_prefix, metrics_port=0)
+    started: queue.Queue[Served | BaseException] = queue.Queue()
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+
+    async def main() -> None:
+        try:
+            await serve_console(rig.console, config, host, 0, stop, started.put, rig.registry)
+        except BaseException as exc:
+            started.put(exc)
+            raise
+
+    thread = threading.Thread(target=lambda: loop.run_until_complete(main()), name="console", daemon=True)
+    thread.start()
+    served = started.get(timeout=30)
+    if isinstance(served, BaseException):
+        raise served
+    rig.loop = loop
+    try:
+        yield served
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=30)
+        loop.close()
+
+
+def call_soon(rig: ConsoleRig, change: Callable[[], object]) -> None:
+    """Run ``change`` (e.g. ``lambda: rig.source.add(alert)``) on the serving console's loop and wait for it."""
+    assert rig.loop is not None, "the console is not being served"
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            change()
+        finally:
+            done.set()
+
+    rig.loop.call_soon_threadsafe(run)
+    done.wait(timeout=10)

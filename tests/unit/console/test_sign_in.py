@@ -140,15 +140,16 @@ def test_the_api_needs_a_session_or_a_token(path: str) -> None:
 
 
 def test_pages_redirect_to_the_sign_in_page_until_signed_in() -> None:
-    """/ and /alerts/<id> send a stranger to /login; signed in they are HTML; scripts and styles need no session."""
+    """/ and /alerts/<id> send a stranger to /login (and back there after signing in); signed in they are HTML;
+    scripts and styles need no session."""
     rig = console_rig()
 
     async def scenario(open_browser: Callable[[], Browser]) -> None:
         browser = open_browser()
-        for path in ("/", "/alerts/al-polizei-1"):
+        for path, to in (("/", "/login"), ("/alerts/al-polizei-1", "/login?next=/alerts/al-polizei-1")):
             answer = await browser.get(path)
             assert answer.status_code == 303
-            assert answer.headers["location"] == "/login"
+            assert answer.headers["location"] == to
         assert (await browser.get("/login")).headers["content-type"].startswith("text/html")
         await browser.sign_in("erika")
         for path in ("/", "/alerts/al-polizei-1"):
