@@ -303,7 +303,8 @@ def _cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     import os
 
     from hub.acks_http import load_tokens
-    from hub.console.server import Served, no_source, run_console
+    from hub.console.pg import open_store
+    from hub.console.server import Served, run_console
     from hub.console.users import load_users
     from hub.errors import ConfigError
 
@@ -324,7 +325,7 @@ def _cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 
     host = args.host if args.host is not None else settings.console_host
     port = args.port if args.port is not None else settings.console_port
-    return run_console(settings, users, tokens, no_source, host, port, started)
+    return run_console(settings, users, tokens, open_store, host, port, started)
 
 
 def _cmd_console_hash_password(settings: Settings, args: argparse.Namespace) -> int:

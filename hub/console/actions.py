@@ -75,14 +75,15 @@ class Actions:
         return stored
 
     async def _stale(self, agency: str, stored: StoredAlert, revision: int) -> ApiError:
-        current = alert_view(stored, agency, self.places)
-        seen = [r for r in await self.source.history(agency, stored.alert.alert_id) if r.alert.revision == revision]
-        before = alert_view(seen[0], agency, self.places) if seen else None
+        seen = await self.source.revision(agency, stored.alert.alert_id, revision)
         return ApiError(
             409,
             "stale_revision",
             f"revision {revision} is not the latest ({stored.alert.revision}): see what changed and confirm again",
-            extra={"current": current, "changes": changes(before, current)},
+            extra={
+                "current": alert_view(stored, agency, self.places),
+                "changes": [] if seen is None else changes(seen.alert, stored.alert, agency),
+            },
         )
 
     async def check_ack(self, domain: str, ack: AckMessage) -> Refusal | None:

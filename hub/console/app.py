@@ -105,7 +105,7 @@ ActorDep = Annotated[Principal, Depends(_actor)]
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: {"model": ErrorBody} for status in (401, *statuses)}
+    return {status: {"model": ErrorBody} for status in (401, 503, *statuses)}
 
 
 def _json(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -213,7 +213,8 @@ async def detail(alert_id: str, principal: PrincipalDep, console: ConsoleDep) ->
     stored = await source.current(agency, alert_id)
     if stored is None:
         raise ApiError(404, "unknown_alert", f"no alert {alert_id!r} for {agency}")
-    views = [alert_view(s, agency, console.places) for s in await source.history(agency, alert_id)]
+    history = await source.history(agency, alert_id)
+    views = [alert_view(s, agency, console.places) for s in history]
     alert = stored.alert
     vehicle = await source.vehicle_fix(alert.vehicle) if alert.vehicle else None
     unit = None
@@ -223,7 +224,7 @@ async def detail(alert_id: str, principal: PrincipalDep, console: ConsoleDep) ->
         {
             "alert": alert_view(stored, agency, console.places),
             "revisions": views,
-            "changes": revision_changes(views),
+            "changes": revision_changes([s.alert for s in history], agency),
             "actions": [action_view(a, agency) for a in await source.actions(agency, alert_id)],
             "map": map_view(stored, agency, console.places, vehicle, unit),
         }
@@ -375,6 +376,11 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return _json(exc.body(), exc.status, exc.headers)
 
 
+async def _store_down(request: Request, exc: Exception) -> Response:
+    log.warning("alert store unavailable", error=str(exc))
+    return _json({"error": "the alert store does not answer; try again", "code": "store_unavailable"}, 503)
+
+
 async def _invalid(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = "; ".join(
@@ -405,6 +411,7 @@ def build_app(console: Console) -> Guard:
     app.include_router(machines)
     app.include_router(pages)
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StoreError, _store_down)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(HTTPException, _http_error)
     return Guard(app)

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import signal
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
@@ -181,12 +181,3 @@ def run_console(
 
     asyncio.run(main())
     return 0
-
-
-@contextlib.asynccontextmanager
-async def no_source(settings: Settings) -> AsyncIterator[AlertSource]:
-    """Placeholder until the alert store is merged: ``hub console`` says so instead of starting."""
-    from hub.errors import ConfigError
-
-    raise ConfigError("the alert store (hub/store/alerts.py, `hub worker alert-store`) is not part of this build")
-    yield  # pragma: no cover

@@ -1,6 +1,7 @@
-"""The console's seam to the alert store: ``AlertSource``, the few reads docs/console.md section 2 names (board,
-current, history, actions, since), the latest positions for the map, and the store's notifications. Every read
-takes the recipient and returns that recipient's rows only. ``hub.console.testing`` has an in-memory one.
+"""The console's seam to the alert store: ``AlertSource``, the reads of docs/console.md section 2 it uses (board,
+current, revision, history, actions, since), the latest positions for the map, and the store's notifications. Every
+read takes the recipient and returns that recipient's rows only. ``hub.console.pg`` is the real one on PostgreSQL,
+``hub.console.testing`` an in-memory one.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class StoredAlert:
 
 @dataclass(frozen=True, slots=True)
 class StoredAction:
-    """One record read from ``acks.<domain>``: who did what to which revision, and when it was stored."""
+    """One record read from ``acks.<domain>``: who did what to which revision, when it was stored, and where it
+    was read (topic with prefix, partition, offset: its key in the store)."""
 
     alert_id: str
     recipient: str
@@ -37,6 +39,7 @@ class StoredAction:
     at: datetime
     note: str | None
     stored_at: datetime
+    key: tuple[str, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +64,12 @@ class AlertNotice:
 
 @dataclass(frozen=True, slots=True)
 class ActionNotice:
-    """The store stored an action on ``alert_id`` of ``recipient`` (NOTIFY ``hub_alert_actions``)."""
+    """The store stored the action read at ``key`` (topic, partition, offset) on ``alert_id`` of ``recipient``
+    (NOTIFY ``hub_alert_actions``)."""
 
     recipient: str
     alert_id: str
+    key: tuple[str, int, int]
     kind: Literal["action"] = "action"
 
 
@@ -82,6 +87,10 @@ class AlertSource(Protocol):
 
     async def current(self, recipient: str, alert_id: str) -> StoredAlert | None:
         """The latest revision of one alert, or None (unknown, or another recipient's)."""
+        ...
+
+    async def revision(self, recipient: str, alert_id: str, number: int) -> StoredAlert | None:
+        """Revision ``number`` of one alert, or None."""
         ...
 
     async def history(self, recipient: str, alert_id: str) -> list[StoredAlert]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -204,7 +204,6 @@ class Relay:
         self.places = places
         self.fanout = fanout
         self.retry_s = retry_s
-        self._sent_actions: OrderedDict[tuple[str, ...], None] = OrderedDict()
 
     async def run(self) -> None:
         """Relay until cancelled; a lost LISTEN connection is opened again after ``retry_s``."""
@@ -232,22 +231,9 @@ class Relay:
         return len(events)
 
     async def _alert_events(self, notice: AlertNotice) -> list[SseEvent]:
-        history = await self.source.history(notice.recipient, notice.alert_id)
-        return [alert_event(s, notice.recipient, self.places) for s in history if s.alert.revision == notice.revision]
+        stored = await self.source.revision(notice.recipient, notice.alert_id, notice.revision)
+        return [] if stored is None else [alert_event(stored, notice.recipient, self.places)]
 
     async def _action_events(self, notice: ActionNotice) -> list[SseEvent]:
         actions = await self.source.actions(notice.recipient, notice.alert_id)
-        if not actions:
-            return []
-        # The notice does not say which action: the latest stored ones not sent before (one transaction may
-        # store several, each with its own notice).
-        latest = max(a.stored_at for a in actions)
-        events = []
-        for action in actions:
-            key = (action.alert_id, action.stored_at.isoformat(), action.action, str(action.revision), action.by)
-            if action.stored_at == latest and key not in self._sent_actions:
-                self._sent_actions[key] = None
-                events.append(action_event(action, notice.recipient))
-        while len(self._sent_actions) > 10_000:
-            self._sent_actions.popitem(last=False)
-        return events
+        return [action_event(a, notice.recipient) for a in actions if a.key == notice.key]

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import queue
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -68,11 +68,12 @@ class MemoryAlertSource:
 
     def add_action(self, recipient: str, ack: AckMessage) -> StoredAction:
         """Store one action as the alert-store stage would from ``acks.<recipient>``, and announce it."""
+        key = (qualified(self.topic_prefix, f"acks.{recipient}"), 0, len(self.stored_actions))
         action = StoredAction(
-            ack.alert_id, recipient, ack.action, ack.revision, ack.by, ack.at, ack.note, self._stored_at()
+            ack.alert_id, recipient, ack.action, ack.revision, ack.by, ack.at, ack.note, self._stored_at(), key
         )
         self.stored_actions.append(action)
-        self._announce(ActionNotice(recipient, ack.alert_id))
+        self._announce(ActionNotice(recipient, ack.alert_id, key))
         return action
 
     def _announce(self, notice: Notice) -> None:
@@ -108,6 +109,10 @@ class MemoryAlertSource:
     async def current(self, recipient: str, alert_id: str) -> StoredAlert | None:
         await self.ping()
         return self._latest(recipient).get(alert_id)
+
+    async def revision(self, recipient: str, alert_id: str, number: int) -> StoredAlert | None:
+        found = [s for s in await self.history(recipient, alert_id) if s.alert.revision == number]
+        return found[0] if found else None
 
     async def history(self, recipient: str, alert_id: str) -> list[StoredAlert]:
         await self.ping()
@@ -213,36 +218,52 @@ def console_rig(
     return ConsoleRig(console, source, broker, registry)
 
 
-@contextlib.contextmanager
-def serving(rig: ConsoleRig, settings: Settings | None = None, host: str = "127.0.0.1") -> Iterator[Served]:
-    """The rig's console served on a free port by a thread of its own (for browsers and HTTP clients that block);
-    stopped, streams and all, on leaving. Add alerts with ``call_soon(rig, ...)`` while it runs."""
-    from hub.console.server import serve_console
+#: Serves a console until the event is set, calling back with what it serves (``serve_console``'s shape).
+ServeMain = Callable[[asyncio.Event, Callable[[Served], None]], Awaitable[None]]
 
-    config = settings or Settings(topic_prefix=rig.source.topic_prefix, metrics_port=0)
+
+@contextlib.contextmanager
+def in_thread(main: ServeMain) -> Iterator[tuple[Served, asyncio.AbstractEventLoop]]:
+    """Run ``main`` on an event loop of its own in a thread (for browsers and blocking HTTP clients) until the
+    block ends; yields what it serves and its loop."""
     started: queue.Queue[Served | BaseException] = queue.Queue()
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
 
-    async def main() -> None:
+    async def run() -> None:
         try:
-            await serve_console(rig.console, config, host, 0, stop, started.put, rig.registry)
+            await main(stop, started.put)
         except BaseException as exc:
             started.put(exc)
             raise
 
-    thread = threading.Thread(target=lambda: loop.run_until_complete(main()), name="console", daemon=True)
+    thread = threading.Thread(target=lambda: loop.run_until_complete(run()), name="console", daemon=True)
     thread.start()
     served = started.get(timeout=30)
     if isinstance(served, BaseException):
         raise served
-    rig.loop = loop
     try:
-        yield served
+        yield served, loop
     finally:
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout=30)
         loop.close()
+
+
+@contextlib.contextmanager
+def serving(rig: ConsoleRig, settings: Settings | None = None, host: str = "127.0.0.1") -> Iterator[Served]:
+    """The rig's console served on a free port by a thread of its own; stopped, streams and all, on leaving.
+    Change the store while it runs with ``call_soon(rig, ...)``."""
+    from hub.console.server import serve_console
+
+    config = settings or Settings(topic_prefix=rig.source.topic_prefix, metrics_port=0)
+
+    async def main(stop: asyncio.Event, started: Callable[[Served], None]) -> None:
+        await serve_console(rig.console, config, host, 0, stop, started, rig.registry)
+
+    with in_thread(main) as (served, loop):
+        rig.loop = loop
+        yield served
 
 
 def call_soon(rig: ConsoleRig, change: Callable[[], object]) -> None:

@@ -7,7 +7,8 @@ stream, CAP) is built here, and only for the agency the alert was sent to.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+import itertools
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -17,6 +18,7 @@ from hub.console.places import Places
 from hub.console.source import Fix, StoredAction, StoredAlert
 from hub.schemas import Sensitivity, sensitive_fields
 from hub.schemas.alert import Alert
+from hub.store.alerts import changes as store_changes
 
 __all__ = [
     "BERLIN",
@@ -38,9 +40,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 HIDDEN_FROM: Mapping[str, frozenset[Sensitivity]] = {
     "havag": frozenset({"operational_secret", "police_assessment", "personal"}),
 }
-
-#: Fields left out of ``changes``: they change with every revision and say nothing about the plan.
-_UNCOMPARED = frozenset({"revision", "issued_at"})
 
 
 @cache
@@ -112,26 +111,21 @@ def alert_view(stored: StoredAlert, agency: str, places: Places) -> dict[str, An
     return view
 
 
-def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """What changed from one view of an alert to another, field by field (revision and issue time left out)."""
-    if before is None:
-        return []
-    names = [name for name in Alert.model_fields if name not in _UNCOMPARED]
+def changes(before: Alert, after: Alert, agency: str) -> list[dict[str, Any]]:
+    """What changed from one revision to another as ``agency`` sees them, field by field (nested ones dotted; the
+    revision and issue time left out): the alert store's ``changes``, so the console and ``hub alerts`` agree."""
+    shown_before, shown_after = redacted_alert(before, agency), redacted_alert(after, agency)
+    hidden = set(hidden_fields(agency))
     return [
-        {"field": name, "before": before.get(name), "after": after.get(name)}
-        for name in names
-        if before.get(name) != after.get(name)
+        {"field": c.field, "before": c.before, "after": c.after}
+        for c in store_changes(shown_before, shown_after)
+        if c.field not in hidden
     ]
 
 
-def revision_changes(views: Iterable[Mapping[str, Any]]) -> list[list[dict[str, Any]]]:
+def revision_changes(revisions: Sequence[Alert], agency: str) -> list[list[dict[str, Any]]]:
     """For each revision (ascending), what changed from the one before it (nothing for the first)."""
-    result: list[list[dict[str, Any]]] = []
-    previous: Mapping[str, Any] | None = None
-    for view in views:
-        result.append(changes(previous, view))
-        previous = view
-    return result
+    return [[], *(changes(a, b, agency) for a, b in itertools.pairwise(revisions))][: len(revisions)]
 
 
 def action_view(action: StoredAction, agency: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import aiohttp
@@ -120,8 +119,9 @@ def test_the_relay_sends_each_stored_revision_to_its_agency_redacted() -> None:
     asyncio.run(go())
 
 
-def test_the_relay_sends_new_actions_once() -> None:
-    """Two actions stored in one go, each announced: each is sent once, as an ``action`` event."""
+def test_the_relay_sends_each_stored_action_once_as_the_notice_names_it() -> None:
+    """Two actions stored, each announced with where it was read: each is sent once, as an ``action`` event with
+    the person and the note (the notification itself never carries them)."""
 
     async def go() -> None:
         source = MemoryAlertSource()
@@ -133,11 +133,14 @@ def test_the_relay_sends_new_actions_once() -> None:
         ack = AckMessage(alert_id="al-polizei-000000000000000000000001", by="erika (leitstelle)", at=at, revision=1)
         note = ack.model_copy(update={"action": "note", "note": "Streife vor Ort"})
         stored = [source.add_action("polizei", ack), source.add_action("polizei", note)]
-        source.stored_actions = [replace(s, stored_at=at) for s in stored]  # one transaction: one store time
-        sent = [await relay.relay(ActionNotice("polizei", ack.alert_id)) for _ in range(2)]
-        assert sent == [2, 0]
+        sent = [await relay.relay(ActionNotice("polizei", ack.alert_id, s.key)) for s in stored]
+        assert sent == [1, 1]
         events = [await client.next(0.1), await client.next(0.1)]
-        assert [json.loads(e.data)["action"] for e in events if e is not None] == ["acknowledge", "note"]
+        data = [json.loads(e.data) for e in events if e is not None]
+        assert [(d["action"], d["by"], d["note"]) for d in data] == [
+            ("acknowledge", "erika (leitstelle)", None),
+            ("note", "erika (leitstelle)", "Streife vor Ort"),
+        ]
 
     asyncio.run(go())
 

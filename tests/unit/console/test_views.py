@@ -81,7 +81,9 @@ def test_an_alert_is_never_shown_to_another_agency() -> None:
     ):
         with pytest.raises(PermissionError):
             build()
-    action = StoredAction("al-polizei-1", "polizei", "note", 1, "x (y)", STORED_AT, "n", STORED_AT)
+    action = StoredAction(
+        "al-polizei-1", "polizei", "note", 1, "x (y)", STORED_AT, "n", STORED_AT, ("acks.polizei", 0, 0)
+    )
     with pytest.raises(PermissionError):
         action_view(action, "havag")
 
@@ -125,25 +127,40 @@ def test_a_havag_view_never_holds_a_sensitive_field_whatever_the_alert_holds(
 
 
 def test_changes_name_each_field_that_changed_and_leave_out_revision_and_time() -> None:
-    """Between two revisions: the fields with their old and new values; per revision, the first has none."""
-    first = alert_view(stored(sample_alert("polizei")), "polizei", PLACES)
-    second = alert_view(
-        stored(sample_alert("polizei", revision=2, issued_at="2026-11-20T21:51:00+01:00", intercept_stop_dhid=None)),
-        "polizei",
-        PLACES,
+    """Between two revisions: each changed field with its old and new value (a nested one dotted), as the alert
+    store's ``changes`` says; per revision, the first has none."""
+    first = sample_alert("havag")
+    second = sample_alert("havag", revision=2, issued_at="2026-11-20T21:51:00+01:00", intercept_stop_dhid=None)
+    third = sample_alert(
+        "havag",
+        revision=3,
+        state="acknowledged",
+        intercept_stop_dhid=None,
+        hold_request={"action": "hold_at_stop", "stop_dhid": "de:15002:5235", "max_hold_s": 90},
     )
-    third = alert_view(
-        stored(sample_alert("polizei", revision=3, state="acknowledged", intercept_stop_dhid=None)), "polizei", PLACES
-    )
-    assert changes(first, second) == [
+    assert changes(first, second, "havag") == [
         {"field": "intercept_stop_dhid", "before": "de:15002:5235", "after": None},
     ]
-    assert changes(None, first) == []
-    assert revision_changes([first, second, third]) == [
+    assert revision_changes([first, second, third], "havag") == [
         [],
         [{"field": "intercept_stop_dhid", "before": "de:15002:5235", "after": None}],
-        [{"field": "state", "before": "new", "after": "acknowledged"}],
+        [
+            {"field": "state", "before": "new", "after": "acknowledged"},
+            {"field": "hold_request.max_hold_s", "before": 60, "after": 90},
+        ],
     ]
+    assert revision_changes([first], "havag") == [[]]
+
+
+def test_changes_never_name_a_field_hidden_from_the_agency() -> None:
+    """A call sign that changed between two HAVAG revisions is not among HAVAG's changes."""
+    before = sample_alert("havag", recommended_unit="SECRETONE")
+    after = sample_alert("havag", revision=2, recommended_unit="SECRETTWO", state="acknowledged")
+    assert changes(before, after, "havag") == [{"field": "state", "before": "new", "after": "acknowledged"}]
+    police = changes(
+        sample_alert("polizei"), sample_alert("polizei", revision=2, recommended_unit="Saale 9/9"), "polizei"
+    )
+    assert police == [{"field": "recommended_unit", "before": "Saale 21/1", "after": "Saale 9/9"}]
 
 
 def test_the_map_has_the_stops_ahead_the_intercept_and_the_own_unit_only() -> None:
