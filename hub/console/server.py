@@ -21,7 +21,8 @@ from hub.acks_http import AckDesk, AckMetrics, AckPublisher, connect_early
 from hub.config import Settings
 from hub.connectors.sink import KafkaSink, Sink
 from hub.console.actions import Actions
-from hub.console.app import Console, build_app
+from hub.console.app import build_app
+from hub.console.deps import Console
 from hub.console.metrics import ConsoleMetrics
 from hub.console.pages import Pages
 from hub.console.places import default_places

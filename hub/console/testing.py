@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 
 from hub.config import Settings
 from hub.connectors.sink import MemorySink
-from hub.console.app import Console
+from hub.console.deps import Console
 from hub.console.passwords import MIN_N, hash_password
 from hub.console.server import Served
 from hub.console.source import ActionNotice, AlertNotice, Fix, Notice, StoredAction, StoredAlert

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hub.console.feeds import cap_document
 from hub.console.models import AlertView
 from hub.console.places import default_places
 from hub.console.source import Fix, StoredAction, StoredAlert
@@ -103,7 +104,7 @@ def test_a_havag_view_never_holds_a_sensitive_field_whatever_the_alert_holds(
     unit: str, by: str, state: str, priority: int, hold: bool, instructions: str | None
 ) -> None:
     """Even a HAVAG alert that (wrongly) carries a call sign and a person's name is shown without them: not as a
-    key, not as a value anywhere in the view, the map or the redacted alert."""
+    key, not as a value anywhere in the view, the map, the redacted alert or the CAP document."""
     alert = sample_alert(
         "havag",
         recommended_unit=unit,
@@ -121,9 +122,11 @@ def test_a_havag_view_never_holds_a_sensitive_field_whatever_the_alert_holds(
             redacted_alert(alert, "havag").model_dump(mode="json"),
         ]
     )
+    cap = cap_document(stored(alert), None, "havag", PLACES).decode()
     assert not set(hidden_fields("havag")) & set(view)
-    assert unit not in shown
-    assert by not in shown
+    for secret in (unit, by):
+        assert secret not in shown
+        assert secret not in cap
 
 
 def test_changes_name_each_field_that_changed_and_leave_out_revision_and_time() -> None:
