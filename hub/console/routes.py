@@ -60,7 +60,7 @@ api = APIRouter(prefix="/api")
 @api.post(
     "/session",
     response_model=Me,
-    responses={**error_responses(403, 422, 429)},
+    responses={**error_responses(400, 403, 422, 429)},
     summary="sign in: the session cookie and the CSRF token",
 )
 async def sign_in(body: SignIn, request: Request, console: ConsoleDep) -> Response:
@@ -163,7 +163,7 @@ async def detail(alert_id: str, principal: PrincipalDep, console: ConsoleDep) ->
     )
 
 
-_ACTION_ERRORS: dict[int | str, dict[str, Any]] = {**error_responses(403, 404, 422, 503), 409: {"model": Conflict}}
+_ACTION_ERRORS: dict[int | str, dict[str, Any]] = {**error_responses(400, 403, 404, 422), 409: {"model": Conflict}}
 
 
 @api.post(
