@@ -5,11 +5,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 from urllib.parse import quote
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
@@ -18,7 +20,7 @@ from hub.acks_http import read_limited
 from hub.console.deps import Console, ConsoleDep, json_answer
 from hub.console.models import ApiError, ErrorBody, Health
 from hub.console.routes import api
-from hub.console.security import Guard, find_principal
+from hub.console.security import COOKIE, Guard, find_principal
 from hub.errors import StoreError
 
 __all__ = ["build_app"]
@@ -162,4 +164,27 @@ def build_app(console: Console) -> Guard:
     app.add_exception_handler(StoreError, _store_down)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(HTTPException, _http_error)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented way to extend it
     return Guard(app)
+
+
+#: Who may call what, for the OpenAPI document: a person's session cookie (state-changing requests also need the
+#: X-CSRF-Token header from POST /api/session or GET /api/me) or a domain's bearer token.
+_SECURITY_SCHEMES = {
+    "session": {"type": "apiKey", "in": "cookie", "name": COOKIE},
+    "bearer": {"type": "http", "scheme": "bearer", "description": "the domain's HUB_ACK_TOKEN_<DOMAIN>"},
+}
+_OPEN = {("/healthz", "get"), ("/api/session", "post")}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        document = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+        document.setdefault("components", {})["securitySchemes"] = _SECURITY_SCHEMES
+        document["security"] = [{"session": []}, {"bearer": []}]
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                if (path, method) in _OPEN:
+                    operation["security"] = []
+        app.openapi_schema = document
+    return app.openapi_schema
