@@ -354,26 +354,8 @@ class AckDesk:
         return self._answer(domain, "accepted", AckAnswer(202, {"accepted": True, "alert_id": ack.alert_id}))
 
 
-class AckService:
-    """``hub acks serve``'s aiohttp app over an ``AckDesk``: ``POST /acks/{domain}`` and ``GET /healthz``."""
-
-    def __init__(
-        self,
-        tokens: Mapping[str, bytes],
-        publisher: AckPublisher,
-        metrics: AckMetrics,
-        *,
-        topic_prefix: str,
-        max_body_bytes: int = MAX_BODY_BYTES,
-    ) -> None:
-        self.desk = AckDesk(tokens, publisher, metrics, topic_prefix=topic_prefix, max_body_bytes=max_body_bytes)
-        self.publisher = publisher
-        self.max_body_bytes = max_body_bytes
-
-    @property
-    def domains(self) -> list[str]:
-        """The served domains, in the order of ``ALERT_DOMAINS``."""
-        return self.desk.domains
+class AckService(AckDesk):
+    """``hub acks serve``'s aiohttp app over the desk: ``POST /acks/{domain}`` and ``GET /healthz``."""
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=self.max_body_bytes)
@@ -389,7 +371,7 @@ class AckService:
     async def acknowledge(self, request: web.Request) -> web.Response:
         body = await read_limited(request.content.iter_chunked(65536), request.content_length, self.max_body_bytes)
         domain = request.match_info["domain"]
-        answer = await self.desk.answer(domain, request.headers.get("Authorization"), body, request.remote)
+        answer = await self.answer(domain, request.headers.get("Authorization"), body, request.remote)
         return web.json_response(answer.body, status=answer.status, headers=answer.headers)
 
 

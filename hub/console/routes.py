@@ -4,9 +4,9 @@ detail, the actions, the event stream, CAP and Atom, and the tram network for th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import structlog
 from fastapi import APIRouter, Query, Request
@@ -41,6 +41,8 @@ from hub.schemas.alert import AlertState
 
 __all__ = ["api"]
 
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Response]])
+
 log = structlog.get_logger(__name__)
 
 
@@ -60,7 +62,7 @@ api = APIRouter(prefix="/api")
 @api.post(
     "/session",
     response_model=Me,
-    responses={**error_responses(400, 403, 422, 429)},
+    responses={**error_responses(400, 403, 413, 422, 429)},
     summary="sign in: the session cookie and the CSRF token",
 )
 async def sign_in(body: SignIn, request: Request, console: ConsoleDep) -> Response:
@@ -163,38 +165,31 @@ async def detail(alert_id: str, principal: PrincipalDep, console: ConsoleDep) ->
     )
 
 
-_ACTION_ERRORS: dict[int | str, dict[str, Any]] = {**error_responses(400, 403, 404, 422), 409: {"model": Conflict}}
+_ACTION_ERRORS: dict[int | str, dict[str, Any]] = {**error_responses(400, 403, 404, 413, 422), 409: {"model": Conflict}}
 
 
-@api.post(
-    "/alerts/{alert_id}/acknowledge",
-    status_code=202,
-    response_model=Accepted,
-    responses=_ACTION_ERRORS,
-    summary="acknowledge the revision shown (409 with what changed when it is not the latest)",
-)
+def _action(name: str, summary: str) -> Callable[[Handler], Handler]:
+    """The route of one action on an alert: 202 once on acks.<domain>, the refusals every action shares."""
+    return api.post(
+        f"/alerts/{{alert_id}}/{name}",
+        status_code=202,
+        response_model=Accepted,
+        responses=_ACTION_ERRORS,
+        summary=summary,
+    )
+
+
+@_action("acknowledge", "acknowledge the revision shown (409 with what changed when it is not the latest)")
 async def acknowledge(alert_id: str, body: AckBody, principal: ActorDep, console: ConsoleDep) -> Response:
     return json_answer(await console.actions.act(principal, alert_id, "acknowledge", body.revision, None), 202)
 
 
-@api.post(
-    "/alerts/{alert_id}/notes",
-    status_code=202,
-    response_model=Accepted,
-    responses=_ACTION_ERRORS,
-    summary="add a note (the alert does not change)",
-)
+@_action("notes", "add a note (the alert does not change)")
 async def add_note(alert_id: str, body: NoteBody, principal: ActorDep, console: ConsoleDep) -> Response:
     return json_answer(await console.actions.act(principal, alert_id, "note", body.revision, body.text), 202)
 
 
-@api.post(
-    "/alerts/{alert_id}/resolve",
-    status_code=202,
-    response_model=Accepted,
-    responses=_ACTION_ERRORS,
-    summary="resolve: dealt with, the router clears the alert down",
-)
+@_action("resolve", "resolve: dealt with, the router clears the alert down")
 async def resolve(alert_id: str, body: ResolveBody, principal: ActorDep, console: ConsoleDep) -> Response:
     return json_answer(await console.actions.act(principal, alert_id, "resolve", body.revision, body.note), 202)
 

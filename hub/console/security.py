@@ -30,8 +30,9 @@ __all__ = [
 
 COOKIE = "hub_session"
 CSRF_HEADER = "X-CSRF-Token"
-#: Largest request body taken anywhere: every body of the API is a few short fields.
-MAX_BODY_BYTES = 16 * 1024
+#: Largest request body taken by the API: its bodies are a few short fields, the longest a 2000-character note,
+#: which JSON may spell as 24 KB of \u escapes.
+MAX_BODY_BYTES = 64 * 1024
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 #: The pages load nothing from elsewhere: scripts, styles and connections to this origin only, no frames.

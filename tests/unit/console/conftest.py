@@ -45,6 +45,14 @@ class Browser:
         return await self.client.delete(path, headers=sent)
 
 
+async def signed_in(open_browser: Callable[[], Browser], user: str) -> Browser:
+    """A new browser, signed in as ``user``."""
+    browser = open_browser()
+    answer = await browser.sign_in(user)
+    assert answer.status_code == 200, answer.text
+    return browser
+
+
 def run(rig: ConsoleRig, scenario: Callable[[Callable[[], Browser]], Awaitable[T]], base: str = BASE) -> T:
     """Run ``scenario`` on an event loop; it opens browsers with the function it is given."""
 

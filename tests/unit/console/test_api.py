@@ -15,7 +15,7 @@ from hub.connectors.sink import MemorySink
 from hub.console.source import Fix
 from hub.console.testing import console_rig, sample_alert
 from hub.router.core import parse_ack
-from tests.unit.console.conftest import Browser, run
+from tests.unit.console.conftest import Browser, run, signed_in
 
 POLIZEI_TOKEN = b"polizei-token-5f1d0c9a7e"
 HAVAG_TOKEN = b"havag-token-83b2e6417c0d"
@@ -38,8 +38,7 @@ def test_the_board_shows_the_agencys_latest_revisions_most_urgent_first() -> Non
     source.add(sample_alert("havag", 4, priority=1))
 
     async def scenario(open_browser: Callable[[], Browser]) -> list[tuple[str, int]]:
-        browser = open_browser()
-        await browser.sign_in("erika")
+        browser = await signed_in(open_browser, "erika")
         answer = await browser.get("/api/alerts")
         assert answer.status_code == 200
         return [(view["alert_id"][-1:], view["revision"]) for view in answer.json()]
@@ -55,8 +54,7 @@ def test_the_board_filters_by_state_priority_and_text_shown() -> None:
     rig.source.add(sample_alert("havag", 2, priority=3, state="acknowledged", line="5", vehicle="1123"))
 
     async def scenario(open_browser: Callable[[], Browser]) -> dict[str, list[str]]:
-        browser = open_browser()
-        await browser.sign_in("hans")
+        browser = await signed_in(open_browser, "hans")
         found = {}
         for query in ("state=acknowledged", "state=new&state=acknowledged", "priority=2", "q=ZENTRUM", "q=1123"):
             answer = await browser.get(f"/api/alerts?{query}")
@@ -94,8 +92,7 @@ def test_the_detail_has_revisions_with_changes_actions_and_the_map() -> None:
     source.add_action("polizei", ack)
 
     async def scenario(open_browser: Callable[[], Browser]) -> dict[str, Any]:
-        browser = open_browser()
-        await browser.sign_in("erika")
+        browser = await signed_in(open_browser, "erika")
         answer = await browser.get("/api/alerts/al-polizei-000000000000000000000007")
         assert answer.status_code == 200
         body: dict[str, Any] = answer.json()
@@ -124,8 +121,7 @@ def test_another_agencys_or_an_unknown_alert_is_404_everywhere() -> None:
     police_alert = "/api/alerts/al-polizei-000000000000000000000001"
 
     async def scenario(open_browser: Callable[[], Browser]) -> list[tuple[int, str]]:
-        browser = open_browser()
-        await browser.sign_in("hans")
+        browser = await signed_in(open_browser, "hans")
         answers = [
             await browser.get(police_alert),
             await browser.post(f"{police_alert}/acknowledge", {"revision": 1}),
@@ -147,8 +143,7 @@ def test_acknowledge_produces_the_ack_message_to_the_prefixed_topic_and_answers_
     alert_id = "al-polizei-000000000000000000000001"
 
     async def scenario(open_browser: Callable[[], Browser]) -> dict[str, Any]:
-        browser = open_browser()
-        await browser.sign_in("erika")
+        browser = await signed_in(open_browser, "erika")
         answer = await browser.post(f"/api/alerts/{alert_id}/acknowledge", {"revision": 1})
         assert answer.status_code == 202
         body: dict[str, Any] = answer.json()
@@ -171,8 +166,7 @@ def test_notes_and_resolve_are_produced_with_their_text() -> None:
     alert = "/api/alerts/al-ordnungsamt-000000000000000000000001"
 
     async def scenario(open_browser: Callable[[], Browser]) -> None:
-        browser = open_browser()
-        await browser.sign_in("olga")
+        browser = await signed_in(open_browser, "olga")
         assert (await browser.post(f"{alert}/notes", {"text": "Streife vor Ort"})).status_code == 202
         assert (await browser.post(f"{alert}/resolve", {"revision": 4, "note": "erledigt"})).status_code == 202
         assert (await browser.post(f"{alert}/notes", {"text": ""})).status_code == 422
@@ -195,8 +189,7 @@ def test_a_stale_revision_is_409_with_the_current_alert_and_what_changed() -> No
     alert = "/api/alerts/al-polizei-000000000000000000000001"
 
     async def scenario(open_browser: Callable[[], Browser]) -> dict[str, Any]:
-        browser = open_browser()
-        await browser.sign_in("erika")
+        browser = await signed_in(open_browser, "erika")
         refused = await browser.post(f"{alert}/acknowledge", {"revision": 1})
         assert refused.status_code == 409
         assert rig.sink.records == []
@@ -218,8 +211,7 @@ def test_an_alert_from_another_deployments_topics_is_409_wrong_prefix() -> None:
     rig.source.add(sample_alert("polizei", 1), topic="alerts.polizei")
 
     async def scenario(open_browser: Callable[[], Browser]) -> tuple[int, str]:
-        browser = open_browser()
-        await browser.sign_in("erika")
+        browser = await signed_in(open_browser, "erika")
         answer = await browser.post("/api/alerts/al-polizei-000000000000000000000001/acknowledge", {"revision": 1})
         return answer.status_code, answer.json()["code"]
 
@@ -234,8 +226,7 @@ def test_a_broker_that_does_not_acknowledge_gives_503_and_the_retry_works() -> N
     alert = "/api/alerts/al-polizei-000000000000000000000001/acknowledge"
 
     async def scenario(open_browser: Callable[[], Browser]) -> list[int]:
-        browser = open_browser()
-        await browser.sign_in("erika")
+        browser = await signed_in(open_browser, "erika")
         return [(await browser.post(alert, {"revision": 1})).status_code for _ in range(2)]
 
     assert run(rig, scenario) == [503, 202]
@@ -249,8 +240,7 @@ def test_actions_of_people_need_the_csrf_token() -> None:
     alert = "/api/alerts/al-polizei-000000000000000000000001/acknowledge"
 
     async def scenario(open_browser: Callable[[], Browser]) -> list[tuple[int, str]]:
-        browser = open_browser()
-        await browser.sign_in("erika")
+        browser = await signed_in(open_browser, "erika")
         token, browser.csrf = browser.csrf, None
         first = await browser.post(alert, {"revision": 1})
         browser.csrf = token
@@ -292,8 +282,7 @@ def test_havag_never_gets_a_sensitive_field_from_the_api(path: str) -> None:
     rig.source.add(sample_alert("havag", 1, recommended_unit="SECRETCALLSIGN", acknowledged_by="SECRETPERSON"))
 
     async def scenario(open_browser: Callable[[], Browser]) -> str:
-        browser = open_browser()
-        await browser.sign_in("hans")
+        browser = await signed_in(open_browser, "hans")
         return (await browser.get(path)).text
 
     text = run(rig, scenario)

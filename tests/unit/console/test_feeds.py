@@ -16,7 +16,7 @@ from hub.console.places import default_places
 from hub.console.source import StoredAlert
 from hub.console.testing import console_rig, sample_alert
 from hub.router.cap_out import CAP12_NAMESPACE
-from tests.unit.console.conftest import Browser, run
+from tests.unit.console.conftest import Browser, run, signed_in
 
 PLACES = default_places()
 #: The OASIS schema, kept outside the repository with the shared corpus (docs/formats).
@@ -114,8 +114,7 @@ def test_cap_and_atom_over_http_are_the_agencys_own(validate: Callable[[bytes], 
     rig.source.add(sample_alert("havag", 3))
 
     async def scenario(open_browser: Callable[[], Browser]) -> dict[str, Any]:
-        browser = open_browser()
-        await browser.sign_in("erika")
+        browser = await signed_in(open_browser, "erika")
         cap = await browser.get("/api/alerts/al-polizei-000000000000000000000001/cap")
         feed = await browser.get("/api/feeds/polizei.atom")
         return {

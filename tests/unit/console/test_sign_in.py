@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from hub.console.testing import console_rig
-from tests.unit.console.conftest import Browser, run
+from tests.unit.console.conftest import Browser, run, signed_in
 
 
 def test_sign_in_sets_an_httponly_strict_cookie_and_returns_the_csrf_token() -> None:
@@ -89,8 +89,7 @@ def test_sign_out_needs_the_csrf_token_and_ends_the_session() -> None:
     rig = console_rig()
 
     async def scenario(open_browser: Callable[[], Browser]) -> None:
-        browser = open_browser()
-        await browser.sign_in("erika")
+        browser = await signed_in(open_browser, "erika")
         token, browser.csrf = browser.csrf, None
         refused = await browser.delete("/api/session")
         assert refused.status_code == 403
@@ -185,11 +184,11 @@ def test_every_answer_carries_the_security_headers() -> None:
 
 
 def test_a_body_over_the_limit_is_refused_before_any_handler() -> None:
-    """A 20 KiB sign-in is 413 ``too_large``, and it is not counted as a failed sign-in."""
+    """A 70 KB sign-in is 413 ``too_large`` (the limit is 64 KiB), and it is not counted as a failed sign-in."""
     rig = console_rig()
 
     async def scenario(open_browser: Callable[[], Browser]) -> None:
-        answer = await open_browser().client.post("/api/session", json={"username": "erika", "password": "x" * 20_000})
+        answer = await open_browser().client.post("/api/session", json={"username": "erika", "password": "x" * 70_000})
         assert answer.status_code == 413
         assert answer.json()["code"] == "too_large"
 
