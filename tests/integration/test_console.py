@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +23,9 @@ from hub.config import Settings
 from hub.console.pg import open_store
 from hub.console.server import Served, build_console, serve_console
 from hub.console.testing import PASSWORD, in_thread, make_users
+from hub.devstack.process import Child
 from hub.kafka_read import read_topic
+from hub.processes import free_port, settings_env
 from hub.router.core import parse_ack
 from hub.topology import qualified
 from tests.helpers.alerts import FRANCKEPLATZ, action_row, alert, revision_row, store
@@ -237,3 +242,51 @@ def test_an_acknowledgement_given_on_the_console_comes_back_as_an_action_on_the_
         1,
         "erika (leitstelle)",
     )
+
+
+def test_hub_console_serves_until_sigterm_and_exits_cleanly(settings: Settings, tmp_path: Path) -> None:
+    """The command: a users file and a token from the environment, its URL and metrics printed, /healthz 200 once
+    the database and the broker answer, a person signs in; SIGTERM with an event stream open ends it with exit 0,
+    and neither the password nor the token is in its output."""
+    users = tmp_path / "users.toml"
+    hashed = make_users(erika="polizei")["erika"].password
+    users.write_text(f'[users.erika]\nagency = "polizei"\nrole = "leitstelle"\npassword_hash = "{hashed}"\n')
+    port, metrics_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        **settings_env(settings),
+        "HUB_CONSOLE_USERS": str(users),
+        "HUB_ACK_TOKEN_POLIZEI": TOKEN,
+        "HUB_METRICS_PORT": str(metrics_port),
+    }
+    log_path = tmp_path / "console.log"
+    argv = [sys.executable, "-m", "hub", "console", "--port", str(port)]
+    child = Child.spawn("console", argv, log_path, env=env)
+    url = f"http://127.0.0.1:{port}"
+
+    def unhealthy() -> str | None:
+        """None once /healthz answers 200, else why not."""
+        try:
+            answer = httpx.get(f"{url}/healthz", timeout=2)
+        except httpx.HTTPError as exc:
+            return f"/healthz: {exc}"
+        return None if answer.status_code == 200 else answer.text
+
+    try:
+        child.wait_ready(unhealthy, timeout_s=60, interval_s=0.2)
+        with httpx.Client(base_url=url, timeout=10) as client:
+            assert client.post("/api/session", json={"username": "erika", "password": PASSWORD}).status_code == 200
+            with client.stream("GET", "/api/stream") as answer:
+                assert next(answer.iter_lines()) == "retry: 3000"
+                child.signal_stop()
+                child.wait_or_kill(20)
+    finally:
+        child.signal_stop()
+        child.wait_or_kill(20)
+    output = log_path.read_text()
+    assert child.exit_code == 0, output
+    assert f"console: {url}/ (1 user(s) can sign in)" in output
+    assert f"POST {url}/acks/polizei" in output
+    assert f"metrics: http://127.0.0.1:{metrics_port}/metrics" in output
+    for secret in (TOKEN, PASSWORD):
+        assert secret not in output
