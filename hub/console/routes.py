@@ -85,6 +85,7 @@ async def sign_in(body: SignIn, request: Request, console: ConsoleDep) -> Respon
         log.info("sign-in refused", remote=address)
         raise ApiError(401, "unauthorized", "unknown user or wrong password")
     console.limiter.succeeded(body.username, address)
+    console.sessions.delete(request.cookies.get(COOKIE))  # a browser's earlier session ends with a new sign-in
     session_id, session = console.sessions.create(user)
     console.metrics.sign_ins.labels("signed_in").inc()
     console.metrics.sessions.set(len(console.sessions))

@@ -12,12 +12,15 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from prometheus_client import CollectorRegistry
+from psycopg.types.json import Jsonb
 
 from hub.config import Settings
 from hub.console.pg import open_store
@@ -28,7 +31,7 @@ from hub.kafka_read import read_topic
 from hub.processes import free_port, settings_env
 from hub.router.core import parse_ack
 from hub.topology import qualified
-from tests.helpers.alerts import FRANCKEPLATZ, action_row, alert, revision_row, store
+from tests.helpers.alerts import FRANCKEPLATZ, T0, action_row, alert, revision_row, store
 from tests.helpers.stack import Topics
 from tests.helpers.waiting import wait_until
 from tests.helpers.workers import WorkerFactory
@@ -98,8 +101,8 @@ def stored_alerts(settings: Settings) -> None:
     store(
         settings.database_conninfo(),
         [
-            revision_row(alert(POLICE, 1), f"{prefix}alerts.polizei", 1),
-            revision_row(alert(POLICE, 2, recommended_unit="Saale 14/2"), f"{prefix}alerts.polizei", 2),
+            revision_row(alert(POLICE, 1, vehicle="654"), f"{prefix}alerts.polizei", 1),
+            revision_row(alert(POLICE, 2, vehicle="654", recommended_unit="Saale 14/2"), f"{prefix}alerts.polizei", 2),
             revision_row(alert("al-havag-0001", recommended_unit="SECRETCALLSIGN"), f"{prefix}alerts.havag", 3),
             revision_row(alert("al-polizei-0002"), "alerts.polizei", 4),
         ],
@@ -107,11 +110,43 @@ def stored_alerts(settings: Settings) -> None:
     )
 
 
+def positions(settings: Settings) -> None:
+    """Events as the sink stores them: two positions of tram 654 (the later one counts), one of the police unit
+    Saale 14/2, and one of an Ordnungsamt unit of the same call sign."""
+    rows = [
+        ("v1", "vehicle-position", "654", T0, {"vehicle": "654", "lat": 51.48, "lon": 11.97}),
+        ("v2", "vehicle-position", "654", T0 + timedelta(seconds=20), {"vehicle": "654", "lat": 51.49, "lon": 11.96}),
+        (
+            "u1",
+            "unit-status",
+            "polizei:Saale 14/2",
+            T0,
+            {"unit": "Saale 14/2", "position": {"lat": 51.47, "lon": 11.95}},
+        ),
+        (
+            "u2",
+            "unit-status",
+            "ordnungsamt:Saale 14/2",
+            T0,
+            {"unit": "Saale 14/2", "position": {"lat": 1.0, "lon": 1.0}},
+        ),
+    ]
+    with psycopg.connect(settings.database_conninfo()) as conn:
+        for event_id, kind, subject, at, data in rows:
+            conn.execute(
+                "INSERT INTO events (id, kind, type, source, source_record_id, subject, time, envelope, kafka_topic,"
+                " kafka_partition, kafka_offset) VALUES (%s, %s, 't', 's', %s, %s, %s, %s, 'c', 0, 0)",
+                (event_id, kind, event_id, subject, at, Jsonb({"data": data})),
+            )
+
+
 def test_each_agency_reads_its_own_alerts_from_the_store(settings: Settings, topics: Topics) -> None:
     """The police's board has their two alerts at their latest revision; the detail has both revisions with what
-    changed and the stored action; HAVAG sees its alert without the call sign and none of the police's."""
+    changed, the stored action, and the map with the vehicle's latest position and their own unit's; HAVAG sees its
+    alert without the call sign and none of the police's."""
     topics("acks.polizei")
     stored_alerts(settings)
+    positions(settings)
     with console_on(settings) as console:
         police, havag = console.browser("erika"), console.browser("hans")
         board = police.get("/api/alerts").json()
@@ -122,6 +157,8 @@ def test_each_agency_reads_its_own_alerts_from_the_store(settings: Settings, top
         assert changed["recommended_unit"] == ("Saale 12/1", "Saale 14/2")
         assert [(a["action"], a["note"]) for a in detail["actions"]] == [("acknowledge", "unterwegs")]
         assert detail["alert"]["intercept_stop_name"] == "Halle (Saale), Franckeplatz"
+        assert (detail["map"]["vehicle"]["lat"], detail["map"]["vehicle"]["lon"]) == (51.49, 11.96)
+        assert [(u["unit"], u["lat"]) for u in detail["map"]["units"]] == [("Saale 14/2", 51.47)]
         text = havag.get("/api/alerts").text
         assert "al-havag-0001" in text
         assert "SECRETCALLSIGN" not in text

@@ -218,3 +218,19 @@ def test_healthz_is_open_and_says_whether_database_and_broker_answer() -> None:
         assert down.json()["database"] == "unreachable"
 
     run(rig, scenario)
+
+
+def test_signing_in_again_ends_the_browsers_earlier_session() -> None:
+    """A second sign-in in the same browser gets a new session id; the old id no longer works."""
+    rig = console_rig()
+
+    async def scenario(open_browser: Callable[[], Browser]) -> None:
+        browser = await signed_in(open_browser, "erika")
+        first = browser.client.cookies["hub_session"]
+        await browser.sign_in("erika")
+        assert browser.client.cookies["hub_session"] != first
+        stale = open_browser()
+        stale.client.cookies.set("hub_session", first)
+        assert (await stale.get("/api/me")).status_code == 401
+
+    run(rig, scenario)
