@@ -88,10 +88,6 @@ def alert_store_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
 
     @shell.agent(_INPUTS, name=STAGE)
     async def alert_store(stream: EventStream) -> None:
-        async with writer.opened():
-            async for messages in shell.batches(stream):
-                handled = shell.handle(messages, read)
-                rejected = await writer.store(handled.results)
-                await shell.send_all(handled.dead + rejected, produced=len(handled.results) - len(rejected))
+        await writer.consume(stream, read)
 
     return shell

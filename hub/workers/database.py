@@ -13,7 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from hub.messages import Message, OutRecord
 from hub.retry import retry
-from hub.workers.shell import StageShell
+from hub.workers.shell import EventStream, StageShell
 
 R = TypeVar("R")
 
@@ -37,6 +37,16 @@ class BatchWriter(Generic[R]):
             yield self
         finally:
             await self.pool.close()
+
+    async def consume(self, stream: EventStream, read: Callable[[Message], R]) -> None:
+        """The agent of a storing stage: each batch read into rows (bad messages dead-lettered), stored, and its
+        dead letters sent before the batch is acknowledged."""
+        async with self.opened():
+            async for messages in self.shell.batches(stream):
+                handled = self.shell.handle(messages, read)
+                rejected = await self.store(handled.results)
+                produced = len(handled.results) - len(rejected)
+                await self.shell.send_all(handled.dead + rejected, produced=produced)
 
     async def store(self, batch: list[tuple[Message, R]]) -> list[OutRecord]:
         """Store the batch's rows; the dead letters (``store_rejected``) of the rows the database refuses."""

@@ -31,10 +31,6 @@ def sink_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
 
     @shell.agent([canon_topic(k) for k in CANONICAL_KINDS], name="sink")
     async def sink(stream: EventStream) -> None:
-        async with writer.opened():
-            async for messages in shell.batches(stream):
-                handled = shell.handle(messages, stored)
-                rejected = await writer.store(handled.results)
-                await shell.send_all(handled.dead + rejected, produced=len(handled.results) - len(rejected))
+        await writer.consume(stream, stored)
 
     return shell
