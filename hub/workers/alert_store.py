@@ -5,21 +5,20 @@ held and retried; a row the database refuses goes to ``dlq.alert-store`` and the
 
 from __future__ import annotations
 
-from functools import partial
+from typing import Any
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
 
 from hub.config import Settings
 from hub.errors import InvalidEventError
-from hub.messages import Message, OutRecord
+from hub.messages import Message
 from hub.metrics import StageMetrics
-from hub.retry import retry
 from hub.router.core import parse_ack
 from hub.schemas import CloudEvent, unwrap
 from hub.schemas.alert import Alert
 from hub.store.alerts import NewAction, NewRevision, store_actions, store_revisions
 from hub.topology import ALERT_DOMAINS, acks_topic, spec
+from hub.workers.database import BatchWriter
 from hub.workers.shell import EventStream, StageShell
 
 __all__ = ["STAGE", "alert_store_stage", "read_action", "read_revision"]
@@ -68,47 +67,18 @@ def read_action(declared: str, message: Message) -> NewAction:
     )
 
 
-class _Writer:
-    """Writes batches of rows to the store: all in one transaction (their notifications go out together, at commit),
-    waiting while the database is unreachable; row by row when the database refuses the batch, to find the row."""
-
-    def __init__(self, shell: StageShell, conninfo: str) -> None:
-        self.shell = shell
-        self.pool = AsyncConnectionPool(conninfo, min_size=1, max_size=2, open=False)
-
-    async def write(self, rows: list[Row]) -> None:
-        async with self.pool.connection() as conn, conn.transaction():
-            await store_revisions(conn, [r for r in rows if isinstance(r, NewRevision)])
-            await store_actions(conn, [r for r in rows if isinstance(r, NewAction)])
-
-    async def patiently(self, rows: list[Row]) -> None:
-        """``write``, retried while the database is unreachable (the batch is held, nothing is lost)."""
-        await retry(partial(self.write, rows), retry_on=psycopg.OperationalError, on_retry=self._unavailable)
-
-    def _unavailable(self, exc: BaseException, delay: float) -> None:
-        self.shell.log.warning("database unavailable, retrying", error=str(exc), retry_in_s=round(delay, 3))
-
-    async def store(self, batch: list[tuple[Message, Row]]) -> list[OutRecord]:
-        """Store the batch; the dead letters of the rows the database refuses."""
-        try:
-            await self.patiently([row for _, row in batch])
-            return []
-        except psycopg.Error:
-            pass
-        dead: list[OutRecord] = []
-        for message, row in batch:
-            try:
-                await self.patiently([row])
-            except psycopg.Error as exc:
-                dead.append(self.shell.dead("store_rejected", f"{type(exc).__name__}: {exc}", message))
-        return dead
+async def write_rows(conn: psycopg.AsyncConnection[Any], rows: list[Row]) -> None:
+    """A batch's revisions and actions in one transaction: their notifications go out together, at commit."""
+    async with conn.transaction():
+        await store_revisions(conn, [r for r in rows if isinstance(r, NewRevision)])
+        await store_actions(conn, [r for r in rows if isinstance(r, NewAction)])
 
 
 def alert_store_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
     """alerts.<domain>, acks.<domain> -> PostgreSQL (alert_revisions, alerts, alert_actions); bad records and
     refused rows -> dlq.alert-store."""
     shell = StageShell(settings, STAGE, metrics)
-    writer = _Writer(shell, settings.database_conninfo())
+    writer = BatchWriter(shell, settings.database_conninfo(), write_rows)
 
     def read(message: Message) -> Row:
         declared = shell.declared(message.topic)
@@ -118,13 +88,6 @@ def alert_store_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
 
     @shell.agent(_INPUTS, name=STAGE)
     async def alert_store(stream: EventStream) -> None:
-        await writer.pool.open(wait=False)
-        try:
-            async for messages in shell.batches(stream):
-                handled = shell.handle(messages, read)
-                rejected = await writer.store(handled.results) if handled.results else []
-                await shell.send_all(handled.dead + rejected, produced=len(handled.results) - len(rejected))
-        finally:
-            await writer.pool.close()
+        await writer.consume(stream, read)
 
     return shell

@@ -4,19 +4,14 @@ refuses goes to ``dlq.sink`` and the rest of the batch is stored."""
 
 from __future__ import annotations
 
-from functools import partial
-
-import psycopg
-from psycopg_pool import AsyncConnectionPool
-
 from hub.config import Settings
 from hub.errors import InvalidEventError
-from hub.messages import Message, OutRecord
+from hub.messages import Message
 from hub.metrics import StageMetrics
-from hub.retry import retry
 from hub.schemas import CloudEvent
 from hub.store.events import StoredEvent, upsert_events
 from hub.topology import CANONICAL_KINDS, canon_topic
+from hub.workers.database import BatchWriter
 from hub.workers.shell import EventStream, StageShell
 
 
@@ -32,42 +27,10 @@ def stored(message: Message) -> StoredEvent:
 def sink_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
     """canon.* -> PostgreSQL ``events`` (upsert by id); undecodable or refused rows -> dlq.sink."""
     shell = StageShell(settings, "sink", metrics)
-    pool = AsyncConnectionPool(settings.database_conninfo(), min_size=1, max_size=2, open=False)
-
-    async def upsert(rows: list[StoredEvent]) -> None:
-        async with pool.connection() as conn:
-            await upsert_events(conn, rows)
-
-    def unavailable(exc: BaseException, delay: float) -> None:
-        shell.log.warning("database unavailable, retrying", error=str(exc), retry_in_s=round(delay, 3))
-
-    async def store(batch: list[tuple[Message, StoredEvent]]) -> list[OutRecord]:
-        """Upsert the batch, retrying while the database is unreachable; the dead letters of rows it refuses."""
-        try:
-            await retry(
-                lambda: upsert([row for _, row in batch]), retry_on=psycopg.OperationalError, on_retry=unavailable
-            )
-            return []
-        except psycopg.Error:
-            pass
-        # One row spoiled the batch transaction: store row by row to find it.
-        dead: list[OutRecord] = []
-        for message, row in batch:
-            try:
-                await retry(partial(upsert, [row]), retry_on=psycopg.OperationalError, on_retry=unavailable)
-            except psycopg.Error as exc:
-                dead.append(shell.dead("store_rejected", f"{type(exc).__name__}: {exc}", message))
-        return dead
+    writer = BatchWriter(shell, settings.database_conninfo(), upsert_events)
 
     @shell.agent([canon_topic(k) for k in CANONICAL_KINDS], name="sink")
     async def sink(stream: EventStream) -> None:
-        await pool.open(wait=False)
-        try:
-            async for messages in shell.batches(stream):
-                handled = shell.handle(messages, stored)
-                rejected = await store(handled.results) if handled.results else []
-                await shell.send_all(handled.dead + rejected, produced=len(handled.results) - len(rejected))
-        finally:
-            await pool.close()
+        await writer.consume(stream, stored)
 
     return shell
