@@ -1,6 +1,6 @@
 """The console's ``AlertSource`` on PostgreSQL: the alert store's reads (``hub.store.alerts``) on a small
 connection pool, its notifications on one LISTEN connection per console process, and the latest vehicle and unit
-positions from the ``events`` table. psycopg's errors become ``StoreError`` here.
+positions from the ``events`` table (``hub.store.events``). psycopg's errors become ``StoreError`` here.
 """
 
 from __future__ import annotations
@@ -20,21 +20,10 @@ from hub.errors import StoreError
 from hub.router.core import AckAction
 from hub.schemas.alert import AlertState
 from hub.store import alerts as store
+from hub.store.events import latest_unit_position, latest_vehicle_position
 
 __all__ = ["PgAlertSource", "open_store"]
 
-# The latest position of one vehicle, or of one unit of one agency (the sink's subject is "<agency>:<unit>", so a
-# unit of another agency is never found). TODO(issue 10): move both into hub/store (all SQL lives there).
-_VEHICLE = """
-SELECT envelope -> 'data' ->> 'vehicle', (envelope #>> '{data,lat}')::float8, (envelope #>> '{data,lon}')::float8,
-       time
-FROM events WHERE kind = 'vehicle-position' AND subject = %s ORDER BY time DESC LIMIT 1"""
-_UNIT = """
-SELECT envelope -> 'data' ->> 'unit', (envelope #>> '{data,position,lat}')::float8,
-       (envelope #>> '{data,position,lon}')::float8, time
-FROM events WHERE kind = 'unit-status' AND subject = %s AND envelope #> '{data,position}' IS NOT NULL
-  AND jsonb_typeof(envelope #> '{data,position}') = 'object'
-ORDER BY time DESC LIMIT 1"""
 #: Connections for reads; the LISTEN connection is one more.
 POOL_SIZE = 4
 
@@ -110,20 +99,15 @@ class PgAlertSource:
         async with self._conn() as conn:
             return [_alert(r) for r in await store.since(conn, recipient, after, limit)]
 
-    async def _fix(self, query: str, subject: str) -> Fix | None:
-        async with self._conn() as conn, conn.cursor() as cur:
-            await cur.execute(query, (subject,))
-            row = await cur.fetchone()
-        if row is None or None in row:
-            return None
-        ident, lat, lon, at = row
-        return Fix(str(ident), float(lat), float(lon), at)
-
     async def vehicle_fix(self, vehicle: str) -> Fix | None:
-        return await self._fix(_VEHICLE, vehicle)
+        async with self._conn() as conn:
+            found = await latest_vehicle_position(conn, vehicle)
+        return None if found is None else Fix(*found)
 
     async def unit_fix(self, agency: str, unit: str) -> Fix | None:
-        return await self._fix(_UNIT, f"{agency}:{unit}")
+        async with self._conn() as conn:
+            found = await latest_unit_position(conn, agency, unit)
+        return None if found is None else Fix(*found)
 
     async def ping(self) -> None:
         async with self._conn() as conn:

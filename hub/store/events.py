@@ -1,8 +1,11 @@
-"""The ``events`` table: idempotent upsert by CloudEvents id, and counts for the CLI and tests."""
+"""The ``events`` table: idempotent upsert by CloudEvents id, the latest position of a vehicle or unit (for the
+console's map), and counts for the CLI and tests."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -62,3 +65,39 @@ def count_events(conninfo: str, kind: str | None = None) -> int:
         else:
             row = conn.execute("SELECT count(*) FROM events WHERE kind = %s", (kind,)).fetchone()
     return int(row[0]) if row else 0
+
+
+#: A latest position: (vehicle or unit id, lat, lon, time of the report).
+Position = tuple[str, float, float, datetime]
+
+_VEHICLE = """
+SELECT envelope -> 'data' ->> 'vehicle', (envelope #>> '{data,lat}')::float8, (envelope #>> '{data,lon}')::float8,
+       time
+FROM events WHERE kind = 'vehicle-position' AND subject = %s ORDER BY time DESC LIMIT 1"""
+_UNIT = """
+SELECT envelope -> 'data' ->> 'unit', (envelope #>> '{data,position,lat}')::float8,
+       (envelope #>> '{data,position,lon}')::float8, time
+FROM events WHERE kind = 'unit-status' AND subject = %s AND envelope #> '{data,position}' IS NOT NULL
+  AND jsonb_typeof(envelope #> '{data,position}') = 'object'
+ORDER BY time DESC LIMIT 1"""
+
+
+async def latest_vehicle_position(conn: psycopg.AsyncConnection[Any], vehicle: str) -> Position | None:
+    """The newest stored ``vehicle-position`` of ``vehicle``, or None."""
+    return await _position(conn, _VEHICLE, vehicle)
+
+
+async def latest_unit_position(conn: psycopg.AsyncConnection[Any], agency: str, unit: str) -> Position | None:
+    """The newest stored ``unit-status`` with a position of ``unit`` of ``agency`` (the sink's subject is
+    ``<agency>:<unit>``, so a unit of another agency is never found), or None."""
+    return await _position(conn, _UNIT, f"{agency}:{unit}")
+
+
+async def _position(conn: psycopg.AsyncConnection[Any], query: str, subject: str) -> Position | None:
+    async with conn.cursor() as cur:
+        await cur.execute(query, (subject,))
+        row = await cur.fetchone()
+    if row is None or None in row:
+        return None
+    ident, lat, lon, at = row
+    return str(ident), float(lat), float(lon), at

@@ -47,9 +47,10 @@ def ensure_chromium() -> Path | str:
     return CHROMIUM if CHROMIUM.exists() else f"apt-get installed chromium, but {CHROMIUM} is still missing"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the session."""
+    """One headless Chromium per test module. Not per session: Playwright's sync API keeps an event loop running in
+    the main thread while it is open, and every later test that calls ``asyncio.run`` would fail."""
     found = ensure_chromium()
     if isinstance(found, str):
         pytest.skip(found)
