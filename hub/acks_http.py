@@ -7,30 +7,26 @@ takes); an accepted one is produced, as canonical JSON keyed by alert id, to the
 and answered 202 only after the broker acknowledged it. A broker that does not answer in time gives 503: the client
 sends again (the router ignores a second acknowledgement). docs/acks.md has the status codes and the set-up.
 
-``AckDesk`` is the endpoint without a web framework (credentials, body, validation, an optional check against the
-alert store, producing, metrics, logs): ``AckService`` serves it with aiohttp for ``hub acks serve``, and the
-console (``hub.console``) serves the same desk, with its store check, at the same path.
+``AckDesk`` is the endpoint without a web framework (credentials, body, validation, a check against the alert
+store, producing, metrics, logs). The console (``hub.console``) serves it, with its store check as the desk's
+``check``; ``hub acks serve`` is that console without people.
 """
 
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
 import structlog
-from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
-from hub.config import Settings
 from hub.connectors.auth import SecretRef, check_bearer
 from hub.connectors.runner import in_daemon_thread
-from hub.connectors.sink import Ack, KafkaSink, OutMessage, Sink
+from hub.connectors.sink import Ack, OutMessage, Sink
 from hub.errors import AuthFailure, BrokerError, ConfigError, InvalidEventError
-from hub.metrics import serve_metrics
 from hub.router.core import AckMessage, parse_ack
 from hub.topology import ALERT_DOMAINS, acks_topic, qualified
 
@@ -43,13 +39,11 @@ __all__ = [
     "AckMetrics",
     "AckOutcome",
     "AckPublisher",
-    "AckService",
     "Refusal",
     "connect_early",
     "encode_ack",
     "load_tokens",
     "read_limited",
-    "run_ack_server",
     "token_variables",
 ]
 
@@ -61,7 +55,7 @@ MAX_BODY_BYTES = 16 * 1024
 MIN_TOKEN_BYTES = 16
 
 #: What became of a request (a closed set: a metric label). ``other_domain``: a domain's token tried to
-#: acknowledge another domain's alert. The last three only where the alert store is checked (the console): no such
+#: acknowledge another domain's alert. The last three are the alert store's refusals (the desk's ``check``): no such
 #: alert, a revision that is no longer the latest, an alert stored from another deployment's topics.
 AckOutcome = Literal[
     "accepted",
@@ -354,77 +348,6 @@ class AckDesk:
         return self._answer(domain, "accepted", AckAnswer(202, {"accepted": True, "alert_id": ack.alert_id}))
 
 
-class AckService(AckDesk):
-    """``hub acks serve``'s aiohttp app over the desk: ``POST /acks/{domain}`` and ``GET /healthz``."""
-
-    def app(self) -> web.Application:
-        app = web.Application(client_max_size=self.max_body_bytes)
-        app.router.add_post("/acks/{domain}", self.acknowledge)
-        app.router.add_get("/healthz", self.healthz)
-        return app
-
-    async def healthz(self, request: web.Request) -> web.Response:
-        return web.json_response(
-            {"status": "ok", "domains": self.domains, "broker": "connected" if self.publisher.connected else "not yet"}
-        )
-
-    async def acknowledge(self, request: web.Request) -> web.Response:
-        body = await read_limited(request.content.iter_chunked(65536), request.content_length, self.max_body_bytes)
-        domain = request.match_info["domain"]
-        answer = await self.answer(domain, request.headers.get("Authorization"), body, request.remote)
-        return web.json_response(answer.body, status=answer.status, headers=answer.headers)
-
-
-@dataclass(frozen=True)
-class Served:
-    """What a started server serves: its URL and the domains with a token."""
-
-    url: str
-    domains: list[str]
-    metrics_url: str
-
-
-async def serve(
-    settings: Settings,
-    tokens: Mapping[str, bytes],
-    host: str,
-    port: int,
-    stop: asyncio.Event,
-    started: Callable[[Served], None] = lambda served: None,
-) -> None:
-    """Serve until ``stop`` is set: the endpoint on ``host:port`` (0 picks a port), ``/metrics`` on
-    ``HUB_METRICS_PORT``, producing to the settings' broker."""
-    if not tokens:
-        variables = ", ".join(token_variables(d)[0] for d in ALERT_DOMAINS)
-        raise ConfigError(
-            f"no acknowledgement token is configured, so no domain would be served: set one of {variables}"
-        )
-    bootstrap = settings.bootstrap()
-    timeout_s = settings.acks_produce_timeout_s
-    registry = CollectorRegistry()
-    metrics = AckMetrics.create(registry)
-    publisher = AckPublisher(lambda: KafkaSink(bootstrap, client_id="hub-acks", request_timeout_s=timeout_s), timeout_s)
-    service = AckService(tokens, publisher, metrics, topic_prefix=settings.topic_prefix)
-    metrics_port = serve_metrics(registry, settings.metrics_host, settings.metrics_port)
-    runner = web.AppRunner(service.app(), access_log=None)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, host, port).start()
-        bound = int(runner.addresses[0][1]) if runner.addresses else port
-        served = Served(
-            f"http://{host}:{bound}", service.domains, f"http://{settings.metrics_host}:{metrics_port}/metrics"
-        )
-        log.info("acknowledgements served", url=served.url, domains=served.domains, metrics=served.metrics_url)
-        started(served)
-        connecting = asyncio.create_task(connect_early(publisher))
-        await stop.wait()
-        connecting.cancel()
-    finally:
-        await runner.cleanup()
-        await publisher.close()
-        log.info("acknowledgement server stopped")
-
-
 async def connect_early(publisher: AckPublisher) -> None:
     """Connect before the first request, so it is answered without the wait; a failure is retried by requests."""
     try:
@@ -432,24 +355,3 @@ async def connect_early(publisher: AckPublisher) -> None:
         log.info("broker connected")
     except (BrokerError, TimeoutError) as exc:
         log.warning("broker not reachable yet; requests answer 503 until it is", error=str(exc))
-
-
-def run_ack_server(
-    settings: Settings,
-    environ: Mapping[str, str],
-    host: str,
-    port: int,
-    started: Callable[[Served], None] = lambda served: None,
-) -> int:
-    """``hub acks serve``: serve until SIGINT/SIGTERM."""
-    tokens = load_tokens(environ)
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await serve(settings, tokens, host, port, stop, started)
-
-    asyncio.run(main())
-    return 0

@@ -282,8 +282,19 @@ def _cmd_eval_intercept(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_acks_serve(settings: Settings, args: argparse.Namespace) -> int:
     import os
 
-    from hub.acks_http import Served, run_ack_server
+    from hub.acks_http import load_tokens, token_variables
+    from hub.console.pg import open_store
+    from hub.console.server import Served, run_console
+    from hub.errors import ConfigError
     from hub.topology import ALERT_DOMAINS
+
+    # The tokens are read here, at the edge, like every other input of a command.
+    tokens = load_tokens(os.environ)
+    if not tokens:
+        variables = ", ".join(token_variables(d)[0] for d in ALERT_DOMAINS)
+        raise ConfigError(
+            f"no acknowledgement token is configured, so no domain would be served: set one of {variables}"
+        )
 
     def started(served: Served) -> None:
         for domain in served.domains:
@@ -295,8 +306,8 @@ def _cmd_acks_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     host = args.host if args.host is not None else settings.acks_host
     port = args.port if args.port is not None else settings.acks_port
-    # The tokens are read here, at the edge, like every other input of a command.
-    return run_ack_server(settings, os.environ, host, port, started)
+    # The console without people: its machine endpoints (and the API) for systems with a bearer token.
+    return run_console(settings, {}, tokens, open_store, host, port, started)
 
 
 def _cmd_console(settings: Settings, args: argparse.Namespace) -> int:
@@ -502,7 +513,9 @@ def build_parser() -> argparse.ArgumentParser:
         dest="acks", required=True
     )
     acks_serve = acks.add_parser(
-        "serve", help="serve POST /acks/<domain> (bearer token per domain) until SIGINT/SIGTERM: docs/acks.md"
+        "serve",
+        help="the console for systems only: POST /acks/<domain> (bearer token per domain, checked against the alert "
+        "store) until SIGINT/SIGTERM: docs/acks.md",
     )
     acks_serve.add_argument("--host", help="address to listen on (default: $HUB_ACKS_HOST, else 127.0.0.1)")
     acks_serve.add_argument("--port", type=int, help="port (default: $HUB_ACKS_PORT, else 8470; 0 picks one)")

@@ -1,6 +1,8 @@
-"""``hub acks serve`` against the real broker: an acknowledgement POSTed over HTTP is on the prefixed acks topic
-once the answer is 202; and, end to end, the police acknowledge the router's alert over HTTP and the router issues
-the acknowledged revision on alerts.polizei."""
+"""``hub acks serve`` against the real broker and alert store: the console without people. An acknowledgement of a
+stored alert POSTed over HTTP is on the prefixed acks topic once the answer is 202; an unknown alert is 404, a stale
+revision 409, an alert read from another prefix's topic 409; and, end to end, the police acknowledge the router's
+alert (stored by the alert-store worker) over HTTP and the router issues the acknowledged revision on
+alerts.polizei."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +29,32 @@ from hub.kafka_read import read_topic
 from hub.processes import free_port, settings_env
 from hub.router.core import ACK_INPUTS, parse_ack
 from hub.schemas import CloudEvent
+from hub.schemas.alert import Alert
+from hub.store.alerts import current
 from hub.topology import qualified
+from tests.helpers.alerts import alert, on_store, revision_row, store
 from tests.helpers.kafka import dead_letters
 from tests.helpers.stack import Topics
+from tests.helpers.waiting import wait_until
 from tests.helpers.workers import WorkerFactory
 
 pytestmark = pytest.mark.integration
 
 POLIZEI = "polizei-ack-token-7d1e03b5c2"
 HAVAG = "havag-ack-token-19f04c6ea8b3"
+ALERT = "al-polizei-0123456789abcdef01234567"
+
+
+def stored(settings: Settings, *alerts: Alert) -> None:
+    """``alerts`` in the alert store as read from the test's prefixed ``alerts.<domain>``."""
+    prefix = settings.topic_prefix
+    rows = [revision_row(a, f"{prefix}alerts.{a.recipient}", offset) for offset, a in enumerate(alerts)]
+    store(settings.database_conninfo(), rows)
+
+
+def acknowledgement(alert_id: str = ALERT, **fields: Any) -> dict[str, Any]:
+    """An acknowledgement of ``alert_id`` by the police's control room, now."""
+    return {"alert_id": alert_id, "by": "ELS Halle", "at": datetime.now(UTC).isoformat(), **fields}
 
 
 @dataclass
@@ -45,19 +65,19 @@ class AckServer:
     metrics_url: str
     child: Child
 
-    def post(self, domain: str, body: dict[str, Any], token: str) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """(status, JSON body, headers) of one POST /acks/<domain>."""
+    def post(self, domain: str, body: dict[str, Any] | bytes, token: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """(status, JSON body, headers by lower-case name) of one POST /acks/<domain> of ``body`` (bytes: as is)."""
         request = urllib.request.Request(
             f"{self.url}/acks/{domain}",
-            data=json.dumps(body).encode(),
+            data=body if isinstance(body, bytes) else json.dumps(body).encode(),
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
             method="POST",
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as resp:
-                return resp.status, json.loads(resp.read()), dict(resp.headers)
+                return resp.status, json.loads(resp.read()), _lower(resp.headers)
         except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read()), dict(exc.headers)
+            return exc.code, json.loads(exc.read()), _lower(exc.headers)
 
     def counter(self, domain: str, outcome: str) -> float:
         """The server's count of requests for ``domain`` with ``outcome``."""
@@ -68,21 +88,31 @@ class AckServer:
         return float(value)
 
 
+def _lower(headers: Message) -> dict[str, str]:
+    """Header names are case-insensitive (the server sends them in lower case): the headers by lower-case name."""
+    return {name.lower(): value for name, value in headers.items()}
+
+
 def _healthy(url: str, broker: bool) -> str | None:
-    """None once /healthz answers (and, with ``broker``, says the broker is connected); else why not yet."""
+    """None once /healthz says the database answers (and, with ``broker``, the broker is connected); else why not
+    yet. The console's health: 200 when both are there, 503 naming the part that is away."""
     try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as resp:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=5) as resp:
             health = json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        health = json.loads(exc.read())
     except OSError as exc:
         return f"/healthz: {exc}"
+    if health["database"] != "ok":
+        return f"/healthz: {health}"
     return None if health["broker"] == "connected" or not broker else "broker not connected yet"
 
 
 @contextmanager
 def running(env: dict[str, str], tmp_path: Path, *, broker: bool = True) -> Iterator[AckServer]:
     """``hub acks serve`` for polizei (token in the environment) and havag (token in a file); none for ordnungsamt.
-    Ready once /healthz answers (``broker``: and says the broker is connected). Stopped with SIGTERM at the end:
-    it must exit 0, say what it served, and no token may be in its output."""
+    Ready once /healthz says the database answers (``broker``: and the broker is connected). Stopped with SIGTERM
+    at the end: it must exit 0, say what it served, and no token may be in its output."""
     (tmp_path / "havag.token").write_text(HAVAG + "\n")
     port, metrics_port = free_port(), free_port()
     child_env = {**os.environ, **env}
@@ -107,57 +137,100 @@ def running(env: dict[str, str], tmp_path: Path, *, broker: bool = True) -> Iter
     assert f"serving acknowledgements of polizei: POST {server.url}/acks/polizei" in output
     assert f"serving acknowledgements of havag: POST {server.url}/acks/havag" in output
     assert "not serving ordnungsamt" in output
+    assert f"metrics: {server.metrics_url}" in output
     for token in (POLIZEI, HAVAG):
         assert token not in output
 
 
 @pytest.fixture
 def ack_server(settings: Settings, topics: Topics, tmp_path: Path) -> Iterator[AckServer]:
-    """``hub acks serve`` on the test's broker and topic prefix, its acks topics created."""
+    """``hub acks serve`` on the test's broker, alert store and topic prefix, its acks topics created."""
     topics(*ACK_INPUTS)
     with running(settings_env(settings), tmp_path) as server:
         yield server
 
 
-def test_an_acknowledgement_posted_over_http_is_on_the_prefixed_acks_topic(
+def test_an_acknowledgement_of_a_stored_alert_is_on_the_prefixed_acks_topic(
     settings: Settings, ack_server: AckServer
 ) -> None:
-    """202 only once stored: the record is on <prefix>acks.polizei keyed by alert id, as the router parses it.
-    HAVAG's token on the police endpoint (401), HAVAG's token for a police alert (403) and the unserved
-    Ordnungsamt (404) leave every acks topic as it was; the metrics count each outcome."""
-    alert = "al-polizei-0123456789abcdef01234567"
-    at = datetime.now(UTC).isoformat()
-    status, body, _ = ack_server.post("polizei", {"alert_id": alert, "by": "ELS Halle", "at": at}, POLIZEI)
-    assert (status, body) == (202, {"accepted": True, "alert_id": alert})
+    """The store holds two revisions of the alert. 202 only once stored: the record is on <prefix>acks.polizei keyed
+    by alert id, as the router parses it. Revision 1 (stale: 409 with what changed), an alert the store does not
+    hold (404), HAVAG's token on the police endpoint (401), HAVAG's token for a police alert (403), the unserved
+    Ordnungsamt (404), a body that is no JSON (400), an invalid one (422) and one over 16 KiB (413) leave every acks
+    topic as it was; the metrics count each outcome."""
+    stored(settings, alert(ALERT, 1), alert(ALERT, 2, recommended_unit="Saale 14/2"))
+    body = acknowledgement()
+    status, answer, _ = ack_server.post("polizei", body, POLIZEI)
+    assert (status, answer) == (202, {"accepted": True, "alert_id": ALERT})
 
-    status, body, headers = ack_server.post("polizei", {"alert_id": alert, "by": "HAVAG Leitstelle", "at": at}, HAVAG)
+    status, answer, _ = ack_server.post("polizei", acknowledgement(revision=1), POLIZEI)
+    assert (status, answer["code"], answer["current"]["revision"]) == (409, "stale_revision", 2)
+    assert [c["field"] for c in answer["changes"]] == ["recommended_unit"]
+    status, answer, _ = ack_server.post("polizei", acknowledgement("al-polizei-0404"), POLIZEI)
+    assert (status, answer["code"]) == (404, "unknown_alert")
+    status, answer, headers = ack_server.post("polizei", {**body, "by": "HAVAG Leitstelle"}, HAVAG)
     assert status == 401
-    assert headers["WWW-Authenticate"].startswith("Bearer")
-    status, body, _ = ack_server.post("havag", {"alert_id": alert, "by": "HAVAG Leitstelle", "at": at}, HAVAG)
-    assert (status, body["code"]) == (403, "unsupported")
-    status, body, _ = ack_server.post("ordnungsamt", {"alert_id": "al-ordnungsamt-1", "by": "x", "at": at}, POLIZEI)
-    assert status == 404
+    assert headers["www-authenticate"].startswith("Bearer")
+    status, answer, _ = ack_server.post("havag", {**body, "by": "HAVAG Leitstelle"}, HAVAG)
+    assert (status, answer["code"]) == (403, "unsupported")
+    status, answer, _ = ack_server.post("ordnungsamt", acknowledgement("al-ordnungsamt-1"), POLIZEI)
+    assert (status, answer["code"]) == (404, "not_served")
+    refused = [
+        ack_server.post("polizei", b"{not json", POLIZEI),
+        ack_server.post("polizei", {**body, "by": ""}, POLIZEI),
+        ack_server.post("polizei", b" " * 20_000, POLIZEI),
+    ]
+    assert [(status, answer["code"]) for status, answer, _ in refused] == [
+        (400, "malformed_json"),
+        (422, "schema_violation"),
+        (413, "too_large"),
+    ]
 
     topic = qualified(settings.topic_prefix, "acks.polizei")
     [record] = read_topic(settings.bootstrap(), topic, idle_s=0.5)
-    assert record.key == alert.encode()
+    assert record.key == ALERT.encode()
     message = parse_ack("acks.polizei", record.value)
-    assert (message.alert_id, message.by, message.at) == (alert, "ELS Halle", datetime.fromisoformat(at))
+    assert (message.alert_id, message.by, message.at) == (ALERT, "ELS Halle", datetime.fromisoformat(body["at"]))
     for other in ("acks.havag", "acks.ordnungsamt"):
         assert read_topic(settings.bootstrap(), qualified(settings.topic_prefix, other), idle_s=0.5) == []
-    assert ack_server.counter("polizei", "accepted") == 1
-    assert ack_server.counter("polizei", "unauthorized") == 1
-    assert ack_server.counter("havag", "other_domain") == 1
-    assert ack_server.counter("ordnungsamt", "not_served") == 1
+    counts = {
+        ("polizei", "accepted"): 1,
+        ("polizei", "stale_revision"): 1,
+        ("polizei", "unknown_alert"): 1,
+        ("polizei", "unauthorized"): 1,
+        ("havag", "other_domain"): 1,
+        ("ordnungsamt", "not_served"): 1,
+        ("polizei", "malformed"): 1,
+        ("polizei", "invalid"): 1,
+        ("polizei", "too_large"): 1,
+    }
+    assert {key: ack_server.counter(*key) for key in counts} == counts
+
+
+def test_a_server_on_another_prefix_refuses_the_alert_with_wrong_prefix(
+    settings: Settings, topics: Topics, tmp_path: Path
+) -> None:
+    """The alert was read from <prefix>alerts.polizei; a server of another deployment on the same store (its prefix
+    <prefix>elsewhere.) answers 409 wrong_prefix, since no router of its deployment would read the acknowledgement,
+    and produces nothing: no acks topic under the test's prefix is written or made."""
+    topics("acks.polizei")
+    stored(settings, alert(ALERT, 1))
+    elsewhere = f"{settings.topic_prefix}elsewhere."
+    with running({**settings_env(settings), "HUB_TOPIC_PREFIX": elsewhere}, tmp_path) as server:
+        status, answer, _ = server.post("polizei", acknowledgement(), POLIZEI)
+        assert (status, answer["code"]) == (409, "wrong_prefix")
+        assert f"{settings.topic_prefix}alerts.polizei" in answer["error"]
+        assert (server.counter("polizei", "wrong_prefix"), server.counter("polizei", "accepted")) == (1, 0)
+    assert read_topic(settings.bootstrap(), qualified(settings.topic_prefix, "acks.polizei"), idle_s=0.5) == []
 
 
 def test_police_acknowledge_the_routers_alert_over_http(
     settings: Settings, start_workers: WorkerFactory, ack_server: AckServer
 ) -> None:
     """A driver alarm through the normaliser and the router gives a police alert in state new proposing the one
-    available police unit; the police acknowledge it over HTTP; the router's next revision of that alert is
-    acknowledged, keeps the proposed unit, and names who acknowledged."""
-    start_workers("normalise", "router", pseudonym_keys="demo")  # the demo keys for the router's tokens
+    available police unit, which the alert-store worker stores; the police acknowledge it over HTTP; the router's
+    next revision of that alert is acknowledged, keeps the proposed unit, and names who acknowledged."""
+    start_workers("normalise", "router", "alert-store", pseudonym_keys="demo")  # the demo keys for the router's tokens
     now = datetime.now(UTC)
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap())
     send(producer, settings, "unit-report-polizei", unit_report("Leopard 12/1", 1, 51.4850, 11.9700, now))
@@ -181,10 +254,10 @@ def test_police_acknowledge_the_routers_alert_over_http(
     police = [e for e in wait_for_events(settings, "alerts.polizei", until=proposed) if e.data["recommended_unit"]][-1]
     assert police.data["state"] == "new"
     alert_id = police.data["alert_id"]
+    url = settings.database_conninfo()
+    wait_until(lambda: on_store(url, lambda conn: current(conn, "polizei", alert_id)), 30, "the alert stored")
 
-    status, body, _ = ack_server.post(
-        "polizei", {"alert_id": alert_id, "by": "ELS Halle", "at": datetime.now(UTC).isoformat()}, POLIZEI
-    )
+    status, body, _ = ack_server.post("polizei", acknowledgement(alert_id), POLIZEI)
     assert (status, body) == (202, {"accepted": True, "alert_id": alert_id})
 
     def acknowledged(events: list[CloudEvent]) -> bool:
@@ -201,13 +274,18 @@ def test_police_acknowledge_the_routers_alert_over_http(
     assert dead_letters(settings, "router", idle_s=0.5) == []
 
 
-def test_while_the_broker_is_away_acknowledgements_get_503(tmp_path: Path) -> None:
-    """Started with no broker at its address, the server still comes up, refuses nothing silently: a valid
-    acknowledgement is answered 503 (send again) instead of waiting for the broker, and SIGTERM still stops it."""
-    env = {"HUB_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}", "HUB_ACKS_PRODUCE_TIMEOUT_S": "2"}
+def test_while_the_broker_is_away_acknowledgements_get_503(settings: Settings, tmp_path: Path) -> None:
+    """Started with the store but no broker at its address, the server still comes up, refuses nothing silently:
+    an acknowledgement of a stored alert is answered 503 (send again) instead of waiting for the broker, and
+    SIGTERM still stops it."""
+    stored(settings, alert(ALERT, 1))
+    env = {
+        **settings_env(settings),
+        "HUB_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
+        "HUB_ACKS_PRODUCE_TIMEOUT_S": "2",
+    }
     with running(env, tmp_path, broker=False) as server:
-        at = datetime.now(UTC).isoformat()
         # post() gives up after 30 s: a server that waited for the broker instead of answering fails here.
-        status, body, _ = server.post("polizei", {"alert_id": "al-polizei-1", "by": "ELS Halle", "at": at}, POLIZEI)
+        status, body, _ = server.post("polizei", acknowledgement(), POLIZEI)
         assert (status, body["code"]) == (503, "broker_unavailable")
         assert server.counter("polizei", "broker_unavailable") == 1

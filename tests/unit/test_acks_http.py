@@ -1,7 +1,8 @@
-"""The HTTP acknowledgement endpoint without a broker: a real aiohttp server and client (aiohttp's test utilities)
-in front of an in-memory sink. Tokens per domain (a domain without one is not served; one domain's token opens
-nothing else), the body validated exactly as the router validates it, size limit, 503 while the broker is away,
-metrics by domain and outcome, and no token in any log line."""
+"""The acknowledgement desk without a broker or a web framework: ``AckDesk.answer`` in front of an in-memory sink.
+Tokens per domain (a domain without one is not served; one domain's token opens nothing else), the body validated
+exactly as the router validates it, size limit, the store check's refusals, 503 while the broker is away, metrics
+by domain and outcome, and no token in any log line. The console serves this desk at ``POST /acks/<domain>``
+(tests/unit/console/test_acks.py checks it over HTTP)."""
 
 from __future__ import annotations
 
@@ -10,24 +11,26 @@ import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 import structlog
-from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 
 from hub.acks_http import (
     ACK_OUTCOMES,
     MAX_BODY_BYTES,
+    AckAnswer,
+    AckCheck,
+    AckDesk,
     AckMetrics,
     AckPublisher,
-    AckService,
+    Refusal,
     load_tokens,
+    read_limited,
 )
 from hub.connectors.sink import MemorySink, Sink
 from hub.errors import BrokerError, ConfigError
-from hub.router.core import parse_ack
+from hub.router.core import AckMessage, parse_ack
 
 POLIZEI = "polizei-token-5f1d0c9a7e"
 HAVAG = "havag-token-83b2e6417c0d"
@@ -41,27 +44,23 @@ def ack(alert_id: str = ALERT, by: str = "ELS Halle", at: str = "2026-11-20T21:5
     return json.dumps({"alert_id": alert_id, "by": by, "at": at}).encode()
 
 
-def bearer(token: str) -> dict[str, str]:
-    """The headers of a JSON request with ``token``."""
-    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+def bearer(token: str) -> str:
+    """The Authorization header of ``token``."""
+    return f"Bearer {token}"
 
 
-@dataclass
-class Answer:
-    """One HTTP answer of the service."""
-
-    status: int
-    body: dict[str, Any]
-    headers: Mapping[str, str]
+#: One request to the desk: (domain, Authorization header, body; None when it was over the limit).
+Call = tuple[str, str | None, bytes | None]
 
 
 @dataclass
 class Rig:
-    """An AckService on a real local server with a MemorySink behind it."""
+    """An AckDesk with a MemorySink behind it."""
 
     tokens: Mapping[str, bytes] = field(default_factory=lambda: dict(TOKENS))
     sink: MemorySink = field(default_factory=MemorySink)
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    check: AckCheck | None = None
     connect_failures: int = 0
     connects: int = 0
 
@@ -73,26 +72,25 @@ class Rig:
             raise BrokerError("cannot reach Kafka at 127.0.0.1:9: NoBrokersAvailable")
         return self.sink
 
-    def run(self, *calls: tuple[str, str, Any, Mapping[str, str]]) -> list[Answer]:
-        """Each (method, path, body, headers) in turn; the answers in order."""
+    def desk(self, publisher: AckPublisher) -> AckDesk:
+        return AckDesk(self.tokens, publisher, AckMetrics.create(self.registry), topic_prefix=PREFIX, check=self.check)
 
-        async def go() -> list[Answer]:
+    def run(self, *calls: Call) -> list[AckAnswer]:
+        """Each (domain, authorization, body) in turn; the answers in order."""
+
+        async def go() -> list[AckAnswer]:
             publisher = AckPublisher(self._connect, timeout_s=5.0)
-            service = AckService(self.tokens, publisher, AckMetrics.create(self.registry), topic_prefix=PREFIX)
-            answers = []
-            async with TestClient(TestServer(service.app())) as client:
-                for method, path, body, headers in calls:
-                    async with client.request(method, path, data=body, headers=headers) as resp:
-                        parsed = await resp.json() if resp.content_type == "application/json" else {}
-                        answers.append(Answer(resp.status, parsed, dict(resp.headers)))
-            await publisher.close()
-            return answers
+            desk = self.desk(publisher)
+            try:
+                return [await desk.answer(domain, auth, body, "192.0.2.7") for domain, auth, body in calls]
+            finally:
+                await publisher.close()
 
         return asyncio.run(go())
 
-    def post(self, path: str, body: Any, headers: Mapping[str, str]) -> Answer:
-        """The answer to one POST."""
-        [answer] = self.run(("POST", path, body, headers))
+    def post(self, domain: str, body: bytes | None, authorization: str | None = bearer(POLIZEI)) -> AckAnswer:
+        """The answer to one request."""
+        [answer] = self.run((domain, authorization, body))
         return answer
 
     def count(self, domain: str, outcome: str) -> float:
@@ -110,7 +108,7 @@ def test_an_accepted_ack_is_produced_canonically_to_the_prefixed_topic_keyed_by_
     compact JSON that the router's own parser takes back unchanged."""
     rig = Rig()
     body = b'{ "by": "ELS Halle",\n  "at": "2026-11-20T21:50:12+01:00", "alert_id": "' + ALERT.encode() + b'" }'
-    answer = rig.post("/acks/polizei", body, bearer(POLIZEI))
+    answer = rig.post("polizei", body)
     assert answer.status == 202
     assert answer.body == {"accepted": True, "alert_id": ALERT}
     [(topic, key, value)] = rig.produced()
@@ -125,10 +123,10 @@ def test_missing_or_wrong_credentials_get_401_with_a_bearer_challenge_and_produc
     WWW-Authenticate: Bearer, a JSON reason, nothing produced."""
     rig = Rig()
     answers = rig.run(
-        ("POST", "/acks/polizei", ack(), {"Content-Type": "application/json"}),
-        ("POST", "/acks/polizei", ack(), {"Authorization": f"Basic {POLIZEI}"}),
-        ("POST", "/acks/polizei", ack(), bearer(POLIZEI + "x")),
-        ("POST", "/acks/polizei", ack(), bearer(HAVAG)),
+        ("polizei", None, ack()),
+        ("polizei", f"Basic {POLIZEI}", ack()),
+        ("polizei", bearer(POLIZEI + "x"), ack()),
+        ("polizei", bearer(HAVAG), ack()),
     )
     assert [a.status for a in answers] == [401, 401, 401, 401]
     for answer in answers:
@@ -144,10 +142,10 @@ def test_missing_or_wrong_credentials_get_401_with_a_bearer_challenge_and_produc
 def test_a_domains_token_cannot_acknowledge_another_domains_alert() -> None:
     """HAVAG's token on its own endpoint with a police alert id: 403 naming the rule; nothing produced."""
     rig = Rig()
-    answer = rig.post("/acks/havag", ack(alert_id=ALERT), bearer(HAVAG))
+    answer = rig.post("havag", ack(alert_id=ALERT), bearer(HAVAG))
     assert answer.status == 403
     assert answer.body["code"] == "unsupported"
-    assert "acknowledges only alerts of havag" in answer.body["error"]
+    assert "acknowledges only alerts of havag" in str(answer.body["error"])
     assert rig.produced() == []
     assert rig.count("havag", "other_domain") == 1
 
@@ -157,13 +155,13 @@ def test_a_domain_without_a_token_and_an_unknown_domain_are_not_served() -> None
     a path naming no alert domain: 404 listing the known ones."""
     rig = Rig()
     unserved, unknown = rig.run(
-        ("POST", "/acks/ordnungsamt", ack(alert_id="al-ordnungsamt-1"), bearer(POLIZEI)),
-        ("POST", "/acks/analytics", ack(), bearer(POLIZEI)),
+        ("ordnungsamt", bearer(POLIZEI), ack(alert_id="al-ordnungsamt-1")),
+        ("analytics", bearer(POLIZEI), ack()),
     )
     assert unserved.status == 404
-    assert "HUB_ACK_TOKEN_ORDNUNGSAMT" in unserved.body["error"]
+    assert "HUB_ACK_TOKEN_ORDNUNGSAMT" in str(unserved.body["error"])
     assert unknown.status == 404
-    assert "polizei, havag, ordnungsamt" in unknown.body["error"]
+    assert "polizei, havag, ordnungsamt" in str(unknown.body["error"])
     assert rig.produced() == []
     assert rig.count("ordnungsamt", "not_served") == 1
     assert rig.count("unknown", "not_served") == 1
@@ -190,57 +188,91 @@ def test_bad_bodies_are_refused_naming_the_problem(body: bytes, status: int, cod
     """A body that is no JSON object (400) or no valid acknowledgement (422) is refused with its code, the error
     names the problem, nothing is produced and the refusal is counted."""
     rig = Rig()
-    answer = rig.post("/acks/polizei", body, bearer(POLIZEI))
+    answer = rig.post("polizei", body)
     assert answer.status == status
     assert answer.body["code"] == code
-    assert named in answer.body["error"]
+    assert named in str(answer.body["error"])
     assert rig.produced() == []
     assert rig.count("polizei", "malformed" if status == 400 else "invalid") == 1
 
 
-def test_a_body_over_the_limit_gets_413_whether_announced_or_streamed() -> None:
-    """Over 16 KiB with Content-Length, and chunked without it: 413 both times; nothing produced. A body of
-    exactly the limit (whitespace in the JSON) is read and accepted."""
+def test_a_body_over_the_limit_is_not_read_whether_announced_or_streamed() -> None:
+    """``read_limited`` gives None for a Content-Length over the limit (without reading) and for a chunked body
+    that grows over it; a body of exactly the limit is read whole."""
 
-    async def chunked() -> AsyncIterator[bytes]:
-        for _ in range(5):
-            yield b" " * 4096
+    async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
+        for part in parts:
+            yield part
 
+    async def go() -> list[bytes | None]:
+        return [
+            await read_limited(chunks(), MAX_BODY_BYTES + 1, MAX_BODY_BYTES),
+            await read_limited(chunks(*[b" " * 4096] * 5), None, MAX_BODY_BYTES),
+            await read_limited(chunks(*[b" " * 4096] * 4), MAX_BODY_BYTES, MAX_BODY_BYTES),
+        ]
+
+    announced, streamed, at_limit = asyncio.run(go())
+    assert (announced, streamed) == (None, None)
+    assert at_limit == b" " * MAX_BODY_BYTES
+
+
+def test_a_body_over_the_limit_gets_413_and_one_at_the_limit_is_accepted() -> None:
+    """A body not read for its size: 413 too_large (after the credentials are checked); a body of exactly the
+    limit (whitespace in the JSON) is accepted."""
     padded = ack()[:-1] + b" " * (MAX_BODY_BYTES - len(ack())) + b"}"
     assert len(padded) == MAX_BODY_BYTES
     rig = Rig()
-    announced, streamed, at_limit = rig.run(
-        ("POST", "/acks/polizei", b" " * (MAX_BODY_BYTES + 1), bearer(POLIZEI)),
-        ("POST", "/acks/polizei", chunked(), bearer(POLIZEI)),
-        ("POST", "/acks/polizei", padded, bearer(POLIZEI)),
+    too_large, unauthorized, at_limit = rig.run(
+        ("polizei", bearer(POLIZEI), None), ("polizei", None, None), ("polizei", bearer(POLIZEI), padded)
     )
-    assert (announced.status, streamed.status) == (413, 413)
-    assert announced.body["code"] == "too_large"
+    assert (too_large.status, too_large.body["code"]) == (413, "too_large")
+    assert unauthorized.status == 401
     assert at_limit.status == 202
     assert len(rig.produced()) == 1
-    assert rig.count("polizei", "too_large") == 2
+    assert rig.count("polizei", "too_large") == 1
+
+
+def test_the_checks_refusal_is_answered_with_its_fields_and_nothing_is_produced() -> None:
+    """A valid acknowledgement the check refuses (the console's store check: unknown alert, stale revision, wrong
+    prefix) is answered with the refusal's status, code, words and extra fields, counted by its outcome, and not
+    produced; one it lets through is produced."""
+
+    async def check(domain: str, message: AckMessage) -> Refusal | None:
+        if message.alert_id == ALERT:
+            return None
+        return Refusal(409, "stale_revision", "stale_revision", "revision 1 is not the latest (2)", {"changes": []})
+
+    rig = Rig(check=check)
+    refused, accepted = rig.run(
+        ("polizei", bearer(POLIZEI), ack(alert_id="al-polizei-0001")), ("polizei", bearer(POLIZEI), ack())
+    )
+    assert (refused.status, refused.body) == (
+        409,
+        {"error": "revision 1 is not the latest (2)", "code": "stale_revision", "changes": []},
+    )
+    assert accepted.status == 202
+    assert [key for _, key, _ in rig.produced()] == [ALERT.encode()]
+    assert rig.count("polizei", "stale_revision") == 1
 
 
 def test_broker_unavailable_gives_503_and_the_retry_is_accepted() -> None:
     """A failed connect and a produce the broker did not acknowledge: 503 each, nothing stored; the client's retry
     of the same acknowledgement is then accepted and stored once."""
     rig = Rig(connect_failures=1, sink=MemorySink(fail_next=1))
-    answers = rig.run(*[("POST", "/acks/polizei", ack(), bearer(POLIZEI))] * 3)
+    answers = rig.run(*[("polizei", bearer(POLIZEI), ack())] * 3)
     assert [a.status for a in answers] == [503, 503, 202]
     assert answers[0].body["code"] == "broker_unavailable"
-    assert "send again" in answers[1].body["error"]
+    assert "send again" in str(answers[1].body["error"])
     assert len(rig.produced()) == 1
     assert rig.connects == 2, "a failed connect is retried by the next request; a connected sink is kept"
     assert rig.count("polizei", "broker_unavailable") == 2
 
 
-def test_healthz_names_the_served_domains_and_metrics_start_at_zero() -> None:
-    """/healthz lists the served domains and the broker state; every served domain's outcomes start at 0, an
-    unserved domain has no series."""
-    rig = Rig()
-    [health] = rig.run(("GET", "/healthz", None, {}))
-    assert health.status == 200
-    assert health.body == {"status": "ok", "domains": ["polizei", "havag"], "broker": "not yet"}
+def test_the_served_domains_metrics_start_at_zero() -> None:
+    """The desk serves the domains with a token, in ALERT_DOMAINS order; every served domain's outcomes start at 0,
+    an unserved domain has no series."""
+    rig = Rig(tokens={"havag": HAVAG.encode(), "polizei": POLIZEI.encode()})
+    assert rig.desk(AckPublisher(MemorySink, 1.0)).domains == ["polizei", "havag"]
     for domain in ("polizei", "havag"):
         for outcome in ACK_OUTCOMES:
             assert rig.count(domain, outcome) == 0
@@ -253,9 +285,9 @@ def test_no_token_reaches_the_logs() -> None:
     rig = Rig()
     with structlog.testing.capture_logs() as logs:
         rig.run(
-            ("POST", "/acks/polizei", ack(by="PHK Erika Beispiel"), bearer(POLIZEI)),
-            ("POST", "/acks/polizei", ack(), bearer("guessed-token-000000000")),
-            ("POST", "/acks/havag", ack(), bearer(HAVAG)),
+            ("polizei", bearer(POLIZEI), ack(by="PHK Erika Beispiel")),
+            ("polizei", bearer("guessed-token-000000000"), ack()),
+            ("havag", bearer(HAVAG), ack()),
         )
     events = [e["event"] for e in logs]
     assert events == ["acknowledgement accepted", "acknowledgement refused", "acknowledgement refused"]
@@ -291,12 +323,7 @@ def test_unusable_token_settings_are_refused_without_showing_the_token(environ: 
             assert value not in str(caught.value)
 
 
-def test_the_service_refuses_tokens_for_domains_that_get_no_alerts() -> None:
+def test_the_desk_refuses_tokens_for_domains_that_get_no_alerts() -> None:
     """A token for a domain the router sends no alerts to (analytics) is a configuration error."""
     with pytest.raises(ConfigError, match="not alert domains: analytics"):
-        AckService(
-            {"analytics": b"x" * 20},
-            AckPublisher(MemorySink, 1.0),
-            AckMetrics.create(CollectorRegistry()),
-            topic_prefix="",
-        )
+        Rig(tokens={"analytics": b"x" * 20}).desk(AckPublisher(MemorySink, 1.0))
