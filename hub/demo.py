@@ -14,9 +14,12 @@ Last it prints where to look and stops everything it started.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
+import socket
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,8 +31,10 @@ from kafka import KafkaProducer
 
 from hub.config import Settings
 from hub.connectors.replay import replay
+from hub.console.passwords import hash_password
 from hub.deadletter import parse_headers
 from hub.devstack import stack_for
+from hub.devstack.process import Child
 from hub.errors import InvalidEventError
 from hub.formats.replay import map_replay_record
 from hub.intercept_demo import TRAM, narrate, scenario, send_all, wait_for_events
@@ -38,7 +43,7 @@ from hub.kafka_read import read_topic
 from hub.network.tram import load_tram_network
 from hub.privacy.keys import KEY_DIR_ENV, KEY_ENV_PREFIX
 from hub.privacy.setup import stage_policy
-from hub.processes import StageProcess, free_port
+from hub.processes import StageProcess, free_port, settings_env
 from hub.samples import write_sample
 from hub.store.events import count_events
 from hub.store.migrate import migrate
@@ -80,7 +85,10 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
         migrate(settings.database_conninfo())
         before = count_events(settings.database_conninfo())
 
-        say("[3/7] starting the workers (faust: normalise, pseudonymise, sink; router with its own normaliser) ...")
+        say(
+            "[3/7] starting the workers (faust: normalise, pseudonymise, sink; router with its own normaliser, sink "
+            "and alert store) ..."
+        )
         logs = settings.state_dir / "logs"
         first_path = [
             StageProcess(settings, stage, free_port(), logs / f"worker-{stage}.log")
@@ -89,6 +97,9 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
         intercept = [
             StageProcess(routed, "normalise", free_port(), logs / "worker-intercept-normalise.log"),
             StageProcess(routed, "router", free_port(), logs / "worker-router.log"),
+            StageProcess(routed, "alert-store", free_port(), logs / "worker-alert-store.log"),
+            # The scenario's positions in the events table: the console draws the tram and the unit from there.
+            StageProcess(routed, "sink", free_port(), logs / "worker-intercept-sink.log"),
         ]
         workers = first_path + intercept
         try:
@@ -114,16 +125,22 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
             say(f"[7/7] intercept routing: a silent driver alarm on tram {TRAM} (topics {routed.topic_prefix}*) ...")
             if not _route_driver_alarm(routed, intercept[1], say):
                 return 1
+            _report_alert_store(routed, intercept[1], intercept[2], say)
             say("")
             say(
-                f"logs: {logs}/ (worker-normalise.log, worker-pseudonymise.log, worker-sink.log, worker-router.log, "
-                "worker-intercept-normalise.log, tansu.log, postgres.log)"
+                f"logs: {logs}/ (one worker-<stage>.log per worker, worker-intercept-*.log for the scenario's, "
+                "tansu.log, postgres.log)"
             )
             if not keep_running:
                 say("to look around while it runs: hub demo --keep-running")
             else:
-                _look_around(settings, workers, say)
-                _wait_for_signal(workers)
+                console = _start_console(routed, logs, say)
+                try:
+                    _look_around(settings, routed, workers, say)
+                    _wait_for_signal(workers, console)
+                finally:
+                    console.signal_stop()
+                    console.wait_or_kill(20)
         finally:
             say("stopping workers and the embedded stack ...")
             # All at once: each takes a second or two to leave its group cleanly.
@@ -272,11 +289,13 @@ def _expected_shares(settings: Settings, sample: Path) -> int:
     return total
 
 
-def _look_around(settings: Settings, workers: list[StageProcess], say: Callable[[str], None]) -> None:
+def _look_around(settings: Settings, routed: Settings, workers: list[StageProcess], say: Callable[[str], None]) -> None:
     say("")
     say("running until Ctrl-C; in another terminal:")
     say(f"  export HUB_KAFKA_BOOTSTRAP={settings.bootstrap()}")
     say(f"  export HUB_DATABASE_URL='{settings.database_conninfo()}'")
+    say(f"  HUB_TOPIC_PREFIX={routed.topic_prefix} .venv/bin/hub alerts tail --follow   # the alerts, live")
+    say("  .venv/bin/hub alerts show <alert id>            # an alert's revisions, what changed, who acted")
     say("  .venv/bin/hub dlq show --stage normalise      # dead letters with reason and origin")
     say("  .venv/bin/hub transfers report --since 2020-01-01T00:00:00+00:00   # the transfer register")
     query = "select kind, count(*) from events group by 1"
@@ -285,7 +304,44 @@ def _look_around(settings: Settings, workers: list[StageProcess], say: Callable[
         say(f"  curl {w.metrics_url}   # {w.log_path.stem.removeprefix('worker-')} metrics")
 
 
-def _wait_for_signal(workers: list[StageProcess]) -> None:
+def _report_alert_store(
+    routed: Settings, router: StageProcess, store: StageProcess, say: Callable[[str], None]
+) -> None:
+    """Wait until the alert store holds every alert revision the router sent, then say how many and where."""
+    deadline = time.monotonic() + ALERT_WAIT_S
+    while time.monotonic() < deadline:
+        sent = router.counter("hub_events_out_total", stage="router")
+        stored = store.counter("hub_events_out_total", stage="alert-store")
+        if sent and stored >= sent:
+            say(
+                f"      {stored:.0f} alert revisions in the alert store (PostgreSQL), for the console and "
+                f"`HUB_TOPIC_PREFIX={routed.topic_prefix} hub alerts tail`"
+            )
+            return
+        store.check_alive()
+        time.sleep(0.2)
+    say(f"      the alert store did not take in the alerts within {ALERT_WAIT_S:.0f}s; see {store.log_path}")
+
+
+def _start_console(routed: Settings, logs: Path, say: Callable[[str], None]) -> Child:
+    """``hub console`` on the intercept scenario's topics, with one demo user per agency (random passwords, printed),
+    ready once its /healthz answers."""
+    users_file = routed.state_dir / "demo" / "console-users.toml"
+    passwords = write_demo_users(users_file)
+    port = routed.console_port if port_is_free(routed.console_host, routed.console_port) else free_port()
+    env = {**os.environ, **settings_env(routed), "HUB_CONSOLE_USERS": str(users_file), "HUB_METRICS_PORT": "0"}
+    argv = [sys.executable, "-m", "hub", "console", "--host", routed.console_host, "--port", str(port)]
+    console = Child.spawn("console", argv, logs / "console.log", env=env)
+    url = f"http://{routed.console_host}:{port}"
+    console.wait_ready(lambda: healthz_problem(url), timeout_s=60, interval_s=0.2)
+    say("")
+    say(f"operator console: {url}/   (the intercept scenario's alerts, live; log {logs / 'console.log'})")
+    for user, (agency, role, password) in passwords.items():
+        say(f"  sign in as {user:<12} password {password}   ({agency}, {role}; demo only)")
+    return console
+
+
+def _wait_for_signal(workers: list[StageProcess], console: Child) -> None:
     stop = False
 
     def _stop(signum: int, frame: object) -> None:
@@ -297,8 +353,54 @@ def _wait_for_signal(workers: list[StageProcess]) -> None:
         while not stop:
             for w in workers:
                 w.check_alive()
+            if not console.running():
+                raise console.failure(f"exited ({console.exit_description()})")
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+#: The demo's console users: one per agency (name, agency, role).
+DEMO_USERS = (
+    ("polizei", "polizei", "einsatzleitstelle"),
+    ("havag", "havag", "leitstelle"),
+    ("ordnungsamt", "ordnungsamt", "leitstelle"),
+)
+
+
+def write_demo_users(path: Path) -> dict[str, tuple[str, str, str]]:
+    """A users file with one demo user per agency and a fresh random password each; user -> (agency, role,
+    password). The passwords are printed by the demo and live only as long as its state dir."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    users: dict[str, tuple[str, str, str]] = {}
+    lines = ["# hub demo --keep-running: demo users, new random passwords on every run", ""]
+    for name, agency, role in DEMO_USERS:
+        password = secrets.token_urlsafe(9)
+        users[name] = (agency, role, password)
+        lines += [f"[users.{name}]", f'agency = "{agency}"', f'role = "{role}"']
+        lines += [f'password_hash = "{hash_password(password)}"', ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    path.chmod(0o600)
+    return users
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether ``host``:``port`` can be bound now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def healthz_problem(url: str) -> str | None:
+    """None once ``url``/healthz answers 200, else why not yet."""
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:  # noqa: S310 - the console we started
+            return None if answer.status == 200 else f"/healthz answered {answer.status}"
+    except OSError as exc:
+        return f"/healthz: {exc}"

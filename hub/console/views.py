@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -143,15 +143,21 @@ def action_view(action: StoredAction, agency: str) -> dict[str, Any]:
     }
 
 
-def _fix(key: str, fix: Fix | None) -> dict[str, Any] | None:
-    if fix is None:
+#: A position older than this before the alert's revision is not drawn: it would show the vehicle or unit where it
+#: was, not where it is (a feed that stopped, or a replay of old data).
+FIX_MAX_AGE = timedelta(minutes=15)
+
+
+def _fix(key: str, fix: Fix | None, issued_at: datetime) -> dict[str, Any] | None:
+    if fix is None or fix.at < issued_at - FIX_MAX_AGE:
         return None
     return {key: fix.ident, "lat": fix.lat, "lon": fix.lon, "at": fix.at.isoformat()}
 
 
 def map_view(stored: StoredAlert, agency: str, places: Places, vehicle: Fix | None, unit: Fix | None) -> dict[str, Any]:
     """What the detail page draws: the line, the stops ahead up to the intercept stop, the vehicle, the unit
-    (police and Ordnungsamt only: their own units), and the intercept with both arrival times and the hold."""
+    (police and Ordnungsamt only: their own units), and the intercept with both arrival times and the hold. A
+    position more than ``FIX_MAX_AGE`` older than the revision is left out."""
     alert = redacted_alert(stored.alert, agency)
     hold = alert.hold_request
     intercept = None
@@ -163,11 +169,11 @@ def map_view(stored: StoredAlert, agency: str, places: Places, vehicle: Fix | No
             "hold_s": None if hold is None else hold.max_hold_s,
         }
     shows_units = agency != "havag" and alert.recommended_unit is not None
-    units = [_fix("unit", unit)] if shows_units and unit is not None else []
+    shown_unit = _fix("unit", unit, alert.issued_at) if shows_units else None
     return {
         "line": alert.line,
         "stops_ahead": places.stops_ahead(alert.line, alert.stop_dhid, alert.intercept_stop_dhid),
-        "vehicle": _fix("vehicle", vehicle),
-        "units": units,
+        "vehicle": _fix("vehicle", vehicle, alert.issued_at),
+        "units": [] if shown_unit is None else [shown_unit],
         "intercept": intercept,
     }

@@ -6,6 +6,8 @@ const WIDTH = 1000;
 const MIN_HEIGHT = 450;
 const MAX_HEIGHT = 900;
 const PAD = 30;
+// The smallest frame, in degrees (about 1.3 km): enough of the streets around to find one's way.
+const MIN_SPAN_DEG = 0.012;
 
 let network = null;
 
@@ -14,7 +16,7 @@ export async function loadNetwork(api) {
   return network;
 }
 
-// Equirectangular around the middle of the points to show (the alert's line and markers, else the network):
+// Equirectangular around the middle of the points to show (the alert's markers, else its line, else the network):
 // exact enough for a city. Everything is drawn; what falls outside the frame is clipped.
 function projection(points) {
   const lats = points.map((p) => p.lat);
@@ -22,8 +24,8 @@ function projection(points) {
   const [south, north] = [Math.min(...lats), Math.max(...lats)];
   const [west, east] = [Math.min(...lons), Math.max(...lons)];
   const k = Math.cos((((south + north) / 2) * Math.PI) / 180);
-  const spanX = Math.max((east - west) * k, 0.005) * 1.15;
-  const spanY = Math.max(north - south, 0.005) * 1.15;
+  const spanX = Math.max((east - west) * k, MIN_SPAN_DEG) * 1.3;
+  const spanY = Math.max(north - south, MIN_SPAN_DEG) * 1.3;
   const scale = Math.min((WIDTH - 2 * PAD) / spanX, (MAX_HEIGHT - 2 * PAD) / spanY);
   const height = Math.round(Math.max(MIN_HEIGHT, spanY * scale + 2 * PAD));
   const [midLat, midLon] = [(south + north) / 2, (west + east) / 2];
@@ -53,11 +55,15 @@ export function drawMap(container, lines, alert, map) {
   // A variant (7E, 3E/16) is drawn as its parent line.
   const parent = map.line ? map.line.replace(/[A-Za-z].*$/, "") : null;
   const own = lines.find((line) => line.name === map.line) || lines.find((line) => line.name === parent) || null;
-  const focus = [
-    ...(own ? own.stops : []),
+  // Framed on what the operator acts on (vehicle, unit, the incident's and the intercept stop, the stops between),
+  // so close markers stay apart; the whole line only when there is nothing else to show.
+  const local = [
     ...[map.vehicle, ...map.units].filter(Boolean),
-    ...[alert.stop_dhid, map.intercept && map.intercept.stop_dhid].map((dhid) => stops.get(dhid)).filter(Boolean),
+    ...[alert.stop_dhid, map.intercept && map.intercept.stop_dhid, ...map.stops_ahead]
+      .map((dhid) => stops.get(dhid))
+      .filter(Boolean),
   ];
+  const focus = local.length >= 2 ? local : [...(own ? own.stops : []), ...local];
   const { height, at } = projection(focus.length ? focus : lines.flatMap((line) => line.stops));
   const layers = [];
   for (const line of lines) {

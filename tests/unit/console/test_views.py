@@ -4,7 +4,7 @@ and the separation's second lock: a HAVAG view never holds a field marked sensit
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -184,6 +184,28 @@ def test_the_map_has_the_stops_ahead_the_intercept_and_the_own_unit_only() -> No
         "vehicle_eta": "2026-11-20T21:53:30+01:00",
         "hold_s": 60,
     }
+
+
+def test_the_map_leaves_out_positions_older_than_the_alert_by_more_than_a_quarter_hour() -> None:
+    """A vehicle or unit last heard long before the alert (a feed that stopped, old replayed data) is not drawn
+    where it once was; one heard shortly before is."""
+    issued = sample_alert("polizei").issued_at
+    old = map_view(
+        stored(sample_alert("polizei")),
+        "polizei",
+        PLACES,
+        Fix("654", 51.48, 11.93, issued - timedelta(minutes=16)),
+        Fix("Saale 21/1", 51.47, 11.95, issued - timedelta(hours=5)),
+    )
+    assert (old["vehicle"], old["units"]) == (None, [])
+    recent = map_view(
+        stored(sample_alert("polizei")),
+        "polizei",
+        PLACES,
+        Fix("654", 51.48, 11.93, issued - timedelta(minutes=14)),
+        None,
+    )
+    assert recent["vehicle"] is not None
 
 
 @pytest.mark.parametrize(
