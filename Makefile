@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-LINTED := hub tests bench
+LINTED := hub tests bench tools
 
 .PHONY: help install demo test test-unit lint fmt check clean
 
