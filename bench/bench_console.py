@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,10 +26,9 @@ from kafka import KafkaProducer
 from hub.config import Settings
 from hub.console.testing import sample_alert
 from hub.devstack import EmbeddedStack
-from hub.devstack.process import Child
 from hub.kafka_admin import apply_topology
 from hub.logging import configure_logging
-from hub.processes import StageProcess, free_port, settings_env
+from hub.processes import StageProcess, free_port, spawn_console
 from hub.router.core import alert_record
 from hub.store.migrate import migrate
 from hub.topology import qualified
@@ -101,27 +98,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def console_child(settings: Settings, state: Path) -> tuple[Child, str]:
-    """``hub console`` with the police's token only (systems, no people), ready once /healthz answers 200."""
-    port = free_port()
-    env = {**os.environ, **settings_env(settings), "HUB_ACK_TOKEN_POLIZEI": TOKEN, "HUB_LOG_LEVEL": "warning"}
-    argv = [sys.executable, "-m", "hub", "console", "--port", str(port)]
-    child = Child.spawn("console", argv, state / "console.log", env=env)
-    url = f"http://127.0.0.1:{port}"
-
-    def unhealthy() -> str | None:
-        import urllib.request
-
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
-                return None if answer.status == 200 else f"status {answer.status}"
-        except OSError as exc:
-            return str(exc)
-
-    child.wait_ready(unhealthy, timeout_s=60, interval_s=0.2)
-    return child, url
-
-
 def measure(args: argparse.Namespace, state: Path) -> None:
     with EmbeddedStack(state, broker_port=free_port(), postgres_port=free_port()) as ep:
         settings = Settings(
@@ -136,7 +112,9 @@ def measure(args: argparse.Namespace, state: Path) -> None:
         store = StageProcess(settings, "alert-store", free_port(), state / "alert-store.log")
         store.start()
         store.wait_ready()
-        console, url = console_child(settings, state)
+        console, url = spawn_console(
+            settings, state / "console.log", env={"HUB_ACK_TOKEN_POLIZEI": TOKEN, "HUB_LOG_LEVEL": "warning"}
+        )
         try:
             clients = Clients(url, args.clients)
 

@@ -19,7 +19,6 @@ import signal
 import socket
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ from hub.kafka_read import read_topic
 from hub.network.tram import load_tram_network
 from hub.privacy.keys import KEY_DIR_ENV, KEY_ENV_PREFIX
 from hub.privacy.setup import stage_policy
-from hub.processes import StageProcess, free_port, settings_env
+from hub.processes import StageProcess, free_port, spawn_console
 from hub.samples import write_sample
 from hub.store.events import count_events
 from hub.store.migrate import migrate
@@ -329,11 +328,7 @@ def _start_console(routed: Settings, logs: Path, say: Callable[[str], None]) -> 
     users_file = routed.state_dir / "demo" / "console-users.toml"
     passwords = write_demo_users(users_file)
     port = routed.console_port if port_is_free(routed.console_host, routed.console_port) else free_port()
-    env = {**os.environ, **settings_env(routed), "HUB_CONSOLE_USERS": str(users_file), "HUB_METRICS_PORT": "0"}
-    argv = [sys.executable, "-m", "hub", "console", "--host", routed.console_host, "--port", str(port)]
-    console = Child.spawn("console", argv, logs / "console.log", env=env)
-    url = f"http://{routed.console_host}:{port}"
-    console.wait_ready(lambda: healthz_problem(url), timeout_s=60, interval_s=0.2)
+    console, url = spawn_console(routed, logs / "console.log", port=port, env={"HUB_CONSOLE_USERS": str(users_file)})
     say("")
     say(f"operator console: {url}/   (the intercept scenario's alerts, live; log {logs / 'console.log'})")
     for user, (agency, role, password) in passwords.items():
@@ -395,12 +390,3 @@ def port_is_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def healthz_problem(url: str) -> str | None:
-    """None once ``url``/healthz answers 200, else why not yet."""
-    try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:  # noqa: S310 - the console we started
-            return None if answer.status == 200 else f"/healthz answered {answer.status}"
-    except OSError as exc:
-        return f"/healthz: {exc}"

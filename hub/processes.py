@@ -1,5 +1,5 @@
-"""Stage workers as child processes (demo, tests): start, wait until they joined their group, read their
-metrics, stop them cleanly with SIGTERM."""
+"""Hub processes as children (demo, tests, benchmarks): stage workers (start, wait until they joined their group,
+read their metrics, stop them cleanly with SIGTERM) and the console (``spawn_console``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import socket
 import sys
 import urllib.request
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -32,6 +33,41 @@ def settings_env(settings: Settings) -> dict[str, str]:
             value = value.get_secret_value()
         env[f"HUB_{name.upper()}"] = str(value)
     return env
+
+
+def healthz_problem(url: str) -> str | None:
+    """None once ``url``/healthz answers 200, else why not yet."""
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:  # noqa: S310 - a URL of our own child
+            return None if answer.status == 200 else f"/healthz answered {answer.status}"
+    except OSError as exc:
+        return f"/healthz: {exc}"
+
+
+def spawn_console(
+    settings: Settings,
+    log_path: Path,
+    *,
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
+    command: Sequence[str] = ("console",),
+    ready: Callable[[str], str | None] = healthz_problem,
+) -> tuple[Child, str]:
+    """``hub console`` (or another ``command`` serving the console's app, e.g. ``acks serve``) as a child on
+    ``settings``' broker, database and prefix, with ``env`` on top; returns it and its URL once ``ready(url)`` says
+    nothing is missing (by default: ``/healthz`` answers 200). The caller stops it."""
+    port = free_port(settings.console_host) if port is None else port
+    child_env = {**os.environ, **settings_env(settings), "HUB_METRICS_PORT": "0", **(env or {})}
+    argv = [sys.executable, "-m", "hub", *command, "--host", settings.console_host, "--port", str(port)]
+    child = Child.spawn(" ".join(command), argv, log_path, env=child_env)
+    url = f"http://{settings.console_host}:{port}"
+    try:
+        child.wait_ready(lambda: ready(url), timeout_s=60, interval_s=0.2)
+    except BaseException:
+        child.signal_stop()
+        child.wait_or_kill(20)
+        raise
+    return child, url
 
 
 class StageProcess:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,9 +24,8 @@ from hub.config import Settings
 from hub.console.pg import open_store
 from hub.console.server import Served, build_console, serve_console
 from hub.console.testing import PASSWORD, in_thread, make_users
-from hub.devstack.process import Child
 from hub.kafka_read import read_topic
-from hub.processes import free_port, settings_env
+from hub.processes import free_port, spawn_console
 from hub.router.core import parse_ack
 from hub.topology import qualified
 from tests.helpers.alerts import FRANCKEPLATZ, T0, action_row, alert, revision_row, store
@@ -288,29 +285,11 @@ def test_hub_console_serves_until_sigterm_and_exits_cleanly(settings: Settings, 
     users = tmp_path / "users.toml"
     hashed = make_users(erika="polizei")["erika"].password
     users.write_text(f'[users.erika]\nagency = "polizei"\nrole = "leitstelle"\npassword_hash = "{hashed}"\n')
-    port, metrics_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        **settings_env(settings),
-        "HUB_CONSOLE_USERS": str(users),
-        "HUB_ACK_TOKEN_POLIZEI": TOKEN,
-        "HUB_METRICS_PORT": str(metrics_port),
-    }
+    metrics_port = free_port()
+    env = {"HUB_CONSOLE_USERS": str(users), "HUB_ACK_TOKEN_POLIZEI": TOKEN, "HUB_METRICS_PORT": str(metrics_port)}
     log_path = tmp_path / "console.log"
-    argv = [sys.executable, "-m", "hub", "console", "--port", str(port)]
-    child = Child.spawn("console", argv, log_path, env=env)
-    url = f"http://127.0.0.1:{port}"
-
-    def unhealthy() -> str | None:
-        """None once /healthz answers 200, else why not."""
-        try:
-            answer = httpx.get(f"{url}/healthz", timeout=2)
-        except httpx.HTTPError as exc:
-            return f"/healthz: {exc}"
-        return None if answer.status_code == 200 else answer.text
-
+    child, url = spawn_console(settings, log_path, env=env)
     try:
-        child.wait_ready(unhealthy, timeout_s=60, interval_s=0.2)
         with httpx.Client(base_url=url, timeout=10) as client:
             assert client.post("/api/session", json={"username": "erika", "password": PASSWORD}).status_code == 200
             with client.stream("GET", "/api/stream") as answer:

@@ -5,20 +5,16 @@ operator signed in at the same time sees the alarm's HAVAG alert but never the p
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from hub.config import Settings
 from hub.console.testing import PASSWORD, make_users
-from hub.devstack.process import Child
-from hub.processes import free_port, settings_env
+from hub.processes import spawn_console
 from hub.sim.scenario import ScenarioConfig, build_scenario
 from tests.helpers.sim import simulated
 from tests.helpers.workers import WorkerFactory
@@ -38,23 +34,10 @@ def console_url(settings: Settings, tmp_path: Path) -> Iterator[str]:
         for u in users.values()
     )
     (tmp_path / "users.toml").write_text(text)
-    port = free_port()
-    env = {**os.environ, **settings_env(settings), "HUB_CONSOLE_USERS": str(tmp_path / "users.toml")}
-    env["HUB_METRICS_PORT"] = "0"
-    argv = [sys.executable, "-m", "hub", "console", "--port", str(port)]
-    child = Child.spawn("console", argv, tmp_path / "console.log", env=env)
-    url = f"http://127.0.0.1:{port}"
-
-    def unhealthy() -> str | None:
-        """None once /healthz answers 200, else why not."""
-        try:
-            answer = httpx.get(f"{url}/healthz", timeout=2)
-        except httpx.HTTPError as exc:
-            return f"/healthz: {exc}"
-        return None if answer.status_code == 200 else answer.text
-
+    child, url = spawn_console(
+        settings, tmp_path / "console.log", env={"HUB_CONSOLE_USERS": str(tmp_path / "users.toml")}
+    )
     try:
-        child.wait_ready(unhealthy, timeout_s=60, interval_s=0.2)
         yield url
     finally:
         child.signal_stop()
