@@ -137,11 +137,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def _allowed(request: Request) -> list[str]:
-    """Every method some route serves at the request's path (Starlette names only the first route's)."""
+    """Every method some route serves at the request's path (Starlette names only the first route's). The routers'
+    own routes are walked: newer FastAPI keeps included routers nested in ``app.routes``."""
     methods: set[str] = set()
-    for route in request.app.routes:
-        if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
-            methods |= route.methods or set()
+    for router in (api, machines, pages):
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
+                methods |= route.methods or set()
     return sorted(methods)
 
 

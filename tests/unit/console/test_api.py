@@ -289,3 +289,23 @@ def test_havag_never_gets_a_sensitive_field_from_the_api(path: str) -> None:
     assert "SECRETCALLSIGN" not in text
     assert "SECRETPERSON" not in text
     assert "recommended_unit" not in text
+
+
+def test_a_method_a_route_does_not_serve_is_405_naming_the_methods_it_does() -> None:
+    """GET on an action (POST only) and PUT on the session (POST and DELETE only) answer 405 with an Allow header
+    that names every method served at that path, and the JSON error body."""
+    rig = console_rig()
+    rig.source.add(sample_alert("polizei", 1))
+
+    async def scenario(open_browser: Callable[[], Browser]) -> list[tuple[int, str, str]]:
+        browser = await signed_in(open_browser, "erika")
+        answers = [
+            await browser.get("/api/alerts/al-polizei-000000000000000000000001/acknowledge"),
+            await browser.client.put("/api/session", headers=browser.headers),
+        ]
+        return [(a.status_code, a.headers.get("allow", ""), a.json()["code"]) for a in answers]
+
+    assert run(rig, scenario) == [
+        (405, "POST", "method_not_allowed"),
+        (405, "DELETE, POST", "method_not_allowed"),
+    ]
