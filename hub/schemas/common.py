@@ -1,16 +1,19 @@
 """Building blocks shared by the canonical models: base model, timestamps, coordinates, stop ids, statuses.
 
 Also ``validation_reason``, which turns a pydantic error into a one-line reason for the dead-letter topic
-without echoing input values (they may be personal data).
+without echoing input values (they may be personal data), and ``StorableStrings``, the one check that keeps NUL
+characters and lone surrogates out of every string of the canonical models.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated, Literal
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Literal, Self, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 __all__ = [
     "DHID_PATTERN",
@@ -23,14 +26,106 @@ __all__ = [
     "NonEmptyStr",
     "Priority",
     "StopDhid",
+    "StorableStrings",
     "Timestamp",
     "VehicleNumber",
+    "unstorable_character",
     "validation_reason",
 ]
 
+_NOT_UNICODE = "contains a lone surrogate or other text that is no Unicode, which no hub string may hold"
 
-class HubModel(BaseModel):
-    """Base of every canonical payload: unknown fields are errors, instances are immutable, no NaN."""
+# A NUL or a UTF-16 surrogate (a lone one: Python strings hold no pairs) anywhere in a string.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_character(value: str) -> str | None:
+    """What in ``value`` no canonical string may hold, or None: a NUL character (PostgreSQL text and jsonb refuse
+    it) or a lone surrogate (not Unicode: it has no UTF-8 form, so it can be neither serialised nor stored)."""
+    if value.isascii():  # O(1) in CPython; most strings end here
+        return "a NUL character (U+0000)" if "\x00" in value else None
+    found = _UNSTORABLE.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    return "a NUL character (U+0000)" if char == "\x00" else f"a lone surrogate (U+{ord(char):04X})"
+
+
+def _holds_strings(annotation: Any, *, in_list: bool = False) -> bool:
+    """Whether a field of this type holds a string or a list of strings, the two shapes the check walks. ``Literal``
+    values are fixed and nested models check themselves; any other container of strings is refused when the
+    model class is made (``TypeError``), so that no string is left unchecked silently."""
+    if annotation is str:
+        return True
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _holds_strings(args[0], in_list=in_list)
+    if origin is Union or origin is UnionType:
+        return any(_holds_strings(arg, in_list=in_list) for arg in args)
+    if origin is list and not in_list:
+        return _holds_strings(args[0], in_list=True)
+    if origin is not None and origin is not Literal and any(_mentions_str(arg) for arg in args):
+        raise TypeError(f"{annotation} holds strings the NUL and surrogate check does not walk; use str or list[str]")
+    return False
+
+
+def _mentions_str(annotation: Any) -> bool:
+    return annotation is str or any(_mentions_str(arg) for arg in get_args(annotation))
+
+
+class StorableStrings(BaseModel):
+    """A model none of whose strings holds a NUL or a lone surrogate: the one check, for the envelope and every
+    payload model (present and future). A NUL stops PostgreSQL (text and jsonb refuse it); a lone surrogate is no
+    Unicode and stops JSON serialisation. Both are refused where the model is validated (at the normaliser), with
+    a ``ValidationError`` naming each field (``caller.name``, ``lines.2``).
+
+    Only the fields that can hold a string are looked at (found once per class), and nested models are not
+    entered: each checks itself, so every string is checked once. ``_checked_elsewhere`` names fields left to
+    another model (the envelope's ``data``, checked by its payload model).
+    """
+
+    _checked_elsewhere: ClassVar[frozenset[str]] = frozenset()
+    _string_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._string_fields = tuple(
+            name
+            for name, f in cls.model_fields.items()
+            if name not in cls._checked_elsewhere and _holds_strings(f.annotation)
+        )
+
+    @model_validator(mode="after")
+    def _storable_strings(self) -> Self:
+        errors: list[InitErrorDetails] = []
+        values = self.__dict__
+        for name in self._string_fields:
+            value = values[name]
+            if type(value) is str:
+                _check(errors, (name,), value)
+            elif type(value) is list:
+                for index, item in enumerate(value):
+                    if type(item) is str:
+                        _check(errors, (name, index), item)
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return self
+
+
+def _check(errors: list[InitErrorDetails], loc: tuple[str | int, ...], value: str) -> None:
+    problem = unstorable_character(value)
+    if problem is not None:
+        # The input is kept out of the message (it may be personal data); validation_reason leaves it out too.
+        error = PydanticCustomError(
+            "unstorable_character", "contains {problem}, which no hub string may hold", {"problem": problem}
+        )
+        errors.append(InitErrorDetails(type=error, loc=loc, input=value))
+
+
+class HubModel(StorableStrings):
+    """Base of every canonical payload: unknown fields are errors, instances are immutable, no NaN, no NUL or lone
+    surrogate in any string."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -82,5 +177,7 @@ def validation_reason(exc: ValidationError, prefix: str = "") -> str:
     parts = []
     for err in exc.errors(include_url=False, include_input=False):
         where = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "") or "(event)"
-        parts.append(f"{where}: {err['msg']}")
+        # pydantic refuses a lone surrogate itself in a string with a length or pattern; say it as the check does.
+        msg = _NOT_UNICODE if err["type"] == "string_unicode" else err["msg"]
+        parts.append(f"{where}: {msg}")
     return "; ".join(parts)

@@ -13,14 +13,15 @@ Hub extension attributes (CloudEvents allows only lower-case letters and digits 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import ConfigDict, Field, StringConstraints, ValidationError
 
 from hub.errors import InvalidEventError
-from hub.schemas.common import Timestamp, validation_reason
+from hub.schemas.common import StorableStrings, Timestamp, validation_reason
 
 __all__ = ["CE_CONTENT_TYPE", "HUB_EVENT_NAMESPACE", "CloudEvent", "event_id"]
 
@@ -45,19 +46,24 @@ def event_id(source: str, source_record_id: str, kind: str) -> str:
     or update time into ``source_record_id``; otherwise an upsert by event id keeps only the first version.
     """
     name = json.dumps([source, source_record_id, kind], ensure_ascii=False, separators=(",", ":"))
-    return str(uuid.uuid5(HUB_EVENT_NAMESPACE, name))
+    # uuid.uuid5, with the one difference that a lone surrogate does not raise here: the envelope refuses it, naming
+    # the attribute, and the id of an event that is never made does not matter. Valid strings give uuid5's id.
+    digest = hashlib.sha1(HUB_EVENT_NAMESPACE.bytes + name.encode("utf-8", "surrogatepass"), usedforsecurity=False)
+    return str(uuid.UUID(bytes=digest.digest()[:16], version=5))
 
 
-class CloudEvent(BaseModel):
+class CloudEvent(StorableStrings):
     """A CloudEvents 1.0 event with a JSON object as data. Stricter than the spec, on purpose:
 
     ``time`` is required and timezone-aware, data must be a JSON object (no ``data_base64``), the content type
-    is exactly ``application/json``, the hub extensions ``hubkind`` and ``hubsourceid`` are required, and
-    unknown attributes are rejected: every event on hub topics is written by the hub, so a foreign or misspelt
-    attribute is a bug.
+    is exactly ``application/json``, the hub extensions ``hubkind`` and ``hubsourceid`` are required,
+    unknown attributes are rejected (every event on hub topics is written by the hub, so a foreign or misspelt
+    attribute is a bug), and no attribute holds a NUL or a lone surrogate. ``data`` is checked by its payload model
+    (``unwrap``), not here, so that each string is checked once.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    _checked_elsewhere = frozenset({"data"})  # by the payload model (``unwrap``): each string is checked once
 
     specversion: Literal["1.0"] = "1.0"
     id: _NoSpace

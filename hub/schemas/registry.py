@@ -120,19 +120,23 @@ def wrap(
     subject: str | None = None,
     recipient: str | None = None,
 ) -> CloudEvent:
-    """Put a canonical payload in its envelope, with the stable id of ``(source, source_record_id, kind)``."""
+    """Put a canonical payload in its envelope, with the stable id of ``(source, source_record_id, kind)``;
+    ``InvalidEventError`` (``schema_violation``, naming the attribute) when the source's id or name cannot be one."""
     kind = kind_for_model(type(payload))
-    return CloudEvent(
-        id=event_id(source, source_record_id, kind.name),
-        source=source,
-        type=kind.ce_type,
-        time=time,
-        subject=subject,
-        data=payload.model_dump(mode="json"),
-        hubkind=kind.name,
-        hubrecipient=recipient,
-        hubsourceid=source_record_id,
-    )
+    try:
+        return CloudEvent(
+            id=event_id(source, source_record_id, kind.name),
+            source=source,
+            type=kind.ce_type,
+            time=time,
+            subject=subject,
+            data=payload.model_dump(mode="json"),
+            hubkind=kind.name,
+            hubrecipient=recipient,
+            hubsourceid=source_record_id,
+        )
+    except ValidationError as exc:  # what the source gave for the envelope: its id, its name, the time
+        raise InvalidEventError(f"invalid {kind.name} envelope: {validation_reason(exc)}", "schema_violation") from exc
 
 
 def unwrap(event: CloudEvent, *, context: Mapping[str, Any] | None = None) -> BaseModel:
