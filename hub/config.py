@@ -43,6 +43,16 @@ class Settings(BaseSettings):
         default=6.0, gt=0, description="consumer group session timeout; a group forms after about half of it"
     )
 
+    # How long a worker's database connection may take (libpq connect_timeout, whole seconds) and one statement may
+    # run (PostgreSQL statement_timeout): a database that does not answer becomes an error, logged and retried,
+    # instead of a silent hang.
+    database_connect_timeout_s: int = Field(
+        default=5, ge=2, description="how long a worker waits for a database connection before it retries"
+    )
+    database_statement_timeout_s: float = Field(
+        default=30.0, gt=0, description="longest a worker's database statement may run before it is cancelled"
+    )
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = Field(
         default="auto", description="auto = console on a terminal, JSON otherwise"

@@ -20,6 +20,10 @@ class StageMetrics:
     batch_seconds: Histogram
     assigned_partitions: Gauge
     state_entries: Gauge
+    # Database trouble of the storing stages (sink, alert store, pseudonymise), by hub.workers.database.
+    database_errors: Counter
+    database_retries: Counter
+    database_blocked_seconds: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> StageMetrics:
@@ -49,6 +53,24 @@ class StageMetrics:
                 "hub_stage_state_entries",
                 "Entries in a stage's faust tables (the router: vehicles, units, trips, incidents, alerts, desk)",
                 ["stage", "table"],
+                registry=registry,
+            ),
+            database_errors=Counter(
+                "hub_database_errors",
+                "Errors a stage's database writes raised, by kind: transient (retried) or permanent (row refused)",
+                ["stage", "kind"],
+                registry=registry,
+            ),
+            database_retries=Counter(
+                "hub_database_retries",
+                "Database writes a stage tried again after a transient error",
+                ["stage"],
+                registry=registry,
+            ),
+            database_blocked_seconds=Counter(
+                "hub_database_blocked_seconds",
+                "Seconds a stage held a batch waiting for the database (writes that failed or hung)",
+                ["stage"],
                 registry=registry,
             ),
         )

@@ -1,5 +1,6 @@
 """Retrying after a transient failure: ``Backoff`` (exponential, full jitter) for loops that decide themselves
-when to try again, and ``retry`` for the common case of one awaitable tried until it succeeds.
+when to try again, and ``retry`` for the common case of one awaitable tried until it succeeds, where the caller
+says which failures are transient (``hub.store.errors.error_kind`` does for the database).
 
 Full jitter (a uniform draw between 0 and the capped exponential bound) spreads the retries of many workers or
 connectors that failed together, so a recovering server is not hit by all of them at once.
@@ -52,17 +53,21 @@ async def retry(
     *,
     retry_on: type[BaseException] | tuple[type[BaseException], ...],
     on_retry: Callable[[BaseException, float], None],
+    transient: Callable[[BaseException], bool] | None = None,
     backoff: Backoff | None = None,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> T:
-    """``await attempt()`` until it returns; after each failure of class ``retry_on``, ``on_retry(error, delay)``
-    (to log it) and wait ``delay`` from ``backoff`` (default: 0.5 s doubling up to 10 s, full jitter). Any other
-    exception is raised at once."""
+    """``await attempt()`` until it returns; after each failure of class ``retry_on`` that ``transient`` (if given)
+    calls transient, ``on_retry(error, delay)`` (to log and count it) and wait ``delay`` from ``backoff`` (default:
+    0.5 s doubling up to 10 s, full jitter). Any other exception, a permanent one among them, is raised at once:
+    retrying what can never succeed would hold the caller for ever."""
     backoff = backoff if backoff is not None else Backoff(base_s=0.5, cap_s=10.0)
     while True:
         try:
             return await attempt()
         except retry_on as exc:
+            if transient is not None and not transient(exc):
+                raise
             delay = backoff.next_delay()
             on_retry(exc, delay)
             await sleep(delay)
