@@ -98,7 +98,8 @@ SECRET = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", min_size=12, max
     state=st.sampled_from(["new", "acknowledged"]),
     priority=st.integers(1, 5),
     hold=st.booleans(),
-    instructions=st.none() | st.text(max_size=50),
+    instructions=st.none()
+    | st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=50),  # NUL is refused
 )
 def test_a_havag_view_never_holds_a_sensitive_field_whatever_the_alert_holds(
     unit: str, by: str, state: str, priority: int, hold: bool, instructions: str | None

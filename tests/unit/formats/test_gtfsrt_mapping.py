@@ -207,7 +207,9 @@ def test_missing_required_coordinate_is_refused() -> None:
     label=st.text(st.characters(categories=("L", "N", "P", "S"), max_codepoint=0x2FF), min_size=1, max_size=16),
     seconds=st.integers(min_value=946_684_800, max_value=4_102_444_799),
     bearing=st.none() | st.floats(min_value=0, max_value=360),
-    entity_id=st.text(min_size=1, max_size=40),
+    entity_id=st.text(
+        st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=40
+    ),  # no NUL: refused
 )
 def test_generated_valid_positions_always_map_with_stable_ids(
     lat: float, lon: float, label: str, seconds: int, bearing: float | None, entity_id: str

@@ -402,7 +402,9 @@ def test_alert_ids_are_stable_and_distinct() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(
-    description=st.text(min_size=8, max_size=40).filter(lambda s: s.strip() and len(s.strip()) >= 8),
+    description=st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=8, max_size=40).filter(
+        lambda s: s.strip() and len(s.strip()) >= 8
+    ),
     name=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", min_size=8, max_size=20),
     unit=st.from_regex(r"POL-[A-Z]{6}[0-9]{3}", fullmatch=True),
     steps=st.lists(st.sampled_from(["update", "tick", "ack_police", "close"]), max_size=6),

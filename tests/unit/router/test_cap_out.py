@@ -237,7 +237,9 @@ def test_round_trip_through_the_hubs_cap_format() -> None:
     priority=st.integers(1, 5),
     state=st.sampled_from(["new", "acknowledged", "resolved", "expired"]),
     revision=st.integers(1, 50),
-    instructions=st.text(min_size=1, max_size=200),
+    instructions=st.text(
+        st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=200
+    ),  # NUL is refused
 )
 def test_any_alert_validates_and_reads_back(
     category: str, priority: int, state: str, revision: int, instructions: str
@@ -394,7 +396,9 @@ def test_desk_escalation_and_clear_down_render() -> None:
     reason=st.sampled_from(["incident_closed", "incident_cancelled", "units_heard", "resolved_by_recipient", None]),
     escalation=st.sampled_from(["none", "next_unit", "supervisor", "havag_unanswered"]),
     level=st.integers(0, 10),
-    role=st.one_of(st.none(), st.text(min_size=1, max_size=60)),
+    role=st.one_of(
+        st.none(), st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=60)
+    ),
     revision=st.integers(1, 20),
 )
 def test_any_mode_escalation_and_clear_down_validates(
