@@ -58,9 +58,9 @@ async def retry(
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> T:
     """``await attempt()`` until it returns; after each failure of class ``retry_on`` that ``transient`` (if given)
-    calls transient, ``on_retry(error, delay)`` (to log and count it) and wait ``delay`` from ``backoff`` (default:
-    0.5 s doubling up to 10 s, full jitter). Any other exception, a permanent one among them, is raised at once:
-    retrying what can never succeed would hold the caller for ever."""
+    accepts, ``on_retry(error, delay)`` (to log and count it) and wait ``delay`` from ``backoff`` (default: 0.5 s
+    doubling up to 10 s, full jitter). Any other exception, a permanent one among them, is raised at once: retrying
+    what can never succeed would hold the caller for ever."""
     backoff = backoff if backoff is not None else Backoff(base_s=0.5, cap_s=10.0)
     while True:
         try:

@@ -23,7 +23,9 @@ TRANSIENT_SQLSTATE_CLASSES = frozenset(
         "08",  # connection exception: the connection failed or was lost
         "40",  # transaction rollback: serialization failure, deadlock detected; the same write succeeds when retried
         "53",  # insufficient resources: disk full, out of memory, too many connections
-        "57",  # operator intervention: admin or crash shutdown, cannot connect now, statement timeout
+        # operator intervention: admin or crash shutdown, cannot connect now, statement timeout (a lock held
+        # elsewhere, an overloaded server; a write that always outlasts the timeout shows as a stage blocked)
+        "57",
         "58",  # system error outside PostgreSQL: I/O error
     }
 )

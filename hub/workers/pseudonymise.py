@@ -1,8 +1,8 @@
 """The pseudonymise worker: ``canon.*`` -> ``share.<domain>.<kind>`` by the sharing policy (``hub.streams.
 pseudonymise``). Each event's transfer-register rows and vault entries are stored first, then its shares are sent,
 and the batch is acknowledged once the broker has them all: no share is ever on the broker without its register
-row. An event whose rows the database refuses for good is not shared: it goes to ``dlq.pseudonymise``
-(``store_rejected``) with the records that cannot be shared, and the rest of the batch goes on."""
+row. Records that cannot be shared go to ``dlq.pseudonymise``, among them an event whose rows the database refuses
+for good (``store_rejected``): nothing of it is shared, and the rest of the batch goes on."""
 
 from __future__ import annotations
 
