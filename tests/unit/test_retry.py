@@ -101,3 +101,29 @@ def test_retry_raises_other_errors_at_once() -> None:
     with pytest.raises(ValueError, match="bad row"):
         asyncio.run(retry(attempt, retry_on=ConnectionError, on_retry=lambda e, d: None, sleep=sleep))
     assert calls == 1
+
+
+def test_retry_raises_at_once_what_the_transient_predicate_refuses() -> None:
+    """Of the retryable class, only failures ``transient`` accepts are retried; a permanent one is raised after one
+    attempt, never waited on, so it cannot hold the caller for ever."""
+    failures: list[Exception] = [ConnectionError("down"), ConnectionError("refused for good")]
+    seen: list[str] = []
+
+    async def attempt() -> None:
+        raise failures.pop(0)
+
+    async def sleep(seconds: float) -> None:
+        return None
+
+    with pytest.raises(ConnectionError, match="for good"):
+        asyncio.run(
+            retry(
+                attempt,
+                retry_on=ConnectionError,
+                transient=lambda exc: "for good" not in str(exc),
+                on_retry=lambda exc, delay: seen.append(str(exc)),
+                sleep=sleep,
+            )
+        )
+    assert seen == ["down"]
+    assert failures == []
