@@ -103,10 +103,12 @@ class StorableStrings(BaseModel):
         for name in self._string_fields:
             value = values[name]
             if type(value) is str:
-                _check(errors, (name,), value)
+                # Inlined for the common case, a clean ASCII string (isascii is O(1)): this runs for every string.
+                if not value.isascii() or "\x00" in value:
+                    _check(errors, (name,), value)
             elif type(value) is list:
                 for index, item in enumerate(value):
-                    if type(item) is str:
+                    if type(item) is str and (not item.isascii() or "\x00" in item):
                         _check(errors, (name, index), item)
         if errors:
             raise ValidationError.from_exception_data(type(self).__name__, errors)
