@@ -7,7 +7,6 @@ of ``IstFahrt`` (VBB style: ``IstHalts`` lists, ``$BestaetigungZst``) and generi
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Final, Literal
 from xml.etree.ElementTree import Element, SubElement
@@ -16,7 +15,7 @@ from pydantic import ValidationError
 
 from hub.errors import InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size
-from hub.formats.jsondoc import decode_json
+from hub.formats.jsondoc import compact, decode_json
 from hub.formats.siri.delivery import standalone
 from hub.formats.siri.values import clean_text, dhid_or_none, line_name, parse_datetime, quoted, record_identity
 from hub.formats.xml import child, children, local_name, parse_xml, text
@@ -311,7 +310,7 @@ class Vdv454AusFormat:
             raise InvalidEventError(f"expected a JSON object or array, got {type(doc).__name__}", "malformed_json")
         records = []
         for n, item in enumerate(doc, start=1):
-            value = json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            value = compact(item)
             try:
                 records.append(_record(_json_trip(item), value, n))
             except InvalidEventError:
