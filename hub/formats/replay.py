@@ -76,7 +76,7 @@ class ReplayFormat:
             # Every line is a record of its own, read or not: a line that is no JSON object with an id (a huge
             # integer, a lone surrogate, a syntax error) is passed on under a digest of its bytes, so two different
             # bad lines never look like one record, and the normaliser dead-letters it with the reason.
-            records.append(unnamed_record(line) if ident is None else SourceRecord(ident, "", ident.encode(), line))
+            records.append(SourceRecord(ident, "", ident.encode(), line) if ident else unnamed_record(line))
         return records
 
     def to_canonical(self, record: bytes) -> list[CanonicalRecord]:

@@ -121,6 +121,7 @@ _INSERTED = (b"\x00", b"\xff", b"\xef\xbb\xbf", b"\\ud800", b"\n", b"\r\n", _HUG
 _REPLACEMENTS = b'<>/"{}[],:=0123456789.-+ aZ\x00\xff'
 _TOKENS: tuple[tuple[re.Pattern[bytes], tuple[bytes, ...]], ...] = (
     (re.compile(rb'"((?:[^"\\\n]|\\.){0,80})"'), _IN_JSON_STRING),
+    (re.compile(rb'("(?:[^"\\\n]|\\.){0,80}")\s*[,}\]]'), _JSON_VALUE),  # a string value, quotes and all
     (re.compile(rb"(?<![\w.\"])(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?![\w.\"])"), _JSON_VALUE),
     (re.compile(rb">([^<>]{1,80})<"), _XML_TEXT),
     (re.compile(rb'="([^"<>]{0,80})"'), _IN_ATTRIBUTE),
@@ -177,9 +178,11 @@ def _lines(data: bytearray, pick: Picker) -> bytearray:
     return bytearray(b"\n".join(lines))
 
 
+#: Poisons weigh most: byte edits mostly end in syntax errors, poisons reach the mapping behind the parser.
 _MUTATIONS: tuple[Callable[[bytearray, Picker], bytearray], ...] = (
     _byte_edit,
     _byte_edit,
+    _poison,
     _poison,
     _poison,
     _poison,
@@ -189,7 +192,7 @@ _MUTATIONS: tuple[Callable[[bytearray, Picker], bytearray], ...] = (
 )
 
 
-def mutate(base: bytes, pick: Picker, most: int = 4) -> bytes:
+def mutate(base: bytes, pick: Picker, most: int = 3) -> bytes:
     """``base`` after one to ``most`` mutations chosen by ``pick``."""
     data = bytearray(base)
     for _ in range(pick.randint(1, most)):

@@ -5,100 +5,91 @@ shared conformance corpus (``../shared/corpus``) where it is present. Used by te
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable
 from pathlib import Path
-from types import MappingProxyType
 
 from google.protobuf import json_format, text_format
-from google.transit import gtfs_realtime_pb2 as pb
 
+from bench.bench_formats import CORPUS_DIRS, DEFAULT_CORPUS
 from hub.formats.registry import FORMATS
 from hub.samples import sample_lines
-
-CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus"
-#: Corpus folders per format (relative to the corpus root); formats not named here have no third-party corpus.
-CORPUS_DIRS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "gtfsrt-vehicle-positions": ("gtfs-rt",),
-        "gtfsrt-trip-updates": ("gtfs-rt",),
-        "gtfsrt-alerts": ("gtfs-rt",),
-        "siri-sx": ("siri",),
-        "siri-vm": ("siri",),
-        "vdv454-aus": ("vdv454",),
-        "cloudevents": ("cloudevents",),
-        "cap": ("cap",),
-        "open311": ("open311",),
-    }
+from hub.schemas import example_payload
+from tests.unit.formats import (
+    test_cap_containers,
+    test_cloudevents_in,
+    test_driver_alarm,
+    test_gtfsrt_split,
+    test_open311,
+    test_siri_sx,
+    test_siri_vm,
+    test_unit_report,
+    test_vdv454,
 )
+
 _NOT_DOCUMENTS = (".md",)  # the corpus's notes on where its files come from
 
 
 def _gtfsrt() -> list[bytes]:
-    # Imported here: test modules import pytest, which the benchmark need not load for the other formats.
-    from tests.unit.formats.test_gtfsrt_split import _alert, _feed, _trip, _vehicle
-
-    feed = _feed(_vehicle(), _vehicle("v2", "655"), _trip(), _alert())
+    t = test_gtfsrt_split
+    feed = t._feed(t._vehicle(), t._vehicle("v2", "655"), t._trip(), t._alert())
+    lines = [json_format.MessageToJson(t._feed(t._vehicle("v1"), timestamp=t.T0 + i), indent=None) for i in range(3)]
     return [
         feed.SerializeToString(),
         json_format.MessageToJson(feed).encode(),
+        "\n".join(lines).encode(),  # NDJSON: one feed snapshot per line
         text_format.MessageToString(feed).encode(),
     ]
 
 
-def _own(name: str) -> list[bytes]:
-    """The format tests' own valid documents of format ``name``."""
-    if name.startswith("gtfsrt-"):
-        return _gtfsrt()
-    if name == "replay-ndjson":
-        return [b"\n".join(sample_lines(6, 0))]
-    if name == "cap":
-        from tests.unit.formats.test_cap_containers import SEEDS as CAP
+def _cloudevents() -> list[bytes]:
+    t = test_cloudevents_in
+    second = t.event(id="E-2", type="de.halle.hub.unit-status.v1", data=example_payload("unit-status", 1))
+    return [t.body(t.event(), second), t.body(t.event())]
 
-        return list(CAP.values())
-    if name == "open311":
-        from tests.unit.formats.test_open311 import SEEDS as OPEN311
 
-        return list(OPEN311.values())
-    if name == "driver-alarm":
-        from tests.unit.formats.test_driver_alarm import CLEARED, RAISED
+def _vdv454() -> list[bytes]:
+    t = test_vdv454
+    return [t.answer(t.IST_FAHRT, t.IST_FAHRT), json.dumps([t.flat_json(), t.flat_json(LinienID="HAVAG-5")]).encode()]
 
-        return [json.dumps([RAISED, CLEARED]).encode(), json.dumps(RAISED).encode()]
-    if name.startswith("unit-report-"):
-        from tests.unit.formats.test_unit_report import REPORT
 
-        return [json.dumps([REPORT, {**REPORT, "unit": "Leo Halle 12/4"}]).encode()]
-    if name == "siri-sx":
-        from tests.unit.formats.test_siri_sx import SITUATION, delivery, situation
+def _unit_reports() -> list[bytes]:
+    report = test_unit_report.REPORT
+    return [json.dumps([report, {**report, "unit": "Leo Halle 12/4"}]).encode(), json.dumps(report).encode()]
 
-        return [delivery(SITUATION, situation(SituationNumber="HAVAG-SX-2"))]
-    if name == "siri-vm":
-        from tests.unit.formats.test_siri_vm import ACTIVITY
-        from tests.unit.formats.test_siri_vm import delivery as vm_delivery
 
-        return [vm_delivery(ACTIVITY, ACTIVITY.replace("654", "655"))]
-    if name == "vdv454-aus":
-        from tests.unit.formats.test_vdv454 import IST_FAHRT, answer, flat_json
-
-        return [answer(IST_FAHRT, IST_FAHRT), json.dumps([flat_json(), flat_json(LinienID="HAVAG-5")]).encode()]
-    if name == "cloudevents":
-        from hub.schemas import example_payload
-        from tests.unit.formats.test_cloudevents_in import body, event
-
-        second = event(id="E-2", type="de.halle.hub.unit-status.v1", data=example_payload("unit-status", 1))
-        return [body(event(), second), body(event())]
-    raise KeyError(f"no seed documents for format {name!r}")
+_OWN: dict[str, Callable[[], list[bytes]]] = {
+    "replay-ndjson": lambda: [b"\n".join(sample_lines(6, 0))],
+    "cap": lambda: list(test_cap_containers.SEEDS.values()),
+    "open311": lambda: list(test_open311.SEEDS.values()),
+    "driver-alarm": lambda: [
+        json.dumps([test_driver_alarm.RAISED, test_driver_alarm.CLEARED]).encode(),
+        json.dumps(test_driver_alarm.RAISED).encode(),
+    ],
+    "unit-report-polizei": _unit_reports,
+    "unit-report-ordnungsamt": _unit_reports,
+    "siri-sx": lambda: [
+        test_siri_sx.delivery(test_siri_sx.SITUATION, test_siri_sx.situation(SituationNumber="HAVAG-SX-2"))
+    ],
+    "siri-vm": lambda: [test_siri_vm.delivery(test_siri_vm.ACTIVITY, test_siri_vm.ACTIVITY.replace("654", "655"))],
+    "vdv454-aus": _vdv454,
+    "cloudevents": _cloudevents,
+    "gtfsrt-vehicle-positions": _gtfsrt,
+    "gtfsrt-trip-updates": _gtfsrt,
+    "gtfsrt-alerts": _gtfsrt,
+}
 
 
 def own_seeds(name: str) -> list[bytes]:
-    """The valid documents the tests of format ``name`` are built on (every format has some)."""
-    return _own(name)
+    """The valid documents the tests of format ``name`` are built on (every registered format has some)."""
+    return _OWN[name]()
 
 
-def corpus_seeds(name: str, max_bytes: int = 64 * 1024) -> list[bytes]:
-    """The corpus files of format ``name`` up to ``max_bytes`` each, sorted by path; [] without a corpus."""
+def corpus_seeds(name: str, corpus: Path = DEFAULT_CORPUS, max_bytes: int = 64 * 1024) -> list[bytes]:
+    """The corpus files of format ``name`` up to ``max_bytes`` each (larger ones make slow fuzzing, and their
+    parts are in the smaller ones), sorted by path; [] without a corpus or corpus folders for the format."""
     found: list[bytes] = []
     for folder in CORPUS_DIRS.get(name, ()):
-        root = CORPUS / folder
+        root = corpus / folder
         if not root.is_dir():
             continue
         for path in sorted(root.rglob("*")):

@@ -1,0 +1,159 @@
+"""Fuzzing every source format: mutated documents through ``split``, mutated raw records through ``to_canonical``.
+
+Run: .venv/bin/python -m bench.fuzz_formats [--inputs N] [--seed S] [--format F]... [--corpus DIR] [--out DIR]
+Seeds are the format tests' own documents and the shared conformance corpus (files up to 64 KiB) where present;
+the mutations are those of tests/unit/formats/fuzz.py (byte edits, and poisons where values go: 5,000-digit
+integers, lone surrogates, nesting past the recursion limit, NUL, whitespace in ids). Half the inputs are documents
+(split, then every record it gives is mapped), half are raw records (mapped). A format may only answer with
+records or an ``InvalidEventError`` with a proper reason code; anything else is an uncaught exception.
+
+Prints per format the outcomes by side and reason code, the uncaught exceptions (the first few with the input that
+caused them, each input also written to ``--out``) and the slowest input with its time. Exits 1 if any input
+raised an uncaught exception.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.bench_formats import DEFAULT_CORPUS
+from hub.formats.base import Format
+from hub.formats.registry import FORMATS
+from tests.unit.formats.fuzz import Uncaught, map_outcome, mutate, split_outcome
+from tests.unit.formats.seeds import corpus_seeds, own_seeds
+
+#: Uncaught exceptions shown (and written) per format; the count covers all of them.
+SHOWN = 3
+
+
+@dataclass
+class Slowest:
+    """The input that took longest, split and map together."""
+
+    seconds: float = 0.0
+    side: str = ""
+    size: int = 0
+    head: bytes = b""
+
+
+@dataclass
+class Report:
+    """What fuzzing one format found."""
+
+    inputs: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    uncaught: int = 0
+    examples: list[tuple[str, bytes, str]] = field(default_factory=list)
+    slowest: Slowest = field(default_factory=Slowest)
+    seconds: float = 0.0
+
+
+def _raw_records(fmt: Format, seeds: list[bytes]) -> list[bytes]:
+    """The raw records the seeds split into: what the normaliser reads, mutated for the map side."""
+    records: list[bytes] = []
+    for seed in seeds:
+        try:
+            _, split = split_outcome(fmt, seed)
+        except Uncaught:
+            continue  # reported when fuzzing; a seed that breaks the rule gives no records to mutate
+        records.extend(record.value for record in split)
+    return records
+
+
+def _one(fmt: Format, side: str, data: bytes, report: Report) -> None:
+    """Judge one input: a document (split, then map what it gives) or a raw record (map)."""
+    if side == "split":
+        outcome, records = split_outcome(fmt, data)
+        report.outcomes[f"split {outcome.code or 'records'}"] += 1
+        for record in records:
+            mapped = map_outcome(fmt, record.value)
+            report.outcomes[f"map (of split) {mapped.code or 'events'}"] += 1
+    else:
+        outcome = map_outcome(fmt, data)
+        report.outcomes[f"map {outcome.code or 'events'}"] += 1
+
+
+def fuzz(name: str, inputs: int, seed: int, corpus: Path, progress: bool = True) -> Report:
+    """Fuzz format ``name`` with ``inputs`` mutated inputs drawn from ``random.Random(f"{seed}:{name}")``."""
+    fmt = FORMATS[name]
+    documents = own_seeds(name) + corpus_seeds(name, corpus)
+    records = _raw_records(fmt, documents) or documents
+    rng = random.Random(f"{seed}:{name}")
+    report = Report()
+    started = time.perf_counter()
+    step = max(inputs // 10, 1)
+    for index in range(inputs):
+        side = "split" if index % 2 == 0 else "map"
+        pool = documents if side == "split" else records
+        data = mutate(pool[rng.randrange(len(pool))], rng)
+        began = time.perf_counter()
+        try:
+            _one(fmt, side, data, report)
+        except Uncaught as exc:
+            report.uncaught += 1
+            if len(report.examples) < SHOWN:
+                cause = exc.__cause__ or exc
+                report.examples.append((side, data, "".join(traceback.format_exception(cause, limit=-4))))
+        took = time.perf_counter() - began
+        if took > report.slowest.seconds:
+            report.slowest = Slowest(took, side, len(data), data[:60])
+        report.inputs += 1
+        if progress and (index + 1) % step == 0:
+            rate = report.inputs / (time.perf_counter() - started)
+            done = f"{index + 1:,}/{inputs:,}"
+            print(f"  {name}: {done} inputs, {report.uncaught} uncaught, {rate:,.0f}/s", file=sys.stderr)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write_examples(name: str, report: Report, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for number, (side, data, trace) in enumerate(report.examples, start=1):
+        path = out / f"{name}-{number}-{side}.bin"
+        path.write_bytes(data)
+        path.with_suffix(".txt").write_text(trace)
+        written.append(path)
+    return written
+
+
+def print_report(name: str, report: Report, out: Path) -> None:
+    rate = report.inputs / report.seconds if report.seconds else 0.0
+    print(f"{name}: {report.inputs:,} inputs in {report.seconds:.1f} s ({rate:,.0f}/s), {report.uncaught} uncaught")
+    for outcome, count in sorted(report.outcomes.items()):
+        print(f"    {outcome:<40} {count:>9,}")
+    slow = report.slowest
+    print(f"    slowest: {slow.seconds * 1000:.1f} ms, {slow.side} of {slow.size:,} bytes starting {slow.head!r}")
+    for (side, _, trace), path in zip(report.examples, _write_examples(name, report, out), strict=True):
+        print(f"    UNCAUGHT ({side}), input in {path}:")
+        print("      " + trace.strip().replace("\n", "\n      "))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--inputs", type=int, default=100_000, help="mutated inputs per format (default 100,000)")
+    parser.add_argument("--seed", type=int, default=2026, help="the run's seed; the same seed gives the same inputs")
+    parser.add_argument("--format", action="append", choices=sorted(FORMATS), help="only this format (repeatable)")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the shared conformance corpus")
+    parser.add_argument("--out", type=Path, default=Path(".hub/fuzz"), help="where inputs that raised are written")
+    args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        print(f"no corpus at {args.corpus}: seeds are the format tests' own documents only")
+    total = 0
+    for name in args.format or sorted(FORMATS):
+        report = fuzz(name, args.inputs, args.seed, args.corpus)
+        print_report(name, report, args.out)
+        total += report.uncaught
+    print(f"uncaught exceptions in all formats: {total}")
+    return 1 if total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
