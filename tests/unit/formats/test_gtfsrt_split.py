@@ -190,6 +190,10 @@ def test_null_fields_mean_absent() -> None:
         ),
         (b"[" * 100_000 + b"]" * 100_000, None, "malformed_json", "nested too deeply"),
         (b'{\n  "header": {}\n}\n<html>', None, "malformed_json", "not JSON: Extra data at line 4 column 1"),
+        # Found by fuzzing (issue 11): OverflowError, SystemError from the protobuf runtime, ValueError from int().
+        (b'{"header": {"incrementality": 1e999}}', None, "malformed_json", "not a GTFS-RT FeedMessage in JSON"),
+        (b'{"header": {"\\ud800": 1}}', None, "undecodable", "a string holds a lone UTF-16 surrogate escape"),
+        (b'{"header": {"timestamp": ' + b"9" * 5000 + b"}}", None, "malformed_json", "more than 4300 digits"),
     ],
 )
 def test_garbage_is_refused_with_a_reason(document: bytes, content_type: str | None, code: str, reason: str) -> None:
