@@ -19,6 +19,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from hub.config import Settings
+from hub.connectors.records import H_CONNECTOR, H_ORIGIN, OutMessage
 from hub.deadletter import Origin, dead_letter
 from hub.errors import BrokerError, ConfigError, DeadLetterReason, InvalidEventError
 from hub.formats.jsondoc import MAX_RECORD_BYTES
@@ -50,24 +51,13 @@ class ReplayStats:
         letters = f"{self.dead_lettered} dead-lettered to {dlq}" + (f" ({why})" if why else "")
         return f"{self.lines} lines: {self.produced} produced, {self.blank} blank, {letters}"
 
-    def count(self, message: LineMessage) -> None:
-        """One message sent: a record produced, or a dead letter made here."""
-        if message.code is None:
+    def count(self, code: DeadLetterReason | None) -> None:
+        """One message sent: a record produced (``code`` None), or a dead letter made here."""
+        if code is None:
             self.produced += 1
         else:
             self.dead_lettered += 1
-            self.reasons[message.code] += 1
-
-
-@dataclass(frozen=True)
-class LineMessage:
-    """What to produce for one line: the line itself for the raw topic, or (``code`` set) its dead letter."""
-
-    topic: str
-    key: bytes | None
-    value: bytes
-    headers: list[tuple[str, bytes]]
-    code: DeadLetterReason | None = None
+            self.reasons[code] += 1
 
 
 def _shown(path: Path | str) -> str:
@@ -75,9 +65,12 @@ def _shown(path: Path | str) -> str:
     return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def line_messages(path: Path, number: int, line: bytes, raw: str, dlq: str) -> list[LineMessage]:
-    """The messages for non-blank line ``number`` of ``path``: its record on ``raw`` (more than one only for a line
-    the format cuts at a lone CR), or a dead letter on ``dlq`` naming the line."""
+def line_messages(
+    path: Path, number: int, line: bytes, raw: str, dlq: str
+) -> list[tuple[OutMessage, DeadLetterReason | None]]:
+    """The messages for non-blank line ``number`` of ``path``, each with the reason code if it is a dead letter: its
+    record on ``raw`` (more than one only for a line the format cuts at a lone CR), or a dead letter on ``dlq``
+    naming the line."""
     try:
         if len(line) > MAX_RECORD_BYTES:
             raise InvalidEventError(
@@ -87,9 +80,9 @@ def line_messages(path: Path, number: int, line: bytes, raw: str, dlq: str) -> l
     except InvalidEventError as exc:
         origin = Origin(f"file:{_shown(path)}", 0, number)
         letter = dead_letter(STAGE, exc.code, exc.reason, origin, None, line[:_KEEP_BYTES])
-        return [LineMessage(dlq, None, letter.value, letter.headers(), exc.code)]
-    headers = [("hub_connector", CONNECTOR.encode()), ("hub_origin", f"{_shown(path.name)}:{number}".encode())]
-    return [LineMessage(raw, record.key or None, record.value, headers) for record in records]
+        return [(OutMessage(dlq, None, letter.value, letter.headers()), exc.code)]
+    headers = [(H_CONNECTOR, CONNECTOR.encode()), (H_ORIGIN, f"{_shown(path.name)}:{number}".encode())]
+    return [(OutMessage(raw, record.key or None, record.value, headers), None) for record in records]
 
 
 def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -134,9 +127,9 @@ def replay_file(
             if not line.strip():
                 stats.blank += 1
                 continue
-            for message in line_messages(path, number, line, raw_topic, dlq_topic):
+            for message, code in line_messages(path, number, line, raw_topic, dlq_topic):
                 futures.append(producer.send(message.topic, message.value, message.key, message.headers))
-                stats.count(message)
+                stats.count(code)
             if progress and stats.lines % progress_every == 0:
                 progress(stats)
         producer.flush()

@@ -23,8 +23,8 @@ POISONED = poisoned_lines(good_record(3))
 def test_a_good_line_goes_to_the_raw_topic_keyed_by_its_id() -> None:
     """A valid line is one message on the raw topic, unchanged, keyed by its id, with its file and line number."""
     line = json.dumps(good_record(1)).encode()
-    [message] = line_messages(PATH, 7, line, "raw", "dlq")
-    assert (message.topic, message.key, message.value, message.code) == (
+    [(message, code)] = line_messages(PATH, 7, line, "raw", "dlq")
+    assert (message.topic, message.key, message.value, code) == (
         "raw",
         good_record(1)["id"].encode(),
         line,
@@ -39,9 +39,9 @@ def test_a_poisoned_line_goes_on_and_the_normaliser_gives_its_reason(name: str) 
     nesting or bytes that are not UTF-8 is produced unchanged (it used to end the replay with a traceback), keyed
     only when its id could be read, and mapping it gives its proper reason code."""
     line, code = POISONED[name]
-    [message] = line_messages(PATH, 2, line, "raw", "dlq")
+    [(message, none)] = line_messages(PATH, 2, line, "raw", "dlq")
     key = good_record(3)["id"].encode() if name == "whitespace-source" else None
-    assert (message.topic, message.key, message.value, message.code) == ("raw", key, line, None)
+    assert (message.topic, message.key, message.value, none) == ("raw", key, line, None)
     with pytest.raises(InvalidEventError) as info:
         map_replay_record(message.value)
     assert info.value.code == code
@@ -50,8 +50,8 @@ def test_a_poisoned_line_goes_on_and_the_normaliser_gives_its_reason(name: str) 
 def test_an_oversized_line_is_dead_lettered_here_with_its_line_number() -> None:
     """A line over the record limit is a too_large dead letter naming the file and line, keeping its first KiB."""
     line = b'{"id": "' + b"x" * MAX_RECORD_BYTES + b'"}'
-    [letter] = line_messages(PATH, 41, line, "raw", "dlq")
-    assert (letter.topic, letter.key, letter.code, letter.value) == ("dlq", None, "too_large", line[:1024])
+    [(letter, code)] = line_messages(PATH, 41, line, "raw", "dlq")
+    assert (letter.topic, letter.key, code, letter.value) == ("dlq", None, "too_large", line[:1024])
     headers = parse_headers(letter.headers)
     assert (headers["stage"], headers["code"], headers["topic"], headers["offset"]) == (
         "connectors",
@@ -65,7 +65,7 @@ def test_an_oversized_line_is_dead_lettered_here_with_its_line_number() -> None:
 def test_a_file_name_that_is_not_utf8_does_not_stop_the_replay() -> None:
     """The origin header of a file whose name is not UTF-8 shows the name with replacement characters."""
     path = Path(b"/data/r\xe9play.ndjson".decode("utf-8", "surrogateescape"))
-    [message] = line_messages(path, 1, b"{}", "raw", "dlq")
+    [(message, _)] = line_messages(path, 1, b"{}", "raw", "dlq")
     assert dict(message.headers)["hub_origin"] == "r\ufffdplay.ndjson:1".encode()
 
 
@@ -73,8 +73,8 @@ def test_the_summary_counts_every_line_and_names_the_reasons() -> None:
     """The summary says how many lines were produced, blank and dead-lettered here, by reason."""
     stats = ReplayStats(lines=5, blank=1)
     for line in (b"{}", b"x" * (MAX_RECORD_BYTES + 1), b"y" * (MAX_RECORD_BYTES + 1), b"[1]"):
-        for message in line_messages(PATH, 1, line, "raw", "dlq"):
-            stats.count(message)
+        for _, code in line_messages(PATH, 1, line, "raw", "dlq"):
+            stats.count(code)
     assert (stats.produced, stats.dead_lettered, dict(stats.reasons)) == (2, 2, {"too_large": 2})
     assert stats.summary("dlq.connectors") == (
         "5 lines: 2 produced, 1 blank, 2 dead-lettered to dlq.connectors (too_large 2)"
