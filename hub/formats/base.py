@@ -23,7 +23,7 @@ from hub.topology import canon_topic
 #: No document a feed sends is this large; larger bodies are refused before parsing.
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 #: Envelope attributes by what they hold, for reasons an integrator can act on.
-_ENVELOPE_NAMES = {"source": "source", "hubsourceid": "source record id", "subject": "partition key", "time": "time"}
+_ENVELOPE_NAMES = {"hubsourceid": "source record id", "subject": "partition key"}
 
 
 @dataclass(frozen=True)

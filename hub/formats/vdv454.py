@@ -7,6 +7,7 @@ of ``IstFahrt`` (VBB style: ``IstHalts`` lists, ``$BestaetigungZst``) and generi
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Final, Literal
 from xml.etree.ElementTree import Element, SubElement
@@ -28,6 +29,8 @@ SOURCE: Final = "/havag/vdv454/aus"
 #: stays self-contained (the VBB JSON conversion does the same with ``$BestaetigungZst``).
 DELIVERY_TIME_ATTR: Final = "BestaetigungZst"
 _MAX_TREE_DEPTH = 64
+#: An XML name without a prefix (a prefix would need a namespace declaration the JSON does not carry).
+_XML_NAME = re.compile(r"^[^\W\d][\w.\-]*\Z")
 
 StopRelation = Literal["scheduled", "skipped", "no_data", "unscheduled"]
 TripRelation = Literal["scheduled", "added", "canceled"]
@@ -41,6 +44,14 @@ def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _xml_name(name: str) -> str:
+    """``name`` if it can name an XML element or attribute. A tree dump is written back out as the XML it stands for,
+    and ElementTree does not check names: it writes XML no parser reads back, or fails (a name starting with ``{``)."""
+    if not _XML_NAME.match(name):
+        raise InvalidEventError(f"JSON key {quoted(name)} cannot be an XML element or attribute name", "malformed_json")
+    return name
 
 
 def element_from_json(name: str, obj: dict[str, Any], depth: int = 0) -> Element:
@@ -81,7 +92,9 @@ def element_from_tree(node: Any, depth: int = 0) -> Element:
     if not isinstance(name, str) or not name:
         raise InvalidEventError("element tree node without a $name", "malformed_json")
     attrs = node.get("$") or {}
-    element = Element(name, {str(k): _scalar(v) for k, v in attrs.items()} if isinstance(attrs, dict) else {})
+    element = Element(
+        _xml_name(name), {_xml_name(str(k)): _scalar(v) for k, v in attrs.items()} if isinstance(attrs, dict) else {}
+    )
     element.text = node["$text"] if isinstance(node.get("$text"), str) and node["$text"] else None
     for sub in node.get("$children") or []:
         element.append(element_from_tree(sub, depth + 1))
