@@ -70,17 +70,16 @@ def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
     from hub.connectors.replay import replay
+    from hub.topology import dlq_topic
 
     stats = replay(
         settings,
         Path(args.file),
         progress=lambda s: print(f"  {s.lines} lines read, {s.produced} produced", file=sys.stderr),
     )
-    print(
-        f"{stats.lines} lines: {stats.produced} produced, {stats.blank} blank, "
-        f"{stats.dead_lettered} dead-lettered (too large)"
-    )
-    return 0
+    print(stats.summary(dlq_topic("connectors")))
+    # 1: the replay went through, but not every line reached the raw topic (the summary says how many and why).
+    return 1 if stats.dead_lettered else 0
 
 
 def _connectors_config_path(args: argparse.Namespace) -> Path:

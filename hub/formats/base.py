@@ -8,11 +8,12 @@ caller dead-letters it. Neither touches the network, Kafka or the clock.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from hub.errors import InvalidEventError
 from hub.schemas import kind_for_model, wrap
@@ -21,6 +22,8 @@ from hub.topology import canon_topic
 
 #: No document a feed sends is this large; larger bodies are refused before parsing.
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+#: Envelope attributes by what they hold, for reasons an integrator can act on.
+_ENVELOPE_NAMES = {"hubsourceid": "source record id", "subject": "partition key"}
 
 
 @dataclass(frozen=True)
@@ -77,11 +80,31 @@ class Format(Protocol):
         ...
 
 
+def content_id(value: bytes) -> str:
+    """A stable record id for a record without a usable id of its own: the same bytes always get the same id."""
+    return "sha256:" + hashlib.sha256(value).hexdigest()[:32]
+
+
+def unnamed_record(value: bytes) -> SourceRecord:
+    """A record whose id cannot be read, named by its content and passed on all the same: the normaliser
+    dead-letters it with the reason, instead of it vanishing at the connector."""
+    return SourceRecord(content_id(value), "", b"", value)
+
+
 def canonical(payload: BaseModel, *, source: str, source_record_id: str, time: datetime) -> CanonicalRecord:
     """Wrap a canonical payload in its envelope and address it to ``canon.<kind>`` with its partition key."""
     kind = kind_for_model(type(payload))
     key = kind.partition_key(payload)
-    event = wrap(payload, source=source, source_record_id=source_record_id, time=time, subject=key)
+    try:
+        event = wrap(payload, source=source, source_record_id=source_record_id, time=time, subject=key)
+    except ValidationError as exc:
+        # The envelope's own limits (a source without whitespace, ids of at most 1024 characters) are the last check
+        # a source's names and ids meet; breaking them is the record's fault, told in the source's terms.
+        parts = [
+            f"{_ENVELOPE_NAMES.get(str(err['loc'][0]), err['loc'][0]) if err['loc'] else 'envelope'}: {err['msg']}"
+            for err in exc.errors(include_url=False, include_input=False)
+        ]
+        raise InvalidEventError("the event envelope refuses it: " + "; ".join(parts), "schema_violation") from exc
     return CanonicalRecord(canon_topic(kind.name), key.encode("utf-8"), event)
 
 

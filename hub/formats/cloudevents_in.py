@@ -8,14 +8,13 @@ from the replay format). A well-formed event of another type is ``unsupported``;
 from __future__ import annotations
 
 import binascii
-import json
 import re
 from datetime import datetime
 from typing import Any, Final
 
 from hub.errors import InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size
-from hub.formats.jsondoc import decode_json
+from hub.formats.jsondoc import compact, decode_json
 from hub.schemas import KINDS, kind_for_type
 from hub.topology import CANONICAL_KINDS, raw_topic
 
@@ -62,10 +61,6 @@ def _record(doc: Any, value: bytes, position: int) -> SourceRecord:
     return SourceRecord(f"item-{position}", "", b"", value)
 
 
-def _compact(item: Any) -> bytes:
-    return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
 def split_events(document: bytes, content_type: str | None = None) -> list[SourceRecord]:
     """One record per event of a structured-mode document; a batch may be empty."""
     check_size(document)
@@ -82,7 +77,7 @@ def split_events(document: bytes, content_type: str | None = None) -> list[Sourc
         raise InvalidEventError(f"{EVENT_CONTENT_TYPE} must be one JSON object", "malformed_json")
     if isinstance(doc, list):
         # Items travel one by one; a broken item is dead-lettered by the normaliser, the others go on.
-        return [_record(item, _compact(item), n) for n, item in enumerate(doc, start=1)]
+        return [_record(item, compact(item), n) for n, item in enumerate(doc, start=1)]
     if not isinstance(doc, dict):
         raise InvalidEventError(
             f"expected a JSON object or array of events, got {type(doc).__name__}", "malformed_json"

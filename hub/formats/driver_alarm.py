@@ -6,13 +6,12 @@ clear-down map to one ``Incident`` whose id is derived from the alarm id.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from hub.errors import InvalidEventError
-from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size
+from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size, unnamed_record
 from hub.formats.jsondoc import decode_json_object, json_objects
 from hub.schemas.common import (
     Latitude,
@@ -84,8 +83,7 @@ def _version(obj: Any) -> str:
 def _record(value: bytes, obj: Any) -> SourceRecord:
     alarm_id = obj.get("alarm_id") if isinstance(obj, dict) else None
     if not isinstance(alarm_id, str) or not alarm_id:
-        # Passed on all the same, named by its content: the normaliser dead-letters it with the reason.
-        return SourceRecord("sha256:" + hashlib.sha256(value).hexdigest()[:32], "", b"", value)
+        return unnamed_record(value)
     vehicle = obj.get("vehicle")
     key = vehicle if isinstance(vehicle, str) and vehicle else alarm_id  # raw topic is keyed by car number
     return SourceRecord(alarm_id, _version(obj), key.encode("utf-8"), value)

@@ -6,8 +6,6 @@ documents, POST/token answers and error answers are refused as ``unsupported`` w
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,8 +16,8 @@ from xml.etree.ElementTree import Element, tostring
 from pydantic import TypeAdapter, ValidationError
 
 from hub.errors import ConfigError, InvalidEventError
-from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size
-from hub.formats.jsondoc import MAX_RECORD_BYTES, decode_json, decode_json_object
+from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size, unnamed_record
+from hub.formats.jsondoc import MAX_RECORD_BYTES, compact, decode_json, decode_json_object
 from hub.formats.xml import local_name, parse_xml
 from hub.schemas.codes import TypeCode
 from hub.schemas.common import validation_reason
@@ -222,11 +220,6 @@ def _standalone(element: Element) -> bytes:
     return value
 
 
-def _compact(obj: Any) -> bytes:
-    text: str = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8")
-
-
 def _json_kind(item: Any) -> str:
     if not isinstance(item, dict):
         return "other"
@@ -250,7 +243,7 @@ def _split_json(document: bytes) -> list[tuple[bytes, _Request | None]]:
     items = doc if isinstance(doc, list) else [doc]
     kinds = [_json_kind(item) for item in items]
     if not items or "request" in kinds:
-        return [(_compact(item), _json_request(item)) for item in items]
+        return [(compact(item), _json_request(item)) for item in items]
     if set(kinds) == {"error"}:
         raise InvalidEventError(
             _error_reason([(str(i.get("code")), str(i.get("description"))) for i in items]), "unsupported"
@@ -329,8 +322,7 @@ class Open311Format:
         for value, req in parts:
             rid = req.record_id if req is not None else None
             if req is None or rid is None:
-                # Passed on all the same, named by its content: the normaliser dead-letters it with the reason.
-                records.append(SourceRecord(_content_id(value), "", b"", value))
+                records.append(unnamed_record(value))
             else:
                 records.append(SourceRecord(rid, req.version, rid.encode("utf-8"), value))
         return records
@@ -405,7 +397,3 @@ def _clip(text: str | None, limit: int) -> str | None:
     if text is None:
         return None
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _content_id(value: bytes) -> str:
-    return "sha256:" + hashlib.sha256(value).hexdigest()[:32]

@@ -6,13 +6,12 @@ Used by the demo, the tests, back-fills and any system that can already speak th
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from hub.errors import InvalidEventError
-from hub.formats.base import CanonicalRecord, SourceRecord, canonical
+from hub.formats.base import CanonicalRecord, SourceRecord, canonical, unnamed_record
 from hub.formats.jsondoc import decode_json_object
 from hub.schemas import KINDS
 from hub.schemas.common import validation_reason
@@ -25,7 +24,10 @@ class ReplayRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: str = Field(description="canonical kind, e.g. 'incident'")
-    source: str = Field(min_length=1, max_length=200, description="the source system, e.g. '/polizei/els'")
+    # No whitespace, like the envelope's source attribute (a URI-reference) that it becomes.
+    source: str = Field(
+        min_length=1, max_length=200, pattern=r"^\S+$", description="the source system, e.g. '/polizei/els'"
+    )
     id: str = Field(min_length=1, max_length=200, description="the source system's id of this record")
     time: AwareDatetime = Field(description="when the source recorded it (ISO 8601 with offset)")
     data: dict[str, Any] = Field(description="the canonical payload of the kind")
@@ -71,10 +73,10 @@ class ReplayFormat:
             if not line.strip():
                 continue
             ident = record_id_of(line)
-            # Lines without an id are still passed on (the normaliser dead-letters them with the reason). Their id is
-            # a digest of the line, so two different bad lines never look like one record to the connector's de-dup.
-            record_id = ident or "sha256:" + hashlib.sha256(line).hexdigest()[:32]
-            records.append(SourceRecord(record_id, "", (ident or "").encode("utf-8"), line))
+            # Every line is a record of its own, read or not: a line that is no JSON object with an id (a huge
+            # integer, a lone surrogate, a syntax error) is passed on under a digest of its bytes, so two different
+            # bad lines never look like one record, and the normaliser dead-letters it with the reason.
+            records.append(SourceRecord(ident, "", ident.encode(), line) if ident else unnamed_record(line))
         return records
 
     def to_canonical(self, record: bytes) -> list[CanonicalRecord]:

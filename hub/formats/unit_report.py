@@ -6,13 +6,12 @@ are checked against the agency's configurable ``StatusCodeList``.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from hub.errors import ConfigError, InvalidEventError
-from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size
+from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size, unnamed_record
 from hub.formats.jsondoc import decode_json_object, json_objects
 from hub.schemas.codes import DEFAULT_STATUS_CODES, StatusCodeList
 from hub.schemas.common import Bearing, Latitude, Longitude, Timestamp, validation_reason
@@ -65,8 +64,7 @@ class UnitReport(BaseModel):
 def _record(value: bytes, obj: Any) -> SourceRecord:
     unit, time = (obj.get("unit"), obj.get("time")) if isinstance(obj, dict) else (None, None)
     if not isinstance(unit, str) or not unit or not isinstance(time, str):
-        # Passed on all the same, named by its content: the normaliser dead-letters it with the reason.
-        return SourceRecord("sha256:" + hashlib.sha256(value).hexdigest()[:32], "", b"", value)
+        return unnamed_record(value)
     return SourceRecord(unit, time, unit.encode("utf-8"), value)
 
 

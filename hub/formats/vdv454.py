@@ -7,7 +7,7 @@ of ``IstFahrt`` (VBB style: ``IstHalts`` lists, ``$BestaetigungZst``) and generi
 
 from __future__ import annotations
 
-import json
+import re
 from datetime import datetime
 from typing import Any, Final, Literal
 from xml.etree.ElementTree import Element, SubElement
@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from hub.errors import InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size
-from hub.formats.jsondoc import decode_json
+from hub.formats.jsondoc import compact, decode_json
 from hub.formats.siri.delivery import standalone
 from hub.formats.siri.values import clean_text, dhid_or_none, line_name, parse_datetime, quoted, record_identity
 from hub.formats.xml import child, children, local_name, parse_xml, text
@@ -29,6 +29,8 @@ SOURCE: Final = "/havag/vdv454/aus"
 #: stays self-contained (the VBB JSON conversion does the same with ``$BestaetigungZst``).
 DELIVERY_TIME_ATTR: Final = "BestaetigungZst"
 _MAX_TREE_DEPTH = 64
+#: An XML name without a prefix (a prefix would need a namespace declaration the JSON does not carry).
+_XML_NAME = re.compile(r"^[^\W\d][\w.\-]*\Z")
 
 StopRelation = Literal["scheduled", "skipped", "no_data", "unscheduled"]
 TripRelation = Literal["scheduled", "added", "canceled"]
@@ -42,6 +44,14 @@ def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _xml_name(name: str) -> str:
+    """``name`` if it can name an XML element or attribute. A tree dump is written back out as the XML it stands for,
+    and ElementTree does not check names: it writes XML no parser reads back, or fails (a name starting with ``{``)."""
+    if not _XML_NAME.match(name):
+        raise InvalidEventError(f"JSON key {quoted(name)} cannot be an XML element or attribute name", "malformed_json")
+    return name
 
 
 def element_from_json(name: str, obj: dict[str, Any], depth: int = 0) -> Element:
@@ -82,7 +92,9 @@ def element_from_tree(node: Any, depth: int = 0) -> Element:
     if not isinstance(name, str) or not name:
         raise InvalidEventError("element tree node without a $name", "malformed_json")
     attrs = node.get("$") or {}
-    element = Element(name, {str(k): _scalar(v) for k, v in attrs.items()} if isinstance(attrs, dict) else {})
+    element = Element(
+        _xml_name(name), {_xml_name(str(k)): _scalar(v) for k, v in attrs.items()} if isinstance(attrs, dict) else {}
+    )
     element.text = node["$text"] if isinstance(node.get("$text"), str) and node["$text"] else None
     for sub in node.get("$children") or []:
         element.append(element_from_tree(sub, depth + 1))
@@ -311,7 +323,7 @@ class Vdv454AusFormat:
             raise InvalidEventError(f"expected a JSON object or array, got {type(doc).__name__}", "malformed_json")
         records = []
         for n, item in enumerate(doc, start=1):
-            value = json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            value = compact(item)
             try:
                 records.append(_record(_json_trip(item), value, n))
             except InvalidEventError:

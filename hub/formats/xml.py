@@ -1,7 +1,8 @@
 """Safe XML parsing for every XML format (CAP, SIRI, Open311): no DTDs, no entities, no external references.
 
 defusedxml refuses entity expansion (billion laughs), external entities (XXE) and DTD retrieval; what it refuses
-becomes an ``InvalidEventError`` with code ``unsafe_xml``, anything not well-formed ``malformed_xml``.
+becomes an ``InvalidEventError`` with code ``unsafe_xml``, anything not well-formed or nested deeper than
+``MAX_DEPTH`` ``malformed_xml``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,32 @@ from defusedxml import DefusedXmlException
 from hub.errors import InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, check_size
 
+#: No feed nests deeper than about 20 (SIRI in SOAP); far deeper XML is refused when read, because ElementTree
+#: writes (``tostring``) and copies recursively and would fail on it later, at a depth that depends on the caller.
+MAX_DEPTH = 100
+
 
 def parse_xml(document: bytes, limit: int | None = None) -> Element:
-    """The root element of ``document``; InvalidEventError for oversized, unsafe or malformed XML."""
+    """The root element of ``document``; InvalidEventError for oversized, unsafe, malformed or too deep XML."""
     check_size(document, limit or MAX_DOCUMENT_BYTES)
+    root = _parse(document)
+    # Fewer tags than the limit cannot nest deeper than it: most documents are not walked at all.
+    if document.count(b"<") > MAX_DEPTH and _deeper_than(root, MAX_DEPTH):
+        raise InvalidEventError(f"XML nested deeper than {MAX_DEPTH} elements", "malformed_xml")
+    return root
+
+
+def _deeper_than(root: Element, limit: int) -> bool:
+    level, depth = [root], 1
+    while level:
+        if depth > limit:
+            return True
+        level = [child for element in level for child in element]
+        depth += 1
+    return False
+
+
+def _parse(document: bytes) -> Element:
     try:
         return SafeET.fromstring(document, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:

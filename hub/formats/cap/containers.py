@@ -5,7 +5,6 @@ CAP files (as DWD publishes them) or BBK/NINA JSON; feeds that only link to aler
 from __future__ import annotations
 
 import io
-import json
 import struct
 import zipfile
 import zlib
@@ -13,17 +12,16 @@ from collections.abc import Iterable
 from xml.etree.ElementTree import Element, tostring
 
 from hub.errors import InvalidEventError
-from hub.formats.base import MAX_DOCUMENT_BYTES, SourceRecord, check_size
+from hub.formats.base import MAX_DOCUMENT_BYTES, SourceRecord, check_size, unnamed_record
 from hub.formats.cap.mapping import original_reference
 from hub.formats.cap.model import (
     CapAlert,
     alert_from_json,
     alert_from_xml,
     cap_namespace,
-    content_id,
     parse_references,
 )
-from hub.formats.jsondoc import decode_json
+from hub.formats.jsondoc import compact, decode_json
 from hub.formats.xml import local_name, parse_xml
 
 __all__ = ["MAX_ZIP_MEMBERS", "MAX_ZIP_TOTAL_BYTES", "record_for_alert", "split_document"]
@@ -60,7 +58,7 @@ def record_for_alert(value: bytes, alert: CapAlert | None) -> SourceRecord:
     """The record of one alert. Without a usable id it is still passed on, named by its content, so the normaliser
     dead-letters it with the reason instead of it vanishing here."""
     if alert is None or alert.record_id is None:
-        return SourceRecord(content_id(value), "", b"", value)
+        return unnamed_record(value)
     return SourceRecord(alert.record_id, alert.sent or "", _key_of(alert).encode("utf-8"), value)
 
 
@@ -134,7 +132,7 @@ def _split_json(document: bytes) -> list[SourceRecord]:
     if isinstance(doc, list):
         records = []
         for item in doc:
-            value = json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            value = compact(item)
             records.append(record_for_alert(value, _json_alert(item) if isinstance(item, dict) else None))
         return records
     raise InvalidEventError(f"a CAP JSON document is an object or an array, got {type(doc).__name__}", "malformed_json")

@@ -6,7 +6,6 @@ about meaning: a value of the wrong type raises ``InvalidEventError`` naming the
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -25,7 +24,6 @@ __all__ = [
     "alert_from_json",
     "alert_from_xml",
     "cap_namespace",
-    "content_id",
     "parse_references",
     "usable_id_part",
 ]
@@ -121,11 +119,6 @@ def parse_references(text: str | None) -> list[Reference]:
             )
         refs.append(Reference(*parts))
     return refs
-
-
-def content_id(value: bytes) -> str:
-    """A stable record id for a record that has no usable CAP id: the same bytes always get the same id."""
-    return "sha256:" + hashlib.sha256(value).hexdigest()[:32]
 
 
 # --- XML -------------------------------------------------------------------------------------------------------

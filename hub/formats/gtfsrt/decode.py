@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -15,8 +16,9 @@ from google.transit.gtfs_realtime_pb2 import FeedMessage
 
 from hub.errors import InvalidEventError
 from hub.formats.base import check_size
+from hub.formats.jsondoc import loads
 
-__all__ = ["Syntax", "decode_feed", "posix_time", "syntax_of"]
+__all__ = ["Snapshot", "Syntax", "decode_feed", "decode_snapshots", "posix_time", "syntax_of"]
 
 Syntax = Literal["binary", "json", "ndjson", "text"]
 
@@ -125,50 +127,72 @@ def _json_object(obj: Any, where: str) -> FeedMessage:
         # Parse accepts proto field names (snake_case) and JSON names (lowerCamelCase), enums as names or numbers,
         # 64-bit integers as numbers or strings, and null as "absent": every protojson dialect seen in real feeds.
         json_format.ParseDict(obj, message, ignore_unknown_fields=True)
-    except (json_format.ParseError, ValueError, TypeError) as exc:
+    except (json_format.ParseError, ValueError, TypeError, OverflowError) as exc:  # OverflowError: 1e999 as int
         raise InvalidEventError(
             f"{where}not a GTFS-RT FeedMessage in JSON: {_clip(str(exc))}", "malformed_json"
         ) from exc
     return message
 
 
-def _load_json(text: str, where: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidEventError(
-            f"{where}not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", "malformed_json"
-        ) from exc
-    except RecursionError as exc:
-        raise InvalidEventError(f"{where}not JSON: nested too deeply", "malformed_json") from exc
+@dataclass(frozen=True)
+class Snapshot:
+    """One feed snapshot of a document: its ``message``; or, for a line of an NDJSON stream that is none, ``error``
+    says why. ``line`` holds the line's bytes (empty for a whole document)."""
+
+    message: FeedMessage | None
+    line: bytes = b""
+    error: InvalidEventError | None = None
 
 
-def _json(document: bytes, ndjson: bool) -> list[FeedMessage]:
+def _utf8(raw: bytes, where: str = "") -> str:
     try:
-        text = document.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidEventError(f"not UTF-8: {exc.reason} at byte {exc.start}", "undecodable") from exc
-    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        raise InvalidEventError(f"{where}not UTF-8: {exc.reason} at byte {exc.start}", "undecodable") from exc
+
+
+def _json(document: bytes, ndjson: bool) -> list[Snapshot]:
     if not ndjson:
+        text = _utf8(document)
         try:
-            return [_json_object(json.loads(text), "")]
-        except json.JSONDecodeError as exc:
+            return [Snapshot(_json_object(loads(text), ""))]
+        except InvalidEventError as exc:
             # Objects one per line: an NDJSON stream of feed snapshots sent without its content type. Anything else
             # (a pretty-printed object with trailing bytes) is reported as the one broken document it is.
-            if exc.msg != "Extra data" or not _is_json_object(lines[0][1]):
-                raise InvalidEventError(
-                    f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", "malformed_json"
-                ) from exc
-        except RecursionError as exc:
-            raise InvalidEventError("not JSON: nested too deeply", "malformed_json") from exc
-    # One bad line refuses the whole stream: each line is a whole feed snapshot, not one record of it.
-    return [_json_object(_load_json(line, f"line {number}: "), f"line {number}: ") for number, line in lines]
+            cause = exc.__cause__
+            extra = isinstance(cause, json.JSONDecodeError) and cause.msg == "Extra data"
+            if not extra or not _is_json_object(text.lstrip().split("\n", 1)[0]):
+                raise
+    return _ndjson(document)
+
+
+def _ndjson(document: bytes) -> list[Snapshot]:
+    """One snapshot per non-blank line; a broken line is a snapshot of its own, unless no line is usable at all."""
+    snapshots: list[Snapshot] = []
+    # Split on LF only: JSON strings may hold U+2028 and other characters str.splitlines() would cut at.
+    for number, line in enumerate(document.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"line {number}: "
+        line = line.removesuffix(b"\r")
+        try:
+            message = _json_object(loads(_utf8(line, where), where), where)
+            _check_header(message, "ndjson", where)
+        except InvalidEventError as exc:
+            snapshots.append(Snapshot(None, line, exc))
+        else:
+            snapshots.append(Snapshot(message, line))
+    errors = [s.error for s in snapshots if s.error is not None]
+    if len(errors) == len(snapshots):
+        # No line is a feed snapshot (an error page sent as NDJSON): one document refused, not a letter per line.
+        raise errors[0]
+    return snapshots
 
 
 def _is_json_object(line: str) -> bool:
     try:
-        return isinstance(json.loads(line), dict)
-    except (json.JSONDecodeError, RecursionError):
+        return isinstance(loads(line), dict)
+    except InvalidEventError:
         return False
 
 
@@ -203,18 +227,34 @@ def _check_header(message: FeedMessage, syntax: Syntax, where: str) -> None:
             raise InvalidEventError(f"{where}{exc.reason}", exc.code) from None
 
 
-def decode_feed(document: bytes, content_type: str | None = None) -> list[FeedMessage]:
-    """The FeedMessages of one document (several only for NDJSON); ``InvalidEventError`` if it is not one."""
+def decode_snapshots(document: bytes, content_type: str | None = None) -> list[Snapshot]:
+    """The feed snapshots of one document: one FeedMessage, or one per line of an NDJSON stream.
+
+    A broken line of a stream is a snapshot of its own, holding the line and the reason, so it costs only itself;
+    a document that is no FeedMessage at all (or a stream of which no line is usable) raises ``InvalidEventError``.
+    """
     check_size(document)
     syntax = syntax_of(document, content_type)
     if not document.strip():
         raise InvalidEventError("empty document, expected a GTFS-RT FeedMessage", _code(syntax))
     if syntax == "binary":
-        messages = [_binary(document)]
+        snapshots = [Snapshot(_binary(document))]
     elif syntax == "text":
-        messages = [_text(document)]
+        snapshots = [Snapshot(_text(document))]
     else:
-        messages = _json(document, ndjson=syntax == "ndjson")
-    for number, message in enumerate(messages, start=1):
-        _check_header(message, syntax, f"line {number}: " if len(messages) > 1 else "")
+        snapshots = _json(document, ndjson=syntax == "ndjson")
+    if len(snapshots) == 1 and snapshots[0].message is not None and not snapshots[0].line:
+        _check_header(snapshots[0].message, syntax, "")  # the lines of a stream were checked one by one
+    return snapshots
+
+
+def decode_feed(document: bytes, content_type: str | None = None) -> list[FeedMessage]:
+    """The FeedMessages of one document (several only for NDJSON); ``InvalidEventError`` if it is not one, or for
+    the first broken line of a stream."""
+    messages = []
+    for snapshot in decode_snapshots(document, content_type):
+        if snapshot.error is not None:
+            raise snapshot.error
+        assert snapshot.message is not None  # a snapshot holds a message or an error
+        messages.append(snapshot.message)
     return messages

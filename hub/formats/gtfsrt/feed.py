@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NoReturn
 
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 from google.transit.gtfs_realtime_pb2 import FeedEntity, FeedHeader, FeedMessage
 
 from hub.errors import InvalidEventError
-from hub.formats.base import CanonicalRecord, SourceRecord, check_size
-from hub.formats.gtfsrt.decode import decode_feed, posix_time
+from hub.formats.base import CanonicalRecord, SourceRecord, check_size, unnamed_record
+from hub.formats.gtfsrt.decode import decode_feed, decode_snapshots, posix_time
 from hub.network.gtfs_static import GtfsStatic, default_gtfs
 
 __all__ = ["FORMAT_OF", "GtfsRtFormat", "Payload", "entity_version", "non_utf8_field"]
@@ -85,13 +85,23 @@ class GtfsRtFormat(ABC):
 
     def split(self, document: bytes, content_type: str | None = None) -> list[SourceRecord]:
         records: list[SourceRecord] = []
-        for message in decode_feed(document, content_type):
-            records.extend(self._records(message))
+        for snapshot in decode_snapshots(document, content_type):
+            if snapshot.message is not None:
+                try:
+                    records.extend(self._records(snapshot.message))
+                    continue
+                except InvalidEventError:
+                    if not snapshot.line:
+                        raise  # the document itself is broken
+            # A broken line of a stream goes on as it came: the normaliser refuses it with the reason, and the
+            # other lines of the document are not held back by it.
+            records.append(unnamed_record(snapshot.line))
         return records
 
     def feed_timestamp(self, document: bytes, content_type: str | None = None) -> datetime | None:
         """The feed's header timestamp (the newest one in an NDJSON stream), for stale-feed detection."""
-        stamps = [m.header.timestamp for m in decode_feed(document, content_type) if m.header.timestamp]
+        snapshots = decode_snapshots(document, content_type)
+        stamps = [s.message.header.timestamp for s in snapshots if s.message is not None and s.message.header.timestamp]
         return posix_time(max(stamps), "header.timestamp") if stamps else None
 
     def _takes(self, entity: FeedEntity) -> bool:
@@ -141,6 +151,8 @@ class GtfsRtFormat(ABC):
 
     def to_canonical(self, record: bytes) -> list[CanonicalRecord]:
         check_size(record)
+        if record.lstrip(b" \t\xef\xbb\xbf")[:1] == b"{":
+            self._refuse_line(record)
         header, entity = self._read(record)
         broken = non_utf8_field(entity, "entity") or non_utf8_field(header, "header")
         if broken is not None:
@@ -167,6 +179,18 @@ class GtfsRtFormat(ABC):
     @abstractmethod
     def map_entity(self, entity: FeedEntity, header: FeedHeader, source_record_id: str) -> list[CanonicalRecord]:
         """The canonical events of one entity that carries this format's payload."""
+
+    def _refuse_line(self, line: bytes) -> NoReturn:
+        """The reason ``split`` passed a line of an NDJSON stream on instead of its entities (records it made itself
+        are binary, starting with the header's tag, never with ``{``)."""
+        try:
+            for message in decode_feed(line, "application/json"):
+                self._records(message)
+        except InvalidEventError as exc:
+            raise InvalidEventError(f"a line of an NDJSON stream: {exc.reason}", exc.code) from exc
+        raise InvalidEventError(
+            "a GTFS-RT feed snapshot in JSON, not a raw record (binary FeedMessage with one entity)", "malformed_json"
+        )
 
     @staticmethod
     def _read(record: bytes) -> tuple[FeedHeader, FeedEntity]:

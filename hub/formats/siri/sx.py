@@ -215,7 +215,9 @@ def status_of(element: Element, number: str) -> LifecycleStatus:
             f"situation {quoted(number)}: unknown Progress value {quoted(progress)}", "schema_violation"
         )
     version = text(element, "Version")
-    return "updated" if version is not None and version.isdigit() and int(version) > 1 else "open"
+    # Compared as text: a version may have more digits than int() takes, or be digits int() does not read ("²").
+    later = version is not None and version.isascii() and version.isdigit() and version.lstrip("0") not in ("", "1")
+    return "updated" if later else "open"
 
 
 def _periods(element: Element, names: tuple[str, ...]) -> list[Element]:

@@ -107,7 +107,10 @@ def parse_duration(value: str) -> timedelta:
     for group, factor in (("weeks", 604800), ("days", 86400), ("hours", 3600), ("minutes", 60), ("seconds", 1)):
         if match[group] is not None:
             seconds += float(match[group].replace(",", ".")) * factor
-    return timedelta(seconds=-seconds if match["sign"] == "-" else seconds)
+    try:
+        return timedelta(seconds=-seconds if match["sign"] == "-" else seconds)
+    except OverflowError:
+        raise ValueError(f"{quoted(value)} is longer than any delay or duration (over 999,999,999 days)") from None
 
 
 def duration_seconds(value: str, where: str) -> int:

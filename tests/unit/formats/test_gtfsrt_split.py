@@ -103,12 +103,53 @@ def test_ndjson_stream_gives_records_of_every_line() -> None:
         assert all(r.version == str(T0 - 5) for r in records)
 
 
-def test_ndjson_bad_line_refuses_the_stream_naming_the_line() -> None:
-    """One broken snapshot in an NDJSON stream refuses the stream, naming the line."""
-    good = json_format.MessageToJson(_feed(_vehicle()), indent=None)
-    error = _refused(VP, f"{good}\n{{broken\n".encode(), content_type="application/x-ndjson")
+def test_ndjson_bad_line_costs_only_itself() -> None:
+    """A broken snapshot in an NDJSON stream goes on as it came, and the normaliser refuses it with the line's
+    reason; the good lines around it give their records (issue 11: one bad line never costs its neighbours)."""
+    good = json_format.MessageToJson(_feed(_vehicle("v1")), indent=None)
+    other = json_format.MessageToJson(_feed(_vehicle("v2", "655")), indent=None)
+    huge = good.replace('"timestamp": "1764000000"', '"timestamp": ' + "9" * 5000)
+    twice = json_format.MessageToJson(_feed(_vehicle("v3"), _vehicle("v3", "656")), indent=None)
+    lines = [good, "{broken", huge, '{"header": {}, "entity": [{"id": "\\ud800"}]}', twice, other]
+    for content_type in ("application/x-ndjson", None):
+        records = VP.split("\n".join(lines).encode(), content_type)
+        assert [r.record_id for r in records][::5] == ["v1", "v2"]
+        broken = records[1:5]
+        assert [r.value for r in broken] == [line.encode() for line in lines[1:5]]
+        assert all(r.record_id.startswith("sha256:") and r.key == b"" for r in broken)
+        refusals = []
+        for record in broken:
+            with pytest.raises(InvalidEventError) as info:
+                VP.to_canonical(record.value)
+            refusals.append((info.value.code, info.value.reason))
+        assert refusals == [
+            (
+                "malformed_json",
+                "a line of an NDJSON stream: not JSON: Expecting property name enclosed in double "
+                "quotes at line 1 column 2",
+            ),
+            (
+                "malformed_json",
+                "a line of an NDJSON stream: not JSON the hub can read: an integer of more than 4300 digits",
+            ),
+            (
+                "undecodable",
+                "a line of an NDJSON stream: not text the hub can carry: a string holds a lone UTF-16 "
+                "surrogate escape (\\ud800-\\udfff)",
+            ),
+            (
+                "schema_violation",
+                "a line of an NDJSON stream: entity[1].id 'v3' repeats entity[0].id; entity ids "
+                "must be unique in a feed",
+            ),
+        ]
+
+
+def test_ndjson_stream_without_a_good_line_is_refused_as_a_whole() -> None:
+    """A stream of which no line is a feed snapshot (an error page sent as NDJSON) is one refused document."""
+    error = _refused(VP, b"<html>\n<body>oops</body>\n", content_type="application/x-ndjson")
     assert error.code == "malformed_json"
-    assert error.reason.startswith("line 2: not JSON")
+    assert error.reason.startswith("line 1: not JSON")
 
 
 def test_null_fields_mean_absent() -> None:
@@ -149,6 +190,10 @@ def test_null_fields_mean_absent() -> None:
         ),
         (b"[" * 100_000 + b"]" * 100_000, None, "malformed_json", "nested too deeply"),
         (b'{\n  "header": {}\n}\n<html>', None, "malformed_json", "not JSON: Extra data at line 4 column 1"),
+        # Found by fuzzing (issue 11): OverflowError, SystemError from the protobuf runtime, ValueError from int().
+        (b'{"header": {"incrementality": 1e999}}', None, "malformed_json", "not a GTFS-RT FeedMessage in JSON"),
+        (b'{"header": {"\\ud800": 1}}', None, "undecodable", "a string holds a lone UTF-16 surrogate escape"),
+        (b'{"header": {"timestamp": ' + b"9" * 5000 + b"}}", None, "malformed_json", "more than 4300 digits"),
     ],
 )
 def test_garbage_is_refused_with_a_reason(document: bytes, content_type: str | None, code: str, reason: str) -> None:

@@ -428,6 +428,24 @@ def test_oversized_document_is_refused_before_parsing() -> None:
     assert info.value.code == "too_large"
 
 
+@pytest.mark.parametrize(("version", "status"), [("02", "updated"), ("0001", "open"), ("²", "open")])
+def test_versions_are_compared_as_text(version: str, status: str) -> None:
+    """Whether a situation is open or updated follows from its Version as text: digits int() does not read ("²",
+    found by fuzzing: ValueError) are no version above 1."""
+    fmt = SiriSxFormat()
+    [record] = fmt.split(delivery(situation(Version=version)))
+    assert unwrap(fmt.to_canonical(record.value)[0].event).status == status  # type: ignore[attr-defined]
+
+
+def test_a_version_of_more_digits_than_int_takes_is_a_reason() -> None:
+    """A Version of 5,000 digits (found by fuzzing: int() raised ValueError) is refused as too long an identity."""
+    fmt = SiriSxFormat()
+    [record] = fmt.split(delivery(situation(Version="2" + "0" * 4999)))
+    with pytest.raises(InvalidEventError) as info:
+        fmt.to_canonical(record.value)
+    assert info.value.code == "schema_violation"
+
+
 def test_overlong_version_is_refused_not_a_crash() -> None:
     """A Version text too long for the envelope's source id is a schema violation naming the situation."""
     fmt = SiriSxFormat()

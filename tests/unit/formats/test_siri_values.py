@@ -62,6 +62,13 @@ def test_calendar_durations_are_refused(text: str) -> None:
         parse_duration(text)
 
 
+@pytest.mark.parametrize("text", ["P99999999999999D", "PT" + "9" * 400 + "S", "-P1000000000D"])
+def test_durations_longer_than_a_timedelta_are_refused(text: str) -> None:
+    """A duration past timedelta's range (found by fuzzing: OverflowError) raises ValueError naming the value."""
+    with pytest.raises(ValueError, match="is longer than any delay or duration"):
+        parse_duration(text)
+
+
 @given(st.integers(min_value=-86400 * 3, max_value=86400 * 3))
 def test_composed_durations_round_trip(total: int) -> None:
     """Any whole number of seconds written as -?PnDTnHnMnS parses back to the same number."""

@@ -350,6 +350,23 @@ def test_mangled_documents_never_crash(data: st.DataObject, as_json: bool) -> No
             fmt.to_canonical(record.value)
 
 
+@pytest.mark.parametrize("key", ["{LinienID", "Linien ID", "vdv:LinienID", "1Linie", ""])
+def test_tree_dump_names_that_cannot_name_xml_elements_are_refused(key: str) -> None:
+    """A tree dump's element or attribute name that can name no XML element (found by fuzzing: "{..." made
+    ElementTree raise ValueError when writing the record) is malformed_json; a flat message, never written as XML,
+    only ignores such a key."""
+    dump = tree(fromstring(IST_FAHRT))
+    assert len(mapped(json.dumps({**flat_json(), key: "x"}).encode())) == 1
+    for document in (
+        {**dump, "$": {key: "x"}},
+        {**dump, "$children": [*dump["$children"], {"$name": key or "-", "$text": "x"}]},
+    ):
+        with pytest.raises(InvalidEventError) as info:
+            Vdv454AusFormat().split(json.dumps(document).encode())
+        assert info.value.code == "malformed_json"
+        assert "cannot be an XML element or attribute name" in info.value.reason
+
+
 def test_deeply_nested_json_and_bad_encodings_are_malformed_not_crashes() -> None:
     """JSON nested past the recursion limit and an unusable XML encoding declaration are refused, not raised."""
     with pytest.raises(InvalidEventError) as info:
