@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 LINTED := hub tests bench tools
 
-.PHONY: help install demo test test-unit lint fmt check clean
+.PHONY: help install demo test test-unit test-faults lint fmt check clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,6 +28,9 @@ test: install ## the whole test suite, against the real (embedded) broker and da
 
 test-unit: install ## the unit tests only: no broker, no database, under a minute
 	$(BIN)/python -m pytest tests/unit tests/corpus -m "not integration" -q
+
+test-faults: install ## the fault suite: workers killed, database and broker paused, poison records (a few minutes)
+	$(BIN)/python -m pytest tests/faults -q
 
 lint: install ## ruff (lint and format check) and strict mypy
 	$(BIN)/ruff check $(LINTED)

@@ -24,7 +24,7 @@ from hub.topology import TOPICS, qualified, spec
 
 
 @contextmanager
-def _outside_basetemp(prefix: str) -> Iterator[Path]:
+def outside_basetemp(prefix: str) -> Iterator[Path]:
     """A temporary folder for an embedded stack's state, removed afterwards. Not under pytest's basetemp: a second
     pytest session started meanwhile (another engineer's, on this machine) prunes older basetemp folders, and takes
     the others' permissions off the basetemp root, which locks the unprivileged PostgreSQL user out of its data dir
@@ -38,8 +38,8 @@ def _outside_basetemp(prefix: str) -> Iterator[Path]:
 
 @pytest.fixture
 def stack_dir() -> Iterator[Path]:
-    """A temporary folder for a test that starts its own embedded stack (see ``_outside_basetemp``)."""
-    with _outside_basetemp("hub-test-") as path:
+    """A temporary folder for a test that starts its own embedded stack (see ``outside_basetemp``)."""
+    with outside_basetemp("hub-test-") as path:
         yield path
 
 
@@ -48,7 +48,7 @@ def endpoints(given_endpoints: tuple[str | None, str | None]) -> Iterator[tuple[
     """(bootstrap, admin database URL) of the real broker and PostgreSQL for this test session."""
     bootstrap, database = given_endpoints
     with (
-        _outside_basetemp("hub-test-stack-") as state,
+        outside_basetemp("hub-test-stack-") as state,
         EmbeddedStack(
             state,
             broker_port=None if bootstrap else free_port(),
