@@ -287,7 +287,7 @@ def error_body(code: str, message: str) -> dict[str, str]:
 def raw_answer(status: int, code: str, message: str) -> bytes:
     """A whole HTTP/1.1 answer with a JSON error body that ends the connection: for refusals made below the web
     framework (a connection over the limit)."""
-    body = json.dumps(error_body(code, message)).encode("utf-8")
+    body = json.dumps(error_body(code, message), separators=(",", ":")).encode("utf-8")
     head = (
         f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
         "content-type: application/json\r\n"

@@ -42,6 +42,8 @@ PUSH_DEADLINE_S = 20.0
 #: The connector label of requests no instance answered (a path or method not served, a request the HTTP parser
 #: refused, a connection over the limit): instance names start with a letter or digit, so it is no instance's.
 SERVER = "(server)"
+#: Longest time the rest of a refused body is read (and thrown away) before the connection is closed.
+LINGER_S = 2.0
 #: Refusals listed one by one in a 422 at most (``refused_count`` has them all).
 MAX_LISTED = 100
 
@@ -240,6 +242,9 @@ async def serve(
         keepalive_timeout=limits.header_timeout_s * 2,
         max_line_size=limits.max_head_bytes,
         max_field_size=limits.max_head_bytes,
+        # After an answer given before the body was read (413, 408), aiohttp reads the rest for this long so the
+        # sender sees the answer; its default of 10 s would let a slow sender hold the connection that long.
+        lingering_time=min(LINGER_S, limits.body_timeout_s),
     )
     runner = web.ServerRunner(server)
     await runner.setup()

@@ -133,7 +133,7 @@ class ConsoleProtocol(H11Protocol):
         if error is not None:
             message = f"{message}: {error}"
         self.edge.refused(status, code)
-        body = json.dumps(error_body(code, message)).encode("utf-8")
+        body = json.dumps(error_body(code, message), separators=(",", ":")).encode("utf-8")
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode("ascii")),

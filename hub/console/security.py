@@ -171,9 +171,10 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class Guard:
-    """ASGI middleware: the security headers on every answer (and ``no-store`` where a handler set no caching), and
-    request bodies read before a handler sees them: over ``max_body_bytes`` refused with 413, slower than the body
-    timeout with 408 (paths under ``exempt`` read their own bodies, within their own limits)."""
+    """ASGI middleware: the security headers on every answer (and ``no-store`` where a handler set no caching), a
+    request head over the limit refused with 431, and request bodies read before a handler sees them: over
+    ``max_body_bytes`` refused with 413, slower than the body timeout with 408 (paths under ``exempt`` read their
+    own bodies, within their own limits)."""
 
     def __init__(
         self,
@@ -202,6 +203,11 @@ class Guard:
                 message["headers"] = [*headers, *SECURITY_HEADERS]
             await send(message)
 
+        if _head_bytes(scope) > self.limits.max_head_bytes:
+            # h11 bounds only a head still incomplete: one that arrives whole in one read is checked here.
+            limit = self.limits.max_head_bytes
+            await self._refuse(send_guarded, 431, "head_too_large", f"the request head is over {limit} bytes")
+            return
         if scope["path"].startswith(self.exempt) or scope["method"] in _SAFE_METHODS:
             await self.app(scope, receive, send_guarded)
             return
@@ -236,7 +242,7 @@ class Guard:
         """Answer before the body was read whole: counted, and the connection ends (the rest of the body is not
         waited for)."""
         self.metrics.refusals.labels(str(status), code).inc()
-        data = json.dumps(ApiError(status, code, message).body()).encode("utf-8")
+        data = json.dumps(ApiError(status, code, message).body(), separators=(",", ":")).encode("utf-8")
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(data)).encode()),
@@ -247,6 +253,12 @@ class Guard:
 
 
 _SET_BY_GUARD = frozenset(name for name, _ in SECURITY_HEADERS)
+
+
+def _head_bytes(scope: Scope) -> int:
+    """About the size of the request head as sent: target, and each header with its separators."""
+    target = len(scope.get("raw_path", b"")) + len(scope.get("query_string", b""))
+    return target + sum(len(name) + len(value) + 4 for name, value in scope["headers"])
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
