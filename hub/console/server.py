@@ -35,7 +35,7 @@ from hub.console.stream import Fanout, Relay
 from hub.console.users import Authenticator, User
 from hub.metrics import serve_metrics
 
-__all__ = ["Served", "SourceFactory", "build_console", "run_console", "serve_console"]
+__all__ = ["Served", "SourceFactory", "build_console", "edge_config", "run_console", "serve_console"]
 
 log = structlog.get_logger(__name__)
 
@@ -94,6 +94,25 @@ def build_console(
     )
 
 
+def edge_config(console: Console) -> EdgeConfig:
+    """uvicorn's config of the console's app, its connections held by a gate of their own (``config.edge.gate``)
+    within ``console.limits``."""
+    limits = console.limits.within_file_limit()
+    gate = ConnectionGate("console", limits, console.metrics.connections, BurstLog("console"))
+    return EdgeConfig(
+        build_app(console),
+        ConsoleEdge(gate, console.metrics),
+        limits.max_head_bytes,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=GRACEFUL_S,
+        ws="none",  # no WebSockets here (the live board is Server-Sent Events)
+        # The gate closes connections that send no head in time; uvicorn's own keep-alive timer is a backstop.
+        timeout_keep_alive=math.ceil(limits.header_timeout_s * 2),
+    )
+
+
 class _Server(uvicorn.Server):
     """uvicorn without its own signal handling: the console's stop event decides when to stop."""
 
@@ -131,20 +150,7 @@ async def serve_console(
         metrics_port = serve_metrics(registry, settings.metrics_host, settings.metrics_port)
         metrics_url = f"http://{settings.metrics_host}:{metrics_port}/metrics"
     sock = _listen(host, port)
-    limits = console.limits.within_file_limit()
-    gate = ConnectionGate("console", limits, console.metrics.connections, BurstLog("console"))
-    config = EdgeConfig(
-        build_app(console),
-        ConsoleEdge(gate, console.metrics),
-        limits.max_head_bytes,
-        log_config=None,
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=GRACEFUL_S,
-        ws="none",  # no WebSockets here (the live board is Server-Sent Events)
-        # The gate closes connections that send no head in time; uvicorn's own keep-alive timer is a backstop.
-        timeout_keep_alive=math.ceil(limits.header_timeout_s * 2),
-    )
+    config = edge_config(console)
     server = _Server(config)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     relay = asyncio.create_task(Relay(console.source, console.places, console.fanout).run())
@@ -170,7 +176,7 @@ async def serve_console(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await console.desk.publisher.close()
-        gate.close()
+        config.edge.gate.close()
         sock.close()
         log.info("console stopped")
 

@@ -24,13 +24,15 @@ from hub.connectors.auth import sign
 from hub.connectors.checkpoint import MemoryCheckpointStore
 from hub.connectors.config import parse_config
 from hub.connectors.cutting import Refusal
+from hub.connectors.edge import EdgeMetrics, HttpLimits
+from hub.connectors.metrics import ConnectorMetrics
 from hub.connectors.push import Accepted, ConnectorFailed, NotAcknowledged, PushOutcome, Refused, Unusable
 from hub.connectors.registry import load_types
 from hub.connectors.runner import ConnectorRunner
-from hub.connectors.server import SERVER, answer
+from hub.connectors.server import SERVER, answer, serve
 from hub.connectors.sink import MemorySink
 from hub.formats.registry import FORMATS
-from tests.helpers.nasty_http import NastyRequest, exchange, requests, requests_total
+from tests.helpers.nasty_http import Answer, NastyRequest, exchange, parse_answer, requests, requests_total
 from tests.helpers.waiting import wait_until
 from tests.unit.connectors.helpers import TinyFormat
 
@@ -302,3 +304,39 @@ def test_no_request_gets_a_server_error_and_every_refusal_is_json_with_a_code_an
     answer = exchange(served.port, request.raw())
     assert answer.problem(request.method) is None
     assert served.requests() - before == 1
+
+
+def test_a_connection_is_refused_with_503_only_when_every_held_one_is_being_answered() -> None:
+    """The gate full of connections being answered: a new one gets 503 overloaded as JSON and is closed at once
+    (counted as refused), before it sent anything."""
+
+    async def scenario() -> tuple[Answer, float]:
+        registry = CollectorRegistry()
+        edge_metrics = EdgeMetrics.create(registry)
+        limits = HttpLimits(max_connections=1)
+        server = await serve([], "127.0.0.1", 0, ConnectorMetrics.create(registry), edge_metrics, limits)
+        server.gate.open(Busy())
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            answer = parse_answer(await reader.read())
+            writer.close()
+            await writer.wait_closed()
+        finally:
+            await server.close()
+        refused = registry.get_sample_value(
+            "hub_http_connections_closed_total", {"server": "webhooks", "reason": "refused"}
+        )
+        return answer, refused or 0.0
+
+    answer, refused = asyncio.run(scenario())
+    assert (answer.status, json.loads(answer.body)["code"]) == (503, "overloaded")
+    assert refused == 1
+
+
+class Busy:
+    """A held connection that is being answered."""
+
+    busy = True
+
+    def abort(self) -> None:
+        raise AssertionError("a busy connection must not be closed")

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 
 import pytest
+import uvicorn
 from hypothesis import HealthCheck, given, settings
 
 from hub.console.app import build_app
+from hub.console.server import edge_config
 from hub.console.testing import ConsoleRig, console_rig, sample_alert, serving
-from tests.helpers.nasty_http import NastyRequest, call_asgi, exchange, requests, requests_total
+from tests.helpers.nasty_http import Answer, NastyRequest, call_asgi, exchange, parse_answer, requests, requests_total
+from tests.helpers.waiting import wait_until_async
 
 TOKEN = b"polizei-token-5f1d0c9a7e"
 ALERT = "al-polizei-000000000000000000000001"
@@ -175,3 +179,39 @@ def test_uvicorn_answers_what_h11_cannot_parse_and_slow_bodies_as_json_and_count
     assert refused("hub_console_refusals_total", {"status": "431", "code": "head_too_large"}) == 1
     assert refused("hub_console_refusals_total", {"status": "408", "code": "body_timeout"}) == 1
     assert refused("hub_ack_requests_total", {"domain": "polizei", "outcome": "body_timeout"}) == 1
+
+
+class Busy:
+    """A held connection that is being answered."""
+
+    busy = True
+
+    def abort(self) -> None:
+        raise AssertionError("a busy connection must not be closed")
+
+
+def test_a_connection_is_refused_with_503_only_when_every_held_one_is_being_answered() -> None:
+    """uvicorn with the gate full of connections being answered: a new one gets 503 overloaded as JSON and is
+    closed at once (counted as refused), before it sent anything."""
+    rig = rig_with_alert(http_max_connections=1)
+    config = edge_config(rig.console)
+
+    async def scenario() -> Answer:
+        config.edge.gate.open(Busy())
+        server = uvicorn.Server(config)
+        with socket.create_server(("127.0.0.1", 0)) as sock:
+            serving = asyncio.create_task(server.serve(sockets=[sock]))
+            await wait_until_async(lambda: server.started, 30, "uvicorn did not start")
+            reader, writer = await asyncio.open_connection(*sock.getsockname())
+            answer = parse_answer(await reader.read())
+            writer.close()
+            await writer.wait_closed()
+            server.should_exit = True
+            await serving
+        config.edge.gate.close()
+        return answer
+
+    answer = asyncio.run(scenario())
+    assert (answer.status, json.loads(answer.body)["code"]) == (503, "overloaded")
+    labels = {"server": "console", "reason": "refused"}
+    assert rig.registry.get_sample_value("hub_http_connections_closed_total", labels) == 1
