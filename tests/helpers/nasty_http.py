@@ -1,7 +1,7 @@
 """Nasty HTTP requests for the servers' property tests: a hypothesis strategy (headers of any bytes, JSON nested
 thousands deep, integers of thousands of digits, lone surrogates, bodies that are not UTF-8), the request sent as raw
 bytes over a socket (the webhook server's own parser reads it), or handed to an ASGI app as uvicorn would, and what
-to check of every answer."""
+to check of every answer; a busy connection to fill a server's connection gate with."""
 
 from __future__ import annotations
 
@@ -59,6 +59,15 @@ class Answer:
         if not (isinstance(document, dict) and isinstance(document.get("code"), str) and document.get("error")):
             return f"{self.status} has no reason code: {document!r}"
         return None
+
+
+class Busy:
+    """A connection for a server's ``ConnectionGate`` that is being answered (a gate never closes it)."""
+
+    busy = True
+
+    def abort(self) -> None:
+        raise AssertionError("a busy connection must not be closed")
 
 
 def requests_total(registry: CollectorRegistry, *families: str) -> float:

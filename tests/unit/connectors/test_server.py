@@ -32,7 +32,7 @@ from hub.connectors.runner import ConnectorRunner
 from hub.connectors.server import SERVER, answer, serve
 from hub.connectors.sink import MemorySink
 from hub.formats.registry import FORMATS
-from tests.helpers.nasty_http import Answer, NastyRequest, exchange, parse_answer, requests, requests_total
+from tests.helpers.nasty_http import Answer, Busy, NastyRequest, exchange, parse_answer, requests, requests_total
 from tests.helpers.waiting import wait_until
 from tests.unit.connectors.helpers import TinyFormat
 
@@ -331,12 +331,3 @@ def test_a_connection_is_refused_with_503_only_when_every_held_one_is_being_answ
     answer, refused = asyncio.run(scenario())
     assert (answer.status, json.loads(answer.body)["code"]) == (503, "overloaded")
     assert refused == 1
-
-
-class Busy:
-    """A held connection that is being answered."""
-
-    busy = True
-
-    def abort(self) -> None:
-        raise AssertionError("a busy connection must not be closed")

@@ -16,7 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hub.console.app import build_app
 from hub.console.server import edge_config
 from hub.console.testing import ConsoleRig, console_rig, sample_alert, serving
-from tests.helpers.nasty_http import Answer, NastyRequest, call_asgi, exchange, parse_answer, requests, requests_total
+from tests.helpers.nasty_http import (
+    Answer,
+    Busy,
+    NastyRequest,
+    call_asgi,
+    exchange,
+    parse_answer,
+    requests,
+    requests_total,
+)
 from tests.helpers.waiting import wait_until_async
 
 TOKEN = b"polizei-token-5f1d0c9a7e"
@@ -179,15 +188,6 @@ def test_uvicorn_answers_what_h11_cannot_parse_and_slow_bodies_as_json_and_count
     assert refused("hub_console_refusals_total", {"status": "431", "code": "head_too_large"}) == 1
     assert refused("hub_console_refusals_total", {"status": "408", "code": "body_timeout"}) == 1
     assert refused("hub_ack_requests_total", {"domain": "polizei", "outcome": "body_timeout"}) == 1
-
-
-class Busy:
-    """A held connection that is being answered."""
-
-    busy = True
-
-    def abort(self) -> None:
-        raise AssertionError("a busy connection must not be closed")
 
 
 def test_a_connection_is_refused_with_503_only_when_every_held_one_is_being_answered() -> None:
