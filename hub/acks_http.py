@@ -23,7 +23,7 @@ from typing import Literal, get_args
 import structlog
 from prometheus_client import CollectorRegistry, Counter
 
-from hub.connectors.auth import SecretRef, check_bearer
+from hub.connectors.auth import SecretRef, check_bearer, is_token
 from hub.connectors.runner import in_daemon_thread
 from hub.connectors.sink import Ack, OutMessage, Sink
 from hub.errors import AuthFailure, BrokerError, ConfigError, InvalidEventError
@@ -55,8 +55,9 @@ MAX_BODY_BYTES = 16 * 1024
 MIN_TOKEN_BYTES = 16
 
 #: What became of a request (a closed set: a metric label). ``other_domain``: a domain's token tried to
-#: acknowledge another domain's alert. The last three are the alert store's refusals (the desk's ``check``): no such
-#: alert, a revision that is no longer the latest, an alert stored from another deployment's topics.
+#: acknowledge another domain's alert. ``unknown_alert``, ``stale_revision``, ``wrong_prefix`` are the alert store's
+#: refusals (the desk's ``check``): no such alert, a revision that is no longer the latest, an alert stored from
+#: another deployment's topics. ``body_timeout``: the body did not arrive in time.
 AckOutcome = Literal[
     "accepted",
     "not_served",
@@ -69,6 +70,7 @@ AckOutcome = Literal[
     "unknown_alert",
     "stale_revision",
     "wrong_prefix",
+    "body_timeout",
 ]
 ACK_OUTCOMES: tuple[str, ...] = get_args(AckOutcome)
 #: The domain label of requests to a path that names no alert domain.
@@ -109,6 +111,11 @@ def load_tokens(environ: Mapping[str, str]) -> dict[str, bytes]:
             raise ConfigError(
                 f"the acknowledgement token of {domain} ({ref.describe()}) is shorter than {MIN_TOKEN_BYTES} "
                 "bytes; use a long random one, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
+        if not is_token(token):
+            raise ConfigError(
+                f"the acknowledgement token of {domain} ({ref.describe()}) holds characters other than visible "
+                "ASCII, which no client can send in an Authorization header"
             )
         for other, known in tokens.items():
             if known == token:
@@ -228,6 +235,22 @@ class Refusal:
 AckCheck = Callable[[str, AckMessage], Awaitable[Refusal | None]]
 
 
+def _parse(domain: str, body: bytes) -> AckMessage:
+    """``parse_ack`` with what ``json.loads`` raises besides ``JSONDecodeError`` refused as ``malformed_json`` too:
+    nesting past the recursion limit, an integer past Python's limit on digits (``ValueError``)."""
+    try:
+        return parse_ack(acks_topic(domain), body)
+    except RecursionError as exc:
+        raise InvalidEventError(
+            "acknowledgement is not JSON the hub reads: nested too deeply", "malformed_json"
+        ) from exc
+    except ValueError as exc:  # parse_ack maps JSONDecodeError and ValidationError itself: this is json's digit limit
+        raise InvalidEventError(
+            "acknowledgement is not JSON the hub reads: a number with more digits than Python converts",
+            "malformed_json",
+        ) from exc
+
+
 def _error(status: int, message: str, code: str, headers: Mapping[str, str] | None = None) -> AckAnswer:
     return AckAnswer(status, {"error": message, "code": code}, dict(headers or {}))
 
@@ -284,7 +307,7 @@ class AckDesk:
                 domain, "too_large", _error(413, f"body is over {self.max_body_bytes} bytes", "too_large")
             )
         try:
-            ack = parse_ack(acks_topic(domain), body)
+            ack = _parse(domain, body)
         except InvalidEventError as exc:
             status, outcome = _REFUSED.get(exc.code, (422, "invalid"))
             log.info("acknowledgement refused", domain=domain, code=exc.code, reason=exc.reason)
@@ -295,6 +318,15 @@ class AckDesk:
             body_out = {"error": refusal.message, "code": refusal.code, **refusal.extra}
             return self._answer(domain, refusal.outcome, AckAnswer(refusal.status, body_out))
         return await self._produce_answer(domain, ack)
+
+    def too_slow(self, domain: str, timeout_s: float, remote: str | None = None) -> AckAnswer:
+        """The answer to a request whose body did not arrive within ``timeout_s`` (408; the connection ends)."""
+        log.info("acknowledgement refused: the body came too slowly", domain=domain, remote=remote)
+        return self._answer(
+            domain if domain in self.tokens else UNKNOWN_DOMAIN,
+            "body_timeout",
+            _error(408, f"the body did not arrive within {timeout_s:g} s", "body_timeout", {"Connection": "close"}),
+        )
 
     def _refuse_domain(self, domain: str) -> AckAnswer | None:
         if domain not in ALERT_DOMAINS:

@@ -116,6 +116,31 @@ class Settings(BaseSettings):
         "loopback host; always = also then (TLS proxy that rewrites Host to localhost); never = tests only",
     )
 
+    # The HTTP servers (the console and `hub acks serve` on uvicorn, the webhooks of `hub connectors run` on
+    # aiohttp): how many connections each holds and for how long (hub.connectors.edge, docs/connectors.md).
+    http_max_connections: int = Field(
+        default=512,
+        ge=1,
+        description="open connections a server holds; past it the longest idle one is closed for the new one "
+        "(a new one is refused with 503 only when every held one is being answered); kept below the file limit",
+    )
+    http_header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="a connection that has not sent a whole request head this long after it opened or after "
+        "its last answer is closed (idle keep-alive, slow or stalled clients)",
+    )
+    http_body_timeout_s: float = Field(
+        default=30.0, gt=0, description="how long a request's body may take to arrive before it is answered 408"
+    )
+    http_max_head_bytes: int = Field(
+        default=16384,
+        ge=1024,
+        le=1_048_576,
+        description="largest request head (console: request line and headers together; webhooks: each line); "
+        "a longer one is answered 431",
+    )
+
     @model_validator(mode="after")
     def _register_outlives_data(self) -> Settings:
         longest = max(self.retention_short_days, self.retention_standard_days, self.retention_long_days)

@@ -1,5 +1,6 @@
 """Secrets for connectors (named in the config, read from the environment or a file) and the request checks
-that use them: a bearer token, or an HMAC-SHA256 signature of the body. Both compare in constant time.
+that use them: a bearer token, or an HMAC-SHA256 signature of the body. Both compare in constant time, and both
+answer any header text (Latin-1, lone surrogates) with a refusal, never an exception.
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -58,14 +60,34 @@ class SecretRef(BaseModel):
         return secret
 
 
+#: What a bearer token may hold: visible ASCII (RFC 6750's token68 and more). Anything else cannot be sent in a
+#: header the same way by every client and server, so it is no token.
+_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def is_token(secret: bytes) -> bool:
+    """Whether ``secret`` can be a bearer token (visible ASCII only): checked when the tokens are configured."""
+    return _TOKEN.fullmatch(secret.decode("latin-1")) is not None
+
+
+def bearer_token(authorization: str | None) -> bytes | None:
+    """The token of an ``Authorization: Bearer <token>`` header; None when there is none, the scheme is another,
+    or the token holds anything but visible ASCII (as the server decoded the header: Latin-1, lone surrogates)."""
+    scheme, _, given = (authorization or "").partition(" ")
+    given = given.strip()
+    if scheme.lower() != "bearer" or _TOKEN.fullmatch(given) is None:
+        return None
+    return given.encode("ascii")
+
+
 def check_bearer(authorization: str | None, token: bytes) -> None:
     """Accept ``Authorization: Bearer <token>``; raise AuthFailure otherwise."""
     if not authorization:
         raise AuthFailure(401, "missing Authorization header")
-    scheme, _, given = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
-        raise AuthFailure(401, "Authorization header is not a bearer token")
-    if not hmac.compare_digest(given.strip().encode("utf-8"), token):
+    given = bearer_token(authorization)
+    if given is None:
+        raise AuthFailure(401, "Authorization header is not a bearer token of visible ASCII characters")
+    if not hmac.compare_digest(given, token):
         raise AuthFailure(403, "bearer token does not match")
 
 
@@ -81,6 +103,7 @@ def check_hmac(signature: str | None, body: bytes, secret: bytes, header: str) -
     given = signature.strip()
     given = given[len("sha256=") :] if given.lower().startswith("sha256=") else given
     expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
-    # Compare as bytes of the lower-case hex: compare_digest on str refuses non-ASCII input with TypeError.
+    # Compare as bytes of the lower-case hex: compare_digest on str refuses non-ASCII input with TypeError, and
+    # "replace" also takes the lone surrogates of header bytes that were not UTF-8.
     if not hmac.compare_digest(given.lower().encode("utf-8", "replace"), expected.encode("ascii")):
         raise AuthFailure(403, f"signature in {header} does not match the body")

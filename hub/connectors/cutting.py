@@ -51,15 +51,31 @@ class Outgoing:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A document or record of a batch that went to the dead-letter topic instead: the document's index in the
+    batch, the record's among the records the format cut from it (None: the document as a whole), code, reason."""
+
+    document: int
+    record: int | None
+    code: DeadLetterReason
+    reason: str
+
+
+@dataclass(frozen=True)
 class Outcome:
-    """What handling one batch did: ``rejected`` lists the documents the format refused (code, reason);
+    """What handling one batch did: ``refused`` lists every document and record dead-lettered, in order;
     ``acknowledged`` is False when the broker did not take every message."""
 
     produced: int = 0
     duplicates: int = 0
     dead_lettered: int = 0
-    rejected: tuple[tuple[DeadLetterReason, str], ...] = ()
+    refused: tuple[Refusal, ...] = ()
     acknowledged: bool = True
+
+    @property
+    def rejected(self) -> tuple[tuple[DeadLetterReason, str], ...]:
+        """The documents the format refused as a whole: (code, reason)."""
+        return tuple((r.code, r.reason) for r in self.refused if r.record is None)
 
 
 @dataclass(frozen=True)
@@ -93,6 +109,15 @@ class Cut:
     failures: list[FormatFailure] = field(default_factory=list)
 
 
+def _is_text(value: str) -> bool:
+    """Whether ``value`` encodes as UTF-8 (no lone surrogates), as a Kafka header must."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def utc(dt: datetime) -> datetime:
     """``dt`` with UTC as its zone when it has none."""
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
@@ -116,7 +141,7 @@ class _Cutter:
         self.result = Cut()
         self.duplicates = 0
         self.dead_lettered = 0
-        self.rejected: list[tuple[DeadLetterReason, str]] = []
+        self.refused: list[Refusal] = []
 
     def run(self, items: Sequence[Item], batch: BatchInfo) -> Cut:
         self._note_source_time(utc(batch.source_time) if batch.source_time else None)
@@ -127,10 +152,10 @@ class _Cutter:
             else:
                 base = self._headers(batch.origin, batch.content_type)
                 records = [item]
-            for record in records:
-                self._record(record, base, index)
+            for number, record in enumerate(records):
+                self._record(record, base, index, number)
         produced = sum(1 for m in self.result.messages if m.record is not None)
-        self.result.outcome = Outcome(produced, self.duplicates, self.dead_lettered, tuple(self.rejected))
+        self.result.outcome = Outcome(produced, self.duplicates, self.dead_lettered, tuple(self.refused))
         return self.result
 
     def _split(self, doc: Document, index: int, base: Headers) -> list[SourceRecord]:
@@ -149,12 +174,13 @@ class _Cutter:
         except Exception as exc:  # a bug in the format must not end the instance
             self.result.failures.append(FormatFailure(exc, doc.origin))
             code, reason = "processing_error", f"format {fmt.name} failed on this document: {type(exc).__name__}"
-        self.rejected.append((code, reason))
-        self.result.messages.append(Outgoing(self._dead_letter(code, reason, doc.body, doc.origin, index, base), None))
+        self.result.messages.append(
+            Outgoing(self._dead_letter(code, reason, doc.body, doc.origin, (index, None), base), None)
+        )
         return []
 
-    def _record(self, record: SourceRecord, base: Headers, index: int) -> None:
-        message = self._message(record, base, index)
+    def _record(self, record: SourceRecord, base: Headers, index: int, number: int) -> None:
+        message = self._message(record, base, index, number)
         identity = (record.record_id, record.version)
         # A dead letter made of a record is de-duplicated like the record (and still counted as made).
         if identity in self.seen or identity in self.batch:
@@ -163,13 +189,18 @@ class _Cutter:
         self.batch.add(identity)
         self.result.messages.append(message)
 
-    def _message(self, record: SourceRecord, base: Headers, index: int) -> Outgoing:
+    def _message(self, record: SourceRecord, base: Headers, index: int, number: int) -> Outgoing:
         origin = dict(base)[H_ORIGIN].decode("utf-8", "replace")
         code: DeadLetterReason
         if not isinstance(record.record_id, str) or not record.record_id or not isinstance(record.version, str):
             code, reason = (
                 "processing_error",
                 f"format {self.settings.format.name} cut a record without a record id or version",
+            )
+        elif not (_is_text(record.record_id) and _is_text(record.version)):
+            code, reason = (
+                "processing_error",
+                f"format {self.settings.format.name} cut a record whose id or version is not text (a lone surrogate)",
             )
         elif len(record.value) > MAX_VALUE_BYTES:
             code, reason = "too_large", f"record is {len(record.value)} bytes, limit is {MAX_VALUE_BYTES}"
@@ -181,11 +212,20 @@ class _Cutter:
                 *base[1:],
             ]
             return Outgoing(OutMessage(self.settings.topic, record.key or None, record.value, headers), record)
-        return Outgoing(self._dead_letter(code, reason, record.value, origin, index, base), None)
+        return Outgoing(self._dead_letter(code, reason, record.value, origin, (index, number), base), None)
 
     def _dead_letter(
-        self, code: DeadLetterReason, reason: str, body: bytes, origin: str, index: int, extra: Headers
+        self,
+        code: DeadLetterReason,
+        reason: str,
+        body: bytes,
+        origin: str,
+        where: tuple[int, int | None],
+        extra: Headers,
     ) -> OutMessage:
+        """The dead letter of the document (``where`` = (index, None)) or record (index, number) ``body``."""
+        index, number = where
+        self.refused.append(Refusal(index, number, code, reason))
         if len(body) > MAX_VALUE_BYTES:
             reason = f"{reason}; original was {len(body)} bytes, first {_DLQ_KEEP_BYTES} kept"
             body = body[:_DLQ_KEEP_BYTES]
@@ -197,7 +237,7 @@ class _Cutter:
     def _headers(self, origin: str, content_type: str | None) -> Headers:
         return [
             (H_CONNECTOR, self.settings.name.encode()),
-            (H_CONTENT_TYPE, (content_type or "").encode()),
+            (H_CONTENT_TYPE, (content_type or "").encode("utf-8", "replace")),
             (H_RECEIVED_AT, self.received_at.encode()),
             (H_ORIGIN, origin.encode("utf-8", "replace")),
         ]

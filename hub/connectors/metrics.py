@@ -20,7 +20,7 @@ ErrorReason = (
     DeadLetterReason
     | Literal["source_unavailable", "source_timeout", "broker_unavailable", "checkpoint_failed", "connector_error"]
 )
-PushStatus = Literal["202", "400", "401", "403", "404", "405", "413", "415", "422", "500", "503"]
+PushStatus = Literal["202", "400", "401", "403", "404", "405", "408", "413", "415", "422", "431", "500", "503"]
 
 POLL_OUTCOMES: tuple[str, ...] = get_args(PollOutcome)
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from hub.connectors.base import PushConnector, PushRequest
+from hub.connectors.cutting import Refusal
 from hub.connectors.instance import ConnectorInstance
 from hub.connectors.settings import InstanceDeps, InstanceSettings
-from hub.errors import DeadLetterReason, PushRejected
+from hub.errors import PushRejected
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,12 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Unusable:
-    """The format refused a document of the request (it is dead-lettered); ``accepted`` records still went on."""
+    """Documents or records of the request went to the dead-letter topic (``refused``, in order, never empty); the
+    ``accepted`` and ``duplicates`` others went on as for ``Accepted``."""
 
-    code: DeadLetterReason
-    reason: str
+    refused: tuple[Refusal, ...]
     accepted: int
+    duplicates: int = 0
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,6 @@ class PushInstance(ConnectorInstance[PushConnector[Any]]):
                 return NotAcknowledged()
             await self.delivery.commit(dict(self.delivery.checkpoint.state))
         self.succeeded()
-        if outcome.rejected:
-            code, reason = outcome.rejected[0]
-            return Unusable(code, reason, outcome.produced)
+        if outcome.refused:
+            return Unusable(outcome.refused, outcome.produced, outcome.duplicates)
         return Accepted(outcome.produced, outcome.duplicates)

@@ -16,17 +16,17 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import structlog
-from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from hub.config import Settings
 from hub.connectors.base import ConnectorContext, PushConnector
 from hub.connectors.checkpoint import CheckpointStore, FileCheckpointStore
 from hub.connectors.config import ConnectorsConfig, InstanceConfig
+from hub.connectors.edge import EdgeMetrics, HttpLimits
 from hub.connectors.metrics import ConnectorMetrics
 from hub.connectors.polling import PollingInstance
 from hub.connectors.push import PushInstance
-from hub.connectors.server import serve
+from hub.connectors.server import WebhookServer, serve
 from hub.connectors.settings import InstanceDeps, InstanceSettings
 from hub.connectors.sink import KafkaSink, Sink
 from hub.metrics import serve_metrics
@@ -96,7 +96,7 @@ class ConnectorRunner:
         self.metrics_port: int | None = None
         self.started = asyncio.Event()
         self._stop = asyncio.Event()
-        self._web: web.AppRunner | None = None
+        self._web: WebhookServer | None = None
 
     def stop(self) -> None:
         """Ask every instance to finish its current step and close; ``run`` then returns."""
@@ -154,7 +154,7 @@ class ConnectorRunner:
     async def _shut_down(self, sink: Sink) -> None:
         self.stop()
         if self._web is not None:
-            await self._web.cleanup()
+            await self._web.close()
         for instance in self.instances:
             if isinstance(instance, PushInstance):
                 await instance.close()
@@ -177,7 +177,11 @@ class ConnectorRunner:
 
     async def _serve(self, pushers: list[PushInstance]) -> None:
         server = self.config.server
-        self._web, self.port = await serve(pushers, server.host, server.port)
+        limits = HttpLimits.from_settings(self.settings)
+        self._web = await serve(
+            pushers, server.host, server.port, self.metrics, EdgeMetrics.create(self.registry), limits
+        )
+        self.port = self._web.port
         log.info("webhook server listening", url=f"http://{server.host}:{self.port}")
 
 

@@ -11,9 +11,9 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt, field_validator
 
-from hub.connectors.auth import SecretRef, check_bearer, check_hmac
+from hub.connectors.auth import SecretRef, check_bearer, check_hmac, is_token
 from hub.connectors.base import ConnectorOptions, Document, HttpRoute, PushConnector, PushRequest, PushResult
-from hub.errors import AuthFailure, PushRejected
+from hub.errors import AuthFailure, ConfigError, PushRejected
 from hub.formats.base import MAX_DOCUMENT_BYTES
 
 
@@ -41,7 +41,13 @@ class WebhookConnector(PushConnector[WebhookOptions]):
     _secret: bytes | None = None
 
     async def setup(self) -> None:
-        self._secret = self.options.secret.resolve()
+        secret = self.options.secret.resolve()
+        if self.options.auth == "bearer" and not is_token(secret):
+            raise ConfigError(
+                f"the bearer token ({self.options.secret.describe()}) holds characters other than visible ASCII, "
+                "which no sender can put in an Authorization header"
+            )
+        self._secret = secret
 
     def routes(self) -> Sequence[HttpRoute]:
         return [HttpRoute(self.options.path, ("POST",), self.options.max_body_bytes)]

@@ -17,8 +17,9 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from hub.acks_http import read_limited
-from hub.console.deps import Console, ConsoleDep, json_answer
-from hub.console.models import ApiError, ErrorBody, Health
+from hub.console.deps import Console, ConsoleDep, json_answer, refusal
+from hub.console.metrics import ConsoleMetrics
+from hub.console.models import ApiCode, ApiError, ErrorBody, Health
 from hub.console.routes import api
 from hub.console.security import COOKIE, Guard, find_principal
 from hub.errors import StoreError
@@ -54,14 +55,19 @@ async def healthz(console: ConsoleDep) -> Response:
 @machines.post(
     "/acks/{domain}",
     status_code=202,
-    responses={status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 422, 503)},
+    responses={status: {"model": ErrorBody} for status in (400, 401, 403, 404, 408, 409, 413, 422, 503)},
     summary="a system's acknowledgement (docs/acks.md), checked against the store",
 )
 async def acks(domain: str, request: Request, console: ConsoleDep) -> Response:
     desk = console.desk
-    body = await read_limited(request.stream(), _content_length(request), desk.max_body_bytes)
     remote = request.client.host if request.client else None
-    answer = await desk.answer(domain, request.headers.get("authorization"), body, remote)
+    try:
+        async with asyncio.timeout(console.limits.body_timeout_s):
+            body = await read_limited(request.stream(), _content_length(request), desk.max_body_bytes)
+    except TimeoutError:
+        answer = desk.too_slow(domain, console.limits.body_timeout_s, remote)
+    else:
+        answer = await desk.answer(domain, request.headers.get("authorization"), body, remote)
     return json_answer(answer.body, answer.status, answer.headers)
 
 
@@ -108,32 +114,61 @@ def _content_length(request: Request) -> int | None:
         return None
 
 
+def _metrics(request: Request) -> ConsoleMetrics:
+    console: Console = request.app.state.console
+    return console.metrics
+
+
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return json_answer(exc.body(), exc.status, exc.headers)
+    return refusal(_metrics(request), exc.status, exc.code, exc.message, exc.headers, exc.extra)
 
 
 async def _store_down(request: Request, exc: Exception) -> Response:
     log.warning("alert store unavailable", error=str(exc))
-    return json_answer({"error": "the alert store does not answer; try again", "code": "store_unavailable"}, 503)
+    return refusal(_metrics(request), 503, "store_unavailable", "the alert store does not answer; try again")
 
 
 async def _invalid(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):  # FastAPI's JSONDecodeError
+        return refusal(_metrics(request), 400, "malformed_json", "the body is not JSON")
     problems = "; ".join(
-        f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body') or 'body'}: {e.get('msg')}" for e in exc.errors()
+        f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body') or 'body'}: {e.get('msg')}" for e in errors
     )
-    return json_answer({"error": problems, "code": "schema_violation"}, 422)
+    return refusal(_metrics(request), 422, "schema_violation", problems)
+
+
+#: FastAPI's and Starlette's own refusals; a 400 is a body FastAPI could not read as JSON.
+_HTTP_CODES: dict[int, ApiCode] = {400: "malformed_json", 404: "not_found", 405: "method_not_allowed"}
+
+
+def _unreadable(cause: BaseException | None) -> str:
+    """Why FastAPI could not read a body (the cause of its 400): what json.loads raises besides JSONDecodeError."""
+    if isinstance(cause, UnicodeDecodeError):
+        return "the body is not UTF-8"
+    if isinstance(cause, RecursionError):
+        return "the body is not JSON the console reads: nested too deeply"
+    if isinstance(cause, ValueError):
+        return "the body is not JSON the console reads: a number with more digits than Python converts"
+    return "the body could not be read as JSON"
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    # 400: FastAPI could not parse the body as JSON.
-    code = {400: "malformed_json", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = ", ".join(_allowed(request))
-    return json_answer({"error": str(exc.detail), "code": code}, exc.status_code, headers)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    message = _unreadable(exc.__cause__) if exc.status_code == 400 else str(exc.detail)
+    return refusal(_metrics(request), exc.status_code, code, message, headers)
+
+
+async def _failed(request: Request, exc: Exception) -> Response:
+    # A bug met this request (bad input is answered by the handlers above): JSON like every answer, counted, and
+    # Starlette logs the traceback when it re-raises.
+    return refusal(_metrics(request), 500, "internal_error", "the console failed on this request; see its log")
 
 
 def _allowed(request: Request) -> list[str]:
@@ -166,8 +201,9 @@ def build_app(console: Console) -> Guard:
     app.add_exception_handler(StoreError, _store_down)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _failed)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented way to extend it
-    return Guard(app)
+    return Guard(app, console.metrics, console.limits)
 
 
 #: Who may call what, for the OpenAPI document: a person's session cookie (state-changing requests also need the

@@ -13,9 +13,10 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
 from hub.acks_http import AckDesk
+from hub.connectors.edge import DEFAULT_LIMITS, HttpLimits
 from hub.console.actions import Actions
 from hub.console.metrics import ConsoleMetrics
-from hub.console.models import ErrorBody
+from hub.console.models import ApiCode, ErrorBody
 from hub.console.pages import Pages
 from hub.console.places import Places
 from hub.console.security import CookieMode, Principal, find_principal, require_csrf
@@ -24,7 +25,7 @@ from hub.console.source import AlertSource
 from hub.console.stream import PING_INTERVAL_S, Fanout
 from hub.console.users import Authenticator
 
-__all__ = ["ActorDep", "Console", "ConsoleDep", "PrincipalDep", "error_responses", "json_answer"]
+__all__ = ["ActorDep", "Console", "ConsoleDep", "PrincipalDep", "error_responses", "json_answer", "refusal"]
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Console:
     pages: Pages
     cookie_mode: CookieMode = "auto"
     ping_s: float = PING_INTERVAL_S
+    limits: HttpLimits = DEFAULT_LIMITS
 
 
 def _console(request: Request) -> Console:
@@ -76,3 +78,16 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def json_answer(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> JSONResponse:
     """A JSON answer."""
     return JSONResponse(content, status_code=status, headers=dict(headers or {}))
+
+
+def refusal(
+    metrics: ConsoleMetrics,
+    status: int,
+    code: ApiCode,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    """A refusal, counted in ``hub_console_refusals_total``: ``{"error": message, "code": code, **extra}``."""
+    metrics.refusals.labels(str(status), code).inc()
+    return json_answer({"error": message, "code": code, **(extra or {})}, status, headers)

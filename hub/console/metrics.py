@@ -1,5 +1,5 @@
-"""The console's metrics (closed label sets: domain, action, outcome), next to the acknowledgement endpoint's
-``hub_ack_requests_total`` in the same registry."""
+"""The console's metrics (closed label sets: domain, action, outcome, status, code), next to the acknowledgement
+endpoint's ``hub_ack_requests_total`` and the connections' ``hub_http_*`` in the same registry."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from hub.connectors.edge import EdgeMetrics
 from hub.console.users import AGENCIES
 
 __all__ = ["ConsoleMetrics"]
@@ -17,13 +18,16 @@ ACTION_OUTCOMES = ("accepted", "unknown_alert", "stale_revision", "wrong_prefix"
 
 @dataclass(frozen=True)
 class ConsoleMetrics:
-    """Sign-ins by outcome, live sessions, stream clients and the slow ones dropped, actions by outcome."""
+    """Sign-ins by outcome, live sessions, stream clients and the slow ones dropped, actions by outcome, and every
+    refusal by status and reason code."""
 
     sign_ins: Counter
     sessions: Gauge
     stream_clients: Gauge
     stream_dropped: Counter
     actions: Counter
+    refusals: Counter
+    connections: EdgeMetrics
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> ConsoleMetrics:
@@ -47,6 +51,14 @@ class ConsoleMetrics:
                 ["domain", "action", "outcome"],
                 registry=registry,
             ),
+            refusals=Counter(
+                "hub_console_refusals",
+                "Requests the console refused, by HTTP status and reason code, from a malformed request line to a "
+                "stale revision (POST /acks/<domain> is counted in hub_ack_requests_total)",
+                ["status", "code"],
+                registry=registry,
+            ),
+            connections=EdgeMetrics.create(registry),
         )
         for outcome in SIGN_IN_OUTCOMES:
             metrics.sign_ins.labels(outcome)

@@ -20,6 +20,7 @@ __all__ = [
     "ActionView",
     "AlertDetail",
     "AlertView",
+    "ApiCode",
     "ApiError",
     "Change",
     "Conflict",
@@ -34,6 +35,32 @@ __all__ = [
 ]
 
 
+#: The reason codes of the console's refusals (a closed set: a metric label; docs/console.md section 3 says which
+#: route answers which). ``POST /acks/<domain>`` answers with the desk's codes (hub.acks_http), counted apart.
+ApiCode = Literal[
+    "unauthorized",
+    "origin",
+    "csrf",
+    "too_many_attempts",
+    "unknown_alert",
+    "stale_revision",
+    "wrong_prefix",
+    "not_found",
+    "method_not_allowed",
+    "malformed_json",
+    "schema_violation",
+    "too_large",
+    "body_timeout",
+    "bad_request",
+    "head_too_large",
+    "http_error",
+    "broker_unavailable",
+    "store_unavailable",
+    "overloaded",
+    "internal_error",
+]
+
+
 class ApiError(Exception):
     """A refusal: HTTP ``status``, reason ``code`` (closed per route, documented), ``message`` in words, and
     ``extra`` fields for the body (a 409's current revision and changes)."""
@@ -41,7 +68,7 @@ class ApiError(Exception):
     def __init__(
         self,
         status: int,
-        code: str,
+        code: ApiCode,
         message: str,
         *,
         headers: Mapping[str, str] | None = None,

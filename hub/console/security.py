@@ -5,6 +5,7 @@ the ASGI middleware that bounds request bodies and sets the security headers on 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import json
@@ -13,7 +14,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from hub.console.models import ApiError
+from hub.connectors.auth import bearer_token
+from hub.connectors.edge import DEFAULT_LIMITS, HttpLimits
+from hub.console.metrics import ConsoleMetrics
+from hub.console.models import ApiCode, ApiError
 from hub.console.sessions import Session, SessionStore
 from hub.console.users import AGENCIES
 
@@ -68,15 +72,8 @@ class Principal:
         return f"{self.name} ({self.role})"
 
 
-def _bearer(authorization: str) -> bytes | None:
-    scheme, _, given = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
-        return None
-    return given.strip().encode("utf-8")
-
-
 def _system(authorization: str, tokens: Mapping[str, bytes]) -> Principal:
-    given = _bearer(authorization)
+    given = bearer_token(authorization)
     # Every domain's token is compared (in constant time), so the answer does not tell which one was close.
     matched = [domain for domain, token in tokens.items() if given is not None and hmac.compare_digest(given, token)]
     if len(matched) != 1 or matched[0] not in AGENCIES:
@@ -113,8 +110,11 @@ def check_same_origin(headers: Mapping[str, str]) -> None:
     origin = headers.get("origin")
     if origin is None:
         return
-    parts = urlsplit(origin)
-    if origin == "null" or not parts.netloc or parts.netloc.lower() != headers.get("host", "").lower():
+    try:
+        netloc = urlsplit(origin).netloc
+    except ValueError:  # not a URL at all (an unclosed "[" of an IPv6 address): no origin of this console
+        netloc = ""
+    if origin == "null" or not netloc or netloc.lower() != headers.get("host", "").lower():
         raise ApiError(403, "origin", "the request comes from another site's page")
 
 
@@ -171,12 +171,22 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class Guard:
-    """ASGI middleware: the security headers on every answer (and ``no-store`` where a handler set no caching),
-    and request bodies over ``max_body_bytes``
-    refused with 413 before a handler sees them (paths under ``exempt`` read their own bodies)."""
+    """ASGI middleware: the security headers on every answer (and ``no-store`` where a handler set no caching), a
+    request head over the limit refused with 431, and request bodies read before a handler sees them: over
+    ``max_body_bytes`` refused with 413, slower than the body timeout with 408 (paths under ``exempt`` read their
+    own bodies, within their own limits)."""
 
-    def __init__(self, app: App, max_body_bytes: int = MAX_BODY_BYTES, exempt: tuple[str, ...] = ("/acks/",)):
+    def __init__(
+        self,
+        app: App,
+        metrics: ConsoleMetrics,
+        limits: HttpLimits = DEFAULT_LIMITS,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        exempt: tuple[str, ...] = ("/acks/",),
+    ):
         self.app = app
+        self.metrics = metrics
+        self.limits = limits
         self.max_body_bytes = max_body_bytes
         self.exempt = exempt
 
@@ -193,12 +203,23 @@ class Guard:
                 message["headers"] = [*headers, *SECURITY_HEADERS]
             await send(message)
 
+        if _head_bytes(scope) > self.limits.max_head_bytes:
+            # h11 bounds only a head still incomplete: one that arrives whole in one read is checked here.
+            limit = self.limits.max_head_bytes
+            await self._refuse(send_guarded, 431, "head_too_large", f"the request head is over {limit} bytes")
+            return
         if scope["path"].startswith(self.exempt) or scope["method"] in _SAFE_METHODS:
             await self.app(scope, receive, send_guarded)
             return
-        body = await self._read(receive)
+        try:
+            async with asyncio.timeout(self.limits.body_timeout_s):
+                body = await self._read(receive)
+        except TimeoutError:
+            timeout = self.limits.body_timeout_s
+            await self._refuse(send_guarded, 408, "body_timeout", f"the body did not arrive within {timeout:g} s")
+            return
         if body is None:
-            await _too_large(send_guarded, self.max_body_bytes)
+            await self._refuse(send_guarded, 413, "too_large", f"body is over {self.max_body_bytes} bytes")
             return
         await self.app(scope, _replay(body, receive), send_guarded)
 
@@ -217,8 +238,27 @@ class Guard:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
+    async def _refuse(self, send: Send, status: int, code: ApiCode, message: str) -> None:
+        """Answer before the body was read whole: counted, and the connection ends (the rest of the body is not
+        waited for)."""
+        self.metrics.refusals.labels(str(status), code).inc()
+        data = json.dumps(ApiError(status, code, message).body(), separators=(",", ":")).encode("utf-8")
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(data)).encode()),
+            (b"connection", b"close"),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": data})
+
 
 _SET_BY_GUARD = frozenset(name for name, _ in SECURITY_HEADERS)
+
+
+def _head_bytes(scope: Scope) -> int:
+    """About the size of the request head as sent: target, and each header with its separators."""
+    target = len(scope.get("raw_path", b"")) + len(scope.get("query_string", b""))
+    return target + sum(len(name) + len(value) + 4 for name, value in scope["headers"])
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -233,16 +273,3 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    body = ApiError(413, "too_large", f"body is over {limit} bytes").body()
-    data = json.dumps(body).encode("utf-8")
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": data})

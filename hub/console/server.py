@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import signal
 import socket
 from collections.abc import Callable, Iterator, Mapping
@@ -19,6 +20,7 @@ from prometheus_client import CollectorRegistry
 
 from hub.acks_http import AckDesk, AckMetrics, AckPublisher, connect_early
 from hub.config import Settings
+from hub.connectors.edge import BurstLog, ConnectionGate, HttpLimits
 from hub.connectors.sink import KafkaSink, Sink
 from hub.console.actions import Actions
 from hub.console.app import build_app
@@ -26,13 +28,14 @@ from hub.console.deps import Console
 from hub.console.metrics import ConsoleMetrics
 from hub.console.pages import Pages
 from hub.console.places import default_places
+from hub.console.protocol import ConsoleEdge, EdgeConfig
 from hub.console.sessions import SessionStore, SignInLimiter
 from hub.console.source import AlertSource
 from hub.console.stream import Fanout, Relay
 from hub.console.users import Authenticator, User
 from hub.metrics import serve_metrics
 
-__all__ = ["Served", "SourceFactory", "build_console", "run_console", "serve_console"]
+__all__ = ["Served", "SourceFactory", "build_console", "edge_config", "run_console", "serve_console"]
 
 log = structlog.get_logger(__name__)
 
@@ -87,6 +90,26 @@ def build_console(
         metrics=metrics,
         pages=Pages(),
         cookie_mode=settings.console_cookie_secure,
+        limits=HttpLimits.from_settings(settings),
+    )
+
+
+def edge_config(console: Console) -> EdgeConfig:
+    """uvicorn's config of the console's app, its connections held by a gate of their own (``config.edge.gate``)
+    within ``console.limits``."""
+    limits = console.limits.within_file_limit()
+    gate = ConnectionGate("console", limits, console.metrics.connections, BurstLog("console"))
+    return EdgeConfig(
+        build_app(console),
+        ConsoleEdge(gate, console.metrics),
+        limits.max_head_bytes,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=GRACEFUL_S,
+        ws="none",  # no WebSockets here (the live board is Server-Sent Events)
+        # The gate closes connections that send no head in time; uvicorn's own keep-alive timer is a backstop.
+        timeout_keep_alive=math.ceil(limits.header_timeout_s * 2),
     )
 
 
@@ -127,9 +150,7 @@ async def serve_console(
         metrics_port = serve_metrics(registry, settings.metrics_host, settings.metrics_port)
         metrics_url = f"http://{settings.metrics_host}:{metrics_port}/metrics"
     sock = _listen(host, port)
-    config = uvicorn.Config(
-        build_app(console), log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=GRACEFUL_S
-    )
+    config = edge_config(console)
     server = _Server(config)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     relay = asyncio.create_task(Relay(console.source, console.places, console.fanout).run())
@@ -155,6 +176,7 @@ async def serve_console(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await console.desk.publisher.close()
+        config.edge.gate.close()
         sock.close()
         log.info("console stopped")
 
