@@ -10,13 +10,13 @@ worker goes on where the previous one stopped. Run one router worker at a time (
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Literal
 
 from pydantic import Field, ValidationError
 
 from hub.errors import InvalidEventError
+from hub.formats.jsondoc import loads
 from hub.messages import OutRecord
 from hub.network.tram import TramNetwork
 from hub.router.alerts import AlertDesk, AlertParams, Recipient, alert_id
@@ -118,9 +118,12 @@ def parse_ack(topic: str, value: bytes) -> AckMessage:
     one, or when it acknowledges another domain's alert (a recipient acknowledges its own alerts only)."""
     domain = topic.removeprefix("acks.")
     try:
-        raw = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise InvalidEventError(f"acknowledgement is not JSON: {exc}", "malformed_json") from exc
+    # The formats' JSON reader: nesting, integers past Python's digit limit and lone surrogates are refused with a
+    # reason here too, not raised as a bug.
+    raw = loads(text, where="acknowledgement: ")
     if not isinstance(raw, dict):
         raise InvalidEventError("acknowledgement is not a JSON object", "malformed_json")
     try:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -111,6 +112,10 @@ def kind_for_model(model: type[BaseModel]) -> Kind:
         raise KeyError(f"{model.__name__} is not a canonical payload model") from None
 
 
+#: The envelope's attributes as a source's people know them.
+_ENVELOPE_NAMES = {"hubsourceid": "source record id", "subject": "partition key"}
+
+
 def wrap(
     payload: BaseModel,
     *,
@@ -136,7 +141,11 @@ def wrap(
             hubsourceid=source_record_id,
         )
     except ValidationError as exc:  # what the source gave for the envelope: its id, its name, the time
-        raise InvalidEventError(f"invalid {kind.name} envelope: {validation_reason(exc)}", "schema_violation") from exc
+        # Told in the source's terms: breaking the envelope's limits is the record's fault, not the hub's.
+        reason = validation_reason(exc)
+        for attribute, name in _ENVELOPE_NAMES.items():
+            reason = re.sub(rf"(^|; ){attribute}:", rf"\g<1>{name}:", reason)
+        raise InvalidEventError(f"the event envelope refuses it: {reason}", "schema_violation") from exc
 
 
 def unwrap(event: CloudEvent, *, context: Mapping[str, Any] | None = None) -> BaseModel:

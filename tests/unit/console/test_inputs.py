@@ -56,7 +56,7 @@ NOTE = f"/api/alerts/{ALERT}/notes"
 CASES = [
     pytest.param("POST", "/acks/polizei", [AUTH], DEEP, 400, "malformed_json", id="ack nested 8000 deep"),
     pytest.param("POST", "/acks/polizei", [AUTH], ack(revision=DIGITS), 400, "malformed_json", id="ack long integer"),
-    pytest.param("POST", "/acks/polizei", [AUTH], ack(by=b'"\\ud800"'), 422, "schema_violation", id="ack surrogate"),
+    pytest.param("POST", "/acks/polizei", [AUTH], ack(by=b'"\\ud800"'), 400, "undecodable", id="ack surrogate"),
     pytest.param("POST", "/acks/polizei", [AUTH], ack(by=b'"\xff"'), 400, "malformed_json", id="ack not UTF-8"),
     pytest.param(
         "POST", "/acks/polizei", [AUTH, (b"Content-Length", DIGITS[:30])], ack(), 413, "too_large", id="Content-Length"
