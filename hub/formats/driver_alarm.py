@@ -18,6 +18,7 @@ from hub.schemas.common import (
     LineName,
     Longitude,
     StopDhid,
+    StorableStrings,
     Timestamp,
     VehicleNumber,
     validation_reason,
@@ -42,7 +43,7 @@ class AlarmPosition(BaseModel):
     accuracy_m: float | None = Field(default=None, ge=0.0, description="horizontal accuracy in metres, if known")
 
 
-class DriverAlarm(BaseModel):
+class DriverAlarm(StorableStrings):
     """One driver alarm message: the key pressed (``raised``) or the alarm cleared down (``cleared``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, title="DriverAlarm")

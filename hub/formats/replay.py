@@ -8,20 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, ConfigDict, Field, ValidationError
 
 from hub.errors import InvalidEventError
 from hub.formats.base import CanonicalRecord, SourceRecord, canonical, unnamed_record
 from hub.formats.jsondoc import decode_json_object
 from hub.schemas import KINDS
-from hub.schemas.common import validation_reason
+from hub.schemas.common import StorableStrings, validation_reason
 from hub.topology import CANONICAL_KINDS, raw_topic
 
 
-class ReplayRecord(BaseModel):
+class ReplayRecord(StorableStrings):
     """One line of an NDJSON replay file."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    _checked_elsewhere = frozenset({"data"})  # by the kind's payload model
 
     kind: str = Field(description="canonical kind, e.g. 'incident'")
     # No whitespace, like the envelope's source attribute (a URI-reference) that it becomes.

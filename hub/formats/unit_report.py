@@ -14,7 +14,7 @@ from hub.errors import ConfigError, InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size, unnamed_record
 from hub.formats.jsondoc import decode_json_object, json_objects
 from hub.schemas.codes import DEFAULT_STATUS_CODES, StatusCodeList
-from hub.schemas.common import Bearing, Latitude, Longitude, Timestamp, validation_reason
+from hub.schemas.common import Bearing, Latitude, Longitude, StorableStrings, Timestamp, validation_reason
 from hub.schemas.units import STATUS_CODES_CONTEXT_KEY, Agency, UnitStatus
 from hub.topology import raw_topic
 
@@ -44,7 +44,7 @@ class LipLocation(BaseModel):
     )
 
 
-class UnitReport(BaseModel):
+class UnitReport(StorableStrings):
     """One unit report: status digit, optional location, emergency button."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, title="UnitReport")

@@ -214,3 +214,12 @@ def test_documented_example_maps() -> None:
 def test_damaged_bodies_never_escape_as_anything_but_a_reason(document: bytes) -> None:
     """Mutated webhook bodies only ever give records or InvalidEventError."""
     survives(FMT, document)
+
+
+@pytest.mark.parametrize("field", ["vehicle", "run", "line"])
+def test_a_nul_in_an_alarm_string_is_a_schema_violation_naming_the_field(field: str) -> None:
+    """The alarm model refuses what no hub string may hold before the incident is built from it."""
+    exc = refused({**RAISED, field: "6\x0054"})
+    assert exc.code == "schema_violation"
+    assert f"{field}:" in exc.reason
+    assert "NUL" in exc.reason

@@ -184,3 +184,11 @@ def test_documented_example_maps() -> None:
 def test_damaged_bodies_never_escape_as_anything_but_a_reason(document: bytes) -> None:
     """Mutated webhook bodies only ever give records or InvalidEventError."""
     survives(POLIZEI, document)
+
+
+@pytest.mark.parametrize("field", ["unit", "incident_ref"])
+def test_a_nul_in_a_report_string_is_a_schema_violation_naming_the_field(field: str) -> None:
+    """The report model refuses what no hub string may hold, so the mapping never meets it (found by fuzzing)."""
+    exc = refused({**REPORT, field: "Leo\x00Halle"})
+    assert exc.code == "schema_violation"
+    assert f"{field}: contains a NUL character (U+0000)" in exc.reason
