@@ -60,7 +60,7 @@ BUERGER = [
     "{Der Kontrolleur|Die Kontrolleurin} {title} {sur} war sehr freundlich, bitte Lob weitergeben!",
     "ich heiße {lname} und will mich über den lärm an der haltestelle {stop} beschweren",
     "Vorhin an der Haltestelle {stop} hat einer mit dem Auto {lplate} fast ein Kind überfahren!!!",
-    "Bitte Kontakt mit meiner Tochter aufnehmen: {name}, {email}.",
+    "Bitte Kontakt mit {meinem Sohn|meiner Tochter} aufnehmen: {name}, {email}.",
     "Die Straßenlaterne vor {addr} ist kaputt 💡 seit Montag",
     "Ich, {name}, bitte um Erstattung des Tickets vom {date}, IBAN: {iban}.",
     "Rückruf an {phone} bitte, Grüße {given}",
