@@ -5,18 +5,23 @@ as a login that is a member of hub_stage only."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 import pytest
 from kafka import KafkaProducer
 
 from hub.config import Settings
+from hub.privacy.retention import RetentionPeriods
 from hub.privacy.vault import VaultEntry, reason_problem
 from hub.schemas import Incident, example_payload, wrap
-from hub.store.events import count_events
+from hub.store import alerts as alerts_store
+from hub.store.events import count_events, latest_vehicle_position
 from hub.store.register import transfers_since
+from hub.store.retention import purge
 from hub.store.vault import reidentify, verify_audit
 from hub.topology import qualified
+from tests.helpers.alerts import action_row, alert, on_store, revision_row, store
 from tests.helpers.kafka import dead_letters
 from tests.helpers.store import login, store_rows
 from tests.helpers.waiting import wait_until
@@ -314,3 +319,42 @@ def _vault_counts(url: str) -> tuple[int, int]:
         ).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])
+
+
+def test_alert_store_writes_as_stage_and_the_console_reads_as_console(database_url: str) -> None:
+    """The alert store's writes (revisions, alerts upsert, actions, notifications) work for a hub_stage login; the
+    console's reads (board, history, actions, a position) for a hub_console login, which cannot write."""
+    first = alert(revision=1)
+    with login(database_url, "hub_stage") as stage:
+        store(stage, [revision_row(first), revision_row(alert(revision=2), offset=1)], [action_row(first.alert_id, 2)])
+        store(stage, [revision_row(first)], [action_row(first.alert_id, 2)])  # redelivered: ON CONFLICT paths
+
+    async def read(conn: psycopg.AsyncConnection[Any]) -> tuple[int, int, int, object]:
+        on_board = await alerts_store.board(conn, "polizei")
+        revisions = await alerts_store.history(conn, "polizei", first.alert_id)
+        done = await alerts_store.actions(conn, "polizei", first.alert_id)
+        return len(on_board), len(revisions), len(done), await latest_vehicle_position(conn, "654")
+
+    with login(database_url, "hub_console") as console:
+        assert on_store(console, read) == (1, 2, 1, None)
+        assert _denied(console, "DELETE FROM alerts")
+        assert _denied(console, "INSERT INTO events (id) VALUES ('x')")
+
+
+def test_retention_purge_runs_as_a_purge_login(database_url: str) -> None:
+    """`hub retention purge`'s deletes work for a hub_purge login (the vault by its expiry columns only, the audit
+    through its function); nothing expired is left, nothing else is touched."""
+    now = datetime.now(UTC)
+    store_rows(database_url, [], [_entry(), _entry("ps1.k1." + "g" * 26, now - timedelta(days=1))], now)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO reidentification_audit (attempted_at, user_name, role, reason, pseudonym, outcome)"
+            " VALUES (now() - interval '2000 days', 'u', 'r', 'x', 'p', 'not_found')"
+        )
+    periods = RetentionPeriods(timedelta(days=30), timedelta(days=180), timedelta(days=730), timedelta(days=1095))
+    with login(database_url, "hub_purge") as purger:
+        done = {(p.table, p.retention_class): p.rows for p in purge(purger, periods, now) if p.rows}
+        assert _denied(purger, "SELECT original FROM police_pseudonym_vault")
+    assert done == {("police_pseudonym_vault", "standard"): 1, ("reidentification_audit", "register"): 1}
+    assert _vault_counts(database_url)[0] == 1
+    assert verify_audit(database_url).ok
