@@ -238,11 +238,13 @@ _REASON_EXAMPLE = "Rückruf beim Anrufer zu Vorgang E-2026-11-123"
 
 
 def _login_of(conninfo: str) -> str:
-    """The login a conninfo names (libpq's default, the os user, when it names none; PGUSER is not looked at)."""
+    """The login a conninfo names; when it names none, libpq's default: $PGUSER, else the os user."""
+    import os
+
     import psycopg
 
     try:
-        return str(psycopg.conninfo.conninfo_to_dict(conninfo).get("user") or _os_user())
+        return str(psycopg.conninfo.conninfo_to_dict(conninfo).get("user") or os.environ.get("PGUSER") or _os_user())
     except psycopg.ProgrammingError:
         return "(unreadable conninfo)"
 

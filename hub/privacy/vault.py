@@ -132,7 +132,7 @@ def request_problem(reason: str) -> str | None:
         rest = rest.replace(ref, " ")
     found = sorted({span.category for span in scrub(rest).spans})
     if found:
-        return f"it seems to hold personal data ({', '.join(found)}); name the case, not the person"
+        return f"personal data ({', '.join(found)}): name the case, not the person"
     return None
 
 

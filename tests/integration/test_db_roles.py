@@ -118,6 +118,8 @@ REASONS = [
     ("Zeugenbefragung zum Vorgang VG/123/26", None),
     ("Anzeige aufnehmen, Sachbearbeitung PI-HAL-E-0000123", None),
     ("Ermittlungsverfahren 123 Js 4567/26 Halterfeststellung", None),
+    ("Müll über Straße E-2026-11-123", None),
+    ("Öl über E-2026-11-123", "at least two words"),
     ("a b c d e f g h", "no case reference"),
     ("Rückruf beim Anrufer", "no case reference"),
     ("Halter HAL-AB-123 ermitteln", "no case reference"),

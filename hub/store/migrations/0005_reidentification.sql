@@ -135,7 +135,8 @@ BEGIN
     IF rest ~ '[0-9]([ ./-]?[0-9]){4,}' THEN
         RETURN 'a number of five or more digits (phone, ID, date)';
     END IF;
-    IF (SELECT count(*) FROM regexp_matches(rest, '[[:alpha:]]{3,}', 'g')) < 2 THEN
+    -- Words as runs of anything but blanks, digits and punctuation: [[:alpha:]] misses umlauts in the C locale.
+    IF (SELECT count(*) FROM regexp_matches(rest, '[^[:space:][:digit:][:punct:]]{3,}', 'g')) < 2 THEN
         RETURN 'besides the case reference, at least two words saying why';
     END IF;
     RETURN NULL;

@@ -129,7 +129,7 @@ def test_reason_problem(reason: str, problem: str | None) -> None:
 def test_request_problem_finds_names_and_plates_the_database_cannot_see() -> None:
     """The scrubber runs over the reason (its case references aside) and names the categories, never the value."""
     assert request_problem("Zeuge Thomas Müller befragen, E-2026-11-123") == (
-        "it seems to hold personal data (NAME); name the case, not the person"
+        "personal data (NAME): name the case, not the person"
     )
     problem = request_problem("Halter HAL-AB 123 ermitteln, E-2026-11-123")
     assert problem is not None
