@@ -4,12 +4,14 @@ as a login that is a member of hub_stage only."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 import pytest
 from kafka import KafkaProducer
+from psycopg import sql
 
 from hub.config import Settings
 from hub.privacy.retention import RetentionPeriods
@@ -17,6 +19,7 @@ from hub.privacy.vault import VaultEntry, reason_problem
 from hub.schemas import Incident, example_payload, wrap
 from hub.store import alerts as alerts_store
 from hub.store.events import count_events, latest_vehicle_position
+from hub.store.migrate import available_migrations, migrate
 from hub.store.register import transfers_since
 from hub.store.retention import purge
 from hub.store.vault import reidentify, verify_audit
@@ -30,6 +33,7 @@ from tests.helpers.workers import WorkerFactory
 pytestmark = pytest.mark.integration
 
 PSEUDONYM = "ps1.k1." + "b" * 26
+LAST_BEFORE_ROLES = 3  # the schema as issue 11 left it
 REASON = "Rückruf beim Anrufer zu Vorgang E-2026-11-123"
 NOW = datetime.now(UTC)
 
@@ -360,3 +364,38 @@ def test_retention_purge_runs_as_a_purge_login(database_url: str) -> None:
     assert done == {("police_pseudonym_vault", "standard"): 1, ("reidentification_audit", "register"): 1}
     assert _vault_counts(database_url)[0] == 1
     assert verify_audit(database_url).ok
+
+
+def test_upgrade_chains_the_audit_rows_written_before(endpoints: tuple[str, str]) -> None:
+    """A database at migration 0003 with audit rows: `migrate` applies 0004 and 0005 (roles already in the cluster
+    are kept), chains the old rows in id order, and the chain verifies and goes on."""
+    admin = endpoints[1]
+    name = f"hub_test_upgrade_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = psycopg.conninfo.make_conninfo(admin, dbname=name)
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(
+                "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            for m in available_migrations():
+                if m.version <= LAST_BEFORE_ROLES:
+                    conn.execute(m.sql.encode())
+                    conn.execute("INSERT INTO schema_migrations VALUES (%s, %s)", (m.version, m.name))
+            conn.execute(
+                "INSERT INTO reidentification_audit (user_name, role, reason, pseudonym, outcome)"
+                " VALUES ('pk', 'polizei-lagedienst', 'Rückruf Anrufer', %s, 'revealed'),"
+                " ('oa', 'ordnungsamt', 'weil', %s, 'refused_role')",
+                (PSEUDONYM, PSEUDONYM),
+            )
+        assert {4, 5} <= {m.version for m in migrate(url)}
+        check = verify_audit(url)
+        assert (check.ok, check.rows) == (True, 2)
+        reidentify(url, PSEUDONYM, REASON)
+        assert verify_audit(url).rows == 3
+        assert migrate(url) == []
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
