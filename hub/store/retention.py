@@ -51,7 +51,9 @@ def purge(conninfo: str, periods: RetentionPeriods, now: datetime, *, dry_run: b
             cutoff = now - periods.register
             count = _run(conn, "transfer_register", "delivered_at < %s", [cutoff], dry_run)
             results.append(Purged("transfer_register", REGISTER_CLASS, count, cutoff))
-            count = _run(conn, "reidentification_audit", "attempted_at < %s", [cutoff], dry_run)
+            # The audit is append-only: only its purge function deletes, oldest rows first, keeping the chain's anchor.
+            found = conn.execute("SELECT hub_purge_reidentification_audit(%s, %s)", (cutoff, dry_run)).fetchone()
+            count = int(found[0]) if found else 0
             results.append(Purged("reidentification_audit", REGISTER_CLASS, count, cutoff))
             results += _purge_alerts(conn, periods, now, dry_run)
     except psycopg.Error as exc:
