@@ -29,7 +29,7 @@ from hub.privacy.scrub_patterns import (
     find_plates,
 )
 
-Category = Literal["NAME", "PHONE", "EMAIL", "PLATE", "IBAN", "DOB", "ADDRESS"]
+Category = Literal["NAME", "PHONE", "EMAIL", "PLATE", "IBAN", "DOB", "ADDRESS", "IDNUMBER", "ORIGIN"]
 CATEGORIES: tuple[Category, ...] = get_args(Category)
 
 #: What replaces a found value in the scrubbed text, per category.
@@ -42,12 +42,14 @@ PLACEHOLDERS: Mapping[Category, str] = MappingProxyType(
         "IBAN": "[IBAN]",
         "DOB": "[GEBURTSDATUM]",
         "ADDRESS": "[ADRESSE]",
+        "IDNUMBER": "[AUSWEISNUMMER]",
+        "ORIGIN": "[HERKUNFT]",
     }
 )
 
 # When two finds overlap, the more specific kind wins: an e-mail address holds a name, an IBAN holds digit groups.
 _PRIORITY: Mapping[Category, int] = MappingProxyType(
-    {"EMAIL": 0, "IBAN": 1, "PHONE": 2, "PLATE": 3, "DOB": 4, "ADDRESS": 5, "NAME": 6}
+    {"EMAIL": 0, "IBAN": 1, "IDNUMBER": 2, "PHONE": 3, "PLATE": 4, "DOB": 5, "ADDRESS": 6, "ORIGIN": 7, "NAME": 8}
 )
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
 _MIN_PROPAGATED_PART = 3

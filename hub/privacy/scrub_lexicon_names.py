@@ -9,6 +9,7 @@ names of the larger communities in Halle (Arabic, Turkish, Kurdish, Polish, Russ
 from __future__ import annotations
 
 from functools import cache
+from importlib import resources
 
 _GIVEN_GERMAN = """
 Adam Adrian Albert Alexander Alexandra Alfred Alina Amelie Andrea Andreas Andrej Angela Angelika Anja Anke Anna
@@ -103,7 +104,10 @@ Popescu Ionescu Dimitrov Georgiev Petrović Jovanović Hodžić
 
 #: Lower-case particles that may sit inside a name ("Friedrich von Trotha", "Mohammed al Hassan").
 PARTICLES: frozenset[str] = frozenset(
-    {"von", "van", "de", "der", "den", "zu", "vom", "al", "el", "bin", "ibn", "ben", "abu", "da", "di", "du", "dos"}
+    {
+        "von", "van", "de", "der", "den", "zu", "vom", "al", "el", "bin", "ibn", "ben", "abu", "da", "di", "du", "dos",
+        "del", "la", "Abu", "Abd", "Ben", "Bin", "El", "Al", "ould", "Ould",
+    }
 )
 
 #: Given names that are also everyday German words (months, plants, colours, brands, adjectives): they count as a
@@ -128,3 +132,30 @@ def given_names() -> frozenset[str]:
 def surnames() -> frozenset[str]:
     """Every listed surname, as written."""
     return frozenset((_SURNAMES_GERMAN + _SURNAMES_OTHER).split())
+
+
+def _read_names(file: str) -> frozenset[str]:
+    # Shipped in the wheel (package data of hub.data); read once, on first use, never downloaded.
+    text = resources.files("hub.data").joinpath("names", file).read_text(encoding="utf-8")
+    return frozenset(text.split())
+
+
+@cache
+def world_given_names() -> frozenset[str]:
+    """Given names of many countries (derived from Faker's person providers, hub/data/names/PROVENANCE.md) and the
+    own list: about 11,000 names. A name from here alone is no evidence; the finder wants a context or a surname."""
+    return _read_names("given.txt") | given_names()
+
+
+@cache
+def world_surnames() -> frozenset[str]:
+    """Surnames of many countries (as above) and the own list: about 13,000 names."""
+    return _read_names("surnames.txt") | surnames()
+
+
+#: Endings that make a word a surname of the region's larger communities even when no list has it (Polish, Czech,
+#: Romanian, Serbo-Croatian, Ukrainian, Georgian, Turkish, Armenian patronymic forms).
+SURNAME_ENDINGS: tuple[str, ...] = (
+    "ski", "ska", "cki", "cka", "dzki", "dzka", "wicz", "czyk", "czak", "escu", "eanu", "ović", "ovic", "ević",
+    "evic", "enko", "chuk", "shvili", "dze", "oğlu", "oglu", "yan", "ian", "owski", "owska", "ová",
+)  # fmt: skip

@@ -8,14 +8,25 @@ import re
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-from hub.privacy.scrub_lexicon_names import AMBIGUOUS_GIVEN, PARTICLES, given_names, surnames
+from hub.privacy.scrub_lexicon_names import (
+    AMBIGUOUS_GIVEN,
+    PARTICLES,
+    SURNAME_ENDINGS,
+    given_names,
+    surnames,
+    world_given_names,
+    world_surnames,
+)
 from hub.privacy.scrub_lexicon_places import STREET_ENDINGS, STREET_WORDS, halle_stop_words
 from hub.privacy.scrub_lexicon_words import (
     DETERMINERS,
     EXTRA_TITLES,
+    ROLE_ABBREVIATIONS,
     SALUTATIONS,
     STRONG_CUES,
     TITLES,
+    WEAK_CUES,
+    common_function_words,
     common_words,
     never_names,
     roles,
@@ -32,6 +43,7 @@ _NOT_ADJECTIVES = frozenset(
     {"gegen", "über", "unter", "hinter", "wegen", "neben", "oder", "aber", "seiner", "ihrer", "einer", "unserer"}
 )
 _MAX_NAME_TOKENS = 4
+_STOP_CUES = frozenset({"hst", "haltestelle", "endstelle", "endhaltestelle", "bushaltestelle", "station", "richtung"})
 # Words after a name that make it the name of a place or body ("Sophie Scholl Gymnasium").
 _INSTITUTIONS = frozenset(
     {
@@ -92,6 +104,67 @@ def _is_listed(word: str) -> bool:
     return _is_given(word) or _is_surname(word)
 
 
+def _lookup_form(word: str) -> str:
+    # Names are listed capitalised; lower-case and all-caps writing is looked up in that form.
+    return word[:1].upper() + word[1:].lower() if word.islower() or word.isupper() else word
+
+
+@lru_cache(maxsize=8192)
+def _is_world_given(word: str) -> bool:
+    word = _lookup_form(word)
+    if word in world_given_names():
+        return True
+    parts = word.split("-")
+    return len(parts) > 1 and all(_lookup_form(p) in world_given_names() for p in parts)
+
+
+@lru_cache(maxsize=8192)
+def _is_world_surname(word: str) -> bool:
+    word = _lookup_form(word)
+    if word in world_surnames() or _ARABIC_PREFIX.match(word):
+        return True
+    if len(word) >= 5 and word.lower().endswith(SURNAME_ENDINGS):
+        return True
+    parts = word.split("-")
+    return len(parts) > 1 and all(_is_world_surname(p) or _is_world_given(p) for p in parts)
+
+
+def _is_world_listed(word: str) -> bool:
+    """In the world lists (about 24,000 names) or shaped like a surname: evidence only next to a context cue."""
+    return _is_world_given(word) or _is_world_surname(word)
+
+
+# Lower-case German words that are also short names in some list ("an", "le", "do", "mal"): never a lower-case name.
+_LOWER_STOP = frozenset(
+    """
+    an am im in ist hat war und oder bei mit von vom zum zur der die das den dem des ein eine einer kein nicht noch
+    auch nur ruft rief meldet sagt will kann hat habe bin bist sind wird wurde sei mal jetzt hier dort heute morgen
+    gestern weg fort da wo wie was wer dass ob auf aus für gegen um so wir ich er sie es man mein meine dein sein
+    bitte danke hallo gruß grüße liebe viele beste leider schon sehr ganz immer wieder nachts abends morgens seit
+    straße platz weg haltestelle hst linie wagen bus bahn tram nummer tel handy name ja nein ok okay halle
+    """.split()
+)
+
+
+def _surname_after_given(tok: _Tok) -> bool:
+    # After a given name a listed surname counts even when it is also a word ("Sommer"), but not a street or stop.
+    word = tok.word
+    return _is_world_surname(word) and word not in _street_words() and word not in halle_stop_words() and (
+        word not in never_names() or word not in common_function_words()
+    )
+
+
+def _lower_surname_shape(word: str) -> bool:
+    # After a lower-case given name, a further lower-case word that is no function word and no verb form.
+    return len(word) >= 3 and word.isalpha() and word.islower() and word not in _LOWER_STOP and not word.endswith(
+        ("t", "en", "te", "st")
+    )
+
+
+def _lower_name(word: str) -> bool:
+    return len(word) >= 3 and word.islower() and word not in _LOWER_STOP and _is_world_listed(word)
+
+
 @cache
 def _street_words() -> frozenset[str]:
     return frozenset(w.rstrip(".") for w in STREET_WORDS)
@@ -136,14 +209,33 @@ class _Finder:
         for i, tok in enumerate(self.toks):
             if tok.word in TITLES or (tok.dot and tok.word + "." in TITLES):
                 self._after_title(i)
-            elif tok.word in roles():
+            elif self._is_role(tok):
                 self._after_role(i)
             elif _is_given(tok.word):
                 self._listed_given(i)
             elif _is_surname(tok.word):
                 self._comma_given(i)
+            elif len(tok.word) == 1 and tok.dot and tok.word.isupper():
+                self._initial(i)
+            elif _cap(tok.word) and _is_world_given(tok.word):
+                self._world_given(i)
         self._after_cues()
         return self.found
+
+    @staticmethod
+    def _is_role(tok: _Tok) -> bool:
+        word = tok.word
+        return word in roles() or (tok.dot and word in ROLE_ABBREVIATIONS) or (word.islower() and _lookup_form(word)
+                                                                                in roles())
+
+    def _after_stop_word(self, i: int) -> bool:
+        """A word right after "Hst." or "Haltestelle" names the stop ("Hst. Hermes")."""
+        return i > 0 and self.toks[i - 1].word.lower() in _STOP_CUES
+
+    def _before_number(self, i: int) -> bool:
+        """A word right before a number is a call sign, a line or a car ("Leo 12/3", "Kurs 5/12"), not a name."""
+        end = self.toks[i].end
+        return re.match(r"[ ]?\d", self.text[end : end + 2]) is not None
 
     def _next(self, i: int, gaps: tuple[str, ...] = (" ",)) -> int | None:
         """Index of the token after i when only one of ``gaps`` separates them (no sentence end between)."""
@@ -170,10 +262,16 @@ class _Finder:
             if len(tok.word) == 1 and tok.word.isupper() and tok.dot:
                 last = k  # an initial: "Kevin S."
                 break
+            if _ARABIC_PREFIX.match(tok.word):
+                last = j = k  # "Yasmin el-Amin"
+                continue
             if not _name_token(tok):
                 break
-            if _is_listed(tok.word) or (
-                (strong or (k == i + 1 and _is_given(self.toks[i].word))) and not _blocked(tok)
+            if k == i + 1 and _is_world_given(self.toks[i].word) and _surname_after_given(tok):
+                last = j = k  # "Enrico Sommer", "Peggy Winter"
+                continue
+            if (_is_world_listed(tok.word) and not _blocked(tok)) or (
+                (strong or (k == i + 1 and _is_world_given(self.toks[i].word))) and not _blocked(tok)
             ):
                 last = j = k
                 continue
@@ -235,17 +333,55 @@ class _Finder:
         self._add(j, self._extend(j, strong=not noun))
 
     def _after_role(self, i: int) -> None:
-        j = self._next(i, (" ", ": ", ", ", ":"))
+        j = self._next(i, (" ", ": ", ", ", ":", "\u00a0"))
         if j is None:
             return
         tok = self.toks[j]
+        if tok.word in TITLES or tok.word in roles():
+            return  # "Anruferin Frau Mazur": the title's own rule takes it
+        if _lower_name(tok.word):
+            self._add(j, self._extend_lower(j))
+            return
         if not (_name_token(tok) or _upper_name(tok.word)):
             return
         if _upper_name(tok.word) and self._comma_given(j):
             return
-        given = _is_given(tok.word) and (tok.word not in AMBIGUOUS_GIVEN or self._followed_by_surname(j))
-        if given or (_is_surname(tok.word) and not self._comma_given(j)):
-            self._add(j, self._extend(j, strong=False))
+        if _blocked(tok) or self._before_number(j) or (tok.word in AMBIGUOUS_GIVEN and not self._followed_by_surname(j)):
+            return
+        if _is_surname(tok.word) and self._comma_given(j):
+            return
+        self._add(j, self._extend(j, strong=True))
+
+    def _extend_lower(self, i: int) -> int:
+        """Last index of a lower-case name starting at token i: the following lower-case words the lists know."""
+        last = i
+        while (k := self._next(last)) is not None and k - i < _MAX_NAME_TOKENS and not self.toks[last].dot:
+            word = self.toks[k].word
+            if not (_lower_name(word) or (k == i + 1 and _lower_surname_shape(word))):
+                break
+            last = k
+        return last
+
+    def _initial(self, i: int) -> None:
+        """An initial and a surname ("M. Schulz"): the surname must be in a list or shaped like one."""
+        k = self._next(i)
+        if k is None:
+            return
+        tok = self.toks[k]
+        if _name_token(tok) and _is_world_surname(tok.word) and not _blocked(tok) and not self._before_number(k):
+            self._add(i, self._extend(k, strong=False))
+
+    def _world_given(self, i: int) -> None:
+        """A given name of the world lists with no cue: a name when a surname follows, or on its own when it is
+        no everyday word and no call sign."""
+        tok = self.toks[i]
+        if tok.word in AMBIGUOUS_GIVEN or _blocked(tok) or self._before_number(i) or len(tok.word) < 3:
+            return
+        if self._after_stop_word(i):
+            return
+        if tok.dot and tok.word in _MONTH_ABBREVIATIONS:
+            return
+        self._add(i, self._extend(i, strong=False))
 
     def _followed_by_surname(self, i: int) -> bool:
         k = self._next(i)
@@ -254,13 +390,15 @@ class _Finder:
     def _comma_given(self, i: int) -> bool:
         """Police style "Schmidt, Peter": a surname, a comma, a listed given name."""
         k = self._next(i, (", ",))
-        if k is None or self.toks[i].dot or not _is_given(self.toks[k].word):
+        if k is None or self.toks[i].dot or not _is_world_given(self.toks[k].word) or _blocked(self.toks[k]):
             return False
         self.found.append((self.toks[i].start, self.toks[self._extend(k, strong=False)].end))
         return True
 
     def _listed_given(self, i: int) -> None:
         tok = self.toks[i]
+        if self._before_number(i) or self._after_stop_word(i):
+            return
         if tok.dot and tok.word in _MONTH_ABBREVIATIONS:
             return
         if tok.word in halle_stop_words() and not self._followed_by_surname(i):
@@ -277,19 +415,31 @@ class _Finder:
             tok = self.toks[j]
             if _upper_name(tok.word) and self._comma_given(j):
                 continue
-            if not _name_token(tok) or tok.word in never_names():
+            if _lower_name(tok.word):
+                self._add(j, self._extend_lower(j))
+                continue
+            if not _name_token(tok) or tok.word in never_names() or self._before_number(j):
                 continue
             self._add(j, self._extend(j, strong=True))
+        for m in _weak_cue_re().finditer(self.text):
+            j = self.by_start.get(m.end())
+            if j is None:
+                continue
+            tok = self.toks[j]
+            if _lower_name(tok.word):
+                self._add(j, self._extend_lower(j))
+            elif _name_token(tok) and _is_world_listed(tok.word) and not _blocked(tok):
+                self._add(j, self._extend(j, strong=False))
         for m in _BEFORE_CUE.finditer(self.text):
             self._before(m.start())
 
     def _before(self, cue_start: int) -> None:
-        """Names that end right before "zu heißen" ("gab an, Yusuf Çelik zu heißen")."""
+        """Names that end right before "zu heißen" ("gab an, Yusuf Çelik zu heißen") or "genannt" ("Bommel genannt")."""
         idx = [i for i, t in enumerate(self.toks) if t.end <= cue_start]
         if not idx:
             return
         last = idx[-1]
-        if self.toks[last].dot or self.text[self.toks[last].end : cue_start] != " ":
+        if self.toks[last].dot or self.text[self.toks[last].end : cue_start] not in ("", " "):
             return
         first = last
         while first > 0 and last - first < _MAX_NAME_TOKENS - 1 and self.toks[first].gap == " ":
@@ -301,13 +451,20 @@ class _Finder:
             self.found.append((self.toks[first].start, self.toks[last].end))
 
 
-_BEFORE_CUE = re.compile(r"\bzu heißen\b")
+_BEFORE_CUE = re.compile(r"(?:\bzu heißen|[\u201c\u201d\"']?[ ]genannt)\b")
+_QUOTES = "\u201e\u201c\u201d\u00bb\u00ab\u201a\u2018\u2019\"'"
 
 
 @cache
 def _cue_re() -> re.Pattern[str]:
     cues = "|".join(re.escape(c) for c in sorted(STRONG_CUES, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{cues})(?!\w)[ \t]*:?\s*")
+    return re.compile(rf"(?<!\w)(?:{cues})(?!\w)[ \t]*:?[ \t]*[{_QUOTES}]?")
+
+
+@cache
+def _weak_cue_re() -> re.Pattern[str]:
+    cues = "|".join(re.escape(c) for c in sorted(WEAK_CUES, key=len, reverse=True))
+    return re.compile(rf"(?i)(?<!\w)(?:{cues})(?!\w)[ \t]*[:,]?[ \t]*")
 
 
 def find_names(text: str) -> list[Found]:
