@@ -19,7 +19,9 @@ from typing import Literal, get_args
 from hub.privacy.scrub_lexicon_names import AMBIGUOUS_GIVEN, PARTICLES
 from hub.privacy.scrub_lexicon_places import halle_stop_words
 from hub.privacy.scrub_lexicon_words import never_names
+from hub.privacy.scrub_ids import find_id_numbers
 from hub.privacy.scrub_names import find_names
+from hub.privacy.scrub_origin import find_origins
 from hub.privacy.scrub_patterns import (
     find_addresses,
     find_dates_of_birth,
@@ -118,6 +120,8 @@ def _detect(text: str, found: Mapping[str, Category]) -> list[Span]:
         ("PHONE", find_phones),
         ("PLATE", find_plates),
         ("ADDRESS", find_addresses),
+        ("IDNUMBER", find_id_numbers),
+        ("ORIGIN", find_origins),
     )
     for category, detect in detectors:
         candidates.extend(Span(s, e, category) for s, e in detect(text))
