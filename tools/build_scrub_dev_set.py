@@ -166,7 +166,7 @@ class Values:
         r = self.rng
         code = r.choice(DISTRICTS)
         letters = "".join(r.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(r.choice((1, 2))))
-        return f"[PLATE:{r.choice((f'{code}-{letters}', f'{code}-{letters} {r.randint(1, 9)}', f'{code}'))}]"
+        return f"[PLATE:{r.choice((f'{code}-{letters}', f'{code}-{letters} {r.randint(1, 9)}'))}]"
 
     def address(self) -> str:
         r = self.rng

@@ -20,7 +20,7 @@ from hub.privacy.scrub_lexicon_names import AMBIGUOUS_GIVEN, PARTICLES
 from hub.privacy.scrub_lexicon_places import halle_stop_words
 from hub.privacy.scrub_lexicon_words import never_names
 from hub.privacy.scrub_ids import find_id_numbers
-from hub.privacy.scrub_names import find_names
+from hub.privacy.scrub_names import find_names, name_start_before
 from hub.privacy.scrub_origin import find_origins
 from hub.privacy.scrub_patterns import (
     find_addresses,
@@ -147,7 +147,13 @@ def _propagate(text: str, found: Mapping[str, Category]) -> list[Span]:
     if not values:
         return []
     pattern = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
-    return [Span(m.start(), m.end(), values[m.group()]) for m in re.finditer(rf"(?<!\w)(?:{pattern})(?!\w)", text)]
+    spans = []
+    for m in re.finditer(rf"(?<!\w)(?:{pattern})(?!\w)", text):
+        category = values[m.group()]
+        # A surname found later ("Herr Mensah") takes the given name standing before it elsewhere ("Zuberi Mensah").
+        start = name_start_before(text, m.start()) if category == "NAME" else m.start()
+        spans.append(Span(start, m.end(), category))
+    return spans
 
 
 def _distinctive_name_part(part: str) -> bool:

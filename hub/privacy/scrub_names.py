@@ -470,3 +470,19 @@ def _weak_cue_re() -> re.Pattern[str]:
 def find_names(text: str) -> list[Found]:
     """(start, end) of every person's name found in ``text``; overlapping finds are left for the caller to merge."""
     return _Finder(text).run()
+
+
+_WORD_BEFORE = re.compile(r"([A-ZÄÖÜ][^\W\d_]+(?:-[A-ZÄÖÜ][^\W\d_]+)*)[ ]\Z")
+
+
+def name_start_before(text: str, start: int) -> int:
+    """Where a name that ends a found surname starts: ``start``, or earlier when a capitalised word that can be a
+    given name stands right before it ("Zuberi Mensah" once "Herr Mensah" was found later)."""
+    m = _WORD_BEFORE.search(text, max(0, start - 40), start)
+    if m is None:
+        return start
+    word = m.group(1)
+    tok = _Tok(word, m.start(1), m.end(1), False, " ")
+    if word in TITLES or word in roles() or word in AMBIGUOUS_GIVEN or _blocked(tok) or word in common_words():
+        return start
+    return m.start(1)

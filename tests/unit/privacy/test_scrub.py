@@ -16,17 +16,20 @@ def _found(text: str) -> list[tuple[str, str]]:
 
 
 def test_every_category_gets_its_placeholder() -> None:
-    """One description with a value of each kind comes out with the seven typed placeholders and nothing else."""
+    """One description with a value of each kind comes out with the nine typed placeholders and nothing else."""
     text = (
         "Anrufer Kevin Schulze, geb. 12.03.1985, wohnhaft Leipziger Straße 12, Tel. 0176 12345678, "
-        "Mail k.schulze@web.de, Pkw HAL-AB 123, IBAN DE39 8005 3762 5260 1815 90."
+        "Mail k.schulze@web.de, Pkw HAL-AB 123, IBAN DE39 8005 3762 5260 1815 90, "
+        "Ausweis-Nr. L01X00T47, syrischer Staatsangehöriger."
     )
     result = scrub(text)
     assert result.text == (
         "Anrufer [NAME], geb. [GEBURTSDATUM], wohnhaft [ADRESSE], Tel. [TELEFON], "
-        "Mail [E-MAIL], Pkw [KENNZEICHEN], IBAN [IBAN]."
+        "Mail [E-MAIL], Pkw [KENNZEICHEN], IBAN [IBAN], Ausweis-Nr. [AUSWEISNUMMER], [HERKUNFT] Staatsangehöriger."
     )
-    assert [s.category for s in result.spans] == ["NAME", "DOB", "ADDRESS", "PHONE", "EMAIL", "PLATE", "IBAN"]
+    assert [s.category for s in result.spans] == [
+        "NAME", "DOB", "ADDRESS", "PHONE", "EMAIL", "PLATE", "IBAN", "IDNUMBER", "ORIGIN"
+    ]  # fmt: skip
     assert {result.count(c) for c in CATEGORIES} == {1}
 
 
