@@ -19,7 +19,7 @@ _CUE = re.compile(
     r"(?i:(?<![\w-])(?:personalausweis|ausweis|perso|reisepass|pass|steuer-?id|steuer-?identifikationsnummer|idnr"
     r"|steuernummer|sv|rv|sozialversicherungs|rentenversicherungs|führerschein|fahrgestell"
     r"|fahrzeug-?identifi(?:zierungs|kations))(?:-?nummer|-?nr\.?|-?no\.?)?)"
-    r"|(?<![\w-])(?:PA|FIN|VIN|ID)(?:-?Nr\.?)?"
+    r"|(?<![\w-])(?:PA|FIN|VIN)(?:-?Nr\.?)?"
     r"(?=[\s:.(#-])"
 )
 # What may stand between the cue and the number.
