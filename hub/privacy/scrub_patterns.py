@@ -157,7 +157,7 @@ _PLATE_CUE = re.compile(
     # At most a few lower-case words ("nur halb gesehen", "beginnt mit") and a colon before the plate.
     r"(?:[ ](?:[a-zäöüß]+|\(\w+\)))?(?:[ ](?:[a-zäöüß]+)){0,3}[ ]?:?[ ]"
 )
-_PLATE_VALUE = re.compile(r"[A-ZÄÖÜ0-9]{1,4}(?:(?:[ ]-[ ]|[- ])[A-Z0-9]{1,5}){0,3}(?![\w-])")
+_PLATE_VALUE = re.compile(r"[A-ZÄÖÜ0-9]{1,4}(?:(?:[ ]-[ ]|[- ])[A-Z0-9]{1,6}){0,3}(?![\w-])")
 _NOT_PLATES = frozenset({"RR", "RTW", "NEF", "KTW", "PKW", "LKW", "KFZ", "PL", "CZ", "AT", "NL", "RO", "BG", "UA", "TEL"})
 _MAX_PLATE_CHARS = 10
 
