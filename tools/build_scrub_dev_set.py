@@ -8,6 +8,8 @@ value pools are this file's own and are not used by the scrubber's lists. Seeded
 Labelled values are written ``[LABEL:value]``; the labelling conventions are those of docs/privacy.md.
 """
 
+# ruff: noqa: RUF001, S311  -- names are written as their owners write them; the seed only makes the set stable.
+
 from __future__ import annotations
 
 import json
@@ -26,8 +28,9 @@ _EXPANSIONS = 7
 FULL_NAMES = """
 Kwame Asante|Abena Mensah|Kofi Boateng|Akosua Darko|Yaw Owusu|Efua Quaye|Chinedu Okeke|Ngozi Eze|Oluwadamilare Ajayi
 Funmilayo Adeyemi|Tunde Bakare|Mamadou Diallo|Fatoumata Camara|Ousmane Sow|Aminata Touré|Ibrahima Bah|Seydou Keïta
-Adama Coulibaly|Binta Jallow|Lamin Ceesay|Tomasz Nowicki|Katarzyna Wójcik|Paweł Jabłoński|Małgorzata Zając|Jakub Kaczmarek
-Agnieszka Grabowska|Marcin Pietrzak|Zbigniew Król|Dorota Wieczorek|Łukasz Michalski|Andreea Popovici|Florin Stoica
+Adama Coulibaly|Binta Jallow|Lamin Ceesay|Tomasz Nowicki|Katarzyna Wójcik|Paweł Jabłoński|Małgorzata Zając
+Jakub Kaczmarek|Agnieszka Grabowska|Marcin Pietrzak|Zbigniew Król|Dorota Wieczorek|Łukasz Michalski
+Andreea Popovici|Florin Stoica
 Mihaela Dinu|Ionuț Radu|Alexandru Lungu|Elena Barbu|Cosmin Toma|Raluca Matei|Vlad Ungureanu|Ahmad al-Hassan|Omar Haddad
 Rania Khoury|Mahmoud Abu Zeid|Layla Nasser|Khaled Mansour|Yasmin el-Amin|Tariq Suleiman|Nour Darwish|Bilal Qasim
 José Luis Rodríguez|María del Carmen Sánchez|Juan Carlos Romero|Lucía Navarro|Javier Moreno Díaz|Pilar Jiménez
@@ -69,7 +72,9 @@ ORIGIN_NOUNS_M = """
 Syrer Afghane Pole Rumäne Bulgare Iraker Marokkaner Algerier Türke Russe Ukrainer Eritreer Somalier Ghanaer Nigerianer
 Guineer Vietnamese Tscheche Italiener Libanese Iraner Kosovare Albaner Georgier Tunesier Sudanese Pakistaner Inder Serbe
 """
-ORIGIN_NOUNS_F = "Syrerin Afghanin Polin Rumänin Bulgarin Irakerin Türkin Russin Ukrainerin Eritreerin Somalierin Ghanaerin"
+ORIGIN_NOUNS_F = (
+    "Syrerin Afghanin Polin Rumänin Bulgarin Irakerin Türkin Russin Ukrainerin Eritreerin Somalierin Ghanaerin"
+)
 STREETS = """
 Reilstraße|Große Ulrichstraße|Geiststraße|Ludwig-Wucherer-Straße|Landsberger Straße|Merseburger Straße|Lutherstraße
 Torstraße|Kantstraße|Bernburger Straße|Wittekindstraße|Carl-von-Ossietzky-Straße|Kurt-Tucholsky-Straße|Advokatenweg
@@ -89,14 +94,35 @@ COMPANIES = """
 Stadtwerke Halle|HAVAG|Kaufland|Saalesparkasse|Hallesche Wasser und Stadtwirtschaft|Deutsche Bahn|MDR|Netto
 Abschleppdienst Saale GmbH|Hausverwaltung Giebichenstein|Caritas|Diakonie|Bauhaus|Lidl|Edeka
 """
-DISTRICTS = "HAL SK MQ MER L LSA B DD BLK WB ML SLK DE HET".split()
+DISTRICTS = ["HAL", "SK", "MQ", "MER", "L", "LSA", "B", "DD", "BLK", "WB", "ML", "SLK", "DE", "HET"]
 FOREIGN_PLATES = (
     "PO 5XY12", "DW 4K821", "WGM 20418", "KR 9R2T4", "3U2 4418", "1AX 7723", "B 123 ABC", "CJ 12 XYZ", "W-48213K",
     "12-ABC-3", "CB 2314 PX", "SB 5521 AK", "PZ 83LL4", "TM 07 RDS", "G-KL 412",
 )  # fmt: skip
-ROLES_M = "Anrufer|Zeuge|Mitteiler|Geschädigter|Fahrgast|Beschuldigter|Tatverdächtiger|Halter|Nachbar|Melder".split("|")
-ROLES_F = "Anruferin|Zeugin|Mitteilerin|Geschädigte|Kundin|Beschuldigte|Halterin|Nachbarin|Melderin".split("|")
-VERBS = "meldet|gibt an|teilt mit|berichtet|beschwert sich|schildert|sagt aus|ruft an".split("|")
+ROLES_M = [
+    "Anrufer",
+    "Zeuge",
+    "Mitteiler",
+    "Geschädigter",
+    "Fahrgast",
+    "Beschuldigter",
+    "Tatverdächtiger",
+    "Halter",
+    "Nachbar",
+    "Melder",
+]
+ROLES_F = [
+    "Anruferin",
+    "Zeugin",
+    "Mitteilerin",
+    "Geschädigte",
+    "Kundin",
+    "Beschuldigte",
+    "Halterin",
+    "Nachbarin",
+    "Melderin",
+]
+VERBS = ["meldet", "gibt an", "teilt mit", "berichtet", "beschwert sich", "schildert", "sagt aus", "ruft an"]
 
 
 def _pool(text: str, sep: str | None = None) -> list[str]:
@@ -159,7 +185,9 @@ class Values:
         letters = "".join(r.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(r.choice((1, 2))))
         number = str(r.randint(1, 9999 if len(code) + len(letters) <= 4 else 999))
         sep = r.choice(("-", " ", "-", " - "))
-        form = r.choice((f"{code}{sep}{letters} {number}", f"{code}{sep}{letters}{number}", f"{code}-{letters} {number}E"))
+        form = r.choice(
+            (f"{code}{sep}{letters} {number}", f"{code}{sep}{letters}{number}", f"{code}-{letters} {number}E")
+        )
         return f"[PLATE:{form}]"
 
     def partial_plate(self) -> str:
@@ -198,7 +226,9 @@ class Values:
 
     def id_card(self) -> str:
         alphabet = "CFGHJKLMNPRTVWXYZ0123456789"
-        return "[IDNUMBER:" + self.rng.choice("LMNPRTVWXYZ") + "".join(self.rng.choice(alphabet) for _ in range(8)) + "]"
+        return (
+            "[IDNUMBER:" + self.rng.choice("LMNPRTVWXYZ") + "".join(self.rng.choice(alphabet) for _ in range(8)) + "]"
+        )
 
     def passport(self) -> str:
         r = self.rng
@@ -271,7 +301,9 @@ class Values:
             "L": lambda: str(r.choice((1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 16, 21, 26, 27, 36))),
             "W": lambda: str(r.randint(601, 695)),
             "CS": lambda: f"{r.choice(('Leo', 'Saale', 'Pelikan'))} {r.randint(10, 19)}/{r.randint(1, 4)}",
-            "EN": lambda: r.choice((f"E-2026-{self.digits(6)}", f"26/{self.digits(6)}", f"Vorgang {self.digits(5)}/26")),
+            "EN": lambda: r.choice(
+                (f"E-2026-{self.digits(6)}", f"26/{self.digits(6)}", f"Vorgang {self.digits(5)}/26")
+            ),
             "T": lambda: f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}",
             "DT": lambda: f"{r.randint(1, 28):02d}.{r.randint(1, 12):02d}.2026",
             "AGE": lambda: str(r.randint(14, 80)),

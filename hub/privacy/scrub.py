@@ -16,10 +16,10 @@ from functools import cache
 from types import MappingProxyType
 from typing import Literal, get_args
 
+from hub.privacy.scrub_ids import find_id_numbers
 from hub.privacy.scrub_lexicon_names import AMBIGUOUS_GIVEN, PARTICLES
 from hub.privacy.scrub_lexicon_places import halle_stop_words
 from hub.privacy.scrub_lexicon_words import never_names
-from hub.privacy.scrub_ids import find_id_numbers
 from hub.privacy.scrub_names import find_names, name_start_before
 from hub.privacy.scrub_origin import find_origins
 from hub.privacy.scrub_patterns import (

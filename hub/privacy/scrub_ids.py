@@ -24,8 +24,8 @@ _CUE = re.compile(
 )
 # What may stand between the cue and the number.
 _FILLER = re.compile(
-    r"(?:[ \t]*(?::|\(|#|Nr\.?|Nummer|No\.?|mit der Nummer|der Nummer|des Beschuldigten|der Beschuldigten|des Geschädigten"
-    r"|der Geschädigten|lautet|lautete|ist|war|lautend auf)[ \t]*)*[ \t]*"
+    r"(?:[ \t]*(?::|\(|#|Nr\.?|Nummer|No\.?|mit der Nummer|der Nummer|des Beschuldigten|der Beschuldigten"
+    r"|des Geschädigten|der Geschädigten|lautet|lautete|ist|war|lautend auf)[ \t]*)*[ \t]*"
 )
 # The number: groups of capitals and digits, split by single blanks or hyphens ("12 150780 M 123").
 _VALUE = re.compile(r"[A-Z0-9]{1,20}(?:[ -](?:[A-Z]|[A-Z0-9]*\d[A-Z0-9]*)(?![\w-]))*(?![\w])")

@@ -105,8 +105,33 @@ Popescu Ionescu Dimitrov Georgiev Petrović Jovanović Hodžić
 #: Lower-case particles that may sit inside a name ("Friedrich von Trotha", "Mohammed al Hassan").
 PARTICLES: frozenset[str] = frozenset(
     {
-        "von", "van", "de", "der", "den", "zu", "vom", "al", "el", "bin", "ibn", "ben", "abu", "da", "di", "du", "dos",
-        "del", "la", "Abu", "Abd", "Ben", "Bin", "El", "Al", "ould", "Ould",
+        "von",
+        "van",
+        "de",
+        "der",
+        "den",
+        "zu",
+        "vom",
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "ben",
+        "abu",
+        "da",
+        "di",
+        "du",
+        "dos",
+        "del",
+        "la",
+        "Abu",
+        "Abd",
+        "Ben",
+        "Bin",
+        "El",
+        "Al",
+        "ould",
+        "Ould",
     }
 )
 

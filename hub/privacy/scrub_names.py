@@ -136,28 +136,142 @@ def _is_world_listed(word: str) -> bool:
 
 # Lower-case German words that are also short names in some list ("an", "le", "do", "mal"): never a lower-case name.
 _LOWER_STOP = frozenset(
-    """
-    an am im in ist hat war und oder bei mit von vom zum zur der die das den dem des ein eine einer kein nicht noch
-    auch nur ruft rief meldet sagt will kann hat habe bin bist sind wird wurde sei mal jetzt hier dort heute morgen
-    gestern weg fort da wo wie was wer dass ob auf aus für gegen um so wir ich er sie es man mein meine dein sein
-    bitte danke hallo gruß grüße liebe viele beste leider schon sehr ganz immer wieder nachts abends morgens seit
-    straße platz weg haltestelle hst linie wagen bus bahn tram nummer tel handy name ja nein ok okay halle
-    """.split()
+    [
+        "an",
+        "am",
+        "im",
+        "in",
+        "ist",
+        "hat",
+        "war",
+        "und",
+        "oder",
+        "bei",
+        "mit",
+        "von",
+        "vom",
+        "zum",
+        "zur",
+        "der",
+        "die",
+        "das",
+        "den",
+        "dem",
+        "des",
+        "ein",
+        "eine",
+        "einer",
+        "kein",
+        "nicht",
+        "noch",
+        "auch",
+        "nur",
+        "ruft",
+        "rief",
+        "meldet",
+        "sagt",
+        "will",
+        "kann",
+        "hat",
+        "habe",
+        "bin",
+        "bist",
+        "sind",
+        "wird",
+        "wurde",
+        "sei",
+        "mal",
+        "jetzt",
+        "hier",
+        "dort",
+        "heute",
+        "morgen",
+        "gestern",
+        "weg",
+        "fort",
+        "da",
+        "wo",
+        "wie",
+        "was",
+        "wer",
+        "dass",
+        "ob",
+        "auf",
+        "aus",
+        "für",
+        "gegen",
+        "um",
+        "so",
+        "wir",
+        "ich",
+        "er",
+        "sie",
+        "es",
+        "man",
+        "mein",
+        "meine",
+        "dein",
+        "sein",
+        "bitte",
+        "danke",
+        "hallo",
+        "gruß",
+        "grüße",
+        "liebe",
+        "viele",
+        "beste",
+        "leider",
+        "schon",
+        "sehr",
+        "ganz",
+        "immer",
+        "wieder",
+        "nachts",
+        "abends",
+        "morgens",
+        "seit",
+        "straße",
+        "platz",
+        "weg",
+        "haltestelle",
+        "hst",
+        "linie",
+        "wagen",
+        "bus",
+        "bahn",
+        "tram",
+        "nummer",
+        "tel",
+        "handy",
+        "name",
+        "ja",
+        "nein",
+        "ok",
+        "okay",
+        "halle",
+    ]
 )
 
 
 def _surname_after_given(tok: _Tok) -> bool:
     # After a given name a listed surname counts even when it is also a word ("Sommer"), but not a street or stop.
     word = tok.word
-    return _is_world_surname(word) and word not in _street_words() and word not in halle_stop_words() and (
-        word not in never_names() or word not in common_function_words()
+    return (
+        _is_world_surname(word)
+        and word not in _street_words()
+        and word not in halle_stop_words()
+        and (word not in never_names() or word not in common_function_words())
     )
 
 
 def _lower_surname_shape(word: str) -> bool:
     # After a lower-case given name, a further lower-case word that is no function word and no verb form.
-    return len(word) >= 3 and word.isalpha() and word.islower() and word not in _LOWER_STOP and not word.endswith(
-        ("t", "en", "te", "st")
+    return (
+        len(word) >= 3
+        and word.isalpha()
+        and word.islower()
+        and word not in _LOWER_STOP
+        and not word.endswith(("t", "en", "te", "st"))
     )
 
 
@@ -225,8 +339,11 @@ class _Finder:
     @staticmethod
     def _is_role(tok: _Tok) -> bool:
         word = tok.word
-        return word in roles() or (tok.dot and word in ROLE_ABBREVIATIONS) or (word.islower() and _lookup_form(word)
-                                                                                in roles())
+        return (
+            word in roles()
+            or (tok.dot and word in ROLE_ABBREVIATIONS)
+            or (word.islower() and _lookup_form(word) in roles())
+        )
 
     def _after_stop_word(self, i: int) -> bool:
         """A word right after "Hst." or "Haltestelle" names the stop ("Hst. Hermes")."""
@@ -346,7 +463,11 @@ class _Finder:
             return
         if _upper_name(tok.word) and self._comma_given(j):
             return
-        if _blocked(tok) or self._before_number(j) or (tok.word in AMBIGUOUS_GIVEN and not self._followed_by_surname(j)):
+        if (
+            _blocked(tok)
+            or self._before_number(j)
+            or (tok.word in AMBIGUOUS_GIVEN and not self._followed_by_surname(j))
+        ):
             return
         if _is_surname(tok.word) and self._comma_given(j):
             return
@@ -421,6 +542,12 @@ class _Finder:
             if not _name_token(tok) or tok.word in never_names() or self._before_number(j):
                 continue
             self._add(j, self._extend(j, strong=True))
+        self._after_weak_cues()
+        for m in _BEFORE_CUE.finditer(self.text):
+            self._before(m.start())
+
+    def _after_weak_cues(self) -> None:
+        """After a citizen's cue ("mein name ist", "lg") only a name a list knows, in any case."""
         for m in _weak_cue_re().finditer(self.text):
             j = self.by_start.get(m.end())
             if j is None:
@@ -430,8 +557,6 @@ class _Finder:
                 self._add(j, self._extend_lower(j))
             elif _name_token(tok) and _is_world_listed(tok.word) and not _blocked(tok):
                 self._add(j, self._extend(j, strong=False))
-        for m in _BEFORE_CUE.finditer(self.text):
-            self._before(m.start())
 
     def _before(self, cue_start: int) -> None:
         """Names that end right before "zu heißen" ("gab an, Yusuf Çelik zu heißen") or "genannt" ("Bommel genannt")."""

@@ -110,9 +110,9 @@ def find_origins(text: str) -> list[Found]:
     nouns = _nouns()
     for m in _WORD.finditer(text):
         word = m.group()
-        if word in nouns and not (word in ("Deutsche", "Deutschen") and _looks_describe_thing(text, m.end())):
-            found.append(m.span())
-        elif word in ("Deutsche", "Deutschen") and not _looks_describe_thing(text, m.end()) and m.start() > 0:
+        if (word in nouns and not (word in ("Deutsche", "Deutschen") and _looks_describe_thing(text, m.end()))) or (
+            word in ("Deutsche", "Deutschen") and not _looks_describe_thing(text, m.end()) and m.start() > 0
+        ):
             found.append(m.span())
     for m in _adjective_re().finditer(text):
         if "stämmig" in m.group().lower() or _describes_person(text, m.end()) or _LOOKING.match(text, m.end()):

@@ -158,7 +158,9 @@ _PLATE_CUE = re.compile(
     r"(?:[ ](?:[a-zäöüß]+|\(\w+\)))?(?:[ ](?:[a-zäöüß]+)){0,3}[ ]?:?[ ]"
 )
 _PLATE_VALUE = re.compile(r"[A-ZÄÖÜ0-9]{1,4}(?:(?:[ ]-[ ]|[- ])[A-Z0-9]{1,6}){0,3}(?![\w-])")
-_NOT_PLATES = frozenset({"RR", "RTW", "NEF", "KTW", "PKW", "LKW", "KFZ", "PL", "CZ", "AT", "NL", "RO", "BG", "UA", "TEL"})
+_NOT_PLATES = frozenset(
+    {"RR", "RTW", "NEF", "KTW", "PKW", "LKW", "KFZ", "PL", "CZ", "AT", "NL", "RO", "BG", "UA", "TEL"}
+)
 _MAX_PLATE_CHARS = 10
 
 
@@ -286,7 +288,9 @@ _HOUSE_NUMBER = re.compile(
 )
 _MAX_STREET = 80
 # A postcode and town after the house number belong to the address ("Reilstraße 17, 06114 Halle (Saale)").
-_POSTCODE_CITY = re.compile(rf",?[ ]\d{{5}}[ ][A-ZÄÖÜ]{_L}+(?:-{_L}+)*(?:[ ]\((?:Saale|S\.)\)|[ ]/[ ]?Saale|[ ]an der Saale)?")
+_POSTCODE_CITY = re.compile(
+    rf",?[ ]\d{{5}}[ ][A-ZÄÖÜ]{_L}+(?:-{_L}+)*(?:[ ]\((?:Saale|S\.)\)|[ ]/[ ]?Saale|[ ]an der Saale)?"
+)
 _PREFIX_RE = re.compile(rf"(?<!\w){_PREFIX}[ ]")
 _PREFIX_ONLY = re.compile(rf"{_PREFIX}\Z")
 

@@ -142,7 +142,10 @@ except ValueError:
         ("refused: Herr Okonkwo, Pkw HAL-AB 123", "refused: Herr [redacted:name], Pkw [redacted:plate]"),
         ("Pkw PO 5XY12 (PL), Kennzeichen WGM 20418", None),
         ("IBAN DE89370400440532013000 in reason", "IBAN [redacted:iban] in reason"),
-        ("Ausweis-Nr. L01X00T47, Steuer-ID 65929970489", "Ausweis-Nr. [redacted:idnumber], Steuer-ID [redacted:idnumber]"),
+        (
+            "Ausweis-Nr. L01X00T47, Steuer-ID 65929970489",
+            "Ausweis-Nr. [redacted:idnumber], Steuer-ID [redacted:idnumber]",
+        ),
         ("FIN WVWZZZ1KZAW123456 gestohlen", "FIN [redacted:idnumber] gestohlen"),
         ("geb. 03.04.1987, Reilstraße 17", "geb. [redacted:dob], [redacted:address]"),
         ("der 17-jährige Syrer", "der 17-jährige [redacted:origin]"),
@@ -155,7 +158,9 @@ def test_every_scrubber_category_is_masked_in_log_text(text: str, masked: str | 
     if masked is not None:
         assert out == masked
     else:
-        assert "5XY12" not in out and "20418" not in out and "[redacted:plate]" in out
+        assert "5XY12" not in out
+        assert "20418" not in out
+        assert "[redacted:plate]" in out
 
 
 @pytest.mark.parametrize(

@@ -156,5 +156,5 @@ def test_loader_accepts_every_category_and_refuses_unknown_labels(tmp_path: Path
     assert load_examples(good)[0].spans == ((0, 5, "ORIGIN"), (10, 19, "IDNUMBER"))
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"text": "x", "spans": [{"start": 0, "end": 1, "label": "FOO"}]}) + "\n")
-    with pytest.raises(ValueError, match="bad.jsonl:1"):
+    with pytest.raises(ValueError, match=r"bad\.jsonl:1"):
         load_examples(bad)
