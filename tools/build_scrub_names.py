@@ -1,4 +1,5 @@
-"""Derive the scrubber's compact world name lists (hub/data/names/) from the person providers of Faker (MIT).
+"""Derive the scrubber's compact world name lists (hub/data/names/) from the person providers of Faker (MIT), and
+the German basic vocabulary that keeps lower-case words from being taken for names.
 
 Run: .venv/bin/python -m tools.build_scrub_names   (needs ``faker``, a dev dependency; the hub never imports it)
 Keeps given names and surnames written in Latin letters from the locales of the communities that live in Halle and
@@ -160,10 +161,16 @@ def collect() -> tuple[set[str], set[str]]:
     return given, surnames
 
 
+def german_words() -> set[str]:
+    """Faker's German basic vocabulary (its de_DE lorem list), lower-cased: words a lower-case name never is."""
+    words = importlib.import_module("faker.providers.lorem.de_DE").Provider.word_list
+    return {w.lower() for w in words}
+
+
 def main() -> None:
     given, surnames = collect()
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, values in (("given.txt", given), ("surnames.txt", surnames)):
+    for name, values in (("given.txt", given), ("surnames.txt", surnames), ("german_words.txt", german_words())):
         (OUT / name).write_text("\n".join(sorted(values)) + "\n", encoding="utf-8")
         print(f"{len(values)} -> {OUT / name}")
 

@@ -178,6 +178,13 @@ def world_surnames() -> frozenset[str]:
     return _read_names("surnames.txt") | surnames()
 
 
+@cache
+def german_basic_words() -> frozenset[str]:
+    """About 500 words of German basic vocabulary, lower-cased (Faker's de_DE lorem list): "gut", "klein", "darin".
+    A lower-case word among them is never taken for a name, nor a capitalised one for a given name without a cue."""
+    return _read_names("german_words.txt")
+
+
 #: Endings that make a word a surname of the region's larger communities even when no list has it (Polish, Czech,
 #: Romanian, Serbo-Croatian, Ukrainian, Georgian, Turkish, Armenian patronymic forms).
 SURNAME_ENDINGS: tuple[str, ...] = (

@@ -12,6 +12,7 @@ from hub.privacy.scrub_lexicon_names import (
     AMBIGUOUS_GIVEN,
     PARTICLES,
     SURNAME_ENDINGS,
+    german_basic_words,
     given_names,
     surnames,
     world_given_names,
@@ -271,12 +272,19 @@ def _lower_surname_shape(word: str) -> bool:
         and word.isalpha()
         and word.islower()
         and word not in _LOWER_STOP
+        and word not in german_basic_words()
         and not word.endswith(("t", "en", "te", "st"))
     )
 
 
 def _lower_name(word: str) -> bool:
-    return len(word) >= 3 and word.islower() and word not in _LOWER_STOP and _is_world_listed(word)
+    return (
+        len(word) >= 3
+        and word.islower()
+        and word not in _LOWER_STOP
+        and word not in german_basic_words()
+        and _is_world_listed(word)
+    )
 
 
 @cache
@@ -333,6 +341,8 @@ class _Finder:
                 self._initial(i)
             elif _cap(tok.word) and _is_world_given(tok.word):
                 self._world_given(i)
+            elif _cap(tok.word) and _is_world_surname(tok.word):
+                self._unlisted_given_before(i)
         self._after_cues()
         return self.found
 
@@ -463,11 +473,7 @@ class _Finder:
             return
         if _upper_name(tok.word) and self._comma_given(j):
             return
-        if (
-            _blocked(tok)
-            or self._before_number(j)
-            or (tok.word in AMBIGUOUS_GIVEN and not self._followed_by_surname(j))
-        ):
+        if _blocked(tok) or self._before_number(j) or (tok.word in AMBIGUOUS_GIVEN and not self._followed_by_name(j)):
             return
         if _is_surname(tok.word) and self._comma_given(j):
             return
@@ -482,6 +488,21 @@ class _Finder:
                 break
             last = k
         return last
+
+    def _unlisted_given_before(self, i: int) -> None:
+        """A capitalised word no list knows right before a listed surname is its given name ("Bartłomiej
+        Sadowski"); not a function word, noun, stop or street word, title or role, and not a sentence start."""
+        tok = self.toks[i]
+        if i == 0 or tok.gap != " " or _blocked(tok) or tok.word.lower() in german_basic_words():
+            return
+        prev = self.toks[i - 1]
+        if prev.dot or not _cap(prev.word) or _blocked(prev) or prev.word in TITLES or prev.word in roles():
+            return
+        if prev.word.lower() in german_basic_words() or i == 1 or self.toks[i - 2].dot or self._after_stop_word(i - 1):
+            return
+        if self._before_number(i):
+            return
+        self._add(i - 1, self._extend(i, strong=False))
 
     def _initial(self, i: int) -> None:
         """An initial and a surname ("M. Schulz"): the surname must be in a list or shaped like one."""
@@ -498,11 +519,17 @@ class _Finder:
         tok = self.toks[i]
         if tok.word in AMBIGUOUS_GIVEN or _blocked(tok) or self._before_number(i) or len(tok.word) < 3:
             return
+        if tok.word.lower() in german_basic_words() and not self._followed_by_surname(i):
+            return  # "Bett", "Ball": a word of the basic vocabulary is a given name only before a surname
         if self._after_stop_word(i):
             return
         if tok.dot and tok.word in _MONTH_ABBREVIATIONS:
             return
         self._add(i, self._extend(i, strong=False))
+
+    def _followed_by_name(self, i: int) -> bool:
+        k = self._next(i)
+        return k is not None and _cap(self.toks[k].word) and _is_world_listed(self.toks[k].word)
 
     def _followed_by_surname(self, i: int) -> bool:
         k = self._next(i)
