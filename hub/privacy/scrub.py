@@ -146,14 +146,23 @@ def _propagate(text: str, found: Mapping[str, Category]) -> list[Span]:
                     values.setdefault(part, "NAME")
     if not values:
         return []
-    pattern = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+    # Plain substring search (a regex of the values would be compiled anew for every text); overlapping finds are
+    # left to _resolve, which keeps the longer one.
     spans = []
-    for m in re.finditer(rf"(?<!\w)(?:{pattern})(?!\w)", text):
-        category = values[m.group()]
-        # A surname found later ("Herr Mensah") takes the given name standing before it elsewhere ("Zuberi Mensah").
-        start = name_start_before(text, m.start()) if category == "NAME" else m.start()
-        spans.append(Span(start, m.end(), category))
+    for value, category in values.items():
+        pos = text.find(value)
+        while pos >= 0:
+            end = pos + len(value)
+            if not _word_char(text, pos - 1) and not _word_char(text, end):
+                # A surname found later ("Herr Mensah") takes the given name before it elsewhere ("Zuberi Mensah").
+                start = name_start_before(text, pos) if category == "NAME" else pos
+                spans.append(Span(start, end, category))
+            pos = text.find(value, pos + 1)
     return spans
+
+
+def _word_char(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and (text[i].isalnum() or text[i] == "_")
 
 
 def _distinctive_name_part(part: str) -> bool:

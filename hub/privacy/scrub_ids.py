@@ -16,7 +16,7 @@ from stdnum.de import idnr
 Found = tuple[int, int]
 
 _CUE = re.compile(
-    r"(?i:(?<![\w-])(?:personalausweis|ausweis|perso|reisepass|pass|steuer-?id|steuer-?identifikationsnummer|idnr"
+    r"\b(?=[PpAaSsRrFfVvIi])(?i:(?<![\w-])(?:personalausweis|ausweis|perso|reisepass|pass|steuer-?id|steuer-?identifikationsnummer|idnr"
     r"|steuernummer|sv|rv|sozialversicherungs|rentenversicherungs|führerschein|fahrgestell"
     r"|fahrzeug-?identifi(?:zierungs|kations))(?:-?nummer|-?nr\.?|-?no\.?)?)"
     r"|(?<![\w-])(?:PA|FIN|VIN)(?:-?Nr\.?)?"
@@ -35,7 +35,7 @@ _TAX_ID = re.compile(r"(?<![\w+/.-])[1-9]\d(?:[ ]?\d{3}){3}(?![\w/.,-]\w|\w)")
 _SOCIAL = re.compile(
     r"(?<![\w/.-])\d{2}[ ]?(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[ ]?[A-Z][ ]?\d{2}[ ]?\d(?![\w-])"
 )
-_VIN = re.compile(r"(?<![\w-])[A-HJ-NPR-Z0-9]{17}(?![\w-])")
+_VIN = re.compile(r"\b[A-HJ-NPR-Z0-9]{17}\b(?!-)")
 
 
 def _cued(text: str) -> list[Found]:

@@ -265,6 +265,11 @@ def _surname_after_given(tok: _Tok) -> bool:
     )
 
 
+@lru_cache(maxsize=8192)
+def _is_role_word(word: str, dot: bool) -> bool:
+    return word in roles() or (dot and word in ROLE_ABBREVIATIONS) or (word.islower() and _lookup_form(word) in roles())
+
+
 def _lower_surname_shape(word: str) -> bool:
     # After a lower-case given name, a further lower-case word that is no function word and no verb form.
     return (
@@ -329,31 +334,36 @@ class _Finder:
 
     def run(self) -> list[Found]:
         for i, tok in enumerate(self.toks):
-            if tok.word in TITLES or (tok.dot and tok.word + "." in TITLES):
-                self._after_title(i)
-            elif self._is_role(tok):
+            if tok.word[:1].isupper():
+                self._capitalised(i, tok)
+            elif tok.word.islower() and _is_role_word(tok.word, tok.dot):
+                # Most words are lower case; of them only a role word written small ("anruferin") starts a rule.
                 self._after_role(i)
-            elif _is_given(tok.word):
-                self._listed_given(i)
-            elif _is_surname(tok.word):
-                self._comma_given(i)
-            elif len(tok.word) == 1 and tok.dot and tok.word.isupper():
-                self._initial(i)
-            elif _cap(tok.word) and _is_world_given(tok.word):
-                self._world_given(i)
-            elif _cap(tok.word) and _is_world_surname(tok.word):
-                self._unlisted_given_before(i)
         self._after_cues()
         return self.found
 
+    def _capitalised(self, i: int, tok: _Tok) -> None:
+        """The rule a capitalised word starts, if any: the first that applies."""
+        if tok.word in TITLES or (tok.dot and tok.word + "." in TITLES):
+            self._after_title(i)
+        elif self._is_role(tok):
+            self._after_role(i)
+        elif _is_given(tok.word):
+            self._listed_given(i)
+        elif _is_surname(tok.word):
+            self._comma_given(i)
+        elif len(tok.word) == 1 and tok.dot:
+            self._initial(i)
+        elif not _cap(tok.word):
+            return
+        elif _is_world_given(tok.word):
+            self._world_given(i)
+        elif _is_world_surname(tok.word):
+            self._unlisted_given_before(i)
+
     @staticmethod
     def _is_role(tok: _Tok) -> bool:
-        word = tok.word
-        return (
-            word in roles()
-            or (tok.dot and word in ROLE_ABBREVIATIONS)
-            or (word.islower() and _lookup_form(word) in roles())
-        )
+        return _is_role_word(tok.word, tok.dot)
 
     def _after_stop_word(self, i: int) -> bool:
         """A word right after "Hst." or "Haltestelle" names the stop ("Hst. Hermes")."""

@@ -57,7 +57,11 @@ _NOT_PHONE_BEFORE = re.compile(
 )
 _PHONE_CUE_BEFORE = re.compile(r"(?i)(?:tel|telefon|handy|mobil|fax|rückruf)\S*\s*:?\s*$")
 _DATE_SHAPE = re.compile(r"\d{1,2}\.[ ]?\d{1,2}\.[ ]?(?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}")
-_MAYBE_PHONE = re.compile(r"(?:\+|\b0)\d")  # the library's matcher is slow; most texts hold no number at all
+# Where a phone number can start: "+", or "0" (maybe after "(") not inside a longer number or word.
+_MAYBE_PHONE = re.compile(r"(?<![\w+.,/:-])(?:\+|\(?0)\d")
+_PHONE_WINDOW = 40
+# Starts that are a date, a time or a postcode and town ("03.04.1987", "07:30", "06114 Halle"): no window for them.
+_NOT_PHONE_START = re.compile(r"0\d?[.:]\d|0\d{4}[ ][A-ZÄÖÜ]")
 
 
 def _not_a_phone(text: str, start: int) -> bool:
@@ -70,17 +74,26 @@ def _library_phones(text: str) -> list[Found]:
     code, for their country: it knows the area codes and lengths, so it takes any grouping ("0345 2 34 56 78",
     "0176.12.34.56.78", "01 52 / 33 44 55 66") and refuses dates, times and case numbers. VALID leniency: POSSIBLE
     took times and years ("22:10", "2026-004711"), measured on the development set."""
-    found = []
-    for m in phonenumbers.PhoneNumberMatcher(text, "DE", leniency=phonenumbers.Leniency.VALID):
-        if m.raw_string[:1] in "+0(" and not _DATE_SHAPE.fullmatch(m.raw_string) and not _not_a_phone(text, m.start):
-            found.append((m.start, m.end))
+    found: list[Found] = []
+    # The matcher parses every digit group it meets; give it only a window after each place a number can start.
+    for start in (m.start() for m in _MAYBE_PHONE.finditer(text)):
+        if (found and start < found[-1][1]) or _NOT_PHONE_START.match(text, start):
+            continue
+        window = text[start : start + _PHONE_WINDOW]
+        for m in phonenumbers.PhoneNumberMatcher(window, "DE", leniency=phonenumbers.Leniency.VALID):
+            if m.start > 1:
+                break
+            raw = m.raw_string
+            if raw[:1] in "+0(" and not _DATE_SHAPE.fullmatch(raw) and not _not_a_phone(text, start + m.start):
+                found.append((start + m.start, start + m.end))
+            break
     return found
 
 
 def find_phones(text: str) -> list[Found]:
     """German and international phone numbers: +49 / 0049 / 0 prefixes, groups split by space, - or /, and any
     grouping ``phonenumbers`` validates."""
-    found = _library_phones(text) if _MAYBE_PHONE.search(text) else []
+    found = _library_phones(text)
     for m in _PHONE.finditer(text):
         digits = sum(c.isdigit() for c in m.group())
         intl = re.match(r"(\+|00)(\d{1,3})", m.group("head"))
