@@ -18,7 +18,8 @@ Found = tuple[int, int]
 _CUE = re.compile(
     r"\b(?=[PpAaSsRrFfVvIi])(?i:(?<![\w-])(?:personalausweis|ausweis|perso|reisepass|pass|steuer-?id|steuer-?identifikationsnummer|idnr"
     r"|steuernummer|sv|rv|sozialversicherungs|rentenversicherungs|führerschein|fahrgestell"
-    r"|fahrzeug-?identifi(?:zierungs|kations))(?:-?nummer|-?nr\.?|-?no\.?)?)"
+    r"|fahrzeug-?identifi(?:zierungs|kations)|aufenthaltstitel|aufenthaltserlaubnis|aufenthaltsgestattung|duldung"
+    r"|ankunftsnachweis|versicherten|krankenversicherten|krankenversicherungs|kv)(?:-?nummer|-?nr\.?|-?no\.?)?)"
     r"|(?<![\w-])(?:PA|FIN|VIN)(?:-?Nr\.?)?"
     r"(?=[\s:.(#-])"
 )

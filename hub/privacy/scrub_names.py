@@ -44,6 +44,7 @@ _NOT_ADJECTIVES = frozenset(
     {"gegen", "über", "unter", "hinter", "wegen", "neben", "oder", "aber", "seiner", "ihrer", "einer", "unserer"}
 )
 _MAX_NAME_TOKENS = 4
+_LOWER_TITLES = frozenset({"herr", "herrn", "frau", "fr", "hr", "familie", "fam"})
 _STOP_CUES = frozenset({"hst", "haltestelle", "endstelle", "endhaltestelle", "bushaltestelle", "station", "richtung"})
 # Words after a name that make it the name of a place or body ("Sophie Scholl Gymnasium").
 _INSTITUTIONS = frozenset(
@@ -339,6 +340,8 @@ class _Finder:
             elif tok.word.islower() and _is_role_word(tok.word, tok.dot):
                 # Most words are lower case; of them only a role word written small ("anruferin") starts a rule.
                 self._after_role(i)
+            elif tok.word in _LOWER_TITLES:
+                self._after_lower_title(i)
         self._after_cues()
         return self.found
 
@@ -399,21 +402,27 @@ class _Finder:
             if len(tok.word) == 1 and tok.word.isupper() and tok.dot:
                 last = k  # an initial: "Kevin S."
                 break
-            if _ARABIC_PREFIX.match(tok.word):
-                last = j = k  # "Yasmin el-Amin"
-                continue
-            if not _name_token(tok):
-                break
-            if k == i + 1 and _is_world_given(self.toks[i].word) and _surname_after_given(tok):
-                last = j = k  # "Enrico Sommer", "Peggy Winter"
-                continue
-            if (_is_world_listed(tok.word) and not _blocked(tok)) or (
-                (strong or (k == i + 1 and _is_world_given(self.toks[i].word))) and not _blocked(tok)
-            ):
+            if self._joins(i, k, strong):
                 last = j = k
                 continue
             break
         return last
+
+    def _joins(self, i: int, k: int, strong: bool) -> bool:
+        """Whether token k continues the name that starts at token i (see _extend)."""
+        tok = self.toks[k]
+        first = self.toks[i].word
+        if _ARABIC_PREFIX.match(tok.word):
+            return True  # "Yasmin el-Amin"
+        if _upper_name(first) and _upper_name(tok.word):
+            return _is_world_listed(tok.word)  # "KEVIN SCHULZE"
+        if not _name_token(tok):
+            return False
+        if k == i + 1 and _is_world_given(first) and _surname_after_given(tok):
+            return True  # "Enrico Sommer", "Peggy Winter"
+        if _blocked(tok):
+            return False
+        return _is_world_listed(tok.word) or strong or (k == i + 1 and _is_world_given(first))
 
     def _after_particle(self, particle: _Tok, n: int) -> bool:
         """A capitalised word after a particle is a name ("von Trotha", "al Hassan"); after the article-like
@@ -479,15 +488,27 @@ class _Finder:
         if _lower_name(tok.word):
             self._add(j, self._extend_lower(j))
             return
-        if not (_name_token(tok) or _upper_name(tok.word)):
+        if _upper_name(tok.word):
+            # Capitals after a role: police style "KOWALSKI, Jan", or a name a list knows ("Fahrer RTW" is none).
+            if not self._comma_given(j) and _is_world_listed(tok.word) and not _blocked(tok):
+                self._add(j, self._extend(j, strong=False))
             return
-        if _upper_name(tok.word) and self._comma_given(j):
+        if not _name_token(tok) or _blocked(tok) or self._before_number(j):
             return
-        if _blocked(tok) or self._before_number(j) or (tok.word in AMBIGUOUS_GIVEN and not self._followed_by_name(j)):
-            return
-        if _is_surname(tok.word) and self._comma_given(j):
+        if (tok.word in AMBIGUOUS_GIVEN and not self._followed_by_name(j)) or (
+            _is_surname(tok.word) and self._comma_given(j)
+        ):
             return
         self._add(j, self._extend(j, strong=True))
+
+    def _after_lower_title(self, i: int) -> None:
+        """ "frau müller", "herr yilmaz" in lower-case writing: a listed name after the title, unless an article
+        makes the title a noun ("die frau hat")."""
+        if i > 0 and self.toks[i - 1].word.lower() in DETERMINERS:
+            return
+        j = self._next(i)
+        if j is not None and _lower_name(self.toks[j].word):
+            self._add(j, self._extend_lower(j))
 
     def _extend_lower(self, i: int) -> int:
         """Last index of a lower-case name starting at token i: the following lower-case words the lists know."""
@@ -548,7 +569,11 @@ class _Finder:
     def _comma_given(self, i: int) -> bool:
         """Police style "Schmidt, Peter": a surname, a comma, a listed given name."""
         k = self._next(i, (", ",))
-        if k is None or self.toks[i].dot or not _is_world_given(self.toks[k].word) or _blocked(self.toks[k]):
+        if k is None or self.toks[i].dot or _blocked(self.toks[k]):
+            return False
+        given = self.toks[k].word
+        # "KOWALSKI, Jan" / "DIALLO, MAMADOU": after a surname in capitals any given name, else a listed one.
+        if not (_is_world_given(given) or (_upper_name(self.toks[i].word) and (_cap(given) or _upper_name(given)))):
             return False
         self.found.append((self.toks[i].start, self.toks[self._extend(k, strong=False)].end))
         return True

@@ -52,6 +52,7 @@ Kosovare Grieche Türke Kurde Russe Weißrusse Tschetschene Kasache Usbeke Portu
 """
 # Plurals that are also a country's name: "aus Polen", "nach Ungarn".
 _NOT_PLURAL = frozenset({"Polen", "Ungarn", "Letten", "Esten"})
+_MIN_LOWER_NOUN = 5  # shorter lower-case forms are other words too ("pole", "ire", "este")
 _GERMAN = frozenset({"Deutsche", "Deutschen", "Deutscher"})
 
 
@@ -121,6 +122,8 @@ def find_origins(text: str) -> list[Found]:
         lower = word.lower()
         if word in nouns:
             ok = True
+        elif word.islower() and len(word) >= _MIN_LOWER_NOUN and word.capitalize() in nouns:
+            ok = True  # citizens' lower-case writing: "ein syrer", "zwei afghanen"
         elif word in _GERMAN:
             # "Deutsche Bahn", "Deutscher Wetterdienst": the German adjective in a name is no descriptor.
             ok = m.start() > 0 and not _looks_describe_thing(text, m.end())

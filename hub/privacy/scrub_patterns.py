@@ -296,7 +296,7 @@ _PREFIX = r"(?:Am|An der|An den|An dem|Auf der|Auf dem|Auf den|Im|In der|In den|
     r"Vor dem|Vor der|Beim|Unter den|Alt)"  # fmt: skip
 # House numbers have at most three digits here; four would mostly be years ("Im August 2026").
 _HOUSE_NUMBER = re.compile(
-    r"(?<=[^\W\d_]|\.)[ ](?:Nr\.[ ]?)?[1-9]\d{0,2}(?:[ ]?[a-zA-Z](?![\w]))?"
+    r"(?:(?<=[^\W\d_])[ ]|(?<=[sS]tr\.)[ ]?|(?<=\.)[ ])(?:Nr\.[ ]?)?[1-9]\d{0,2}(?:[ ]?[a-zA-Z](?![\w]))?"
     r"(?:[ ]?[-/\u2013][ ]?\d{1,3}(?:[a-zA-Z](?!\w))?)?(?![\d\w]|[:.,]\d)"
 )
 _MAX_STREET = 80

@@ -382,3 +382,32 @@ def test_origin_descriptors_are_scrubbed_but_not_the_age(text: str, origin: str)
 def test_languages_things_countries_call_signs_and_case_numbers_stay(text: str) -> None:
     """Languages, things of a country, country names, call signs, incident and case numbers are not personal."""
     assert scrub(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("bitte an frau müller weiterleiten", "bitte an frau [NAME] weiterleiten"),
+        ("die frau hat geschrien", "die frau hat geschrien"),
+        ("Anrufer KEVIN SCHULZE meldet", "Anrufer [NAME] meldet"),
+        ("Zeuge: DIALLO, MAMADOU", "Zeuge: [NAME]"),
+        ("Fahrer RTW meldet", "Fahrer RTW meldet"),
+        ("in der Reilstr.17 ist es laut", "in der [ADRESSE] ist es laut"),
+        ("ein syrer und zwei afghanen", "ein [HERKUNFT] und zwei [HERKUNFT]"),
+        ("zwei polen und ein pole", "zwei polen und ein pole"),
+        ("Aufenthaltstitel Nr. Y7KJ48M21", "Aufenthaltstitel Nr. [AUSWEISNUMMER]"),
+    ],
+)
+def test_lower_case_and_capitals_writing(text: str, scrubbed: str) -> None:
+    """Lower-case titles and origin nouns, names in capitals after a role word (but not an acronym), a street
+    abbreviation glued to its number, a residence-permit number."""
+    assert scrub(text).text == scrubbed
+
+
+def test_world_name_lists_ship_with_the_package() -> None:
+    """The name lists are package data (hub/data/names), read from the installed package, never downloaded."""
+    from hub.privacy.scrub_lexicon_names import german_basic_words, world_given_names, world_surnames
+
+    assert len(world_given_names()) > 10_000
+    assert len(world_surnames()) > 10_000
+    assert {"gut", "klein", "darin"} <= german_basic_words()
