@@ -44,6 +44,10 @@ _NOT_ADJECTIVES = frozenset(
     {"gegen", "über", "unter", "hinter", "wegen", "neben", "oder", "aber", "seiner", "ihrer", "einer", "unserer"}
 )
 _MAX_NAME_TOKENS = 4
+# Given names of the world lists that are German nouns ("Bart", "Gabel"): a name on their own only before a surname.
+_NOUN_GIVEN = frozenset(
+    {"Bart", "Bill", "Gabel", "Kaiser", "Marine", "Teddy", "Vita", "Wolf", "Amber", "Crystal", "Faith", "Joy", "Jade"}
+)
 _LOWER_TITLES = frozenset({"herr", "herrn", "frau", "fr", "hr", "familie", "fam"})
 _STOP_CUES = frozenset({"hst", "haltestelle", "endstelle", "endhaltestelle", "bushaltestelle", "station", "richtung"})
 # Words after a name that make it the name of a place or body ("Sophie Scholl Gymnasium").
@@ -550,7 +554,7 @@ class _Finder:
         tok = self.toks[i]
         if tok.word in AMBIGUOUS_GIVEN or _blocked(tok) or self._before_number(i) or len(tok.word) < 3:
             return
-        if tok.word.lower() in german_basic_words() and not self._followed_by_surname(i):
+        if (tok.word.lower() in german_basic_words() or tok.word in _NOUN_GIVEN) and not self._followed_by_surname(i):
             return  # "Bett", "Ball": a word of the basic vocabulary is a given name only before a surname
         if self._after_stop_word(i):
             return

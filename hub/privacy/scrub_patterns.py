@@ -46,7 +46,7 @@ _PHONE = re.compile(
     r"(?P<head>(?:\+|00)[1-9]\d{0,2}[ ]?\(0\)[ ]?\d{2,5}|(?:\+|00)[1-9]\d{7,14}|(?:\+|00)[1-9]\d{0,5}"
     r"|\(0\d{2,5}\)|0[1-9]\d{1,11})"
     # Groups need a separator between them, so a digit run can be split only one way (no backtracking blow-up).
-    r"(?P<tail>(?:(?:[ ]?[-/][ ]?|[ ])\d{2,8}){0,5})"
+    r"(?P<tail>(?:(?:[ ]?[-/][ ]?|[ ])\d{1,8}){0,5})"
     r"(?P<ext>[ ]?-[ ]?\d{1,4}|[ ]0)?"
     r"(?!\d|[.,:]\d|\w)"
 )

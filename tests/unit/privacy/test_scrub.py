@@ -310,7 +310,15 @@ def test_given_name_goes_with_a_surname_found_later() -> None:
 
 
 @pytest.mark.parametrize(
-    "phone", ["0345 2 34 56 78", "0176.12.34.56.78", "01 52 / 33 44 55 66", "0345.6 78 90 12", "0162 5 55 44 33"]
+    "phone",
+    [
+        "0345 2 34 56 78",
+        "0176.12.34.56.78",
+        "01 52 / 33 44 55 66",
+        "0345.6 78 90 12",
+        "0162 5 55 44 33",
+        "0157/7 88 99 00",
+    ],
 )
 def test_phone_numbers_in_pairs_from_the_right_or_with_dots(phone: str) -> None:
     """Numbers grouped in pairs from the right, or with dots, are phone numbers (validated by phonenumbers)."""
