@@ -133,6 +133,9 @@ Euro EUR Cent Verwarngeld Bußgeld Geldbuße IBAN BIC Konto Kontoverbindung Bank
 Rollstuhl Rollator Kinderwagen Sicherheit Security Deutsch Deutsche Deutschland
 Mit Freundlichen Liebe Lieber Sehr Geehrte Geehrter Ihr Ihre Vielen
 Hst Ri Wg Kz Kfz Nr Az Tatv Gesch Besch Zg Mdt Anr Mitt Pers Sachbesch Verl Hinw Str Pkw Lkw Endstelle Kurs
+Dame Damen Senior Seniorin Senioren Mädchen Junge Jungen Baby Säugling Kleinkind Teenager Heranwachsender
+Heranwachsende Obdachloser Obdachlose Betrunkener Betrunkene Randalierer Jugendlichen Unbekannter Unbekannte
+Pärchen Paar Ehepaar Familie Gast Gäste Besucher Touristen Tourist Touristin Mitarbeiter Mitarbeiterin Personal
 Gebäude Grundstück Bekannten Bekannter Freunden Eltern Verwandten Wohnhaus Mehrfamilienhaus
 Staatsangehöriger Staatsangehörige Staatsangehörigen Personalien Herkunft Aussehen Akzent Einsatzort Lage Beschreibung
 """

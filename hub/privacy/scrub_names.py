@@ -48,6 +48,7 @@ _MAX_NAME_TOKENS = 4
 _NOUN_GIVEN = frozenset(
     {"Bart", "Bill", "Gabel", "Kaiser", "Marine", "Teddy", "Vita", "Wolf", "Amber", "Crystal", "Faith", "Joy", "Jade"}
 )
+_AGE_AFTER = re.compile(r"[ ]\((?:\d{1,2}|ca\.[ ]?\d{1,2})(?:[ ]?J\.?)?\)")
 _LOWER_TITLES = frozenset({"herr", "herrn", "frau", "fr", "hr", "familie", "fam"})
 _STOP_CUES = frozenset({"hst", "haltestelle", "endstelle", "endhaltestelle", "bushaltestelle", "station", "richtung"})
 # Words after a name that make it the name of a place or body ("Sophie Scholl Gymnasium").
@@ -275,6 +276,18 @@ def _is_role_word(word: str, dot: bool) -> bool:
     return word in roles() or (dot and word in ROLE_ABBREVIATIONS) or (word.islower() and _lookup_form(word) in roles())
 
 
+def _surname_after_role(tok: _Tok) -> bool:
+    # "Kollege Winter", "Zeugin Vogel": a listed surname that is also a word counts right after a role word, unless
+    # it is a function word, a street or a stop word.
+    word = tok.word
+    return (
+        _is_surname(word)
+        and word not in common_function_words()
+        and word not in _street_words()
+        and word not in halle_stop_words()
+    )
+
+
 def _lower_surname_shape(word: str) -> bool:
     # After a lower-case given name, a further lower-case word that is no function word and no verb form.
     return (
@@ -358,11 +371,17 @@ class _Finder:
         elif _is_given(tok.word):
             self._listed_given(i)
         elif _is_surname(tok.word):
-            self._comma_given(i)
+            if not self._comma_given(i):
+                self._unlisted_given_before(i)
         elif len(tok.word) == 1 and tok.dot:
             self._initial(i)
-        elif not _cap(tok.word):
-            return
+        elif _cap(tok.word):
+            self._unlisted(i, tok)
+
+    def _unlisted(self, i: int, tok: _Tok) -> None:
+        """A capitalised word none of the own lists knows: before an age, or in the world lists."""
+        if self._before_age(i):
+            self._add(i, i)  # "Awa (18)", "Maja (19)"
         elif _is_world_given(tok.word):
             self._world_given(i)
         elif _is_world_surname(tok.word):
@@ -371,6 +390,14 @@ class _Finder:
     @staticmethod
     def _is_role(tok: _Tok) -> bool:
         return _is_role_word(tok.word, tok.dot)
+
+    def _before_age(self, i: int) -> bool:
+        """A capitalised word right before an age in brackets ("Awa (18)") is a person's name, unless it is a
+        known noun or a role ("Radfahrer (17)")."""
+        tok = self.toks[i]
+        if not _AGE_AFTER.match(self.text, tok.end) or _blocked(tok) or tok.word in roles() or tok.word in TITLES:
+            return False
+        return not self._after_stop_word(i) and tok.word.lower() not in german_basic_words()
 
     def _after_stop_word(self, i: int) -> bool:
         """A word right after "Hst." or "Haltestelle" names the stop ("Hst. Hermes")."""
@@ -497,7 +524,9 @@ class _Finder:
             if not self._comma_given(j) and _is_world_listed(tok.word) and not _blocked(tok):
                 self._add(j, self._extend(j, strong=False))
             return
-        if not _name_token(tok) or _blocked(tok) or self._before_number(j):
+        if not _name_token(tok) or self._before_number(j):
+            return
+        if _blocked(tok) and not _surname_after_role(tok):
             return
         if (tok.word in AMBIGUOUS_GIVEN and not self._followed_by_name(j)) or (
             _is_surname(tok.word) and self._comma_given(j)
@@ -539,13 +568,16 @@ class _Finder:
             return
         self._add(i - 1, self._extend(i, strong=False))
 
-    def _initial(self, i: int) -> None:
-        """An initial and a surname ("M. Schulz"): the surname must be in a list or shaped like one."""
+    def _initial(self, i: int, strong: bool = False) -> None:
+        """An initial and a surname ("M. Schulz"): the surname must be in a list or shaped like one, or (after a
+        cue) any capitalised word that is no known noun."""
         k = self._next(i)
         if k is None:
             return
         tok = self.toks[k]
-        if _name_token(tok) and _is_world_surname(tok.word) and not _blocked(tok) and not self._before_number(k):
+        if not _name_token(tok) or _blocked(tok) or self._before_number(k):
+            return
+        if strong or _is_world_surname(tok.word):
             self._add(i, self._extend(k, strong=False))
 
     def _world_given(self, i: int) -> None:
@@ -604,10 +636,10 @@ class _Finder:
                 continue
             if _lower_name(tok.word):
                 self._add(j, self._extend_lower(j))
-                continue
-            if not _name_token(tok) or tok.word in never_names() or self._before_number(j):
-                continue
-            self._add(j, self._extend(j, strong=True))
+            elif len(tok.word) == 1 and tok.word.isupper() and tok.dot:
+                self._initial(j, strong=True)  # "Viele Grüße, A. Ndour"
+            elif _name_token(tok) and tok.word not in never_names() and not self._before_number(j):
+                self._add(j, self._extend(j, strong=True))
         self._after_weak_cues()
         for m in _BEFORE_CUE.finditer(self.text):
             self._before(m.start())

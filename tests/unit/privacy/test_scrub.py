@@ -419,3 +419,20 @@ def test_world_name_lists_ship_with_the_package() -> None:
     assert len(world_given_names()) > 10_000
     assert len(world_surnames()) > 10_000
     assert {"gut", "klein", "darin"} <= german_basic_words()
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("Viele Grüße, A. Ndour", "Viele Grüße, [NAME]"),
+        ("Fahrer Wg 635: Kollege Winter übernimmt.", "Fahrer Wg 635: Kollege [NAME] übernimmt."),
+        ("Gespräch mit Awa (18) an der Hst. Reileck.", "Gespräch mit [NAME] (18) an der Hst. Reileck."),
+        ("Eine Dame (80) ist gestürzt.", "Eine Dame (80) ist gestürzt."),
+        ("festgestellt: Dmytro Kovalenko, geboren", "festgestellt: [NAME], geboren"),
+        ("Täter mit Bart und Brille.", "Täter mit Bart und Brille."),
+    ],
+)
+def test_names_by_their_neighbours(text: str, scrubbed: str) -> None:
+    """An initial after a sign-off, a surname that is a word after a role word, a word before an age in brackets,
+    an unlisted given name before a listed surname; a noun that is also a foreign given name stays."""
+    assert scrub(text).text == scrubbed
