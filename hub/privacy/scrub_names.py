@@ -681,7 +681,7 @@ _QUOTES = "\u201e\u201c\u201d\u00bb\u00ab\u201a\u2018\u2019\"'"
 @cache
 def _cue_re() -> re.Pattern[str]:
     cues = "|".join(re.escape(c) for c in sorted(STRONG_CUES, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{cues})(?!\w)[ \t]*:?[ \t]*[{_QUOTES}]?")
+    return re.compile(rf"(?<!\w)(?:{cues})(?!\w)[ \t]*[:,]?[ \t]*[{_QUOTES}]?")
 
 
 @cache
