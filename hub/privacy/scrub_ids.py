@@ -25,6 +25,8 @@ _CUE = re.compile(
 )
 # What may stand between the cue and the number.
 _FILLER = re.compile(
+    # A lower-case word and a comma may come first ("Reisepass syrisch, Nr. ...").
+    r"(?:[ \t]+[a-zäöü]+,(?=[ \t]*(?:Nr|Nummer|No)))?"
     r"(?:[ \t]*(?::|\(|#|Nr\.?|Nummer|No\.?|mit der Nummer|der Nummer|des Beschuldigten|der Beschuldigten"
     r"|des Geschädigten|der Geschädigten|lautet|lautete|ist|war|lautend auf)[ \t]*)*[ \t]*"
 )

@@ -32,6 +32,7 @@ from hub.privacy.scrub_lexicon_words import (
     never_names,
     roles,
 )
+from hub.privacy.scrub_origin import is_origin_noun
 
 Found = tuple[int, int]
 
@@ -371,7 +372,7 @@ class _Finder:
         elif _is_given(tok.word):
             self._listed_given(i)
         elif _is_surname(tok.word):
-            if not self._comma_given(i):
+            if not self._comma_given(i) and not self._surname_pair(i):
                 self._unlisted_given_before(i)
         elif len(tok.word) == 1 and tok.dot:
             self._initial(i)
@@ -602,6 +603,20 @@ class _Finder:
         k = self._next(i)
         return k is not None and _is_surname(self.toks[k].word)
 
+    def _surname_pair(self, i: int) -> bool:
+        """ "Kowalski und Nowak": two surnames of the own list joined by "und", neither an everyday word."""
+        k = self._next(i)
+        n = self._next(k) if k is not None and self.toks[k].word == "und" else None
+        if n is None or self.toks[i].dot:
+            return False
+        pair = (self.toks[i], self.toks[n])
+        if not all(
+            _is_surname(t.word) and not _blocked(t) and t.word.lower() not in german_basic_words() for t in pair
+        ):
+            return False
+        self.found.extend([(self.toks[i].start, self.toks[i].end), (self.toks[n].start, self.toks[n].end)])
+        return True
+
     def _comma_given(self, i: int) -> bool:
         """Police style "Schmidt, Peter": a surname, a comma, a listed given name."""
         k = self._next(i, (", ",))
@@ -643,6 +658,21 @@ class _Finder:
         self._after_weak_cues()
         for m in _BEFORE_CUE.finditer(self.text):
             self._before(m.start())
+        for m in _AGE_BEFORE.finditer(self.text):
+            self._after_age(m.end())
+
+    def _after_age(self, end: int) -> None:
+        """ "der 24-jährige Mamadou Sylla": a capitalised word after an age adjective that is no noun, role, title or
+        origin noun ("der 17-jährige Syrer" is an origin, "die 80-jährige Frau" a noun)."""
+        j = self.by_start.get(end)
+        if j is None:
+            return
+        tok = self.toks[j]
+        if not _name_token(tok) or _blocked(tok) or tok.word in TITLES or tok.word in roles():
+            return
+        if is_origin_noun(tok.word) or tok.word.lower() in german_basic_words() or self._before_number(j):
+            return
+        self._add(j, self._extend(j, strong=True))
 
     def _after_weak_cues(self) -> None:
         """After a citizen's cue ("mein name ist", "lg") only a name a list knows, in any case."""
@@ -674,6 +704,7 @@ class _Finder:
             self.found.append((self.toks[first].start, self.toks[last].end))
 
 
+_AGE_BEFORE = re.compile(r"\b\d{1,3}[ -]?[jJ]ährige[nrm]?[ ]")
 _BEFORE_CUE = re.compile(r"(?:\bzu heißen|[\u201c\u201d\"']?[ ]genannt)\b")
 _QUOTES = "\u201e\u201c\u201d\u00bb\u00ab\u201a\u2018\u2019\"'"
 

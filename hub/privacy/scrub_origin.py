@@ -112,6 +112,11 @@ def _looks_describe_thing(text: str, end: int) -> bool:
     return m is not None and m.group(1) not in _person_nouns() and m.group(1) not in _nouns()
 
 
+def is_origin_noun(word: str) -> bool:
+    """True for a noun of nationality or ethnicity ("Syrer", "Afghanin", "Deutscher")."""
+    return word in _nouns() or word in _GERMAN
+
+
 def find_origins(text: str) -> list[Found]:
     """Nationality or ethnic-origin descriptors of a person: nouns ("Syrer"), adjectives before a person noun
     ("polnischer Staatsangehöriger", "arabischem Aussehen") or before "aussehend", and appearance words."""

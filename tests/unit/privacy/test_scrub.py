@@ -436,3 +436,22 @@ def test_names_by_their_neighbours(text: str, scrubbed: str) -> None:
     """An initial after a sign-off, a surname that is a word after a role word, a word before an age in brackets,
     an unlisted given name before a listed surname; a noun that is also a foreign given name stays."""
     assert scrub(text).text == scrubbed
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("wurde der 24-jährige Mamadou Sylla ermittelt", "wurde der 24-jährige [NAME] ermittelt"),
+        ("die 80-jährige Frau stürzte", "die 80-jährige Frau stürzte"),
+        (
+            "Kowalski und Nowak (beide Kontrolleure) wurden bespuckt.",
+            "[NAME] und [NAME] (beide Kontrolleure) wurden bespuckt.",
+        ),
+        ("Müller und Söhne GmbH", "Müller und Söhne GmbH"),
+        ("Reisepass syrisch, Nr. N012345678.", "Reisepass syrisch, Nr. [AUSWEISNUMMER]."),
+    ],
+)
+def test_names_after_an_age_and_surname_pairs(text: str, scrubbed: str) -> None:
+    """A name after an age adjective (not a noun or origin), two listed surnames joined by "und", an ID number
+    after a word and a comma."""
+    assert scrub(text).text == scrubbed
