@@ -16,7 +16,7 @@ from stdnum.de import idnr
 Found = tuple[int, int]
 
 _CUE = re.compile(
-    r"\b(?=[PpAaSsRrFfVvIi])(?i:(?<![\w-])(?:personalausweis|ausweis|perso|reisepass|pass|steuer-?id|steuer-?identifikationsnummer|idnr"
+    r"\b(?=[PpAaSsRrFfVvIiDdKk])(?i:(?<![\w-])(?:personalausweis|ausweis|perso|reisepass|pass|steuer-?id|steuer-?identifikationsnummer|idnr"
     r"|steuernummer|sv|rv|sozialversicherungs|rentenversicherungs|führerschein|fahrgestell"
     r"|fahrzeug-?identifi(?:zierungs|kations)|aufenthaltstitel|aufenthaltserlaubnis|aufenthaltsgestattung|duldung"
     r"|ankunftsnachweis|versicherten|krankenversicherten|krankenversicherungs|kv)(?:-?nummer|-?nr\.?|-?no\.?)?)"
@@ -31,7 +31,7 @@ _FILLER = re.compile(
     r"|des Geschädigten|der Geschädigten|lautet|lautete|ist|war|lautend auf)[ \t]*)*[ \t]*"
 )
 # The number: groups of capitals and digits, split by single blanks or hyphens ("12 150780 M 123").
-_VALUE = re.compile(r"[A-Z0-9]{1,20}(?:[ -](?:[A-Z]|[A-Z0-9]*\d[A-Z0-9]*)(?![\w-]))*(?![\w])")
+_VALUE = re.compile(r"[A-Z0-9]{1,20}(?:[ -](?:[A-Z]|[A-Z0-9]*\d[A-Z0-9]*)(?!\w))*(?![\w])")
 _MIN_CHARS, _MAX_CHARS = 6, 20
 
 _TAX_ID = re.compile(r"(?<![\w+/.-])[1-9]\d(?:[ ]?\d{3}){3}(?![\w/.,-]\w|\w)")

@@ -104,6 +104,9 @@ WEAK_CUES: tuple[str, ...] = (
     "beste grüße",
     "kontakt",
     "gez.",
+    "danke",
+    "dankeschön",
+    "vielen dank",
 )
 
 _NEVER = """

@@ -35,7 +35,7 @@ Frau Frauen Jugendlicher Jugendliche Jugendlichen Täter Täterin Tätern Person
 Typ Erscheinungsbild Familie Familien Kind Kinder Junge Jungen Mädchen Beschuldigter Beschuldigte Beschuldigten
 Tatverdächtiger Tatverdächtige Tatverdächtigen Fahrgast Fahrgäste Mitbürger Mitbürgerin Landsmann Landsleute
 Migrant Migranten Migrantin Flüchtling Flüchtlinge Asylbewerber Geflüchteter Geflüchtete Geflüchteten Abstammung
-Wurzeln Nationalität Zeuge Zeugin Zeugen Opfer Geschädigter Geschädigte Geschädigten Fahrer Fahrerin Herr Dame
+Wurzeln Nationalität Dialekt Zeuge Zeugin Zeugen Opfer Geschädigter Geschädigte Geschädigten Fahrer Fahrerin Herr Dame
 Akzent
 """
 # Masculine nouns of nationality or ethnicity; feminine and plural forms are derived.
@@ -93,12 +93,26 @@ _LOOKING = re.compile(r"(?i)[ \t]*(?:aussehend\w*|wirkend\w*|stämmig\w*|\(?vom 
 
 def _describes_person(text: str, end: int) -> bool:
     """The next word, or the one after an adjective, is a person noun ("polnischer Staatsangehöriger", "syrische
-    junge Frau")."""
+    junge Frau", "polnischer Transportunternehmer")."""
     m = _AFTER.match(text, end)
     if m is None:
         return False
-    nouns = _person_nouns()
-    return m.group(1) in nouns or (m.group(1)[:1].islower() and m.group(2) is not None and m.group(2) in nouns)
+    first, second = m.group(1), m.group(2)
+    if first[:1].islower() and second is not None:
+        return _person_noun(second)
+    return _person_noun(first)
+
+
+def _person_noun(word: str) -> bool:
+    return word in _person_nouns() or (word[:1].isupper() and word.lower().endswith(_PERSON_ENDINGS))
+
+
+# Endings of compound nouns that name a person ("Transportunternehmer", "Bauarbeiterin", "Gemüsehändler").
+_PERSON_ENDINGS = (
+    "unternehmer", "unternehmerin", "arbeiter", "arbeiterin", "händler", "händlerin", "fahrer", "fahrerin",
+    "bürger", "bürgerin", "student", "studentin", "tourist", "touristin", "bewohner", "bewohnerin", "mann", "frau",
+    "männer", "frauen", "junge", "mädchen", "täter", "täterin", "jugendlicher", "jugendliche", "rentner", "rentnerin",
+)  # fmt: skip
 
 
 @cache

@@ -84,6 +84,8 @@ def _library_phones(text: str) -> list[Found]:
             if m.start > 1:
                 break
             raw = m.raw_string
+            if raw.startswith("(") and ")" not in raw:
+                m.start, raw = m.start + 1, raw[1:]  # "(0163 4455667)": the bracket around the number is not in it
             if raw[:1] in "+0(" and not _DATE_SHAPE.fullmatch(raw) and not _not_a_phone(text, start + m.start):
                 found.append((start + m.start, start + m.end))
             break

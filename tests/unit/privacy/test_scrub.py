@@ -455,3 +455,20 @@ def test_names_after_an_age_and_surname_pairs(text: str, scrubbed: str) -> None:
     """A name after an age adjective (not a noun or origin), two listed surnames joined by "und", an ID number
     after a word and a comma."""
     assert scrub(text).text == scrubbed
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("Frau Şimşek (0163 4455667) bittet um Rückruf.", "Frau [NAME] ([TELEFON]) bittet um Rückruf."),
+        ("der Täter sprach einen rumänischen Dialekt", "der Täter sprach einen [HERKUNFT] Dialekt"),
+        ("ein polnischer Transportunternehmer", "ein [HERKUNFT] Transportunternehmer"),
+        ("ein polnischer Transporter", "ein polnischer Transporter"),
+        ("kaputte fahrräder im hof. danke, jana", "kaputte fahrräder im hof. danke, [NAME]"),
+        ("mit einer Duldung aus, Nr. HAL-2019-4471", "mit einer Duldung aus, Nr. [AUSWEISNUMMER]"),
+    ],
+)
+def test_fourth_check_fixes(text: str, scrubbed: str) -> None:
+    """A phone number in brackets (without the bracket), origin before a dialect or a compound person noun but not
+    before a vehicle, a lower-case name after "danke", a Duldung number with hyphens."""
+    assert scrub(text).text == scrubbed
