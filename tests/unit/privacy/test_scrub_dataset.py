@@ -90,18 +90,20 @@ def test_evaluation_counts_exact_and_overlap_matches() -> None:
 DEV_DATA = Path(__file__).resolve().parents[2] / "data" / "scrub_dev_de.jsonl"
 # Floors from what the scrubber reaches on the development set (docs/privacy.md, bench/RESULTS.md), less a margin.
 # Names are the hard part: unlisted names without a cue (a nickname opening a Streetwork note) are still missed.
+# Reached (exact P/R): NAME 0.986/0.945, PHONE 1.000/0.982, ADDRESS 1.000/0.989, ORIGIN 1.000/0.992, the rest 1.000;
+# overall 0.994/0.970.
 DEV_FLOORS: dict[str, tuple[float, float]] = {  # label: (exact precision, exact recall)
-    "NAME": (0.95, 0.88),
-    "PHONE": (0.95, 0.93),
-    "EMAIL": (0.95, 0.95),
-    "PLATE": (0.95, 0.95),
-    "IBAN": (0.95, 0.95),
-    "DOB": (0.95, 0.95),
-    "ADDRESS": (0.95, 0.95),
-    "IDNUMBER": (0.95, 0.95),
-    "ORIGIN": (0.95, 0.95),
+    "NAME": (0.97, 0.92),
+    "PHONE": (0.97, 0.96),
+    "EMAIL": (0.97, 0.97),
+    "PLATE": (0.97, 0.97),
+    "IBAN": (0.97, 0.97),
+    "DOB": (0.97, 0.97),
+    "ADDRESS": (0.97, 0.97),
+    "IDNUMBER": (0.97, 0.97),
+    "ORIGIN": (0.97, 0.97),
 }
-DEV_OVERALL_FLOOR = (0.95, 0.93)
+DEV_OVERALL_FLOOR = (0.97, 0.95)
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +143,7 @@ def test_dev_negatives_come_back_unchanged(dev_examples: list[Example]) -> None:
     """The development set's sentences without personal data (stops, call signs, incident numbers, companies) stay
     verbatim."""
     changed = [ex.text for ex in dev_examples if not ex.spans and scrub(ex.text).text != ex.text]
-    assert len(changed) <= 3, changed
+    assert len(changed) <= 3, changed  # today: the three notes about "Hermes", a given name used as a place
 
 
 def test_loader_accepts_every_category_and_refuses_unknown_labels(tmp_path: Path) -> None:
