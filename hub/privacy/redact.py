@@ -103,14 +103,15 @@ _SCRUB_CANDIDATE = re.compile(r"[A-ZÄÖÜ\d]")
 
 
 def _mask_scrubbed(text: str) -> str:
-    # The scrubber's own detectors (same layer, pure), each find masked with its category. Text without a capital
+    # The scrubber's own detectors (same layer, pure), each find masked with its category; names only where a title,
+    # role word or cue announces them, since log text is mostly English and identifiers. Text without a capital
     # letter or a digit (most log keys and messages) holds nothing they would find but a lower-case name after a
     # cue, which logs do not write; skip it.
     if not _SCRUB_CANDIDATE.search(text):
         return text
     from hub.privacy.scrub import scrub  # imported on first use: logging is configured before any lexicon is needed
 
-    result = scrub(text)
+    result = scrub(text, cued_names_only=True)
     if not result.spans:
         return text
     out: list[str] = []

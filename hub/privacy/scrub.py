@@ -88,19 +88,23 @@ class _Segment:
     category: Category | None
 
 
-def scrub(text: str) -> ScrubResult:
+def scrub(text: str, *, cued_names_only: bool = False) -> ScrubResult:
     """Replace every personal value found in ``text`` by its category's placeholder.
 
     Detection runs again on its own output until nothing new turns up, and every value found once is also
     replaced wherever else it stands as a word ("Herr Müller ... Müller sagte"). So the result is a fixed point:
     scrubbing it again changes nothing, and no found value is left standing as a word.
+
+    ``cued_names_only`` takes only names that a title, a capitalised role word or a strong cue announces, for text
+    that is not German prose (the log redactor: there a word a name list knows is mostly English or an identifier,
+    "German", "MAX_BYTES"); every other category is found as usual.
     """
     current = text
     segments = [_Segment(0, len(text), 0, len(text), None)]
     found: dict[str, Category] = {}
     spans: list[Span] = []
     while True:
-        new = _detect(current, found)
+        new = _detect(current, found, cued_names_only)
         if not new:
             break
         for s in new:
@@ -110,9 +114,9 @@ def scrub(text: str) -> ScrubResult:
     return ScrubResult(current, tuple(sorted(spans, key=lambda s: s.start)))
 
 
-def _detect(text: str, found: Mapping[str, Category]) -> list[Span]:
+def _detect(text: str, found: Mapping[str, Category], cued_names_only: bool = False) -> list[Span]:
     """One detection pass: every detector, the values found in earlier passes, overlaps resolved."""
-    names = find_names(text)
+    names = find_names(text, cued_names_only)
     candidates: list[Span] = []
     detectors: Iterable[tuple[Category, Callable[[str], list[tuple[int, int]]]]] = (
         ("EMAIL", find_emails),

@@ -345,13 +345,16 @@ def _name_token(tok: _Tok) -> bool:
 class _Finder:
     """One pass over the tokens of a text, collecting name spans from each rule."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, cued_only: bool = False) -> None:
         self.text = text
+        self.cued_only = cued_only
         self.toks = _tokens(text)
         self.by_start = {t.start: i for i, t in enumerate(self.toks)}
         self.found: list[Found] = []
 
     def run(self) -> list[Found]:
+        if self.cued_only:
+            return self._run_cued()
         for i, tok in enumerate(self.toks):
             if tok.word[:1].isupper():
                 self._capitalised(i, tok)
@@ -362,6 +365,29 @@ class _Finder:
                 self._after_lower_title(i)
         self._after_cues()
         return self.found
+
+    def _run_cued(self) -> list[Found]:
+        """Only names a title, a capitalised role word or a strong cue announces: for text that is not German
+        prose (log lines), where a word that a name list knows is mostly an English word or an identifier."""
+        for i, tok in enumerate(self.toks):
+            if tok.word in TITLES or (tok.dot and tok.word + "." in TITLES):
+                self._after_title(i)
+            elif tok.word[:1].isupper() and self._is_role(tok):
+                self._after_role(i)
+            elif _cap(tok.word) and _is_world_given(tok.word):
+                self._full_name(i)
+        self._after_strong_cues()
+        return self.found
+
+    def _full_name(self, i: int) -> None:
+        """A given name of the lists and a capitalised word that is no known noun ("Erika Mustermann")."""
+        k = self._next(i)
+        if k is None or self.toks[i].dot:
+            return
+        tok = self.toks[k]
+        if not _name_token(tok) or _blocked(tok) or self._before_number(k):
+            return
+        self._add(i, self._extend(k, strong=False))
 
     def _capitalised(self, i: int, tok: _Tok) -> None:
         """The rule a capitalised word starts, if any: the first that applies."""
@@ -642,6 +668,14 @@ class _Finder:
         self._add(i, self._extend(i, strong=False))
 
     def _after_cues(self) -> None:
+        self._after_strong_cues()
+        self._after_weak_cues()
+        for m in _BEFORE_CUE.finditer(self.text):
+            self._before(m.start())
+        for m in _AGE_BEFORE.finditer(self.text):
+            self._after_age(m.end())
+
+    def _after_strong_cues(self) -> None:
         for m in _cue_re().finditer(self.text):
             j = self.by_start.get(m.end())
             if j is None:
@@ -655,11 +689,6 @@ class _Finder:
                 self._initial(j, strong=True)  # "Viele Grüße, A. Ndour"
             elif _name_token(tok) and tok.word not in never_names() and not self._before_number(j):
                 self._add(j, self._extend(j, strong=True))
-        self._after_weak_cues()
-        for m in _BEFORE_CUE.finditer(self.text):
-            self._before(m.start())
-        for m in _AGE_BEFORE.finditer(self.text):
-            self._after_age(m.end())
 
     def _after_age(self, end: int) -> None:
         """ "der 24-jährige Mamadou Sylla": a capitalised word after an age adjective that is no noun, role, title or
@@ -721,9 +750,9 @@ def _weak_cue_re() -> re.Pattern[str]:
     return re.compile(rf"(?i)(?<!\w)(?:{cues})(?!\w)[ \t]*[:,]?[ \t]*")
 
 
-def find_names(text: str) -> list[Found]:
+def find_names(text: str, cued_only: bool = False) -> list[Found]:
     """(start, end) of every person's name found in ``text``; overlapping finds are left for the caller to merge."""
-    return _Finder(text).run()
+    return _Finder(text, cued_only).run()
 
 
 _WORD_BEFORE = re.compile(r"([A-ZÄÖÜ][^\W\d_]+(?:-[A-ZÄÖÜ][^\W\d_]+)*)[ ]\Z")

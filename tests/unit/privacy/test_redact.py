@@ -139,6 +139,7 @@ except ValueError:
     ("text", "masked"),
     [
         ("unknown kind 'Anrufer Kwame Asante'", "unknown kind 'Anrufer [redacted:name]'"),
+        ("unknown kind 'Erika Mustermann 0176 1234567'", "unknown kind '[redacted:name] [redacted:phone]'"),
         ("refused: Herr Okonkwo, Pkw HAL-AB 123", "refused: Herr [redacted:name], Pkw [redacted:plate]"),
         ("Pkw PO 5XY12 (PL), Kennzeichen WGM 20418", None),
         ("IBAN DE89370400440532013000 in reason", "IBAN [redacted:iban] in reason"),
@@ -172,10 +173,14 @@ def test_every_scrubber_category_is_masked_in_log_text(text: str, masked: str | 
         "Stage pseudonymise started with 4 workers at 2026-11-20T22:00:07Z",
         "alert for Leo 12/3 at Hst. Marktplatz, Linie 2, Wagen 654",
         "dead letter: field 'description' refused by rule 'max_length'",
+        "HUB_MAX_BODY_BYTES must be positive; the German translation is used",
+        "instance name must be lower-case; no person can sign in",
     ],
 )
 def test_technical_log_lines_are_not_mistaken_for_personal_data(text: str) -> None:
-    """Log lines of the workers, tracebacks and alerts about call signs, stops, lines and cars stay as they are."""
+    """Log lines of the workers, tracebacks, settings, English words that are also names somewhere ("German",
+    "Max", "Can") and alerts about call signs, stops, lines and cars stay as they are: in log text the redactor
+    takes only names that a title, a role word, a cue or a surname announces."""
     assert redact_text(text) == text
 
 
