@@ -142,122 +142,22 @@ def _is_world_listed(word: str) -> bool:
     return _is_world_given(word) or _is_world_surname(word)
 
 
+def _words(text: str) -> list[str]:
+    # Long word lists read better as text than as quoted literals.
+    return text.split()
+
+
 # Lower-case German words that are also short names in some list ("an", "le", "do", "mal"): never a lower-case name.
 _LOWER_STOP = frozenset(
-    [
-        "an",
-        "am",
-        "im",
-        "in",
-        "ist",
-        "hat",
-        "war",
-        "und",
-        "oder",
-        "bei",
-        "mit",
-        "von",
-        "vom",
-        "zum",
-        "zur",
-        "der",
-        "die",
-        "das",
-        "den",
-        "dem",
-        "des",
-        "ein",
-        "eine",
-        "einer",
-        "kein",
-        "nicht",
-        "noch",
-        "auch",
-        "nur",
-        "ruft",
-        "rief",
-        "meldet",
-        "sagt",
-        "will",
-        "kann",
-        "hat",
-        "habe",
-        "bin",
-        "bist",
-        "sind",
-        "wird",
-        "wurde",
-        "sei",
-        "mal",
-        "jetzt",
-        "hier",
-        "dort",
-        "heute",
-        "morgen",
-        "gestern",
-        "weg",
-        "fort",
-        "da",
-        "wo",
-        "wie",
-        "was",
-        "wer",
-        "dass",
-        "ob",
-        "auf",
-        "aus",
-        "für",
-        "gegen",
-        "um",
-        "so",
-        "wir",
-        "ich",
-        "er",
-        "sie",
-        "es",
-        "man",
-        "mein",
-        "meine",
-        "dein",
-        "sein",
-        "bitte",
-        "danke",
-        "hallo",
-        "gruß",
-        "grüße",
-        "liebe",
-        "viele",
-        "beste",
-        "leider",
-        "schon",
-        "sehr",
-        "ganz",
-        "immer",
-        "wieder",
-        "nachts",
-        "abends",
-        "morgens",
-        "seit",
-        "straße",
-        "platz",
-        "weg",
-        "haltestelle",
-        "hst",
-        "linie",
-        "wagen",
-        "bus",
-        "bahn",
-        "tram",
-        "nummer",
-        "tel",
-        "handy",
-        "name",
-        "ja",
-        "nein",
-        "ok",
-        "okay",
-        "halle",
-    ]
+    _words(
+        """
+        an am im in ist hat war und oder bei mit von vom zum zur der die das den dem des ein eine einer kein nicht noch
+        auch nur ruft rief meldet sagt will kann habe bin bist sind wird wurde sei mal jetzt hier dort heute morgen
+        gestern weg fort da wo wie was wer dass ob auf aus für gegen um so wir ich er sie es man mein meine dein sein
+        bitte danke hallo gruß grüße liebe viele beste leider schon sehr ganz immer wieder nachts abends morgens seit
+        straße platz haltestelle hst linie wagen bus bahn tram nummer tel handy name ja nein ok okay halle
+        """
+    )
 )
 
 
@@ -268,7 +168,7 @@ def _surname_after_given(tok: _Tok) -> bool:
         _is_world_surname(word)
         and word not in _street_words()
         and word not in halle_stop_words()
-        and (word not in never_names() or word not in common_function_words())
+        and word not in common_function_words()
     )
 
 
