@@ -1,6 +1,7 @@
 """The log redactor, a safety net (logs never carry payloads by design): a structlog processor that replaces values
-of keys named like marked schema fields (``sensitive_fields`` of every kind) and masks phone numbers, e-mail
-addresses and IBANs anywhere in a log event.
+of keys named like marked schema fields (``sensitive_fields`` of every kind) and masks, anywhere in a log event,
+every category the free-text scrubber knows (names, phone numbers, e-mail addresses, plates, IBANs, dates of birth,
+addresses, ID numbers, origin descriptors) as ``[redacted:<category>]``.
 """
 
 from __future__ import annotations
@@ -66,8 +67,12 @@ def _digits(text: str) -> int:
     return sum(c.isdigit() for c in text)
 
 
+_INPUT_RULE: tuple[re.Pattern[str], Callable[[re.Match[str]], str]] = (
+    _INPUT_VALUE,
+    lambda m: "input_value=" + REDACTED,
+)
+# After the scrubber, as a wider net: any number shaped like a phone number, e-mail address or IBAN.
 _RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (_INPUT_VALUE, lambda m: "input_value=" + REDACTED),
     (_EMAIL, lambda m: "[redacted:email]"),
     (_IBAN, lambda m: "[redacted:iban]"),
     (_PHONE, lambda m: "[redacted:phone]" if _digits(m.group()) >= 7 else m.group()),
@@ -85,10 +90,38 @@ def redacted_keys() -> frozenset[str]:
 
 
 def redact_text(text: str) -> str:
-    """``text`` with phone numbers, e-mail addresses, IBANs and quoted pydantic inputs masked."""
+    """``text`` with quoted pydantic inputs masked, every value of every category the scrubber finds, and anything
+    else shaped like a phone number, an e-mail address or an IBAN."""
+    text = _INPUT_RULE[0].sub(_INPUT_RULE[1], text)
+    text = _mask_scrubbed(text)
     for pattern, replace in _RULES:
         text = pattern.sub(replace, text)
     return text
+
+
+_SCRUB_CANDIDATE = re.compile(r"[A-ZÄÖÜ\d]")
+
+
+def _mask_scrubbed(text: str) -> str:
+    # The scrubber's own detectors (same layer, pure), each find masked with its category; names only where a title,
+    # role word or cue announces them, since log text is mostly English and identifiers. Text without a capital
+    # letter or a digit (most log keys and messages) holds nothing they would find but a lower-case name after a
+    # cue, which logs do not write; skip it.
+    if not _SCRUB_CANDIDATE.search(text):
+        return text
+    from hub.privacy.scrub import scrub  # imported on first use: logging is configured before any lexicon is needed
+
+    result = scrub(text, cued_names_only=True)
+    if not result.spans:
+        return text
+    out: list[str] = []
+    pos = 0
+    for span in result.spans:
+        out.append(text[pos : span.start])
+        out.append(f"[redacted:{span.category.lower()}]")
+        pos = span.end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def redact_value(value: Any, keys: frozenset[str] | None = None, depth: int = 0) -> Any:

@@ -16,10 +16,12 @@ from functools import cache
 from types import MappingProxyType
 from typing import Literal, get_args
 
+from hub.privacy.scrub_ids import find_id_numbers
 from hub.privacy.scrub_lexicon_names import AMBIGUOUS_GIVEN, PARTICLES
 from hub.privacy.scrub_lexicon_places import halle_stop_words
 from hub.privacy.scrub_lexicon_words import never_names
-from hub.privacy.scrub_names import find_names
+from hub.privacy.scrub_names import find_names, name_start_before
+from hub.privacy.scrub_origin import find_origins
 from hub.privacy.scrub_patterns import (
     find_addresses,
     find_dates_of_birth,
@@ -29,7 +31,7 @@ from hub.privacy.scrub_patterns import (
     find_plates,
 )
 
-Category = Literal["NAME", "PHONE", "EMAIL", "PLATE", "IBAN", "DOB", "ADDRESS"]
+Category = Literal["NAME", "PHONE", "EMAIL", "PLATE", "IBAN", "DOB", "ADDRESS", "IDNUMBER", "ORIGIN"]
 CATEGORIES: tuple[Category, ...] = get_args(Category)
 
 #: What replaces a found value in the scrubbed text, per category.
@@ -42,12 +44,14 @@ PLACEHOLDERS: Mapping[Category, str] = MappingProxyType(
         "IBAN": "[IBAN]",
         "DOB": "[GEBURTSDATUM]",
         "ADDRESS": "[ADRESSE]",
+        "IDNUMBER": "[AUSWEISNUMMER]",
+        "ORIGIN": "[HERKUNFT]",
     }
 )
 
 # When two finds overlap, the more specific kind wins: an e-mail address holds a name, an IBAN holds digit groups.
 _PRIORITY: Mapping[Category, int] = MappingProxyType(
-    {"EMAIL": 0, "IBAN": 1, "PHONE": 2, "PLATE": 3, "DOB": 4, "ADDRESS": 5, "NAME": 6}
+    {"EMAIL": 0, "IBAN": 1, "IDNUMBER": 2, "PHONE": 3, "PLATE": 4, "DOB": 5, "ADDRESS": 6, "ORIGIN": 7, "NAME": 8}
 )
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
 _MIN_PROPAGATED_PART = 3
@@ -84,19 +88,23 @@ class _Segment:
     category: Category | None
 
 
-def scrub(text: str) -> ScrubResult:
+def scrub(text: str, *, cued_names_only: bool = False) -> ScrubResult:
     """Replace every personal value found in ``text`` by its category's placeholder.
 
     Detection runs again on its own output until nothing new turns up, and every value found once is also
     replaced wherever else it stands as a word ("Herr Müller ... Müller sagte"). So the result is a fixed point:
     scrubbing it again changes nothing, and no found value is left standing as a word.
+
+    ``cued_names_only`` takes only names that a title, a capitalised role word or a strong cue announces, for text
+    that is not German prose (the log redactor: there a word a name list knows is mostly English or an identifier,
+    "German", "MAX_BYTES"); every other category is found as usual.
     """
     current = text
     segments = [_Segment(0, len(text), 0, len(text), None)]
     found: dict[str, Category] = {}
     spans: list[Span] = []
     while True:
-        new = _detect(current, found)
+        new = _detect(current, found, cued_names_only)
         if not new:
             break
         for s in new:
@@ -106,9 +114,9 @@ def scrub(text: str) -> ScrubResult:
     return ScrubResult(current, tuple(sorted(spans, key=lambda s: s.start)))
 
 
-def _detect(text: str, found: Mapping[str, Category]) -> list[Span]:
+def _detect(text: str, found: Mapping[str, Category], cued_names_only: bool = False) -> list[Span]:
     """One detection pass: every detector, the values found in earlier passes, overlaps resolved."""
-    names = find_names(text)
+    names = find_names(text, cued_names_only)
     candidates: list[Span] = []
     detectors: Iterable[tuple[Category, Callable[[str], list[tuple[int, int]]]]] = (
         ("EMAIL", find_emails),
@@ -116,6 +124,8 @@ def _detect(text: str, found: Mapping[str, Category]) -> list[Span]:
         ("PHONE", find_phones),
         ("PLATE", find_plates),
         ("ADDRESS", find_addresses),
+        ("IDNUMBER", find_id_numbers),
+        ("ORIGIN", find_origins),
     )
     for category, detect in detectors:
         candidates.extend(Span(s, e, category) for s, e in detect(text))
@@ -140,8 +150,23 @@ def _propagate(text: str, found: Mapping[str, Category]) -> list[Span]:
                     values.setdefault(part, "NAME")
     if not values:
         return []
-    pattern = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
-    return [Span(m.start(), m.end(), values[m.group()]) for m in re.finditer(rf"(?<!\w)(?:{pattern})(?!\w)", text)]
+    # Plain substring search (a regex of the values would be compiled anew for every text); overlapping finds are
+    # left to _resolve, which keeps the longer one.
+    spans = []
+    for value, category in values.items():
+        pos = text.find(value)
+        while pos >= 0:
+            end = pos + len(value)
+            if not _word_char(text, pos - 1) and not _word_char(text, end):
+                # A surname found later ("Herr Mensah") takes the given name before it elsewhere ("Zuberi Mensah").
+                start = name_start_before(text, pos) if category == "NAME" else pos
+                spans.append(Span(start, end, category))
+            pos = text.find(value, pos + 1)
+    return spans
+
+
+def _word_char(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and (text[i].isalnum() or text[i] == "_")
 
 
 def _distinctive_name_part(part: str) -> bool:

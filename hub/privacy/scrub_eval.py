@@ -58,11 +58,18 @@ def load_examples(path: Path) -> list[Example]:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         try:
             raw = json.loads(line)
-            spans = tuple((int(s["start"]), int(s["end"]), s["label"]) for s in raw["spans"])
+            spans = tuple((int(s["start"]), int(s["end"]), _label(s["label"])) for s in raw["spans"])
             examples.append(Example(str(raw["text"]), spans, str(raw.get("split", "dev"))))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{number}: {exc}") from exc
     return examples
+
+
+def _label(value: object) -> Category:
+    for category in CATEGORIES:
+        if value == category:
+            return category
+    raise ValueError(f"unknown label {value!r} (known: {', '.join(CATEGORIES)})")
 
 
 def evaluate(examples: Iterable[Example], scrubber: Callable[[str], ScrubResult] = scrub) -> tuple[Report, Report]:

@@ -9,6 +9,7 @@ names of the larger communities in Halle (Arabic, Turkish, Kurdish, Polish, Russ
 from __future__ import annotations
 
 from functools import cache
+from importlib import resources
 
 _GIVEN_GERMAN = """
 Adam Adrian Albert Alexander Alexandra Alfred Alina Amelie Andrea Andreas Andrej Angela Angelika Anja Anke Anna
@@ -103,7 +104,35 @@ Popescu Ionescu Dimitrov Georgiev Petrović Jovanović Hodžić
 
 #: Lower-case particles that may sit inside a name ("Friedrich von Trotha", "Mohammed al Hassan").
 PARTICLES: frozenset[str] = frozenset(
-    {"von", "van", "de", "der", "den", "zu", "vom", "al", "el", "bin", "ibn", "ben", "abu", "da", "di", "du", "dos"}
+    {
+        "von",
+        "van",
+        "de",
+        "der",
+        "den",
+        "zu",
+        "vom",
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "ben",
+        "abu",
+        "da",
+        "di",
+        "du",
+        "dos",
+        "del",
+        "la",
+        "Abu",
+        "Abd",
+        "Ben",
+        "Bin",
+        "El",
+        "Al",
+        "ould",
+        "Ould",
+    }
 )
 
 #: Given names that are also everyday German words (months, plants, colours, brands, adjectives): they count as a
@@ -128,3 +157,65 @@ def given_names() -> frozenset[str]:
 def surnames() -> frozenset[str]:
     """Every listed surname, as written."""
     return frozenset((_SURNAMES_GERMAN + _SURNAMES_OTHER).split())
+
+
+# Communities the Faker-derived lists miss (Eritrea, Ethiopia, Somalia, Afghanistan, the Sahel and Senegambia,
+# Kurdish and Levantine names): own compilation; like the world lists, evidence only next to a cue or a surname.
+# Left out on purpose: names that are German words ("Million", "Alpha", "Muse", "Fanta", "Nur", "Fall").
+_GIVEN_WORLD_EXTRA = """
+Yonas Tesfaye Semhar Selam Dawit Yohannes Mulugeta Abebe Kidane Tsegay Mehari Robel Filmon Senait Luwam Meron Hagos
+Teklay Berhane Amanuel Mussie Winta Tigist Hiwot Bereket Biniam Ermias Getachew Fikre Asmerom Yemane Haben Feven Yodit
+Abdirahman Hodan Fadumo Khadar Nimco Sagal Deeqa Ubah Ifrah Asad Jama Abdiaziz Abdikarim Hamdi Ilhan Istahil Sahra
+Habib Jawad Mansur Massoud Nasir Rahim Sayed Shafiq Sohrab Wahid Zabihullah Marzia Nargis Parwana Roya Shabnam
+Zarghuna Arash Bahram Hossein Navid Omid Parisa Shirin Yasaman Mirwais Naweed Sediq Sharif Qasim Nazir Basir Latifa
+Adama Mamadou Ousmane Ibrahima Boubacar Cheikh Amadou Abdoulaye Aliou Souleymane Modou Lamin Ebrima Alieu Fatou
+Aminata Mariama Awa Binta Kadiatou Aissatou Ndeye Khady Astou Coumba Djeneba Oumou Sekou Seydou Bakary Lansana
+Adjoa Efua Chioma Nkechi Olumide Oluwaseun Tunde Babatunde Folake Funmilayo Bukola Temitope Chidi Obinna Uchenna
+Rojhat Shvan Dilshad Kawa Shilan Hevi Ronahi Delal Nesrin Perwin Serhildan Berfin Jiyan Rojin Welat
+Ghassan Hussam Iyad Nizar Wael Zaid Ammar Motaz Rasha Reem Rima Sanaa Suha Hala Dima Ruba Alaa Israa Hiba Batoul Shahed
+"""
+_SURNAMES_WORLD_EXTRA = """
+Haile Girma Tesfay Tesfamariam Tekle Gebremedhin Gebreyesus Kidane Berhe Weldemichael Abraha Ghebremariam Tsegaye
+Mekonnen Alemu Bekele Desta Negash Woldu Tesfaldet Habte Ghebreyesus Yohannes
+Warsame Hirsi Egal Dahir Farah Mohamud Aden Guled Samatar Duale
+Rahimi Sultani Popal Haidari Ahmadzai Stanikzai Amiri Safi Noori Hashimi Sadat Wardak Barakzai Durrani Mohammadi Jafari
+Naderi Moradi Hakimi Nazari Sharifi Habibi Rasuli Sediqi Akbari Hotak Nuristani Tokhi
+Coulibaly Traoré Traore Bah Sow Camara Keita Keïta Touré Toure Cissé Cisse Diarra Konaté Konate Sylla Ndiaye Diop Faye
+Gueye Sarr Jallow Ceesay Sanneh Jatta Bojang Darboe Njie Touray Sonko Sissoko Dembélé Kanté Doumbia Sangaré Fofana
+Agyeman Amoah Quaye Adebayo Bankole Oyelaran Nwankwo Okoro Okonkwo Nwosu Onyeka Ugwu Eze
+Avci Yurt Darwish Qasim Abboud Najjar Kassab Hamwi Halabi Shami Homsi Zoabi Sabbagh Attar Khatib Haj Hamoud
+"""
+
+
+def _read_names(file: str) -> frozenset[str]:
+    # Shipped in the wheel (package data of hub.data); read once, on first use, never downloaded.
+    text = resources.files("hub.data").joinpath("names", file).read_text(encoding="utf-8")
+    return frozenset(text.split())
+
+
+@cache
+def world_given_names() -> frozenset[str]:
+    """Given names of many countries (derived from Faker's person providers, hub/data/names/PROVENANCE.md) and the
+    own list: about 11,000 names. A name from here alone is no evidence; the finder wants a context or a surname."""
+    return _read_names("given.txt") | given_names() | frozenset(_GIVEN_WORLD_EXTRA.split())
+
+
+@cache
+def world_surnames() -> frozenset[str]:
+    """Surnames of many countries (as above) and the own list: about 13,000 names."""
+    return _read_names("surnames.txt") | surnames() | frozenset(_SURNAMES_WORLD_EXTRA.split())
+
+
+@cache
+def german_basic_words() -> frozenset[str]:
+    """About 500 words of German basic vocabulary, lower-cased (Faker's de_DE lorem list): "gut", "klein", "darin".
+    A lower-case word among them is never taken for a name, nor a capitalised one for a given name without a cue."""
+    return _read_names("german_words.txt")
+
+
+#: Endings that make a word a surname of the region's larger communities even when no list has it (Polish, Czech,
+#: Romanian, Serbo-Croatian, Ukrainian, Georgian, Turkish, Armenian patronymic forms).
+SURNAME_ENDINGS: tuple[str, ...] = (
+    "ski", "ska", "cki", "cka", "dzki", "dzka", "wicz", "czyk", "czak", "escu", "eanu", "ović", "ovic", "ević",
+    "evic", "enko", "chuk", "shvili", "dze", "oğlu", "oglu", "yan", "ian", "owski", "owska", "ová",
+)  # fmt: skip

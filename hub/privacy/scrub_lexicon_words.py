@@ -37,7 +37,18 @@ Bewohner Bewohnerin Oma Opa Enkel Enkelin Onkel Tante Ansprechpartner Ansprechpa
 Vermisster Antragsteller Antragstellerin Beamter Beamtin Polizist Polizistin Kind Jugendlicher Jugendliche
 Zeugen Kollegen Kontrolleure Nachbarn Geschwister Eltern Brüder Schwestern Fahrgäste Kunden Mieter
 POK PHK PK POM PM PKin POKin KOK KHK KK PHM PMin PHMin KOKin EPHK KOR
+Klient Klientin Fahrgästin Kundin Kunde Mitbewohner Mitbewohnerin Bekannter Bekannte Kumpel Partner Partnerin
+Ehepartner Stammgast Besucher Besucherin Passant Passantin Radfahrer Radfahrerin Fußgänger Fußgängerin Lehrer
+Lehrerin Betreuer Betreuerin Vormund Zeugen Anzeigenerstatter Anzeigenerstatterin Fahrzeugführer Fahrzeugführerin
+Kontrollierte Kontrollierter Verdächtige Verdächtiger Festgenommene Festgenommener Sohn Enkelsohn
+Beschuldigten Zeugin Anrufers Halters Fahrzeugführers Staatsangehörigen Staatsangehöriger Staatsangehörige
+Kontrollierten Verdächtigen Festgenommenen Vermissten Betroffenen Anzeigenerstatters Mitteilers Melders
 """
+
+#: Abbreviated role words of control-room shorthand, without their period ("Anr. Kowalski", "Zg.: Bartek").
+ROLE_ABBREVIATIONS: frozenset[str] = frozenset(
+    {"Anr", "Mdt", "Mitt", "Zg", "Zgin", "Gesch", "Besch", "Pers", "Tatv", "Tv", "Beschuldigt", "Verd", "Betr", "Kl"}
+)
 
 #: Cue words that end right before a name regardless of the name lists ("namens Ali", "Mein Name ist X").
 STRONG_CUES: tuple[str, ...] = (
@@ -64,6 +75,38 @@ STRONG_CUES: tuple[str, ...] = (
     "alias",
     "genannt",
     "sich als",
+    "nennt sich",
+    "nannte sich",
+    "Spitzname",
+    "Spitznamen",
+    "Rufname",
+)
+
+#: Cues of citizens' writing, matched in any case: a name after them counts when a name list knows it, so that
+#: lower-case writing ("mein name ist kasia lis", "lg steffi") is caught without taking every word after them.
+WEAK_CUES: tuple[str, ...] = (
+    "mein name ist",
+    "mein name",
+    "ich heiße",
+    "ich heisse",
+    "ich bin",
+    "hier ist",
+    "hier schreibt",
+    "name",
+    "gruß",
+    "grüße",
+    "gruss",
+    "lg",
+    "vg",
+    "mfg",
+    "liebe grüße",
+    "viele grüße",
+    "beste grüße",
+    "kontakt",
+    "gez.",
+    "danke",
+    "dankeschön",
+    "vielen dank",
 )
 
 _NEVER = """
@@ -92,6 +135,19 @@ September Oktober November Dezember Wochenende Feiertag Herbst Winter Sommer Fr�
 Euro EUR Cent Verwarngeld Bußgeld Geldbuße IBAN BIC Konto Kontoverbindung Bank Sparkasse Überweisung
 Rollstuhl Rollator Kinderwagen Sicherheit Security Deutsch Deutsche Deutschland
 Mit Freundlichen Liebe Lieber Sehr Geehrte Geehrter Ihr Ihre Vielen
+Hst Ri Wg Kz Kfz Nr Az Tatv Gesch Besch Zg Mdt Anr Mitt Pers Sachbesch Verl Hinw Str Pkw Lkw Endstelle Kurs
+Dame Damen Senior Seniorin Senioren Mädchen Junge Jungen Baby Säugling Kleinkind Teenager Heranwachsender
+Heranwachsende Obdachloser Obdachlose Betrunkener Betrunkene Randalierer Jugendlichen Unbekannter Unbekannte
+Pärchen Paar Ehepaar Familie Gast Gäste Besucher Touristen Tourist Touristin Mitarbeiter Mitarbeiterin Personal
+Gebäude Grundstück Bekannten Bekannter Freunden Eltern Verwandten Wohnhaus Mehrfamilienhaus
+Staatsangehöriger Staatsangehörige Staatsangehörigen Personalien Herkunft Aussehen Akzent Einsatzort Lage Beschreibung
+"""
+
+_FUNCTION = """
+Aber Alle Als Also Am An Auch Auf Aus Bei Beim Bis Bitte Da Dann Das Dass Dem Den Der Des Die Dies Diese Dieser
+Doch Du Ein Eine Einer Er Es Etwa Für Gegen Hier Ich Ihm Ihn Ihr Ihre Im In Ist Ja Jetzt Kein Keine Laut Man Mein
+Meine Mit Nach Nein Nicht Noch Nur Ob Oder Ohne Schon Sehr Sein Seine Seit Sie So Um Und Uns Unser Unsere Unter Vom
+Von Vor Während Was Wegen Weil Wenn Wer Wie Wir Wo Zu Zum Zur Zwischen Über
 """
 
 # Places: they also end up in surnames ("von Trotha"), so a particle before them makes them a name again.
@@ -120,3 +176,9 @@ def common_words() -> frozenset[str]:
 def never_names() -> frozenset[str]:
     """Capitalised words that are never a person's name on their own: the common words and places."""
     return common_words() | frozenset(_PLACES.split())
+
+
+@cache
+def common_function_words() -> frozenset[str]:
+    """The capitalised function words among the common words (articles, prepositions, pronouns, particles)."""
+    return frozenset(_FUNCTION.split())

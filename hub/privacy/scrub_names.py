@@ -8,18 +8,31 @@ import re
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-from hub.privacy.scrub_lexicon_names import AMBIGUOUS_GIVEN, PARTICLES, given_names, surnames
+from hub.privacy.scrub_lexicon_names import (
+    AMBIGUOUS_GIVEN,
+    PARTICLES,
+    SURNAME_ENDINGS,
+    german_basic_words,
+    given_names,
+    surnames,
+    world_given_names,
+    world_surnames,
+)
 from hub.privacy.scrub_lexicon_places import STREET_ENDINGS, STREET_WORDS, halle_stop_words
 from hub.privacy.scrub_lexicon_words import (
     DETERMINERS,
     EXTRA_TITLES,
+    ROLE_ABBREVIATIONS,
     SALUTATIONS,
     STRONG_CUES,
     TITLES,
+    WEAK_CUES,
+    common_function_words,
     common_words,
     never_names,
     roles,
 )
+from hub.privacy.scrub_origin import is_origin_noun
 
 Found = tuple[int, int]
 
@@ -32,6 +45,13 @@ _NOT_ADJECTIVES = frozenset(
     {"gegen", "über", "unter", "hinter", "wegen", "neben", "oder", "aber", "seiner", "ihrer", "einer", "unserer"}
 )
 _MAX_NAME_TOKENS = 4
+# Given names of the world lists that are German nouns ("Bart", "Gabel"): a name on their own only before a surname.
+_NOUN_GIVEN = frozenset(
+    {"Bart", "Bill", "Gabel", "Kaiser", "Marine", "Teddy", "Vita", "Wolf", "Amber", "Crystal", "Faith", "Joy", "Jade"}
+)
+_AGE_AFTER = re.compile(r"[ ]\((?:\d{1,2}|ca\.[ ]?\d{1,2})(?:[ ]?J\.?)?\)")
+_LOWER_TITLES = frozenset({"herr", "herrn", "frau", "fr", "hr", "familie", "fam"})
+_STOP_CUES = frozenset({"hst", "haltestelle", "endstelle", "endhaltestelle", "bushaltestelle", "station", "richtung"})
 # Words after a name that make it the name of a place or body ("Sophie Scholl Gymnasium").
 _INSTITUTIONS = frozenset(
     {
@@ -92,6 +112,105 @@ def _is_listed(word: str) -> bool:
     return _is_given(word) or _is_surname(word)
 
 
+def _lookup_form(word: str) -> str:
+    # Names are listed capitalised; lower-case and all-caps writing is looked up in that form.
+    return word[:1].upper() + word[1:].lower() if word.islower() or word.isupper() else word
+
+
+@lru_cache(maxsize=8192)
+def _is_world_given(word: str) -> bool:
+    word = _lookup_form(word)
+    if word in world_given_names():
+        return True
+    parts = word.split("-")
+    return len(parts) > 1 and all(_lookup_form(p) in world_given_names() for p in parts)
+
+
+@lru_cache(maxsize=8192)
+def _is_world_surname(word: str) -> bool:
+    word = _lookup_form(word)
+    if word in world_surnames() or _ARABIC_PREFIX.match(word):
+        return True
+    if len(word) >= 5 and word.lower().endswith(SURNAME_ENDINGS):
+        return True
+    parts = word.split("-")
+    return len(parts) > 1 and all(_is_world_surname(p) or _is_world_given(p) for p in parts)
+
+
+def _is_world_listed(word: str) -> bool:
+    """In the world lists (about 24,000 names) or shaped like a surname: evidence only next to a context cue."""
+    return _is_world_given(word) or _is_world_surname(word)
+
+
+def _words(text: str) -> list[str]:
+    # Long word lists read better as text than as quoted literals.
+    return text.split()
+
+
+# Lower-case German words that are also short names in some list ("an", "le", "do", "mal"): never a lower-case name.
+_LOWER_STOP = frozenset(
+    _words(
+        """
+        an am im in ist hat war und oder bei mit von vom zum zur der die das den dem des ein eine einer kein nicht noch
+        auch nur ruft rief meldet sagt will kann habe bin bist sind wird wurde sei mal jetzt hier dort heute morgen
+        gestern weg fort da wo wie was wer dass ob auf aus für gegen um so wir ich er sie es man mein meine dein sein
+        bitte danke hallo gruß grüße liebe viele beste leider schon sehr ganz immer wieder nachts abends morgens seit
+        straße platz haltestelle hst linie wagen bus bahn tram nummer tel handy name ja nein ok okay halle
+        """
+    )
+)
+
+
+def _surname_after_given(tok: _Tok) -> bool:
+    # After a given name a listed surname counts even when it is also a word ("Sommer"), but not a street or stop.
+    word = tok.word
+    return (
+        _is_world_surname(word)
+        and word not in _street_words()
+        and word not in halle_stop_words()
+        and word not in common_function_words()
+    )
+
+
+@lru_cache(maxsize=8192)
+def _is_role_word(word: str, dot: bool) -> bool:
+    return word in roles() or (dot and word in ROLE_ABBREVIATIONS) or (word.islower() and _lookup_form(word) in roles())
+
+
+def _surname_after_role(tok: _Tok) -> bool:
+    # "Kollege Winter", "Zeugin Vogel": a listed surname that is also a word counts right after a role word, unless
+    # it is a function word, a street or a stop word.
+    word = tok.word
+    return (
+        _is_surname(word)
+        and word not in common_function_words()
+        and word not in _street_words()
+        and word not in halle_stop_words()
+    )
+
+
+def _lower_surname_shape(word: str) -> bool:
+    # After a lower-case given name, a further lower-case word that is no function word and no verb form.
+    return (
+        len(word) >= 3
+        and word.isalpha()
+        and word.islower()
+        and word not in _LOWER_STOP
+        and word not in german_basic_words()
+        and not word.endswith(("t", "en", "te", "st"))
+    )
+
+
+def _lower_name(word: str) -> bool:
+    return (
+        len(word) >= 3
+        and word.islower()
+        and word not in _LOWER_STOP
+        and word not in german_basic_words()
+        and _is_world_listed(word)
+    )
+
+
 @cache
 def _street_words() -> frozenset[str]:
     return frozenset(w.rstrip(".") for w in STREET_WORDS)
@@ -126,24 +245,95 @@ def _name_token(tok: _Tok) -> bool:
 class _Finder:
     """One pass over the tokens of a text, collecting name spans from each rule."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, cued_only: bool = False) -> None:
         self.text = text
+        self.cued_only = cued_only
         self.toks = _tokens(text)
         self.by_start = {t.start: i for i, t in enumerate(self.toks)}
         self.found: list[Found] = []
 
     def run(self) -> list[Found]:
+        if self.cued_only:
+            return self._run_cued()
+        for i, tok in enumerate(self.toks):
+            if tok.word[:1].isupper():
+                self._capitalised(i, tok)
+            elif tok.word.islower() and _is_role_word(tok.word, tok.dot):
+                # Most words are lower case; of them only a role word written small ("anruferin") starts a rule.
+                self._after_role(i)
+            elif tok.word in _LOWER_TITLES:
+                self._after_lower_title(i)
+        self._after_cues()
+        return self.found
+
+    def _run_cued(self) -> list[Found]:
+        """Only names a title, a capitalised role word or a strong cue announces: for text that is not German
+        prose (log lines), where a word that a name list knows is mostly an English word or an identifier."""
         for i, tok in enumerate(self.toks):
             if tok.word in TITLES or (tok.dot and tok.word + "." in TITLES):
                 self._after_title(i)
-            elif tok.word in roles():
+            elif tok.word[:1].isupper() and self._is_role(tok):
                 self._after_role(i)
-            elif _is_given(tok.word):
-                self._listed_given(i)
-            elif _is_surname(tok.word):
-                self._comma_given(i)
-        self._after_cues()
+            elif _cap(tok.word) and _is_world_given(tok.word):
+                self._full_name(i)
+        self._after_strong_cues()
         return self.found
+
+    def _full_name(self, i: int) -> None:
+        """A given name of the lists and a capitalised word that is no known noun ("Erika Mustermann")."""
+        k = self._next(i)
+        if k is None or self.toks[i].dot:
+            return
+        tok = self.toks[k]
+        if not _name_token(tok) or _blocked(tok) or self._before_number(k):
+            return
+        self._add(i, self._extend(k, strong=False))
+
+    def _capitalised(self, i: int, tok: _Tok) -> None:
+        """The rule a capitalised word starts, if any: the first that applies."""
+        if tok.word in TITLES or (tok.dot and tok.word + "." in TITLES):
+            self._after_title(i)
+        elif self._is_role(tok):
+            self._after_role(i)
+        elif _is_given(tok.word):
+            self._listed_given(i)
+        elif _is_surname(tok.word):
+            if not self._comma_given(i) and not self._surname_pair(i):
+                self._unlisted_given_before(i)
+        elif len(tok.word) == 1 and tok.dot:
+            self._initial(i)
+        elif _cap(tok.word):
+            self._unlisted(i, tok)
+
+    def _unlisted(self, i: int, tok: _Tok) -> None:
+        """A capitalised word none of the own lists knows: before an age, or in the world lists."""
+        if self._before_age(i):
+            self._add(i, i)  # "Awa (18)", "Maja (19)"
+        elif _is_world_given(tok.word):
+            self._world_given(i)
+        elif _is_world_surname(tok.word):
+            self._unlisted_given_before(i)
+
+    @staticmethod
+    def _is_role(tok: _Tok) -> bool:
+        return _is_role_word(tok.word, tok.dot)
+
+    def _before_age(self, i: int) -> bool:
+        """A capitalised word right before an age in brackets ("Awa (18)") is a person's name, unless it is a
+        known noun or a role ("Radfahrer (17)")."""
+        tok = self.toks[i]
+        if not _AGE_AFTER.match(self.text, tok.end) or _blocked(tok) or tok.word in roles() or tok.word in TITLES:
+            return False
+        return not self._after_stop_word(i) and tok.word.lower() not in german_basic_words()
+
+    def _after_stop_word(self, i: int) -> bool:
+        """A word right after "Hst." or "Haltestelle" names the stop ("Hst. Hermes")."""
+        return i > 0 and self.toks[i - 1].word.lower() in _STOP_CUES
+
+    def _before_number(self, i: int) -> bool:
+        """A word right before a number is a call sign, a line or a car ("Leo 12/3", "Kurs 5/12"), not a name."""
+        end = self.toks[i].end
+        return re.match(r"[ ]?\d", self.text[end : end + 2]) is not None
 
     def _next(self, i: int, gaps: tuple[str, ...] = (" ",)) -> int | None:
         """Index of the token after i when only one of ``gaps`` separates them (no sentence end between)."""
@@ -170,15 +360,27 @@ class _Finder:
             if len(tok.word) == 1 and tok.word.isupper() and tok.dot:
                 last = k  # an initial: "Kevin S."
                 break
-            if not _name_token(tok):
-                break
-            if _is_listed(tok.word) or (
-                (strong or (k == i + 1 and _is_given(self.toks[i].word))) and not _blocked(tok)
-            ):
+            if self._joins(i, k, strong):
                 last = j = k
                 continue
             break
         return last
+
+    def _joins(self, i: int, k: int, strong: bool) -> bool:
+        """Whether token k continues the name that starts at token i (see _extend)."""
+        tok = self.toks[k]
+        first = self.toks[i].word
+        if _ARABIC_PREFIX.match(tok.word):
+            return True  # "Yasmin el-Amin"
+        if _upper_name(first) and _upper_name(tok.word):
+            return _is_world_listed(tok.word)  # "KEVIN SCHULZE"
+        if not _name_token(tok):
+            return False
+        if k == i + 1 and _is_world_given(first) and _surname_after_given(tok):
+            return True  # "Enrico Sommer", "Peggy Winter"
+        if _blocked(tok):
+            return False
+        return _is_world_listed(tok.word) or strong or (k == i + 1 and _is_world_given(first))
 
     def _after_particle(self, particle: _Tok, n: int) -> bool:
         """A capitalised word after a particle is a name ("von Trotha", "al Hassan"); after the article-like
@@ -235,32 +437,128 @@ class _Finder:
         self._add(j, self._extend(j, strong=not noun))
 
     def _after_role(self, i: int) -> None:
-        j = self._next(i, (" ", ": ", ", ", ":"))
+        j = self._next(i, (" ", ": ", ", ", ":", "\u00a0"))
         if j is None:
             return
         tok = self.toks[j]
-        if not (_name_token(tok) or _upper_name(tok.word)):
+        if tok.word in TITLES or tok.word in roles():
+            return  # "Anruferin Frau Mazur": the title's own rule takes it
+        if _lower_name(tok.word):
+            self._add(j, self._extend_lower(j))
             return
-        if _upper_name(tok.word) and self._comma_given(j):
+        if _upper_name(tok.word):
+            # Capitals after a role: police style "KOWALSKI, Jan", or a name a list knows ("Fahrer RTW" is none).
+            if not self._comma_given(j) and _is_world_listed(tok.word) and not _blocked(tok):
+                self._add(j, self._extend(j, strong=False))
             return
-        given = _is_given(tok.word) and (tok.word not in AMBIGUOUS_GIVEN or self._followed_by_surname(j))
-        if given or (_is_surname(tok.word) and not self._comma_given(j)):
-            self._add(j, self._extend(j, strong=False))
+        if not _name_token(tok) or self._before_number(j):
+            return
+        if _blocked(tok) and not _surname_after_role(tok):
+            return
+        if (tok.word in AMBIGUOUS_GIVEN and not self._followed_by_name(j)) or (
+            _is_surname(tok.word) and self._comma_given(j)
+        ):
+            return
+        self._add(j, self._extend(j, strong=True))
+
+    def _after_lower_title(self, i: int) -> None:
+        """ "frau müller", "herr yilmaz" in lower-case writing: a listed name after the title, unless an article
+        makes the title a noun ("die frau hat")."""
+        if i > 0 and self.toks[i - 1].word.lower() in DETERMINERS:
+            return
+        j = self._next(i)
+        if j is not None and _lower_name(self.toks[j].word):
+            self._add(j, self._extend_lower(j))
+
+    def _extend_lower(self, i: int) -> int:
+        """Last index of a lower-case name starting at token i: the following lower-case words the lists know."""
+        last = i
+        while (k := self._next(last)) is not None and k - i < _MAX_NAME_TOKENS and not self.toks[last].dot:
+            word = self.toks[k].word
+            if not (_lower_name(word) or (k == i + 1 and _lower_surname_shape(word))):
+                break
+            last = k
+        return last
+
+    def _unlisted_given_before(self, i: int) -> None:
+        """A capitalised word no list knows right before a listed surname is its given name ("Bartłomiej
+        Sadowski"); not a function word, noun, stop or street word, title or role, and not a sentence start."""
+        tok = self.toks[i]
+        if i == 0 or tok.gap != " " or _blocked(tok) or tok.word.lower() in german_basic_words():
+            return
+        prev = self.toks[i - 1]
+        if prev.dot or not _cap(prev.word) or _blocked(prev) or prev.word in TITLES or prev.word in roles():
+            return
+        if prev.word.lower() in german_basic_words() or i == 1 or self.toks[i - 2].dot or self._after_stop_word(i - 1):
+            return
+        if self._before_number(i):
+            return
+        self._add(i - 1, self._extend(i, strong=False))
+
+    def _initial(self, i: int, strong: bool = False) -> None:
+        """An initial and a surname ("M. Schulz"): the surname must be in a list or shaped like one, or (after a
+        cue) any capitalised word that is no known noun."""
+        k = self._next(i)
+        if k is None:
+            return
+        tok = self.toks[k]
+        if not _name_token(tok) or _blocked(tok) or self._before_number(k):
+            return
+        if strong or _is_world_surname(tok.word):
+            self._add(i, self._extend(k, strong=False))
+
+    def _world_given(self, i: int) -> None:
+        """A given name of the world lists with no cue: a name when a surname follows, or on its own when it is
+        no everyday word and no call sign."""
+        tok = self.toks[i]
+        if tok.word in AMBIGUOUS_GIVEN or _blocked(tok) or self._before_number(i) or len(tok.word) < 3:
+            return
+        if (tok.word.lower() in german_basic_words() or tok.word in _NOUN_GIVEN) and not self._followed_by_surname(i):
+            return  # "Bett", "Ball": a word of the basic vocabulary is a given name only before a surname
+        if self._after_stop_word(i):
+            return
+        if tok.dot and tok.word in _MONTH_ABBREVIATIONS:
+            return
+        self._add(i, self._extend(i, strong=False))
+
+    def _followed_by_name(self, i: int) -> bool:
+        k = self._next(i)
+        return k is not None and _cap(self.toks[k].word) and _is_world_listed(self.toks[k].word)
 
     def _followed_by_surname(self, i: int) -> bool:
         k = self._next(i)
         return k is not None and _is_surname(self.toks[k].word)
 
+    def _surname_pair(self, i: int) -> bool:
+        """ "Kowalski und Nowak": two surnames of the own list joined by "und", neither an everyday word."""
+        k = self._next(i)
+        n = self._next(k) if k is not None and self.toks[k].word == "und" else None
+        if n is None or self.toks[i].dot:
+            return False
+        pair = (self.toks[i], self.toks[n])
+        if not all(
+            _is_surname(t.word) and not _blocked(t) and t.word.lower() not in german_basic_words() for t in pair
+        ):
+            return False
+        self.found.extend([(self.toks[i].start, self.toks[i].end), (self.toks[n].start, self.toks[n].end)])
+        return True
+
     def _comma_given(self, i: int) -> bool:
         """Police style "Schmidt, Peter": a surname, a comma, a listed given name."""
         k = self._next(i, (", ",))
-        if k is None or self.toks[i].dot or not _is_given(self.toks[k].word):
+        if k is None or self.toks[i].dot or _blocked(self.toks[k]):
+            return False
+        given = self.toks[k].word
+        # "KOWALSKI, Jan" / "DIALLO, MAMADOU": after a surname in capitals any given name, else a listed one.
+        if not (_is_world_given(given) or (_upper_name(self.toks[i].word) and (_cap(given) or _upper_name(given)))):
             return False
         self.found.append((self.toks[i].start, self.toks[self._extend(k, strong=False)].end))
         return True
 
     def _listed_given(self, i: int) -> None:
         tok = self.toks[i]
+        if self._before_number(i) or self._after_stop_word(i):
+            return
         if tok.dot and tok.word in _MONTH_ABBREVIATIONS:
             return
         if tok.word in halle_stop_words() and not self._followed_by_surname(i):
@@ -270,6 +568,14 @@ class _Finder:
         self._add(i, self._extend(i, strong=False))
 
     def _after_cues(self) -> None:
+        self._after_strong_cues()
+        self._after_weak_cues()
+        for m in _BEFORE_CUE.finditer(self.text):
+            self._before(m.start())
+        for m in _AGE_BEFORE.finditer(self.text):
+            self._after_age(m.end())
+
+    def _after_strong_cues(self) -> None:
         for m in _cue_re().finditer(self.text):
             j = self.by_start.get(m.end())
             if j is None:
@@ -277,19 +583,45 @@ class _Finder:
             tok = self.toks[j]
             if _upper_name(tok.word) and self._comma_given(j):
                 continue
-            if not _name_token(tok) or tok.word in never_names():
+            if _lower_name(tok.word):
+                self._add(j, self._extend_lower(j))
+            elif len(tok.word) == 1 and tok.word.isupper() and tok.dot:
+                self._initial(j, strong=True)  # "Viele Grüße, A. Ndour"
+            elif _name_token(tok) and tok.word not in never_names() and not self._before_number(j):
+                self._add(j, self._extend(j, strong=True))
+
+    def _after_age(self, end: int) -> None:
+        """ "der 24-jährige Mamadou Sylla": a capitalised word after an age adjective that is no noun, role, title or
+        origin noun ("der 17-jährige Syrer" is an origin, "die 80-jährige Frau" a noun)."""
+        j = self.by_start.get(end)
+        if j is None:
+            return
+        tok = self.toks[j]
+        if not _name_token(tok) or _blocked(tok) or tok.word in TITLES or tok.word in roles():
+            return
+        if is_origin_noun(tok.word) or tok.word.lower() in german_basic_words() or self._before_number(j):
+            return
+        self._add(j, self._extend(j, strong=True))
+
+    def _after_weak_cues(self) -> None:
+        """After a citizen's cue ("mein name ist", "lg") only a name a list knows, in any case."""
+        for m in _weak_cue_re().finditer(self.text):
+            j = self.by_start.get(m.end())
+            if j is None:
                 continue
-            self._add(j, self._extend(j, strong=True))
-        for m in _BEFORE_CUE.finditer(self.text):
-            self._before(m.start())
+            tok = self.toks[j]
+            if _lower_name(tok.word):
+                self._add(j, self._extend_lower(j))
+            elif _name_token(tok) and _is_world_listed(tok.word) and not _blocked(tok):
+                self._add(j, self._extend(j, strong=False))
 
     def _before(self, cue_start: int) -> None:
-        """Names that end right before "zu heißen" ("gab an, Yusuf Çelik zu heißen")."""
+        """Names that end right before "zu heißen" ("gab an, Yusuf Çelik zu heißen") or "genannt" ("Bommel genannt")."""
         idx = [i for i, t in enumerate(self.toks) if t.end <= cue_start]
         if not idx:
             return
         last = idx[-1]
-        if self.toks[last].dot or self.text[self.toks[last].end : cue_start] != " ":
+        if self.toks[last].dot or self.text[self.toks[last].end : cue_start] not in ("", " "):
             return
         first = last
         while first > 0 and last - first < _MAX_NAME_TOKENS - 1 and self.toks[first].gap == " ":
@@ -301,15 +633,39 @@ class _Finder:
             self.found.append((self.toks[first].start, self.toks[last].end))
 
 
-_BEFORE_CUE = re.compile(r"\bzu heißen\b")
+_AGE_BEFORE = re.compile(r"\b\d{1,3}[ -]?[jJ]ährige[nrm]?[ ]")
+_BEFORE_CUE = re.compile(r"(?:\bzu heißen|[\u201c\u201d\"']?[ ]genannt)\b")
+_QUOTES = "\u201e\u201c\u201d\u00bb\u00ab\u201a\u2018\u2019\"'"
 
 
 @cache
 def _cue_re() -> re.Pattern[str]:
     cues = "|".join(re.escape(c) for c in sorted(STRONG_CUES, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{cues})(?!\w)[ \t]*:?\s*")
+    return re.compile(rf"(?<!\w)(?:{cues})(?!\w)[ \t]*[:,]?[ \t]*[{_QUOTES}]?")
 
 
-def find_names(text: str) -> list[Found]:
+@cache
+def _weak_cue_re() -> re.Pattern[str]:
+    cues = "|".join(re.escape(c) for c in sorted(WEAK_CUES, key=len, reverse=True))
+    return re.compile(rf"(?i)(?<!\w)(?:{cues})(?!\w)[ \t]*[:,]?[ \t]*")
+
+
+def find_names(text: str, cued_only: bool = False) -> list[Found]:
     """(start, end) of every person's name found in ``text``; overlapping finds are left for the caller to merge."""
-    return _Finder(text).run()
+    return _Finder(text, cued_only).run()
+
+
+_WORD_BEFORE = re.compile(r"([A-ZÄÖÜ][^\W\d_]+(?:-[A-ZÄÖÜ][^\W\d_]+)*)[ ]\Z")
+
+
+def name_start_before(text: str, start: int) -> int:
+    """Where a name that ends a found surname starts: ``start``, or earlier when a capitalised word that can be a
+    given name stands right before it ("Zuberi Mensah" once "Herr Mensah" was found later)."""
+    m = _WORD_BEFORE.search(text, max(0, start - 40), start)
+    if m is None:
+        return start
+    word = m.group(1)
+    tok = _Tok(word, m.start(1), m.end(1), False, " ")
+    if word in TITLES or word in roles() or word in AMBIGUOUS_GIVEN or _blocked(tok) or word in common_words():
+        return start
+    return m.start(1)

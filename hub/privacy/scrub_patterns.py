@@ -9,6 +9,8 @@ import re
 from collections.abc import Collection
 from functools import cache
 
+import phonenumbers
+
 from hub.privacy.scrub_lexicon_places import (
     NOT_STREETS,
     STREET_ENDINGS,
@@ -44,7 +46,7 @@ _PHONE = re.compile(
     r"(?P<head>(?:\+|00)[1-9]\d{0,2}[ ]?\(0\)[ ]?\d{2,5}|(?:\+|00)[1-9]\d{7,14}|(?:\+|00)[1-9]\d{0,5}"
     r"|\(0\d{2,5}\)|0[1-9]\d{1,11})"
     # Groups need a separator between them, so a digit run can be split only one way (no backtracking blow-up).
-    r"(?P<tail>(?:(?:[ ]?[-/][ ]?|[ ])\d{2,8}){0,5})"
+    r"(?P<tail>(?:(?:[ ]?[-/][ ]?|[ ])\d{1,8}){0,5})"
     r"(?P<ext>[ ]?-[ ]?\d{1,4}|[ ]0)?"
     r"(?!\d|[.,:]\d|\w)"
 )
@@ -54,11 +56,46 @@ _NOT_PHONE_BEFORE = re.compile(
     r"rechnungs(?:nummer)?|verwendungszweck|kundennummer|\bnr\.?)\s*(?:lautet|ist)?\s*:?\s*$"
 )
 _PHONE_CUE_BEFORE = re.compile(r"(?i)(?:tel|telefon|handy|mobil|fax|rückruf)\S*\s*:?\s*$")
+_DATE_SHAPE = re.compile(r"\d{1,2}\.[ ]?\d{1,2}\.[ ]?(?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}")
+# Where a phone number can start: "+", or "0" (maybe after "(") not inside a longer number or word.
+_MAYBE_PHONE = re.compile(r"(?<![\w+.,/:-])(?:\+|\(?0)\d")
+_PHONE_WINDOW = 40
+# Starts that are a date, a time or a postcode and town ("03.04.1987", "07:30", "06114 Halle"): no window for them.
+_NOT_PHONE_START = re.compile(r"0\d?[.:]\d|0\d{4}[ ][A-ZÄÖÜ]")
+
+
+def _not_a_phone(text: str, start: int) -> bool:
+    before = text[max(0, start - 24) : start]
+    return _NOT_PHONE_BEFORE.search(before) is not None and _PHONE_CUE_BEFORE.search(before) is None
+
+
+def _library_phones(text: str) -> list[Found]:
+    """Numbers that ``phonenumbers`` (Google's libphonenumber metadata) finds valid for Germany or, with a country
+    code, for their country: it knows the area codes and lengths, so it takes any grouping ("0345 2 34 56 78",
+    "0176.12.34.56.78", "01 52 / 33 44 55 66") and refuses dates, times and case numbers. VALID leniency: POSSIBLE
+    took times and years ("22:10", "2026-004711"), measured on the development set."""
+    found: list[Found] = []
+    # The matcher parses every digit group it meets; give it only a window after each place a number can start.
+    for start in (m.start() for m in _MAYBE_PHONE.finditer(text)):
+        if (found and start < found[-1][1]) or _NOT_PHONE_START.match(text, start):
+            continue
+        window = text[start : start + _PHONE_WINDOW]
+        for m in phonenumbers.PhoneNumberMatcher(window, "DE", leniency=phonenumbers.Leniency.VALID):
+            if m.start > 1:
+                break
+            raw = m.raw_string
+            if raw.startswith("(") and ")" not in raw:
+                m.start, raw = m.start + 1, raw[1:]  # "(0163 4455667)": the bracket around the number is not in it
+            if raw[:1] in "+0(" and not _DATE_SHAPE.fullmatch(raw) and not _not_a_phone(text, start + m.start):
+                found.append((start + m.start, start + m.end))
+            break
+    return found
 
 
 def find_phones(text: str) -> list[Found]:
-    """German and international phone numbers: +49 / 0049 / 0 prefixes, groups split by space, - or /."""
-    found = []
+    """German and international phone numbers: +49 / 0049 / 0 prefixes, groups split by space, - or /, and any
+    grouping ``phonenumbers`` validates."""
+    found = _library_phones(text)
     for m in _PHONE.finditer(text):
         digits = sum(c.isdigit() for c in m.group())
         intl = re.match(r"(\+|00)(\d{1,3})", m.group("head"))
@@ -128,9 +165,46 @@ def _plate_re() -> re.Pattern[str]:
     )
 
 
-def find_plates(text: str) -> list[Found]:
-    """German licence plates: district code from the shipped list, 1-2 letters, 1-4 digits, optional E/H."""
+# After these words a plate is written in any country's format, or only in part ("Kennzeichen HAL-K...").
+_PLATE_CUE = re.compile(
+    r"(?<![\w-])(?:(?i:kennzeichen[s]?|kfz-kennzeichen|kz\.?|kfz|pkw|lkw|krad|transporter|kleintransporter|wohnmobil"
+    r"|motorrad|roller|sattelzug|anhänger))(?![\w-])"
+    # At most a few lower-case words ("nur halb gesehen", "beginnt mit") and a colon before the plate.
+    r"(?:[ ](?:[a-zäöüß]+|\(\w+\)))?(?:[ ](?:[a-zäöüß]+)){0,3}[ ]?:?[ ]"
+)
+_PLATE_VALUE = re.compile(r"[A-ZÄÖÜ0-9]{1,4}(?:(?:[ ]-[ ]|[- ])[A-Z0-9]{1,6}){0,3}(?![\w-])")
+_NOT_PLATES = frozenset(
+    {"RR", "RTW", "NEF", "KTW", "PKW", "LKW", "KFZ", "PL", "CZ", "AT", "NL", "RO", "BG", "UA", "TEL"}
+)
+_MAX_PLATE_CHARS = 10
+
+
+def _cued_plates(text: str) -> list[Found]:
+    """A plate after a vehicle word, whatever its country, also in part: groups of capitals and digits."""
     found = []
+    for cue in _PLATE_CUE.finditer(text):
+        m = _PLATE_VALUE.match(text, cue.end())
+        if m is None:
+            continue
+        groups = re.split(r"[ -]+", m.group())
+        while groups and (groups[-1] in _NOT_PLATES or sum(map(len, groups)) > _MAX_PLATE_CHARS):
+            groups.pop()  # "Pkw HAL-AB 12 RR 0176 ...": the plate ends before the next code
+        if not groups or groups[0] in _NOT_PLATES or not any(c.isalpha() for c in groups[0] + "".join(groups[1:2])):
+            continue
+        if len(groups) == 1 and groups[0].isalpha() and len(groups[0]) <= 3:
+            continue  # a district code alone ("begann mit HAL") names no vehicle
+        value = m.group()
+        end = m.start()
+        for g in groups:
+            end = value.index(g, end - m.start()) + m.start() + len(g)
+        found.append((m.start(), end))
+    return found
+
+
+def find_plates(text: str) -> list[Found]:
+    """German licence plates: district code from the shipped list, 1-2 letters, 1-4 digits, optional E/H; and after
+    a vehicle word any plate-shaped run of capitals and digits (foreign and partial plates)."""
+    found = _cued_plates(text)
     for m in _plate_re().finditer(text):
         # A German plate carries at most eight characters besides the E/H suffix.
         if len(m.group("code")) + len(m.group("letters")) + len(m.group("digits")) <= 8:
@@ -224,10 +298,14 @@ _PREFIX = r"(?:Am|An der|An den|An dem|Auf der|Auf dem|Auf den|Im|In der|In den|
     r"Vor dem|Vor der|Beim|Unter den|Alt)"  # fmt: skip
 # House numbers have at most three digits here; four would mostly be years ("Im August 2026").
 _HOUSE_NUMBER = re.compile(
-    r"(?<=[^\W\d_]|\.)[ ](?:Nr\.[ ]?)?[1-9]\d{0,2}(?:[ ]?[a-zA-Z](?![\w]))?"
+    r"(?:(?<=[^\W\d_])[ ]|(?<=[sS]tr\.)[ ]?|(?<=\.)[ ])(?:Nr\.[ ]?)?[1-9]\d{0,2}(?:[ ]?[a-zA-Z](?![\w]))?"
     r"(?:[ ]?[-/\u2013][ ]?\d{1,3}(?:[a-zA-Z](?!\w))?)?(?![\d\w]|[:.,]\d)"
 )
 _MAX_STREET = 80
+# A postcode and town after the house number belong to the address ("Reilstraße 17, 06114 Halle (Saale)").
+_POSTCODE_CITY = re.compile(
+    rf",?[ ]\d{{5}}[ ][A-ZÄÖÜ]{_L}+(?:-{_L}+)*(?:[ ]\((?:Saale|S\.)\)|[ ]/[ ]?Saale|[ ]an der Saale)?"
+)
 _PREFIX_RE = re.compile(rf"(?<!\w){_PREFIX}[ ]")
 _PREFIX_ONLY = re.compile(rf"{_PREFIX}\Z")
 
@@ -324,5 +402,6 @@ def find_addresses(text: str) -> list[Found]:
         next_word = re.match(r"\s*([\w€]+)", text[number.end() :])
         if next_word and next_word.group(1) in _COUNT_WORDS:
             continue
-        found.append((start, number.end()))
+        tail = _POSTCODE_CITY.match(text, number.end())
+        found.append((start, tail.end() if tail else number.end()))
     return found

@@ -133,3 +133,70 @@ except ValueError:
     assert "[redacted:iban]" in lines[2]["exception"]
     for canary in ("Mustermann", "0345", "erika@", "DE89", "Leipziger"):
         assert canary not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("unknown kind 'Anrufer Kwame Asante'", "unknown kind 'Anrufer [redacted:name]'"),
+        ("unknown kind 'Erika Mustermann 0176 1234567'", "unknown kind '[redacted:name] [redacted:phone]'"),
+        ("refused: Herr Okonkwo, Pkw HAL-AB 123", "refused: Herr [redacted:name], Pkw [redacted:plate]"),
+        ("Pkw PO 5XY12 (PL), Kennzeichen WGM 20418", None),
+        ("IBAN DE89370400440532013000 in reason", "IBAN [redacted:iban] in reason"),
+        (
+            "Ausweis-Nr. L01X00T47, Steuer-ID 65929970489",
+            "Ausweis-Nr. [redacted:idnumber], Steuer-ID [redacted:idnumber]",
+        ),
+        ("FIN WVWZZZ1KZAW123456 gestohlen", "FIN [redacted:idnumber] gestohlen"),
+        ("geb. 03.04.1987, Reilstraße 17", "geb. [redacted:dob], [redacted:address]"),
+        ("der 17-jährige Syrer", "der 17-jährige [redacted:origin]"),
+    ],
+)
+def test_every_scrubber_category_is_masked_in_log_text(text: str, masked: str | None) -> None:
+    """Names, plates (foreign ones too), IBANs, ID numbers, dates of birth, addresses and origin descriptors are
+    masked in log text with their category, as the scrubber finds them."""
+    out = redact_text(text)
+    if masked is not None:
+        assert out == masked
+    else:
+        assert "5XY12" not in out
+        assert "20418" not in out
+        assert "[redacted:plate]" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "consumer group hub-pseudonymise joined, partitions [0, 1, 2]",
+        'Traceback (most recent call last):\n  File "/work/main/hub/workers/run.py", line 12, in run',
+        "KafkaConnectionError: Unable to bootstrap from [('127.0.0.1', 19092)]",
+        "Stage pseudonymise started with 4 workers at 2026-11-20T22:00:07Z",
+        "alert for Leo 12/3 at Hst. Marktplatz, Linie 2, Wagen 654",
+        "dead letter: field 'description' refused by rule 'max_length'",
+        "HUB_MAX_BODY_BYTES must be positive; the German translation is used",
+        "instance name must be lower-case; no person can sign in",
+    ],
+)
+def test_technical_log_lines_are_not_mistaken_for_personal_data(text: str) -> None:
+    """Log lines of the workers, tracebacks, settings, English words that are also names somewhere ("German",
+    "Max", "Can") and alerts about call signs, stops, lines and cars stay as they are: in log text the redactor
+    takes only names that a title, a role word, a cue or a surname announces."""
+    assert redact_text(text) == text
+
+
+def test_configured_logging_masks_names_and_plates_in_free_log_text() -> None:
+    """Through configure_logging, a name and a plate quoted in a reason are masked like phone numbers."""
+    script = """
+import structlog
+from hub.config import Settings
+from hub.logging import configure_logging
+
+configure_logging(Settings(log_format="json"))
+structlog.get_logger("test").warning("dead-lettered", reason="unknown kind 'Zeugin Abena Owusu, Pkw HAL-XY 42'")
+"""
+    env = {**os.environ, "HUB_LOG_LEVEL": "info"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True, env=env
+    )
+    line = json.loads(result.stderr.strip())
+    assert line["reason"] == "unknown kind 'Zeugin [redacted:name], Pkw [redacted:plate]'"

@@ -48,7 +48,8 @@ def test_labelled_set_is_well_formed(examples: list[Example]) -> None:
             assert end <= start, ex.text
     assert sum(ex.split == "heldout" for ex in examples) >= 60
     assert sum(not ex.spans for ex in examples) >= 100, "plenty of negatives"
-    assert {label for ex in examples for _, _, label in ex.spans} == set(CATEGORIES)
+    # The old set predates the ID-number and origin categories; the development set covers them.
+    assert {label for ex in examples for _, _, label in ex.spans} == set(CATEGORIES) - {"IDNUMBER", "ORIGIN"}
 
 
 def test_scrubber_keeps_its_floors_on_the_whole_set(examples: list[Example]) -> None:
@@ -82,3 +83,80 @@ def test_evaluation_counts_exact_and_overlap_matches() -> None:
     exact, overlap = evaluate([ex], lambda text: ScrubResult(text, (Span(5, 8, "NAME"),)))
     assert (exact.overall.precision, exact.overall.recall) == (0.0, 0.0)
     assert (overlap.overall.precision, overlap.overall.recall) == (1.0, 1.0)
+
+
+# --- the development set of issue 12 (tests/data/scrub_dev_de.jsonl, built by tools/build_scrub_dev_set.py) ------
+
+DEV_DATA = Path(__file__).resolve().parents[2] / "data" / "scrub_dev_de.jsonl"
+# Floors from what the scrubber reaches on the development set (docs/privacy.md, bench/RESULTS.md), less a margin.
+# Names are the hard part: unlisted names without a cue (a nickname opening a Streetwork note) are still missed.
+# Reached (exact P/R): NAME 0.986/0.945, PHONE 1.000/0.982, ADDRESS 1.000/0.989, ORIGIN 1.000/0.992, the rest 1.000;
+# overall 0.994/0.970.
+DEV_FLOORS: dict[str, tuple[float, float]] = {  # label: (exact precision, exact recall)
+    "NAME": (0.97, 0.92),
+    "PHONE": (0.97, 0.96),
+    "EMAIL": (0.97, 0.97),
+    "PLATE": (0.97, 0.97),
+    "IBAN": (0.97, 0.97),
+    "DOB": (0.97, 0.97),
+    "ADDRESS": (0.97, 0.97),
+    "IDNUMBER": (0.97, 0.97),
+    "ORIGIN": (0.97, 0.97),
+}
+DEV_OVERALL_FLOOR = (0.97, 0.95)
+
+
+@pytest.fixture(scope="module")
+def dev_examples() -> list[Example]:
+    """The development set, parsed."""
+    return load_examples(DEV_DATA)
+
+
+def test_dev_set_is_well_formed_and_reproducible(dev_examples: list[Example]) -> None:
+    """At least 600 sentences in several styles, every category labelled, spans clean; the file is exactly what
+    the build tool writes from its sources."""
+    from tools.build_scrub_dev_set import build
+
+    assert len(dev_examples) >= 600
+    records = [json.loads(line) for line in DEV_DATA.read_text(encoding="utf-8").splitlines()]
+    assert records == build()
+    assert len({r["style"] for r in records}) >= 5
+    assert {label for ex in dev_examples for _, _, label in ex.spans} == set(CATEGORIES)
+    assert sum(not ex.spans for ex in dev_examples) >= 50, "negatives with traps"
+    for ex in dev_examples:
+        assert ex.split == "dev"
+        for (_, end, _), (start, _, _) in itertools.pairwise(sorted(ex.spans)):
+            assert end <= start, ex.text
+
+
+def test_scrubber_keeps_its_floors_on_the_dev_set(dev_examples: list[Example]) -> None:
+    """Exact precision and recall per category and overall stay at or above the development-set floors."""
+    exact, _ = evaluate(dev_examples)
+    for label, (precision, recall) in DEV_FLOORS.items():
+        counts = exact.per_label[label]  # type: ignore[index]
+        assert counts.precision >= precision, (label, counts)
+        assert counts.recall >= recall, (label, counts)
+    assert (exact.overall.precision, exact.overall.recall) >= DEV_OVERALL_FLOOR
+
+
+def test_dev_negatives_come_back_unchanged(dev_examples: list[Example]) -> None:
+    """The development set's sentences without personal data (stops, call signs, incident numbers, companies) stay
+    verbatim."""
+    changed = [ex.text for ex in dev_examples if not ex.spans and scrub(ex.text).text != ex.text]
+    assert len(changed) <= 3, changed  # today: the three notes about "Hermes", a given name used as a place
+
+
+def test_loader_accepts_every_category_and_refuses_unknown_labels(tmp_path: Path) -> None:
+    """The loader reads IDNUMBER and ORIGIN spans (and ignores extra keys such as "style"); an unknown label is
+    refused with the line number."""
+    good = tmp_path / "good.jsonl"
+    good.write_text(
+        json.dumps({"text": "Syrer, PA L01X00T47", "spans": [{"start": 0, "end": 5, "label": "ORIGIN"},
+                    {"start": 10, "end": 19, "label": "IDNUMBER"}], "split": "heldout", "style": "x"}) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    assert load_examples(good)[0].spans == ((0, 5, "ORIGIN"), (10, 19, "IDNUMBER"))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"text": "x", "spans": [{"start": 0, "end": 1, "label": "FOO"}]}) + "\n")
+    with pytest.raises(ValueError, match=r"bad\.jsonl:1"):
+        load_examples(bad)

@@ -1,0 +1,157 @@
+"""Descriptors of a person's nationality or ethnic origin in German free text ("der 17-jährige Syrer", "polnischer
+Staatsangehöriger", "südländisch aussehend", "mit arabischem Aussehen"): a special category of personal data (GDPR
+Art. 9, Directive (EU) 2016/680 Art. 10), scrubbed outside the police domain. Only the descriptor word is taken, not
+the age or the noun it describes. Languages ("spricht nur rumänisch"), countries ("aus Polen") and things
+("polnisches Kennzeichen", "syrisches Restaurant") stay. Own compilation for this project.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+Found = tuple[int, int]
+
+# Adjective stems of nationality: a descriptor only next to a person noun ("rumänischer Staatsangehöriger").
+_NATION_STEMS = """
+syrisch afghanisch irakisch iranisch libanesisch jordanisch palästinensisch ägyptisch libysch tunesisch algerisch
+marokkanisch sudanesisch eritreisch äthiopisch somalisch nigerianisch ghanaisch guineisch senegalesisch gambisch
+kamerunisch kongolesisch malisch ivorisch pakistanisch indisch bangladeschisch chinesisch vietnamesisch thailändisch
+polnisch tschechisch slowakisch ungarisch rumänisch bulgarisch serbisch kroatisch bosnisch albanisch kosovarisch
+mazedonisch montenegrinisch griechisch türkisch kurdisch arabisch russisch ukrainisch weißrussisch belarussisch
+moldauisch georgisch armenisch aserbaidschanisch tschetschenisch kasachisch usbekisch italienisch spanisch
+portugiesisch französisch niederländisch britisch englisch irisch amerikanisch brasilianisch kolumbianisch
+venezolanisch mexikanisch kubanisch deutsch österreichisch schweizerisch litauisch lettisch estnisch
+"""
+# Appearance words that describe only people: a descriptor in any form and any context.
+_LOOKS = """
+südländisch südländer dunkelhäutig schwarzafrikanisch nordafrikanisch westafrikanisch osteuropäisch südosteuropäisch
+südeuropäisch nahöstlich orientalisch afrikanisch asiatisch arabischstämmig
+"""
+# Nouns a nationality adjective describes when it describes a person.
+_PERSON_NOUNS = """
+Staatsangehöriger Staatsangehörige Staatsangehörigen Staatsbürger Staatsbürgerin Staatsbürgern Mann Männer Männern
+Frau Frauen Jugendlicher Jugendliche Jugendlichen Täter Täterin Tätern Person Personen Herkunft Abstammung Aussehen
+Typ Erscheinungsbild Familie Familien Kind Kinder Junge Jungen Mädchen Beschuldigter Beschuldigte Beschuldigten
+Tatverdächtiger Tatverdächtige Tatverdächtigen Fahrgast Fahrgäste Mitbürger Mitbürgerin Landsmann Landsleute
+Migrant Migranten Migrantin Flüchtling Flüchtlinge Asylbewerber Geflüchteter Geflüchtete Geflüchteten Abstammung
+Wurzeln Nationalität Dialekt Zeuge Zeugin Zeugen Opfer Geschädigter Geschädigte Geschädigten Fahrer Fahrerin Herr Dame
+Akzent
+"""
+# Masculine nouns of nationality or ethnicity; feminine and plural forms are derived.
+_NATION_NOUNS_ER = """
+Syrer Iraker Iraner Marokkaner Algerier Tunesier Libyer Ägypter Jordanier Palästinenser Pakistaner Inder Eritreer
+Äthiopier Somalier Nigerianer Ghanaer Guineer Gambier Kameruner Malier Ivorer Bosnier Albaner Mazedonier
+Montenegriner Ukrainer Moldauer Georgier Armenier Aserbaidschaner Italiener Spanier Niederländer Engländer
+Amerikaner Brasilianer Kolumbianer Venezolaner Mexikaner Kubaner Araber Österreicher Schweizer Litauer Letten
+Nordafrikaner Westafrikaner Afrikaner Asiate Osteuropäer Südländer Thailänder Jemenit Jemeniten
+"""
+_NATION_NOUNS_E = """
+Afghane Libanese Sudanese Senegalese Kongolese Chinese Vietnamese Tscheche Slowake Rumäne Bulgare Serbe Kroate
+Kosovare Grieche Türke Kurde Russe Weißrusse Tschetschene Kasache Usbeke Portugiese Franzose Brite Ire Este Pole
+"""
+# Plurals that are also a country's name: "aus Polen", "nach Ungarn".
+_NOT_PLURAL = frozenset({"Polen", "Ungarn", "Letten", "Esten"})
+_MIN_LOWER_NOUN = 5  # shorter lower-case forms are other words too ("pole", "ire", "este")
+_GERMAN = frozenset({"Deutsche", "Deutschen", "Deutscher"})
+
+
+@cache
+def _nouns() -> frozenset[str]:
+    nouns: set[str] = {"Roma", "Sinti", "Deutscher", "Ungar", "Ungarin", "Ungarinnen", "Polin", "Polinnen", "Russin"}
+    for base in _NATION_NOUNS_ER.split():
+        nouns.update({base, base + "n", base + "in", base + "innen"})
+    for base in _NATION_NOUNS_E.split():
+        nouns.update({base, base + "n", base[:-1] + "in", base[:-1] + "innen"})
+    return frozenset(nouns - _NOT_PLURAL)
+
+
+def _forms(stems: str, stamm: bool) -> frozenset[str]:
+    # Every inflected form, lower-cased: "syrisch", "syrische", "syrischer", ..., "syrischstämmigen".
+    suffixes = ("", "e", "er", "en", "em", "es")
+    forms = {stem + s for stem in stems.split() for s in suffixes}
+    if stamm:
+        forms |= {stem + "stämmig" + s for stem in stems.split() for s in suffixes}
+    return frozenset(forms)
+
+
+@cache
+def _adjectives() -> frozenset[str]:
+    return _forms(_NATION_STEMS, stamm=True)
+
+
+@cache
+def _looks() -> frozenset[str]:
+    return _forms(_LOOKS, stamm=False)
+
+
+# One scan over the words of the text with set look-ups: far cheaper than a regex of a few hundred alternatives.
+_WORD = re.compile(r"(?<![\w-])[^\W\d_]+(?![\w-])")
+_AFTER = re.compile(r"\W{0,3}([^\W\d_]+)(?:\W{1,3}([^\W\d_]+))?")
+_LOOKING = re.compile(r"(?i)[ \t]*(?:aussehend\w*|wirkend\w*|stämmig\w*|\(?vom Aussehen)")
+
+
+def _describes_person(text: str, end: int) -> bool:
+    """The next word, or the one after an adjective, is a person noun ("polnischer Staatsangehöriger", "syrische
+    junge Frau", "polnischer Transportunternehmer")."""
+    m = _AFTER.match(text, end)
+    if m is None:
+        return False
+    first, second = m.group(1), m.group(2)
+    if first[:1].islower() and second is not None:
+        return _person_noun(second)
+    return _person_noun(first)
+
+
+def _person_noun(word: str) -> bool:
+    return word in _person_nouns() or (word[:1].isupper() and word.lower().endswith(_PERSON_ENDINGS))
+
+
+# Endings of compound nouns that name a person ("Transportunternehmer", "Bauarbeiterin", "Gemüsehändler").
+_PERSON_ENDINGS = (
+    "unternehmer", "unternehmerin", "arbeiter", "arbeiterin", "händler", "händlerin", "fahrer", "fahrerin",
+    "bürger", "bürgerin", "student", "studentin", "tourist", "touristin", "bewohner", "bewohnerin", "mann", "frau",
+    "männer", "frauen", "junge", "mädchen", "täter", "täterin", "jugendlicher", "jugendliche", "rentner", "rentnerin",
+)  # fmt: skip
+
+
+@cache
+def _person_nouns() -> frozenset[str]:
+    return frozenset(_PERSON_NOUNS.split())
+
+
+def _looks_describe_thing(text: str, end: int) -> bool:
+    # "asiatischer Imbiss", "afrikanische Musik": a capitalised noun right after that is no person noun.
+    m = re.match(r"[ ]([A-ZÄÖÜ][^\W\d_]+)", text[end:])
+    return m is not None and m.group(1) not in _person_nouns() and m.group(1) not in _nouns()
+
+
+def is_origin_noun(word: str) -> bool:
+    """True for a noun of nationality or ethnicity ("Syrer", "Afghanin", "Deutscher")."""
+    return word in _nouns() or word in _GERMAN
+
+
+def find_origins(text: str) -> list[Found]:
+    """Nationality or ethnic-origin descriptors of a person: nouns ("Syrer"), adjectives before a person noun
+    ("polnischer Staatsangehöriger", "arabischem Aussehen") or before "aussehend", and appearance words."""
+    found: list[Found] = []
+    nouns, adjectives, looks = _nouns(), _adjectives(), _looks()
+    for m in _WORD.finditer(text):
+        word = m.group()
+        lower = word.lower()
+        if word in nouns:
+            ok = True
+        elif word.islower() and len(word) >= _MIN_LOWER_NOUN and word.capitalize() in nouns:
+            ok = True  # citizens' lower-case writing: "ein syrer", "zwei afghanen"
+        elif word in _GERMAN:
+            # "Deutsche Bahn", "Deutscher Wetterdienst": the German adjective in a name is no descriptor.
+            ok = m.start() > 0 and not _looks_describe_thing(text, m.end())
+        elif lower in adjectives:
+            ok = "stämmig" in lower or _describes_person(text, m.end()) or _LOOKING.match(text, m.end()) is not None
+        elif lower in looks:
+            ok = not _looks_describe_thing(text, m.end())
+        else:
+            continue
+        if ok:
+            found.append(m.span())
+    return found
