@@ -252,17 +252,24 @@ def _cmd_aggregates_publish(settings: Settings, args: argparse.Namespace) -> int
     result = publish_week(settings, args.week, dry_run=args.dry_run)
     print(f"{result.shares_read} analytics incident share(s) read")
     for agg in result.aggregates:
+        where = (
+            f"city-wide {agg.week}" if agg.area == "city" else f"{agg.cell} ({agg.lat:.5f}, {agg.lon:.5f}) {agg.week}"
+        )
+        table = "frozen" if agg.revision == 0 else f"correction {agg.revision}"
+        if agg.retracted:
+            print(f"  {where} [{table}]: retracted {', '.join(agg.retracted)} (now fewer than {agg.min_count})")
+            continue
         counts = ", ".join(f"{cat} {n}" for cat, n in agg.counts.items()) or "-"
-        if agg.area == "city":
-            hidden = f"; fewer than {agg.min_count}: {', '.join(agg.suppressed)}" if agg.suppressed else ""
-            print(f"  city-wide {agg.week}: {counts}{hidden}")
-        else:
-            print(f"  {agg.cell} ({agg.lat:.5f}, {agg.lon:.5f}) {agg.week}: {counts}")
-    cells = sum(a.area == "cell" for a in result.aggregates)
+        hidden = f"; fewer than {agg.min_count}: {', '.join(agg.suppressed)}" if agg.suppressed else ""
+        print(f"  {where} [{table}]: {counts}{hidden}")
+    if result.held_back:
+        print(f"{result.held_back} late arrival(s) held back until their correction shows a count")
+    cells = sum(a.area == "cell" and not a.retracted for a in result.aggregates)
+    made = f"{len(result.aggregates)} new aggregate(s) ({cells} cells)"
     if result.sent:
-        print(f"{len(result.aggregates)} aggregate(s) ({cells} cells, city-wide) sent to share.praevention.aggregates")
+        print(f"{made}; {result.messages_sent} message(s) of the week sent to share.praevention.aggregates")
     else:
-        print(f"{len(result.aggregates)} aggregate(s) ({cells} cells, city-wide); dry run: nothing sent")
+        print(f"{made} as a first publication would hold them; dry run: nothing stored or sent")
     return 0
 
 
