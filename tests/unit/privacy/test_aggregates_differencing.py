@@ -7,19 +7,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.privacy.aggregates import MIN_COUNT, Aggregate, Cell, Counted, WeekState, cell_of, plan_week, table
+from tests.helpers.differencing import Figure, recoverable
 
 WEEK = "2026-W47"
 _CELLS = [cell_of(51.48 + 0.006 * n, 11.97) for n in range(3)]
 CELLS: Mapping[str, Cell] = {c.id: c for c in _CELLS}
 AREAS: tuple[str | None, ...] = (*CELLS, None)  # None: an incident on no cell (no position, victim-sensitive)
 CATEGORIES = ("CRIME", "SAFETY")
-
-Figure = frozenset[str]  # the incidents a published number counts
 
 
 def _members(items: Iterable[Counted], area: str, category: str) -> Figure:
@@ -48,26 +46,6 @@ def _small(incidents: Mapping[str, Counted]) -> list[Figure]:
             if 0 < len(members) < MIN_COUNT:
                 secrets.append(members)
     return secrets
-
-
-def recoverable(published: Sequence[Figure], secrets: Sequence[Figure]) -> list[Figure]:
-    """The secrets that are a linear combination of published figures: what differencing can reveal exactly."""
-    if not published or not secrets:
-        return []
-    atoms = sorted(set().union(*published, *secrets))
-    index = {a: n for n, a in enumerate(atoms)}
-
-    def vector(members: Figure) -> list[float]:
-        row = [0.0] * len(atoms)
-        for a in members:
-            row[index[a]] = 1.0
-        return row
-
-    basis = np.array([vector(f) for f in published]).T  # atoms x figures
-    targets = np.array([vector(s) for s in secrets]).T
-    solution, *_ = np.linalg.lstsq(basis, targets, rcond=None)
-    residual = np.abs(basis @ solution - targets).max(axis=0)
-    return [s for s, r in zip(secrets, residual, strict=True) if r < 1e-6]
 
 
 @dataclass
