@@ -228,7 +228,7 @@ def _cmd_retention_purge(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC
 
     from hub.privacy.retention import RetentionPeriods
-    from hub.store.retention import purge
+    from hub.store.retention import purge, reclaim
 
     now = _aware(args.now, "--now") if args.now else datetime.now(UTC)
     periods = RetentionPeriods.from_settings(settings)
@@ -243,6 +243,13 @@ def _cmd_retention_purge(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{r.table:<24} {r.retention_class:<9} {verb} {r.rows:>7}  ({older})")
     total = sum(r.rows for r in results)
     print(f"{total} row(s) {verb}" + (" (dry run: nothing deleted)" if args.dry_run else ""))
+    if args.dry_run or args.vacuum == "none":
+        return 0
+    for done in reclaim(settings.database_conninfo(), results, args.vacuum):
+        print(
+            f"VACUUM{' FULL' if done.mode == 'full' else ''} {done.table}: "
+            f"{done.bytes_before / 1e6:.1f} MB -> {done.bytes_after / 1e6:.1f} MB on disk"
+        )
     return 0
 
 
@@ -506,6 +513,14 @@ def build_parser() -> argparse.ArgumentParser:
     purge = retention.add_parser("purge", help="delete expired rows; report per table and retention class")
     purge.add_argument("--dry-run", action="store_true", help="count what would go, delete nothing")
     purge.add_argument("--now", metavar="TIME", help="purge as of this time (ISO 8601 with offset; default: now)")
+    purge.add_argument(
+        "--vacuum",
+        choices=("plain", "full", "none"),
+        default="plain",
+        help="after deleting, VACUUM the tables deleted from: plain (default; space reusable, no blocking lock) or "
+        "full (rewrites them: space back to the OS and the deleted values gone from the files; locks each table "
+        "while it runs)",
+    )
     purge.set_defaults(func=_cmd_retention_purge)
 
     aggregates = sub.add_parser("aggregates", help="aggregates for prevention work").add_subparsers(
