@@ -34,10 +34,28 @@ def _cmd_topics_list(settings: Settings, args: argparse.Namespace) -> int:
     from hub.topology import TOPICS, qualified
 
     for spec in TOPICS:
-        days = spec.retention_ms / 86_400_000
         name = qualified(settings.topic_prefix, spec.name)
-        print(f"{name:<40} {spec.partitions:>2}p  {days:>4g}d  key={spec.key:<22} {spec.description}")
+        print(f"{name:<40} {spec.partitions:>2}p  key={spec.key:<22} {spec.description}")
+        print(f"{'':<44} {_retention_text(spec.broker_configs())}")
     return 0
+
+
+def _duration(ms: str) -> str:
+    """``604800000`` -> ``7d``, ``3600000`` -> ``1h``, ``43200000`` -> ``12h``."""
+    value = int(ms)
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("min", 60_000)):
+        if value % size == 0:
+            return f"{value // size}{unit}"
+    return f"{value}ms"
+
+
+def _retention_text(configs: dict[str, str]) -> str:
+    """What a topic keeps and for how long, from its broker configs."""
+    text = f"{configs['cleanup.policy']}, retention.ms={_duration(configs['retention.ms'])}"
+    for key in ("segment.ms", "max.compaction.lag.ms", "delete.retention.ms"):
+        if key in configs:
+            text += f", {key}={_duration(configs[key])}"
+    return text
 
 
 def _cmd_db_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -271,6 +289,8 @@ def _cmd_aggregates_publish(settings: Settings, args: argparse.Namespace) -> int
         print(f"  {where} [{table}]: {counts}{hidden}")
     if result.held_back:
         print(f"{result.held_back} late arrival(s) held back until their correction shows a count")
+    if result.late:
+        print("warning: the week ended more than 7 days ago; analytics shares of its first days may have expired")
     cells = sum(a.area == "cell" and not a.retracted for a in result.aggregates)
     made = f"{len(result.aggregates)} new aggregate(s) ({cells} cells)"
     if result.sent:

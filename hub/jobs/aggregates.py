@@ -7,7 +7,7 @@ was published is kept in PostgreSQL by ``hub.store.aggregates``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
@@ -15,7 +15,7 @@ from kafka.errors import KafkaError
 from hub.config import Settings
 from hub.errors import BrokerError, ConfigError, InvalidEventError
 from hub.kafka_read import read_topic
-from hub.privacy.aggregates import AGGREGATE_KIND, Aggregate, WeekState, countable, plan_week, week_bounds
+from hub.privacy.aggregates import AGGREGATE_KIND, Aggregate, Plan, WeekState, countable, plan_week, week_bounds
 from hub.privacy.register import Transfer, content_digest
 from hub.privacy.setup import stage_policy
 from hub.schemas import CloudEvent
@@ -23,7 +23,11 @@ from hub.store.aggregates import StoredMessage, record_week
 from hub.store.register import record_transfers_sync
 from hub.topology import qualified, spec
 
-__all__ = ["Published", "publish_week"]
+__all__ = ["CORRECTION_WINDOW", "Published", "publish_week"]
+
+CORRECTION_WINDOW = timedelta(days=7)
+"""How long after its end a week may be published again: ``share.analytics.incident`` keeps 14 days, so until then
+every share of the week is still there. Later, incidents whose shares expired would look cancelled."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Published:
     sent: bool
     held_back: int = 0
     messages_sent: int = 0
+    late: bool = False  # published more than CORRECTION_WINDOW after the week: early shares may have expired
 
 
 def publish_week(settings: Settings, week: str, *, dry_run: bool = False, now: datetime | None = None) -> Published:
@@ -43,11 +48,14 @@ def publish_week(settings: Settings, week: str, *, dry_run: bool = False, now: d
     message recorded in the transfer register. Refused before the week has ended. The first run freezes the week;
     a later run publishes a correction of the incidents that arrived since (when it shows a count) and retractions
     of figures that fell below the threshold, and sends every message of the week again (same ids, so a run
-    that failed half-way is completed). Runs within the share topic's retention (7 days) after the week: schedule
-    it for every Monday, and again later in the week for late arrivals."""
+    that failed half-way is completed). A week may be published again up to ``CORRECTION_WINDOW`` after its end,
+    while all its analytics shares are still on the topic; a first publication later than that is made but flagged
+    ``late``. Schedule it for every Monday, and again later in the week for late arrivals."""
     _, end = week_bounds(week)
-    if (now or datetime.now(UTC)) < end:
+    now = now or datetime.now(UTC)
+    if now < end:
         raise ConfigError(f"week {week} has not ended yet; its aggregates are published once, after it ends")
+    late = now > end + CORRECTION_WINDOW
     policy = stage_policy(settings)  # purpose and legal basis for the register; a bad policy refuses here too
     source = qualified(settings.topic_prefix, spec("share.analytics.incident").name)
     shares: list[CloudEvent] = []
@@ -59,10 +67,17 @@ def publish_week(settings: Settings, week: str, *, dry_run: bool = False, now: d
     incidents, cells = countable(shares, week)
     if dry_run:
         plan = plan_week(incidents, cells, week, WeekState())  # what a first publication would hold
-        return Published(len(shares), plan.messages, sent=False)
-    plan, messages = record_week(
-        settings.database_conninfo(), week, lambda state: plan_week(incidents, cells, week, state), datetime.now(UTC)
-    )
+        return Published(len(shares), plan.messages, sent=False, late=late)
+
+    def planner(state: WeekState) -> Plan:
+        if late and state.published:
+            raise ConfigError(
+                f"week {week} ended more than {CORRECTION_WINDOW.days} days ago and was published already: its "
+                "analytics shares are expiring, so it can no longer be corrected"
+            )
+        return plan_week(incidents, cells, week, state)
+
+    plan, messages = record_week(settings.database_conninfo(), week, planner, datetime.now(UTC))
     domain = policy.domain("praevention")
     _send(settings, messages)
     transfers = [
@@ -80,7 +95,9 @@ def publish_week(settings: Settings, week: str, *, dry_run: bool = False, now: d
         for m in messages
     ]
     record_transfers_sync(settings.database_conninfo(), transfers, datetime.now(UTC))
-    return Published(len(shares), plan.messages, sent=True, held_back=plan.held_back, messages_sent=len(messages))
+    return Published(
+        len(shares), plan.messages, sent=True, held_back=plan.held_back, messages_sent=len(messages), late=late
+    )
 
 
 def _send(settings: Settings, messages: list[StoredMessage]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -14,6 +14,7 @@ import pytest
 from kafka import KafkaProducer
 
 from hub.config import Settings
+from hub.errors import ConfigError
 from hub.jobs.aggregates import publish_week
 from hub.kafka_read import read_topic
 from hub.privacy.aggregates import MIN_COUNT, Aggregate, cell_of
@@ -30,6 +31,7 @@ from tests.helpers.stack import Topics
 pytestmark = pytest.mark.integration
 
 WEEK = "2026-W47"
+RUN_AT = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)  # the Monday after: within the week's correction window
 POLICY = default_policy()
 A = (51.48277, 11.96934)  # Marktplatz
 B = (51.48820, 11.97809)  # Steintor, another 500 m cell
@@ -123,7 +125,7 @@ def test_repeated_publication_gives_no_suppressed_count_away(settings: Settings,
 
     def publish() -> None:
         scene.producer.flush()
-        assert publish_week(settings, WEEK).sent
+        assert publish_week(settings, WEEK, now=RUN_AT).sent
         secrets.extend(scene.secrets())
 
     try:
@@ -180,3 +182,9 @@ def test_repeated_publication_gives_no_suppressed_count_away(settings: Settings,
     assert sum(len(v) for v in counted.values()) == len({t.analytics_id for t in scene.truth.values()}) == 27
     register = transfers_since(settings.database_conninfo(), datetime(2020, 1, 1, tzinfo=UTC), recipient="praevention")
     assert sorted(r.share_id for r in register) == sorted(received)
+
+    # Too late to correct: the week's first shares are expiring, they would look cancelled.
+    with pytest.raises(ConfigError, match="can no longer be corrected"):
+        publish_week(settings, WEEK, now=RUN_AT + timedelta(days=8))
+    with pytest.raises(ConfigError, match="has not ended yet"):
+        publish_week(settings, "2026-W48", now=RUN_AT)
