@@ -296,7 +296,7 @@ def _cmd_aggregates_publish(settings: Settings, args: argparse.Namespace) -> int
     if result.sent:
         print(f"{made}; {result.messages_sent} message(s) of the week sent to share.praevention.aggregates")
     else:
-        print(f"{made} as a first publication would hold them; dry run: nothing stored or sent")
+        print(f"{made} this run would publish; dry run: nothing stored or sent")
     return 0
 
 
@@ -548,7 +548,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     publish = aggregates.add_parser("publish", help="counts per grid cell and category of one week, to praevention")
     publish.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W47")
-    publish.add_argument("--dry-run", action="store_true", help="print the aggregates, send nothing")
+    publish.add_argument(
+        "--dry-run", action="store_true", help="print what this run would publish; store and send nothing"
+    )
     publish.set_defaults(func=_cmd_aggregates_publish)
     acks = sub.add_parser("acks", help="acknowledgements of alerts over HTTP").add_subparsers(
         dest="acks", required=True

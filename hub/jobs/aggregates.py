@@ -19,7 +19,7 @@ from hub.privacy.aggregates import AGGREGATE_KIND, Aggregate, Plan, WeekState, c
 from hub.privacy.register import Transfer, content_digest
 from hub.privacy.setup import stage_policy
 from hub.schemas import CloudEvent
-from hub.store.aggregates import StoredMessage, record_week
+from hub.store.aggregates import StoredMessage, load_week, record_week
 from hub.store.register import record_transfers_sync
 from hub.topology import qualified, spec
 
@@ -66,8 +66,8 @@ def publish_week(settings: Settings, week: str, *, dry_run: bool = False, now: d
             continue  # the pseudonymiser wrote this topic; anything else on it is not counted
     incidents, cells = countable(shares, week)
     if dry_run:
-        plan = plan_week(incidents, cells, week, WeekState())  # what a first publication would hold
-        return Published(len(shares), plan.messages, sent=False, late=late)
+        plan = plan_week(incidents, cells, week, load_week(settings.database_conninfo(), week))
+        return Published(len(shares), plan.messages, sent=False, held_back=plan.held_back, late=late)
 
     def planner(state: WeekState) -> Plan:
         if late and state.published:

@@ -16,7 +16,7 @@ from hub.errors import StoreError
 from hub.privacy.aggregates import Aggregate, Counted, Plan, WeekState, aggregate_events
 from hub.schemas import CloudEvent
 
-__all__ = ["StoredMessage", "record_week"]
+__all__ = ["StoredMessage", "load_week", "record_week"]
 
 # Any constant: the first half of the advisory lock key of the aggregates (the second is the week's hash).
 _LOCK_CLASS = 7_215_012
@@ -49,6 +49,15 @@ def record_week(
     except psycopg.Error as exc:
         raise StoreError(f"recording the aggregates of {week} failed: {exc}") from exc
     return plan, [StoredMessage(r[0], bytes(r[1]), bytes(r[2])) for r in rows]
+
+
+def load_week(conninfo: str, week: str) -> WeekState:
+    """What was published of ``week`` so far (for a dry run: nothing is locked or written)."""
+    try:
+        with psycopg.connect(conninfo) as conn:
+            return _load(conn, week)
+    except psycopg.Error as exc:
+        raise StoreError(f"reading the aggregates of {week} failed: {exc}") from exc
 
 
 def _load(conn: psycopg.Connection[Any], week: str) -> WeekState:
