@@ -212,34 +212,88 @@ def _cmd_transfers_report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_reidentify(settings: Settings, args: argparse.Namespace) -> int:
-    import getpass
-
-    from hub.privacy.vault import MIN_REASON_CHARS, MIN_REASON_WORDS
+    from hub.errors import StoreUnavailable
+    from hub.privacy.vault import request_problem
     from hub.store.vault import reidentify
 
-    roles = settings.reidentify_role_set()
-    result = reidentify(
-        settings.database_conninfo(),
-        args.pseudonym,
-        role=args.role,
-        reason=args.reason,
-        user=args.user or getpass.getuser(),
-        authorised_roles=roles,
-    )
+    pseudonym = args.pseudonym.strip()
+    problem = request_problem(args.reason)
+    if problem is not None:
+        # Not sent: the audit keeps the reason, and this one must not be kept. Nothing was asked or revealed.
+        print(f"hub: refused before asking the database: the reason has {problem}.", file=sys.stderr)
+        print(f"hub: a reason names the case and why, e.g. {_REASON_EXAMPLE!r}", file=sys.stderr)
+        return 3
+    conninfo = settings.database_conninfo()
+    try:
+        result = reidentify(conninfo, pseudonym, args.reason)
+    except StoreUnavailable as exc:
+        # No audit row can be written without the database: say so, with a local trace on stderr (to the log).
+        asked = pseudonym if _is_pseudonym(pseudonym) else "(not a pseudonym)"
+        print(f"hub: error: {exc}; nothing was revealed and NO audit row could be written", file=sys.stderr)
+        print(
+            f"hub: local trace: re-identification attempt at {datetime.now().astimezone().isoformat()} by database "
+            f"login {_login_of(conninfo)!r} (os user {_os_user()!r}) for {asked} not performed: database unreachable",
+            file=sys.stderr,
+        )
+        return 2
     audit = f"(recorded in the re-identification audit as #{result.audit_id})"
     if result.outcome == "revealed":
         for r in result.revealed:
-            print(f"{args.pseudonym.strip()}  {r.field} ({r.domain}): {r.original}")
+            print(f"{pseudonym}  {r.field} ({r.domain}): {r.original}")
         print(audit)
         return 0
     why = {
         "not_found": "no such pseudonym in the vault (never made, or expired with its data)",
-        "refused_role": f"role {args.role!r} may not re-identify (authorised: {', '.join(sorted(roles)) or 'none'})",
-        "refused_reason": f"state a reason of at least {MIN_REASON_WORDS} words and {MIN_REASON_CHARS} characters",
+        "refused_role": "your database login is not a member of hub_police",
+        "refused_reason": f"the reason has {result.problem}",
         "refused_pseudonym": "that is not a pseudonym (ps1.<kid>.<26 characters>)",
     }[result.outcome]
     print(f"hub: {'not found' if result.outcome == 'not_found' else 'refused'}: {why} {audit}", file=sys.stderr)
     return 1 if result.outcome == "not_found" else 3
+
+
+_REASON_EXAMPLE = "Rückruf beim Anrufer zu Vorgang E-2026-11-123"
+
+
+def _login_of(conninfo: str) -> str:
+    """The login a conninfo names; when it names none, libpq's default: $PGUSER, else the os user."""
+    import os
+
+    import psycopg
+
+    try:
+        return str(psycopg.conninfo.conninfo_to_dict(conninfo).get("user") or os.environ.get("PGUSER") or _os_user())
+    except psycopg.ProgrammingError:
+        return "(unreadable conninfo)"
+
+
+def _os_user() -> str:
+    import getpass
+
+    return getpass.getuser()
+
+
+def _is_pseudonym(text: str) -> bool:
+    from hub.privacy.pseudonym import is_pseudonym
+
+    return is_pseudonym(text)
+
+
+def _cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.store.vault import verify_audit
+
+    check = verify_audit(settings.database_conninfo())
+    head = (
+        f"head #{check.head_id} {check.head_hash}" if check.head_id is not None else f"empty, anchor {check.head_hash}"
+    )
+    if check.ok:
+        print(f"re-identification audit intact: {check.rows} row(s), {head}")
+        return 0
+    print(
+        f"hub: re-identification audit BROKEN at row #{check.first_bad_id} ({check.rows} checked): {check.problem}",
+        file=sys.stderr,
+    )
+    return 4
 
 
 def _cmd_retention_purge(settings: Settings, args: argparse.Namespace) -> int:
@@ -264,6 +318,11 @@ def _cmd_retention_purge(settings: Settings, args: argparse.Namespace) -> int:
     if args.dry_run or args.vacuum == "none":
         return 0
     for done in reclaim(settings.database_conninfo(), results, args.vacuum):
+        if done.mode == "skipped":
+            print(
+                f"VACUUM skipped for {done.table}: only its owner may vacuum it (autovacuum makes the space reusable)"
+            )
+            continue
         print(
             f"VACUUM{' FULL' if done.mode == 'full' else ''} {done.table}: "
             f"{done.bytes_before / 1e6:.1f} MB -> {done.bytes_after / 1e6:.1f} MB on disk"
@@ -521,13 +580,21 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(func=_cmd_transfers_report)
 
     reid = sub.add_parser(
-        "reidentify", help="police only: the original value of a pseudonym, for an authorised role, with a reason"
+        "reidentify",
+        help="police only: the original value of a pseudonym, for a database login in hub_police, with a reason",
     )
     reid.add_argument("pseudonym", metavar="PSEUDONYM")
-    reid.add_argument("--role", required=True, help="your role; must be in HUB_REIDENTIFY_ROLES")
-    reid.add_argument("--reason", required=True, help="why (recorded in the audit with your name and role)")
-    reid.add_argument("--user", help="who asks (default: the login name)")
+    reid.add_argument(
+        "--reason",
+        required=True,
+        help="the case reference and why, no personal data (e.g. 'Rückruf beim Anrufer zu Vorgang E-2026-11-123'); "
+        "recorded in the audit with your database login",
+    )
     reid.set_defaults(func=_cmd_reidentify)
+
+    audit = sub.add_parser("audit", help="the re-identification audit").add_subparsers(dest="audit", required=True)
+    verify = audit.add_parser("verify", help="check the audit's hash chain; print its head (note it elsewhere)")
+    verify.set_defaults(func=_cmd_audit_verify)
 
     retention = sub.add_parser("retention", help="retention classes").add_subparsers(dest="retention", required=True)
     purge = retention.add_parser("purge", help="delete expired rows; report per table and retention class")

@@ -63,16 +63,14 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"
 
     # Privacy (docs/privacy.md). Key material itself is never a setting: it comes from HUB_PSEUDONYM_KEY_DIR or
-    # HUB_PSEUDONYM_KEY_<DOMAIN>, read by hub.privacy.keys, so it never shows in a settings dump.
+    # HUB_PSEUDONYM_KEY_<DOMAIN>, read by hub.privacy.keys, so it never shows in a settings dump. Who may
+    # re-identify is no setting either: the database login's membership of hub_police, checked by the database
+    # (HUB_REIDENTIFY_ROLES is gone and ignored).
     policy_path: Path | None = Field(default=None, description="sharing policy TOML; unset = the shipped default")
     pseudonym_keys: Literal["configured", "demo"] = Field(
         default="configured",
         description="configured = keys from HUB_PSEUDONYM_KEY_DIR / HUB_PSEUDONYM_KEY_<DOMAIN> (refuses to start "
         "without them); demo = keys derived from a public seed, for the demo and tests only",
-    )
-    reidentify_roles: str = Field(
-        default="polizei-lagedienst",
-        description="comma-separated roles allowed to re-identify a pseudonym (hub reidentify)",
     )
     retention_short_days: int = Field(default=30, ge=1, description="retention class short (exercises, tests)")
     retention_standard_days: int = Field(default=180, ge=1, description="retention class standard")
@@ -156,10 +154,6 @@ class Settings(BaseSettings):
                 f"class ({longest}): the record of a transfer has to outlive the data transferred"
             )
         return self
-
-    def reidentify_role_set(self) -> frozenset[str]:
-        """The roles allowed to re-identify, from the comma-separated setting."""
-        return frozenset(role.strip() for role in self.reidentify_roles.split(",") if role.strip())
 
     def with_endpoints(self, kafka_bootstrap: str | None, database_url: str | None) -> Settings:
         """A copy in which endpoints left unset are filled in (by the embedded stack); set ones are kept."""

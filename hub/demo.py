@@ -34,7 +34,7 @@ from hub.console.passwords import hash_password
 from hub.deadletter import parse_headers
 from hub.devstack import stack_for
 from hub.devstack.process import Child
-from hub.errors import InvalidEventError
+from hub.errors import ConfigError, InvalidEventError
 from hub.formats.replay import map_replay_record
 from hub.intercept_demo import TRAM, narrate, scenario, send_all, wait_for_events
 from hub.kafka_admin import apply_topology
@@ -63,7 +63,7 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
     say("hub demo: NDJSON file -> raw topic -> faust normaliser -> canonical topics -> PostgreSQL")
     say("          canonical topics -> faust pseudonymiser -> share.<domain>.* topics + transfer register")
     say("          driver alarm, tram and unit positions -> normaliser -> faust router -> alerts.polizei, alerts.havag")
-    if not _keys_configured(os.environ):
+    if demo_keys_needed(settings, os.environ):
         # The pseudonymiser refuses to start without keys; the demo says out loud that it uses throwaway ones.
         settings = settings.model_copy(update={"pseudonym_keys": "demo"})
         say("      WARNING: DEMO pseudonymisation keys, derived from a public seed: anyone can recompute every")
@@ -268,6 +268,38 @@ def _route_driver_alarm(settings: Settings, router: StageProcess, say: Callable[
     for line in narrate(police_alert.data, havag_alert.data, load_tram_network()):
         say(f"      {line}")
     return True
+
+
+def demo_keys_needed(settings: Settings, environ: Mapping[str, str]) -> bool:
+    """Whether the demo runs on the public demo keys: only without configured keys, and only on the embedded stack.
+
+    Against an external broker or database (HUB_KAFKA_BOOTSTRAP / HUB_DATABASE_URL) the demo refuses to start
+    without configured keys, and without a topic prefix of its own: its consumer groups are ``<prefix>hub-<stage>``,
+    so with no prefix its pseudonymiser would join the production group and share production events (ConfigError).
+    """
+    external = [
+        name
+        for name, value in (
+            ("HUB_KAFKA_BOOTSTRAP", settings.kafka_bootstrap),
+            ("HUB_DATABASE_URL", settings.database_url),
+        )
+        if value is not None
+    ]
+    if not external:
+        return not _keys_configured(environ)
+    where = " and ".join(external)
+    if settings.kafka_bootstrap is not None and not settings.topic_prefix:
+        raise ConfigError(
+            f"hub demo against external servers ({where} set) needs a topic prefix of its own "
+            "(HUB_TOPIC_PREFIX=demo.): without one its topics and consumer groups are production's"
+        )
+    if not _keys_configured(environ) or settings.pseudonym_keys == "demo":
+        raise ConfigError(
+            f"hub demo against external servers ({where} set) does not run on the public demo keys: configure "
+            f"keys ({KEY_DIR_ENV} or {KEY_ENV_PREFIX}<DOMAIN>, docs/privacy.md), or unset {where} to run the demo "
+            "on its own embedded stack"
+        )
+    return False
 
 
 def _keys_configured(environ: Mapping[str, str]) -> bool:

@@ -13,6 +13,7 @@ Third-party errors (kafka-python, aiokafka, psycopg, subprocess) are mapped to i
     ├── BrokerError              the Kafka cluster refused or could not be reached
     │   └── TopologyError        topics differ from what hub/topology.py declares
     ├── StoreError               PostgreSQL refused or could not be reached
+    │   └── StoreUnavailable     PostgreSQL could not be reached at all (nothing was done there)
     ├── InvalidEventError        one input record is bad; carries a reason, goes to dead-letter
     ├── PolicyViolation          a share would carry what only the police may see (a bug or forged input)
     ├── NetworkError             the transit network model
@@ -76,6 +77,10 @@ class TopologyError(BrokerError):
 
 class StoreError(HubError):
     """PostgreSQL refused a request or could not be reached."""
+
+
+class StoreUnavailable(StoreError):
+    """PostgreSQL could not be reached: no connection, so nothing was read or written there."""
 
 
 class InvalidEventError(HubError):

@@ -27,6 +27,19 @@ USER = "postgres"
 # Always there; the probe and CREATE DATABASE connect to it because "hub" may not exist yet.
 MAINTENANCE_DB = "postgres"
 
+LOG_SETTINGS = {
+    # An error is logged as its one-line message: no DETAIL (a unique violation's "Key (id)=(...)", a check's
+    # "Failing row contains (...)" quote the row), no HINT, no CONTEXT.
+    "log_error_verbosity": "terse",
+    # The statement that failed is not logged with it (its text can hold values; the hub's parameters are sent
+    # apart from it, but a literal would show).
+    "log_min_error_statement": "panic",
+    # Who caused a logged error ("permission denied for table police_pseudonym_vault"): time, process, login, db.
+    "log_line_prefix": "%m [%p] %u@%d ",
+}
+"""Settings the embedded PostgreSQL runs with (docs/privacy.md "PostgreSQL's own log" has them for external
+servers): its log must not quote what the hub stores."""
+
 
 def postgres_bin_dir() -> Path:
     """The directory with ``initdb`` and ``postgres``; BinaryNotFoundError says which package to install."""
@@ -57,6 +70,8 @@ def start_postgres(bin_dir: Path, state_dir: Path, port: int, timeout_s: float) 
     pgdata.prepare(layout, bin_dir, run_as, timeout_s)
     argv = [str(bin_dir / "postgres"), "-D", str(layout.data_dir), "-h", HOST, "-p", str(port)]
     argv += ["-k", str(layout.socket_dir)]
+    for setting, value in LOG_SETTINGS.items():
+        argv += ["-c", f"{setting}={value}"]
     log.info("starting postgres", port=port, log_file=str(layout.log_file))
     # SIGINT is PostgreSQL's fast shutdown: clients are disconnected, not waited for (SIGTERM's smart mode).
     child = Child.spawn(PART, argv, layout.log_file, stop_signal=signal.SIGINT, run_as=run_as, cwd=layout.data_dir)

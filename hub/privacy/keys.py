@@ -1,8 +1,9 @@
 """Pseudonymisation keys: one HMAC secret per recipient domain, with key ids for rotation.
 
-Keys come from files (``HUB_PSEUDONYM_KEY_DIR/<domain>/<kid>.key``) or the environment
-(``HUB_PSEUDONYM_KEY_<DOMAIN>=kid:base64``), never from the repository, and never show in repr, str or logs.
-``demo_keyring`` derives throwaway keys from a seed: for tests and the demo only, never for production.
+Keys come from files (``HUB_PSEUDONYM_KEY_DIR/<domain>/<kid>.key``, mode 600) or the environment
+(``HUB_PSEUDONYM_KEY_<DOMAIN>=kid:base64``), never from the repository, and never show in repr, str or logs. A
+configured key must look random (``check_strength``): not a demo secret under any id, not a password, not a
+repeated byte. ``demo_keyring`` derives throwaway keys from a seed: for tests and the demo only, never for production.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import binascii
 import hashlib
 import hmac
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,16 +28,27 @@ __all__ = [
     "KEY_DIR_ENV",
     "KEY_ENV_PREFIX",
     "KID_PATTERN",
+    "MIN_DISTINCT_BYTES",
     "MIN_KEY_BYTES",
     "DomainKeys",
     "KeyRing",
     "SecretKey",
+    "check_strength",
     "demo_keyring",
     "load_keyring",
 ]
 
 MIN_KEY_BYTES = 32
 """HMAC-SHA256 keys shorter than the hash output (32 bytes) weaken it (RFC 2104 § 3); shorter keys are refused."""
+
+MIN_DISTINCT_BYTES = 16
+"""A configured secret must hold at least this many different byte values. 32 random bytes hold about 30 (fewer
+than 16 happens with a chance below 10⁻¹⁵); a repeated byte, a short pattern or a counter holds far fewer."""
+
+DEMO_SEED = "hub-demo"
+DEMO_DOMAINS = ("polizei", "havag", "ordnungsamt", "analytics", "praevention")
+"""The domains whose demo secrets (from ``DEMO_SEED``) are refused as configured keys under any key id (the policy's
+domains; a unit test keeps the two lists equal: this module cannot import the policy)."""
 
 KEY_DIR_ENV = "HUB_PSEUDONYM_KEY_DIR"
 KEY_ENV_PREFIX = "HUB_PSEUDONYM_KEY_"
@@ -178,8 +191,35 @@ def load_keyring(domains: Iterable[str], environ: Mapping[str, str]) -> KeyRing:
             raise ConfigError(f"no pseudonymisation key for domain {domain!r}: set ${variable} or put one in {where}")
         if any(key.kid == DEMO_KID for key in keys.by_kid.values()):
             raise ConfigError(f"domain {domain!r}: key id {DEMO_KID!r} is reserved for demo keys")
+        for key in keys.by_kid.values():
+            check_strength(key, f"domain {domain!r}, key {key.kid!r}")
         loaded.append(keys)
     return KeyRing(loaded)
+
+
+def _demo_secret(domain: str, seed: str = DEMO_SEED) -> bytes:
+    return hashlib.sha256(f"hub demo key\x00{seed}\x00{domain}".encode()).digest()
+
+
+def check_strength(key: SecretKey, where: str) -> None:
+    """Refuse a configured secret that is not random enough to be a key (the message never quotes it):
+
+    - a demo secret (``demo_keyring``'s, of any domain) under whatever key id: it is public;
+    - all printable ASCII: a password or a text, not ``openssl rand`` output (32 random bytes are all printable
+      with a chance of 10⁻¹⁴);
+    - fewer than ``MIN_DISTINCT_BYTES`` different byte values: zeros, a repeated byte, a short pattern.
+
+    The length (at least ``MIN_KEY_BYTES``) is checked by ``SecretKey`` itself.
+    """
+    make = f"make one with `openssl rand -base64 {MIN_KEY_BYTES}`"
+    for domain in DEMO_DOMAINS:
+        if key.same_secret(SecretKey(DEMO_KID, _demo_secret(domain))):
+            raise ConfigError(f"{where} is the public demo key of {domain!r}; {make}")
+    if all(0x20 <= b < 0x7F for b in key._secret):  # this module may look: the secret stays here
+        raise ConfigError(f"{where} decodes to printable text (a password?), not random bytes; {make}")
+    distinct = len(set(key._secret))
+    if distinct < MIN_DISTINCT_BYTES:
+        raise ConfigError(f"{where} holds only {distinct} different byte values (random keys hold about 30); {make}")
 
 
 def _decode(secret_b64: str, where: str) -> bytes:
@@ -206,6 +246,8 @@ def _keys_from_dir(domain: str, folder: Path) -> DomainKeys:
     files = sorted(folder.glob("*.key"))
     if not files:
         raise ConfigError(f"no <kid>.key file in {folder} for domain {domain!r}")
+    for path in files:
+        _refuse_readable_by_others(path)
     keys = {path.stem: SecretKey(path.stem, _decode(path.read_text(encoding="ascii"), str(path))) for path in files}
     marker = folder / ACTIVE_FILE
     if marker.is_file():
@@ -220,6 +262,13 @@ def _keys_from_dir(domain: str, folder: Path) -> DomainKeys:
     return DomainKeys(domain, active, tuple(keys.values()))
 
 
+def _refuse_readable_by_others(path: Path) -> None:
+    """A key file any other account may read (or write) is refused: the key is as good as known."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(f"{path} has mode {mode:03o}: group and others may use it; run `chmod 600 {path}`")
+
+
 def _refuse_repository(key_dir: Path) -> None:
     """Keys must never be committed: refuse a key folder that lies inside a git work tree."""
     resolved = key_dir.resolve()
@@ -230,13 +279,10 @@ def _refuse_repository(key_dir: Path) -> None:
             )
 
 
-def demo_keyring(domains: Iterable[str], seed: str = "hub-demo") -> KeyRing:
+def demo_keyring(domains: Iterable[str], seed: str = DEMO_SEED) -> KeyRing:
     """NOT FOR PRODUCTION: keys derived from a public ``seed``, so the demo and tests run without key files.
 
     Anyone who knows the seed can recompute every pseudonym. The key id is ``demo`` (visible in every pseudonym,
     ``ps1.demo.…``) and ``load_keyring`` refuses it.
     """
-    return KeyRing(
-        DomainKeys(domain, SecretKey(DEMO_KID, hashlib.sha256(f"hub demo key\x00{seed}\x00{domain}".encode()).digest()))
-        for domain in domains
-    )
+    return KeyRing(DomainKeys(domain, SecretKey(DEMO_KID, _demo_secret(domain, seed))) for domain in domains)

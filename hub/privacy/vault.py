@@ -1,37 +1,53 @@
 """Re-identification inside the police domain only: the entries of the police-only vault of pseudonym -> original
-value, and the rule for who may ask (an authorised role with a stated reason); ``hub.store.vault`` keeps the
-entries and reveals them, auditing every attempt. Nothing else can reverse a pseudonym: it is a keyed one-way HMAC
-(``hub.privacy.pseudonym``).
+value, and the rule for the reason a request must state (a case reference, no personal data). Who asks is the
+database login, checked by the database itself (``hub_reidentify``, migration 0005); ``hub.store.vault`` calls it.
+Nothing else can reverse a pseudonym: it is a keyed one-way HMAC (``hub.privacy.pseudonym``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from hub.privacy.keys import SecretKey
 from hub.privacy.policy import KindPlan
-from hub.privacy.pseudonym import is_pseudonym, pseudonymise
+from hub.privacy.pseudonym import pseudonymise
 from hub.privacy.transform import values_at
 from hub.schemas import CloudEvent
 
 __all__ = [
-    "MIN_REASON_CHARS",
-    "MIN_REASON_WORDS",
+    "CASE_REFERENCE_PATTERNS",
+    "MAX_REASON_CHARS",
     "NOT_A_PSEUDONYM",
     "Outcome",
     "Reidentification",
     "Revealed",
     "VaultEntry",
-    "check_request",
+    "case_references",
+    "reason_problem",
+    "request_problem",
     "vault_entries",
 ]
 
-MIN_REASON_WORDS = 3
-MIN_REASON_CHARS = 15
-"""A reason must say something an auditor can check ("Rückruf Anrufer Einsatz PI-HAL-E-0000123"), not "x"."""
+CASE_REFERENCE_PATTERNS = (
+    # A police or agency file number: letters, then digit groups (at least five digits in all), joined by - or /:
+    # E-2026-11-123, VG/123/26, PI-HAL-E-0000123, ST/0815/2026.
+    r"(?<![A-Za-z0-9])([A-Z]{1,6}(?:[-/][A-Z]{1,6}){0,3}[-/][0-9]{1,8}(?:[-/][0-9]{1,8}){0,3})(?![A-Za-z0-9])",
+    # A public prosecutor's file number: 123 Js 4567/26.
+    r"(?<![A-Za-z0-9])([0-9]{1,5} (?:Js|UJs|Ds|Cs|Ls|AR|VRs|Gs) [0-9]{1,7}/[0-9]{2})(?![A-Za-z0-9])",
+)
+"""What counts as a case reference in a reason. The same rule is the database's (``hub_case_references`` in
+migration 0005), which is the gate; this copy lets ``hub reidentify`` explain a refusal before it connects."""
+
+_MIN_REFERENCE_DIGITS = 5  # fewer would let a plate (HAL-AB-123) pass for a case reference
+MAX_REASON_CHARS = 300
+_MIN_WORDS = 2  # of three letters or more, besides the case reference
+_REFERENCES = tuple(re.compile(p) for p in CASE_REFERENCE_PATTERNS)
+_LONG_NUMBER = re.compile(r"[0-9](?:[ ./-]?[0-9]){4,}")
+_WORD = re.compile(r"[^\W\d_]{3,}")
 
 NOT_A_PSEUDONYM = "(not a pseudonym)"
 """What the audit records instead of an input that is not a pseudonym: it might be a name typed by mistake."""
@@ -82,15 +98,50 @@ def vault_entries(
     return list(found.values())
 
 
-def check_request(pseudonym: str, role: str, reason: str, authorised_roles: Collection[str]) -> Outcome | None:
-    """Why a request must be refused, or None when it may look into the vault."""
-    if role not in authorised_roles:
-        return "refused_role"
-    words = reason.split()
-    if len(words) < MIN_REASON_WORDS or len(" ".join(words)) < MIN_REASON_CHARS:
-        return "refused_reason"
-    if not is_pseudonym(pseudonym.strip()):
-        return "refused_pseudonym"
+def case_references(reason: str) -> list[str]:
+    """The case references in ``reason`` (see ``CASE_REFERENCE_PATTERNS``)."""
+    found = [m.group(1) for m in _REFERENCES[0].finditer(reason)]
+    found = [ref for ref in found if sum(c.isdigit() for c in ref) >= _MIN_REFERENCE_DIGITS]
+    return found + [m.group(1) for m in _REFERENCES[1].finditer(reason)]
+
+
+def reason_problem(reason: str) -> str | None:
+    """Why the database will refuse ``reason`` (the rule of ``hub_reason_problem``), or None: it must name a case
+    reference, say why in at least two more words, and hold no e-mail address and no number of five or more digits
+    (a phone, an ID, a date of birth)."""
+    text = " ".join(reason.split())
+    if len(text) > MAX_REASON_CHARS:
+        return f"a reason of at most {MAX_REASON_CHARS} characters is required"
+    references = case_references(text)
+    if not references:
+        return "no case reference (e.g. E-2026-11-123, VG/123/26 or 123 Js 4567/26)"
+    rest = text
+    for ref in references:
+        rest = rest.replace(ref, " ")
+    if "@" in rest:
+        return "an e-mail address"
+    if _LONG_NUMBER.search(rest):
+        return "a number of five or more digits (phone, ID, date)"
+    if len(_WORD.findall(rest)) < _MIN_WORDS:
+        return "besides the case reference, at least two words saying why"
+    return None
+
+
+def request_problem(reason: str) -> str | None:
+    """``reason_problem``, and then what the free-text scrubber finds in the reason besides its case references
+    (names above all, which the database's cheap check cannot see): the audit keeps the reason, so it must not
+    hold personal data. Only the categories are named, never the values."""
+    problem = reason_problem(reason)
+    if problem is not None:
+        return problem
+    from hub.privacy.scrub import scrub  # the lexicons load only when a request is checked
+
+    rest = " ".join(reason.split())
+    for ref in case_references(rest):
+        rest = rest.replace(ref, " ")
+    found = sorted({span.category for span in scrub(rest).spans})
+    if found:
+        return f"personal data ({', '.join(found)}): name the case, not the person"
     return None
 
 
@@ -110,3 +161,4 @@ class Reidentification:
     outcome: Outcome
     audit_id: int
     revealed: tuple[Revealed, ...] = ()
+    problem: str | None = None  # why the reason was refused (refused_reason), in the database's words

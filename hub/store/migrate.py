@@ -1,5 +1,9 @@
 """Schema migrations: numbered SQL files in ``hub/store/migrations`` applied once each, in order, in one
-transaction per file, under an advisory lock so two processes migrating at once do not collide."""
+transaction per file, under an advisory lock so two processes migrating at once do not collide.
+
+Run them as the owner of the schema (a superuser, or a role that owns the database): they create the group roles
+``hub_stage``, ``hub_police``, ``hub_purge``, ``hub_console`` and ``hub_auditor`` when missing and grant them what
+they need (0004); the hub's processes then log in as members of those, never as the owner (docs/privacy.md)."""
 
 from __future__ import annotations
 
@@ -31,6 +35,10 @@ def available_migrations() -> list[Migration]:
         if entry.name.endswith(".sql"):
             number, _, rest = entry.name.partition("_")
             found.append(Migration(int(number), rest.removesuffix(".sql"), entry.read_text("utf-8")))
+    numbers = [m.version for m in found]
+    twice = sorted({n for n in numbers if numbers.count(n) > 1})
+    if twice:  # two branches each added their migration NNNN: the second would never be applied
+        raise StoreError(f"two migrations share the number(s) {', '.join(f'{n:04d}' for n in twice)}; renumber one")
     return sorted(found, key=lambda m: m.version)
 
 

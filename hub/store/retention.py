@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import psycopg
+from psycopg import sql
 
 from hub.errors import StoreError
 from hub.privacy.retention import (
@@ -65,7 +66,9 @@ def purge(conninfo: str, periods: RetentionPeriods, now: datetime, *, dry_run: b
             cutoff = now - periods.register
             count = _run(conn, "transfer_register", "delivered_at < %s", [cutoff], dry_run)
             results.append(Purged("transfer_register", REGISTER_CLASS, count, cutoff))
-            count = _run(conn, "reidentification_audit", "attempted_at < %s", [cutoff], dry_run)
+            # The audit is append-only: only its purge function deletes, oldest rows first, keeping the chain's anchor.
+            found = conn.execute("SELECT hub_purge_reidentification_audit(%s, %s)", (cutoff, dry_run)).fetchone()
+            count = int(found[0]) if found else 0
             results.append(Purged("reidentification_audit", REGISTER_CLASS, count, cutoff))
             results += _purge_alerts(conn, periods, now, dry_run)
             results += _purge_aggregates(conn, periods, now, dry_run)
@@ -139,19 +142,38 @@ def reclaim(conninfo: str, purged: Iterable[Purged], mode: VacuumMode = "plain")
     the deleted values stay in them until new rows overwrite them); takes no lock that blocks reads or writes.
     ``full``: each table is rewritten into new files without the deleted rows, the old files are removed and the
     space goes back to the operating system; holds an ACCESS EXCLUSIVE lock on the table while it runs (writers
-    and readers wait), so run it in a maintenance window."""
+    and readers wait), so run it in a maintenance window. A table the login may not vacuum (PostgreSQL 16: only
+    its owner or a superuser; ``hub_purge`` is neither) is reported with mode ``skipped``: autovacuum still makes
+    its space reusable, and VACUUM FULL is then the schema owner's task."""
     tables = sorted({p.table for p in purged if p.rows > 0})
     statement = "VACUUM (FULL, ANALYZE) {}" if mode == "full" else "VACUUM (ANALYZE) {}"
     before = table_sizes(conninfo, tables)
+    done: list[Reclaimed] = []
     try:
         # VACUUM cannot run inside a transaction block.
         with psycopg.connect(conninfo, autocommit=True) as conn:
             for table in tables:
-                conn.execute(psycopg.sql.SQL(statement).format(psycopg.sql.Identifier(table)))
+                if not _may_vacuum(conn, table):
+                    done.append(Reclaimed(table, "skipped", before[table], before[table]))
+                    continue
+                conn.execute(sql.SQL(statement).format(sql.Identifier(table)))
+                done.append(Reclaimed(table, mode, before[table], 0))
     except psycopg.Error as exc:
         raise StoreError(f"VACUUM after the purge failed: {exc}") from exc
-    after = table_sizes(conninfo, tables)
-    return [Reclaimed(t, mode, before[t], after[t]) for t in tables]
+    after = table_sizes(conninfo, [r.table for r in done if r.mode != "skipped"])
+    return [r if r.mode == "skipped" else Reclaimed(r.table, r.mode, r.bytes_before, after[r.table]) for r in done]
+
+
+def _may_vacuum(conn: psycopg.Connection[Any], table: str) -> bool:
+    """Whether this login may VACUUM ``table`` (its owner, a member of the owner's role, or a superuser); else
+    PostgreSQL only warns and skips it."""
+    row = conn.execute(
+        "SELECT pg_has_role(current_user, c.relowner, 'USAGE')"
+        " OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+        " FROM pg_class c WHERE c.oid = %s::regclass",
+        (table,),
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _run(conn: psycopg.Connection[Any], table: str, where: str, params: list[Any], dry_run: bool) -> int:

@@ -1,22 +1,23 @@
 """The police-only pseudonym vault in PostgreSQL: ``store_entries`` keeps pseudonym -> original for as long as the
-longest-lived event needs it, and ``reidentify`` reveals an original only to an authorised role with a stated
-reason, auditing every attempt in the same transaction. Who may ask, and the vault entries themselves, are pure,
-in ``hub.privacy.vault``.
+longest-lived event needs it (the stage's role may write, never read, the originals); ``reidentify`` asks the
+database's ``hub_reidentify`` as the connection's login, which checks the login's role and the reason and audits
+every attempt; ``verify_audit`` checks the audit's hash chain. The vault entries and the reason rule are pure, in
+``hub.privacy.vault``; the functions, roles and grants are migrations 0004 and 0005.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
 import psycopg
 
-from hub.errors import StoreError
-from hub.privacy.pseudonym import is_pseudonym
-from hub.privacy.vault import NOT_A_PSEUDONYM, Reidentification, Revealed, VaultEntry, check_request
+from hub.errors import StoreError, StoreUnavailable
+from hub.privacy.vault import Outcome, Reidentification, Revealed, VaultEntry
+from hub.store.errors import error_summary
 
-__all__ = ["reidentify", "store_entries"]
+__all__ = ["AuditCheck", "reidentify", "store_entries", "verify_audit"]
 
 
 _UPSERT = """
@@ -44,38 +45,73 @@ async def store_entries(cur: psycopg.AsyncCursor[Any], entries: Sequence[VaultEn
         )
 
 
-def reidentify(
-    conninfo: str,
-    pseudonym: str,
-    *,
-    role: str,
-    reason: str,
-    user: str,
-    authorised_roles: Collection[str],
-    now: datetime | None = None,
-) -> Reidentification:
-    """Look a pseudonym up for an authorised role with a reason; every attempt is audited in the same transaction,
-    so nothing is revealed without its audit row. Expired vault rows (awaiting the purge) count as gone."""
-    pseudonym = pseudonym.strip()
-    outcome = check_request(pseudonym, role, reason, authorised_roles)
-    asked = pseudonym if is_pseudonym(pseudonym) else NOT_A_PSEUDONYM
-    revealed: tuple[Revealed, ...] = ()
+def _connect(conninfo: str) -> psycopg.Connection[Any]:
+    """An autocommit connection: each call below is a transaction of its own, committed when it returns."""
     try:
-        with psycopg.connect(conninfo) as conn, conn.transaction():
-            if outcome is None:
-                rows = conn.execute(
-                    "SELECT field, domain, original FROM police_pseudonym_vault"
-                    " WHERE pseudonym = %s AND expires_at > coalesce(%s::timestamptz, now()) ORDER BY field",
-                    (pseudonym, now),
-                ).fetchall()
-                revealed = tuple(Revealed(*row) for row in rows)
-                outcome = "revealed" if revealed else "not_found"
+        return psycopg.connect(conninfo, autocommit=True)
+    except psycopg.OperationalError as exc:
+        raise StoreUnavailable(f"the database cannot be reached ({error_summary(exc)})") from exc
+
+
+# Errors whose server message names no value and says what to do: a privilege missing (the message names the
+# function or table), a request not yet committed or expired (hub_reidentify_reveal's own words).
+_TOLD = {
+    "42501": None,
+    "55000": None,
+    "42883": "the database lacks the re-identification functions: run `hub db migrate`",
+}
+
+
+def _why(exc: psycopg.Error) -> str:
+    if exc.sqlstate in _TOLD:
+        return _TOLD[exc.sqlstate] or f"{exc.diag.message_primary} (SQLSTATE {exc.sqlstate})"
+    return error_summary(exc)
+
+
+def reidentify(conninfo: str, pseudonym: str, reason: str) -> Reidentification:
+    """Ask for the originals behind ``pseudonym`` as the login of ``conninfo``, with ``reason``.
+
+    Two transactions: ``hub_reidentify`` decides and writes the audit row (committed when it returns); only then
+    does ``hub_reidentify_reveal`` return the values, so no value is ever seen without its committed audit row.
+    ``StoreUnavailable`` when the database cannot be reached: nothing was revealed and nothing audited.
+    """
+    with _connect(conninfo) as conn:
+        try:
+            row = conn.execute("SELECT outcome, audit_id, problem FROM hub_reidentify(%s, %s)", (pseudonym, reason))
+            outcome, audit_id, problem = cast("tuple[Outcome, int, str | None]", row.fetchone())
+            if outcome != "revealed":
+                return Reidentification(outcome, audit_id, (), problem)
+            rows = conn.execute("SELECT field, domain, original FROM hub_reidentify_reveal(%s)", (audit_id,))
+            revealed = tuple(Revealed(*r) for r in rows.fetchall())
+        except psycopg.Error as exc:
+            raise StoreError(f"re-identification failed, nothing revealed: {_why(exc)}") from exc
+    if not revealed:  # expired between the two calls: the audit says revealed, nothing was
+        return Reidentification("not_found", audit_id)
+    return Reidentification(outcome, audit_id, revealed)
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    """The re-identification audit's hash chain: whole or where it breaks, and its head (worth noting elsewhere:
+    a chain rewritten from the start by the table's owner would end in another head)."""
+
+    ok: bool
+    rows: int
+    first_bad_id: int | None
+    problem: str | None
+    head_id: int | None
+    head_hash: str
+
+
+def verify_audit(conninfo: str) -> AuditCheck:
+    """Check the audit's chain with ``hub_verify_reidentification_audit`` (members of hub_police, hub_auditor)."""
+    with _connect(conninfo) as conn:
+        try:
             row = conn.execute(
-                "INSERT INTO reidentification_audit (attempted_at, user_name, role, reason, pseudonym, outcome)"
-                " VALUES (coalesce(%s::timestamptz, now()), %s, %s, %s, %s, %s) RETURNING id",
-                (now, user, role, reason.strip(), asked, outcome),
+                "SELECT ok, rows_checked, first_bad_id, problem, head_id, head_hash"
+                " FROM hub_verify_reidentification_audit()"
             ).fetchone()
-    except psycopg.Error as exc:
-        raise StoreError(f"re-identification failed (nothing revealed): {exc}") from exc
+        except psycopg.Error as exc:
+            raise StoreError(f"checking the re-identification audit failed: {_why(exc)}") from exc
     assert row is not None
-    return Reidentification(outcome, int(row[0]), revealed if outcome == "revealed" else ())
+    return AuditCheck(*row)

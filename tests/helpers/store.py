@@ -1,12 +1,16 @@
-"""Writing the privacy tables of a test's database as the pseudonymise worker does."""
+"""Writing the privacy tables of a test's database as the pseudonymise worker does, and log-in roles of the
+database roles (migration 0004) for a test."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 import psycopg
+from psycopg import sql
 
 from hub.privacy.register import Transfer
 from hub.privacy.vault import VaultEntry
@@ -23,3 +27,22 @@ def store_rows(url: str, transfers: Sequence[Transfer], vault: Sequence[VaultEnt
             await store_entries(cur, vault)
 
     asyncio.run(write())
+
+
+@contextmanager
+def login(admin_url: str, *groups: str) -> Iterator[str]:
+    """The URL of ``admin_url``'s database for a new log-in role that is a member of ``groups`` only (no superuser,
+    no password: the test clusters trust local connections); dropped afterwards. Roles belong to the cluster, so
+    the name is unique to this call."""
+    name = f"hub_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE").format(sql.Identifier(name)))
+        for group in groups:
+            conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(name)))
+    try:
+        yield psycopg.conninfo.make_conninfo(admin_url, user=name)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            # Its sessions first (a worker may still be closing its pool), then the role.
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (name,))
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))

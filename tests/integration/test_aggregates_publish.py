@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 from kafka import KafkaProducer
+from pydantic import SecretStr
 
 from hub.config import Settings
 from hub.errors import ConfigError
@@ -27,6 +28,7 @@ from hub.store.register import transfers_since
 from hub.topology import qualified
 from tests.helpers.differencing import Figure, recoverable
 from tests.helpers.stack import Topics
+from tests.helpers.store import login
 
 pytestmark = pytest.mark.integration
 
@@ -188,3 +190,24 @@ def test_repeated_publication_gives_no_suppressed_count_away(settings: Settings,
         publish_week(settings, WEEK, now=RUN_AT + timedelta(days=8))
     with pytest.raises(ConfigError, match="has not ended yet"):
         publish_week(settings, "2026-W48", now=RUN_AT)
+
+
+def test_the_job_runs_as_a_stage_login(settings: Settings, topics: Topics) -> None:
+    """`hub aggregates publish` needs no superuser: as a login in hub_stage it freezes the week, stores what it
+    counted and sent, and registers the messages; a second run sends the same messages again."""
+    topics("share.analytics.incident", "share.praevention.aggregates")
+    scene = Scene(settings)
+    try:
+        for n in range(5):
+            scene.send(f"A{n}", A, "CRIME/THEFT")
+        scene.producer.flush()
+    finally:
+        scene.producer.close()
+    with login(settings.database_conninfo(), "hub_stage") as stage:
+        as_stage = settings.model_copy(update={"database_url": SecretStr(stage)})
+        first = publish_week(as_stage, WEEK, now=RUN_AT)
+        again = publish_week(as_stage, WEEK, now=RUN_AT)
+    assert [(a.area, a.counts) for a in first.aggregates] == [("cell", {"CRIME": 5}), ("city", {"CRIME": 5})]
+    assert (again.aggregates, again.messages_sent) == ((), 2)
+    register = transfers_since(settings.database_conninfo(), datetime(2020, 1, 1, tzinfo=UTC), recipient="praevention")
+    assert len(register) == 2

@@ -21,6 +21,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 
 from hub.devstack import EmbeddedStack
+from hub.devstack.postgres import LOG_SETTINGS
 from hub.errors import StackError
 from hub.processes import free_port
 from tests.helpers.waiting import wait_until
@@ -170,6 +171,30 @@ def test_stack_serves_kafka_and_postgres_and_stops_without_leftovers(stack_dir: 
     assert (stack_dir / "state" / "logs" / "tansu.log").read_text().count("hub starts broker") == 1
 
 
+def test_embedded_postgres_logs_errors_tersely_without_statement_or_values(stack_dir: Path) -> None:
+    """The embedded PostgreSQL runs with terse error logging and no failing statement: a unique violation and a
+    failing statement leave their message in postgres.log (with the login), but neither the key nor the statement.
+    (A message itself may quote a value, e.g. "invalid input syntax for type integer: ...": docs/privacy.md.)"""
+    state = stack_dir / "state"
+    with (
+        EmbeddedStack(state, broker_port=None, postgres_port=free_port()) as endpoints,
+        psycopg.connect(str(endpoints.database_url), autocommit=True) as conn,
+    ):
+        shown = {s: conn.execute(f"SHOW {s}").fetchone() for s in LOG_SETTINGS}
+        conn.execute("CREATE TEMP TABLE t (name text PRIMARY KEY)")
+        conn.execute("INSERT INTO t VALUES ('Erika Mustermann')")
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute("INSERT INTO t VALUES (%s)", ("Erika Mustermann",))
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            conn.execute("SELECT 1 / 0 WHERE 'HAL-AB 123' <> ''")
+    assert shown == {s: (v,) for s, v in LOG_SETTINGS.items()}
+    log = (state / "logs" / "postgres.log").read_text()
+    assert "duplicate key value violates unique constraint" in log
+    assert "postgres@hub ERROR" in log
+    assert "Mustermann" not in log, "no DETAIL quoting the key"
+    assert "HAL-AB" not in log, "no STATEMENT quoting the literal"
+
+
 def test_second_start_reuses_the_data_dir_and_keeps_its_data(stack_dir: Path) -> None:
     """A second start on the same state dir skips initdb and finds the rows the first run wrote."""
     state = stack_dir / "state"
@@ -232,6 +257,7 @@ _START_AND_HANG = """
 import json, sys, time
 from pathlib import Path
 from hub.devstack import EmbeddedStack
+from hub.devstack.postgres import LOG_SETTINGS
 stack = EmbeddedStack(Path(sys.argv[1]), broker_port=int(sys.argv[2]), postgres_port=int(sys.argv[3]))
 stack.start()
 print("PIDS", json.dumps(stack.pids), flush=True)

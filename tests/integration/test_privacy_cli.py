@@ -22,12 +22,13 @@ from hub.privacy.policy import DOMAINS, default_policy
 from hub.privacy.register import Transfer
 from hub.privacy.transform import TransformContext, share_record
 from hub.privacy.vault import VaultEntry
+from hub.processes import free_port
 from hub.schemas import CloudEvent, Incident, example_payload, wrap
 from hub.store.register import transfers_since
 from hub.topology import qualified
 from tests.helpers.cli import hub
 from tests.helpers.stack import Topics
-from tests.helpers.store import store_rows
+from tests.helpers.store import login, store_rows
 
 pytestmark = pytest.mark.integration
 
@@ -90,8 +91,9 @@ def test_transfers_report_formats(database_url: str) -> None:
 
 
 def test_reidentify_command(database_url: str) -> None:
-    """The authorised role gets the original on stdout; any other role gets a refusal and nothing else; both are
-    in the audit."""
+    """A login in hub_police gets the original on stdout; another login a refusal and nothing else, both audited;
+    a reason with personal data or without a case reference is refused by the command with a clear message before
+    it asks; the audit verifies."""
     entry = VaultEntry(
         PSEUDONYM,
         "incident.caller.phone",
@@ -101,21 +103,54 @@ def test_reidentify_command(database_url: str) -> None:
         datetime.now(UTC) + timedelta(days=10),
     )
     store_rows(database_url, [], [entry], datetime.now(UTC))
-    env = {"HUB_DATABASE_URL": database_url, "HUB_REIDENTIFY_ROLES": "polizei-lagedienst,polizei-kdd"}
-    ok = hub("reidentify", PSEUDONYM, "--role", "polizei-kdd", "--reason", REASON, "--user", "kok-schmidt", env=env)
-    assert ok.returncode == 0, ok.stderr
-    assert f"{PSEUDONYM}  incident.caller.phone (ordnungsamt): 0345 6789012" in ok.stdout
-    refused = hub("reidentify", PSEUDONYM, "--role", "ordnungsamt", "--reason", REASON, env=env)
-    assert refused.returncode == 3
-    assert "role 'ordnungsamt' may not re-identify" in refused.stderr
-    assert "0345" not in refused.stdout + refused.stderr
-    no_reason = hub("reidentify", PSEUDONYM, "--role", "polizei-kdd", "--reason", "x", env=env)
-    assert no_reason.returncode == 3
-    assert "state a reason" in no_reason.stderr
+    with login(database_url, "hub_police") as police, login(database_url, "hub_stage") as stage:
+        ok = hub("reidentify", PSEUDONYM, "--reason", REASON, env={"HUB_DATABASE_URL": police})
+        assert ok.returncode == 0, ok.stderr
+        assert f"{PSEUDONYM}  incident.caller.phone (ordnungsamt): 0345 6789012" in ok.stdout
+        refused = hub("reidentify", PSEUDONYM, "--reason", REASON, env={"HUB_DATABASE_URL": stage})
+        assert refused.returncode == 3
+        assert "your database login is not a member of hub_police" in refused.stderr
+        assert "0345" not in refused.stdout + refused.stderr
+        no_case = hub("reidentify", PSEUDONYM, "--reason", "Rückruf beim Anrufer", env={"HUB_DATABASE_URL": police})
+        assert no_case.returncode == 3
+        assert "no case reference" in no_case.stderr
+        named = hub(
+            "reidentify",
+            PSEUDONYM,
+            "--reason",
+            "Anrufer Hans Meier zurückrufen, E-2026-11-123",
+            env={"HUB_DATABASE_URL": police},
+        )
+        assert named.returncode == 3
+        assert "personal data (NAME)" in named.stderr
+        assert "Meier" not in named.stderr
+        gone = hub(
+            "reidentify", "--role", "polizei-kdd", PSEUDONYM, "--reason", REASON, env={"HUB_DATABASE_URL": police}
+        )
+        assert gone.returncode == 2, "--role is gone: the database login is who asks"
+        verified = hub("audit", "verify", env={"HUB_DATABASE_URL": police})
+        assert verified.returncode == 0, verified.stderr
+        assert "re-identification audit intact: 2 row(s)" in verified.stdout
+        users = {k: psycopg.conninfo.conninfo_to_dict(v)["user"] for k, v in (("police", police), ("stage", stage))}
     with psycopg.connect(database_url) as conn:
         audit = conn.execute("SELECT user_name, role, outcome FROM reidentification_audit ORDER BY id").fetchall()
-    assert audit[0] == ("kok-schmidt", "polizei-kdd", "revealed")
-    assert [row[2] for row in audit] == ["revealed", "refused_role", "refused_reason"]
+    assert audit == [
+        (users["police"], "hub_police", "revealed"),
+        (users["stage"], "(not hub_police)", "refused_role"),
+    ], "the reasons refused by the command itself were never sent"
+
+
+def test_reidentify_while_the_database_is_down(database_url: str) -> None:
+    """No database: the command says that nothing was revealed and no audit row could be written, leaves a local
+    trace on stderr, and exits non-zero."""
+    nowhere = f"postgresql://kok-schmidt@127.0.0.1:{free_port()}/hub"
+    down = hub("reidentify", PSEUDONYM, "--reason", REASON, env={"HUB_DATABASE_URL": nowhere})
+    assert down.returncode == 2
+    assert "the database cannot be reached" in down.stderr
+    assert "NO audit row could be written" in down.stderr
+    assert "local trace: re-identification attempt at" in down.stderr
+    assert "login 'kok-schmidt'" in down.stderr
+    assert PSEUDONYM in down.stderr
 
 
 def test_retention_purge_command(database_url: str) -> None:

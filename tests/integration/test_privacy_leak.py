@@ -23,6 +23,7 @@ from hub.schemas import CloudEvent
 from hub.store.vault import reidentify
 from hub.topology import TOPICS, qualified
 from tests.helpers.kafka import read_all, write_lines
+from tests.helpers.store import login
 from tests.helpers.workers import WorkerFactory
 
 pytestmark = pytest.mark.integration
@@ -221,7 +222,7 @@ def test_no_canary_leaves_the_police_domain(
     assert _leaks(" ".join(f"{k}={v.decode()}" for k, v in letter.headers)) == []
     assert CANARIES["caller name"] in letter.value.decode()
 
-    # Re-identification works for the police's authorised role, and for nobody else.
+    # Re-identification works for a login in hub_police, and for nobody else.
     amt_incident = next(
         CloudEvent.from_bytes(r.value)
         for r in by_declared["share.ordnungsamt.incident"]
@@ -229,15 +230,12 @@ def test_no_canary_leaves_the_police_domain(
     )
     pseudonym = amt_incident.data["caller"]["name"]
     url = settings.database_conninfo()
-    reason = "Rückruf beim Anrufer zu Einsatz 4711 nötig"
-    allowed = reidentify(
-        url, pseudonym, role="polizei-lagedienst", reason=reason, user="pk", authorised_roles={"polizei-lagedienst"}
-    )
-    assert [r.original for r in allowed.revealed] == [CANARIES["caller name"]]
-    refused = reidentify(
-        url, pseudonym, role="ordnungsamt-leitstelle", reason=reason, user="oa", authorised_roles={"polizei-lagedienst"}
-    )
-    assert (refused.outcome, refused.revealed) == ("refused_role", ())
+    reason = "Rückruf beim Anrufer zu Vorgang E-2026-11-4711 nötig"
+    with login(url, "hub_police") as police, login(url, "hub_console") as other:
+        allowed = reidentify(police, pseudonym, reason)
+        assert [r.original for r in allowed.revealed] == [CANARIES["caller name"]]
+        refused = reidentify(other, pseudonym, reason)
+        assert (refused.outcome, refused.revealed) == ("refused_role", ())
 
     # Prevention gets its aggregates of the week (the city-wide one only: two incidents); they carry nothing either.
     assert publish_week(settings, "2026-W47").sent

@@ -1,5 +1,6 @@
-"""The privacy tables in a real PostgreSQL: the transfer register (idempotent, filtered), re-identification (only
-for an authorised role with a reason, every attempt audited) and the retention purge (per table and class)."""
+"""The privacy tables in a real PostgreSQL: the transfer register (idempotent, filtered), re-identification (here
+as the owner, a member of every role; the roles themselves in test_db_roles.py) and the retention purge (per table
+and class)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from tests.helpers.store import store_rows
 pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
-ROLES = {"polizei-lagedienst"}
 REASON = "Rückruf beim Anrufer zu Einsatz PI-HAL-E-0000123"
 PSEUDONYM = "ps1.k1." + "b" * 26
 PERIODS = RetentionPeriods(timedelta(days=30), timedelta(days=180), timedelta(days=730), timedelta(days=1095))
@@ -68,63 +68,53 @@ def _entry(
     return VaultEntry(pseudonym, "incident.caller.name", "ordnungsamt", "Erika Mustermann", cls, expires)
 
 
-def test_authorised_role_with_reason_sees_the_original_and_is_audited(database_url: str) -> None:
-    """The Lagedienst gets the original back; the attempt is in the audit with user, role, reason and outcome."""
-    _write(database_url, vault=[_entry()])
-    result = reidentify(
-        database_url,
-        PSEUDONYM,
-        role="polizei-lagedienst",
-        reason=REASON,
-        user="pk-mueller",
-        authorised_roles=ROLES,
-        now=T0,
-    )
+def _login(url: str) -> str:
+    """The login of ``url``: what the audit records as the user."""
+    return str(psycopg.conninfo.conninfo_to_dict(url)["user"])
+
+
+def test_police_login_with_reason_sees_the_original_and_is_audited(database_url: str) -> None:
+    """The original comes back; the attempt is in the audit with the session's login, role, reason and outcome."""
+    _write(database_url, vault=[_entry(expires=datetime.now(UTC) + timedelta(days=1))])
+    result = reidentify(database_url, PSEUDONYM, REASON)
     assert result.outcome == "revealed"
     assert [(r.field, r.domain, r.original) for r in result.revealed] == [
         ("incident.caller.name", "ordnungsamt", "Erika Mustermann")
     ]
-    assert _audit(database_url) == [("pk-mueller", "polizei-lagedienst", REASON, PSEUDONYM, "revealed")]
+    assert _audit(database_url) == [(_login(database_url), "hub_police", REASON, PSEUDONYM, "revealed")]
 
 
-def test_unauthorised_role_gets_nothing_and_is_audited(database_url: str) -> None:
-    """Another role, a missing reason or a malformed pseudonym reveal nothing; each attempt is audited anyway."""
-    _write(database_url, vault=[_entry()])
+def test_bad_requests_get_nothing_and_are_audited(database_url: str) -> None:
+    """A reason without a case reference, a malformed pseudonym or an unknown one reveal nothing; each attempt is
+    audited anyway, without the refused reason and without a name typed for a pseudonym."""
+    _write(database_url, vault=[_entry(expires=datetime.now(UTC) + timedelta(days=1))])
     attempts = [
-        (PSEUDONYM, "ordnungsamt-leitstelle", REASON, "refused_role"),
-        (PSEUDONYM, "polizei-lagedienst", "weil", "refused_reason"),
-        ("Erika Mustermann", "polizei-lagedienst", REASON, "refused_pseudonym"),
-        ("ps1.k1." + "c" * 26, "polizei-lagedienst", REASON, "not_found"),
+        (PSEUDONYM, "weil", "refused_reason"),
+        ("Erika Mustermann", REASON, "refused_pseudonym"),
+        ("ps1.k1." + "c" * 26, REASON, "not_found"),
     ]
-    for pseudonym, role, reason, outcome in attempts:
-        result = reidentify(
-            database_url, pseudonym, role=role, reason=reason, user="someone", authorised_roles=ROLES, now=T0
-        )
+    for pseudonym, reason, outcome in attempts:
+        result = reidentify(database_url, pseudonym, reason)
         assert (result.outcome, result.revealed) == (outcome, ())
     audit = _audit(database_url)
-    assert [row[4] for row in audit] == [a[3] for a in attempts]
-    assert audit[2][3] == NOT_A_PSEUDONYM, "a name typed by mistake is not copied into the audit"
+    assert [row[4] for row in audit] == [a[2] for a in attempts]
+    assert audit[0][2].startswith("(withheld: no case reference")
+    assert audit[1][3] == NOT_A_PSEUDONYM, "a name typed by mistake is not copied into the audit"
     assert not any("Erika" in " ".join(row) for row in audit)
 
 
 def test_vault_row_lives_as_long_as_its_longest_lived_event(database_url: str) -> None:
-    """The same pseudonym from a long-class event extends the row; a later short one does not shorten it."""
+    """The same pseudonym from a long-class event extends the row; a later short one does not shorten it; an
+    expired row awaiting the purge reveals nothing."""
     _write(database_url, vault=[_entry(expires=T0 + timedelta(days=30), cls="short")])
     _write(database_url, vault=[_entry(expires=T0 + timedelta(days=730), cls="long")])
     _write(database_url, vault=[_entry(expires=T0 + timedelta(days=40), cls="short")])
     with psycopg.connect(database_url) as conn:
         row = conn.execute("SELECT retention_class, expires_at FROM police_pseudonym_vault").fetchone()
     assert row == ("long", T0 + timedelta(days=730))
-    late = reidentify(
-        database_url,
-        PSEUDONYM,
-        role="polizei-lagedienst",
-        reason=REASON,
-        user="u",
-        authorised_roles=ROLES,
-        now=T0 + timedelta(days=731),
-    )
-    assert late.outcome == "not_found", "an expired row awaiting the purge reveals nothing"
+    gone = "ps1.k1." + "f" * 26
+    _write(database_url, vault=[_entry(gone, expires=datetime.now(UTC) - timedelta(seconds=1))])
+    assert reidentify(database_url, gone, REASON).outcome == "not_found"
 
 
 def _event_row(

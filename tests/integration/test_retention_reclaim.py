@@ -12,6 +12,7 @@ from psycopg.types.json import Jsonb
 
 from hub.privacy.retention import RetentionPeriods
 from hub.store.retention import purge, reclaim, table_sizes
+from tests.helpers.store import login
 
 pytestmark = pytest.mark.integration
 
@@ -68,3 +69,16 @@ def test_plain_vacuum_makes_space_reusable_and_full_vacuum_removes_it(database_u
     [full] = reclaim(database_url, [p for p in purged if p.table == "events"], "full")
     assert full.bytes_after < before * 0.6
     assert _canaries_in_file(database_url, "old") == 0
+
+
+def test_a_purge_login_purges_and_leaves_the_vacuum_to_the_owner(database_url: str) -> None:
+    """As a hub_purge login (not the tables' owner) the purge deletes, including rows it clamps by their stored
+    time, and the VACUUM after it is reported skipped rather than silently doing nothing (PostgreSQL 16 lets only
+    the owner vacuum)."""
+    with psycopg.connect(database_url) as conn:
+        _insert(conn, "old", NOW - timedelta(days=40))
+    with login(database_url, "hub_purge") as purger:
+        purged = purge(purger, PERIODS, NOW)
+        assert {(p.table, p.retention_class): p.rows for p in purged}[("events", "short")] == ROWS
+        [skipped] = reclaim(purger, purged, "full")
+    assert (skipped.table, skipped.mode, skipped.bytes_after) == ("events", "skipped", skipped.bytes_before)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -244,8 +245,7 @@ def test_stage_keys_refuse_demo_next_to_real_keys() -> None:
 def test_stage_keys_from_the_environment() -> None:
     """Configured keys are loaded for every receiving domain, each its own."""
     environ = {
-        f"HUB_PSEUDONYM_KEY_{d.upper()}": f"k1:{base64.b64encode(bytes([n]) * 32).decode()}"
-        for n, d in enumerate(key_names(POLICY), start=1)
+        f"HUB_PSEUDONYM_KEY_{d.upper()}": f"k1:{base64.b64encode(os.urandom(32)).decode()}" for d in key_names(POLICY)
     }
     ring = stage_keys(Settings(), POLICY, environ)
     assert ring.for_domain("analytics").active.kid == "k1"

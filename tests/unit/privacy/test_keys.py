@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import pickle
+import stat
 from pathlib import Path
 
 import pytest
 
 from hub.errors import ConfigError
 from hub.privacy.keys import (
+    DEMO_DOMAINS,
     DEMO_KID,
     KEY_DIR_ENV,
     MIN_KEY_BYTES,
@@ -26,8 +29,14 @@ SECRET = bytes(range(40))
 SECRET_B64 = base64.b64encode(SECRET).decode()
 
 
+def _random(n: int, fill: int) -> bytes:
+    """``n`` random-looking bytes, the same for the same ``fill`` (a test's stand-in for ``openssl rand``)."""
+    stream = b"".join(hashlib.sha256(bytes([fill, i])).digest() for i in range(n // 32 + 1))
+    return stream[:n]
+
+
 def _b64(n: int, fill: int) -> str:
-    return base64.b64encode(bytes([fill]) * n).decode()
+    return base64.b64encode(_random(n, fill)).decode()
 
 
 def test_short_key_refused_with_clear_message() -> None:
@@ -103,7 +112,9 @@ def test_short_env_key_refused() -> None:
 
 def _write(folder: Path, kid: str, fill: int, n: int = 32) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{kid}.key").write_text(_b64(n, fill) + "\n", encoding="ascii")
+    path = folder / f"{kid}.key"
+    path.write_text(_b64(n, fill) + "\n", encoding="ascii")
+    path.chmod(0o600)
 
 
 def test_file_keys_single_and_rotated(tmp_path: Path) -> None:
@@ -191,3 +202,51 @@ def test_loading_reads_only_the_given_environment(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(os.environ, "HUB_PSEUDONYM_KEY_HAVAG", f"k1:{SECRET_B64}")
     with pytest.raises(ConfigError, match="no pseudonymisation key"):
         load_keyring(["havag"], {})
+
+
+def _demo_secret_b64(domain: str) -> str:
+    """The public demo secret of ``domain``, as an operator might copy it into a key file."""
+    return base64.b64encode(hashlib.sha256(f"hub demo key\x00hub-demo\x00{domain}".encode()).digest()).decode()
+
+
+def test_demo_domains_are_the_policy_domains() -> None:
+    """Every domain's demo secret is refused: the list in keys.py is the policy's."""
+    assert set(DEMO_DOMAINS) == set(DOMAINS)
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        (_demo_secret_b64("havag"), "public demo key of 'havag'"),
+        (_demo_secret_b64("polizei"), "public demo key of 'polizei'"),  # another domain's demo key, another id
+        (base64.b64encode(bytes(32)).decode(), "only 1 different byte values"),
+        (base64.b64encode(b"\x01\x02" * 20).decode(), "only 2 different byte values"),
+        (base64.b64encode(b"correct horse battery staple 2026!").decode(), "printable text"),
+        (base64.b64encode(b"0123456789abcdef0123456789abcdef").decode(), "printable text"),  # hex text, not decoded
+    ],
+)
+def test_weak_or_demo_secrets_refused_under_any_key_id(secret: str, message: str) -> None:
+    """Demo secrets under another id, zeros, a pattern and passwords are refused; the message does not quote them."""
+    with pytest.raises(ConfigError, match=message) as refused:
+        load_keyring(["havag"], {"HUB_PSEUDONYM_KEY_HAVAG": f"prod1:{secret}"})
+    assert secret not in str(refused.value)
+    assert "openssl rand" in str(refused.value)
+
+
+def test_random_secret_accepted() -> None:
+    """32 bytes from os.urandom pass every check."""
+    secret = base64.b64encode(os.urandom(32)).decode()
+    assert load_keyring(["havag"], {"HUB_PSEUDONYM_KEY_HAVAG": f"k1:{secret}"}).for_domain("havag").active.kid == "k1"
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o660, 0o644])
+def test_key_file_readable_by_others_refused(tmp_path: Path, mode: int) -> None:
+    """A key file group or others may read is refused, saying chmod 600; 600 and 400 are accepted."""
+    _write(tmp_path / "havag", "k1", 1)
+    path = tmp_path / "havag" / "k1.key"
+    path.chmod(mode)
+    with pytest.raises(ConfigError, match=rf"mode {mode:03o}.*chmod 600"):
+        load_keyring(["havag"], {KEY_DIR_ENV: str(tmp_path)})
+    path.chmod(0o400)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o400
+    assert load_keyring(["havag"], {KEY_DIR_ENV: str(tmp_path)}).for_domain("havag").active.kid == "k1"

@@ -1,5 +1,5 @@
 """The vault's pure side: which pseudonyms it records (exactly those the shares carry) and which requests may
-look into it."""
+may look into it (the reason rule; who asks is the database's check, tests/integration/test_db_roles.py)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,12 @@ from hub.privacy.keys import demo_keyring
 from hub.privacy.policy import DOMAINS, default_policy
 from hub.privacy.pseudonym import is_pseudonym
 from hub.privacy.transform import TransformContext, for_domain
-from hub.privacy.vault import check_request, vault_entries
+from hub.privacy.vault import case_references, reason_problem, request_problem, vault_entries
 from hub.schemas import KINDS, CloudEvent, example_payload, wrap
 
 POLICY = default_policy()
 KEYS = demo_keyring(DOMAINS)
 EXPIRES = datetime(2028, 1, 1, tzinfo=UTC)
-ROLES = {"polizei-lagedienst"}
-PSEUDONYM = "ps1.k1." + "a" * 26
 
 
 def _event(kind: str, data: dict[str, Any], record: str) -> CloudEvent:
@@ -87,17 +85,55 @@ def test_empty_values_make_no_entry() -> None:
 
 
 @pytest.mark.parametrize(
-    ("pseudonym", "role", "reason", "outcome"),
+    ("reason", "references"),
     [
-        (PSEUDONYM, "polizei-lagedienst", "Rückruf beim Anrufer zu Einsatz PI-HAL-E-0000123", None),
-        (PSEUDONYM, "ordnungsamt-leitstelle", "Rückruf beim Anrufer zu Einsatz PI-HAL-E-0000123", "refused_role"),
-        (PSEUDONYM, "", "Rückruf beim Anrufer zu Einsatz PI-HAL-E-0000123", "refused_role"),
-        (PSEUDONYM, "polizei-lagedienst", "", "refused_reason"),
-        (PSEUDONYM, "polizei-lagedienst", "weil halt", "refused_reason"),
-        (PSEUDONYM, "polizei-lagedienst", "a b c", "refused_reason"),
-        ("Erika Mustermann", "polizei-lagedienst", "Rückruf beim Anrufer zu Einsatz 123", "refused_pseudonym"),
+        ("Rückruf zu E-2026-11-123", ["E-2026-11-123"]),
+        ("Zeugenbefragung VG/123/26 und ST/0815/2026", ["VG/123/26", "ST/0815/2026"]),
+        ("Einsatz PI-HAL-E-0000123", ["PI-HAL-E-0000123"]),
+        ("Verfahren 123 Js 4567/26", ["123 Js 4567/26"]),
+        ("Halter HAL-AB-123 ermitteln", []),  # a plate, not a case: fewer than five digits
+        ("Halter HAL-AB 1234 ermitteln", []),
+        ("e-2026-11-123 klein geschrieben", []),
+        ("Einsatz 4711", []),
     ],
 )
-def test_check_request(pseudonym: str, role: str, reason: str, outcome: str | None) -> None:
-    """Only an authorised role with a reason of some words and a well-formed pseudonym gets to the vault."""
-    assert check_request(pseudonym, role, reason, ROLES) == outcome
+def test_case_references(reason: str, references: list[str]) -> None:
+    """Letters then digit groups (five digits or more) joined by - or /, or a prosecutor's file number."""
+    assert case_references(reason) == references
+
+
+@pytest.mark.parametrize(
+    ("reason", "problem"),
+    [
+        ("Rückruf beim Anrufer zu Einsatz PI-HAL-E-0000123", None),
+        ("  Rückruf   beim Anrufer\n zu E-2026-11-123 ", None),
+        ("a b c d e f g h", "no case reference"),
+        ("", "no case reference"),
+        ("E-2026-11-123 a b", "at least two words"),
+        ("Rückruf 0345 1234567 zu E-2026-11-123", "five or more digits"),
+        ("Rückruf 0345-1234567 zu E-2026-11-123", "five or more digits"),
+        ("IBAN DE89 3704 0044 0532 0130 00 prüfen, E-2026-11-123", "five or more digits"),
+        ("Mail an a.b@example.org zu E-2026-11-123", "e-mail"),
+        ("x" * 301 + " E-2026-11-123", "at most 300"),
+    ],
+)
+def test_reason_problem(reason: str, problem: str | None) -> None:
+    """The database's rule, mirrored: a case reference, two more words, no e-mail, no long number."""
+    found = reason_problem(reason)
+    assert (found is None) == (problem is None)
+    if problem is not None:
+        assert found is not None
+        assert problem in found
+
+
+def test_request_problem_finds_names_and_plates_the_database_cannot_see() -> None:
+    """The scrubber runs over the reason (its case references aside) and names the categories, never the value."""
+    assert request_problem("Zeuge Thomas Müller befragen, E-2026-11-123") == (
+        "personal data (NAME): name the case, not the person"
+    )
+    problem = request_problem("Halter HAL-AB 123 ermitteln, E-2026-11-123")
+    assert problem is not None
+    assert "PLATE" in problem
+    assert "HAL" not in problem
+    assert request_problem("Rückruf beim Anrufer zu Vorgang E-2026-11-123") is None
+    assert request_problem("weil") == reason_problem("weil")

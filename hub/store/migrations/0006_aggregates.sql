@@ -28,3 +28,9 @@ CREATE TABLE aggregate_counted (
 CREATE INDEX aggregate_counted_time_idx ON aggregate_counted (counted_at);
 
 REVOKE ALL ON aggregate_messages, aggregate_counted FROM PUBLIC;
+
+-- Roles (0004): `hub aggregates publish` runs as hub_stage, `hub retention purge` as hub_purge.
+GRANT SELECT, INSERT ON aggregate_messages, aggregate_counted TO hub_stage;
+GRANT SELECT, DELETE ON aggregate_messages, aggregate_counted TO hub_purge;
+-- The purge counts a vault row's expiry at most from when it was last seen (an event dated in the future).
+GRANT SELECT (last_seen) ON police_pseudonym_vault TO hub_purge;

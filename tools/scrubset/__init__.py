@@ -1,0 +1,1 @@
+"""Build the held-out labelled set for the German free-text scrubber (see build.py)."""
