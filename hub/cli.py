@@ -34,10 +34,28 @@ def _cmd_topics_list(settings: Settings, args: argparse.Namespace) -> int:
     from hub.topology import TOPICS, qualified
 
     for spec in TOPICS:
-        days = spec.retention_ms / 86_400_000
         name = qualified(settings.topic_prefix, spec.name)
-        print(f"{name:<40} {spec.partitions:>2}p  {days:>4g}d  key={spec.key:<22} {spec.description}")
+        print(f"{name:<40} {spec.partitions:>2}p  key={spec.key:<22} {spec.description}")
+        print(f"{'':<44} {_retention_text(spec.broker_configs())}")
     return 0
+
+
+def _duration(ms: str) -> str:
+    """``604800000`` -> ``7d``, ``3600000`` -> ``1h``, ``43200000`` -> ``12h``."""
+    value = int(ms)
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("min", 60_000)):
+        if value % size == 0:
+            return f"{value // size}{unit}"
+    return f"{value}ms"
+
+
+def _retention_text(configs: dict[str, str]) -> str:
+    """What a topic keeps and for how long, from its broker configs."""
+    text = f"{configs['cleanup.policy']}, retention.ms={_duration(configs['retention.ms'])}"
+    for key in ("segment.ms", "max.compaction.lag.ms", "delete.retention.ms"):
+        if key in configs:
+            text += f", {key}={_duration(configs[key])}"
+    return text
 
 
 def _cmd_db_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -282,7 +300,7 @@ def _cmd_retention_purge(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC
 
     from hub.privacy.retention import RetentionPeriods
-    from hub.store.retention import purge
+    from hub.store.retention import purge, reclaim
 
     now = _aware(args.now, "--now") if args.now else datetime.now(UTC)
     periods = RetentionPeriods.from_settings(settings)
@@ -297,6 +315,18 @@ def _cmd_retention_purge(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{r.table:<24} {r.retention_class:<9} {verb} {r.rows:>7}  ({older})")
     total = sum(r.rows for r in results)
     print(f"{total} row(s) {verb}" + (" (dry run: nothing deleted)" if args.dry_run else ""))
+    if args.dry_run or args.vacuum == "none":
+        return 0
+    for done in reclaim(settings.database_conninfo(), results, args.vacuum):
+        if done.mode == "skipped":
+            print(
+                f"VACUUM skipped for {done.table}: only its owner may vacuum it (autovacuum makes the space reusable)"
+            )
+            continue
+        print(
+            f"VACUUM{' FULL' if done.mode == 'full' else ''} {done.table}: "
+            f"{done.bytes_before / 1e6:.1f} MB -> {done.bytes_after / 1e6:.1f} MB on disk"
+        )
     return 0
 
 
@@ -306,17 +336,26 @@ def _cmd_aggregates_publish(settings: Settings, args: argparse.Namespace) -> int
     result = publish_week(settings, args.week, dry_run=args.dry_run)
     print(f"{result.shares_read} analytics incident share(s) read")
     for agg in result.aggregates:
+        where = (
+            f"city-wide {agg.week}" if agg.area == "city" else f"{agg.cell} ({agg.lat:.5f}, {agg.lon:.5f}) {agg.week}"
+        )
+        table = "frozen" if agg.revision == 0 else f"correction {agg.revision}"
+        if agg.retracted:
+            print(f"  {where} [{table}]: retracted {', '.join(agg.retracted)} (now fewer than {agg.min_count})")
+            continue
         counts = ", ".join(f"{cat} {n}" for cat, n in agg.counts.items()) or "-"
-        if agg.area == "city":
-            hidden = f"; fewer than {agg.min_count}: {', '.join(agg.suppressed)}" if agg.suppressed else ""
-            print(f"  city-wide {agg.week}: {counts}{hidden}")
-        else:
-            print(f"  {agg.cell} ({agg.lat:.5f}, {agg.lon:.5f}) {agg.week}: {counts}")
-    cells = sum(a.area == "cell" for a in result.aggregates)
+        hidden = f"; fewer than {agg.min_count}: {', '.join(agg.suppressed)}" if agg.suppressed else ""
+        print(f"  {where} [{table}]: {counts}{hidden}")
+    if result.held_back:
+        print(f"{result.held_back} late arrival(s) held back until their correction shows a count")
+    if result.late:
+        print("warning: the week ended more than 7 days ago; analytics shares of its first days may have expired")
+    cells = sum(a.area == "cell" and not a.retracted for a in result.aggregates)
+    made = f"{len(result.aggregates)} new aggregate(s) ({cells} cells)"
     if result.sent:
-        print(f"{len(result.aggregates)} aggregate(s) ({cells} cells, city-wide) sent to share.praevention.aggregates")
+        print(f"{made}; {result.messages_sent} message(s) of the week sent to share.praevention.aggregates")
     else:
-        print(f"{len(result.aggregates)} aggregate(s) ({cells} cells, city-wide); dry run: nothing sent")
+        print(f"{made} this run would publish; dry run: nothing stored or sent")
     return 0
 
 
@@ -561,6 +600,14 @@ def build_parser() -> argparse.ArgumentParser:
     purge = retention.add_parser("purge", help="delete expired rows; report per table and retention class")
     purge.add_argument("--dry-run", action="store_true", help="count what would go, delete nothing")
     purge.add_argument("--now", metavar="TIME", help="purge as of this time (ISO 8601 with offset; default: now)")
+    purge.add_argument(
+        "--vacuum",
+        choices=("plain", "full", "none"),
+        default="plain",
+        help="after deleting, VACUUM the tables deleted from: plain (default; space reusable, no blocking lock) or "
+        "full (rewrites them: space back to the OS and the deleted values gone from the files; locks each table "
+        "while it runs)",
+    )
     purge.set_defaults(func=_cmd_retention_purge)
 
     aggregates = sub.add_parser("aggregates", help="aggregates for prevention work").add_subparsers(
@@ -568,7 +615,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     publish = aggregates.add_parser("publish", help="counts per grid cell and category of one week, to praevention")
     publish.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W47")
-    publish.add_argument("--dry-run", action="store_true", help="print the aggregates, send nothing")
+    publish.add_argument(
+        "--dry-run", action="store_true", help="print what this run would publish; store and send nothing"
+    )
     publish.set_defaults(func=_cmd_aggregates_publish)
     acks = sub.add_parser("acks", help="acknowledgements of alerts over HTTP").add_subparsers(
         dest="acks", required=True

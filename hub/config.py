@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     retention_register_days: int = Field(
         default=1095, ge=1, description="transfer register and re-identification audit; at least the longest class"
     )
+    max_future_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="the normaliser refuses an observation (incident report, position, status, trip update) dated "
+        "more than this ahead of its clock: a future time would keep it from expiring",
+    )
 
     # Router (docs/router.md).
     router_clock: Literal["wall", "event"] = Field(

@@ -63,7 +63,7 @@ def _config_drift(client: KafkaAdminClient, specs: dict[str, TopicSpec]) -> dict
     for name, topic_spec in specs.items():
         current = reported.get(name, {})
         wanted = topic_spec.broker_configs()
-        diff = {k: v for k, v in wanted.items() if k in current and current[k].get("value") != v}
+        diff = {k: v for k, v in wanted.items() if k not in current or current[k].get("value") != v}
         if diff:
             drift[name] = diff
     return drift
@@ -112,7 +112,10 @@ def apply_topology(
             )
         drift = _config_drift(client, {n: wanted[n] for n in present})
         if drift:
-            client.alter_configs([ConfigResource("TOPIC", name, configs) for name, configs in drift.items()])
+            # AlterConfigs (not the incremental kind) replaces a topic's whole set of configs on Apache Kafka, so
+            # every declared config is sent, not just the drifted ones: sending only segment.ms would reset a
+            # changelog's cleanup.policy to delete.
+            client.alter_configs([ConfigResource("TOPIC", name, wanted[name].broker_configs()) for name in drift])
         for name in present:
             if name in drift:
                 detail = ", ".join(f"{k}={v}" for k, v in sorted(drift[name].items()))

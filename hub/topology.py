@@ -15,6 +15,16 @@ from typing import Literal
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 
+#: A segment is rolled at least this often: Kafka deletes and compacts closed segments only, so a record can outlive
+#: ``retention.ms`` by up to ``segment.ms`` (Kafka's default is 7 days, which would double a week's retention).
+MAX_SEGMENT_MS = DAY_MS
+#: Compacted topics (the router's changelogs hold full incidents): a superseded or deleted value is compacted away
+#: within this time (``max.compaction.lag.ms``), their segments roll every hour, a tombstone stays an hour after
+#: compaction (``delete.retention.ms``: enough for a recovering consumer to see it).
+STATE_SEGMENT_MS = HOUR_MS
+STATE_MAX_COMPACTION_LAG_MS = 6 * HOUR_MS
+STATE_DELETE_RETENTION_MS = HOUR_MS
+
 TopicRole = Literal["raw", "canon", "share", "alerts", "acks", "dlq", "state"]
 
 #: Canonical kinds that flow through canon.* and share.* topics (names match ``hub.schemas.KINDS``).
@@ -45,12 +55,26 @@ class TopicSpec:
     retention_ms: int
     key: str
     description: str
-    cleanup_policy: Literal["delete", "compact"] = "delete"
+    cleanup_policy: Literal["delete", "compact,delete"] = "delete"
     configs: dict[str, str] = field(default_factory=dict, compare=False)
 
+    @property
+    def compacted(self) -> bool:
+        return "compact" in self.cleanup_policy
+
     def broker_configs(self) -> dict[str, str]:
-        """The topic configs the broker must hold for this topic."""
-        return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy, **self.configs}
+        """The topic configs the broker must hold for this topic: retention and how often segments roll; for a
+        compacted topic also how soon superseded values and tombstones go."""
+        configs = {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy}
+        if self.compacted:
+            configs |= {
+                "segment.ms": str(STATE_SEGMENT_MS),
+                "max.compaction.lag.ms": str(STATE_MAX_COMPACTION_LAG_MS),
+                "delete.retention.ms": str(STATE_DELETE_RETENTION_MS),
+            }
+        else:
+            configs["segment.ms"] = str(min(MAX_SEGMENT_MS, self.retention_ms // 4))
+        return configs | self.configs
 
 
 # (agency, feed, partitions, key, what it carries)
@@ -107,7 +131,9 @@ def _declare() -> tuple[TopicSpec, ...]:
             f"share.{domain}.{kind}",
             "share",
             _CANON_PARTITIONS[kind],
-            7 * DAY_MS,
+            # The aggregates of a week are published (and corrected) up to 7 days after it ends: the first of its
+            # incidents must still be there then. Analytics shares hold no person, only grid cells and hours.
+            14 * DAY_MS if (domain, kind) == ("analytics", "incident") else 7 * DAY_MS,
             _CANON_KEYS[kind],
             f"{kind} events as domain {domain} may see them",
         )
@@ -143,16 +169,18 @@ def _declare() -> tuple[TopicSpec, ...]:
         )
         for stage in STAGES
     ]
-    # Compacted: the latest value per key is the state; a deleted key is a tombstone and goes at compaction.
+    # Compacted: the latest value per key is the state; a deleted key is a tombstone and goes at compaction. And
+    # deleted after 8 days whatever it is: the router forgets everything it has not heard of within 7 days itself
+    # (docs/router.md), so nothing it still holds is older; without it an entry never written again would stay.
     specs += [
         TopicSpec(
             f"state.router.{table}",
             "state",
             1,
-            7 * DAY_MS,
+            8 * DAY_MS,
             key,
             f"changelog of the router's {table} table: {what}",
-            cleanup_policy="compact",
+            cleanup_policy="compact,delete",
         )
         for table, (key, what) in ROUTER_TABLES.items()
     ]

@@ -1,6 +1,9 @@
 """Aggregates for prevention work: incidents per fixed 500 m cell, ISO week and coarse category, small counts
-suppressed, victim-sensitive offences city-wide only. Built from the analytics domain's shares, so the aggregator
-never sees person-level data; ``hub.jobs.aggregates`` publishes them to ``share.praevention.aggregates``.
+suppressed (with the complement rule for city-wide totals), victim-sensitive offences city-wide only. A week is
+frozen by its first publication; late arrivals go into corrections over those incidents alone, and figures that
+fall below the threshold are retracted, so nothing published can be differenced into a suppressed count
+(``plan_week``). Built from the analytics domain's shares, so the aggregator never sees person-level data;
+``hub.jobs.aggregates`` publishes them to ``share.praevention.aggregates`` and keeps what it published in PostgreSQL.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ import math
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -32,10 +35,16 @@ __all__ = [
     "SENSITIVE_CODES",
     "Aggregate",
     "Cell",
+    "Counted",
+    "Plan",
+    "WeekState",
     "aggregate",
     "aggregate_events",
     "cell_of",
+    "countable",
     "iso_week",
+    "plan_week",
+    "table",
     "week_bounds",
 ]
 
@@ -61,7 +70,10 @@ _STATUS_RANK = {"open": 0, "updated": 1, "closed": 2, "cancelled": 3}
 
 
 class Aggregate(BaseModel):
-    """One published aggregate: a cell's counts per category, or the city-wide totals of one week."""
+    """One published aggregate: a cell's counts per category, or the city-wide totals of one week, in one table
+    (``revision`` 0: the week's frozen first publication; 1, 2, ...: corrections counting late arrivals only, to be
+    added to the earlier tables). A retraction names the same week, area and revision, with no counts and the
+    withdrawn categories in ``retracted``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -74,6 +86,8 @@ class Aggregate(BaseModel):
     counts: dict[str, int]  # category -> incidents; only counts >= min_count
     suppressed: list[str] = []  # city only: categories with 1..min_count-1 incidents ("fewer than min_count")
     min_count: int
+    revision: int = 0
+    retracted: list[str] = []  # a retraction: these categories of (week, area, revision) are withdrawn
 
 
 @dataclass(frozen=True)
@@ -134,50 +148,89 @@ def _latest_per_incident(shares: Iterable[CloudEvent]) -> list[CloudEvent]:
     return [share for _, share in latest.values()]
 
 
-def aggregate(
-    shares: Iterable[CloudEvent], week: str, *, grid_m: int = GRID_M, min_count: int = MIN_COUNT
-) -> list[Aggregate]:
-    """Counts of ``week``'s real incidents per cell and category, and city-wide, from analytics incident shares.
+@dataclass(frozen=True)
+class Counted:
+    """One incident as a week's table counts it: its analytics id, coarse category and cell (None: city-wide only,
+    because it has no position or is victim-sensitive)."""
+
+    incident: str
+    category: str
+    cell: str | None
+
+
+def countable(
+    shares: Iterable[CloudEvent], week: str, *, grid_m: int = GRID_M
+) -> tuple[dict[str, Counted], dict[str, Cell]]:
+    """The incidents ``week`` counts now, by analytics incident id, and the cells they lie in.
 
     Counted: the last report of each incident whose mode is ``actual`` and which was not cancelled, in the week of
-    its ``reported_at``. Category: the top-level type code. A cell's category count below ``min_count`` is left
-    out, cells without any count left are not published, and victim-sensitive offences never reach a cell (they
-    count in the city-wide totals). City-wide counts below ``min_count`` are published as "suppressed".
+    its ``reported_at``. Category: the top-level type code. Victim-sensitive offences and incidents without a
+    position are on no cell.
     """
     week_bounds(week)  # refuses a malformed week
-    if min_count < MIN_COUNT:
-        raise ConfigError(f"min_count must be at least {MIN_COUNT}, got {min_count}")
-    city: Counter[str] = Counter()
-    cells: dict[str, tuple[Cell, Counter[str]]] = {}
+    incidents: dict[str, Counted] = {}
+    cells: dict[str, Cell] = {}
     for share in _latest_per_incident(shares):
         data = share.data
         if data.get("mode") != "actual" or data.get("status") == "cancelled":
             continue
-        reported = datetime.fromisoformat(str(data["reported_at"]))
-        if iso_week(reported) != week:
+        if iso_week(datetime.fromisoformat(str(data["reported_at"]))) != week:
             continue
         type_code = str(data["type_code"])
-        category = top_level(type_code)
-        city[category] += 1
         location = data.get("location")
-        if _is_sensitive(type_code) or not isinstance(location, dict):
-            continue
-        cell = cell_of(float(location["lat"]), float(location["lon"]), grid_m)
-        cells.setdefault(cell.id, (cell, Counter()))[1][category] += 1
+        cell_id = None
+        if not _is_sensitive(type_code) and isinstance(location, dict):
+            cell = cell_of(float(location["lat"]), float(location["lon"]), grid_m)
+            cells[cell.id] = cell
+            cell_id = cell.id
+        incident = str(data.get("incident_id"))
+        incidents[incident] = Counted(incident, top_level(type_code), cell_id)
+    return incidents, cells
+
+
+def table(
+    incidents: Iterable[Counted],
+    cells: Mapping[str, Cell],
+    week: str,
+    *,
+    revision: int = 0,
+    grid_m: int = GRID_M,
+    min_count: int = MIN_COUNT,
+) -> list[Aggregate]:
+    """One table of counts over ``incidents``: per cell and category, and city-wide per category.
+
+    A cell's category count below ``min_count`` is left out; so is, by the complement rule, the smallest published
+    cell of a category while the city-wide count minus the published cells (what is on no published cell) is
+    between 1 and ``min_count`` - 1, since that difference would otherwise be a small count. Cells without any
+    count left are not published; city-wide counts below ``min_count`` are published as "suppressed".
+    """
+    if min_count < MIN_COUNT:
+        raise ConfigError(f"min_count must be at least {MIN_COUNT}, got {min_count}")
+    city: Counter[str] = Counter()
+    per_cell: dict[str, Counter[str]] = {}
+    for item in incidents:
+        city[item.category] += 1
+        if item.cell is not None:
+            per_cell.setdefault(item.cell, Counter())[item.category] += 1
+    kept = {cell: {cat: n for cat, n in counts.items() if n >= min_count} for cell, counts in per_cell.items()}
+    for category, total in city.items():
+        _complement(kept, category, total, min_count)
     out: list[Aggregate] = []
-    for cell, counts in sorted(cells.values(), key=lambda item: item[0].id):
-        kept = {cat: n for cat, n in sorted(counts.items()) if n >= min_count}
-        if kept:
+    for cell_id in sorted(kept):
+        counts = kept[cell_id]
+        if counts:
+            cell = cells[cell_id]
             out.append(
                 Aggregate(
                     week=week,
                     area="cell",
-                    cell=cell.id,
+                    cell=cell_id,
                     grid_m=grid_m,
                     lat=cell.lat,
                     lon=cell.lon,
-                    counts=kept,
+                    counts=dict(sorted(counts.items())),
                     min_count=min_count,
+                    revision=revision,
                 )
             )
     out.append(
@@ -187,15 +240,120 @@ def aggregate(
             counts={cat: n for cat, n in sorted(city.items()) if n >= min_count},
             suppressed=sorted(cat for cat, n in city.items() if 0 < n < min_count),
             min_count=min_count,
+            revision=revision,
         )
     )
     return out
 
 
+def _complement(kept: dict[str, dict[str, int]], category: str, total: int, min_count: int) -> None:
+    """Suppress published cells of ``category`` (smallest first) until what is on no published cell is 0 or at
+    least ``min_count``: city-wide minus the published cells must never be a small count."""
+    while True:
+        published = sorted((counts[category], cell) for cell, counts in kept.items() if category in counts)
+        rest = total - sum(n for n, _ in published)
+        if rest == 0 or rest >= min_count or not published:
+            return
+        del kept[published[0][1]][category]
+
+
+def aggregate(
+    shares: Iterable[CloudEvent], week: str, *, grid_m: int = GRID_M, min_count: int = MIN_COUNT
+) -> list[Aggregate]:
+    """The table of ``week`` over every incident countable now (``countable``, ``table``): what a week's first
+    publication holds. ``plan_week`` decides what is published when the week was published before."""
+    incidents, cells = countable(shares, week, grid_m=grid_m)
+    return table(incidents.values(), cells, week, grid_m=grid_m, min_count=min_count)
+
+
+@dataclass(frozen=True)
+class WeekState:
+    """What was published of a week before: every message (tables and retractions) and which revision counted
+    which incident, as it was counted then."""
+
+    published: tuple[Aggregate, ...] = ()
+    counted: Mapping[str, tuple[int, Counted]] = field(default_factory=dict)
+
+    @property
+    def next_revision(self) -> int:
+        return max((a.revision for a in self.published), default=-1) + 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to publish of a week now: a table (the frozen first one, or a correction of late arrivals), the
+    retractions of published figures that fell below the threshold, the incidents the new table counts, and the
+    late arrivals held back because their table would show nothing."""
+
+    tables: tuple[Aggregate, ...]
+    retractions: tuple[Aggregate, ...]
+    counted: tuple[tuple[int, Counted], ...]
+    held_back: int
+
+    @property
+    def messages(self) -> tuple[Aggregate, ...]:
+        return self.tables + self.retractions
+
+
+def plan_week(
+    incidents: Mapping[str, Counted],
+    cells: Mapping[str, Cell],
+    week: str,
+    state: WeekState,
+    *,
+    grid_m: int = GRID_M,
+    min_count: int = MIN_COUNT,
+) -> Plan:
+    """What to publish of ``week`` given what is countable now (``countable``) and what was published before.
+
+    A week is frozen by its first publication (revision 0): its figures are never published again with other
+    values. Incidents that arrive later form a correction (revision 1, 2, ...), a table over those incidents only,
+    suppressed on its own like any table; it is published once it shows at least one city-wide count, and until
+    then its incidents wait. Tables over disjoint sets of incidents cannot be differenced against each other. A
+    published figure whose incidents, as they are now (cancelled, reclassified, moved), fall below ``min_count`` is
+    retracted: a message naming it, with no number.
+    """
+    revision = state.next_revision
+    new: list[Aggregate] = []
+    counted: list[tuple[int, Counted]] = []
+    late = [item for key, item in sorted(incidents.items()) if key not in state.counted]
+    held_back = 0
+    if revision == 0 or late:
+        candidate = table(late, cells, week, revision=revision, grid_m=grid_m, min_count=min_count)
+        if revision == 0 or any(a.counts for a in candidate):
+            new, counted = candidate, [(revision, item) for item in late]
+        else:
+            held_back = len(late)
+    retractions = _retractions(incidents, state, min_count)
+    return Plan(tuple(new), tuple(retractions), tuple(counted), held_back)
+
+
+def _retractions(incidents: Mapping[str, Counted], state: WeekState, min_count: int) -> list[Aggregate]:
+    """Retractions of the published figures whose incidents now number fewer than ``min_count``."""
+    now: Counter[tuple[int, str, str]] = Counter()
+    for key, (revision, _) in state.counted.items():
+        item = incidents.get(key)
+        if item is None:
+            continue  # cancelled, an exercise now, or moved to another week: no longer counts
+        now[(revision, "city", item.category)] += 1
+        if item.cell is not None:
+            now[(revision, item.cell, item.category)] += 1
+    gone = {(a.revision, a.cell or "city", cat) for a in state.published for cat in a.retracted}
+    out: list[Aggregate] = []
+    for agg in state.published:
+        area = agg.cell or "city"
+        fallen = [
+            c for c in agg.counts if now[(agg.revision, area, c)] < min_count and (agg.revision, area, c) not in gone
+        ]
+        if fallen:
+            out.append(agg.model_copy(update={"counts": {}, "suppressed": [], "retracted": sorted(fallen)}))
+    return out
+
+
 def aggregate_events(aggregates: Sequence[Aggregate]) -> list[tuple[bytes, CloudEvent]]:
-    """(Kafka key, CloudEvent) per aggregate for ``share.praevention.aggregates``. The id is a UUIDv5 of week, area
-    and counts: publishing a week again unchanged gives the same ids (consumers and the register stay idempotent);
-    a later run with other counts gives new ones, which supersede the earlier by week and area."""
+    """(Kafka key, CloudEvent) per aggregate for ``share.praevention.aggregates``. The id is a UUIDv5 of the whole
+    message (week, area, revision, counts, retractions): sending a message again gives the same id, so consumers
+    and the register stay idempotent. Nothing supersedes: tables of one week add up, retractions withdraw."""
     events = []
     for agg in aggregates:
         area = agg.cell or "city"
@@ -210,7 +368,7 @@ def aggregate_events(aggregates: Sequence[Aggregate]) -> list[tuple[bytes, Cloud
             data=agg.model_dump(mode="json"),
             hubkind=AGGREGATE_KIND,
             hubrecipient="praevention",
-            hubsourceid=f"{agg.week}/{area}",
+            hubsourceid=f"{agg.week}/{area}/{agg.revision}",
         )
         events.append((area.encode("utf-8"), event))
     return events

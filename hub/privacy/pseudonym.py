@@ -9,14 +9,19 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Mapping
+from types import MappingProxyType
 
-from hub.privacy.keys import SecretKey
+from hub.privacy.keys import KeyRing, SecretKey
 
 __all__ = [
+    "ID_KEYS",
     "MAC_BYTES",
     "MAX_PSEUDONYM_LENGTH",
     "PSEUDONYM_PATTERN",
     "PSEUDONYM_PREFIX",
+    "field_keys",
+    "id_key_names",
     "is_pseudonym",
     "keyed_event_id",
     "pseudonym_kid",
@@ -36,6 +41,15 @@ PSEUDONYM_PATTERN = r"^ps1\.[A-Za-z0-9_-]{1,16}\.[a-z2-7]{26}$"
 MAX_PSEUDONYM_LENGTH = len(PSEUDONYM_PREFIX) + 1 + 16 + 1 + 26
 """47: fits every text field of the canonical model that a policy may pseudonymise (the policy checks this)."""
 
+ID_KEYS: Mapping[str, tuple[str, frozenset[str]]] = MappingProxyType(
+    {"analytics": ("analytics_ids", frozenset({"incident.incident_id"}))}
+)
+"""Per domain: the name of a long-lived *id key* in the key ring and the fields (``<kind>.<path>``) pseudonymised
+under it instead of the domain's active key. Analytics counts incidents by their pseudonymised id; under the
+rotating domain key an incident updated across a rotation would get two ids and be counted twice. An incident id
+names no person, so linking it for longer costs nothing that rotation protects; the id key is rotated only when it
+is compromised (docs/privacy.md)."""
+
 _PSEUDONYM_RE = re.compile(PSEUDONYM_PATTERN)
 _B32 = "abcdefghijklmnopqrstuvwxyz234567"  # RFC 4648 base32 alphabet, lower case
 _B32_PAIRS = tuple(a + b for a in _B32 for b in _B32)  # every 10-bit value as two characters
@@ -53,6 +67,22 @@ def pseudonymise(value: str, key: SecretKey) -> str:
     text = unicodedata.normalize("NFC", value).strip()
     mac = key.mac(_PSEUDONYM_TAG + text.encode("utf-8"))[:MAC_BYTES]
     return f"{PSEUDONYM_PREFIX}.{key.kid}.{_base32(mac)}"
+
+
+def id_key_names(domains: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The id keys (key-ring names) that ``domains`` need besides their own keys."""
+    return tuple(ID_KEYS[d][0] for d in domains if d in ID_KEYS)
+
+
+def field_keys(keys: KeyRing, domain: str) -> Mapping[str, SecretKey]:
+    """``<kind>.<path>`` -> the key that pseudonymises it for ``domain`` when it is not the domain's active key:
+    the active id key of ``ID_KEYS``. Empty when the ring holds no id key (key rings made by hand in tests; the
+    stage's ring always has it, ``hub.privacy.setup.stage_keys``)."""
+    name, fields = ID_KEYS.get(domain, ("", frozenset()))
+    if name not in keys.domains:
+        return {}
+    key = keys.for_domain(name).active
+    return dict.fromkeys(fields, key)
 
 
 def _base32(mac: bytes) -> str:

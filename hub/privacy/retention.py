@@ -19,6 +19,7 @@ __all__ = [
     "KIND_RETENTION",
     "REGISTER_CLASS",
     "Purged",
+    "Reclaimed",
     "RetentionPeriods",
     "retention_class_of",
 ]
@@ -96,3 +97,13 @@ class Purged:
     retention_class: str
     rows: int
     cutoff: datetime | None  # rows older than this went; None where each row carries its own expiry
+
+
+@dataclass(frozen=True)
+class Reclaimed:
+    """One table vacuumed after a purge: how (``plain`` or ``full``) and its size on disk before and after."""
+
+    table: str
+    mode: str
+    bytes_before: int
+    bytes_after: int

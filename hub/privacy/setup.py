@@ -14,8 +14,9 @@ from hub.config import Settings
 from hub.errors import ConfigError
 from hub.privacy.keys import KEY_DIR_ENV, KEY_ENV_PREFIX, KeyRing, demo_keyring, load_keyring
 from hub.privacy.policy import Policy, default_policy, load_policy
+from hub.privacy.pseudonym import id_key_names
 
-__all__ = ["WITHHELD_TEXT", "receiving_domains", "stage_keys", "stage_policy", "stage_scrubber"]
+__all__ = ["WITHHELD_TEXT", "key_names", "receiving_domains", "stage_keys", "stage_policy", "stage_scrubber"]
 
 log = structlog.get_logger(__name__)
 
@@ -33,12 +34,19 @@ def receiving_domains(policy: Policy) -> tuple[str, ...]:
     return tuple(name for name, domain in policy.domains.items() if domain.kinds)
 
 
+def key_names(policy: Policy) -> tuple[str, ...]:
+    """The names the key ring needs: every receiving domain, and the long-lived id keys some of them use
+    (``hub.privacy.pseudonym.ID_KEYS``: ``analytics_ids``)."""
+    domains = receiving_domains(policy)
+    return domains + id_key_names(domains)
+
+
 def stage_keys(settings: Settings, policy: Policy, environ: Mapping[str, str]) -> KeyRing:
     """The key ring: configured keys, or with ``HUB_PSEUDONYM_KEYS=demo`` (and only then) the public demo keys.
 
     Demo keys while real key material is configured, or no keys for a receiving domain, refuse the start.
     """
-    domains = receiving_domains(policy)
+    domains = key_names(policy)
     if settings.pseudonym_keys == "demo":
         configured = sorted(n for n in environ if (n == KEY_DIR_ENV or n.startswith(KEY_ENV_PREFIX)) and environ[n])
         if configured:

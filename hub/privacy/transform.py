@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from hub.errors import InvalidEventError, PolicyViolation
 from hub.privacy.keys import KeyRing, SecretKey
 from hub.privacy.policy import FieldStep, Policy, Rule
-from hub.privacy.pseudonym import keyed_event_id, pseudonymise
+from hub.privacy.pseudonym import field_keys, keyed_event_id, pseudonymise
 from hub.schemas import KINDS, CloudEvent, Kind, Sensitivity, UnitStatus, sensitive_fields, validation_reason
 from hub.topology import spec
 
@@ -250,9 +250,10 @@ def for_domain(
     if event.type != kind.ce_type:
         raise InvalidEventError(f"hubkind {event.hubkind!r} does not match type {event.type!r}", "undecodable")
     key = keys.for_domain(domain).active
+    overrides = field_keys(keys, domain)  # ids pseudonymised under a long-lived id key (analytics' incident ids)
     data = dict(event.data)  # every change below copies what it changes, so the input stays as it was
     for step in plan.steps:
-        data = _replace(data, step.segments, step, key, context)
+        data = _replace(data, step.segments, step, overrides.get(f"{kind.name}.{step.path}", key), context)
     position_allowed = True
     if kind.name == "unit-status" and not domain_policy.is_police:
         # Officers' positions reach another domain only while the unit is on an incident that domain shares.

@@ -7,6 +7,7 @@ Nothing else can reverse a pseudonym: it is a keyed one-way HMAC (``hub.privacy.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -67,15 +68,23 @@ class VaultEntry:
 
 
 def vault_entries(
-    event: CloudEvent, domain: str, plan: KindPlan, key: SecretKey, retention_class: str, expires_at: datetime
+    event: CloudEvent,
+    domain: str,
+    plan: KindPlan,
+    key: SecretKey,
+    retention_class: str,
+    expires_at: datetime,
+    field_keys: Mapping[str, SecretKey] | None = None,
 ) -> list[VaultEntry]:
     """The pseudonyms the transform makes for ``domain`` from ``event`` (its plan's ``pseudonymise`` steps and the
-    source id), each with its original; the same HMAC under the same key, so they equal those in the share."""
+    source id), each with its original; the same HMAC under the same key (``field_keys``: the fields the transform
+    pseudonymises under an id key, ``hub.privacy.pseudonym.field_keys``), so they equal those in the share."""
     kind = event.hubkind
     found: dict[tuple[str, str], VaultEntry] = {}
 
     def add(field: str, original: str) -> None:
-        entry = VaultEntry(pseudonymise(original, key), field, domain, original, retention_class, expires_at)
+        mac_key = (field_keys or {}).get(field, key)
+        entry = VaultEntry(pseudonymise(original, mac_key), field, domain, original, retention_class, expires_at)
         found.setdefault((entry.pseudonym, field), entry)
 
     for step in plan.steps:

@@ -1,18 +1,56 @@
 """The normaliser's pure core: one raw record in, canonical CloudEvents out, or an InvalidEventError with a reason.
 
 Which format a record is in follows from its raw topic (``hub.formats.registry.BY_RAW_TOPIC``); mappers never
-touch Kafka.
+touch Kafka. ``refuse_future`` refuses observations dated ahead of the hub's clock, which the worker passes in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from types import MappingProxyType
 
+from hub.errors import InvalidEventError
 from hub.formats.base import CanonicalRecord
 from hub.formats.registry import BY_RAW_TOPIC
+
+__all__ = ["MAPPERS", "OBSERVED_AT", "Mapper", "refuse_future"]
 
 Mapper = Callable[[bytes], list[CanonicalRecord]]
 
 #: Mapper per raw topic (declared name, without prefix): the topics the normaliser subscribes to.
 MAPPERS: Mapping[str, Mapper] = MappingProxyType({topic: f.to_canonical for topic, f in BY_RAW_TOPIC.items()})
+
+OBSERVED_AT: Mapping[str, str] = MappingProxyType(
+    {
+        "incident": "reported_at",
+        "vehicle-position": "observed_at",
+        "trip-update": "observed_at",
+        "unit-status": "observed_at",
+    }
+)
+"""Kinds whose event time is when something was observed or reported, with the payload field that says so: neither
+may lie in the future. A transit disruption is not here: its time may be the start of planned works."""
+
+
+def refuse_future(records: Sequence[CanonicalRecord], now: datetime, tolerance: timedelta) -> Sequence[CanonicalRecord]:
+    """``records`` unchanged, or ``InvalidEventError`` (``schema_violation``) when one of them was observed more
+    than ``tolerance`` after ``now``: a time in the future would keep the event from expiring and put it into
+    weeks that have not happened. The reason names the field and the tolerance, never the value."""
+    limit = now + tolerance
+    hours = f"{tolerance.total_seconds() / 3600:g} h"
+    for record in records:
+        event = record.event
+        field = OBSERVED_AT.get(event.hubkind)
+        if field is None:
+            continue
+        if event.time > limit:
+            raise InvalidEventError(
+                f"event time 'time' is more than {hours} ahead of the hub's clock", "schema_violation"
+            )
+        value = event.data.get(field)
+        if isinstance(value, str) and datetime.fromisoformat(value) > limit:
+            raise InvalidEventError(
+                f"field '{event.hubkind}.{field}' is more than {hours} ahead of the hub's clock", "schema_violation"
+            )
+    return records

@@ -13,6 +13,7 @@ from typing import Any
 from hub.errors import InvalidEventError
 from hub.privacy.keys import KeyRing
 from hub.privacy.policy import Policy
+from hub.privacy.pseudonym import field_keys
 from hub.privacy.register import Transfer, content_digest, is_transfer, source_agency
 from hub.privacy.retention import RetentionPeriods
 from hub.privacy.transform import StopIndex, TransformContext, share_record, unit_on_shared_incident
@@ -143,7 +144,8 @@ class Pseudonymiser:
             plan = domain_policy.plan(event.hubkind)
             if not domain_policy.is_police and plan is not None:
                 key = self.keys.for_domain(domain).active
-                vault += vault_entries(event, domain, plan, key, retention_class, expires_at)
+                ids = field_keys(self.keys, domain)
+                vault += vault_entries(event, domain, plan, key, retention_class, expires_at, ids)
         if isinstance(payload, Incident):  # only once every share of it was made
             self.incidents.record(payload.incident_id, [s.domain for s in shares])
         return Pseudonymised(event.id, tuple(shares), tuple(transfers), tuple(vault))

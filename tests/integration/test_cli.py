@@ -50,6 +50,33 @@ def test_topics_apply_restores_drifted_retention(endpoints: tuple[str, str], top
     assert configs["topic"][name]["retention.ms"]["value"] == "2592000000"
 
 
+def test_the_broker_holds_every_declared_retention_config(endpoints: tuple[str, str], topic_prefix: str) -> None:
+    """After `hub topics apply` the broker reports every declared config of every topic (retention, segment roll,
+    compaction lag, tombstone retention), and `hub topics list` shows them. A changelog whose segment.ms was changed
+    by hand gets it back and keeps its cleanup.policy: apply sends the whole set, as AlterConfigs replaces it."""
+    env = {"HUB_KAFKA_BOOTSTRAP": endpoints[0], "HUB_TOPIC_PREFIX": topic_prefix}
+    assert hub("topics", "apply", env=env).returncode == 0
+    names = {f"{topic_prefix}{t.name}": t for t in TOPICS}
+    with admin_client(endpoints[0]) as client:
+        reported = client.describe_configs([ConfigResource("TOPIC", n) for n in names], config_filter="all")["topic"]
+    for name, topic in names.items():
+        held = {k: reported[name][k]["value"] for k in topic.broker_configs() if k in reported[name]}
+        assert held == topic.broker_configs(), name
+    state = f"{topic_prefix}state.router.incidents"
+    with admin_client(endpoints[0]) as client:
+        client.alter_configs([ConfigResource("TOPIC", state, {"segment.ms": "604800000"})])
+    again = hub("topics", "apply", env=env)
+    assert f"reconfigured {state}  segment.ms=3600000" in again.stdout
+    with admin_client(endpoints[0]) as client:
+        configs = client.describe_configs([ConfigResource("TOPIC", state)], config_filter="all")["topic"][state]
+    assert (configs["segment.ms"]["value"], configs["cleanup.policy"]["value"]) == ("3600000", "compact,delete")
+    listed = hub("topics", "list", env=env)
+    assert (
+        "compact,delete, retention.ms=8d, segment.ms=1h, max.compaction.lag.ms=6h, delete.retention.ms=1h"
+        in listed.stdout
+    )
+
+
 def test_topics_apply_refuses_to_repartition(endpoints: tuple[str, str], topic_prefix: str) -> None:
     """A topic with another partition count than declared is an error that names it; nothing is changed."""
     name = f"{topic_prefix}canon.incident"

@@ -245,6 +245,9 @@ def test_the_grants_are_exactly_these(database_url: str) -> None:
         ("transfer_register", "hub_stage"): {"INSERT"},
         ("police_pseudonym_vault", "hub_purge"): {"DELETE"},
         **{(t, "hub_console"): {"SELECT"} for t in ("events", "alerts", "alert_revisions", "alert_actions")},
+        # `hub aggregates publish` (0006) stores what it sent and counted; the purge deletes it.
+        **{(t, "hub_stage"): {"SELECT", "INSERT"} for t in ("aggregate_messages", "aggregate_counted")},
+        **{(t, "hub_purge"): {"SELECT", "DELETE"} for t in ("aggregate_messages", "aggregate_counted")},
         **{
             (t, "hub_purge"): {"SELECT", "DELETE"}
             for t in ("events", "transfer_register", "alerts", "alert_revisions", "alert_actions")
@@ -266,6 +269,8 @@ def test_the_grants_are_exactly_these(database_url: str) -> None:
         "alert_revisions",
         "alerts",
         "alert_actions",
+        "aggregate_messages",
+        "aggregate_counted",
         "schema_migrations",
     }
     assert tables == known, "a new table: decide its grants in a migration and list them here"

@@ -3,6 +3,7 @@ canonical topics -> faust sink -> PostgreSQL, with dead-lettering and metrics.""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hub.deadletter import parse_headers
 from hub.errors import InvalidEventError
 from hub.formats.replay import map_replay_record
 from hub.kafka_read import read_topic
-from hub.samples import sample_lines
+from hub.samples import good_record, sample_lines
 from hub.store.events import count_events
 from hub.topology import CANONICAL_KINDS, canon_topic, qualified, raw_topic
 from tests.helpers.kafka import dead_letters, topic_records, write_lines
@@ -76,3 +77,28 @@ def _good_lines(lines: list[bytes]) -> set[bytes]:
             continue
         good.add(line)
     return good
+
+
+def test_an_observation_from_the_future_is_dead_lettered_naming_the_field(
+    settings: Settings, start_workers: WorkerFactory, tmp_path: Path
+) -> None:
+    """The normalise worker refuses a unit status observed in 2099 and an incident sent in 2099 (a future time would
+    keep them from ever expiring): dead letters with `schema_violation`, the field named, the time not quoted; the
+    same records dated today pass."""
+    today = good_record(4)  # a unit status
+    observed = {**today, "id": "future-observed", "data": {**today["data"], "observed_at": "2099-01-01T00:00:00+00:00"}}
+    incident = good_record(0)
+    sent = {**incident, "id": "future-sent", "time": "2099-01-01T00:00:00+00:00"}
+    lines = [json.dumps(x).encode() for x in (today, observed, incident, sent)]
+    workers = start_workers("normalise")
+    assert replay(settings, write_lines(tmp_path / "future.ndjson", lines)).produced == 4
+    workers.wait_for_count("normalise", "hub_events_dead_lettered_total", 2, stage="normalise")
+    reasons = sorted(parse_headers(letter.headers)["reason"] for letter in dead_letters(settings, "normalise"))
+    assert reasons == [
+        "event time 'time' is more than 24 h ahead of the hub's clock",
+        "field 'unit-status.observed_at' is more than 24 h ahead of the hub's clock",
+    ]
+    assert {parse_headers(letter.headers)["code"] for letter in dead_letters(settings, "normalise")} == {
+        "schema_violation"
+    }
+    workers.wait_for_count("normalise", "hub_events_out_total", 2, stage="normalise")

@@ -18,7 +18,7 @@ from hub.config import Settings
 from hub.connectors.replay import replay
 from hub.jobs.aggregates import publish_week
 from hub.privacy.policy import default_policy
-from hub.privacy.setup import receiving_domains
+from hub.privacy.setup import key_names
 from hub.schemas import CloudEvent
 from hub.store.vault import reidentify
 from hub.topology import TOPICS, qualified
@@ -159,8 +159,8 @@ def _json(line: dict[str, Any]) -> bytes:
 @pytest.fixture
 def keys_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Real configured keys (not the demo's), one random secret per receiving domain, passed to the workers (the
-    environment has no other HUB_* variable: tests/helpers/environment.py)."""
-    for domain in receiving_domains(default_policy()):
+    environment has no other HUB_* variable: tests/helpers/environment.py), and the analytics id key."""
+    for domain in key_names(default_policy()):
         secret = base64.b64encode(os.urandom(32)).decode()
         monkeypatch.setenv(f"HUB_PSEUDONYM_KEY_{domain.upper()}", f"k1:{secret}")
 

@@ -117,13 +117,21 @@ def test_vault_row_lives_as_long_as_its_longest_lived_event(database_url: str) -
     assert reidentify(database_url, gone, REASON).outcome == "not_found"
 
 
-def _event_row(conn: psycopg.Connection[object], event_id: str, kind: str, time: datetime, cls: str | None) -> None:
-    """Insert a stored event of ``kind`` at ``time`` with retention class ``cls`` (None: the kind's default)."""
+def _event_row(
+    conn: psycopg.Connection[object],
+    event_id: str,
+    kind: str,
+    time: datetime,
+    cls: str | None,
+    stored_at: datetime | None = None,
+) -> None:
+    """Insert an event of ``kind`` at ``time`` with retention class ``cls`` (None: the kind's default), stored at
+    ``stored_at`` (default: at its own time, as if it had arrived then)."""
     data = {"retention_class": cls} if cls else {}
     conn.execute(
         "INSERT INTO events (id, kind, type, source, source_record_id, time, envelope, kafka_topic, kafka_partition,"
-        " kafka_offset) VALUES (%s, %s, 't', '/polizei/els', %s, %s, %s, 'canon', 0, 0)",
-        (event_id, kind, event_id, time, Jsonb({"data": data})),
+        " kafka_offset, stored_at) VALUES (%s, %s, 't', '/polizei/els', %s, %s, %s, 'canon', 0, 0, %s)",
+        (event_id, kind, event_id, time, Jsonb({"data": data}), stored_at or time),
     )
 
 
@@ -147,6 +155,8 @@ def test_purge_deletes_what_expired_per_table_and_class(database_url: str) -> No
     _write(database_url, [_transfer("new")], at=now - timedelta(days=5))
     _write(database_url, vault=[_entry("ps1.k1." + "d" * 26, T0 + timedelta(days=30), "short"), _entry()])
     _write(database_url, vault=[_entry("ps1.k1." + "e" * 26, T0 + timedelta(days=730), "long")])
+    with psycopg.connect(database_url) as conn:  # as if seen when their events happened
+        conn.execute("UPDATE police_pseudonym_vault SET first_seen = %s, last_seen = %s", (T0, T0))
 
     expected = {
         ("events", "short"): 2,
@@ -157,8 +167,10 @@ def test_purge_deletes_what_expired_per_table_and_class(database_url: str) -> No
         ("police_pseudonym_vault", "long"): 0,
         ("transfer_register", "register"): 1,
         ("reidentification_audit", "register"): 1,
-        # The alert store (issue 10) is purged too; this test stores no alerts.
+        # The alert store (issue 10) and the aggregates' tables are purged too; this test stores none.
         **{(table, cls): 0 for table in ("alert_actions", "alert_revisions", "alerts") for cls in CLASSES},
+        ("aggregate_counted", "short"): 0,
+        ("aggregate_messages", "register"): 0,
     }
     dry = purge(database_url, PERIODS, now, dry_run=True)
     assert {(p.table, p.retention_class): p.rows for p in dry} == expected
@@ -170,3 +182,21 @@ def test_purge_deletes_what_expired_per_table_and_class(database_url: str) -> No
         assert conn.execute("SELECT count(*) FROM police_pseudonym_vault").fetchone() == (1,)
         assert conn.execute("SELECT count(*) FROM reidentification_audit").fetchone() == (1,)
     assert all(p.rows == 0 for p in purge(database_url, PERIODS, now))
+
+
+def test_a_time_in_the_future_expires_by_when_it_was_stored(database_url: str) -> None:
+    """An event dated 2099 (stored before the normaliser refused such times) and the vault row it made are purged
+    by when they arrived, not kept for ever; one dated correctly stays as long as its class says."""
+    stored = T0
+    far = datetime(2099, 1, 1, tzinfo=UTC)
+    with psycopg.connect(database_url) as conn:
+        _event_row(conn, "u-2099", "unit-status", far, None, stored_at=stored)
+        _event_row(conn, "u-now", "unit-status", stored, None)
+    _write(database_url, vault=[_entry("ps1.k1." + "f" * 26, far + timedelta(days=30), "short")])
+    with psycopg.connect(database_url) as conn:
+        conn.execute("UPDATE police_pseudonym_vault SET first_seen = %s, last_seen = %s", (stored, stored))
+    early = {(p.table, p.retention_class): p.rows for p in purge(database_url, PERIODS, stored + timedelta(days=29))}
+    assert early[("events", "short")] == early[("police_pseudonym_vault", "short")] == 0
+    done = {(p.table, p.retention_class): p.rows for p in purge(database_url, PERIODS, stored + timedelta(days=31))}
+    assert done[("events", "short")] == 2
+    assert done[("police_pseudonym_vault", "short")] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +12,7 @@ from hub.formats.jsondoc import MAX_RECORD_BYTES
 from hub.formats.replay import map_replay_record
 from hub.samples import good_record, sample_lines
 from hub.schemas import CloudEvent
-from hub.streams.normalise import MAPPERS
+from hub.streams.normalise import MAPPERS, OBSERVED_AT, refuse_future
 
 
 def _line(**changes: object) -> bytes:
@@ -87,3 +88,39 @@ def test_every_raw_mapper_is_for_a_declared_raw_topic() -> None:
 
     for topic in MAPPERS:
         assert spec(topic).role == "raw"
+
+
+def _kind_line(kind: str) -> bytes:
+    """A valid sample line of ``kind``."""
+    return next(line for line in sample_lines(50, 0) if json.loads(line)["kind"] == kind)
+
+
+@pytest.mark.parametrize("kind", sorted(OBSERVED_AT))
+def test_an_observation_from_the_future_is_refused_naming_the_field(kind: str) -> None:
+    """An observation dated beyond the tolerance after the hub's clock is a schema violation; the reason names the
+    field and the tolerance, never the time given. Within the tolerance it passes unchanged."""
+    records = MAPPERS["raw.replay.ndjson"](_kind_line(kind))
+    when = records[0].event.time
+    assert refuse_future(records, when - timedelta(hours=23), timedelta(hours=24)) == records
+    with pytest.raises(InvalidEventError) as caught:
+        refuse_future(records, when - timedelta(hours=25), timedelta(hours=24))
+    assert caught.value.code == "schema_violation"
+    assert "24 h ahead of the hub's clock" in caught.value.reason
+    assert when.isoformat()[:10] not in caught.value.reason
+    assert str(when.year) not in caught.value.reason
+
+
+def test_a_payload_time_from_the_future_is_refused_even_when_the_envelope_time_is_not() -> None:
+    """An incident reported in 2099 inside an envelope of today is refused by its field's name."""
+    [record] = MAPPERS["raw.replay.ndjson"](_kind_line("incident"))
+    data = {**record.event.data, "reported_at": "2099-01-01T00:00:00+00:00"}
+    forged = type(record)(record.topic, record.key, record.event.model_copy(update={"data": data}))
+    with pytest.raises(InvalidEventError, match=r"field 'incident.reported_at' is more than 24 h ahead"):
+        refuse_future([forged], datetime(2026, 12, 5, tzinfo=UTC), timedelta(hours=24))
+
+
+def test_a_planned_disruption_may_lie_ahead() -> None:
+    """A transit disruption's time may be the start of planned works: it is not refused."""
+    records = MAPPERS["raw.replay.ndjson"](_kind_line("transit-disruption"))
+    early = records[0].event.time - timedelta(days=60)
+    assert refuse_future(records, early, timedelta(hours=24)) == records

@@ -66,3 +66,28 @@ def test_unknown_topic_is_named_in_the_error() -> None:
 def test_prefix_is_prepended() -> None:
     """The deployment prefix is part of the name on the cluster."""
     assert qualified("test1.", "canon.incident") == "test1.canon.incident"
+
+
+def test_every_topic_rolls_segments_and_compacted_ones_expire() -> None:
+    """Every topic rolls a segment at least daily and within a quarter of its retention, so nothing outlives its
+    retention by more than that; the router's changelogs are compacted and deleted, compacting superseded values
+    within 6 h, so closed incidents with their callers do not stay."""
+    for t in TOPICS:
+        configs = t.broker_configs()
+        assert int(configs["segment.ms"]) <= min(86_400_000, t.retention_ms // 4), t.name
+        if t.role == "state":
+            assert configs["cleanup.policy"] == "compact,delete"
+            assert int(configs["max.compaction.lag.ms"]) <= 6 * 3_600_000
+            assert int(configs["delete.retention.ms"]) <= 3_600_000
+            assert t.retention_ms == 8 * 86_400_000
+        else:
+            assert configs["cleanup.policy"] == "delete", t.name
+            assert "max.compaction.lag.ms" not in configs
+
+
+def test_analytics_incidents_outlast_the_correction_window_of_the_aggregates() -> None:
+    """A week's aggregates may be corrected up to 7 days after it ends; its first shares must still be there then."""
+    from hub.jobs.aggregates import CORRECTION_WINDOW
+
+    week_ms = 7 * 86_400_000
+    assert spec("share.analytics.incident").retention_ms >= week_ms + CORRECTION_WINDOW.total_seconds() * 1000

@@ -21,9 +21,11 @@ from hub.privacy.aggregates import (
     iso_week,
     week_bounds,
 )
-from hub.privacy.keys import demo_keyring
+from hub.privacy.keys import DomainKeys, KeyRing, SecretKey, demo_keyring
 from hub.privacy.policy import DOMAINS, default_policy
+from hub.privacy.pseudonym import field_keys
 from hub.privacy.transform import TransformContext, for_domain, snap_to_grid
+from hub.privacy.vault import vault_entries
 from hub.schemas import CloudEvent, Incident, example_payload, wrap
 
 POLICY = default_policy()
@@ -185,3 +187,48 @@ def test_aggregate_events_are_stable_and_addressed_to_praevention() -> None:
         assert Aggregate.model_validate(event.data) in aggs
     more = aggregate_events(aggregate([_share() for _ in range(6)], WEEK))
     assert {e.id for _, e in more}.isdisjoint({e.id for _, e in first})
+
+
+def _ring(analytics_kid: str, analytics_secret: bytes) -> KeyRing:
+    """The demo keys, with analytics' own key replaced and a fixed analytics id key."""
+    demo = demo_keyring(DOMAINS)
+    rings = [demo.for_domain(d) for d in DOMAINS if d != "analytics"]
+    rings.append(DomainKeys("analytics", SecretKey(analytics_kid, analytics_secret)))
+    rings.append(DomainKeys("analytics_ids", SecretKey("ids1", b"\x11" * 32)))
+    return KeyRing(rings)
+
+
+def test_key_rotation_keeps_analytics_incident_ids_and_counts() -> None:
+    """Five incidents shared before a rotation of the analytics key and updated after it keep their analytics id
+    (made under the long-lived id key), so the week counts five, not ten; the vault holds the same pseudonym."""
+    before, after = _ring("k1", b"\x01" * 32), _ring("k2", b"\x02" * 32)
+    shares, vault = [], []
+    for n in range(5):
+        for status, ring in (("open", before), ("closed", after)):
+            data = {
+                **example_payload("incident", 1),
+                "incident_id": f"PI-HAL-E-5{n}",
+                "status": status,
+                "reported_at": "2026-11-18T22:10:00+01:00",
+            }
+            event = wrap(
+                Incident.model_validate(data),
+                source="/polizei/els",
+                source_record_id=f"R-{n}-{status}",
+                time=datetime(2026, 11, 18, 21, 10, tzinfo=UTC),
+            )
+            share = for_domain(event, "analytics", POLICY, ring, context=TransformContext())
+            assert share is not None
+            shares.append(share)
+            plan = POLICY.domain("analytics").plan("incident")
+            assert plan is not None
+            key = ring.for_domain("analytics").active
+            vault += vault_entries(
+                event, "analytics", plan, key, "standard", datetime.now(UTC), field_keys(ring, "analytics")
+            )
+    ids = [s.data["incident_id"] for s in shares]
+    assert ids[0::2] == ids[1::2]
+    assert all(i.startswith("ps1.ids1.") for i in ids)
+    assert {s.hubsourceid.split(".")[1] for s in shares} == {"k1", "k2"}  # the rest still rotates
+    assert set(ids) <= {v.pseudonym for v in vault if v.field == "incident.incident_id"}
+    assert _city(aggregate(shares, WEEK)).counts == {"TRANSIT": 5}
