@@ -22,6 +22,7 @@ from hub.topology import CANONICAL_KINDS
 
 __all__ = [
     "IncidentDomains",
+    "involved_domains",
     "Pseudonymised",
     "Pseudonymiser",
     "Share",
@@ -40,12 +41,21 @@ class Share:
 
 @dataclass(frozen=True)
 class Pseudonymised:
-    """What one canonical event becomes: its shares, the transfers among them, the vault entries they need."""
+    """What one canonical event becomes: its shares, the transfers among them, the vault entries they need, and the
+    domains that receive its kind but were not sent it because their purpose filter does not admit it."""
 
     event_id: str
     shares: tuple[Share, ...]
     transfers: tuple[Transfer, ...]
     vault: tuple[VaultEntry, ...]
+    withheld: tuple[str, ...] = ()
+
+
+def involved_domains(incident: Incident, reporting_agency: str, alerted: Collection[str]) -> frozenset[str]:
+    """The domains taking part in an incident, for the unit-position rule: those alerted (sent a share of it),
+    assigned (named in its ``references``) and the one reporting it."""
+    assigned = {ref.agency for ref in incident.references}
+    return frozenset(alerted) | assigned | {reporting_agency}
 
 
 class IncidentDomains(Mapping[str, frozenset[str]]):
@@ -119,7 +129,11 @@ class Pseudonymiser:
         shares: list[Share] = []
         transfers: list[Transfer] = []
         vault: list[VaultEntry] = []
+        withheld: list[str] = []
         for domain in self.policy.receivers(event.hubkind):
+            if not self.policy.domain(domain).admits(event.hubkind, event.data):
+                withheld.append(domain)  # not its business: no share, no register row, no vault entry
+                continue
             record = share_record(event, domain, self.policy, self.keys, context=self._context(payload, domain))
             if record is None:
                 continue
@@ -145,8 +159,8 @@ class Pseudonymiser:
                 key = self.keys.for_domain(domain).active
                 vault += vault_entries(event, domain, plan, key, retention_class, expires_at)
         if isinstance(payload, Incident):  # only once every share of it was made
-            self.incidents.record(payload.incident_id, [s.domain for s in shares])
-        return Pseudonymised(event.id, tuple(shares), tuple(transfers), tuple(vault))
+            self.incidents.record(payload.incident_id, involved_domains(payload, agency, [s.domain for s in shares]))
+        return Pseudonymised(event.id, tuple(shares), tuple(transfers), tuple(vault), tuple(withheld))
 
     def _context(self, payload: Any, domain: str) -> TransformContext:
         if isinstance(payload, UnitStatus) and unit_on_shared_incident(payload, domain, self.incidents):
