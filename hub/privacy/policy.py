@@ -328,6 +328,7 @@ def _domain(name: str, table: Mapping[str, Any], problems: list[str]) -> DomainP
     kinds = _kinds(where, table.get("kinds"), problems)
     if name in AGGREGATES_ONLY_DOMAINS and kinds:
         problems.append(f"{where} receives aggregates only, never person-level events; it may list no kinds")
+        kinds = []
     rules = _class_rules(where, table.get("rules", {}), problems)
     overrides = _overrides(where, table.get("fields", {}), kinds, problems)
     filters = _filters(where, table.get("filters", {}), kinds, problems)
@@ -509,8 +510,9 @@ def _overrides(where: str, table: Any, kinds: list[str], problems: list[str]) ->
         result[kind] = {}
         for path, spec in leaves.items():
             rule = _rule(spec, f"{where}, kind {kind!r}, field {path!r}", problems)
-            if rule is not None:
-                result[kind][path] = rule
+            # A rule that is wrong is reported once, here: it stands in as keep so that the field is not reported a
+            # second time as uncovered (the policy is refused anyway).
+            result[kind][path] = rule if rule is not None else Rule("keep")
     return result
 
 
@@ -693,7 +695,8 @@ def _plan(
         if trouble is not None:
             problems.append(f"{where}, field {path!r}: {trouble}")
     if domain != POLICE_DOMAIN:
-        _deny_unruled(where, kind, model, resolved, problems)
+        uncovered = frozenset(p for p in marks if p not in resolved and _dropped_ancestor(p, resolved) is None)
+        _deny_unruled(where, kind, model, resolved, uncovered, problems)
         for path, cls in marks.items():
             found = resolved.get(path)
             if cls == "police_assessment" and found is not None and found.action != "drop":
@@ -759,13 +762,25 @@ def _covering_rule(path: str, resolved: Mapping[str, Rule]) -> tuple[str, Rule] 
     return None
 
 
+def _self_and_ancestors(path: str) -> list[str]:
+    parts = path.split(".")
+    return [".".join(parts[:n]) for n in range(1, len(parts) + 1)]
+
+
 def _deny_unruled(
-    where: str, kind: str, model: type[BaseModel], resolved: Mapping[str, Rule], problems: list[str]
+    where: str,
+    kind: str,
+    model: type[BaseModel],
+    resolved: Mapping[str, Rule],
+    uncovered_marks: frozenset[str],
+    problems: list[str],
 ) -> None:
     """Default deny: outside the police domain every leaf field needs a rule of its own, or a rule on an object that
     holds it. A rule on an object covers the text inside it only when it drops the object: keeping or generalising
     an object must not let out text nobody wrote a rule for."""
     for path, is_text in leaf_fields(model):
+        if any(p in uncovered_marks for p in _self_and_ancestors(path)):
+            continue  # reported already as a sensitive field no rule covers
         covering = _covering_rule(path, resolved)
         if covering is not None and (covering[0] == path or covering[1].action == "drop" or not is_text):
             continue

@@ -100,22 +100,29 @@ def strip_house_numbers(address: str) -> str | None:
     return text or None
 
 
-# A street name as Halle writes them: one to four words of letters (dots, hyphens), the last one a street word
-# ("Leipziger Straße", "Große Ulrichstraße", "Hansering") or the first a preposition ("Am Kirchtor", "Zur Saaleaue").
+# A street name as Halle writes them: its last word is a street word ("Geiststraße", "Hansering", "Leipziger
+# Straße"), and at most three words before it, each an adjective of place or kind ("Leipziger", "Große", "Alte") or
+# a preposition or article ("Am", "An der", "Zur"). A name ("Kowalski"), a noun ("Wohnung"), digits, an e-mail
+# address or a phone number is none of these, so a part that holds one is not taken for a street.
 _STREET_SUFFIX = re.compile(
     r"(?:stra(?:ß|ss)e|str\.|weg|platz|pl\.|gasse|allee|ring|ufer|damm|markt|chaussee|steg|brücke|berg|hof|"
-    r"promenade|passage|graben|wall|anger|tor|zeile|bogen|winkel|siedlung|park|aue|höhe|feld)$",
+    r"promenade|passage|graben|wall|anger|tor|zeile|bogen|winkel|siedlung|park|aue|höhe|feld|kirche)$",
     re.IGNORECASE,
 )
-_STREET_PREFIXES = frozenset({"Am", "An", "Auf", "Im", "In", "Zum", "Zur", "Unter", "Hinter", "Vor", "Alte", "Alter"})
-_STREET_WORD = re.compile(r"^[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß.-]*$")
+_STREET_LINKS = frozenset(
+    {"Am", "An", "Auf", "Im", "In", "Zum", "Zur", "Unter", "Hinter", "Vor", "Bei", "Beim", "der", "den", "dem", "die"}
+)
+_STREET_ADJECTIVE = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]+(?:er|e|en|es)$")
+_STREET_WORD = re.compile(r"^[A-ZÄÖÜ][A-Za-zÄÖÜäöüß.-]*[a-zäöüß.]$")
 
 
 def _is_street(candidate: str) -> bool:
-    words = candidate.split()
-    if not 1 <= len(words) <= 4 or not all(_STREET_WORD.match(w) for w in words):
+    *before, last = candidate.split()
+    if len(before) > 3 or not _STREET_WORD.match(last):
         return False
-    return bool(_STREET_SUFFIX.search(words[-1])) or (len(words) > 1 and words[0] in _STREET_PREFIXES)
+    if before and before[0] in _STREET_LINKS:  # "Am Kirchtor", "An der Marienkirche"
+        return all(w in _STREET_LINKS or _STREET_ADJECTIVE.match(w) for w in before)
+    return bool(_STREET_SUFFIX.search(last)) and all(_STREET_ADJECTIVE.match(w) for w in before)
 
 
 def street_name(address: str) -> str | None:
@@ -124,7 +131,7 @@ def street_name(address: str) -> str | None:
     one. Whatever else the address holds (a name, a phone number, an e-mail, a flat) does not come along."""
     for part in address.split(","):
         candidate = " ".join((strip_house_numbers(part) or "").split())
-        if 3 <= len(candidate) <= 64 and _is_street(candidate):
+        if 3 <= len(candidate) <= 64 and candidate.count(" ") < 4 and _is_street(candidate):
             return candidate
     return None
 
@@ -331,12 +338,14 @@ def for_domain(
         raise ValueError(f"event {event.id} is already a share for {event.hubrecipient!r}; transform canon events")
     domain_policy = policy.domain(domain)
     plan = domain_policy.plan(event.hubkind)
-    if plan is None or not domain_policy.admits(event.hubkind, event.data):
-        return None  # not a kind the domain receives, or not an event its purpose covers
+    if plan is None:
+        return None  # not a kind the domain receives
     kind = KINDS[event.hubkind]
     if event.type != kind.ce_type:
         raise InvalidEventError(f"hubkind {event.hubkind!r} does not match type {event.type!r}", "undecodable")
     key = keys.for_domain(domain).active
+    if not domain_policy.admits(event.hubkind, event.data):
+        return None  # not an event the domain's purpose covers
     data = dict(event.data)  # every change below copies what it changes, so the input stays as it was
     for step in plan.steps:
         data = _replace(data, step.segments, step, key, context)
@@ -467,9 +476,8 @@ def _change_one(value: Any, rule: Rule, key: SecretKey, context: TransformContex
     if rule.action == "withhold":
         return WITHHELD_TEXT
     if rule.method == "street":
-        # Scrubbed first (when a scrubber is there), then only a recognised street name is kept.
-        text = context.scrubber(str(value)) if context.scrubber is not None else str(value)
-        return street_name(text)
+        # Only a recognised street name is kept; scrubbing first would not help: the scrubber masks the street too.
+        return street_name(str(value))
     if rule.method == "code":
         return known_code(str(value), size)
     if rule.method == "citation":

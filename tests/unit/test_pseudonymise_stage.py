@@ -59,7 +59,9 @@ def _raw(kind: str, data: dict[str, Any], source: str, record: str) -> bytes:
 
 
 def _incident(**changes: Any) -> dict[str, Any]:
-    data = example_payload("incident", 0)  # a citizen call with caller, description and assessment
+    # A citizen call about a nuisance on a tram, with caller, description and assessment; restricted, so that every
+    # domain's purpose filter admits it.
+    data = {**example_payload("incident", 0), "confidentiality": "restricted"}
     data["location"] = {"lat": 51.4829, "lon": 11.9701, "uncertainty_m": 30.0, "address": "Geiststraße 7, Halle"}
     return {**data, **changes}
 
