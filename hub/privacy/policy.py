@@ -113,7 +113,7 @@ class Rule:
         """Human-readable form, e.g. ``generalise (grid, 250 m)``."""
         if self.action != "generalise":
             return self.action
-        unit = {"grid": " m", "stop": " m max", "time": " min", "code": " levels max"}.get(str(self.method), "")
+        unit = {"grid": " m", "stop": " m max", "time": " min", "code": " level(s) deep"}.get(str(self.method), "")
         return f"generalise ({self.method}{f', {self.size}{unit}' if self.size is not None else ''})"
 
 
@@ -337,9 +337,7 @@ def _domain(name: str, table: Mapping[str, Any], problems: list[str]) -> DomainP
         for kind in kinds
     }
     envelope = _envelope(name, table.get("envelope", {}), bool(kinds), problems)
-    return DomainPolicy(
-        name, texts["purpose"], texts["legal_basis"], tuple(kinds), MappingProxyType(plans), envelope
-    )
+    return DomainPolicy(name, texts["purpose"], texts["legal_basis"], tuple(kinds), MappingProxyType(plans), envelope)
 
 
 _DOMAIN_KEYS = ("purpose", "legal_basis", "kinds", "rules", "fields", "filters", "envelope")
@@ -366,8 +364,10 @@ def _envelope(name: str, table: Any, receives: bool, problems: list[str]) -> Map
             problems.append(f"{where}, attribute {attribute!r}: {rule.describe()} does not fit it (allowed: {shown})")
             continue
         if name != POLICE_DOMAIN and attribute == "hubsourceid" and rule.action != "pseudonymise":
-            problems.append(f"{where}, attribute 'hubsourceid': a source record id may hold a call sign or a name; "
-                            "outside the police domain it must be pseudonymised")
+            problems.append(
+                f"{where}, attribute 'hubsourceid': a source record id may hold a call sign or a name; "
+                "outside the police domain it must be pseudonymised"
+            )
             continue
         rules[attribute] = rule
     if name != POLICE_DOMAIN and receives:
@@ -412,9 +412,11 @@ def _conditions(at: str, group: str, kind: str, specs: Any, problems: list[str])
 
 
 def _condition(at: str, kind: str, spec: Any, problems: list[str]) -> Condition | None:
-    tests = [t for t in ("present", "in", "prefix") if isinstance(spec, dict) and t in spec]
+    tests: list[ConditionTest] = [t for t in get_args(ConditionTest) if isinstance(spec, dict) and t in spec]
     if not isinstance(spec, dict) or len(tests) != 1 or set(spec) - {"field", "why", *tests}:
-        problems.append(f"{at}: a condition is {{ field = ..., present = true | in = [...] | prefix = [...], why = ... }}")
+        problems.append(
+            f"{at}: a condition is {{ field = ..., present = true | in = [...] | prefix = [...], why = ... }}"
+        )
         return None
     path, why, test = spec.get("field"), spec.get("why"), tests[0]
     if not isinstance(why, str) or not why.strip():
@@ -639,11 +641,9 @@ def _is_position(base: Any) -> bool:
     return isinstance(base, type) and issubclass(base, BaseModel) and {"lat", "lon"} <= set(base.model_fields)
 
 
-def _type_problem(rule: Rule, shape: _Shape) -> str | None:
-    """Why ``rule`` cannot apply to a field of ``shape``, or None."""
+def _text_problem(rule: Rule, shape: _Shape) -> str | None:
+    """Why a rule that writes text of its own cannot apply to a field of ``shape``, or None."""
     base_name = getattr(shape.base, "__name__", str(shape.base))
-    if rule.action == "drop" and not (shape.nullable or shape.is_list):
-        return "is required, so it cannot be dropped; pseudonymise or generalise it, or do not send the kind"
     if rule.method == "agency":
         return "generalise (agency) applies to the envelope's source only"
     if (rule.action in _TEXT_ACTIONS or rule.method in _TEXT_METHODS) and shape.base is not str:
@@ -655,6 +655,17 @@ def _type_problem(rule: Rule, shape: _Shape) -> str | None:
             return f"{rule.describe()} puts in a text the field's fixed pattern does not allow"
         if shape.max_length is not None and shape.max_length < len(WITHHELD_TEXT):
             return f"holds at most {shape.max_length} characters, too few for {WITHHELD_TEXT!r}"
+    return None
+
+
+def _type_problem(rule: Rule, shape: _Shape) -> str | None:
+    """Why ``rule`` cannot apply to a field of ``shape``, or None."""
+    base_name = getattr(shape.base, "__name__", str(shape.base))
+    if rule.action == "drop" and not (shape.nullable or shape.is_list):
+        return "is required, so it cannot be dropped; pseudonymise or generalise it, or do not send the kind"
+    text = _text_problem(rule, shape)
+    if text is not None:
+        return text
     if rule.action == "pseudonymise":
         if shape.pattern is not None:
             return "has a fixed pattern a pseudonym does not match"

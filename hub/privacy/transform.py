@@ -20,8 +20,8 @@ from pydantic import BaseModel, ValidationError
 from hub.errors import InvalidEventError, PolicyViolation
 from hub.privacy.keys import KeyRing, SecretKey
 from hub.privacy.policy import WITHHELD_TEXT, DomainPolicy, FieldStep, Policy, Rule, values_at
-from hub.privacy.register import UNKNOWN_AGENCY, source_agency
 from hub.privacy.pseudonym import keyed_event_id, pseudonymise
+from hub.privacy.register import UNKNOWN_AGENCY, source_agency
 from hub.schemas import (
     KINDS,
     KNOWN_TYPE_CODES,
@@ -37,12 +37,12 @@ from hub.topology import spec
 
 __all__ = [
     "ON_INCIDENT_DIGITS",
+    "UNRECOGNISED_CITATION",
     "NearStop",
     "ShareRecord",
     "StopIndex",
     "StopLike",
     "TransformContext",
-    "UNRECOGNISED_CITATION",
     "bucket_time",
     "for_domain",
     "known_code",
@@ -151,8 +151,28 @@ UNRECOGNISED_CITATION = "(nicht freigegeben)"
 """What a legal basis becomes outside the police domain when it is no recognised citation of a law."""
 
 _LAWS = (
-    "SOG LSA", "DSG LSA", "DSGVO", "GDPR", "BDSG", "StPO", "StGB", "OWiG", "PolG", "BGB", "SGB VIII", "SGB X",
-    "IfSG", "PsychKG LSA", "KomVG LSA", "GO LSA", "StVO", "StVG", "PBefG", "BOStrab", "VwVfG", "VwVfG LSA",
+    "SOG LSA",
+    "DSG LSA",
+    "DSGVO",
+    "GDPR",
+    "BDSG",
+    "StPO",
+    "StGB",
+    "OWiG",
+    "PolG",
+    "BGB",
+    "SGB VIII",
+    "SGB X",
+    "IfSG",
+    "PsychKG LSA",
+    "KomVG LSA",
+    "GO LSA",
+    "StVO",
+    "StVG",
+    "PBefG",
+    "BOStrab",
+    "VwVfG",
+    "VwVfG LSA",
 )
 _CITATION_TOKEN = re.compile(
     r"^(?:§|§§|Art\.|Abs\.|lit\.|Nr\.|S\.|Satz|Buchst\.|i\.\s?V\.\s?m\.|iVm|mit|und|sowie|,|;|\d{1,4}[a-z]?|[a-z]\)?|\(|\))$"

@@ -22,10 +22,10 @@ from hub.topology import CANONICAL_KINDS
 
 __all__ = [
     "IncidentDomains",
-    "involved_domains",
     "Pseudonymised",
     "Pseudonymiser",
     "Share",
+    "involved_domains",
 ]
 
 

@@ -113,9 +113,8 @@ def test_uncovered_field_of_new_kind_refused() -> None:
     doc["domains"]["havag"]["kinds"].append("unit-status")
     del doc["domains"]["havag"]["rules"]["operational_secret"]
     problems = _refused(doc)
-    assert any(
-        "domain 'havag', kind 'unit-status', field 'unit' (operational_secret): no rule covers it" in p for p in problems
-    )
+    uncovered = "domain 'havag', kind 'unit-status', field 'unit' (operational_secret): no rule covers it"
+    assert any(uncovered in p for p in problems)
     # Default deny: every other field of the new kind needs its own rule too, each named.
     assert any("kind 'unit-status', field 'status_code' (no text): no rule lets it out" in p for p in problems)
     # unit, then agency, status_code, emergency, observed_at, incident_ref; position is dropped by rules.personal
