@@ -189,7 +189,8 @@ def test_involved_means_alerted_assigned_or_reporting() -> None:
     core.process(_raw("incident", reported, "/ordnungsamt/open311", "O-1"))
     core.process(_raw("incident", assigned, "/polizei/els", "P-2"))
     core.process(_raw("incident", unrelated, "/polizei/els", "P-3"))
-    assert "ordnungsamt" in core.incidents["O-1"] and "ordnungsamt" in core.incidents["P-2"]
+    assert "ordnungsamt" in core.incidents["O-1"]
+    assert "ordnungsamt" in core.incidents["P-2"]
     assert "ordnungsamt" not in core.incidents["P-3"]
     for ref, expected in (("O-1", POSITION), ("P-2", POSITION), ("P-3", None)):
         result = core.process(_raw("unit-status", _unit(4, ref), "/polizei/tetra", f"u-{ref}"))

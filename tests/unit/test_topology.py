@@ -80,4 +80,5 @@ def test_every_topic_is_police_only_or_a_share_of_another_domain() -> None:
     for role in ("raw", "canon", "dlq", "state", "alerts", "acks"):
         assert all(t.name in restricted for t in TOPICS if t.role == role), role
     assert all(r.readers and r.holds for r in POLICE_DATA_TOPICS)
-    assert "state.router.incidents" in restricted and "dlq.normalise" in restricted
+    assert "state.router.incidents" in restricted
+    assert "dlq.normalise" in restricted

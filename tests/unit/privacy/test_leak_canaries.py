@@ -176,7 +176,8 @@ def test_no_canary_outside_the_police_but_where_the_policy_shares_it(domain: str
         assert not domain_policy.receives(kind) or not domain_policy.admits(kind, event.data)
         return
     plan = domain_policy.plan(kind)
-    assert plan is not None and domain_policy.legal_basis
+    assert plan is not None
+    assert domain_policy.legal_basis
     text = share.to_bytes().decode() + (share.subject or "")
     for path, canary in PAYLOADS[kind][1].items():
         rule = _effective(plan.rules, path)
