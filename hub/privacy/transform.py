@@ -362,7 +362,7 @@ def for_domain(
         return None  # not a kind the domain receives
     kind = KINDS[event.hubkind]
     if event.type != kind.ce_type:
-        raise InvalidEventError(f"hubkind {event.hubkind!r} does not match type {event.type!r}", "undecodable")
+        raise InvalidEventError(f"type does not match hubkind {kind.name}", "undecodable")
     key = keys.for_domain(domain).active
     if not domain_policy.admits(event.hubkind, event.data):
         return None  # not an event the domain's purpose covers

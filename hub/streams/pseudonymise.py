@@ -118,11 +118,13 @@ class Pseudonymiser:
         event = CloudEvent.from_bytes(raw)
         if event.hubrecipient is not None:
             raise InvalidEventError(
-                f"a share for {event.hubrecipient!r}, not a canonical event; only canon.* is pseudonymised",
+                "a share (hubrecipient is set), not a canonical event; only canon.* is pseudonymised",
                 "undecodable",
             )
         if event.hubkind not in CANONICAL_KINDS:
-            raise InvalidEventError(f"kind {event.hubkind!r} has no share topics", "unknown_kind")
+            raise InvalidEventError(
+                f"hubkind has no share topics (shared kinds: {', '.join(CANONICAL_KINDS)})", "unknown_kind"
+            )
         payload = unwrap(event)  # the canon topic is trusted to be canonical, but checked: it costs little
         agency = source_agency(event.source)
         retention_class, expires_at = self.periods.expires_at(event.hubkind, event.data, event.time)
