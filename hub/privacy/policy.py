@@ -253,6 +253,11 @@ class Policy:
         """The domains that receive ``kind``, in ``DOMAINS`` order."""
         return tuple(name for name, domain in self.domains.items() if domain.receives(kind))
 
+    def recipients(self, kind: str, data: Mapping[str, Any]) -> tuple[str, ...]:
+        """The domains that are sent an event of ``kind`` with payload ``data``: they receive the kind and their
+        purpose filter admits the event."""
+        return tuple(name for name, domain in self.domains.items() if domain.admits(kind, data))
+
 
 def load_policy(path: Path) -> Policy:
     """Read and validate a policy file; ``PolicyError`` lists every problem, ``ConfigError`` if unreadable."""

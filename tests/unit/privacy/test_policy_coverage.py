@@ -220,3 +220,11 @@ def test_generated_policy_section_of_docs_privacy_is_current() -> None:
     generated = policy_markdown(POLICY)
     assert "| `legal_basis` |  | generalise (citation) |" in generated
     assert "`state.router.*`" in generated
+
+
+def test_recipients_are_the_receivers_whose_filter_admits() -> None:
+    """``Policy.recipients``: what the stage sends (and the demo waits for) for one event."""
+    data = _incident(type_code="CRIME/DOMESTIC", confidentiality="confidential")
+    assert POLICY.receivers("incident") == ("polizei", "havag", "ordnungsamt", "analytics")
+    assert POLICY.recipients("incident", data) == ("polizei", "analytics")
+    assert POLICY.recipients("incident", _incident(vehicle="654")) == ("polizei", "havag", "analytics")
