@@ -24,6 +24,8 @@ class StageMetrics:
     database_errors: Counter
     database_retries: Counter
     database_blocked_seconds: Counter
+    # Shares the pseudonymise stage did not make because the domain's purpose filter does not admit the event.
+    withheld: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> StageMetrics:
@@ -71,6 +73,13 @@ class StageMetrics:
                 "hub_database_blocked_seconds",
                 "Seconds a stage held a batch waiting for the database (writes that failed or hung)",
                 ["stage"],
+                registry=registry,
+            ),
+            withheld=Counter(
+                "hub_shares_withheld",
+                "Shares not made for a domain that receives the kind, by reason (purpose: its filter does not admit "
+                "the event); no share, no transfer-register row",
+                ["stage", "domain", "reason"],
                 registry=registry,
             ),
         )

@@ -223,3 +223,64 @@ def dlq_topic(stage: str) -> str:
 def qualified(prefix: str, name: str) -> str:
     """The topic's name on the cluster."""
     return f"{prefix}{name}"
+
+
+@dataclass(frozen=True)
+class RestrictedTopics:
+    """Topics that hold the police's data unpseudonymised (or the hub's internal copies of it): what they hold and
+    who may read them. In production Kafka ACLs grant exactly ``readers`` (docs/privacy.md, "What is police-only")."""
+
+    pattern: str  # a declared name, or a prefix ending in "*"
+    holds: str
+    readers: str
+
+    def matches(self, name: str) -> bool:
+        return name.startswith(self.pattern[:-1]) if self.pattern.endswith("*") else name == self.pattern
+
+
+#: Every topic that holds police data, in one place: no share topic of another domain is in it, and every declared
+#: topic is either here or a share of a non-police domain (a test checks both).
+POLICE_DATA_TOPICS: tuple[RestrictedTopics, ...] = (
+    RestrictedTopics(
+        "raw.*",
+        "the agencies' records as their systems sent them: callers, descriptions, call signs, positions",
+        "connectors (write), the normalise workers; the hub's operators for the police",
+    ),
+    RestrictedTopics(
+        "canon.*",
+        "every canonical event in full: callers, assessments, call signs, officers' positions",
+        "the pseudonymise, sink and router workers",
+    ),
+    RestrictedTopics(
+        "share.polizei.*",
+        "the police domain's shares: everything as recorded",
+        "the police's systems",
+    ),
+    RestrictedTopics(
+        "dlq.*",
+        "refused records with their original bytes (replayable), which can hold anything the input held",
+        "`hub dlq show` and replays by the hub's operators for the police",
+    ),
+    RestrictedTopics(
+        "state.router.*",
+        "the router's faust table changelogs: full incidents with caller and assessment, units with call signs "
+        "and positions, the alert desk's records",
+        "the router workers (state recovery) only",
+    ),
+    RestrictedTopics(
+        "alerts.*",
+        "the router's alerts per recipient; a police alert names the unit sent (an operational secret)",
+        "the alert-store worker and `hub alerts tail`; each agency sees its own alerts only through the console "
+        "and API (HAVAG without the fields the schema marks sensitive)",
+    ),
+    RestrictedTopics(
+        "acks.*",
+        "acknowledgements, notes and resolutions, with who acted (a person of the agency)",
+        "written by the console and `hub acks serve` for the agency; read by the router and alert-store workers",
+    ),
+)
+
+
+def police_data_topics() -> tuple[TopicSpec, ...]:
+    """The declared topics that hold police data (``POLICE_DATA_TOPICS``)."""
+    return tuple(t for t in TOPICS if any(r.matches(t.name) for r in POLICE_DATA_TOPICS))

@@ -187,9 +187,11 @@ def _error_reason(errors: Sequence[tuple[str | None, str | None]]) -> str:
 def _split_xml(document: bytes) -> list[tuple[bytes, _Request | None]]:
     stripped = document.lstrip()
     if stripped.startswith(b"HTTP/"):
-        status = stripped.split(b"\n", 1)[0].decode("ascii", "replace").strip()
+        line = stripped.split(b"\n", 1)[0].decode("ascii", "replace").split()
+        status = line[1] if len(line) > 1 and line[1].isdigit() and len(line[1]) == 3 else "?"
         raise InvalidEventError(
-            f"document starts with an HTTP status line ({status!r}): the connector must pass the response body only",
+            f"document starts with an HTTP status line (status {status}): "
+            "the connector must pass the response body only",
             "malformed_xml",
         )
     root = parse_xml(document)

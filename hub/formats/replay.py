@@ -44,7 +44,7 @@ def map_replay_record(raw: bytes) -> list[CanonicalRecord]:
     kind = KINDS.get(record.kind)
     if kind is None or kind.name not in CANONICAL_KINDS:
         known = ", ".join(CANONICAL_KINDS)
-        raise InvalidEventError(f"kind: unknown kind {record.kind!r} (known: {known})", "unknown_kind")
+        raise InvalidEventError(f"kind: not a kind the hub knows (known: {known})", "unknown_kind")
     try:
         payload = kind.model.model_validate(record.data)
     except ValidationError as exc:

@@ -125,11 +125,13 @@ def _confirmation_error(root: Element) -> InvalidEventError | None:
     for name in ("Bestaetigung", "Status"):
         confirmation = child(root, name)
         if confirmation is not None and (confirmation.get("Ergebnis") or "ok").lower() != "ok":
-            number = confirmation.get("Fehlernummer") or "?"
-            reason = clean_text(text(confirmation, "Fehlertext")) or "no Fehlertext"
+            # The server's own words are input too: the reason gives the error number (digits) and the text's length.
+            number = confirmation.get("Fehlernummer") or ""
+            number = number if number.isdigit() and len(number) <= 8 else "?"
+            reason = clean_text(text(confirmation, "Fehlertext"))
+            said = f"Fehlertext of {len(reason)} characters in the dead letter" if reason else "no Fehlertext"
             return InvalidEventError(
-                f"VDV 453 {local_name(root)} reports Ergebnis={confirmation.get('Ergebnis')} "
-                f"(Fehlernummer {number}): {reason}",
+                f"VDV 453 {local_name(root)} reports Ergebnis other than ok (Fehlernummer {number}): {said}",
                 "unsupported",
             )
     return None

@@ -14,6 +14,7 @@ from defusedxml import DefusedXmlException
 
 from hub.errors import InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, check_size
+from hub.schemas.common import parser_message
 
 #: No feed nests deeper than about 20 (SIRI in SOAP); far deeper XML is refused when read, because ElementTree
 #: writes (``tostring``) and copies recursively and would fail on it later, at a depth that depends on the caller.
@@ -44,15 +45,21 @@ def _parse(document: bytes) -> Element:
     try:
         return SafeET.fromstring(document, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise InvalidEventError(f"unsafe XML refused: {type(exc).__name__}: {exc}", "unsafe_xml") from exc
+        raise InvalidEventError(
+            f"unsafe XML refused: {type(exc).__name__}: {parser_message(str(exc))}", "unsafe_xml"
+        ) from exc
     except ParseError as exc:
-        raise InvalidEventError(f"not well-formed XML: {exc}", "malformed_xml") from exc
+        raise InvalidEventError(f"not well-formed XML: {parser_message(str(exc))}", "malformed_xml") from exc
     except LookupError as exc:
         # expat raises this, not ParseError, for an encoding declaration Python does not know (e.g. "UTF-88").
-        raise InvalidEventError(f"XML declares an encoding Python does not know: {exc}", "undecodable") from exc
+        raise InvalidEventError(
+            f"XML declares an encoding Python does not know: {parser_message(str(exc))}", "undecodable"
+        ) from exc
     except ValueError as exc:
         # ... and this for one it knows but cannot parse with (e.g. "rot13", "utf-32" without a BOM).
-        raise InvalidEventError(f"not well-formed XML: unusable encoding declaration ({exc})", "malformed_xml") from exc
+        raise InvalidEventError(
+            f"not well-formed XML: unusable encoding declaration ({parser_message(str(exc))})", "malformed_xml"
+        ) from exc
 
 
 def local_name(element: Element) -> str:

@@ -6,10 +6,11 @@ once, each naming its domain, kind and field. ``default_policy`` is the shipped 
 
 from __future__ import annotations
 
+import re
 import tomllib
 import types
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -21,27 +22,34 @@ from pydantic import BaseModel
 
 from hub.errors import ConfigError, PolicyError
 from hub.privacy.pseudonym import MAX_PSEUDONYM_LENGTH
-from hub.schemas import KINDS, SENSITIVITIES, Sensitivity, sensitive_fields
+from hub.schemas import INCIDENT_TOP_LEVELS, KINDS, SENSITIVITIES, Sensitivity, sensitive_fields
+from hub.schemas.codes import TYPE_CODE_PATTERN
 from hub.topology import CANONICAL_KINDS
 
 __all__ = [
     "ACTIONS",
     "AGGREGATES_ONLY_DOMAINS",
     "DOMAINS",
+    "ENVELOPE_FIELDS",
     "METHODS",
     "POLICE_DOMAIN",
+    "WITHHELD_TEXT",
     "Action",
+    "Condition",
     "Domain",
     "DomainPolicy",
     "FieldStep",
+    "KindFilter",
     "KindPlan",
     "Method",
     "Policy",
     "Rule",
     "default_policy",
+    "leaf_fields",
     "load_policy",
     "parse_policy",
     "policy_from_mapping",
+    "values_at",
 ]
 
 Domain = Literal["polizei", "havag", "ordnungsamt", "analytics", "praevention"]
@@ -54,10 +62,29 @@ POLICE_DOMAIN: Domain = "polizei"
 AGGREGATES_ONLY_DOMAINS: frozenset[str] = frozenset({"praevention"})
 """Domains that get aggregates only, never person-level events: the policy may list no kinds for them."""
 
-Action = Literal["keep", "pseudonymise", "generalise", "scrub", "drop"]
+Action = Literal["keep", "pseudonymise", "generalise", "scrub", "withhold", "drop"]
 ACTIONS: tuple[Action, ...] = get_args(Action)
-Method = Literal["grid", "stop", "time", "street"]
+Method = Literal["grid", "stop", "time", "street", "code", "citation", "agency"]
 METHODS: tuple[Method, ...] = get_args(Method)
+
+WITHHELD_TEXT = "[Freitext zurückgehalten]"
+"""What ``withhold`` puts in place of a text (a required one cannot be dropped), and what a ``scrub`` rule yields
+while no scrubber is installed (fail closed)."""
+
+ENVELOPE_FIELDS: tuple[str, ...] = ("source", "hubsourceid", "dataschema")
+"""The share envelope's attributes that carry what a source wrote; outside the police domain each needs a rule in
+``[domains.<name>.envelope]``. The others are the hub's own: ``id`` keyed, ``subject`` re-derived from the shared
+payload, ``time`` bucketed with the payload's coarsest time rule, ``type``, ``hubkind``, ``hubrecipient`` fixed."""
+
+# The actions each envelope attribute allows: the source may be cut to its agency, the source record id
+# pseudonymised, the data schema URI dropped.
+_ENVELOPE_ACTIONS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "source": frozenset({"keep", "generalise:agency"}),
+        "hubsourceid": frozenset({"keep", "pseudonymise"}),
+        "dataschema": frozenset({"keep", "drop"}),
+    }
+)
 
 # (option name, default, lowest, highest) per generalisation method; None default = required.
 _METHOD_OPTIONS: Mapping[str, tuple[str, int | None, int, int] | None] = MappingProxyType(
@@ -65,7 +92,10 @@ _METHOD_OPTIONS: Mapping[str, tuple[str, int | None, int, int] | None] = Mapping
         "grid": ("metres", None, 10, 100_000),  # cell edge
         "stop": ("metres", 1000, 10, 10_000),  # farthest a stop may be; beyond it the position is dropped
         "time": ("minutes", None, 1, 7 * 24 * 60),  # bucket length
-        "street": None,  # house numbers removed from an address
+        "street": None,  # only a recognised street name of an address is kept
+        "code": ("levels", 4, 1, 4),  # a type code cut to the longest code the hub knows, at most this deep
+        "citation": None,  # a legal basis kept only when it is a recognised citation of a law
+        "agency": None,  # the envelope source cut to the agency it names
     }
 )
 _POLICY_VERSION = 1
@@ -83,7 +113,7 @@ class Rule:
         """Human-readable form, e.g. ``generalise (grid, 250 m)``."""
         if self.action != "generalise":
             return self.action
-        unit = {"grid": " m", "stop": " m max", "time": " min"}.get(str(self.method), "")
+        unit = {"grid": " m", "stop": " m max", "time": " min", "code": " level(s) deep"}.get(str(self.method), "")
         return f"generalise ({self.method}{f', {self.size}{unit}' if self.size is not None else ''})"
 
 
@@ -97,6 +127,71 @@ class FieldStep:
     drop_to_list: bool = False  # dropping a list empties it; dropping anything else sets None
 
 
+ConditionTest = Literal["present", "in", "prefix"]
+
+
+def values_at(node: Any, segments: tuple[str, ...]) -> Iterator[Any]:
+    """Every value at a dotted path, through lists of objects (the transform, filters and vault walk events so)."""
+    if isinstance(node, list):
+        for item in node:
+            yield from values_at(item, segments)
+        return
+    if not isinstance(node, dict) or segments[0] not in node:
+        return
+    if len(segments) == 1:
+        yield node[segments[0]]
+    else:
+        yield from values_at(node[segments[0]], segments[1:])
+
+
+def _flat_values(data: Mapping[str, Any], segments: tuple[str, ...]) -> Iterator[Any]:
+    for value in values_at(data, segments):
+        if isinstance(value, list):
+            yield from value
+        elif value not in (None, ""):
+            yield value
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One test of a purpose filter on a canonical payload: a field is present, holds one of some values, or (a
+    type code) lies under one of some codes; ``why`` says why it makes the event the domain's business."""
+
+    path: str
+    segments: tuple[str, ...]
+    test: ConditionTest
+    values: tuple[str, ...]
+    why: str
+
+    def holds(self, data: Mapping[str, Any]) -> bool:
+        found = [v for v in _flat_values(data, self.segments) if v not in (None, "", {})]
+        if self.test == "present":
+            return bool(found)
+        if self.test == "in":
+            return any(str(v) in self.values for v in found)
+        return any(str(v) == p or str(v).startswith(f"{p}/") for v in found for p in self.values)
+
+    def describe(self) -> str:
+        """Human-readable form, e.g. ``type_code under PUBLIC_ORDER, TECHNICAL``."""
+        if self.test == "present":
+            return f"`{self.path}` is given"
+        joined = ", ".join(f"`{v}`" for v in self.values)
+        return f"`{self.path}` is one of {joined}" if self.test == "in" else f"`{self.path}` is (under) {joined}"
+
+
+@dataclass(frozen=True)
+class KindFilter:
+    """Which events of a kind a domain receives: all of ``all_of`` and, when ``any_of`` is given, one of it."""
+
+    all_of: tuple[Condition, ...]
+    any_of: tuple[Condition, ...]
+
+    def admits(self, data: Mapping[str, Any]) -> bool:
+        if not all(c.holds(data) for c in self.all_of):
+            return False
+        return not self.any_of or any(c.holds(data) for c in self.any_of)
+
+
 @dataclass(frozen=True)
 class KindPlan:
     """How one domain receives one kind: the rule of every covered field and the steps that change data."""
@@ -105,6 +200,7 @@ class KindPlan:
     rules: Mapping[str, Rule]  # every resolved field path, including ``keep``
     steps: tuple[FieldStep, ...]  # the non-``keep`` ones, in path order
     time_bucket_minutes: int | None  # the coarsest time generalisation; the envelope time is bucketed to it
+    filter: KindFilter | None = None  # purpose binding: None = every event of the kind
 
 
 @dataclass(frozen=True)
@@ -116,6 +212,7 @@ class DomainPolicy:
     legal_basis: str
     kinds: tuple[str, ...]
     plans: Mapping[str, KindPlan]
+    envelope: Mapping[str, Rule] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def is_police(self) -> bool:
@@ -123,6 +220,15 @@ class DomainPolicy:
 
     def receives(self, kind: str) -> bool:
         return kind in self.plans
+
+    def admits(self, kind: str, data: Mapping[str, Any]) -> bool:
+        """Whether an event of ``kind`` with payload ``data`` is this domain's business (its purpose filter)."""
+        plan = self.plans.get(kind)
+        return plan is not None and (plan.filter is None or plan.filter.admits(data))
+
+    def envelope_rule(self, attribute: str) -> Rule:
+        """The rule for an envelope attribute (``ENVELOPE_FIELDS``); unruled ones are kept (police only)."""
+        return self.envelope.get(attribute, Rule("keep"))
 
     def plan(self, kind: str) -> KindPlan | None:
         """The plan for ``kind``, or None when this domain does not receive it."""
@@ -146,6 +252,11 @@ class Policy:
     def receivers(self, kind: str) -> tuple[str, ...]:
         """The domains that receive ``kind``, in ``DOMAINS`` order."""
         return tuple(name for name, domain in self.domains.items() if domain.receives(kind))
+
+    def recipients(self, kind: str, data: Mapping[str, Any]) -> tuple[str, ...]:
+        """The domains that are sent an event of ``kind`` with payload ``data``: they receive the kind and their
+        purpose filter admits the event."""
+        return tuple(name for name, domain in self.domains.items() if domain.admits(kind, data))
 
 
 def load_policy(path: Path) -> Policy:
@@ -211,8 +322,8 @@ def _build(doc: Mapping[str, Any], source: str, problems: list[str]) -> Policy:
 def _domain(name: str, table: Mapping[str, Any], problems: list[str]) -> DomainPolicy:
     where = f"domain {name!r}"
     for key in table:
-        if key not in ("purpose", "legal_basis", "kinds", "rules", "fields"):
-            problems.append(f"{where}: unknown key {key!r} (known: purpose, legal_basis, kinds, rules, fields)")
+        if key not in _DOMAIN_KEYS:
+            problems.append(f"{where}: unknown key {key!r} (known: {', '.join(_DOMAIN_KEYS)})")
     texts = {}
     for key in ("purpose", "legal_basis"):
         value = table.get(key)
@@ -222,10 +333,135 @@ def _domain(name: str, table: Mapping[str, Any], problems: list[str]) -> DomainP
     kinds = _kinds(where, table.get("kinds"), problems)
     if name in AGGREGATES_ONLY_DOMAINS and kinds:
         problems.append(f"{where} receives aggregates only, never person-level events; it may list no kinds")
+        kinds = []
     rules = _class_rules(where, table.get("rules", {}), problems)
     overrides = _overrides(where, table.get("fields", {}), kinds, problems)
-    plans = {kind: _plan(name, kind, rules, overrides.get(kind, {}), problems) for kind in kinds}
-    return DomainPolicy(name, texts["purpose"], texts["legal_basis"], tuple(kinds), MappingProxyType(plans))
+    filters = _filters(where, table.get("filters", {}), kinds, problems)
+    plans = {
+        kind: replace(_plan(name, kind, rules, overrides.get(kind, {}), problems), filter=filters.get(kind))
+        for kind in kinds
+    }
+    envelope = _envelope(name, table.get("envelope", {}), bool(kinds), problems)
+    return DomainPolicy(name, texts["purpose"], texts["legal_basis"], tuple(kinds), MappingProxyType(plans), envelope)
+
+
+_DOMAIN_KEYS = ("purpose", "legal_basis", "kinds", "rules", "fields", "filters", "envelope")
+
+
+def _envelope(name: str, table: Any, receives: bool, problems: list[str]) -> Mapping[str, Rule]:
+    """The rules for the envelope's attributes; outside the police domain each of ``ENVELOPE_FIELDS`` needs one."""
+    where = f"domain {name!r}, envelope"
+    if not isinstance(table, dict):
+        problems.append(f"{where}: envelope must be a table of attribute = action")
+        return MappingProxyType({})
+    rules: dict[str, Rule] = {}
+    for attribute, spec in table.items():
+        allowed = _ENVELOPE_ACTIONS.get(attribute)
+        if allowed is None:
+            problems.append(f"{where}: no rule for attribute {attribute!r} (rules for: {', '.join(ENVELOPE_FIELDS)})")
+            continue
+        rule = _rule(spec, f"{where}, attribute {attribute!r}", problems)
+        if rule is None:
+            continue
+        form = rule.action if rule.method is None else f"{rule.action}:{rule.method}"
+        if form not in allowed:
+            shown = ", ".join(sorted(a.replace(":", " ") for a in allowed))
+            problems.append(f"{where}, attribute {attribute!r}: {rule.describe()} does not fit it (allowed: {shown})")
+            continue
+        if name != POLICE_DOMAIN and attribute == "hubsourceid" and rule.action != "pseudonymise":
+            problems.append(
+                f"{where}, attribute 'hubsourceid': a source record id may hold a call sign or a name; "
+                "outside the police domain it must be pseudonymised"
+            )
+            continue
+        rules[attribute] = rule
+    if name != POLICE_DOMAIN and receives:
+        for attribute in ENVELOPE_FIELDS:
+            if attribute not in rules:
+                problems.append(
+                    f"{where}, attribute {attribute!r} (text): no rule lets it out; outside the police domain every "
+                    f"field needs an explicit rule (default deny): add envelope.{attribute}"
+                )
+    return MappingProxyType(rules)
+
+
+def _filters(where: str, table: Any, kinds: list[str], problems: list[str]) -> dict[str, KindFilter]:
+    """The purpose filters per kind: ``[domains.<name>.filters.<kind>]`` with ``all_of`` and ``any_of`` lists."""
+    if not isinstance(table, dict):
+        problems.append(f"{where}: filters must be a table of <kind> = {{ all_of = [...], any_of = [...] }}")
+        return {}
+    result: dict[str, KindFilter] = {}
+    for kind, spec in table.items():
+        at = f"{where}, filters.{kind}"
+        if kind not in kinds:
+            problems.append(f"{at}: the domain does not receive kind {kind!r} (see kinds)")
+            continue
+        if not isinstance(spec, dict) or not spec or set(spec) - {"all_of", "any_of"}:
+            problems.append(f"{at}: a filter is a table with all_of and/or any_of, each a list of conditions")
+            continue
+        groups = {
+            group: tuple(_conditions(at, group, kind, spec.get(group, []), problems)) for group in ("all_of", "any_of")
+        }
+        result[kind] = KindFilter(groups["all_of"], groups["any_of"])
+    return result
+
+
+def _conditions(at: str, group: str, kind: str, specs: Any, problems: list[str]) -> Iterator[Condition]:
+    if not isinstance(specs, list):
+        problems.append(f"{at}: {group} must be a list of conditions")
+        return
+    for n, spec in enumerate(specs):
+        condition = _condition(f"{at}.{group}[{n}]", kind, spec, problems)
+        if condition is not None:
+            yield condition
+
+
+def _condition(at: str, kind: str, spec: Any, problems: list[str]) -> Condition | None:
+    tests: list[ConditionTest] = [t for t in get_args(ConditionTest) if isinstance(spec, dict) and t in spec]
+    if not isinstance(spec, dict) or len(tests) != 1 or set(spec) - {"field", "why", *tests}:
+        problems.append(
+            f"{at}: a condition is {{ field = ..., present = true | in = [...] | prefix = [...], why = ... }}"
+        )
+        return None
+    path, why, test = spec.get("field"), spec.get("why"), tests[0]
+    if not isinstance(why, str) or not why.strip():
+        problems.append(f"{at}: why must say why the condition makes the event the domain's business")
+        return None
+    shape = _shape(KINDS[kind].model, tuple(str(path).split("."))) if isinstance(path, str) else "no field given"
+    if isinstance(shape, str):
+        problems.append(f"{at}: unknown field path {path!r}: {shape}")
+        return None
+    assert isinstance(path, str)
+    values = spec[test]
+    trouble = _condition_problem(test, values, shape)
+    if trouble is not None:
+        problems.append(f"{at}, field {path!r}: {trouble}")
+        return None
+    return Condition(path, tuple(path.split(".")), test, () if test == "present" else tuple(values), why.strip())
+
+
+def _condition_problem(test: str, values: Any, shape: _Shape) -> str | None:
+    if test == "present":
+        return None if values is True else "present takes true"
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+        return f"{test} takes a non-empty list of strings"
+    if test == "prefix":
+        if shape.pattern != TYPE_CODE_PATTERN:
+            return "prefix applies to type codes only"
+        bad = [v for v in values if not re.match(TYPE_CODE_PATTERN, v) or v.split("/")[0] not in INCIDENT_TOP_LEVELS]
+        return f"not type codes the hub knows: {', '.join(bad)}" if bad else None
+    allowed = _literal_values(shape.base)
+    if allowed is not None:
+        bad = [v for v in values if v not in allowed]
+        return f"not among the field's values ({', '.join(allowed)}): {', '.join(bad)}" if bad else None
+    if shape.pattern is not None:
+        bad = [v for v in values if not re.match(shape.pattern, v)]
+        return f"values do not match the field's pattern: {', '.join(bad)}" if bad else None
+    return None
+
+
+def _literal_values(base: Any) -> tuple[str, ...] | None:
+    return tuple(str(a) for a in get_args(base)) if get_origin(base) is Literal else None
 
 
 def _kinds(where: str, value: Any, problems: list[str]) -> list[str]:
@@ -281,8 +517,9 @@ def _overrides(where: str, table: Any, kinds: list[str], problems: list[str]) ->
         result[kind] = {}
         for path, spec in leaves.items():
             rule = _rule(spec, f"{where}, kind {kind!r}, field {path!r}", problems)
-            if rule is not None:
-                result[kind][path] = rule
+            # A rule that is wrong is reported once, here: it stands in as keep so that the field is not reported a
+            # second time as uncovered (the policy is refused anyway).
+            result[kind][path] = rule if rule is not None else Rule("keep")
     return result
 
 
@@ -350,7 +587,11 @@ class _Shape:
     nullable: bool
     is_list: bool
     max_length: int | None
-    has_pattern: bool
+    pattern: str | None
+
+    @property
+    def is_text(self) -> bool:
+        return self.base is str
 
 
 def _shape(model: type[BaseModel], segments: tuple[str, ...]) -> _Shape | str:
@@ -393,12 +634,33 @@ def _unwrap(annotation: Any, metadata: list[Any]) -> _Shape:
             break
     constraints = [*metadata, *(m for item in metadata for m in getattr(item, "metadata", ()))]
     lengths = [c.max_length for c in constraints if isinstance(getattr(c, "max_length", None), int)]
-    patterns = [c for c in constraints if getattr(c, "pattern", None)]
-    return _Shape(annotation, nullable, is_list, min(lengths) if lengths else None, bool(patterns))
+    patterns = [str(c.pattern) for c in constraints if getattr(c, "pattern", None)]
+    return _Shape(annotation, nullable, is_list, min(lengths) if lengths else None, patterns[0] if patterns else None)
+
+
+_TEXT_ACTIONS = frozenset({"pseudonymise", "scrub", "withhold"})
+_TEXT_METHODS = frozenset({"street", "code", "citation"})
 
 
 def _is_position(base: Any) -> bool:
     return isinstance(base, type) and issubclass(base, BaseModel) and {"lat", "lon"} <= set(base.model_fields)
+
+
+def _text_problem(rule: Rule, shape: _Shape) -> str | None:
+    """Why a rule that writes text of its own cannot apply to a field of ``shape``, or None."""
+    base_name = getattr(shape.base, "__name__", str(shape.base))
+    if rule.method == "agency":
+        return "generalise (agency) applies to the envelope's source only"
+    if (rule.action in _TEXT_ACTIONS or rule.method in _TEXT_METHODS) and shape.base is not str:
+        return f"{rule.describe()} needs a text field, this one holds {base_name}"
+    if rule.method == "code" and shape.pattern != TYPE_CODE_PATTERN:
+        return "generalise (code) needs a type code field"
+    if rule.action == "withhold" or rule.method == "citation":
+        if shape.pattern is not None:
+            return f"{rule.describe()} puts in a text the field's fixed pattern does not allow"
+        if shape.max_length is not None and shape.max_length < len(WITHHELD_TEXT):
+            return f"holds at most {shape.max_length} characters, too few for {WITHHELD_TEXT!r}"
+    return None
 
 
 def _type_problem(rule: Rule, shape: _Shape) -> str | None:
@@ -406,10 +668,11 @@ def _type_problem(rule: Rule, shape: _Shape) -> str | None:
     base_name = getattr(shape.base, "__name__", str(shape.base))
     if rule.action == "drop" and not (shape.nullable or shape.is_list):
         return "is required, so it cannot be dropped; pseudonymise or generalise it, or do not send the kind"
-    if (rule.action in ("pseudonymise", "scrub") or rule.method == "street") and shape.base is not str:
-        return f"{rule.describe()} needs a text field, this one holds {base_name}"
+    text = _text_problem(rule, shape)
+    if text is not None:
+        return text
     if rule.action == "pseudonymise":
-        if shape.has_pattern:
+        if shape.pattern is not None:
             return "has a fixed pattern a pseudonym does not match"
         if shape.max_length is not None and shape.max_length < MAX_PSEUDONYM_LENGTH:
             return f"holds at most {shape.max_length} characters, a pseudonym needs {MAX_PSEUDONYM_LENGTH}"
@@ -448,6 +711,8 @@ def _plan(
         if trouble is not None:
             problems.append(f"{where}, field {path!r}: {trouble}")
     if domain != POLICE_DOMAIN:
+        uncovered = frozenset(p for p in marks if p not in resolved and _dropped_ancestor(p, resolved) is None)
+        _deny_unruled(where, kind, model, resolved, uncovered, problems)
         for path, cls in marks.items():
             found = resolved.get(path)
             if cls == "police_assessment" and found is not None and found.action != "drop":
@@ -491,6 +756,55 @@ def _resolve_rules(
             continue
         resolved[path] = rules[cls]
     return resolved
+
+
+def leaf_fields(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, bool]]:
+    """Every leaf field of ``model`` (nested models walked, list items without an index) and whether it can hold a
+    string (``str``, ``list[str]``, patterned ids; ``Literal`` enumerations, numbers and times cannot)."""
+    for name, info in model.model_fields.items():
+        shape = _unwrap(info.annotation, list(info.metadata))
+        if isinstance(shape.base, type) and issubclass(shape.base, BaseModel):
+            yield from leaf_fields(shape.base, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", shape.is_text
+
+
+def _covering_rule(path: str, resolved: Mapping[str, Rule]) -> tuple[str, Rule] | None:
+    parts = path.split(".")
+    for n in range(len(parts), 0, -1):
+        at = ".".join(parts[:n])
+        if at in resolved:
+            return at, resolved[at]
+    return None
+
+
+def _self_and_ancestors(path: str) -> list[str]:
+    parts = path.split(".")
+    return [".".join(parts[:n]) for n in range(1, len(parts) + 1)]
+
+
+def _deny_unruled(
+    where: str,
+    kind: str,
+    model: type[BaseModel],
+    resolved: Mapping[str, Rule],
+    uncovered_marks: frozenset[str],
+    problems: list[str],
+) -> None:
+    """Default deny: outside the police domain every leaf field needs a rule of its own, or a rule on an object that
+    holds it. A rule on an object covers the text inside it only when it drops the object: keeping or generalising
+    an object must not let out text nobody wrote a rule for."""
+    for path, is_text in leaf_fields(model):
+        if any(p in uncovered_marks for p in _self_and_ancestors(path)):
+            continue  # reported already as a sensitive field no rule covers
+        covering = _covering_rule(path, resolved)
+        if covering is not None and (covering[0] == path or covering[1].action == "drop" or not is_text):
+            continue
+        what = "text" if is_text else "no text"
+        problems.append(
+            f"{where}, field {path!r} ({what}): no rule lets it out; outside the police domain every field needs an "
+            f"explicit rule (default deny): add fields.{kind}.{path}"
+        )
 
 
 def _is_list_field(model: type[BaseModel], path: str) -> bool:

@@ -13,15 +13,12 @@ import structlog
 from hub.config import Settings
 from hub.errors import ConfigError
 from hub.privacy.keys import KEY_DIR_ENV, KEY_ENV_PREFIX, KeyRing, demo_keyring, load_keyring
-from hub.privacy.policy import Policy, default_policy, load_policy
+from hub.privacy.policy import WITHHELD_TEXT, Policy, default_policy, load_policy
 from hub.privacy.pseudonym import id_key_names
 
 __all__ = ["WITHHELD_TEXT", "key_names", "receiving_domains", "stage_keys", "stage_policy", "stage_scrubber"]
 
 log = structlog.get_logger(__name__)
-
-WITHHELD_TEXT = "[Freitext zurückgehalten]"
-"""What a ``scrub`` rule yields while no scrubber is installed: the whole text is withheld (fail closed)."""
 
 
 def stage_policy(settings: Settings) -> Policy:

@@ -19,13 +19,25 @@ from pydantic import BaseModel, ValidationError
 
 from hub.errors import InvalidEventError, PolicyViolation
 from hub.privacy.keys import KeyRing, SecretKey
-from hub.privacy.policy import FieldStep, Policy, Rule
+from hub.privacy.policy import WITHHELD_TEXT, DomainPolicy, FieldStep, Policy, Rule, values_at
 from hub.privacy.pseudonym import field_keys, keyed_event_id, pseudonymise
-from hub.schemas import KINDS, CloudEvent, Kind, Sensitivity, UnitStatus, sensitive_fields, validation_reason
+from hub.privacy.register import UNKNOWN_AGENCY, source_agency
+from hub.schemas import (
+    KINDS,
+    KNOWN_TYPE_CODES,
+    CloudEvent,
+    Kind,
+    Sensitivity,
+    UnitStatus,
+    sensitive_fields,
+    top_level,
+    validation_reason,
+)
 from hub.topology import spec
 
 __all__ = [
     "ON_INCIDENT_DIGITS",
+    "UNRECOGNISED_CITATION",
     "NearStop",
     "ShareRecord",
     "StopIndex",
@@ -33,10 +45,14 @@ __all__ = [
     "TransformContext",
     "bucket_time",
     "for_domain",
+    "known_code",
+    "legal_citation",
     "share_record",
     "snap_to_grid",
+    "street_name",
     "strip_house_numbers",
     "unit_on_shared_incident",
+    "values_at",
 ]
 
 _M_PER_DEG_LAT = 111_320.0
@@ -82,6 +98,103 @@ def strip_house_numbers(address: str) -> str | None:
     text = _HOUSE_NUMBER.sub("", address)
     text = re.sub(r"\s+,", ",", text).strip(" ,")
     return text or None
+
+
+# A street name as Halle writes them: its last word is a street word ("Geiststraße", "Hansering", "Leipziger
+# Straße"), and at most three words before it, each an adjective of place or kind ("Leipziger", "Große", "Alte") or
+# a preposition or article ("Am", "An der", "Zur"). A name ("Kowalski"), a noun ("Wohnung"), digits, an e-mail
+# address or a phone number is none of these, so a part that holds one is not taken for a street.
+_STREET_SUFFIX = re.compile(
+    r"(?:stra(?:ß|ss)e|str\.|weg|platz|pl\.|gasse|allee|ring|ufer|damm|markt|chaussee|steg|brücke|berg|hof|"
+    r"promenade|passage|graben|wall|anger|tor|zeile|bogen|winkel|siedlung|park|aue|höhe|feld|kirche)$",
+    re.IGNORECASE,
+)
+_STREET_LINKS = frozenset(
+    {"Am", "An", "Auf", "Im", "In", "Zum", "Zur", "Unter", "Hinter", "Vor", "Bei", "Beim", "der", "den", "dem", "die"}
+)
+_STREET_ADJECTIVE = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]+(?:er|e|en|es)$")
+_STREET_WORD = re.compile(r"^[A-ZÄÖÜ][A-Za-zÄÖÜäöüß.-]*[a-zäöüß.]$")
+
+
+def _is_street(candidate: str) -> bool:
+    *before, last = candidate.split()
+    if len(before) > 3 or not _STREET_WORD.match(last):
+        return False
+    if before and before[0] in _STREET_LINKS:  # "Am Kirchtor", "An der Marienkirche"
+        return all(w in _STREET_LINKS or _STREET_ADJECTIVE.match(w) for w in before)
+    return bool(_STREET_SUFFIX.search(last)) and all(_STREET_ADJECTIVE.match(w) for w in before)
+
+
+def street_name(address: str) -> str | None:
+    """The street of an address and nothing else: house numbers removed, then the first comma-separated part that is
+    a recognised street name (``Geiststraße 17, bei Kowalski, 0345 ...`` -> ``Geiststraße``); None when no part is
+    one. Whatever else the address holds (a name, a phone number, an e-mail, a flat) does not come along."""
+    for part in address.split(","):
+        candidate = " ".join((strip_house_numbers(part) or "").split())
+        if 3 <= len(candidate) <= 64 and candidate.count(" ") < 4 and _is_street(candidate):
+            return candidate
+    return None
+
+
+def known_code(code: str, levels: int = 4) -> str:
+    """A type code cut to the longest code the hub knows (``KNOWN_TYPE_CODES`` or a top level), at most ``levels``
+    deep: an open sub-code can hold anything a source typed (``CRIME/THEFT/MUELLER`` -> ``CRIME/THEFT``)."""
+    parts = code.split("/")[:levels]
+    for n in range(len(parts), 1, -1):
+        candidate = "/".join(parts[:n])
+        if candidate in KNOWN_TYPE_CODES:
+            return candidate
+    return top_level(code)
+
+
+UNRECOGNISED_CITATION = "(nicht freigegeben)"
+"""What a legal basis becomes outside the police domain when it is no recognised citation of a law."""
+
+_LAWS = (
+    "SOG LSA",
+    "DSG LSA",
+    "DSGVO",
+    "GDPR",
+    "BDSG",
+    "StPO",
+    "StGB",
+    "OWiG",
+    "PolG",
+    "BGB",
+    "SGB VIII",
+    "SGB X",
+    "IfSG",
+    "PsychKG LSA",
+    "KomVG LSA",
+    "GO LSA",
+    "StVO",
+    "StVG",
+    "PBefG",
+    "BOStrab",
+    "VwVfG",
+    "VwVfG LSA",
+)
+_CITATION_TOKEN = re.compile(
+    r"^(?:§|§§|Art\.|Abs\.|lit\.|Nr\.|S\.|Satz|Buchst\.|i\.\s?V\.\s?m\.|iVm|mit|und|sowie|,|;|\d{1,4}[a-z]?|[a-z]\)?|\(|\))$"
+)
+
+
+def legal_citation(text: str) -> str:
+    """``text`` when it is a citation of laws the hub knows (``SOG LSA § 27``, ``DSGVO Art. 6 Abs. 1 lit. e``),
+    else ``UNRECOGNISED_CITATION``: a legal basis is free text, and free text may hold anything."""
+    rest = " ".join(text.replace(",", " , ").replace(";", " ; ").replace("(", " ( ").replace(")", " ) ").split())
+    if not rest:
+        return UNRECOGNISED_CITATION
+    seen_law = False
+    while rest:
+        law = next((law for law in _LAWS if rest == law or rest.startswith(f"{law} ")), None)
+        if law is not None:
+            seen_law, rest = True, rest[len(law) :].strip()
+            continue
+        token, _, rest = rest.partition(" ")
+        if not _CITATION_TOKEN.match(token):
+            return UNRECOGNISED_CITATION
+    return text if seen_law else UNRECOGNISED_CITATION
 
 
 class StopLike(Protocol):
@@ -234,7 +347,8 @@ def share_record(
 def for_domain(
     event: CloudEvent, domain: str, policy: Policy, keys: KeyRing, *, context: TransformContext
 ) -> CloudEvent | None:
-    """The event as ``domain`` may see it, or None when the domain does not receive its kind. Never mutates.
+    """The event as ``domain`` may see it, or None when the domain does not receive its kind or its purpose filter
+    does not admit the event (``DomainPolicy.admits``). Never mutates.
 
     Raises ``InvalidEventError`` for an event that is not a canonical one or whose share would not validate, and
     ``PolicyViolation`` if a police assessment or an unassigned officer position would leave the police domain.
@@ -245,11 +359,13 @@ def for_domain(
     domain_policy = policy.domain(domain)
     plan = domain_policy.plan(event.hubkind)
     if plan is None:
-        return None
+        return None  # not a kind the domain receives
     kind = KINDS[event.hubkind]
     if event.type != kind.ce_type:
-        raise InvalidEventError(f"hubkind {event.hubkind!r} does not match type {event.type!r}", "undecodable")
+        raise InvalidEventError(f"type does not match hubkind {kind.name}", "undecodable")
     key = keys.for_domain(domain).active
+    if not domain_policy.admits(event.hubkind, event.data):
+        return None  # not an event the domain's purpose covers
     overrides = field_keys(keys, domain)  # ids pseudonymised under a long-lived id key (analytics' incident ids)
     data = dict(event.data)  # every change below copies what it changes, so the input stays as it was
     for step in plan.steps:
@@ -275,9 +391,22 @@ def for_domain(
             "subject": subject,
             "data": data,
             "hubrecipient": domain,
-            "hubsourceid": event.hubsourceid if domain_policy.is_police else pseudonymise(event.hubsourceid, key),
+            **_envelope(event, domain_policy, key),
         }
     )
+
+
+def _envelope(event: CloudEvent, domain_policy: DomainPolicy, key: SecretKey) -> dict[str, Any]:
+    """The envelope attributes a source wrote, by the domain's envelope rules (the policy allows only these forms)."""
+    changed: dict[str, Any] = {}
+    if domain_policy.envelope_rule("source").method == "agency":
+        agency = source_agency(event.source)
+        changed["source"] = "/hub" if agency == UNKNOWN_AGENCY else f"/{agency}"
+    if domain_policy.envelope_rule("hubsourceid").action == "pseudonymise":
+        changed["hubsourceid"] = pseudonymise(event.hubsourceid, key)
+    if domain_policy.envelope_rule("dataschema").action == "drop":
+        changed["dataschema"] = None
+    return changed
 
 
 def _validated(kind: Kind, data: dict[str, Any], domain: str) -> BaseModel:
@@ -325,20 +454,6 @@ def _present(value: Any) -> bool:
     return value not in (None, "", [], {})
 
 
-def values_at(node: Any, segments: tuple[str, ...]) -> Iterator[Any]:
-    """Every value at a dotted path, through lists of objects (the vault walks events the same way)."""
-    if isinstance(node, list):
-        for item in node:
-            yield from values_at(item, segments)
-        return
-    if not isinstance(node, dict) or segments[0] not in node:
-        return
-    if len(segments) == 1:
-        yield node[segments[0]]
-    else:
-        yield from values_at(node[segments[0]], segments[1:])
-
-
 def _replace(node: Any, segments: tuple[str, ...], step: FieldStep, key: SecretKey, context: TransformContext) -> Any:
     """``node`` with every value at a dotted path (through lists of objects) changed by ``step``: a new container
     along the path, the untouched rest shared."""
@@ -379,8 +494,15 @@ def _change_one(value: Any, rule: Rule, key: SecretKey, context: TransformContex
         return _to_stop(value, size, context.stops)
     if rule.method == "time":
         return bucket_time(datetime.fromisoformat(value), size).isoformat()
+    if rule.action == "withhold":
+        return WITHHELD_TEXT
     if rule.method == "street":
-        return strip_house_numbers(str(value))
+        # Only a recognised street name is kept; scrubbing first would not help: the scrubber masks the street too.
+        return street_name(str(value))
+    if rule.method == "code":
+        return known_code(str(value), size)
+    if rule.method == "citation":
+        return legal_citation(str(value))
     raise AssertionError(f"no transform for {rule.describe()}")  # the policy validated action and method
 
 

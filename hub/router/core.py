@@ -120,7 +120,9 @@ def parse_ack(topic: str, value: bytes) -> AckMessage:
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidEventError(f"acknowledgement is not JSON: {exc}", "malformed_json") from exc
+        raise InvalidEventError(
+            f"acknowledgement is not JSON: not UTF-8 at byte {exc.start}", "malformed_json"
+        ) from exc
     # The formats' JSON reader: nesting, integers past Python's digit limit and lone surrogates are refused with a
     # reason here too, not raised as a bug.
     raw = loads(text, where="acknowledgement: ")
@@ -132,7 +134,9 @@ def parse_ack(topic: str, value: bytes) -> AckMessage:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}" for e in exc.errors())
         raise InvalidEventError(f"acknowledgement: {problems}", "schema_violation") from exc
     if not ack.alert_id.startswith(f"al-{domain}-"):
-        raise InvalidEventError(f"{topic} acknowledges only alerts of {domain}, not {ack.alert_id!r}", "unsupported")
+        raise InvalidEventError(
+            f"{topic} acknowledges only alerts of {domain} (alert ids al-{domain}-...)", "unsupported"
+        )
     return ack
 
 

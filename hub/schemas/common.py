@@ -29,6 +29,7 @@ __all__ = [
     "StorableStrings",
     "Timestamp",
     "VehicleNumber",
+    "parser_message",
     "unstorable_character",
     "validation_reason",
 ]
@@ -176,10 +177,34 @@ def validation_reason(exc: ValidationError, prefix: str = "") -> str:
     ``prefix`` is put before every field path (``data`` gives ``data.priority``). Input values are left out on
     purpose: the reason ends up in the dead-letter topic and in logs.
     """
-    parts = []
+    parts: list[str] = []
     for err in exc.errors(include_url=False, include_input=False):
-        where = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "") or "(event)"
-        # pydantic refuses a lone surrogate itself in a string with a length or pattern; say it as the check does.
+        loc = err["loc"]
         msg = _NOT_UNICODE if err["type"] == "string_unicode" else err["msg"]
-        parts.append(f"{where}: {msg}")
+        if err["type"] == "extra_forbidden":
+            # The name of an unknown field is input too (a key can hold a name): say where it is, not what it is.
+            loc, msg = loc[:-1], "holds a field that is not permitted (its name is not repeated)"
+        # pydantic refuses a lone surrogate itself in a string with a length or pattern; say it as the check does.
+        where = ".".join(str(p) for p in (prefix, *loc) if p != "") or "(event)"
+        if f"{where}: {msg}" not in parts:  # several unknown fields in one place are said once
+            parts.append(f"{where}: {msg}")
     return "; ".join(parts)
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
+# Parsers that name the bad value without quotes (protobuf's JSON and text readers, int() and float()).
+_UNQUOTED_VALUE = re.compile(
+    r"((?:Couldn't parse|Could not parse|invalid literal for|could not convert|Expected|Invalid)[^:]{0,60}): ?[^\s,;)]+"
+    r"|(has no (?:value|field|member) named) [^\s,;)]+"
+)
+
+
+def _mask_value(match: re.Match[str]) -> str:
+    return f"{match[1]}: …" if match[1] else f"{match[2]} …"
+
+
+def parser_message(message: str, limit: int = 200) -> str:
+    """A third-party parser's error message fit for a dead-letter reason: whatever it quotes (``invalid literal for
+    int(): 'Kowalski'``, ``has no field named "Anna"``) is replaced by ``'…'``, blanks collapsed, cut to ``limit``."""
+    text = " ".join(_UNQUOTED_VALUE.sub(_mask_value, _QUOTED.sub("'…'", message)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -99,9 +99,7 @@ def kind_for_type(ce_type: str) -> Kind:
     try:
         return _BY_TYPE[ce_type]
     except KeyError:
-        raise InvalidEventError(
-            f"unknown event type {ce_type!r}; known: {', '.join(_BY_TYPE)}", "unknown_kind"
-        ) from None
+        raise InvalidEventError(f"unknown event type (not one of {', '.join(_BY_TYPE)})", "unknown_kind") from None
 
 
 def kind_for_model(model: type[BaseModel]) -> Kind:
@@ -152,5 +150,5 @@ def unwrap(event: CloudEvent, *, context: Mapping[str, Any] | None = None) -> Ba
     """The validated payload of ``event``; ``InvalidEventError`` if type, kind and data do not fit."""
     kind = kind_for_type(event.type)
     if event.hubkind != kind.name:
-        raise InvalidEventError(f"hubkind {event.hubkind!r} does not match type {event.type!r}", "undecodable")
+        raise InvalidEventError(f"hubkind does not match type {kind.ce_type}", "undecodable")
     return kind.parse(event.data, context=context)

@@ -26,6 +26,7 @@ __all__ = [
     "Pseudonymised",
     "Pseudonymiser",
     "Share",
+    "involved_domains",
 ]
 
 
@@ -41,12 +42,21 @@ class Share:
 
 @dataclass(frozen=True)
 class Pseudonymised:
-    """What one canonical event becomes: its shares, the transfers among them, the vault entries they need."""
+    """What one canonical event becomes: its shares, the transfers among them, the vault entries they need, and the
+    domains that receive its kind but were not sent it because their purpose filter does not admit it."""
 
     event_id: str
     shares: tuple[Share, ...]
     transfers: tuple[Transfer, ...]
     vault: tuple[VaultEntry, ...]
+    withheld: tuple[str, ...] = ()
+
+
+def involved_domains(incident: Incident, reporting_agency: str, alerted: Collection[str]) -> frozenset[str]:
+    """The domains taking part in an incident, for the unit-position rule: those alerted (sent a share of it),
+    assigned (named in its ``references``) and the one reporting it."""
+    assigned = {ref.agency for ref in incident.references}
+    return frozenset(alerted) | assigned | {reporting_agency}
 
 
 class IncidentDomains(Mapping[str, frozenset[str]]):
@@ -109,18 +119,24 @@ class Pseudonymiser:
         event = CloudEvent.from_bytes(raw)
         if event.hubrecipient is not None:
             raise InvalidEventError(
-                f"a share for {event.hubrecipient!r}, not a canonical event; only canon.* is pseudonymised",
+                "a share (hubrecipient is set), not a canonical event; only canon.* is pseudonymised",
                 "undecodable",
             )
         if event.hubkind not in CANONICAL_KINDS:
-            raise InvalidEventError(f"kind {event.hubkind!r} has no share topics", "unknown_kind")
+            raise InvalidEventError(
+                f"hubkind has no share topics (shared kinds: {', '.join(CANONICAL_KINDS)})", "unknown_kind"
+            )
         payload = unwrap(event)  # the canon topic is trusted to be canonical, but checked: it costs little
         agency = source_agency(event.source)
         retention_class, expires_at = self.periods.expires_at(event.hubkind, event.data, event.time)
         shares: list[Share] = []
         transfers: list[Transfer] = []
         vault: list[VaultEntry] = []
+        withheld: list[str] = []
         for domain in self.policy.receivers(event.hubkind):
+            if not self.policy.domain(domain).admits(event.hubkind, event.data):
+                withheld.append(domain)  # not its business: no share, no register row, no vault entry
+                continue
             record = share_record(event, domain, self.policy, self.keys, context=self._context(payload, domain))
             if record is None:
                 continue
@@ -147,8 +163,8 @@ class Pseudonymiser:
                 ids = field_keys(self.keys, domain)
                 vault += vault_entries(event, domain, plan, key, retention_class, expires_at, ids)
         if isinstance(payload, Incident):  # only once every share of it was made
-            self.incidents.record(payload.incident_id, [s.domain for s in shares])
-        return Pseudonymised(event.id, tuple(shares), tuple(transfers), tuple(vault))
+            self.incidents.record(payload.incident_id, involved_domains(payload, agency, [s.domain for s in shares]))
+        return Pseudonymised(event.id, tuple(shares), tuple(transfers), tuple(vault), tuple(withheld))
 
     def _context(self, payload: Any, domain: str) -> TransformContext:
         if isinstance(payload, UnitStatus) and unit_on_shared_incident(payload, domain, self.incidents):

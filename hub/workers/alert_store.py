@@ -45,7 +45,8 @@ def read_revision(declared: str, message: Message) -> NewRevision:
     # The store shows a recipient only its own rows: an alert must be its topic's, or it would be shown to another.
     if alert.recipient != domain or not alert.alert_id.startswith(f"al-{domain}-"):
         raise InvalidEventError(
-            f"{declared} carries alerts of {domain} only, not {alert.alert_id!r} for {alert.recipient}", "unsupported"
+            f"{declared} carries alerts of {domain} only, not one for {alert.recipient} or with another alert id",
+            "unsupported",
         )
     return NewRevision(alert, event.id, message.topic, message.partition, message.offset)
 

@@ -57,6 +57,9 @@ def pseudonymise_stage(settings: Settings, metrics: StageMetrics, environ: Mappi
         async with register.opened():
             async for messages in shell.batches(stream):
                 handled = shell.handle(messages, lambda m: core.process(m.value or b""))
+                for _, result in handled.results:
+                    for domain in result.withheld:
+                        metrics.withheld.labels("pseudonymise", domain, "purpose").inc()
                 # Rows first: held (and retried) while the database is away, so nothing is sent meanwhile.
                 refused = await register.store([(m, r) for m, r in handled.results if r.transfers or r.vault])
                 unshared = {id(m) for m, _ in refused}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -37,16 +38,21 @@ SHARE_DOMAINS = ("polizei", "havag", "ordnungsamt", "analytics")
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
 
+def _example(i: int) -> dict[str, Any]:
+    """Example incident ``i`` as one every domain's purpose filter admits: a restricted nuisance on a tram."""
+    return {**example_payload("incident", i), "type_code": "PUBLIC_ORDER/NUISANCE", "confidentiality": "restricted"}
+
+
 def _replay_line(i: int, description: str = "Zeuge meldet Streit") -> bytes:
     """A replay line of a police incident; ``description`` is put into the JSON text as it is, so it may hold JSON
     escapes such as ``\\u0000``."""
-    data = {**example_payload("incident", i), "description": "DESCRIPTION"}
+    data = {**_example(i), "description": "DESCRIPTION"}
     record = {"kind": "incident", "source": "/polizei/els", "id": f"E-{i}", "time": T0.isoformat(), "data": data}
     return json.dumps(record).encode().replace(b'"DESCRIPTION"', f'"{description}"'.encode())
 
 
 def _incident(i: int) -> CloudEvent:
-    payload = Incident.model_validate(example_payload("incident", i))
+    payload = Incident.model_validate(_example(i))
     return wrap(payload, source="/polizei/els", source_record_id=f"E-{i}", time=T0, subject=payload.incident_id)
 
 

@@ -1,6 +1,8 @@
-"""The leak test (issue 4, "Done when"): the whole pipeline, in real worker processes over the real broker and
-database, runs a scenario seeded with canary personal data; no canary reaches a non-police topic, a non-police
-table, a worker's log or its metrics, while the police domain receives every one."""
+"""The leak test (issues 4 and 12, "Done when"): the whole pipeline, in real worker processes over the real broker
+and database, runs a scenario seeded with canary personal data; no canary reaches a non-police topic, a non-police
+table, a worker's log or its metrics, while the police domain receives every one. A confidential call is withheld
+from HAVAG and the Ordnungsamt by purpose. A canary in every field of every kind against the pure transform is
+tests/unit/privacy/test_leak_canaries.py."""
 
 from __future__ import annotations
 
@@ -44,6 +46,8 @@ CANARIES = {
     "reporter name": "Renate Zimmermann",
     "reporter phone": "0345 2223344",
     "reporter address": "Große Ulrichstraße 5",
+    "source": "els-Wachstube-K7",
+    "legal basis": "Zeugin Renate Zimmermann",
 }
 ASSIGNED_POSITION = 51.482911  # the unit on the incident: its position may reach the Ordnungsamt
 
@@ -70,7 +74,8 @@ def _incident_lines() -> list[dict[str, Any]]:
         "stop_dhid": "de:15002:5232",
         "line": "8",
         "vehicle": "654",
-        "references": [{"agency": "havag", "ref_id": "HAVAG-EV-0000815"}],
+        # Assigned to the Ordnungsamt: its officers' positions may reach it, though the call itself may not.
+        "references": [{"agency": "havag", "ref_id": "HAVAG-EV-0000815"}, {"agency": "ordnungsamt", "ref_id": "OA-17"}],
         "confidentiality": "confidential",
         "legal_basis": "SOG LSA § 27",
         "retention_class": "long",
@@ -91,7 +96,7 @@ def _incident_lines() -> list[dict[str, Any]]:
         "location": {"lat": 51.4856, "lon": 11.9672, "uncertainty_m": 25.0, "address": CANARIES["reporter address"]},
         "references": [],
         "confidentiality": "public",
-        "legal_basis": "DSGVO Art. 6 Abs. 1 lit. e",
+        "legal_basis": f"DSGVO Art. 6 Abs. 1 lit. e, {CANARIES['legal basis']}",
         "retention_class": "standard",
         "description": (
             f"Frau {CANARIES['reporter name']} meldet Lärm an der Haltestelle, erreichbar unter "
@@ -103,7 +108,7 @@ def _incident_lines() -> list[dict[str, Any]]:
     return [
         {
             "kind": "incident",
-            "source": "/polizei/els",
+            "source": f"/polizei/{CANARIES['source']}",
             "id": "E-4711",
             "time": "2026-11-20T22:05:07+01:00",
             "data": call,
@@ -116,6 +121,30 @@ def _incident_lines() -> list[dict[str, Any]]:
             "data": report,
         },
     ]
+
+
+def _disruption_line() -> dict[str, Any]:
+    """A HAVAG disruption whose summary (free text, up to 1,000 characters) names a person and a phone number."""
+    return {
+        "kind": "transit-disruption",
+        "source": "/havag/siri-sx",
+        "id": "SX-815@1",
+        "time": "2026-11-20T22:07:00+01:00",
+        "data": {
+            "disruption_id": "SX-815",
+            "lines": ["2"],
+            "stop_dhids": ["de:15002:5232"],
+            "cause": "police_activity",
+            "effect": "detour",
+            "severity": "warning",
+            "summary": (
+                f"Umleitung wegen Polizeieinsatz. Hinweise an Herrn {CANARIES['caller name']} unter "
+                f"{CANARIES['caller phone']}."
+            ),
+            "valid_from": "2026-11-20T22:07:00+01:00",
+            "status": "open",
+        },
+    }
 
 
 def _unit_lines() -> list[dict[str, Any]]:
@@ -184,15 +213,19 @@ def test_no_canary_leaves_the_police_domain(
     worker logs or metrics. Pseudonyms stay reversible for an authorised police role only."""
     workers = start_workers("normalise", "pseudonymise", "sink")
     normalise, pseudonymise = workers["normalise"], workers["pseudonymise"]
-    phase1 = write_lines(tmp_path / "incidents.ndjson", [*map(_json, _incident_lines()), _malformed_line()])
-    assert replay(settings, phase1).produced == 3
-    # Incidents first, so that the unit on the incident finds it shared with the Ordnungsamt (4 shares each).
-    workers.wait_for_count("pseudonymise", "hub_events_out_total", 8, stage="pseudonymise")
+    lines = [*map(_json, _incident_lines()), _json(_disruption_line()), _malformed_line()]
+    assert replay(settings, write_lines(tmp_path / "incidents.ndjson", lines)).produced == 4
+    # Incidents first, so that the unit on the incident finds the Ordnungsamt involved. The confidential call goes to
+    # the police and analytics only (2 shares), the Ordnungsamt's report to all four, the disruption to three.
+    workers.wait_for_count("pseudonymise", "hub_events_out_total", 9, stage="pseudonymise")
     assert replay(settings, write_lines(tmp_path / "units.ndjson", [*map(_json, _unit_lines())])).produced == 2
-    workers.wait_for_count("pseudonymise", "hub_events_out_total", 12, stage="pseudonymise")
-    workers.wait_for_count("sink", "hub_events_out_total", 4, stage="sink")
+    workers.wait_for_count("pseudonymise", "hub_events_out_total", 13, stage="pseudonymise")
+    workers.wait_for_count("sink", "hub_events_out_total", 5, stage="sink")
     assert normalise.counter("hub_events_dead_lettered_total", stage="normalise") == 1
     assert pseudonymise.counter("hub_events_dead_lettered_total") == 0
+    for domain in ("havag", "ordnungsamt"):  # the confidential call, withheld by purpose and counted
+        withheld = pseudonymise.counter("hub_shares_withheld_total", domain=domain, reason="purpose")
+        assert withheld == 1, domain
 
     topics = [qualified(settings.topic_prefix, t.name) for t in TOPICS]
     records = read_all(settings.bootstrap(), topics)
@@ -205,10 +238,12 @@ def test_no_canary_leaves_the_police_domain(
     assert sorted(e.data["position"] is not None for e in amt_units) == [False, True]
     assert any(e.data["position"] and e.data["position"]["lat"] == ASSIGNED_POSITION for e in amt_units)
 
-    # No other share topic carries any, in key, value or headers. Incidents go to havag, ordnungsamt and analytics,
-    # unit statuses to the Ordnungsamt: 2 x 3 + 2 shares, all under the configured keys, none under demo keys.
+    # No other share topic carries any, in key, value or headers: the report to havag, ordnungsamt and analytics, the
+    # call to analytics, the disruption to ordnungsamt and analytics, unit statuses to the Ordnungsamt: 3 + 1 + 2 + 2
+    # shares, all under the configured keys, none under demo keys.
     other_shares = {t: recs for t, recs in by_declared.items() if t.startswith("share.") and ".polizei." not in t}
     assert sum(len(recs) for recs in other_shares.values()) == 8
+    assert [CloudEvent.from_bytes(r.value).data["origin"] for r in by_declared["share.havag.incident"]] == ["open311"]
     for topic, recs in other_shares.items():
         for r in recs:
             assert _leaks(_text(r)) == [], topic
@@ -223,17 +258,13 @@ def test_no_canary_leaves_the_police_domain(
     assert CANARIES["caller name"] in letter.value.decode()
 
     # Re-identification works for a login in hub_police, and for nobody else.
-    amt_incident = next(
-        CloudEvent.from_bytes(r.value)
-        for r in by_declared["share.ordnungsamt.incident"]
-        if CloudEvent.from_bytes(r.value).data["incident_id"] == INCIDENT_ID
-    )
-    pseudonym = amt_incident.data["caller"]["name"]
+    assigned = next(e for e in amt_units if e.data["position"] is not None)
+    pseudonym = assigned.data["unit"]
     url = settings.database_conninfo()
-    reason = "Rückruf beim Anrufer zu Vorgang E-2026-11-4711 nötig"
+    reason = "Rückfrage zur Streife im Vorgang E-2026-11-4711 nötig"
     with login(url, "hub_police") as police, login(url, "hub_console") as other:
         allowed = reidentify(police, pseudonym, reason)
-        assert [r.original for r in allowed.revealed] == [CANARIES["caller name"]]
+        assert [r.original for r in allowed.revealed] == [CANARIES["call sign"]]
         refused = reidentify(other, pseudonym, reason)
         assert (refused.outcome, refused.revealed) == ("refused_role", ())
 
@@ -257,11 +288,13 @@ def test_no_canary_leaves_the_police_domain(
         ).fetchall()
         assert _leaks(" ".join(r[0] for r in shares_stored)) == []
         registered = conn.execute("SELECT recipient, count(*) FROM transfer_register GROUP BY 1 ORDER BY 1").fetchall()
-        # The police's call to itself is no transfer; the Ordnungsamt's report shared with the police is one.
-        assert registered == [("analytics", 2), ("havag", 2), ("ordnungsamt", 3), ("polizei", 1), ("praevention", 1)]
+        # The police's call to itself is no transfer, nor to HAVAG or the Ordnungsamt (withheld); the Ordnungsamt's
+        # report and HAVAG's disruption shared with the police are.
+        assert registered == [("analytics", 3), ("havag", 1), ("ordnungsamt", 3), ("polizei", 2), ("praevention", 1)]
         vault = " ".join(r[0] for r in conn.execute("SELECT original FROM police_pseudonym_vault"))
         assert CANARIES["call sign"] in vault
-        assert CANARIES["caller name"] in vault
+        assert INCIDENT_ID in vault  # pseudonymised for analytics; its caller went to no one outside the police
+        assert CANARIES["caller name"] not in vault
 
     # Metrics, then (after a clean stop, so everything is flushed) the logs.
     for p in workers.values():

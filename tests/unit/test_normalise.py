@@ -49,7 +49,7 @@ def test_same_record_gives_same_event_id_and_bytes() -> None:
         (b"[1, 2]", "malformed_json", "expected a JSON object, got list"),
         (b"\xff\xfe\x00", "undecodable", "not UTF-8"),
         (b"x" * (MAX_RECORD_BYTES + 1), "too_large", "limit is"),
-        (_line(kind="weather"), "unknown_kind", "unknown kind 'weather'"),
+        (_line(kind="weather"), "unknown_kind", "kind: not a kind the hub knows"),
         (_line(time="2026-11-20T22:00:00"), "schema_violation", "time:"),
         (_line(id=""), "schema_violation", "id:"),
         (_line(data={"nonsense": 1}), "schema_violation", "data."),

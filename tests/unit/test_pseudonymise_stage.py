@@ -60,7 +60,9 @@ def _raw(kind: str, data: dict[str, Any], source: str, record: str) -> bytes:
 
 
 def _incident(**changes: Any) -> dict[str, Any]:
-    data = example_payload("incident", 0)  # a citizen call with caller, description and assessment
+    # A citizen call about a nuisance on a tram, with caller, description and assessment; restricted, so that every
+    # domain's purpose filter admits it.
+    data = {**example_payload("incident", 0), "confidentiality": "restricted"}
     data["location"] = {"lat": 51.4829, "lon": 11.9701, "uncertainty_m": 30.0, "address": "Geiststraße 7, Halle"}
     return {**data, **changes}
 
@@ -156,6 +158,55 @@ def test_unit_position_follows_the_incident_the_unit_is_on() -> None:
     elsewhere = core.process(_raw("unit-status", _unit(4, "PI-HAL-E-9999999"), "/polizei/tetra", "u-4"))
     assert _shared_position(elsewhere, "ordnungsamt") is None
     assert _shared_position(free, "polizei") == POSITION
+
+
+def test_incident_outside_a_domains_purpose_is_withheld_from_it() -> None:
+    """A confidential domestic-violence call with no stop, line or vehicle: shared with the police and analytics only;
+    HAVAG and the Ordnungsamt get no share, no register row, no vault entry, and are named as withheld."""
+    call = _incident(
+        type_code="CRIME/DOMESTIC",
+        confidentiality="confidential",
+        stop_dhid=None,
+        line=None,
+        vehicle=None,
+        references=[],
+    )
+    result = _core().process(_raw("incident", call, "/polizei/els", "E-9"))
+    assert [s.domain for s in result.shares] == ["polizei", "analytics"]
+    assert result.withheld == ("havag", "ordnungsamt")
+    assert [t.recipient for t in result.transfers] == ["analytics"]
+    assert {v.domain for v in result.vault} == {"analytics"}
+
+
+def test_involved_means_alerted_assigned_or_reporting() -> None:
+    """Officers' positions reach the Ordnungsamt for an incident it reported or is named in, even when its purpose
+    filter withheld the incident itself; not for one it has nothing to do with."""
+    reported = _incident(type_code="CRIME/THEFT", incident_id="O-1", vehicle=None, references=[])
+    assigned = _incident(
+        type_code="CRIME/THEFT", incident_id="P-2", references=[{"agency": "ordnungsamt", "ref_id": "OA-2"}]
+    )
+    unrelated = _incident(type_code="CRIME/THEFT", incident_id="P-3", references=[])
+    core = _core()
+    core.process(_raw("incident", reported, "/ordnungsamt/open311", "O-1"))
+    core.process(_raw("incident", assigned, "/polizei/els", "P-2"))
+    core.process(_raw("incident", unrelated, "/polizei/els", "P-3"))
+    assert "ordnungsamt" in core.incidents["O-1"]
+    assert "ordnungsamt" in core.incidents["P-2"]
+    assert "ordnungsamt" not in core.incidents["P-3"]
+    for ref, expected in (("O-1", POSITION), ("P-2", POSITION), ("P-3", None)):
+        result = core.process(_raw("unit-status", _unit(4, ref), "/polizei/tetra", f"u-{ref}"))
+        assert _shared_position(result, "ordnungsamt") == expected, ref
+
+
+def test_withheld_shares_are_counted_by_domain() -> None:
+    """The worker counts each withheld share in hub_shares_withheld_total{stage, domain, reason="purpose"}."""
+    registry = CollectorRegistry()
+    metrics = StageMetrics.create(registry)
+    metrics.withheld.labels("pseudonymise", "havag", "purpose").inc()
+    value = registry.get_sample_value(
+        "hub_shares_withheld_total", {"stage": "pseudonymise", "domain": "havag", "reason": "purpose"}
+    )
+    assert value == 1.0
 
 
 POSITION = (51.4912, 11.9612)

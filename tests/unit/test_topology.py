@@ -91,3 +91,19 @@ def test_analytics_incidents_outlast_the_correction_window_of_the_aggregates() -
 
     week_ms = 7 * 86_400_000
     assert spec("share.analytics.incident").retention_ms >= week_ms + CORRECTION_WINDOW.total_seconds() * 1000
+
+
+def test_every_topic_is_police_only_or_a_share_of_another_domain() -> None:
+    """Each declared topic either holds police data (listed with its readers in POLICE_DATA_TOPICS) or is a share of
+    a non-police domain; no other domain's share is in the police-only list."""
+    from hub.topology import POLICE_DATA_TOPICS, police_data_topics
+
+    restricted = {t.name for t in police_data_topics()}
+    for t in TOPICS:
+        other_share = t.role == "share" and not t.name.startswith("share.polizei.")
+        assert (t.name in restricted) != other_share, t.name
+    for role in ("raw", "canon", "dlq", "state", "alerts", "acks"):
+        assert all(t.name in restricted for t in TOPICS if t.role == role), role
+    assert all(r.readers and r.holds for r in POLICE_DATA_TOPICS)
+    assert "state.router.incidents" in restricted
+    assert "dlq.normalise" in restricted

@@ -23,6 +23,7 @@ from hub.formats.cap.model import (
 )
 from hub.formats.jsondoc import compact, decode_json
 from hub.formats.xml import local_name, parse_xml
+from hub.schemas.common import parser_message
 
 __all__ = ["MAX_ZIP_MEMBERS", "MAX_ZIP_TOTAL_BYTES", "record_for_alert", "split_document"]
 
@@ -179,9 +180,11 @@ def _split_zip(document: bytes) -> list[SourceRecord]:
             return records
     # zipfile reports a damaged directory in many ways (seen in fuzzing: negative seeks, index errors).
     except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, NotImplementedError, ValueError, IndexError) as exc:
-        raise InvalidEventError(f"broken ZIP archive: {type(exc).__name__}: {exc}", "undecodable") from exc
+        raise InvalidEventError(
+            f"broken ZIP archive: {type(exc).__name__}: {parser_message(str(exc))}", "undecodable"
+        ) from exc
     except RuntimeError as exc:  # zipfile's way of saying a member is encrypted
-        raise InvalidEventError(f"ZIP archive cannot be read: {exc}", "unsupported") from exc
+        raise InvalidEventError(f"ZIP archive cannot be read: {parser_message(str(exc))}", "unsupported") from exc
 
 
 def split_document(document: bytes) -> list[SourceRecord]:

@@ -229,7 +229,7 @@ def _closed_value(value: str | None, known: Mapping[str, str], what: str) -> str
         return known[value.lower()]
     except KeyError:
         raise InvalidEventError(
-            f"{what}: {value!r} is not one of {', '.join(sorted(set(known.values())))}", "schema_violation"
+            f"{what}: not one of {', '.join(sorted(set(known.values())))}", "schema_violation"
         ) from None
 
 

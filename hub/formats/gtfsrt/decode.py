@@ -17,6 +17,7 @@ from google.transit.gtfs_realtime_pb2 import FeedMessage
 from hub.errors import InvalidEventError
 from hub.formats.base import check_size
 from hub.formats.jsondoc import loads
+from hub.schemas.common import parser_message
 
 __all__ = ["Snapshot", "Syntax", "decode_feed", "decode_snapshots", "posix_time", "syntax_of"]
 
@@ -76,8 +77,8 @@ def _sniff(document: bytes) -> Syntax:
 
 
 def _clip(message: str) -> str:
-    message = " ".join(message.split())
-    return message if len(message) <= _MAX_PARSER_MESSAGE else message[: _MAX_PARSER_MESSAGE - 1] + "…"
+    # What the parser quotes is input: parser_message masks it.
+    return parser_message(message, _MAX_PARSER_MESSAGE)
 
 
 def _binary(document: bytes) -> FeedMessage:

@@ -16,6 +16,7 @@ from hub.errors import InvalidEventError
 from hub.formats.base import CanonicalRecord, SourceRecord, check_size, unnamed_record
 from hub.formats.gtfsrt.decode import decode_feed, decode_snapshots, posix_time
 from hub.network.gtfs_static import GtfsStatic, default_gtfs
+from hub.schemas.common import parser_message
 
 __all__ = ["FORMAT_OF", "GtfsRtFormat", "Payload", "entity_version", "non_utf8_field"]
 
@@ -122,7 +123,7 @@ class GtfsRtFormat(ABC):
                     # Two entities under one id cannot both keep a stable identity, and picking one would drop the
                     # other silently; the feed is broken and the whole document goes to the dead-letter topic.
                     raise InvalidEventError(
-                        f"entity[{index}].id {entity.id!r} repeats entity[{first_index[entity.id]}].id; "
+                        f"entity[{index}].id repeats entity[{first_index[entity.id]}].id; "
                         "entity ids must be unique in a feed",
                         "schema_violation",
                     )
@@ -197,7 +198,9 @@ class GtfsRtFormat(ABC):
         try:
             message = FeedMessage.FromString(record)
         except DecodeError as exc:
-            raise InvalidEventError(f"raw record is not a protobuf FeedMessage: {exc}", "malformed_protobuf") from exc
+            raise InvalidEventError(
+                f"raw record is not a protobuf FeedMessage: {parser_message(str(exc))}", "malformed_protobuf"
+            ) from exc
         if len(message.entity) != 1:
             raise InvalidEventError(
                 f"raw record holds {len(message.entity)} entities; GTFS-RT raw records hold exactly one",

@@ -52,8 +52,9 @@ def unwrap_soap(root: Element) -> Element:
     if payload is None:
         raise InvalidEventError("SOAP envelope without a Body element", "malformed_xml")
     if local_name(payload) == "Fault":
-        fault = clean_text(text(payload, "faultstring") or text(child(payload, "Reason"), "Text")) or "no fault text"
-        raise InvalidEventError(f"SOAP Fault from the SIRI server: {fault}", "unsupported")
+        fault = clean_text(text(payload, "faultstring") or text(child(payload, "Reason"), "Text"))
+        said = f"a fault text of {len(fault)} characters in the dead letter" if fault else "no fault text"
+        raise InvalidEventError(f"SOAP Fault from the SIRI server: {said}", "unsupported")
     return payload
 
 

@@ -164,7 +164,8 @@ def test_foreign_type_is_unsupported_naming_it() -> None:
     """A well-formed event of another type is unsupported and says which type."""
     error = refused(event(type="com.example.someevent", data={"a": 1}))
     assert error.code == "unsupported"
-    assert "event type 'com.example.someevent' is not a hub canonical type" in error.reason
+    assert "event type is not a hub canonical type" in error.reason
+    assert "com.example" not in error.reason  # the reason names the rule, never the input
 
 
 def test_alerts_and_shares_are_not_taken_from_outside() -> None:
@@ -182,10 +183,10 @@ def test_alerts_and_shares_are_not_taken_from_outside() -> None:
 @pytest.mark.parametrize(
     ("changes", "code", "words"),
     [
-        ({"specversion": "0.3"}, "unsupported", "specversion '0.3' is not supported"),
+        ({"specversion": "0.3"}, "unsupported", "specversion is not supported"),
         ({"source": None, "type": ""}, "undecodable", "required attribute(s) missing or empty: source, type"),
-        ({"aString": "x"}, "undecodable", "attribute name(s) 'aString' not allowed"),
-        ({"a_b": "x"}, "undecodable", "attribute name(s) 'a_b' not allowed"),
+        ({"aString": "x"}, "undecodable", "1 attribute name(s) not allowed"),
+        ({"a_b": "x"}, "undecodable", "1 attribute name(s) not allowed"),
         ({"tags": ["a"]}, "undecodable", "'tags' is an array"),
         ({"decimal": 42.42}, "undecodable", "'decimal' is a non-integer number"),
         ({"long": 4247483647}, "undecodable", "'long': integer out of the CloudEvents 32-bit range"),
@@ -200,7 +201,7 @@ def test_alerts_and_shares_are_not_taken_from_outside() -> None:
         ({"data": [1, 2]}, "schema_violation", "need data as a JSON object"),
         ({"data": None, "data_base64": "e30="}, "unsupported", "carry their payload as JSON data"),
         ({"datacontenttype": "application/xml"}, "unsupported", "carry their payload as JSON data"),
-        ({"hubkind": "unit-status"}, "undecodable", "hubkind 'unit-status' does not match type"),
+        ({"hubkind": "unit-status"}, "undecodable", "hubkind does not match type de.halle.hub.incident.v1"),
         ({"data": {"incident_id": "X"}}, "schema_violation", "invalid incident: "),
     ],
 )

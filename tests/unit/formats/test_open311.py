@@ -272,7 +272,7 @@ def test_documents_that_are_not_requests_are_unsupported_with_a_reason(document:
         (
             b"HTTP/1.1 403 Forbidden\r\n\r\n<error>no</error>",
             "malformed_xml",
-            "HTTP status line ('HTTP/1.1 403 Forbidden')",
+            "HTTP status line (status 403)",
         ),
         (b"<feed/>", "malformed_xml", "root element <feed>"),
         (b'{"hello":"world"}', "malformed_json", "holds no service requests"),

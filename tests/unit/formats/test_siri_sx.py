@@ -225,7 +225,10 @@ def test_soap_fault_is_unsupported_with_its_fault_string() -> None:
 <faultcode>s:Server</faultcode><faultstring>Abo unbekannt</faultstring></s:Fault></s:Body></s:Envelope>"""
     with pytest.raises(InvalidEventError) as info:
         SiriSxFormat().split(fault.encode())
-    assert (info.value.code, info.value.reason) == ("unsupported", "SOAP Fault from the SIRI server: Abo unbekannt")
+    assert (info.value.code, info.value.reason) == (
+        "unsupported",
+        "SOAP Fault from the SIRI server: a fault text of 13 characters in the dead letter",
+    )
 
 
 def test_xml_that_is_not_siri_is_malformed() -> None:
@@ -283,7 +286,7 @@ def test_local_times_need_a_configured_zone() -> None:
     [record] = fmt.split(delivery(naive))
     with pytest.raises(InvalidEventError) as info:
         fmt.to_canonical(record.value)
-    assert "CreationTime: '2026-11-20T06:00:00' has no UTC offset" in info.value.reason
+    assert "CreationTime: <19 characters> has no UTC offset" in info.value.reason
     zoned = one(delivery(naive), SiriSxFormat(naive_tz=timezone(timedelta(hours=1))))
     assert zoned == one(delivery(SITUATION))
 
@@ -295,7 +298,7 @@ def test_summary_falls_back_to_description_and_refuses_neither() -> None:
     [record] = fmt.split(delivery(situation(Summary="", Description="")))
     with pytest.raises(InvalidEventError) as info:
         fmt.to_canonical(record.value)
-    assert info.value.reason == "situation 'HAVAG-SX-1' has no Summary or Description text"
+    assert info.value.reason == "situation <10 characters> has no Summary or Description text"
 
 
 def test_long_summary_is_cut_to_the_model_limit() -> None:
@@ -418,7 +421,7 @@ def test_reversed_period_is_a_schema_violation() -> None:
     with pytest.raises(InvalidEventError) as info:
         fmt.to_canonical(record.value)
     assert info.value.code == "schema_violation"
-    assert info.value.reason == "situation 'HAVAG-SX-1': valid_to: valid_to is before valid_from"
+    assert info.value.reason == "situation <10 characters>: valid_to: valid_to is before valid_from"
 
 
 def test_oversized_document_is_refused_before_parsing() -> None:
@@ -453,7 +456,7 @@ def test_overlong_version_is_refused_not_a_crash() -> None:
     with pytest.raises(InvalidEventError) as info:
         fmt.to_canonical(record.value)
     assert info.value.code == "schema_violation"
-    assert "record id and version of 'HAVAG-SX-1' are longer than 1024 characters" in info.value.reason
+    assert "record id and version of <10 characters> are longer than 1024 characters" in info.value.reason
 
 
 @settings(max_examples=300, deadline=None)

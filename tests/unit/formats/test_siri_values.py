@@ -85,7 +85,7 @@ def test_duration_seconds_names_the_element_on_error() -> None:
     with pytest.raises(InvalidEventError) as info:
         duration_seconds("soon", "vehicle '7': Delay")
     assert info.value.code == "schema_violation"
-    assert info.value.reason.startswith("vehicle '7': Delay: 'soon' is not an ISO 8601 duration")
+    assert info.value.reason.startswith("vehicle '7': Delay: <4 characters> is not an ISO 8601 duration")
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ def test_naive_datetime_is_refused_unless_a_zone_is_configured() -> None:
     with pytest.raises(InvalidEventError) as info:
         parse_datetime("2018-08-17T15:13:20", "RecordedAtTime")
     assert info.value.code == "schema_violation"
-    assert "RecordedAtTime: '2018-08-17T15:13:20' has no UTC offset" in info.value.reason
+    assert "RecordedAtTime: <19 characters> has no UTC offset" in info.value.reason
     assert parse_datetime("2018-08-17T15:13:20", "RecordedAtTime", CET) == datetime(2018, 8, 17, 15, 13, 20, 0, CET)
 
 

@@ -112,8 +112,13 @@ def test_uncovered_field_of_new_kind_refused() -> None:
     doc = _default_doc()
     doc["domains"]["havag"]["kinds"].append("unit-status")
     del doc["domains"]["havag"]["rules"]["operational_secret"]
-    problem = _one_problem(doc)
-    assert "domain 'havag', kind 'unit-status', field 'unit' (operational_secret): no rule covers it" in problem
+    problems = _refused(doc)
+    uncovered = "domain 'havag', kind 'unit-status', field 'unit' (operational_secret): no rule covers it"
+    assert any(uncovered in p for p in problems)
+    # Default deny: every other field of the new kind needs its own rule too, each named.
+    assert any("kind 'unit-status', field 'status_code' (no text): no rule lets it out" in p for p in problems)
+    # unit, then agency, status_code, emergency, observed_at, incident_ref; position is dropped by rules.personal
+    assert len(problems) == 6
 
 
 def test_police_assessment_kept_for_havag_refused() -> None:
@@ -154,7 +159,9 @@ def test_path_through_a_scalar_refused() -> None:
     """A path that goes into a field holding no fields is unknown."""
     doc = _default_doc()
     doc["domains"]["havag"]["fields"]["incident"]["line"] = {"x": "drop"}
-    assert "unknown field path 'line.x': line holds no fields" in _one_problem(doc)
+    problems = _refused(doc)
+    assert "domain 'havag', kind 'incident': unknown field path 'line.x': line holds no fields" in problems
+    assert any("field 'line' (text): no rule lets it out" in p for p in problems)  # its rule is gone
 
 
 def test_unknown_kind_domain_action_classification_method_refused() -> None:
@@ -171,7 +178,7 @@ def test_unknown_kind_domain_action_classification_method_refused() -> None:
     assert "domain 'havag': unknown kind 'weather'" in text
     assert "unknown classification 'biometric'" in text
     assert "field 'description': unknown action 'hash'" in text
-    assert "generalise needs method = one of grid, stop, time, street, got 'hex'" in text
+    assert "generalise needs method = one of grid, stop, time, street, code, citation, agency, got 'hex'" in text
     with pytest.raises(PolicyError) as info:
         policy_from_mapping(doc)
     assert str(info.value).count("\n  - ") == len(problems) == 5

@@ -76,8 +76,9 @@ def _example(kind: str, i: int) -> CloudEvent:
 
 
 def _full_incident() -> CloudEvent:
-    """Example 0 (a citizen call with caller, description and assessment) plus a street address."""
-    data = example_payload("incident", 0)
+    """Example 0 (a citizen call about a nuisance on a tram, with caller, description and assessment) plus a street
+    address, restricted rather than confidential so that HAVAG and the Ordnungsamt are sent it."""
+    data = {**example_payload("incident", 0), "confidentiality": "restricted"}
     data["location"] = {"lat": 51.4829, "lon": 11.9701, "uncertainty_m": 30.0, "address": "Leipziger Straße 12a, Halle"}
     return _event("incident", data)
 
@@ -107,24 +108,30 @@ def test_polizei_receives_everything_as_recorded() -> None:
 
 
 def test_havag_incident_carries_only_what_the_control_room_acts_on() -> None:
-    """HAVAG: no caller, description, address or assessment; the position moved to the nearest stop."""
+    """HAVAG: no caller, description, address, references or assessment; the position moved to the nearest stop, the
+    type to its top level, the incident id to HAVAG's pseudonym (the router's reference token), the source to the
+    agency."""
     event = _full_incident()
     share = _share(event, "havag")
     data = share.data
     assert data["caller"] is None
     assert data["description"] is None
     assert data["assessment"] is None
+    assert data["references"] == []
     assert data["location"] == {"lat": 51.482772, "lon": 11.969338, "uncertainty_m": 100.0, "address": None}
-    for kept in ("incident_id", "type_code", "priority", "status", "stop_dhid", "line", "vehicle", "references"):
+    for kept in ("priority", "status", "stop_dhid", "line", "vehicle", "legal_basis"):
         assert data[kept] == event.data[kept]
-    assert share.subject == event.data["incident_id"]
+    assert data["type_code"] == "PUBLIC_ORDER"
+    assert data["incident_id"] == pseudonymise(event.data["incident_id"], _key("havag"))
+    assert share.subject == data["incident_id"]
+    assert share.source == "/hub"  # "/test/source" names no agency
     assert share.hubsourceid != event.hubsourceid
     assert is_pseudonym(share.hubsourceid)
 
 
 def test_havag_position_far_from_any_stop_or_without_stops_is_dropped() -> None:
     """No stop within 1 km, or no stop table at all: the exact position does not go out (fail closed)."""
-    data = example_payload("incident", 0)
+    data = {**example_payload("incident", 0), "confidentiality": "restricted"}
     data["location"] = {"lat": 51.60, "lon": 11.80, "uncertainty_m": 10.0, "address": None}
     assert _share(_event("incident", data), "havag").data["location"] is None
     no_stops = TransformContext(scrubber=_scrub)
@@ -147,10 +154,11 @@ def test_ordnungsamt_incident() -> None:
         "phone": pseudonymise("+49 30 23125 288", key),
     }
     assert data["description"] == "[scrubbed]"
-    assert data["location"]["address"] == "Leipziger Straße, Halle"
+    assert data["location"]["address"] == "Leipziger Straße"
     assert (data["location"]["lat"], data["location"]["lon"]) == (51.4829, 11.9701)
     assert data["assessment"] is None
-    assert data["incident_id"] == event.data["incident_id"]
+    assert data["incident_id"] == pseudonymise(event.data["incident_id"], key)
+    assert data["references"] == [{"agency": "havag", "ref_id": pseudonymise("HAVAG-EV-0000000", key)}]
 
 
 def test_analytics_incident_is_statistical() -> None:
@@ -161,7 +169,7 @@ def test_analytics_incident_is_statistical() -> None:
     key = _key("analytics")
     assert data["incident_id"] == pseudonymise(event.data["incident_id"], key)
     assert share.subject == data["incident_id"]
-    assert data["references"] == [{"agency": "havag", "ref_id": pseudonymise("HAVAG-EV-0000000", key)}]
+    assert data["references"] == []
     lat, lon = snap_to_grid(51.4829, 11.9701, 250)
     assert data["location"] == {"lat": lat, "lon": lon, "uncertainty_m": 250.0, "address": None}
     assert data["reported_at"] == "2025-06-02T06:00:00+02:00"
@@ -170,6 +178,8 @@ def test_analytics_incident_is_statistical() -> None:
     assert data["description"] is None
     assert data["assessment"] is None
     assert data["vehicle"] is None
+    assert data["line"] is None
+    assert data["stop_dhid"] is None
     assert data["type_code"] == event.data["type_code"]
 
 
@@ -353,7 +363,7 @@ def test_scrub_goes_through_the_scrubber() -> None:
 def test_default_scrubber_removes_canaries() -> None:
     """With no scrubber in the context, hub.privacy.scrub cleans the description for the Ordnungsamt."""
     pytest.importorskip("hub.privacy.scrub")
-    data = example_payload("incident", 0)
+    data = {**example_payload("incident", 0), "confidentiality": "restricted"}
     data["description"] = "Anrufer Max Mustermann, Tel. 0345 1234567, wurde in der Bahn bedroht"
     share = _share(_event("incident", data), "ordnungsamt", TransformContext())
     assert "0345 1234567" not in json.dumps(share.data)

@@ -40,7 +40,9 @@ def test_vault_entries_are_the_pseudonyms_in_the_share(domain: str, kind: str, i
     """Every pseudonym in a share has a vault entry with its original, and the vault has no other pseudonym."""
     event = _event(kind, example_payload(kind, i), f"{kind}-{i}")
     share = for_domain(event, domain, POLICY, KEYS, context=TransformContext(scrubber=lambda t: "", unit_assigned=True))
-    assert share is not None
+    if share is None:  # the domain's purpose filter does not admit this example: the stage makes no vault entry
+        assert not POLICY.domain(domain).admits(kind, event.data)
+        return
     text = share.to_bytes().decode()
     entries = _entries(event, domain)
     assert {e.pseudonym for e in entries} == {w for w in _tokens(text) if is_pseudonym(w)}
@@ -61,7 +63,7 @@ def test_vault_entry_fields_and_originals() -> None:
     data = example_payload("incident", 12)  # an Ordnungsamt patrol report with references to HAVAG and the police
     event = _event("incident", data, "OA-HAL-12")
     by_field: dict[str, set[str]] = {}
-    for e in _entries(event, "analytics"):
+    for e in _entries(event, "ordnungsamt"):
         by_field.setdefault(e.field, set()).add(e.original)
     assert by_field["incident.incident_id"] == {data["incident_id"]}
     assert by_field["incident.references.ref_id"] == {ref["ref_id"] for ref in data["references"]}

@@ -20,7 +20,7 @@ EXPECTED: dict[str, list[str]] = {
     "json-format-example-05.json": [
         "hubkind: Field required",
         "hubsourceid: Field required",
-        "comexampleextension1: Extra inputs are not permitted",
+        "(event): holds a field that is not permitted",
     ],
     "json-format-example-07.json": ["data: Input should be a valid dictionary", "hubkind: Field required"],
     "json-format-example-09.json": ["data: Input should be a valid dictionary", "hubkind: Field required"],
