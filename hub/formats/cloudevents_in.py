@@ -133,13 +133,16 @@ def check_envelope(doc: dict[str, Any]) -> dict[str, Any]:
     return attrs
 
 
+#: CloudEvents versions ever published: a reason may name them (they are not input in the personal-data sense).
+_PUBLISHED_VERSIONS = frozenset({"0.1", "0.2", "0.3", "1.0"})
+
+
 def _check_version_and_names(attrs: dict[str, Any]) -> None:
     version = attrs.get("specversion")
     if version != SPEC_VERSION:
-        raise InvalidEventError(
-            f"specversion is not supported; the hub takes CloudEvents {SPEC_VERSION}",
-            "unsupported",
-        )
+        # A published version is a known enumeration and worth naming; anything else is input, not repeated.
+        which = f"specversion {version!r}" if version in _PUBLISHED_VERSIONS else "specversion"
+        raise InvalidEventError(f"{which} is not supported; the hub takes CloudEvents {SPEC_VERSION}", "unsupported")
     bad_names = sorted(n for n in attrs if n not in ("data", "data_base64") and not _ATTRIBUTE_NAME.match(n))
     if bad_names:
         # The names are input (a key can hold anything): the reason counts them.

@@ -23,10 +23,9 @@ AVRO_SCHEMA = dead_at_split("cloudevents", "undecodable", "an Avro schema, not a
 JSON_SCHEMA = dead_at_split("cloudevents", "undecodable", "a JSON Schema, not a CloudEvent")
 # One event, dead-lettered by to_canonical:
 CE_0_3 = dead_records("cloudevents", "unsupported", "specversion '0.3' is not supported", 1)
-MOCK_TYPE = dead_records("cloudevents", "unsupported", "event type 'mock.test' is not a hub canonical type", 1)
-EXAMPLE_TYPE = dead_records(
-    "cloudevents", "unsupported", "event type 'com.example.someevent' is not a hub canonical type", 1
-)
+# The type is input: the reason does not repeat it (issue 12).
+MOCK_TYPE = dead_records("cloudevents", "unsupported", "event type is not a hub canonical type", 1)
+EXAMPLE_TYPE = MOCK_TYPE
 INT32_RANGE = dead_records("cloudevents", "undecodable", "'long': integer out of the CloudEvents 32-bit range", 1)
 BAD_BASE64 = dead_records("cloudevents", "undecodable", "data_base64 is not valid base64", 1)
 
@@ -77,7 +76,7 @@ EXPECTED: dict[str, Expect] = {
     "sdk-java-json-jackson/v1_json_data.json": MOCK_TYPE,
     "sdk-java-json-jackson/v1_json_data_with_ext.json": MOCK_TYPE,
     "sdk-java-json-jackson/v1_json_data_with_ext_upper_case.json": dead_records(
-        "cloudevents", "undecodable", "'aBoolean', 'aNumber', 'aString' not allowed", 1
+        "cloudevents", "undecodable", "3 attribute name(s) not allowed", 1
     ),
     "sdk-java-json-jackson/v1_json_data_with_fractional_time.json": MOCK_TYPE,
     "sdk-java-json-jackson/v1_min.json": MOCK_TYPE,
@@ -129,7 +128,7 @@ EXPECTED: dict[str, Expect] = {
         "cloudevents",
         dead={
             "data_base64 is not valid base64": ("undecodable", 1),
-            "'com.example.someotherevent' is not a hub canonical type": ("unsupported", 1),
+            "event type is not a hub canonical type": ("unsupported", 1),
         },
     ),
     "spec-examples/json-format-example-14-empty-batch.json": ok("cloudevents", {}),

@@ -100,7 +100,7 @@ EXPECTED: dict[str, Ok | Dead] = {
     # E003 (trip unknown to GTFS static): the hub has no trips.txt and does not check. This file also repeats
     # entity id "124" for two trips, which the hub refuses for the whole document (no stable identity possible).
     "transitland/errors/E003.trip_update-trip-trip_id.json": Dead(
-        TU, "split", "schema_violation", "entity[1].id '124' repeats entity[0].id"
+        TU, "split", "schema_violation", "entity[1].id repeats entity[0].id"
     ),
     "transitland/errors/E003.vehicle_position-trip-trip_id.json": Ok(VP, {"vehicle-position": 1}),
     # E011 (stop unknown to GTFS static): accepted; the feed's stop id is kept, DHIDs only when they are DHIDs.

@@ -46,7 +46,7 @@ ACK = "Open311 POST or token answer (request ids and tokens only), not service r
 EXPECTED: dict[str, Ok | Dead] = {
     # A raw HTTP response (status line, then the body): the connector must hand over the body only.
     "codeforamerica-ruby/403.xml": Dead(
-        "split", "malformed_xml", "document starts with an HTTP status line ('HTTP/1.1 403 Forbidden')"
+        "split", "malformed_xml", "document starts with an HTTP status line (status 403)"
     ),
     "codeforamerica-ruby/get_service_request.xml": Ok({"incident": 1}),
     "codeforamerica-ruby/get_service_request_not_found.xml": Dead(
