@@ -105,7 +105,11 @@ FOREIGN_PLATES = (
 )  # fmt: skip
 ROLES_M = ["Anrufer", "Zeuge", "Mitteiler", "Geschädigter", "Fahrgast", "Beschuldigter", "Halter", "Betroffener"]
 ROLES_F = ["Anruferin", "Zeugin", "Mitteilerin", "Geschädigte", "Fahrgästin", "Beschuldigte", "Halterin", "Betroffene"]
-MONTHS = "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split()
+MONTHS = "Januar Februar März April Mai Juni Juli August September Oktober November Dezember"
+
+
+def _month(number: int) -> str:
+    return MONTHS.split()[number - 1]
 
 
 def _pool(text: str, sep: str | None = None) -> list[str]:
@@ -163,14 +167,18 @@ class Values:
         forms = (
             f"{code}-{letters} {number}", f"{code} {letters} {number}", f"{code}-{letters}{number}",
             f"{code} {letters}{number}", f"{code}-{letters}-{number}", f"{code}{letters}{number}".lower(),
-            f"{code}-{letters} {number}H", f"{code}:{letters} {number}", f"{code} - {letters} {number}",
+            f"{code}-{letters} {number}H", f"{code} - {letters} {number}",
         )  # fmt: skip
         return f"[PLATE:{r.choice(forms)}]"
 
     def partial_plate(self) -> str:
         r = self.rng
         code = r.choice(DISTRICTS)
-        forms = (f"{code}-{self.letters(1)}", f"{code}-{self.letters(2)}", f"{code}-{self.letters(2)} {r.randint(1, 9)}")
+        forms = (
+            f"{code}-{self.letters(1)}",
+            f"{code}-{self.letters(2)}",
+            f"{code}-{self.letters(2)} {r.randint(1, 9)}",
+        )
         return f"[PLATE:{r.choice(forms)}]"
 
     def insurance_plate(self) -> str:
@@ -191,7 +199,7 @@ class Values:
         d, m, y = r.randint(1, 28), r.randint(1, 12), r.randint(1938, 2014)
         forms = (
             f"{d:02d}.{m:02d}.{y}", f"{d}.{m}.{y % 100:02d}", f"{d}.{m}.{y}", f"{y}-{m:02d}-{d:02d}",
-            f"{d:02d}. {MONTHS[m - 1]} {y}", f"{d}. {MONTHS[m - 1]} {y}", f"{d:02d}/{m:02d}/{y}",
+            f"{d:02d}. {_month(m)} {y}", f"{d}. {_month(m)} {y}", f"{d:02d}/{m:02d}/{y}",
             f"{d:02d}.{m:02d}.{y % 100:02d}",
         )  # fmt: skip
         return f"[DOB:{r.choice(forms)}]"
@@ -201,7 +209,7 @@ class Values:
         parts = [re.sub(r"[^a-z]", "", p.lower()) or "x" for p in name.split()]
         local = r.choice((".".join(parts), parts[0][0] + parts[-1], parts[-1] + self.digits(2), "_".join(parts)))
         domain = r.choice(("gmx.net", "web.de", "freenet.de", "outlook.de", "yahoo.com", "icloud.com", "halle.de"))
-        at = r.choice(("@", "@", "@", "(at)", " [at] ", " at "))
+        at = r.choice(("@", "@", "@", "(at)", " (at) ", " at "))  # "[at]" would end the mark-up
         return f"[EMAIL:{local}{at}{domain}]"
 
     def iban(self) -> str:
@@ -237,7 +245,11 @@ class Values:
             number = body + mod_11_10.calc_check_digit(body)
             if idnr.is_valid(number):
                 break
-        forms = (number, f"{number[:2]} {number[2:5]} {number[5:8]} {number[8:]}", f"{number[:3]} {number[3:6]} {number[6:9]} {number[9:]}")
+        forms = (
+            number,
+            f"{number[:2]} {number[2:5]} {number[5:8]} {number[8:]}",
+            f"{number[:3]} {number[3:6]} {number[6:9]} {number[9:]}",
+        )
         return f"[IDNUMBER:{self.rng.choice(forms)}]"
 
     def social(self) -> str:
@@ -264,6 +276,10 @@ class Values:
         alphabet = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
         vin = f"{wmi}{''.join(r.choice(alphabet) for _ in range(8))}{self.digits(6)}"
         return f"[IDNUMBER:{r.choice((vin, vin, vin.lower()))}]"
+
+    def case_number(self) -> str:
+        forms = (f"E-2026-{self.digits(5)}", f"26/{self.digits(6)}", f"Az. {self.digits(3)} Js {self.digits(4)}/26")
+        return self.rng.choice(forms)
 
     def slots(self) -> dict[str, Callable[[], str]]:
         r = self.rng
@@ -305,7 +321,7 @@ class Values:
             "L": lambda: str(r.choice((1, 2, 3, 5, 7, 8, 9, 10, 12, 16, 94, 95))),
             "W": lambda: str(r.randint(601, 699)),
             "CS": lambda: f"{r.choice(('Leo', 'Saale', 'Adler'))} {r.randint(10, 29)}/{r.randint(1, 5)}",
-            "EN": lambda: r.choice((f"E-2026-{self.digits(5)}", f"26/{self.digits(6)}", f"Az. {self.digits(3)} Js {self.digits(4)}/26")),
+            "EN": self.case_number,
             "T": lambda: f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}",
             "DT": lambda: f"{r.randint(1, 28):02d}.{r.randint(1, 12):02d}.2026",
             "AGE": lambda: str(r.randint(12, 85)),
@@ -337,7 +353,7 @@ Die Steueridentifikationsnummer {ST} wurde dem Finanzamt mitgeteilt.
 Die Rentenversicherungsnummer {SV} des Geschädigten liegt der Akte bei.
 Das Fahrzeug mit der Fahrgestellnummer {VIN} und dem amtlichen Kennzeichen {K} wurde sichergestellt.
 Die Zeugin {N} gab an, Herr {WS} habe zuerst zugeschlagen.
-Die Beschuldigte {G} {S} ist {OER} Staatsangehörige.
+Die Beschuldigte {N} ist {OE} Staatsangehörige.
 Frau {WS} erschien um {T} Uhr auf der Dienststelle.
 Der Betrag wurde auf das Konto {I} des Beschuldigten {N} überwiesen.
 @style buerger

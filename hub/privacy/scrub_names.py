@@ -250,6 +250,7 @@ class _Finder:
         self.cued_only = cued_only
         self.toks = _tokens(text)
         self.by_start = {t.start: i for i, t in enumerate(self.toks)}
+        self.by_end = {t.end: i for i, t in enumerate(self.toks)}
         self.found: list[Found] = []
 
     def run(self) -> list[Found]:
@@ -264,7 +265,55 @@ class _Finder:
             elif tok.word in _LOWER_TITLES:
                 self._after_lower_title(i)
         self._after_cues()
+        self._clause_subjects()
+        self._coordinated()
         return self.found
+
+    def _bare_candidate(self, i: int) -> bool:
+        # A capitalised word that may be a nickname or an unlisted name: no known noun, role, title or origin.
+        tok = self.toks[i]
+        return (
+            _name_token(tok)
+            and len(tok.word) >= _MIN_BARE
+            and not tok.dot
+            and not _blocked(tok)
+            and tok.word not in TITLES
+            and tok.word not in roles()
+            and not is_origin_noun(tok.word)
+        )
+
+    def _clause_start(self, i: int) -> bool:
+        return i == 0 or any(c in self.toks[i].gap for c in ":;.(")
+
+    def _clause_subjects(self) -> None:
+        """ "Leo 25/1: Jäger angetroffen", "Streetwork: Kobra erzählt": a capitalised word opening a clause before a
+        verb that only a person does is the person's name or nickname."""
+        for m in _PERSON_VERB_AFTER.finditer(self.text):
+            i = self.by_end.get(m.start())
+            if i is not None and self._clause_start(i) and self._bare_candidate(i):
+                self.found.append((self.toks[i].start, self.toks[i].end))
+
+    def _coordinated(self) -> None:
+        """ "Socke und Davit am Hbf": a capitalised word joined by "und" to a name found, opening its clause or
+        closing it, is a name too (streetwork notes name people by nicknames that are words)."""
+        if " und " not in self.text or not self.found:
+            return
+        starts = {s for s, _ in self.found}
+        ends = {e for _, e in self.found}
+        for i, tok in enumerate(self.toks):
+            if tok.word != "und" or i == 0 or tok.gap != " ":
+                continue
+            b = self._next(i)
+            if b is None:
+                continue
+            a = i - 1
+            if self.toks[b].start in starts and self.toks[a].end not in ends:
+                if self._clause_start(a) and self._bare_candidate(a):
+                    self.found.append((self.toks[a].start, self.toks[a].end))
+            elif self.toks[a].end in ends and self.toks[b].start not in starts and self._bare_candidate(b):
+                n = self._next(b)
+                if n is None or not self.toks[n].word[:1].isupper():
+                    self.found.append((self.toks[b].start, self.toks[b].end))
 
     def _run_cued(self) -> list[Found]:
         """Only names a title, a capitalised role word or a strong cue announces: for text that is not German
@@ -441,8 +490,8 @@ class _Finder:
         if j is None:
             return
         tok = self.toks[j]
-        if tok.word in TITLES or tok.word in roles():
-            return  # "Anruferin Frau Mazur": the title's own rule takes it
+        if tok.word in TITLES or (tok.dot and tok.word + "." in TITLES) or tok.word in roles():
+            return  # "Anruferin Frau Mazur", "Mitteilerin Fr. Bäcker": the title's own rule takes it
         if _lower_name(tok.word):
             self._add(j, self._extend_lower(j))
             return
@@ -572,12 +621,16 @@ class _Finder:
         self._after_weak_cues()
         for m in _BEFORE_CUE.finditer(self.text):
             self._before(m.start())
+        for m in _SICH_NENNT.finditer(self.text):
+            self._before(m.end())
         for m in _AGE_BEFORE.finditer(self.text):
             self._after_age(m.end())
 
     def _after_strong_cues(self) -> None:
         for m in _cue_re().finditer(self.text):
             j = self.by_start.get(m.end())
+            if j is not None and self.toks[j].dot and self.toks[j].word + "." in EXTRA_TITLES:
+                j = self._next(j)  # "Mit freundlichen Grüßen Dr. Heinrich Lamprecht"
             if j is None:
                 continue
             tok = self.toks[j]
@@ -633,8 +686,16 @@ class _Finder:
             self.found.append((self.toks[first].start, self.toks[last].end))
 
 
+_MIN_BARE = 3
+# Verbs after a clause's first word that only a person does ("Jäger angetroffen", "Kobra erzählt").
+_PERSON_VERB_AFTER = re.compile(
+    r"[ ](?:wieder[ ]|erneut[ ]|heute[ ]|auch[ ])?(?:angetroffen|festgenommen|schläft|schlafen|erzählt|erzählte|hustet"
+    r"|bettelt|bettelten|fragt|fragte|pöbelt|randaliert|weint|schreit)\b"
+)
 _AGE_BEFORE = re.compile(r"\b\d{1,3}[ -]?[jJ]ährige[nrm]?[ ]")
 _BEFORE_CUE = re.compile(r"(?:\bzu heißen|[\u201c\u201d\"']?[ ]genannt)\b")
+# "der sich Muckel nennt": a nickname between "sich" and "nennt".
+_SICH_NENNT = re.compile(r"\bsich[ ][A-ZÄÖÜ][^\W\d_]+(?=[ ](?:nennt|nannte|nennen)\b)")
 _QUOTES = "\u201e\u201c\u201d\u00bb\u00ab\u201a\u2018\u2019\"'"
 
 
