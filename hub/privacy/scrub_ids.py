@@ -29,10 +29,10 @@ _FILLER = re.compile(
     # A lower-case word and a comma may come first ("Reisepass syrisch, Nr. ...").
     r"(?:[ \t]+[a-zäöü]+,(?=[ \t]*(?:Nr|Nummer|No)))?"
     r"(?:[ \t]*(?::|\(|#|Nr\.?|Nummer|No\.?|mit der Nummer|der Nummer|des Beschuldigten|der Beschuldigten"
-    r"|des Geschädigten|der Geschädigten|lautet|lautete|ist|war|lautend auf)[ \t]*)*[ \t]*"
+    r"|des Geschädigten|der Geschädigten|mit der Nr\.?|mit Nr\.?|lautet|lautete|ist|war|lautend auf)[ \t]*)*[ \t]*"
 )
 # The number: groups of capitals and digits, split by single blanks or hyphens ("12 150780 M 123").
-_VALUE = re.compile(r"[A-Z0-9]{1,20}(?:[ /-](?:[A-Z]|[A-Z0-9]*\d[A-Z0-9]*)(?!\w))*(?![\w])")
+_VALUE = re.compile(r"[A-Z0-9]{1,20}(?:[ -](?:[A-Z]|[A-Z0-9]*\d[A-Z0-9]*)(?!\w))*(?![\w])")
 # Written in lower case ("m5hhykt6v", a VIN copied from a form): one run of letters and digits with both in it.
 _LOWER_VALUE = re.compile(r"(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{6,20}(?![\w])")
 _MIN_CHARS, _MAX_CHARS = 6, 20

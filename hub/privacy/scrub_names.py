@@ -45,6 +45,7 @@ _NOT_ADJECTIVES = frozenset(
     {"gegen", "über", "unter", "hinter", "wegen", "neben", "oder", "aber", "seiner", "ihrer", "einer", "unserer"}
 )
 _MAX_NAME_TOKENS = 4
+_MIN_NOUN_WORD = 5  # longer words with a noun ending ("-ung", "-heit") are nouns
 # Given names of the world lists that are German nouns ("Bart", "Gabel"): a name on their own only before a surname.
 _NOUN_GIVEN = frozenset(
     {"Bart", "Bill", "Gabel", "Kaiser", "Marine", "Teddy", "Vita", "Wolf", "Amber", "Crystal", "Faith", "Joy", "Jade"}
@@ -223,15 +224,28 @@ def _street_endings() -> tuple[str, ...]:
 
 def _blocked(tok: _Tok) -> bool:
     """A capitalised word that is not a name: domain noun, function word, stop name, street, typical noun."""
+    return _known_word_or_place(tok) or _noun_shaped(tok.word)
+
+
+def _known_word_or_place(tok: _Tok) -> bool:
     word = tok.word
-    lower = word.lower()
     if word in never_names() or word in halle_stop_words() or (tok.dot and word + "." in halle_stop_words()):
         return True
-    if word in _street_words() or lower.endswith(_street_endings()):
+    if word in _street_words() or word.lower().endswith(_street_endings()):
         return True
-    if any(p in never_names() for p in word.split("-")):
+    return any(p in never_names() for p in word.split("-"))
+
+
+def _noun_shaped(word: str) -> bool:
+    return len(word) > _MIN_NOUN_WORD and word.lower().endswith(_NOUN_ENDINGS)
+
+
+def _blocked_after_cue(tok: _Tok) -> bool:
+    """_blocked, but a word with a noun ending counts as a noun only when the basic vocabulary knows it: after a
+    title or role word "Hartung" or "Jung" is a surname, "Ordnung" is not."""
+    if _known_word_or_place(tok):
         return True
-    return len(word) > 5 and lower.endswith(_NOUN_ENDINGS)
+    return _noun_shaped(tok.word) and tok.word.lower() in german_basic_words()
 
 
 def _upper_name(word: str) -> bool:
@@ -268,6 +282,18 @@ class _Finder:
         self._clause_subjects()
         self._coordinated()
         return self.found
+
+    def _lower_sign_off(self) -> None:
+        """A citizen's message ending in a lower-case given name after a number or a comma ("... 0170 1234567
+        mandy", "bitte um rückruf: 0345 77 66 55, olga")."""
+        if not self.toks:
+            return
+        last = self.toks[-1]
+        if self.text[last.end :].strip(" .!") or not _lower_name(last.word):
+            return
+        before = self.text[: last.start].rstrip()
+        if before.endswith(",") or before[-1:].isdigit():
+            self.found.append((last.start, last.end))
 
     def _bare_candidate(self, i: int) -> bool:
         # A capitalised word that may be a nickname or an unlisted name: no known noun, role, title or origin.
@@ -481,7 +507,7 @@ class _Finder:
             self._add(j, self._extend(n, strong=not noun))  # "Frau von Trotha"
             return
         listed = _is_listed(tok.word)
-        if not _name_token(tok) or (noun and not listed) or (not listed and _blocked(tok)):
+        if not _name_token(tok) or (noun and not listed) or (not listed and _blocked_after_cue(tok)):
             return
         self._add(j, self._extend(j, strong=not noun))
 
@@ -502,7 +528,7 @@ class _Finder:
             return
         if not _name_token(tok) or self._before_number(j):
             return
-        if _blocked(tok) and not _surname_after_role(tok):
+        if _blocked_after_cue(tok) and not _surname_after_role(tok):
             return
         if (tok.word in AMBIGUOUS_GIVEN and not self._followed_by_name(j)) or (
             _is_surname(tok.word) and self._comma_given(j)
@@ -622,7 +648,10 @@ class _Finder:
         for m in _BEFORE_CUE.finditer(self.text):
             self._before(m.start())
         for m in _SICH_NENNT.finditer(self.text):
-            self._before(m.end())
+            i = self.by_end.get(m.end())
+            if i is not None and self.toks[i].word not in never_names():
+                self.found.append((self.toks[i].start, self.toks[i].end))  # any word: "Mäuschen", "Socke"
+        self._lower_sign_off()
         for m in _AGE_BEFORE.finditer(self.text):
             self._after_age(m.end())
 
@@ -665,6 +694,8 @@ class _Finder:
             tok = self.toks[j]
             if _lower_name(tok.word):
                 self._add(j, self._extend_lower(j))
+            elif len(tok.word) == 1 and tok.word.isupper() and tok.dot:
+                self._initial(j, strong=True)  # "Mfg R. Tetzlaff"
             elif _name_token(tok) and _is_world_listed(tok.word) and not _blocked(tok):
                 self._add(j, self._extend(j, strong=False))
 

@@ -65,7 +65,7 @@ def _nouns() -> frozenset[str]:
     for stem in ("Russland", "Kasachstan", "Wolga", "Sudeten", "Banater", "Siebenbürger"):
         nouns.update({stem + "deutscher", stem + "deutsche", stem + "deutschen"})
     for base in _NATION_NOUNS_ER.split():
-        nouns.update({base, base + "n", base + "in", base + "innen"})
+        nouns.update({base, base + "n", base + "s", base + "in", base + "innen"})  # "des Marokkaners"
     for base in _NATION_NOUNS_E.split():
         nouns.update({base, base + "n", base[:-1] + "in", base[:-1] + "innen"})
     return frozenset(nouns - _NOT_PLURAL)
@@ -123,6 +123,7 @@ _PERSON_ENDINGS = (
     "unternehmer", "unternehmerin", "arbeiter", "arbeiterin", "händler", "händlerin", "fahrer", "fahrerin",
     "bürger", "bürgerin", "student", "studentin", "tourist", "touristin", "bewohner", "bewohnerin", "mann", "frau",
     "männer", "frauen", "junge", "mädchen", "täter", "täterin", "jugendlicher", "jugendliche", "rentner", "rentnerin",
+    "gruppe", "gruppen", "clique", "bande", "familie", "familien", "leute",
 )  # fmt: skip
 
 
@@ -134,7 +135,7 @@ def _person_nouns() -> frozenset[str]:
 def _looks_describe_thing(text: str, end: int) -> bool:
     # "asiatischer Imbiss", "afrikanische Musik": a capitalised noun right after that is no person noun.
     m = re.match(r"[ ]([A-ZÄÖÜ][^\W\d_]+)", text[end:])
-    return m is not None and m.group(1) not in _person_nouns() and m.group(1) not in _nouns()
+    return m is not None and not _person_noun(m.group(1)) and m.group(1) not in _nouns()
 
 
 def is_origin_noun(word: str) -> bool:

@@ -188,6 +188,7 @@ _NOT_PLATES = frozenset(
     | {"EUR", "USD", "CHF", "PLN", "GBP", "CZK", "HUF", "RON", "CCM", "KMH", "KWH", "PS", "KW", "KM", "MIN", "STD"}
 )
 _MAX_PLATE_CHARS = 10
+_COUNTRY_CODES = frozenset({"PL", "CZ", "NL", "RO", "BG", "UA", "LT", "LV", "HU", "CH", "DK", "BY", "MD", "RUS", "TR"})
 
 
 @cache
@@ -210,15 +211,20 @@ def _cued_plates(text: str) -> list[Found]:
         groups = re.split(r"[ -]+", m.group())
         while groups and (groups[-1] in _NOT_PLATES or sum(map(len, groups)) > _MAX_PLATE_CHARS):
             groups.pop()  # "Pkw HAL-AB 12 RR 0176 ...": the plate ends before the next code
+        skip = 0
+        if len(groups) > 2 and groups[0] in _COUNTRY_CODES:  # "Lkw PL WE 7741W": the country code is no part of it
+            skip = len(groups[0])
+            groups = groups[1:]
         if not groups or groups[0] in _NOT_PLATES or not any(c.isalpha() for c in groups[0] + "".join(groups[1:2])):
             continue
         if len(groups) == 1 and groups[0].isalpha() and len(groups[0]) <= 3:
             continue  # a district code alone ("begann mit HAL") names no vehicle
         value = m.group()
-        end = m.start()
+        start = m.start() + value.index(groups[0], skip)
+        end = start
         for g in groups:
             end = value.index(g, end - m.start()) + m.start() + len(g)
-        found.append((m.start(), end))
+        found.append((start, end))
     return found
 
 
