@@ -260,8 +260,9 @@ def find_plates(text: str) -> list[Found]:
     """German licence plates: district code from the shipped list, 1-2 letters, 1-4 digits, optional E/H; and after
     a vehicle word any plate-shaped run of capitals and digits (foreign and partial plates)."""
     found = _cued_plates(text)
-    found += [m.span() for m in _partial_plate_re().finditer(text)]
-    found += _lower_plates(text)
+    if "-" in text:  # partial and lower-case plates carry a hyphen; most texts have none
+        found += [m.span() for m in _partial_plate_re().finditer(text)]
+        found += _lower_plates(text)
     for m in _INSURANCE_PLATE.finditer(text):
         if m.group()[-3:] not in _NOT_PLATES and _TWO_WHEELER.search(text, max(0, m.start() - 40), m.start()):
             found.append(m.span())
