@@ -720,8 +720,9 @@ class _Finder:
 _MIN_BARE = 3
 # Verbs after a clause's first word that only a person does ("Jäger angetroffen", "Kobra erzählt").
 _PERSON_VERB_AFTER = re.compile(
-    r"[ ](?:wieder[ ]|erneut[ ]|heute[ ]|auch[ ])?(?:angetroffen|festgenommen|schläft|schlafen|erzählt|erzählte|hustet"
-    r"|bettelt|bettelten|fragt|fragte|pöbelt|randaliert|weint|schreit)\b"
+    r"[ ](?:wieder[ ]|erneut[ ]|heute[ ]|auch[ ]|nicht[ ]|nochmals[ ])?(?:angetroffen|festgenommen|schläft|schlafen"
+    r"|erzählt|erzählte|hustet|bettelt|bettelten|fragt|fragte|pöbelt|randaliert|weint|schreit|sagt|sagte|meint"
+    r"|meinte)\b"
 )
 _AGE_BEFORE = re.compile(r"\b\d{1,3}[ -]?[jJ]ährige[nrm]?[ ]")
 _BEFORE_CUE = re.compile(r"(?:\bzu heißen|[\u201c\u201d\"']?[ ]genannt)\b")

@@ -39,6 +39,7 @@ Wurzeln Nationalität Dialekt Zeuge Zeugin Zeugen Opfer Geschädigter Geschädig
 Akzent Obdachloser Obdachlose Obdachlosen Bettler Bettlerin Bettlern Kunde Kundin Mieter Mieterin Nachbar
 Nachbarin Nachbarn Ehepaar Paar Gruppe Großfamilie Schüler Schülerin Schülern Halter Halterin Fahrerin Anwohner
 Anwohnerin Bewohner Bewohnerin Radfahrer Fußgänger Fußgängerin Jugendlichen Kinder Typen Kerl Kerle Landsleute
+StA StA. Staatsang Staatsang. Staatsangeh Staatsangeh.
 """
 # Masculine nouns of nationality or ethnicity; feminine and plural forms are derived.
 _NATION_NOUNS_ER = """

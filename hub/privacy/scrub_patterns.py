@@ -383,7 +383,10 @@ _HOUSE_NUMBER = re.compile(
     r"(?:[ ]?[-/\u2013][ ]?\d{1,3}(?:[a-zA-Z](?!\w))?)?(?![\d\w]|[:.,]\d)"
 )
 _MAX_STREET = 80
-_MAX_ADJECTIVE = 12  # longer capitalised words before a street are compound nouns, not adjectives of the name
+_MAX_ADJECTIVE = 12
+_HAS_LOWER_STREET = re.compile(
+    r"[a-zäöüß ](?:straße|strasse|str\b|weg\b|platz\b|allee|ring\b|gasse|damm\b|ufer\b)"
+)  # longer capitalised words before a street are compound nouns, not adjectives of the name
 # A postcode and town after the house number belong to the address ("Reilstraße 17, 06114 Halle (Saale)").
 _POSTCODE_CITY = re.compile(
     rf"(?:,?[ ]|[ ]in[ ])\d{{5}}[ ][A-ZÄÖÜ]{_L}+(?:-{_L}+)*(?:[ ]\((?:Saale|S\.)\)|[ ]?/[ ]?Saale|[ ]an der Saale)?"
@@ -447,10 +450,33 @@ def _not_a_street(word: str) -> bool:
     return word in NOT_STREETS or word.lower().endswith(_long_not_streets())
 
 
+# Citizens' lower-case writing: "kantstraße 4", "leipziger str 12". A compound needs three letters before its
+# ending ("ist weg 3 tage" is no street); a bare ending needs an adjective in -er before it ("merseburger straße").
+_LOWER_STREET_END = r"(?:straße|strasse|str\.?|weg|platz|allee|ring|gasse|damm|ufer)"
+_LOWER_ADDRESS = re.compile(
+    rf"(?<![\w-])(?:[a-zäöüß]+er[ ]{_LOWER_STREET_END}|[a-zäöüß]{{3,}}(?:-[a-zäöüß]+)*-?{_LOWER_STREET_END})"
+    r"[ ]?[1-9]\d{0,2}[a-z]?(?![\w]|[:.,]\d)"
+)
+
+
+def _lower_addresses(text: str) -> list[Found]:
+    found = []
+    for m in _LOWER_ADDRESS.finditer(text):
+        next_word = re.match(r"\s*([\w€]+)", text[m.end() :])
+        if next_word and next_word.group(1).capitalize() in _COUNT_WORDS:
+            continue  # "am platz 3 leute"
+        tail = _POSTCODE_CITY.match(text, m.end()) or _LOWER_POSTCODE_CITY.match(text, m.end())
+        found.append((m.start(), tail.end() if tail else m.end()))
+    return found
+
+
+_LOWER_POSTCODE_CITY = re.compile(r"(?:,?[ ]|[ ]in[ ])\d{5}[ ][a-zäöü]+(?:-[a-zäöü]+)*(?:[ ]\(saale\)|[ ]?/[ ]?saale)?")
+
+
 def find_addresses(text: str) -> list[Found]:
     """Street names with a house number ("Leipziger Straße 12", "Große Ulrichstr. 5a", "Am Steintor 3");
     a street without a number ("an der Haltestelle Marktplatz") stays, and so does a count ("Reileck 3 Männer")."""
-    found = []
+    found = _lower_addresses(text) if _HAS_LOWER_STREET.search(text) else []
     never = never_names()
     # Start from the house numbers, which are rare, and look for a street ending right before each: far cheaper
     # than trying the street pattern at every capitalised word.

@@ -630,3 +630,22 @@ def test_unseen_probe_fixes(text: str, scrubbed: str) -> None:
     closing a citizen's message, any nickname between "sich" and "nennt", genitive origin nouns, looks before a
     group noun, a country code before a foreign plate, "mit der Nr." after an ID cue."""
     assert scrub(text).text == scrubbed
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("ich wohne kantstraße 4 und der müll", "ich wohne [ADRESSE] und der müll"),
+        ("in der merseburger straße 5, 06110 halle", "in der [ADRESSE]"),
+        ("das rad ist weg 3 tage schon", "das rad ist weg 3 tage schon"),
+        ("die ringstraße 3 mal umrundet", "die ringstraße 3 mal umrundet"),
+        ("Festnahme, russischer StA, Haftbefehl", "Festnahme, [HERKUNFT] StA, Haftbefehl"),
+        ("Leo 11/4: Boateng nicht angetroffen", "Leo 11/4: [NAME] nicht angetroffen"),
+        ("Streetwork Hbf: Mücke sagt, er sei krank", "Streetwork Hbf: [NAME] sagt, er sei krank"),
+        ("Hinweis: Polizei sagt nichts", "Hinweis: Polizei sagt nichts"),
+    ],
+)
+def test_second_probe_fixes(text: str, scrubbed: str) -> None:
+    """Lower-case street addresses (a compound or an -er adjective before the street word, postcode and town in
+    lower case; "weg" as an adverb and counts stay), "StA" as a person noun, "nicht" and "sagt" in a clause subject."""
+    assert scrub(text).text == scrubbed
