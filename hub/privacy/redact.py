@@ -99,14 +99,15 @@ def redact_text(text: str) -> str:
     return text
 
 
-_SCRUB_CANDIDATE = re.compile(r"[A-ZÄÖÜ\d]")
+# A capital, a digit, or an e-mail address written with "at" as a word ("vorname_name at web.de").
+_SCRUB_CANDIDATE = re.compile(r"[A-ZÄÖÜ\d]|[\w.][ ](?:at|AT)[ ]\w")
 
 
 def _mask_scrubbed(text: str) -> str:
     # The scrubber's own detectors (same layer, pure), each find masked with its category; names only where a title,
     # role word or cue announces them, since log text is mostly English and identifiers. Text without a capital
-    # letter or a digit (most log keys and messages) holds nothing they would find but a lower-case name after a
-    # cue, which logs do not write; skip it.
+    # letter, a digit or an "at" between words (most log keys and messages) holds nothing they would find but a
+    # lower-case name after a cue, which logs do not write; skip it.
     if not _SCRUB_CANDIDATE.search(text):
         return text
     from hub.privacy.scrub import scrub  # imported on first use: logging is configured before any lexicon is needed

@@ -43,6 +43,10 @@ Lehrerin Betreuer Betreuerin Vormund Zeugen Anzeigenerstatter Anzeigenerstatteri
 Kontrollierte Kontrollierter Verdächtige Verdächtiger Festgenommene Festgenommener Sohn Enkelsohn
 Beschuldigten Zeugin Anrufers Halters Fahrzeugführers Staatsangehörigen Staatsangehöriger Staatsangehörige
 Kontrollierten Verdächtigen Festgenommenen Vermissten Betroffenen Anzeigenerstatters Mitteilers Melders
+Vollzugsbeamter Vollzugsbeamtin Vollzugsbediensteter Vollzugsbedienstete Gewerbetreibender Gewerbetreibende
+Betreiber Betreiberin Geschäftsführer Geschäftsführerin Verkäufer Verkäuferin Angestellter Angestellte Kontaktperson
+Mitarbeiter Mitarbeiterin Beteiligter Beteiligte Unfallbeteiligter Unfallbeteiligte Ersthelfer Ersthelferin
+PK'in POK'in PHK'in KHK'in KOK'in KK'in POM'in PM'in PHM'in EPHK'in
 """
 
 #: Abbreviated role words of control-room shorthand, without their period ("Anr. Kowalski", "Zg.: Bartek").
@@ -67,6 +71,10 @@ STRONG_CUES: tuple[str, ...] = (
     "Geburtsname:",
     "Namen",
     "Personalien:",
+    "Pers.-Feststellung:",
+    "Personenfeststellung:",
+    "Personalienfeststellung:",
+    "Identität:",
     "Personalien",
     "gez.",
     "Grüßen",
@@ -80,6 +88,12 @@ STRONG_CUES: tuple[str, ...] = (
     "Spitzname",
     "Spitznamen",
     "Rufname",
+    "Verfahren gegen",
+    "Bußgeldverfahren gegen",
+    "Ermittlungsverfahren gegen",
+    "Strafverfahren gegen",
+    "Anzeige gegen",
+    "Strafanzeige gegen",
 )
 
 #: Cues of citizens' writing, matched in any case: a name after them counts when a name list knows it, so that
@@ -137,7 +151,7 @@ Rollstuhl Rollator Kinderwagen Sicherheit Security Deutsch Deutsche Deutschland
 Mit Freundlichen Liebe Lieber Sehr Geehrte Geehrter Ihr Ihre Vielen
 Hst Ri Wg Kz Kfz Nr Az Tatv Gesch Besch Zg Mdt Anr Mitt Pers Sachbesch Verl Hinw Str Pkw Lkw Endstelle Kurs
 Dame Damen Senior Seniorin Senioren Mädchen Junge Jungen Baby Säugling Kleinkind Teenager Heranwachsender
-Heranwachsende Obdachloser Obdachlose Betrunkener Betrunkene Randalierer Jugendlichen Unbekannter Unbekannte
+Heranwachsende Unbekannt Obdachloser Obdachlose Betrunkener Betrunkene Randalierer Jugendlichen Unbekannter Unbekannte
 Pärchen Paar Ehepaar Familie Gast Gäste Besucher Touristen Tourist Touristin Mitarbeiter Mitarbeiterin Personal
 Gebäude Grundstück Bekannten Bekannter Freunden Eltern Verwandten Wohnhaus Mehrfamilienhaus
 Staatsangehöriger Staatsangehörige Staatsangehörigen Personalien Herkunft Aussehen Akzent Einsatzort Lage Beschreibung

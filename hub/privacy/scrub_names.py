@@ -45,6 +45,7 @@ _NOT_ADJECTIVES = frozenset(
     {"gegen", "über", "unter", "hinter", "wegen", "neben", "oder", "aber", "seiner", "ihrer", "einer", "unserer"}
 )
 _MAX_NAME_TOKENS = 4
+_MIN_NOUN_WORD = 5  # longer words with a noun ending ("-ung", "-heit") are nouns
 # Given names of the world lists that are German nouns ("Bart", "Gabel"): a name on their own only before a surname.
 _NOUN_GIVEN = frozenset(
     {"Bart", "Bill", "Gabel", "Kaiser", "Marine", "Teddy", "Vita", "Wolf", "Amber", "Crystal", "Faith", "Joy", "Jade"}
@@ -223,15 +224,28 @@ def _street_endings() -> tuple[str, ...]:
 
 def _blocked(tok: _Tok) -> bool:
     """A capitalised word that is not a name: domain noun, function word, stop name, street, typical noun."""
+    return _known_word_or_place(tok) or _noun_shaped(tok.word)
+
+
+def _known_word_or_place(tok: _Tok) -> bool:
     word = tok.word
-    lower = word.lower()
     if word in never_names() or word in halle_stop_words() or (tok.dot and word + "." in halle_stop_words()):
         return True
-    if word in _street_words() or lower.endswith(_street_endings()):
+    if word in _street_words() or word.lower().endswith(_street_endings()):
         return True
-    if any(p in never_names() for p in word.split("-")):
+    return any(p in never_names() for p in word.split("-"))
+
+
+def _noun_shaped(word: str) -> bool:
+    return len(word) > _MIN_NOUN_WORD and word.lower().endswith(_NOUN_ENDINGS)
+
+
+def _blocked_after_cue(tok: _Tok) -> bool:
+    """_blocked, but a word with a noun ending counts as a noun only when the basic vocabulary knows it: after a
+    title or role word "Hartung" or "Jung" is a surname, "Ordnung" is not."""
+    if _known_word_or_place(tok):
         return True
-    return len(word) > 5 and lower.endswith(_NOUN_ENDINGS)
+    return _noun_shaped(tok.word) and tok.word.lower() in german_basic_words()
 
 
 def _upper_name(word: str) -> bool:
@@ -250,6 +264,7 @@ class _Finder:
         self.cued_only = cued_only
         self.toks = _tokens(text)
         self.by_start = {t.start: i for i, t in enumerate(self.toks)}
+        self.by_end = {t.end: i for i, t in enumerate(self.toks)}
         self.found: list[Found] = []
 
     def run(self) -> list[Found]:
@@ -264,7 +279,67 @@ class _Finder:
             elif tok.word in _LOWER_TITLES:
                 self._after_lower_title(i)
         self._after_cues()
+        self._clause_subjects()
+        self._coordinated()
         return self.found
+
+    def _lower_sign_off(self) -> None:
+        """A citizen's message ending in a lower-case given name after a number or a comma ("... 0170 1234567
+        mandy", "bitte um rückruf: 0345 77 66 55, olga")."""
+        if not self.toks:
+            return
+        last = self.toks[-1]
+        if self.text[last.end :].strip(" .!") or not _lower_name(last.word):
+            return
+        before = self.text[: last.start].rstrip()
+        if before.endswith(",") or before[-1:].isdigit():
+            self.found.append((last.start, last.end))
+
+    def _bare_candidate(self, i: int) -> bool:
+        # A capitalised word that may be a nickname or an unlisted name: no known noun, role, title or origin.
+        tok = self.toks[i]
+        return (
+            _name_token(tok)
+            and len(tok.word) >= _MIN_BARE
+            and not tok.dot
+            and not _blocked(tok)
+            and tok.word not in TITLES
+            and tok.word not in roles()
+            and not is_origin_noun(tok.word)
+        )
+
+    def _clause_start(self, i: int) -> bool:
+        return i == 0 or any(c in self.toks[i].gap for c in ":;.(")
+
+    def _clause_subjects(self) -> None:
+        """ "Leo 25/1: Jäger angetroffen", "Streetwork: Kobra erzählt": a capitalised word opening a clause before a
+        verb that only a person does is the person's name or nickname."""
+        for m in _PERSON_VERB_AFTER.finditer(self.text):
+            i = self.by_end.get(m.start())
+            if i is not None and self._clause_start(i) and self._bare_candidate(i):
+                self.found.append((self.toks[i].start, self.toks[i].end))
+
+    def _coordinated(self) -> None:
+        """ "Socke und Davit am Hbf": a capitalised word joined by "und" to a name found, opening its clause or
+        closing it, is a name too (streetwork notes name people by nicknames that are words)."""
+        if " und " not in self.text or not self.found:
+            return
+        starts = {s for s, _ in self.found}
+        ends = {e for _, e in self.found}
+        for i, tok in enumerate(self.toks):
+            if tok.word != "und" or i == 0 or tok.gap != " ":
+                continue
+            b = self._next(i)
+            if b is None:
+                continue
+            a = i - 1
+            if self.toks[b].start in starts and self.toks[a].end not in ends:
+                if self._clause_start(a) and self._bare_candidate(a):
+                    self.found.append((self.toks[a].start, self.toks[a].end))
+            elif self.toks[a].end in ends and self.toks[b].start not in starts and self._bare_candidate(b):
+                n = self._next(b)
+                if n is None or not self.toks[n].word[:1].isupper():
+                    self.found.append((self.toks[b].start, self.toks[b].end))
 
     def _run_cued(self) -> list[Found]:
         """Only names a title, a capitalised role word or a strong cue announces: for text that is not German
@@ -432,7 +507,7 @@ class _Finder:
             self._add(j, self._extend(n, strong=not noun))  # "Frau von Trotha"
             return
         listed = _is_listed(tok.word)
-        if not _name_token(tok) or (noun and not listed) or (not listed and _blocked(tok)):
+        if not _name_token(tok) or (noun and not listed) or (not listed and _blocked_after_cue(tok)):
             return
         self._add(j, self._extend(j, strong=not noun))
 
@@ -441,8 +516,8 @@ class _Finder:
         if j is None:
             return
         tok = self.toks[j]
-        if tok.word in TITLES or tok.word in roles():
-            return  # "Anruferin Frau Mazur": the title's own rule takes it
+        if tok.word in TITLES or (tok.dot and tok.word + "." in TITLES) or tok.word in roles():
+            return  # "Anruferin Frau Mazur", "Mitteilerin Fr. Bäcker": the title's own rule takes it
         if _lower_name(tok.word):
             self._add(j, self._extend_lower(j))
             return
@@ -453,7 +528,7 @@ class _Finder:
             return
         if not _name_token(tok) or self._before_number(j):
             return
-        if _blocked(tok) and not _surname_after_role(tok):
+        if _blocked_after_cue(tok) and not _surname_after_role(tok):
             return
         if (tok.word in AMBIGUOUS_GIVEN and not self._followed_by_name(j)) or (
             _is_surname(tok.word) and self._comma_given(j)
@@ -572,12 +647,19 @@ class _Finder:
         self._after_weak_cues()
         for m in _BEFORE_CUE.finditer(self.text):
             self._before(m.start())
+        for m in _SICH_NENNT.finditer(self.text):
+            i = self.by_end.get(m.end())
+            if i is not None and self.toks[i].word not in never_names():
+                self.found.append((self.toks[i].start, self.toks[i].end))  # any word: "Mäuschen", "Socke"
+        self._lower_sign_off()
         for m in _AGE_BEFORE.finditer(self.text):
             self._after_age(m.end())
 
     def _after_strong_cues(self) -> None:
         for m in _cue_re().finditer(self.text):
             j = self.by_start.get(m.end())
+            if j is not None and self.toks[j].dot and self.toks[j].word + "." in EXTRA_TITLES:
+                j = self._next(j)  # "Mit freundlichen Grüßen Dr. Heinrich Lamprecht"
             if j is None:
                 continue
             tok = self.toks[j]
@@ -612,6 +694,8 @@ class _Finder:
             tok = self.toks[j]
             if _lower_name(tok.word):
                 self._add(j, self._extend_lower(j))
+            elif len(tok.word) == 1 and tok.word.isupper() and tok.dot:
+                self._initial(j, strong=True)  # "Mfg R. Tetzlaff"
             elif _name_token(tok) and _is_world_listed(tok.word) and not _blocked(tok):
                 self._add(j, self._extend(j, strong=False))
 
@@ -633,8 +717,17 @@ class _Finder:
             self.found.append((self.toks[first].start, self.toks[last].end))
 
 
+_MIN_BARE = 3
+# Verbs after a clause's first word that only a person does ("Jäger angetroffen", "Kobra erzählt").
+_PERSON_VERB_AFTER = re.compile(
+    r"[ ](?:wieder[ ]|erneut[ ]|heute[ ]|auch[ ]|nicht[ ]|nochmals[ ])?(?:angetroffen|festgenommen|schläft|schlafen"
+    r"|erzählt|erzählte|hustet|bettelt|bettelten|fragt|fragte|pöbelt|randaliert|weint|schreit|sagt|sagte|meint"
+    r"|meinte)\b"
+)
 _AGE_BEFORE = re.compile(r"\b\d{1,3}[ -]?[jJ]ährige[nrm]?[ ]")
 _BEFORE_CUE = re.compile(r"(?:\bzu heißen|[\u201c\u201d\"']?[ ]genannt)\b")
+# "der sich Muckel nennt": a nickname between "sich" and "nennt".
+_SICH_NENNT = re.compile(r"\bsich[ ][A-ZÄÖÜ][^\W\d_]+(?=[ ](?:nennt|nannte|nennen)\b)")
 _QUOTES = "\u201e\u201c\u201d\u00bb\u00ab\u201a\u2018\u2019\"'"
 
 

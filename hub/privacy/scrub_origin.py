@@ -36,7 +36,10 @@ Typ Erscheinungsbild Familie Familien Kind Kinder Junge Jungen Mädchen Beschuld
 Tatverdächtiger Tatverdächtige Tatverdächtigen Fahrgast Fahrgäste Mitbürger Mitbürgerin Landsmann Landsleute
 Migrant Migranten Migrantin Flüchtling Flüchtlinge Asylbewerber Geflüchteter Geflüchtete Geflüchteten Abstammung
 Wurzeln Nationalität Dialekt Zeuge Zeugin Zeugen Opfer Geschädigter Geschädigte Geschädigten Fahrer Fahrerin Herr Dame
-Akzent
+Akzent Obdachloser Obdachlose Obdachlosen Bettler Bettlerin Bettlern Kunde Kundin Mieter Mieterin Nachbar
+Nachbarin Nachbarn Ehepaar Paar Gruppe Großfamilie Schüler Schülerin Schülern Halter Halterin Fahrerin Anwohner
+Anwohnerin Bewohner Bewohnerin Radfahrer Fußgänger Fußgängerin Jugendlichen Kinder Typen Kerl Kerle Landsleute
+StA StA. Staatsang Staatsang. Staatsangeh Staatsangeh.
 """
 # Masculine nouns of nationality or ethnicity; feminine and plural forms are derived.
 _NATION_NOUNS_ER = """
@@ -59,8 +62,11 @@ _GERMAN = frozenset({"Deutsche", "Deutschen", "Deutscher"})
 @cache
 def _nouns() -> frozenset[str]:
     nouns: set[str] = {"Roma", "Sinti", "Deutscher", "Ungar", "Ungarin", "Ungarinnen", "Polin", "Polinnen", "Russin"}
+    # Germans from the former Soviet Union and other compounds of "-deutsche" (an adjective declined as a noun).
+    for stem in ("Russland", "Kasachstan", "Wolga", "Sudeten", "Banater", "Siebenbürger"):
+        nouns.update({stem + "deutscher", stem + "deutsche", stem + "deutschen"})
     for base in _NATION_NOUNS_ER.split():
-        nouns.update({base, base + "n", base + "in", base + "innen"})
+        nouns.update({base, base + "n", base + "s", base + "in", base + "innen"})  # "des Marokkaners"
     for base in _NATION_NOUNS_E.split():
         nouns.update({base, base + "n", base[:-1] + "in", base[:-1] + "innen"})
     return frozenset(nouns - _NOT_PLURAL)
@@ -89,6 +95,10 @@ def _looks() -> frozenset[str]:
 _WORD = re.compile(r"(?<![\w-])[^\W\d_]+(?![\w-])")
 _AFTER = re.compile(r"\W{0,3}([^\W\d_]+)(?:\W{1,3}([^\W\d_]+))?")
 _LOOKING = re.compile(r"(?i)[ \t]*(?:aussehend\w*|wirkend\w*|stämmig\w*|\(?vom Aussehen)")
+# "sieht arabisch aus", "sah osteuropäisch aus": a look verb shortly before the adjective.
+_LOOK_VERB_BEFORE = re.compile(r"(?i)\b(?:sieht|sehen|sah|sahen|aussehen|wirkt|wirkte)\b(?:[ ]\w+){0,2}[ ]$")
+# "beide Polen", "zwei Ungarn": a plural that is also a country's name is people after a number word.
+_COUNT_BEFORE = re.compile(r"(?i)\b(?:beide|zwei|drei|vier|fünf|mehrere|einige|viele|die|den|\d+)[ ](?:\w+e[nr]?[ ])?$")
 
 
 def _describes_person(text: str, end: int) -> bool:
@@ -98,12 +108,14 @@ def _describes_person(text: str, end: int) -> bool:
     if m is None:
         return False
     first, second = m.group(1), m.group(2)
-    if first[:1].islower() and second is not None:
+    if first[:1].islower() and second is not None and not _person_noun(first):
         return _person_noun(second)
     return _person_noun(first)
 
 
 def _person_noun(word: str) -> bool:
+    if word.islower():  # citizens' lower-case writing: "ein polnischer lkw fahrer", "zwei syrische männer"
+        word = word.capitalize()
     return word in _person_nouns() or (word[:1].isupper() and word.lower().endswith(_PERSON_ENDINGS))
 
 
@@ -112,6 +124,7 @@ _PERSON_ENDINGS = (
     "unternehmer", "unternehmerin", "arbeiter", "arbeiterin", "händler", "händlerin", "fahrer", "fahrerin",
     "bürger", "bürgerin", "student", "studentin", "tourist", "touristin", "bewohner", "bewohnerin", "mann", "frau",
     "männer", "frauen", "junge", "mädchen", "täter", "täterin", "jugendlicher", "jugendliche", "rentner", "rentnerin",
+    "gruppe", "gruppen", "clique", "bande", "familie", "familien", "leute",
 )  # fmt: skip
 
 
@@ -123,7 +136,7 @@ def _person_nouns() -> frozenset[str]:
 def _looks_describe_thing(text: str, end: int) -> bool:
     # "asiatischer Imbiss", "afrikanische Musik": a capitalised noun right after that is no person noun.
     m = re.match(r"[ ]([A-ZÄÖÜ][^\W\d_]+)", text[end:])
-    return m is not None and m.group(1) not in _person_nouns() and m.group(1) not in _nouns()
+    return m is not None and not _person_noun(m.group(1)) and m.group(1) not in _nouns()
 
 
 def is_origin_noun(word: str) -> bool:
@@ -141,13 +154,20 @@ def find_origins(text: str) -> list[Found]:
         lower = word.lower()
         if word in nouns:
             ok = True
+        elif word in _NOT_PLURAL:
+            ok = _COUNT_BEFORE.search(text, max(0, m.start() - 30), m.start()) is not None
         elif word.islower() and len(word) >= _MIN_LOWER_NOUN and word.capitalize() in nouns:
             ok = True  # citizens' lower-case writing: "ein syrer", "zwei afghanen"
         elif word in _GERMAN:
             # "Deutsche Bahn", "Deutscher Wetterdienst": the German adjective in a name is no descriptor.
             ok = m.start() > 0 and not _looks_describe_thing(text, m.end())
         elif lower in adjectives:
-            ok = "stämmig" in lower or _describes_person(text, m.end()) or _LOOKING.match(text, m.end()) is not None
+            ok = (
+                "stämmig" in lower
+                or _describes_person(text, m.end())
+                or _LOOKING.match(text, m.end()) is not None
+                or _LOOK_VERB_BEFORE.search(text, max(0, m.start() - 40), m.start()) is not None
+            )
         elif lower in looks:
             ok = not _looks_describe_thing(text, m.end())
         else:

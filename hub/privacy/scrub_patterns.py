@@ -32,13 +32,20 @@ def _split(words: str) -> list[str]:
 _L = r"[^\W\d_]"
 
 _EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]*\w(?:@|[ ]?[(\[](?:at|AT)[)\]][ ]?)[\w-]+(?:\.[\w-]+)*\.{_L}{{2,}}(?![\w-])")
+# "vorname.name at domain.de": only with a dot, underscore or digit in the local part, so "Treffen at home" is no
+# address; the domain needs a dot and a top-level domain of letters.
+_EMAIL_AT_WORD = re.compile(
+    rf"(?<![\w.+-])(?=[\w.+-]*[._\d])[\w.+-]*\w[ ](?:at|AT)[ ][\w-]+(?:\.[\w-]+)*\.{_L}{{2,}}(?![\w-])"
+)
 
 
 def find_emails(text: str) -> list[Found]:
     """E-mail addresses, also the "(at)" / "[at]" spellings people use against spam."""
     if "@" not in text and "at)" not in text and "at]" not in text and "AT)" not in text and "AT]" not in text:
-        return []  # most descriptions hold no address; skip the scan
-    return [m.span() for m in _EMAIL.finditer(text)]
+        if " at " not in text and " AT " not in text:
+            return []  # most descriptions hold no address; skip the scan
+        return [m.span() for m in _EMAIL_AT_WORD.finditer(text)]
+    return [m.span() for m in _EMAIL.finditer(text)] + [m.span() for m in _EMAIL_AT_WORD.finditer(text)]
 
 
 _PHONE = re.compile(
@@ -123,7 +130,8 @@ IBAN_LENGTHS: dict[str, int] = {
     "VG": 24, "XK": 20,
 }  # fmt: skip
 
-_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})\d{2}(?=[ ]?[A-Z0-9])")
+# Lower case too ("de89 3704 ..."): the length and the mod-97 check keep random letter-digit runs out.
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}|[a-z]{2})\d{2}(?=[ ]?[A-Za-z0-9])")
 
 
 def iban_is_valid(compact: str) -> bool:
@@ -138,7 +146,7 @@ def find_ibans(text: str) -> list[Found]:
     """IBANs, compact or in groups of four, that pass the mod-97 check (random digit runs do not)."""
     found = []
     for m in _IBAN_START.finditer(text):
-        length = IBAN_LENGTHS.get(m.group(1))
+        length = IBAN_LENGTHS.get(m.group(1).upper())
         if length is None:
             continue
         chars: list[str] = []
@@ -146,8 +154,8 @@ def find_ibans(text: str) -> list[Found]:
         # Take exactly the country's number of characters, allowing single spaces between them.
         while pos < len(text) and len(chars) < length:
             c = text[pos]
-            if c.isascii() and (c.isdigit() or c.isupper()):
-                chars.append(c)
+            if c.isascii() and (c.isdigit() or c.isupper() or (c.islower() and m.group(1).islower())):
+                chars.append(c.upper())
             elif not (c == " " and chars and pos + 1 < len(text) and text[pos + 1] != " "):
                 break
             pos += 1
@@ -167,44 +175,97 @@ def _plate_re() -> re.Pattern[str]:
 
 # After these words a plate is written in any country's format, or only in part ("Kennzeichen HAL-K...").
 _PLATE_CUE = re.compile(
-    r"(?<![\w-])(?:(?i:kennzeichen[s]?|kfz-kennzeichen|kz\.?|kfz|pkw|lkw|krad|transporter|kleintransporter|wohnmobil"
-    r"|motorrad|roller|sattelzug|anhänger))(?![\w-])"
+    r"(?<![\w-])(?:(?i:[\w-]*kennzeichen[s]?|kennz\.|kz\.?|kfz|pkw|lkw|krad|transporter|kleintransporter|wohnmobil"
+    r"|motorrad|motorroller|roller|moped|mofa|e-scooter|sattelzug|anhänger|auto))"
+    r"(?![\w-]|\.\w)"
     # At most a few lower-case words ("nur halb gesehen", "beginnt mit") and a colon before the plate.
-    r"(?:[ ](?:[a-zäöüß]+|\(\w+\)))?(?:[ ](?:[a-zäöüß]+)){0,3}[ ]?:?[ ]"
+    r"(?:[ ](?:[a-zäöüß]+|\(\w+\)))?(?:[ ](?:[a-zäöüß]+)){0,3}[ ]?:?[ ]\(?"
 )
 _PLATE_VALUE = re.compile(r"[A-ZÄÖÜ0-9]{1,4}(?:(?:[ ]-[ ]|[- ])[A-Z0-9]{1,6}){0,3}(?![\w-])")
 _NOT_PLATES = frozenset(
     {"RR", "RTW", "NEF", "KTW", "PKW", "LKW", "KFZ", "PL", "CZ", "AT", "NL", "RO", "BG", "UA", "TEL"}
+    # Units and currencies after a number ("Roller kostet 100 EUR", "125 CCM").
+    | {"EUR", "USD", "CHF", "PLN", "GBP", "CZK", "HUF", "RON", "CCM", "KMH", "KWH", "PS", "KW", "KM", "MIN", "STD"}
 )
 _MAX_PLATE_CHARS = 10
+_COUNTRY_CODES = frozenset({"PL", "CZ", "NL", "RO", "BG", "UA", "LT", "LV", "HU", "CH", "DK", "BY", "MD", "RUS", "TR"})
+
+
+@cache
+def _loose_plate_re() -> re.Pattern[str]:
+    # After a vehicle word a German plate may be written in any case and without separators ("halmk301").
+    codes = "|".join(sorted(district_codes(), key=len, reverse=True))
+    return re.compile(rf"(?i:(?:{codes})(?:[ ]?-[ ]?|[ ]|:)?[a-z]{{1,2}}[ -]?[1-9]\d{{0,3}}[eh]?)(?![\w-])")
 
 
 def _cued_plates(text: str) -> list[Found]:
     """A plate after a vehicle word, whatever its country, also in part: groups of capitals and digits."""
     found = []
     for cue in _PLATE_CUE.finditer(text):
+        loose = _loose_plate_re().match(text, cue.end())
+        if loose is not None:
+            found.append(loose.span())  # a foreign plate that starts like a German one is found below, longer
         m = _PLATE_VALUE.match(text, cue.end())
         if m is None:
             continue
         groups = re.split(r"[ -]+", m.group())
         while groups and (groups[-1] in _NOT_PLATES or sum(map(len, groups)) > _MAX_PLATE_CHARS):
             groups.pop()  # "Pkw HAL-AB 12 RR 0176 ...": the plate ends before the next code
+        skip = 0
+        if len(groups) > 2 and groups[0] in _COUNTRY_CODES:  # "Lkw PL WE 7741W": the country code is no part of it
+            skip = len(groups[0])
+            groups = groups[1:]
         if not groups or groups[0] in _NOT_PLATES or not any(c.isalpha() for c in groups[0] + "".join(groups[1:2])):
             continue
         if len(groups) == 1 and groups[0].isalpha() and len(groups[0]) <= 3:
             continue  # a district code alone ("begann mit HAL") names no vehicle
         value = m.group()
-        end = m.start()
+        start = m.start() + value.index(groups[0], skip)
+        end = start
         for g in groups:
             end = value.index(g, end - m.start()) + m.start() + len(g)
-        found.append((m.start(), end))
+        found.append((start, end))
     return found
+
+
+@cache
+def _partial_plate_re() -> re.Pattern[str]:
+    # The known start of a plate, district code and letters with no number ("konnte nur SK-O ablesen").
+    codes = "|".join(sorted(district_codes(), key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?=[A-ZÄÖÜ]{{1,3}}-[A-Z])(?:{codes})-[A-Z]{{1,2}}(?![\w-]|[ ]?[-/]?[ ]?\d)")
+
+
+# A moped insurance plate: three digits and three capitals ("482 KTL"), only near a two-wheeler word.
+_INSURANCE_PLATE = re.compile(r"(?<![\w-])\d{3}[ ][A-Z]{3}(?![\w-])")
+_TWO_WHEELER = re.compile(r"(?i)roller|moped|mofa|versicherungskennz|scooter|krad|mokick")
+# Citizens' lower-case plates with the hyphen ("hal-dk 55") carry their own evidence.
+_LOWER_PLATE_MAX = 8
+
+
+def _lower_plates(text: str) -> list[Found]:
+    found = []
+    for m in _lower_re().finditer(text):
+        if sum(c.isalnum() for c in m.group()) <= _LOWER_PLATE_MAX:
+            found.append(m.span())
+    return found
+
+
+@cache
+def _lower_re() -> re.Pattern[str]:
+    codes = "|".join(sorted((c.lower() for c in district_codes()), key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?=[a-zäöü]{{1,3}}-[a-z])(?:{codes})-[a-z]{{1,2}}[ ]?[1-9]\d{{0,3}}[eh]?(?![\w-])")
 
 
 def find_plates(text: str) -> list[Found]:
     """German licence plates: district code from the shipped list, 1-2 letters, 1-4 digits, optional E/H; and after
     a vehicle word any plate-shaped run of capitals and digits (foreign and partial plates)."""
     found = _cued_plates(text)
+    if "-" in text:  # partial and lower-case plates carry a hyphen; most texts have none
+        found += [m.span() for m in _partial_plate_re().finditer(text)]
+        found += _lower_plates(text)
+    for m in _INSURANCE_PLATE.finditer(text):
+        if m.group()[-3:] not in _NOT_PLATES and _TWO_WHEELER.search(text, max(0, m.start() - 40), m.start()):
+            found.append(m.span())
     for m in _plate_re().finditer(text):
         # A German plate carries at most eight characters besides the E/H suffix.
         if len(m.group("code")) + len(m.group("letters")) + len(m.group("digits")) <= 8:
@@ -221,6 +282,7 @@ _DATE = re.compile(
     r"(?P<d>\d{1,2})\.[ ]?(?P<m>\d{1,2})\.[ ]?(?P<y>\d{4}|\d{2})"
     rf"|(?P<d2>\d{{1,2}})\.[ ]?(?:{_MONTHS})[ ]?(?P<y2>\d{{4}})"
     r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})"
+    r"|(?P<d4>\d{1,2})/(?P<m4>\d{1,2})/(?P<y4>\d{4})"
     r")(?!\w|\.\d)"
 )
 _DOB_CUE = re.compile(
@@ -239,9 +301,24 @@ _TIME_AFTER = re.compile(r"\s*,?\s*(?:um|gegen|ab|von)?\s*\d{1,2}[:.]\d{2}")
 _LOG_AFTER = re.compile(r"\s*:|" + _TIME_AFTER.pattern)
 
 
+_BORN_AFTER = re.compile(r"[ ](?:in[ ][A-ZÄÖÜ]\S*[ ])?geboren\b")
+# A full date more than a dozen years before the texts were written is a birth date unless a word makes it an event
+# ("Vertrag vom 01.03.1999"); event dates in incident texts are recent.
+_OLD_YEAR = 2012
+_EVENT_BEFORE = re.compile(
+    r"(?i)(?:\b(?:am|vom|bis|seit|ab|zum|den|stand|datum|von|im|bis zum|frist|gebaut|errichtet|eröffnet|gegründet"
+    r"|erteilt|ausgestellt|gültig|zugelassen|erstzulassung|eingetragen)|jahr|tag)\W{0,3}$"
+)
+
+
+def _old_full_date(m: re.Match[str], before: str) -> bool:
+    year = m.group("y") or m.group("y2") or m.group("y3") or m.group("y4")
+    return len(year) == 4 and int(year) <= _OLD_YEAR and _EVENT_BEFORE.search(before) is None
+
+
 def _date_is_valid(m: re.Match[str]) -> bool:
-    day = m.group("d") or m.group("d2") or m.group("d3")
-    month = m.group("m") or m.group("m3")
+    day = m.group("d") or m.group("d2") or m.group("d3") or m.group("d4")
+    month = m.group("m") or m.group("m3") or m.group("m4")
     return 1 <= int(day) <= 31 and (month is None or 1 <= int(month) <= 12)
 
 
@@ -251,12 +328,16 @@ def find_dates_of_birth(text: str, name_ends: Collection[int] = ()) -> list[Foun
     an event date ("15 Jahre alt, 11.09.2010"). Dates of events ("am 12.03.2026 um 22:10") stay."""
     found = []
     for m in _DATE.finditer(text):
-        if not _date_is_valid(m):
-            continue
         start = m.start()
         before = text[max(0, start - 60) : start]
         cue = _DOB_CUE.search(before)
-        if cue and len((cue.group("gap") or "").split()) <= 3:  # "geb. am", "Geburtsdatum laut Ausweis"
+        if (cue and len((cue.group("gap") or "").split()) <= 3) or _BORN_AFTER.match(text, m.end()):
+            # "geb. am", "Geburtsdatum laut Ausweis", "sei am ... geboren": also a date that cannot be true
+            found.append(m.span())
+            continue
+        if not _date_is_valid(m):
+            continue
+        if _old_full_date(m, before):
             found.append(m.span())
             continue
         head = before.rstrip()
@@ -302,9 +383,13 @@ _HOUSE_NUMBER = re.compile(
     r"(?:[ ]?[-/\u2013][ ]?\d{1,3}(?:[a-zA-Z](?!\w))?)?(?![\d\w]|[:.,]\d)"
 )
 _MAX_STREET = 80
+_MAX_ADJECTIVE = 12
+_HAS_LOWER_STREET = re.compile(
+    r"[a-zäöüß ](?:straße|strasse|str\b|weg\b|platz\b|allee|ring\b|gasse|damm\b|ufer\b)"
+)  # longer capitalised words before a street are compound nouns, not adjectives of the name
 # A postcode and town after the house number belong to the address ("Reilstraße 17, 06114 Halle (Saale)").
 _POSTCODE_CITY = re.compile(
-    rf",?[ ]\d{{5}}[ ][A-ZÄÖÜ]{_L}+(?:-{_L}+)*(?:[ ]\((?:Saale|S\.)\)|[ ]/[ ]?Saale|[ ]an der Saale)?"
+    rf"(?:,?[ ]|[ ]in[ ])\d{{5}}[ ][A-ZÄÖÜ]{_L}+(?:-{_L}+)*(?:[ ]\((?:Saale|S\.)\)|[ ]?/[ ]?Saale|[ ]an der Saale)?"
 )
 _PREFIX_RE = re.compile(rf"(?<!\w){_PREFIX}[ ]")
 _PREFIX_ONLY = re.compile(rf"{_PREFIX}\Z")
@@ -365,10 +450,33 @@ def _not_a_street(word: str) -> bool:
     return word in NOT_STREETS or word.lower().endswith(_long_not_streets())
 
 
+# Citizens' lower-case writing: "kantstraße 4", "leipziger str 12". A compound needs three letters before its
+# ending ("ist weg 3 tage" is no street); a bare ending needs an adjective in -er before it ("merseburger straße").
+_LOWER_STREET_END = r"(?:straße|strasse|str\.?|weg|platz|allee|ring|gasse|damm|ufer)"
+_LOWER_ADDRESS = re.compile(
+    rf"(?<![\w-])(?:[a-zäöüß]+er[ ]{_LOWER_STREET_END}|[a-zäöüß]{{3,}}(?:-[a-zäöüß]+)*-?{_LOWER_STREET_END})"
+    r"[ ]?[1-9]\d{0,2}[a-z]?(?![\w]|[:.,]\d)"
+)
+
+
+def _lower_addresses(text: str) -> list[Found]:
+    found = []
+    for m in _LOWER_ADDRESS.finditer(text):
+        next_word = re.match(r"\s*([\w€]+)", text[m.end() :])
+        if next_word and next_word.group(1).capitalize() in _COUNT_WORDS:
+            continue  # "am platz 3 leute"
+        tail = _POSTCODE_CITY.match(text, m.end()) or _LOWER_POSTCODE_CITY.match(text, m.end())
+        found.append((m.start(), tail.end() if tail else m.end()))
+    return found
+
+
+_LOWER_POSTCODE_CITY = re.compile(r"(?:,?[ ]|[ ]in[ ])\d{5}[ ][a-zäöü]+(?:-[a-zäöü]+)*(?:[ ]\(saale\)|[ ]?/[ ]?saale)?")
+
+
 def find_addresses(text: str) -> list[Found]:
     """Street names with a house number ("Leipziger Straße 12", "Große Ulrichstr. 5a", "Am Steintor 3");
     a street without a number ("an der Haltestelle Marktplatz") stays, and so does a count ("Reileck 3 Männer")."""
-    found = []
+    found = _lower_addresses(text) if _HAS_LOWER_STREET.search(text) else []
     never = never_names()
     # Start from the house numbers, which are rare, and look for a street ending right before each: far cheaper
     # than trying the street pattern at every capitalised word.
@@ -393,6 +501,14 @@ def find_addresses(text: str) -> list[Found]:
             and not _PREFIX_ONLY.match(words[0])
         ):
             start += len(words[0]) + 1
+            words = words[1:]
+        if (
+            len(words) > 1
+            and len(words[0]) > _MAX_ADJECTIVE
+            and not words[0].endswith("er")
+            and words[0] not in _ADJ_KEEP
+        ):
+            start += len(words[0]) + 1  # "Anwohnerbeschwerde Sophienstraße 28": a compound noun, no adjective
             words = words[1:]
         noun = words[-1]
         if noun in common_words() and noun not in STREET_WORDS:  # "Im Januar 12 Fälle", "Am Montag 3 Männer"

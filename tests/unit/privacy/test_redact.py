@@ -150,6 +150,12 @@ except ValueError:
         ("FIN WVWZZZ1KZAW123456 gestohlen", "FIN [redacted:idnumber] gestohlen"),
         ("geb. 03.04.1987, Reilstraße 17", "geb. [redacted:dob], [redacted:address]"),
         ("der 17-jährige Syrer", "der 17-jährige [redacted:origin]"),
+        (
+            "refused: kennzeichen hal-dk 55, roller 482 KTL",
+            "refused: kennzeichen [redacted:plate], roller [redacted:plate]",
+        ),
+        ("reason quotes kunze_d at gmx.de", "reason quotes [redacted:email]"),
+        ("Reisepasses N55798804, geb. 07/02/1988", "Reisepasses [redacted:idnumber], geb. [redacted:dob]"),
     ],
 )
 def test_every_scrubber_category_is_masked_in_log_text(text: str, masked: str | None) -> None:
@@ -175,6 +181,7 @@ def test_every_scrubber_category_is_masked_in_log_text(text: str, masked: str | 
         "dead letter: field 'description' refused by rule 'max_length'",
         "HUB_MAX_BODY_BYTES must be positive; the German translation is used",
         "instance name must be lower-case; no person can sign in",
+        "connected to broker at localhost:9092, retry at next poll",
     ],
 )
 def test_technical_log_lines_are_not_mistaken_for_personal_data(text: str) -> None:
