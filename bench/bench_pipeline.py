@@ -1,7 +1,9 @@
 """The pipeline benchmark (issue 13): how many vehicle positions a second each stage keeps up with, next to the floor
 and the naive baseline, and how long an incident takes to become an alert under load.
 
-Run: .venv/bin/python -m bench.bench_pipeline [--records N] [--rounds R] [--quick] [--out DIR] [--skip-latency]
+Run: .venv/bin/python -m bench.bench_pipeline [--records N] [--rounds R] [--quick] [--out DIR]
+     [--skip-latency | --skip-throughput] [--open 20 100] [--rate 1000] [--latency-s 40]
+     [--kafka-bootstrap HOST:PORT --database-url URL]   (a running stack instead of an embedded one)
 
 Part 1, throughput. On one embedded broker and PostgreSQL, the same N vehicle positions (replay records, each run its
 own ids and topic prefix) go through, in interleaved rounds:
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import statistics
@@ -43,6 +46,7 @@ from typing import Any
 
 from kafka import KafkaProducer
 
+from bench.pipeline_latency import latency_case
 from hub.config import Settings
 from hub.devstack import EmbeddedStack
 from hub.formats.replay import map_replay_record
@@ -331,6 +335,8 @@ def plot(result: dict[str, Any], path: Path) -> bool:
     fig, axes = plt.subplots(1, 2 if latency else 1, figsize=(13 if latency else 8, 4.5), squeeze=False)
     rows = result["throughput"]
     ax = axes[0][0]
+    if not rows:
+        ax.set_axis_off()
     ax.barh([r["scenario"] for r in rows][::-1], [r["events_per_s"] for r in rows][::-1], color="tab:blue")
     ax.set_xscale("log")
     ax.set_xlabel("events/s (median of rounds, log scale)")
@@ -374,45 +380,63 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--latency-s", type=float, default=40.0, help="seconds of flow per latency case")
     parser.add_argument("--open", type=int, nargs="+", default=[20, 100], help="open incidents per latency case")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 300 records, 1 round, 3 s of latency")
-    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true", help="part 1 only")
+    parser.add_argument("--skip-throughput", action="store_true", help="part 2 only")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--kafka-bootstrap", help="a running broker (with --database-url), not an embedded one")
+    parser.add_argument("--database-url", help="a PostgreSQL database to use (migrated here)")
     args = parser.parse_args()
     if args.quick:
         args.records, args.rounds, args.latency_s, args.rate, args.open = 300, 1, 3.0, 200, [2, 5]
     return args
 
 
-def main() -> None:
-    from bench.pipeline_latency import latency_case
+@contextmanager
+def stack(args: argparse.Namespace, work: Path) -> Iterator[tuple[str, str]]:
+    """(bootstrap, database URL): the ones given, else an embedded stack's, started here and stopped after."""
+    if args.kafka_bootstrap and args.database_url:
+        yield args.kafka_bootstrap, args.database_url
+        return
+    with EmbeddedStack(work / "stack", broker_port=free_port(), postgres_port=free_port()) as ep:
+        yield str(ep.kafka_bootstrap), str(ep.database_url)
 
-    args = parse_args()
-    configure_logging(Settings(log_level="warning"))
-    result: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
-    result.update(records=args.records, rounds=args.rounds)
-    with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
-        work = Path(tmp)
-        with EmbeddedStack(work / "stack", broker_port=free_port(), postgres_port=free_port()) as ep:
-            base = Settings(
-                kafka_bootstrap=ep.kafka_bootstrap,
-                database_url=ep.database_url,  # type: ignore[arg-type]
-                state_dir=work / "state",
-                consumer_session_timeout_s=3.0,
-                log_level="warning",
-            )
-            migrate(base.database_conninfo())
-            bench = Bench(base, args.records, work)
+
+def measure_all(args: argparse.Namespace, result: dict[str, Any], work: Path) -> None:
+    """Both parts, their figures into ``result``."""
+    with stack(args, work) as (bootstrap, database_url):
+        base = Settings(
+            kafka_bootstrap=bootstrap,
+            database_url=database_url,  # type: ignore[arg-type]
+            state_dir=work / "state",
+            consumer_session_timeout_s=3.0,
+            log_level="warning",
+        )
+        migrate(base.database_conninfo())
+        bench = Bench(base, args.records, work)
+        result["runs"], result["throughput"] = [], []
+        if not args.skip_throughput:
             print(f"throughput: {args.records:,} vehicle positions per run, {args.rounds} round(s)")
             runs = throughput(bench, args.rounds)
             result["runs"] = [asdict(r) for r in runs]
             result["throughput"] = summary(runs)
             print_table(result["throughput"])
-            result["latency"] = []
-            if not args.skip_latency:
-                print(f"\nincident -> alert latency at {args.rate:,} positions/s, {args.latency_s:g} s per case")
-                for open_incidents in args.open:
-                    case = latency_case(bench.settings(), work, open_incidents, args.rate, args.latency_s)
-                    result["latency"].append(case)
-        result["machine"]["load_average_after"] = os.getloadavg()
+        result["latency"] = []
+        if not args.skip_latency:
+            print(f"\nincident -> alert latency at {args.rate:,} positions/s, {args.latency_s:g} s per case")
+            for open_incidents in args.open:
+                case = latency_case(bench.settings(), work, open_incidents, args.rate, args.latency_s)
+                result["latency"].append(case)
+
+
+def main() -> None:
+    args = parse_args()
+    configure_logging(Settings(log_level="warning"))
+    logging.getLogger("kafka").setLevel(logging.ERROR)  # the preloading producer's event-loop warnings
+    result: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
+    result.update(records=args.records, rounds=args.rounds)
+    with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
+        measure_all(args, result, Path(tmp))
+    result["machine"]["load_average_after"] = os.getloadavg()
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "pipeline.json").write_text(json.dumps(result, indent=2) + "\n")
     plotted = plot(result, args.out / "pipeline.png")
