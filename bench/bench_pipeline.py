@@ -329,6 +329,7 @@ def plot(result: dict[str, Any], path: Path) -> bool:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
     except ImportError:
         return False
     latency = result.get("latency") or []
@@ -339,6 +340,7 @@ def plot(result: dict[str, Any], path: Path) -> bool:
         ax.set_axis_off()
     ax.barh([r["scenario"] for r in rows][::-1], [r["events_per_s"] for r in rows][::-1], color="tab:blue")
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("events/s (median of rounds, log scale)")
     ax.set_title(f"{result['records']:,} vehicle positions, embedded broker")
     if latency:
