@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
-from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
 from pydantic import TypeAdapter
@@ -22,6 +21,7 @@ from pydantic import TypeAdapter
 from hub.errors import NetworkError
 from hub.network.tram import Snap, TramNetwork
 from hub.router.alerts import AlertRecord, DeskContents
+from hub.router.frozen import ABSENT, FrozenMap
 from hub.router.live import LiveState, PredictedArrival, UnitStateEntry, VehicleState
 from hub.schemas.incident import Incident
 from hub.schemas.transit import TripUpdate
@@ -154,10 +154,23 @@ def live_changes(before: LiveState, after: LiveState) -> list[Entry]:
 
 
 def _changes(table: TableName, before: Mapping[str, Any], after: Mapping[str, Any], encode: Any) -> list[Entry]:
+    """The entries of the keys whose value changed from ``before`` to ``after``. When ``after`` is a later version
+    of ``before`` (``FrozenMap``, as the live state keeps them) only the keys changed since are looked at, so a save
+    costs what changed, not the size of the fleet; otherwise the two are compared in full."""
     if before is after:
         return []
-    out: list[Entry] = [(table, key, encode(value)) for key, value in after.items() if before.get(key) is not value]
-    out += [(table, key, None) for key in before if key not in after]
+    changed = after.changes_since(before) if isinstance(after, FrozenMap) else None
+    if changed is None:
+        changed = {key: before.get(key, ABSENT) for key in after if before.get(key, ABSENT) is not after[key]}
+        changed.update({key: value for key, value in before.items() if key not in after})
+    out: list[Entry] = []
+    for key, old in changed.items():
+        new = after.get(key, ABSENT)
+        if new is ABSENT:
+            if old is not ABSENT:
+                out.append((table, key, None))
+        elif new is not old:
+            out.append((table, key, encode(new)))
     return out
 
 
@@ -186,9 +199,9 @@ def live_state(
     read are left out and named in ``unreadable``."""
     bad = unreadable if unreadable is not None else []
     return LiveState(
-        vehicles=MappingProxyType(_readable("vehicles", vehicles, lambda v: decode_vehicle(v, network), bad)),
-        units=MappingProxyType(_readable("units", units, decode_unit, bad)),
-        trips=MappingProxyType(_readable("trips", trips, decode_trip, bad)),
+        vehicles=FrozenMap(_readable("vehicles", vehicles, lambda v: decode_vehicle(v, network), bad)),
+        units=FrozenMap(_readable("units", units, decode_unit, bad)),
+        trips=FrozenMap(_readable("trips", trips, decode_trip, bad)),
     )
 
 

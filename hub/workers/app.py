@@ -62,8 +62,20 @@ class HubGlobalTable(faust.GlobalTable):
         return str(self.changelog_topic.get_topic_name())
 
 
+#: aiokafka's batch per partition (faust's default is 16 KiB). A table's changelog has one partition, so this is how
+#: much of the router's state one produce request carries; at 16 KiB (about 45 vehicle entries) the changelog fell
+#: behind at a few hundred positions/s and faust's producer buffer held up the router's input (issue 13).
+PRODUCER_MAX_BATCH_BYTES = 256 * 1024
+#: One produce request may carry several partitions' batches; at least one whole batch.
+PRODUCER_MAX_REQUEST_BYTES = 1024 * 1024
+#: Table writes queued in faust's producer buffer before the stream waits for them (faust: 100). Past it, faust's
+#: conductor stops feeding every stream of the app until the buffer is drained ("producer buffer full"); with
+#: bigger batches the buffer drains quickly, and a router batch (up to 500 events) may write hundreds of entries.
+PRODUCER_BUFFER_MAX_MESSAGES = 5_000
+
+
 class HubApp(faust.App):
-    """A faust App whose consumer uses the hub's fetch wait."""
+    """A faust App whose consumer uses the hub's fetch wait, and whose producer buffer holds more table writes."""
 
     hub_fetch_max_wait_ms: int = 10
     hub_bootstrap: str = ""
@@ -71,6 +83,11 @@ class HubApp(faust.App):
     def _new_transport(self) -> Any:
         transport = _transport_class(self.hub_fetch_max_wait_ms, self.hub_bootstrap)
         return transport(self.conf.broker_consumer, self)
+
+    def _new_producer(self) -> Any:
+        producer = super()._new_producer()
+        producer.buffer.max_messages = PRODUCER_BUFFER_MAX_MESSAGES
+        return producer
 
 
 def make_app(settings: Settings, stage: str) -> HubApp:
@@ -96,6 +113,8 @@ def make_app(settings: Settings, stage: str) -> HubApp:
         broker_heartbeat_interval=max(session / 6, 0.5),
         producer_acks=-1,
         producer_linger_ms=5,
+        producer_max_batch_size=PRODUCER_MAX_BATCH_BYTES,
+        producer_max_request_size=PRODUCER_MAX_REQUEST_BYTES,
     )
     app.hub_fetch_max_wait_ms = settings.consumer_fetch_max_wait_ms
     app.hub_bootstrap = settings.bootstrap()

@@ -274,3 +274,19 @@ def test_mark_dispatched_reaches_the_recommender_input() -> None:
     state = mark_dispatched(state, "POL-1", T0 + 3)
     _, units = incident_view(state, incident(), T0 + 4, CONFIG)
     assert units[0].last_dispatched_at_s == T0 + 3
+
+
+def test_incident_view_units_follow_every_state_old_and_new() -> None:
+    """The units ``incident_view`` hands on are kept per units map (issue 13): a new report shows at once, and an
+    older state still shows its own units."""
+    one = apply_unit_status(LiveState(), unit("POL-1", 1, T0), CONFIG)
+    two = apply_unit_status(one, unit("POL-2", 1, T0), CONFIG)
+    three = apply_unit_status(two, unit("POL-1", 6, T0 + 10), CONFIG)
+    here = incident(location={"lat": 51.48, "lon": 11.97, "uncertainty_m": 50})
+    for _ in range(2):  # asked twice: the kept answer is the same answer
+        assert [u.unit_id for u in incident_view(one, here, T0 + 20, CONFIG)[1]] == ["POL-1"]
+        assert {(u.unit_id, u.status_code) for u in incident_view(three, here, T0 + 20, CONFIG)[1]} == {
+            ("POL-1", 6),
+            ("POL-2", 1),
+        }
+        assert {u.unit_id for u in incident_view(two, here, T0 + 20, CONFIG)[1]} == {"POL-1", "POL-2"}

@@ -319,3 +319,41 @@ def test_records_and_units_saved_before_issue_10_still_load() -> None:
         False,
     )
     assert second.state.units["POL-11"].received_s is None
+
+
+def test_a_save_writes_and_looks_at_only_the_vehicles_that_reported() -> None:
+    """With 300 trams known, a batch of positions from three of them writes those three entries only (the last
+    position of each), and the save looks at those three keys, not at the fleet (issue 13)."""
+    config = LiveConfig(network=NETWORK)
+    state = LiveState()
+    for n in range(300):
+        lat, lon = LINE5.point_at(100 + n * 10)
+        position = VehiclePosition(vehicle=f"v{n}", line="5", lat=lat, lon=lon, observed_at=at(T0))
+        state = apply_vehicle_position(state, position, config)
+    saved = state
+    for n, metres in [(7, 2_000), (42, 2_100), (7, 2_200), (299, 2_300)]:
+        lat, lon = LINE5.point_at(metres)
+        position = VehiclePosition(vehicle=f"v{n}", line="5", lat=lat, lon=lon, observed_at=at(T0 + 5))
+        state = apply_vehicle_position(state, position, config)
+    looked_at = state.vehicles.changes_since(saved.vehicles)  # type: ignore[attr-defined]
+    assert looked_at is not None
+    assert sorted(looked_at) == ["v299", "v42", "v7"]
+    entries = live_changes(saved, state)
+    assert sorted(k for _, k, _ in entries) == ["v299", "v42", "v7"]
+    assert {k: v for _, k, v in entries} == {k: encode_vehicle(state.vehicles[k]) for k in ("v7", "v42", "v299")}
+    assert len(saved.vehicles) == len(state.vehicles) == 300  # the saved state is still what it was
+    assert saved.vehicles["v7"].observed_at_s == T0
+
+
+def test_core_changes_after_one_position_in_a_big_fleet_is_one_entry() -> None:
+    clock = Clock()
+    core = new_core(clock)
+    for n in range(300):
+        lat, lon = LINE5.point_at(100 + n * 10)
+        position = VehiclePosition(vehicle=f"v{n}", line="5", lat=lat, lon=lon, observed_at=at(T0))
+        core.process("canon.vehicle-position", event(position, n))
+    core.changes()
+    lat, lon = LINE5.point_at(3_000)
+    position = VehiclePosition(vehicle="v3", line="5", lat=lat, lon=lon, observed_at=at(T0 + 1))
+    core.process("canon.vehicle-position", event(position, 301, T0 + 1))
+    assert [(t, k) for t, k, _ in core.changes() if t == "vehicles"] == [("vehicles", "v3")]
