@@ -45,6 +45,11 @@ _NOT_ADJECTIVES = frozenset(
     {"gegen", "über", "unter", "hinter", "wegen", "neben", "oder", "aber", "seiner", "ihrer", "einer", "unserer"}
 )
 _MAX_NAME_TOKENS = 4
+_MAX_PARTICLES = 2
+# Particles that German never uses as words in front of a capitalised noun: after them a capitalised word is a name.
+_FOREIGN_PARTICLES = frozenset(
+    {"van", "de", "dos", "del", "della", "di", "al", "el", "bin", "ibn", "ben", "abu", "ould", "ter", "los", "las"}
+)
 _MIN_NOUN_WORD = 5  # longer words with a noun ending ("-ung", "-heit") are nouns
 # Given names of the world lists that are German nouns ("Bart", "Gabel"): a name on their own only before a surname.
 _NOUN_GIVEN = frozenset(
@@ -429,7 +434,7 @@ class _Finder:
             if k is None or k - i >= _MAX_NAME_TOKENS:
                 break
             tok = self.toks[k]
-            if tok.word in PARTICLES and (n := self._next(k)) is not None and self._after_particle(tok, n):
+            if tok.word in PARTICLES and (n := self._particle_run(k)) is not None:
                 last = j = n
                 continue
             if len(tok.word) == 1 and tok.word.isupper() and tok.dot:
@@ -457,12 +462,25 @@ class _Finder:
             return False
         return _is_world_listed(tok.word) or strong or (k == i + 1 and _is_world_given(first))
 
+    def _particle_run(self, k: int) -> int | None:
+        """Index of the name word after the particle at token k and up to two more ("van der Berg", "de la Vega",
+        "de los Santos"), or None when no name word follows."""
+        n = self._next(k)
+        hops = 0
+        while n is not None and self.toks[n].word in PARTICLES and hops < _MAX_PARTICLES and not self.toks[n].dot:
+            n, hops = self._next(n), hops + 1
+        if n is None or self.toks[k].dot:
+            return None
+        return n if self._after_particle(self.toks[k], n) else None
+
     def _after_particle(self, particle: _Tok, n: int) -> bool:
         """A capitalised word after a particle is a name ("von Trotha", "al Hassan"); after the article-like
         particles only a listed one ("von der Heydt"), since "von der Polizei" is common."""
         word = self.toks[n].word
         if not _cap(word) or word.isupper():
             return False
+        if particle.word in _FOREIGN_PARTICLES:  # "van der Meer", "bin Laden", "da Costa": no German word order
+            return word not in halle_stop_words() or _is_listed(word)
         return _is_listed(word) or (particle.word not in ("der", "den", "vom") and word not in common_words())
 
     def _add(self, i: int, last: int) -> None:
@@ -503,8 +521,8 @@ class _Finder:
         if j is None:
             return
         tok = self.toks[j]
-        if tok.word in PARTICLES and (n := self._next(j)) is not None and self._after_particle(tok, n):
-            self._add(j, self._extend(n, strong=not noun))  # "Frau von Trotha"
+        if tok.word in PARTICLES and (n := self._particle_run(j)) is not None:
+            self._add(j, self._extend(n, strong=not noun))  # "Frau von Trotha", "Herr van der Berg"
             return
         listed = _is_listed(tok.word)
         if not _name_token(tok) or (noun and not listed) or (not listed and _blocked_after_cue(tok)):
