@@ -12,6 +12,8 @@ from hub.privacy.scrub_lexicon_names import (
     AMBIGUOUS_GIVEN,
     PARTICLES,
     SURNAME_ENDINGS,
+    VIETNAMESE_FAMILY,
+    VIETNAMESE_SYLLABLES,
     german_basic_words,
     given_names,
     surnames,
@@ -38,6 +40,7 @@ Found = tuple[int, int]
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*\.?")
 _NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "tät", "nis", "ismus", "chen", "ment", "anz", "enz", "ität")
+_LOWER_ARABIC_PREFIX = re.compile(r"(?:al|el|as|ad|ar|an|at)-[A-ZÄÖÜ][^\W\d_]+")
 _ARABIC_PREFIX = re.compile(r"(?:Al|El|al|el|Abu|Abd|Bin|Ben)-[A-ZÄÖÜ]")
 _MONTH_ABBREVIATIONS = frozenset({"Jan", "Feb", "Mär", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Okt", "Nov", "Dez"})
 # Lower-case words before "Frau"/"Herr" that are prepositions or conjunctions, not adjectives ("gegen Herrn X").
@@ -46,6 +49,16 @@ _NOT_ADJECTIVES = frozenset(
 )
 _MAX_NAME_TOKENS = 4
 _MAX_PARTICLES = 2
+_MIN_UPPER = 4
+_MAX_LIST = 4
+_VIET_MIDDLE = frozenset({"Thi", "Van", "Thị", "Văn"})
+_LIST_WORDS = frozenset({"und", "u", "sowie"})
+# Streetwork and Ordnungsamt cues right before a person ("angetroffen Kalle", "Platzverweis für Herrn X").
+_LIST_CUE = re.compile(
+    r"(?<!\w)(?:angetroffen(?:[ ]wurden?)?:?|Ansprache[ ]mit|Gespräch[ ]mit|Platzverweis(?:[ ]für|[ ]gegen|[ ]ggü\.)?"
+    r"|Verwarnung[ ]an|Beteiligte:|Personen:)[ ]",
+    re.IGNORECASE,
+)
 # Particles that German never uses as words in front of a capitalised noun: after them a capitalised word is a name.
 _FOREIGN_PARTICLES = frozenset(
     {"van", "de", "dos", "del", "della", "di", "al", "el", "bin", "ibn", "ben", "abu", "ould", "ter", "los", "las"}
@@ -258,7 +271,7 @@ def _upper_name(word: str) -> bool:
 
 
 def _name_token(tok: _Tok) -> bool:
-    return _cap(tok.word)
+    return _cap(tok.word) or _LOWER_ARABIC_PREFIX.match(tok.word) is not None  # "al-Sayed" 
 
 
 class _Finder:
@@ -286,7 +299,126 @@ class _Finder:
         self._after_cues()
         self._clause_subjects()
         self._coordinated()
+        self._vietnamese()
+        self._comma_pairs()
+        self._upper_surnames()
+        self._list_cues()
+        self._lists()
         return self.found
+
+    def _vietnamese(self) -> None:
+        """ "Nguyen Thi Huong", "Vu Duc Minh", "Thi Ha Nguyen", "nguyen thi mai": a run of two or more syllables of
+        Vietnamese names holding a family name or the middle names "Thi"/"Van" is one name, whatever its order."""
+        i = 0
+        while i < len(self.toks):
+            last = self._viet_run(i)
+            if last > i:
+                self._add(i, last)
+                i = last
+            i += 1
+
+    def _viet_run(self, i: int) -> int:
+        """Last index of a Vietnamese name run starting at token i (i itself when there is none)."""
+        lower = self.toks[i].word.islower()
+        last, key = i, False
+        j: int | None = i
+        while j is not None and j - i < _MAX_NAME_TOKENS:
+            word = self.toks[j].word
+            if word.islower() != lower or (not lower and not _cap(word)):
+                break
+            form = _lookup_form(word)
+            if form not in VIETNAMESE_SYLLABLES and form not in VIETNAMESE_FAMILY:
+                break
+            key = key or form in VIETNAMESE_FAMILY or form in _VIET_MIDDLE
+            last = j
+            if self.toks[j].dot:
+                break
+            j = self._next(j)
+        if last == i or not key or (lower and last - i < 2):
+            return i
+        return last
+
+    def _comma_pairs(self) -> None:
+        """ "MCDERMOTT, Patrick", "O'Connor, Liam", "TRANG, Nguyen Thi Thu": a surname in capitals, or one a list
+        knows or shaped like a foreign one, then a comma and a given name the lists know."""
+        for i, tok in enumerate(self.toks):
+            if tok.dot or (k := self._next(i, (", ",))) is None:
+                continue
+            given = self.toks[k]
+            if not _cap(given.word) or not _is_world_given(given.word) or _known_word_or_place(given):
+                continue
+            if not (_upper_name(tok.word) and tok.word not in never_names()) and not self._foreign_surname(tok):
+                continue
+            last = max(self._extend(k, strong=False), self._viet_run(k))
+            self.found.append((tok.start, self.toks[last].end))
+
+    @staticmethod
+    def _foreign_surname(tok: _Tok) -> bool:
+        word = tok.word
+        if not _cap(word) or _blocked(tok) or word.lower() in german_basic_words():
+            return False
+        return "'" in word or _ARABIC_PREFIX.match(word) is not None or _is_world_surname(word)
+
+    def _upper_surnames(self) -> None:
+        """ "MÜLLER schlägt SCHMIDT": a surname of the own lists in capitals, or any word in capitals right after a
+        role word ("Zeuge WENDLER"), is a name in police shorthand."""
+        for i, tok in enumerate(self.toks):
+            word = tok.word
+            if len(word) < _MIN_UPPER or not word.isupper() or word in never_names() or self._before_number(i):
+                continue
+            after_role = i > 0 and self._is_role(self.toks[i - 1]) and tok.gap == " "
+            if after_role or (_is_surname(_normal(word)) and word.lower() not in german_basic_words()):
+                self.found.append((tok.start, tok.end))
+
+    def _list_cues(self) -> None:
+        """ "angetroffen Kalle, Mecki und Socke", "Ansprache mit Jonas", "angetroffen wurde Dimitri": right after a
+        cue of streetwork notes a capitalised word that is no known word and ends a list item is a name."""
+        for m in _LIST_CUE.finditer(self.text):
+            j = self.by_start.get(m.end())
+            if j is not None and self._list_item(j):
+                self._add(j, self._extend(j, strong=False))
+
+    def _list_item(self, j: int) -> bool:
+        """Token j can be a bare list item: a candidate name, no basic word, followed by a separator or an end."""
+        tok = self.toks[j]
+        if not self._bare_candidate(j) or tok.word.lower() in german_basic_words() or self._before_number(j):
+            return False
+        n = self._next(j, (" ", ", ", " / ", "/", " + ", ". ", "; ", " ("))
+        if n is None:
+            return True
+        nxt = self.toks[n]
+        return self.toks[n].gap != " " or nxt.word in _LIST_WORDS or not nxt.word[:1].isupper()
+
+    def _lists(self) -> None:
+        """Members of a list with a name found: "Merve, Bommel und Wendler", "Tarek + Hamoudi", "kalle u. ronny"."""
+        for _ in range(_MAX_LIST):
+            ends = {e: s for s, e in self.found}
+            added = False
+            for i, tok in enumerate(self.toks):
+                if i == 0 or self.toks[i - 1].end + (1 if self.toks[i - 1].dot else 0) not in ends:
+                    continue
+                j = self._list_next(i)
+                if j is None or any(s <= self.toks[j].start < e for s, e in self.found):
+                    continue
+                if self._list_item(j) or (self.toks[j].word.islower() and _lower_name(self.toks[j].word)):
+                    self._add(j, self._extend(j, strong=False))
+                    added = True
+            if not added:
+                return
+
+    def _list_next(self, i: int) -> int | None:
+        """The list item after separator at token i ("und", "u.") or after the separator in its gap (", ", "/")."""
+        tok = self.toks[i]
+        if tok.word in _LIST_WORDS and tok.gap == " ":
+            return self._next(i)
+        if tok.gap in (", ", " / ", "/", " + ") and (tok.gap != ", " or self._list_goes_on(i)):
+            return i
+        return None
+
+    def _list_goes_on(self, i: int) -> bool:
+        # After a comma only an item that another separator follows: "Kalle, Mecki und ..." but not "Kalle, Hbf".
+        n = self._next(i, (" ", ", ", " + ", " / "))
+        return n is not None and (self.toks[n].gap != " " or self.toks[n].word in _LIST_WORDS)
 
     def _lower_sign_off(self) -> None:
         """A citizen's message ending in a lower-case given name after a number or a comma ("... 0170 1234567
@@ -539,6 +671,9 @@ class _Finder:
         if _lower_name(tok.word):
             self._add(j, self._extend_lower(j))
             return
+        if tok.word in _FOREIGN_PARTICLES and (n := self._particle_run(j)) is not None:
+            self._add(j, self._given_after_comma(self._extend(n, strong=True)))  # "Anr. de la Cruz", "de Jong, Anouk"
+            return
         if _upper_name(tok.word):
             # Capitals after a role: police style "KOWALSKI, Jan", or a name a list knows ("Fahrer RTW" is none).
             if not self._comma_given(j) and _is_world_listed(tok.word) and not _blocked(tok):
@@ -636,10 +771,21 @@ class _Finder:
         self.found.extend([(self.toks[i].start, self.toks[i].end), (self.toks[n].start, self.toks[n].end)])
         return True
 
+    def _given_after_comma(self, last: int) -> int:
+        """Last index of a name ending at token ``last`` that goes on with ", Given" ("de Vries, Pieter")."""
+        k = self._next(last, (", ",))
+        if k is None or self.toks[last].dot or not _is_world_given(self.toks[k].word):
+            return last
+        if _known_word_or_place(self.toks[k]):
+            return last
+        return self._extend(k, strong=False)
+
     def _comma_given(self, i: int) -> bool:
         """Police style "Schmidt, Peter": a surname, a comma, a listed given name."""
         k = self._next(i, (", ",))
-        if k is None or self.toks[i].dot or _blocked(self.toks[k]):
+        if k is None or self.toks[i].dot or _known_word_or_place(self.toks[k]):
+            return False
+        if _blocked(self.toks[k]) and not _is_world_given(self.toks[k].word):
             return False
         given = self.toks[k].word
         # "KOWALSKI, Jan" / "DIALLO, MAMADOU": after a surname in capitals any given name, else a listed one.
