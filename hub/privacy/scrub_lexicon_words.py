@@ -155,7 +155,17 @@ Heranwachsende Unbekannt Obdachloser Obdachlose Betrunkener Betrunkene Randalier
 Pärchen Paar Ehepaar Familie Gast Gäste Besucher Touristen Tourist Touristin Mitarbeiter Mitarbeiterin Personal
 Gebäude Grundstück Bekannten Bekannter Freunden Eltern Verwandten Wohnhaus Mehrfamilienhaus
 Staatsangehöriger Staatsangehörige Staatsangehörigen Personalien Herkunft Aussehen Akzent Einsatzort Lage Beschreibung
+Ruhe Gott Brunnen Studio Nagelstudio Firma Fa Autohaus Blumen Getränke Rewe Penny Kaufland Aldi Lidl Netto Edeka
+Kaufhof Phänotyp Schwemme Treffpunkt
 """
+
+#: Words that make the capitalised word after them a company's or shop's name ("Blumen Hoffmann", "Fa. Koch").
+COMPANY_WORDS: frozenset[str] = frozenset(
+    """
+    Blumen Autohaus Getränke Bäckerei Fleischerei Friseur Optik Firma Fa Gaststätte Imbiss Café Cafe Restaurant
+    Apotheke Praxis Kanzlei Reisebüro Fahrschule Pflegedienst Sanitätshaus Elektro Malerbetrieb Hausverwaltung
+    """.split()
+)
 
 _FUNCTION = """
 Aber Alle Als Also Am An Auch Auf Aus Bei Beim Bis Bitte Da Dann Das Dass Dem Den Der Des Die Dies Diese Dieser

@@ -24,6 +24,7 @@ from hub.privacy.scrub_lexicon_places import STREET_ENDINGS, STREET_WORDS, halle
 from hub.privacy.scrub_lexicon_words import (
     DETERMINERS,
     EXTRA_TITLES,
+    COMPANY_WORDS,
     ROLE_ABBREVIATIONS,
     SALUTATIONS,
     STRONG_CUES,
@@ -50,6 +51,8 @@ _NOT_ADJECTIVES = frozenset(
 _MAX_NAME_TOKENS = 4
 _MAX_PARTICLES = 2
 _MIN_UPPER = 4
+_ARABIC_GIVEN_PREFIXES = frozenset({"Abdel", "Abdul", "Abd", "Abu", "Abou", "Umm", "Nour", "Nur", "Seif", "Saif"})
+_APOSTROPHE_NAME = re.compile(r"(?:O|D|Mc|M)['\u2019][A-ZÄÖÜ]")
 _MAX_LIST = 4
 _VIET_MIDDLE = frozenset({"Thi", "Van", "Thị", "Văn"})
 _LIST_WORDS = frozenset({"und", "u", "sowie"})
@@ -345,11 +348,12 @@ class _Finder:
             if tok.dot or (k := self._next(i, (", ",))) is None:
                 continue
             given = self.toks[k]
-            if not _cap(given.word) or not _is_world_given(given.word) or _known_word_or_place(given):
+            viet = self._viet_run(k)
+            if not _cap(given.word) or _known_word_or_place(given) or not (_is_world_given(given.word) or viet > k):
                 continue
             if not (_upper_name(tok.word) and tok.word not in never_names()) and not self._foreign_surname(tok):
                 continue
-            last = max(self._extend(k, strong=False), self._viet_run(k))
+            last = max(self._extend(k, strong=False), viet)
             self.found.append((tok.start, self.toks[last].end))
 
     @staticmethod
@@ -582,8 +586,8 @@ class _Finder:
         """Whether token k continues the name that starts at token i (see _extend)."""
         tok = self.toks[k]
         first = self.toks[i].word
-        if _ARABIC_PREFIX.match(tok.word):
-            return True  # "Yasmin el-Amin"
+        if _ARABIC_PREFIX.match(tok.word) or _APOSTROPHE_NAME.match(tok.word):
+            return True  # "Yasmin el-Amin", "Siobhan O'Neill"
         if _upper_name(first) and _upper_name(tok.word):
             return _is_world_listed(tok.word)  # "KEVIN SCHULZE"
         if not _name_token(tok):
@@ -616,6 +620,10 @@ class _Finder:
         return _is_listed(word) or (particle.word not in ("der", "den", "vom") and word not in common_words())
 
     def _add(self, i: int, last: int) -> None:
+        if i > 0 and self.toks[i - 1].word in COMPANY_WORDS and self.toks[i].gap in (" ", ". "):
+            return  # "Blumen Hoffmann", "Fa. Autohaus Koch": a shop's or company's name
+        if i > 0 and self.toks[i].gap == " " and self.toks[i - 1].word in _ARABIC_GIVEN_PREFIXES:
+            i -= 1  # "Abdel Rahman El-Sayed" found from "Rahman"
         while True:
             k = self._next(last)
             # A capitalised run right before a street or institution word names a place ("Paul Suhr Straße").
@@ -714,6 +722,8 @@ class _Finder:
         tok = self.toks[i]
         if i == 0 or tok.gap != " " or _blocked(tok) or tok.word.lower() in german_basic_words():
             return
+        if tok.word in VIETNAMESE_FAMILY and self._viet_run(i) > i:
+            return  # "Gewerbe Pham Van Long": the run is the whole name
         prev = self.toks[i - 1]
         if prev.dot or not _cap(prev.word) or _blocked(prev) or prev.word in TITLES or prev.word in roles():
             return
@@ -774,9 +784,9 @@ class _Finder:
     def _given_after_comma(self, last: int) -> int:
         """Last index of a name ending at token ``last`` that goes on with ", Given" ("de Vries, Pieter")."""
         k = self._next(last, (", ",))
-        if k is None or self.toks[last].dot or not _is_world_given(self.toks[k].word):
+        if k is None or self.toks[last].dot or not _cap(self.toks[k].word) or _known_word_or_place(self.toks[k]):
             return last
-        if _known_word_or_place(self.toks[k]):
+        if not _is_world_given(self.toks[k].word) and (_blocked(self.toks[k]) or not self._list_item(k)):
             return last
         return self._extend(k, strong=False)
 
