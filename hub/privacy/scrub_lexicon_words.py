@@ -57,6 +57,8 @@ ROLE_ABBREVIATIONS: frozenset[str] = frozenset(
 #: Cue words that end right before a name regardless of the name lists ("namens Ali", "Mein Name ist X").
 STRONG_CUES: tuple[str, ...] = (
     "namens",
+    "gen.",
+    "alias",
     "heißt",
     "heiße",
     "Name ist",

@@ -349,9 +349,12 @@ class _Finder:
                 continue
             given = self.toks[k]
             viet = self._viet_run(k)
-            if not _cap(given.word) or _known_word_or_place(given) or not (_is_world_given(given.word) or viet > k):
+            upper = _upper_name(tok.word) and tok.word not in never_names()
+            if not _cap(given.word) or _known_word_or_place(given) or given.word in roles() or given.word in TITLES:
                 continue
-            if not (_upper_name(tok.word) and tok.word not in never_names()) and not self._foreign_surname(tok):
+            if not (_is_world_given(given.word) or viet > k or (upper and not _blocked(given))):
+                continue
+            if not upper and not self._foreign_surname(tok):
                 continue
             last = max(self._extend(k, strong=False), viet)
             self.found.append((tok.start, self.toks[last].end))
@@ -379,15 +382,17 @@ class _Finder:
         cue of streetwork notes a capitalised word that is no known word and ends a list item is a name."""
         for m in _LIST_CUE.finditer(self.text):
             j = self.by_start.get(m.end())
-            if j is not None and self._list_item(j):
+            if j is not None and self._list_item(j, self._extend(j, strong=False)):
                 self._add(j, self._extend(j, strong=False))
 
-    def _list_item(self, j: int) -> bool:
-        """Token j can be a bare list item: a candidate name, no basic word, followed by a separator or an end."""
+    def _list_item(self, j: int, last: int | None = None) -> bool:
+        """Tokens j..last can be a bare list item: a candidate name, no basic word, followed by a separator or an
+        end."""
         tok = self.toks[j]
-        if not self._bare_candidate(j) or tok.word.lower() in german_basic_words() or self._before_number(j):
+        last = j if last is None else last
+        if not self._bare_candidate(j) or tok.word.lower() in german_basic_words() or self._before_number(last):
             return False
-        n = self._next(j, (" ", ", ", " / ", "/", " + ", ". ", "; ", " ("))
+        n = self._next(last, (" ", ", ", " / ", "/", " + ", ". ", "; ", " ("))
         if n is None:
             return True
         nxt = self.toks[n]
@@ -895,7 +900,7 @@ _MIN_BARE = 3
 # Verbs after a clause's first word that only a person does ("Jäger angetroffen", "Kobra erzählt").
 _PERSON_VERB_AFTER = re.compile(
     r"[ ](?:wieder[ ]|erneut[ ]|heute[ ]|auch[ ]|nicht[ ]|nochmals[ ])?(?:angetroffen|festgenommen|schläft|schlafen"
-    r"|erzählt|erzählte|hustet|bettelt|bettelten|fragt|fragte|pöbelt|randaliert|weint|schreit|sagt|sagte|meint"
+    r"|erzählt|erzählte|berichtet|berichtete|hustet|bettelt|bettelten|fragt|fragte|pöbelt|randaliert|weint|schreit|sagt|sagte|meint"
     r"|meinte)\b"
 )
 _AGE_BEFORE = re.compile(r"\b\d{1,3}[ -]?[jJ]ährige[nrm]?[ ]")
