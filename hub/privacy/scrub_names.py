@@ -54,6 +54,7 @@ _MIN_UPPER = 4
 _ARABIC_GIVEN_PREFIXES = frozenset({"Abdel", "Abdul", "Abd", "Abu", "Abou", "Umm", "Nour", "Nur", "Seif", "Saif"})
 _APOSTROPHE_NAME = re.compile(r"(?:O|D|Mc|M)['\u2019][A-ZÄÖÜ]")
 _MAX_LIST = 4
+_MIN_COMMA_RUN = 3
 _VIET_MIDDLE = frozenset({"Thi", "Van", "Thị", "Văn"})
 _LIST_WORDS = frozenset({"und", "u", "sowie"})
 # Streetwork and Ordnungsamt cues right before a person ("angetroffen Kalle", "Platzverweis für Herrn X").
@@ -306,8 +307,29 @@ class _Finder:
         self._comma_pairs()
         self._upper_surnames()
         self._list_cues()
+        self._comma_runs()
         self._lists()
         return self.found
+
+    def _comma_runs(self) -> None:
+        """ "Treffpunkt Schwemme: Manni, Atze, Rocky, ca. 8 Pers.", "Kalle (Karl-Heinz Mertens)": three or more bare
+        candidates in a comma list opening a clause are names; so is one right before a bracketed name."""
+        i = 0
+        while i < len(self.toks):
+            run = [i]
+            while (n := self._next(run[-1], (", ",))) is not None and self._list_item(n):
+                run.append(n)
+            if len(run) >= _MIN_COMMA_RUN and self._clause_start(i) and self._list_item(i):
+                self.found.extend((self.toks[j].start, self.toks[j].end) for j in run)
+            elif self._clause_start(i) and self._bare_candidate(i) and self._bracketed_name_after(i):
+                self.found.append((self.toks[i].start, self.toks[i].end))
+            i = run[-1] + 1
+
+    def _bracketed_name_after(self, i: int) -> bool:
+        n = self._next(i, (" (",))
+        if n is None or self.toks[i].word.lower() in german_basic_words() or any(c.isdigit() for c in self.toks[i].gap):
+            return False  # "aus dem 2. Stock (Bogdan)": after an ordinal the word is a noun
+        return any(s == self.toks[n].start and self.text[e : e + 1] == ")" for s, e in self.found)
 
     def _vietnamese(self) -> None:
         """ "Nguyen Thi Huong", "Vu Duc Minh", "Thi Ha Nguyen", "nguyen thi mai": a run of two or more syllables of
@@ -775,7 +797,7 @@ class _Finder:
     def _surname_pair(self, i: int) -> bool:
         """ "Kowalski und Nowak": two surnames of the own list joined by "und", neither an everyday word."""
         k = self._next(i)
-        n = self._next(k) if k is not None and self.toks[k].word == "und" else None
+        n = self._next(k) if k is not None and self.toks[k].word == "und" else self._next(i, (" / ", "/"))
         if n is None or self.toks[i].dot:
             return False
         pair = (self.toks[i], self.toks[n])
