@@ -55,6 +55,13 @@ _ARABIC_GIVEN_PREFIXES = frozenset({"Abdel", "Abdul", "Abd", "Abu", "Abou", "Umm
 _APOSTROPHE_NAME = re.compile(r"(?:O|D|Mc|M)['\u2019][A-ZÄÖÜ]")
 _MAX_LIST = 4
 _MIN_COMMA_RUN = 3
+# Endings of German compound nouns that a nickname does not have (a list item after a cue that ends so is a noun).
+_COMPOUND_ENDINGS = (
+    "ern", "gruppe", "amt", "center", "stelle", "dienst", "verein", "haus", "heim", "schaft", "ung", "ungen",
+    "polizei", "behörde", "gericht", "büro", "markt", "platz", "straße", "weg",
+)  # fmt: skip
+# Capitals that are no surname after a role word ("Zeuge ANONYM", "Halter UNBEKANNT").
+_UPPER_NOT_NAMES = frozenset({"ANONYM", "UNBEKANNT", "UNBEK", "ADAC", "POLIZEI", "NOTARZT", "KEINE", "KEINER"})
 _VIET_MIDDLE = frozenset({"Thi", "Van", "Thị", "Văn"})
 _LIST_WORDS = frozenset({"und", "u", "sowie"})
 # Streetwork and Ordnungsamt cues right before a person ("angetroffen Kalle", "Platzverweis für Herrn X").
@@ -319,11 +326,15 @@ class _Finder:
             run = [i]
             while (n := self._next(run[-1], (", ",))) is not None and self._list_item(n):
                 run.append(n)
-            if len(run) >= _MIN_COMMA_RUN and self._clause_start(i) and self._list_item(i):
+            if len(run) >= _MIN_COMMA_RUN and self._clause_start(i) and self._list_item(i) and self._has_name(run):
                 self.found.extend((self.toks[j].start, self.toks[j].end) for j in run)
             elif self._clause_start(i) and self._bare_candidate(i) and self._bracketed_name_after(i):
                 self.found.append((self.toks[i].start, self.toks[i].end))
             i = run[-1] + 1
+
+    def _has_name(self, run: list[int]) -> bool:
+        # A comma run counts only when one member is a name the lists know: "Kaffee, Tee, Decken" is none.
+        return any(_is_world_listed(self.toks[j].word) for j in run)
 
     def _bracketed_name_after(self, i: int) -> bool:
         n = self._next(i, (" (",))
@@ -393,9 +404,11 @@ class _Finder:
         role word ("Zeuge WENDLER"), is a name in police shorthand."""
         for i, tok in enumerate(self.toks):
             word = tok.word
-            if len(word) < _MIN_UPPER or not word.isupper() or word in never_names() or self._before_number(i):
+            if len(word) < _MIN_UPPER or not word.isupper() or self._before_number(i):
                 continue
-            after_role = i > 0 and self._is_role(self.toks[i - 1]) and tok.gap == " "
+            if _normal(word) in never_names() or word in _UPPER_NOT_NAMES or word.lower() in german_basic_words():
+                continue
+            after_role = i > 0 and self._is_role(self.toks[i - 1]) and tok.gap == " " and len(word) > _MIN_UPPER
             if after_role or (_is_surname(_normal(word)) and word.lower() not in german_basic_words()):
                 self.found.append((tok.start, tok.end))
 
@@ -414,6 +427,8 @@ class _Finder:
         last = j if last is None else last
         if not self._bare_candidate(j) or tok.word.lower() in german_basic_words() or self._before_number(last):
             return False
+        if tok.word.lower().endswith(_COMPOUND_ENDINGS):
+            return False  # "Anwohnern", "Trinkergruppe", "Sozialamt": nouns, not nicknames
         n = self._next(last, (" ", ", ", " / ", "/", " + ", ". ", "; ", " ("))
         if n is None:
             return True

@@ -146,11 +146,11 @@ def is_origin_noun(word: str) -> bool:
 
 # Shorthand of control-room and streetwork notes: "2x Syr., 1x Afgh.", "Pers. südl. Phänotyp", "2 Frauen (rumän.)".
 # An abbreviation counts (with its dot) only where it describes a person: after a count ("2x", "3 Pers."), after
-# "Pers."/"Person", inside brackets of its own, or before a person or look noun. "Pol." (also the police) and "Tun."
-# need a count or a person noun.
+# "Pers."/"Person", inside brackets of its own, or before a person or look noun. "Tun." and "Ind." need a count or a
+# person noun; "Pol." is left out (it is the police far more often than a Pole).
 _ABBREVIATIONS = """
 syr afgh afg irak marokk alger tun rum rumän bulg türk russ ukr erit somal alb serb viet vietn südl südländ osteurop
-arab afrik nordafr dt tschech ungar kosov georg tschetsch liban iran pak ind pol lit lett moldau nigerian gamb guin
+arab afrik nordafr dt tschech ungar kosov georg tschetsch liban iran pak ind lit lett moldau nigerian gamb guin
 """
 _ABBR = re.compile(
     r"(?<![\w.-])(" + "|".join(sorted(_ABBREVIATIONS.split(), key=len, reverse=True)) + r")\.(?!\w)", re.IGNORECASE
@@ -159,7 +159,7 @@ _ABBR_COUNT_BEFORE = re.compile(r"(?i)(?:\b\d+[ ]?x|\b\d+[ ]Pers\.?|\b\d+)[ ]$")
 _ABBR_PERSON_BEFORE = re.compile(r"(?i)(?:\bPers\.|\bPerson|\bPersonen|\bFahrgast)[ ]$")
 _ABBR_AFTER = re.compile(r"[ ]([A-ZÄÖÜ][^\W\d_]+)")
 _ABBR_LOOK_NOUNS = frozenset({"Phänotyp", "Typ", "Herkunft", "Aussehen", "Akzent", "Erscheinungsbild", "Abstammung"})
-_ABBR_STRICT = frozenset({"pol", "tun", "ind"})
+_ABBR_STRICT = frozenset({"tun", "ind"})
 
 
 def _abbreviation_describes_person(text: str, m: re.Match[str]) -> bool:
