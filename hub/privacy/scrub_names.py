@@ -55,6 +55,8 @@ _ARABIC_GIVEN_PREFIXES = frozenset({"Abdel", "Abdul", "Abd", "Abu", "Abou", "Umm
 _APOSTROPHE_NAME = re.compile(r"(?:O|D|Mc|M)['\u2019][A-ZÄÖÜ]")
 _MAX_LIST = 4
 _MIN_COMMA_RUN = 3
+_UPPER_RUN = re.compile(r"[A-ZÄÖÜ]{4}")
+_LIST_SEPARATOR = re.compile(r", |/|\+| und | u\. | sowie ")
 # Endings of German compound nouns that a nickname does not have (a list item after a cue that ends so is a noun).
 _COMPOUND_ENDINGS = (
     "ern", "gruppe", "amt", "center", "stelle", "dienst", "verein", "haus", "heim", "schaft", "ung", "ungen",
@@ -63,6 +65,7 @@ _COMPOUND_ENDINGS = (
 # Capitals that are no surname after a role word ("Zeuge ANONYM", "Halter UNBEKANNT").
 _UPPER_NOT_NAMES = frozenset({"ANONYM", "UNBEKANNT", "UNBEK", "ADAC", "POLIZEI", "NOTARZT", "KEINE", "KEINER"})
 _VIET_MIDDLE = frozenset({"Thi", "Van", "Thị", "Văn"})
+_VIET_WORDS = VIETNAMESE_SYLLABLES | frozenset(w.lower() for w in VIETNAMESE_SYLLABLES)
 _LIST_WORDS = frozenset({"und", "u", "sowie"})
 # Streetwork and Ordnungsamt cues right before a person ("angetroffen Kalle", "Platzverweis für Herrn X").
 _LIST_CUE = re.compile(
@@ -321,16 +324,18 @@ class _Finder:
     def _comma_runs(self) -> None:
         """ "Treffpunkt Schwemme: Manni, Atze, Rocky, ca. 8 Pers.", "Kalle (Karl-Heinz Mertens)": three or more bare
         candidates in a comma list opening a clause are names; so is one right before a bracketed name."""
-        i = 0
-        while i < len(self.toks):
+        if ", " not in self.text and " (" not in self.text:
+            return
+        for i, tok in enumerate(self.toks):
+            if not tok.word[:1].isupper() or not self._clause_start(i):
+                continue  # a clause opener; the items after it have ", " before them and are no openers
             run = [i]
             while (n := self._next(run[-1], (", ",))) is not None and self._list_item(n):
                 run.append(n)
-            if len(run) >= _MIN_COMMA_RUN and self._clause_start(i) and self._list_item(i) and self._has_name(run):
+            if len(run) >= _MIN_COMMA_RUN and self._list_item(i) and self._has_name(run):
                 self.found.extend((self.toks[j].start, self.toks[j].end) for j in run)
-            elif self._clause_start(i) and self._bare_candidate(i) and self._bracketed_name_after(i):
-                self.found.append((self.toks[i].start, self.toks[i].end))
-            i = run[-1] + 1
+            elif self._bare_candidate(i) and self._bracketed_name_after(i):
+                self.found.append((tok.start, tok.end))
 
     def _has_name(self, run: list[int]) -> bool:
         # A comma run counts only when one member is a name the lists know: "Kaffee, Tee, Decken" is none.
@@ -347,7 +352,7 @@ class _Finder:
         Vietnamese names holding a family name or the middle names "Thi"/"Van" is one name, whatever its order."""
         i = 0
         while i < len(self.toks):
-            last = self._viet_run(i)
+            last = self._viet_run(i) if self.toks[i].word in _VIET_WORDS else i
             if last > i:
                 self._add(i, last)
                 i = last
@@ -355,6 +360,8 @@ class _Finder:
 
     def _viet_run(self, i: int) -> int:
         """Last index of a Vietnamese name run starting at token i (i itself when there is none)."""
+        if self.toks[i].word not in _VIET_WORDS:
+            return i
         lower = self.toks[i].word.islower()
         last, key = i, False
         j: int | None = i
@@ -377,6 +384,8 @@ class _Finder:
     def _comma_pairs(self) -> None:
         """ "MCDERMOTT, Patrick", "O'Connor, Liam", "TRANG, Nguyen Thi Thu": a surname in capitals, or one a list
         knows or shaped like a foreign one, then a comma and a given name the lists know."""
+        if ", " not in self.text:
+            return
         for i, tok in enumerate(self.toks):
             if tok.dot or (k := self._next(i, (", ",))) is None:
                 continue
@@ -402,6 +411,8 @@ class _Finder:
     def _upper_surnames(self) -> None:
         """ "MÜLLER schlägt SCHMIDT": a surname of the own lists in capitals, or any word in capitals right after a
         role word ("Zeuge WENDLER"), is a name in police shorthand."""
+        if _UPPER_RUN.search(self.text) is None:
+            return
         for i, tok in enumerate(self.toks):
             word = tok.word
             if len(word) < _MIN_UPPER or not word.isupper() or self._before_number(i):
@@ -437,6 +448,8 @@ class _Finder:
 
     def _lists(self) -> None:
         """Members of a list with a name found: "Merve, Bommel und Wendler", "Tarek + Hamoudi", "kalle u. ronny"."""
+        if not self.found or not _LIST_SEPARATOR.search(self.text):
+            return
         for _ in range(_MAX_LIST):
             ends = {e: s for s, e in self.found}
             added = False

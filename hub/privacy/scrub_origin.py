@@ -152,9 +152,8 @@ _ABBREVIATIONS = """
 syr afgh afg irak marokk alger tun rum rumän bulg türk russ ukr erit somal alb serb viet vietn südl südländ osteurop
 arab afrik nordafr dt tschech ungar kosov georg tschetsch liban iran pak ind lit lett moldau nigerian gamb guin
 """
-_ABBR = re.compile(
-    r"(?<![\w.-])(" + "|".join(sorted(_ABBREVIATIONS.split(), key=len, reverse=True)) + r")\.(?!\w)", re.IGNORECASE
-)
+_ABBR_SET = frozenset(_ABBREVIATIONS.split())
+_ABBR = re.compile(r"(?<![\w.-])([^\W\d_]{2,8})\.(?!\w)")  # the shape; the set decides
 _ABBR_COUNT_BEFORE = re.compile(r"(?i)(?:\b\d+[ ]?x|\b\d+[ ]Pers\.?|\b\d+)[ ]$")
 _ABBR_PERSON_BEFORE = re.compile(r"(?i)(?:\bPers\.|\bPerson|\bPersonen|\bFahrgast)[ ]$")
 _ABBR_AFTER = re.compile(r"[ ]([A-ZÄÖÜ][^\W\d_]+)")
@@ -175,7 +174,11 @@ def _abbreviation_describes_person(text: str, m: re.Match[str]) -> bool:
 
 
 def _abbreviated_origins(text: str) -> list[Found]:
-    return [m.span() for m in _ABBR.finditer(text) if _abbreviation_describes_person(text, m)]
+    return [
+        m.span()
+        for m in _ABBR.finditer(text)
+        if m.group(1).lower() in _ABBR_SET and _abbreviation_describes_person(text, m)
+    ]
 
 
 def find_origins(text: str) -> list[Found]:
