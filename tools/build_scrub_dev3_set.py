@@ -10,7 +10,7 @@ templates and name pools below are this file's own, the value formats (phones, p
 second builder. Seeded: the output is the same every run.
 """
 
-# ruff: noqa: RUF001, S311  -- names are written as their owners write them; the seed only makes the set stable.
+# ruff: noqa: S311  -- the seed only makes the set stable.
 
 from __future__ import annotations
 

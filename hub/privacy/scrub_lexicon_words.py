@@ -161,13 +161,12 @@ Ruhe Gott Brunnen Studio Nagelstudio Firma Fa Autohaus Blumen Getränke Rewe Pen
 Kaufhof Phänotyp Schwemme Treffpunkt
 """
 
-#: Words that make the capitalised word after them a company's or shop's name ("Blumen Hoffmann", "Fa. Koch").
-COMPANY_WORDS: frozenset[str] = frozenset(
-    """
+_COMPANY_WORDS = """
     Blumen Autohaus Getränke Bäckerei Fleischerei Friseur Optik Firma Fa Gaststätte Imbiss Café Cafe Restaurant
     Apotheke Praxis Kanzlei Reisebüro Fahrschule Pflegedienst Sanitätshaus Elektro Malerbetrieb Hausverwaltung
-    """.split()
-)
+"""
+#: Words that make the capitalised word after them a company's or shop's name ("Blumen Hoffmann", "Fa. Koch").
+COMPANY_WORDS: frozenset[str] = frozenset(_COMPANY_WORDS.split())
 
 _FUNCTION = """
 Aber Alle Als Also Am An Auch Auf Aus Bei Beim Bis Bitte Da Dann Das Dass Dem Den Der Des Die Dies Diese Dieser

@@ -22,9 +22,9 @@ from hub.privacy.scrub_lexicon_names import (
 )
 from hub.privacy.scrub_lexicon_places import STREET_ENDINGS, STREET_WORDS, halle_stop_words
 from hub.privacy.scrub_lexicon_words import (
+    COMPANY_WORDS,
     DETERMINERS,
     EXTRA_TITLES,
-    COMPANY_WORDS,
     ROLE_ABBREVIATIONS,
     SALUTATIONS,
     STRONG_CUES,
@@ -285,7 +285,7 @@ def _upper_name(word: str) -> bool:
 
 
 def _name_token(tok: _Tok) -> bool:
-    return _cap(tok.word) or _LOWER_ARABIC_PREFIX.match(tok.word) is not None  # "al-Sayed" 
+    return _cap(tok.word) or _LOWER_ARABIC_PREFIX.match(tok.word) is not None  # "al-Sayed"
 
 
 class _Finder:
@@ -453,8 +453,8 @@ class _Finder:
         for _ in range(_MAX_LIST):
             ends = {e: s for s, e in self.found}
             added = False
-            for i, tok in enumerate(self.toks):
-                if i == 0 or self.toks[i - 1].end + (1 if self.toks[i - 1].dot else 0) not in ends:
+            for i in range(1, len(self.toks)):
+                if self.toks[i - 1].end + (1 if self.toks[i - 1].dot else 0) not in ends:
                     continue
                 j = self._list_next(i)
                 if j is None or any(s <= self.toks[j].start < e for s, e in self.found):

@@ -170,7 +170,9 @@ def _abbreviation_describes_person(text: str, m: re.Match[str]) -> bool:
         return True
     if m.group(1).lower() in _ABBR_STRICT:
         return False
-    return _ABBR_PERSON_BEFORE.search(before) is not None or (before.endswith("(") and text[m.end() : m.end() + 1] == ")")
+    return _ABBR_PERSON_BEFORE.search(before) is not None or (
+        before.endswith("(") and text[m.end() : m.end() + 1] == ")"
+    )
 
 
 def _abbreviated_origins(text: str) -> list[Found]:
