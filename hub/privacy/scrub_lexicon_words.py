@@ -47,6 +47,8 @@ Vollzugsbeamter Vollzugsbeamtin Vollzugsbediensteter Vollzugsbedienstete Gewerbe
 Betreiber Betreiberin Geschäftsführer Geschäftsführerin Verkäufer Verkäuferin Angestellter Angestellte Kontaktperson
 Mitarbeiter Mitarbeiterin Beteiligter Beteiligte Unfallbeteiligter Unfallbeteiligte Ersthelfer Ersthelferin
 PK'in POK'in PHK'in KHK'in KOK'in KK'in POM'in PM'in PHM'in EPHK'in
+Händler Händlerin Hundehalter Hundehalterin Bürger Bürgerin Beschwerdeführer Beschwerdeführerin Eigentümer
+Eigentümerin Taxifahrer Taxifahrerin Busfahrer Busfahrerin Sozialarbeiter Sozialarbeiterin Pfleger Pflegerin
 """
 
 #: Abbreviated role words of control-room shorthand, without their period ("Anr. Kowalski", "Zg.: Bartek").

@@ -780,3 +780,18 @@ def test_third_round_traps_stay(text: str) -> None:
     """Stop names, call signs, shop and company names, nouns in lists after streetwork cues and acronyms in capitals
     are no names (the last sentence keeps only its bracketed name)."""
     assert [value for value, _ in _found(text)] in ([], ["Bogdan"])
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("FS-Nr. B072RRE2I55 abgelaufen", "FS-Nr. [AUSWEISNUMMER] abgelaufen"),
+        ("ELS: Bürger Weber meldet Graffiti", "ELS: Bürger [NAME] meldet Graffiti"),
+        ("Händler Ivanov / Reisegewerbekarte Nr. 4711/26", "Händler [NAME] / Reisegewerbekarte Nr. 4711/26"),
+        ("FS 1108 defekt", "FS 1108 defekt"),
+    ],
+)
+def test_third_round_probe_b_fixes(text: str, scrubbed: str) -> None:
+    """ "FS-Nr." is a driving-licence cue ("FS" alone stays: a fleet number); "Bürger" and "Händler" are role
+    words; a permit's case number stays."""
+    assert scrub(text).text == scrubbed
