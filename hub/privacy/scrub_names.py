@@ -60,12 +60,16 @@ _LIST_SEPARATOR = re.compile(r", |/|\+| und | u\. | sowie ")
 # Endings of German compound nouns that a nickname does not have (a list item after a cue that ends so is a noun).
 _COMPOUND_ENDINGS = (
     "ern", "gruppe", "amt", "center", "stelle", "dienst", "verein", "haus", "heim", "schaft", "ung", "ungen",
-    "polizei", "behörde", "gericht", "büro", "markt", "platz", "straße", "weg",
+    "polizei", "behörde", "gericht", "büro", "markt", "platz", "straße", "weg", "enden", "ierten",
 )  # fmt: skip
 # Capitals that are no surname after a role word ("Zeuge ANONYM", "Halter UNBEKANNT").
 _UPPER_NOT_NAMES = frozenset({"ANONYM", "UNBEKANNT", "UNBEK", "ADAC", "POLIZEI", "NOTARZT", "KEINE", "KEINER"})
 _VIET_MIDDLE = frozenset({"Thi", "Van", "Thị", "Văn"})
-_VIET_WORDS = VIETNAMESE_SYLLABLES | frozenset(w.lower() for w in VIETNAMESE_SYLLABLES)
+_VIET_WORDS = (
+    VIETNAMESE_SYLLABLES
+    | frozenset(w.lower() for w in VIETNAMESE_SYLLABLES)
+    | frozenset(w.upper() for w in VIETNAMESE_SYLLABLES)
+)
 _LIST_WORDS = frozenset({"und", "u", "sowie"})
 # Streetwork and Ordnungsamt cues right before a person ("angetroffen Kalle", "Platzverweis für Herrn X").
 _LIST_CUE = re.compile(
@@ -367,7 +371,7 @@ class _Finder:
         j: int | None = i
         while j is not None and j - i < _MAX_NAME_TOKENS:
             word = self.toks[j].word
-            if word.islower() != lower or (not lower and not _cap(word)):
+            if word.islower() != lower or (not lower and not (_cap(word) or word.isupper())):
                 break
             form = _lookup_form(word)
             if form not in VIETNAMESE_SYLLABLES and form not in VIETNAMESE_FAMILY:
@@ -391,10 +395,10 @@ class _Finder:
                 continue
             given = self.toks[k]
             viet = self._viet_run(k)
-            upper = _upper_name(tok.word) and tok.word not in never_names()
+            upper = _upper_name(tok.word) and not _known_word_or_place(tok._replace(word=_normal(tok.word)))
             if not _cap(given.word) or _known_word_or_place(given) or given.word in roles() or given.word in TITLES:
                 continue
-            if not (_is_world_given(given.word) or viet > k or (upper and not _blocked(given))):
+            if not (_is_world_given(given.word) or viet > k or given.word in _ARABIC_GIVEN_PREFIXES):
                 continue
             if not upper and not self._foreign_surname(tok):
                 continue
@@ -420,8 +424,15 @@ class _Finder:
             if _normal(word) in never_names() or word in _UPPER_NOT_NAMES or word.lower() in german_basic_words():
                 continue
             after_role = i > 0 and self._is_role(self.toks[i - 1]) and tok.gap == " " and len(word) > _MIN_UPPER
-            if after_role or (_is_surname(_normal(word)) and word.lower() not in german_basic_words()):
+            if after_role or (_is_surname(_normal(word)) and self._beside_lower_word(i)):
                 self.found.append((tok.start, tok.end))
+
+    def _beside_lower_word(self, i: int) -> bool:
+        # "MÜLLER schlägt SCHMIDT mit …": a surname in capitals inside a clause, not a keyword ("Einsatz BRAND, FF").
+        n = self._next(i)
+        if n is not None and self.toks[n].word.islower():
+            return True
+        return i > 0 and self.toks[i].gap == " " and self.toks[i - 1].word.islower() and not self.toks[i - 1].dot
 
     def _list_cues(self) -> None:
         """ "angetroffen Kalle, Mecki und Socke", "Ansprache mit Jonas", "angetroffen wurde Dimitri": right after a
@@ -475,9 +486,14 @@ class _Finder:
         return None
 
     def _list_goes_on(self, i: int) -> bool:
-        # After a comma only an item that another separator follows: "Kalle, Mecki und ..." but not "Kalle, Hbf".
+        # After a comma only an item that a conjunction follows ("Kalle, Mecki und ..."), or a listed name before a
+        # further comma; not an apposition ("Frau Kaya, Dolmetscherin, übersetzt") nor a place ("Kalle, Hbf").
         n = self._next(i, (" ", ", ", " + ", " / "))
-        return n is not None and (self.toks[n].gap != " " or self.toks[n].word in _LIST_WORDS)
+        if n is None:
+            return False
+        if self.toks[n].word in _LIST_WORDS and self.toks[n].gap == " ":
+            return True
+        return self.toks[n].gap in (", ", " + ", " / ") and _is_world_listed(self.toks[i].word)
 
     def _lower_sign_off(self) -> None:
         """A citizen's message ending in a lower-case given name after a number or a comma ("... 0170 1234567

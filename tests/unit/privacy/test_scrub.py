@@ -795,3 +795,20 @@ def test_third_round_probe_b_fixes(text: str, scrubbed: str) -> None:
     """ "FS-Nr." is a driving-licence cue ("FS" alone stays: a fleet number); "Bürger" and "Händler" are role
     words; a permit's case number stays."""
     assert scrub(text).text == scrubbed
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("Frau Kaya, Dolmetscherin, übersetzt", "Frau [NAME], Dolmetscherin, übersetzt"),
+        ("Herr Lehmann, Ordnungsamt, vor Ort", "Herr [NAME], Ordnungsamt, vor Ort"),
+        ("Einsatz BRAND, FF vor Ort", "Einsatz BRAND, FF vor Ort"),
+        ("Kontrolle SPIELPLATZ, Glasscherben entfernt", "Kontrolle SPIELPLATZ, Glasscherben entfernt"),
+        ("Verwarnung an Gewerbetreibenden wegen Aufsteller", "Verwarnung an Gewerbetreibenden wegen Aufsteller"),
+        ("Herr NGUYEN VAN HUNG meldet Diebstahl", "Herr [NAME] meldet Diebstahl"),
+    ],
+)
+def test_appositions_and_keywords_in_capitals(text: str, scrubbed: str) -> None:
+    """An apposition after a name is no list item; a keyword in capitals ("BRAND") is no surname unless it stands in
+    a clause next to a lower-case word; "SURNAME, Given" needs a given name the lists know; Vietnamese in capitals."""
+    assert scrub(text).text == scrubbed
