@@ -331,7 +331,7 @@ class _Finder:
         if ", " not in self.text and " (" not in self.text:
             return
         for i, tok in enumerate(self.toks):
-            if not tok.word[:1].isupper() or not self._clause_start(i):
+            if not tok.word[:1].isupper() or self._next(i, (", ", " (")) is None or not self._clause_start(i):
                 continue  # a clause opener; the items after it have ", " before them and are no openers
             run = [i]
             while (n := self._next(run[-1], (", ",))) is not None and self._list_item(n):
