@@ -21,7 +21,7 @@ _CUE = re.compile(
     r"|fahrgestell|fahrzeug-?identifi(?:zierungs|kations)|aufenthaltstitel|aufenthaltserlaubnis|aufenthaltsgestattung"
     r"|duldung|ankunftsnachweis|versicherten|krankenversicherten|krankenversicherungs|kv)(?i:es|s)?"
     r"(?i:-?nummer|-?nr\.?|-?no\.?)?"
-    r"|(?:PA|FIN|VIN)(?:-?Nr\.?)?)"
+    r"|(?:PA|FIN|VIN)(?:-?Nr\.?)?|FS(?:-|[ ])Nr\.?)"
     r"(?=[\s:.(#-])"
 )
 # What may stand between the cue and the number.

@@ -102,6 +102,23 @@ Dương Ly Lý Truong Trương
 Popescu Ionescu Dimitrov Georgiev Petrović Jovanović Hodžić
 """
 
+#: Vietnamese family names and the syllables of Vietnamese given and middle names: a run of them is one name
+#: ("Nguyen Thi Huong", "Vu Duc Minh"), written with or without diacritics.
+_VIETNAMESE_FAMILY = """
+Nguyen Nguyễn Tran Trần Le Lê Pham Phạm Hoang Hoàng Huynh Huỳnh Phan Vu Vũ Vo Võ Dang Đặng Bui Bùi Do Đỗ Ngo Ngô
+Duong Dương Ly Lý Truong Trương Dinh Đinh Trinh Trịnh Doan Đoàn Luong Lương Mai Cao Lam Lâm Ha Hà Ta Tạ Quach
+"""
+_VIETNAMESE_SYLLABLES = """
+Thi Thị Van Văn Duc Đức Quoc Quốc Minh Thu Trang Huong Hương Lan Anh Long Hung Hùng Huy Tuan Tuấn Thanh Ngoc Ngọc
+Hoa Linh Dung Hai Hải Nam Phuong Phương Hieu Hiếu Khanh Khánh Trung Quang Bao Bảo Thao Thảo Kim Ngan Ngân Tam Tâm
+Son Sơn Cuong Cường Dat Đạt Hanh Hạnh Hien Hiền Hong Hồng Loan Nga Nhung Quynh Quỳnh Tien Tiến Vinh Xuan Xuân
+Yen Yến Thuy Thủy Diep Diệp Phuc Phúc Thang Thắng Tung Tùng Vy Nhi Chau Châu Giang Hang Hằng Hoai Hoài Khoa Loc
+Lộc Luan Luân Nhat Nhật Phong Tai Tài Thinh Thịnh Tri Trí Trong Trọng Tu Tú Uyen Uyên Viet Việt Binh Bình Chi
+Cong Công Dao Đào Ha Hà Mai My Mỹ Tho Thơ Trieu Ngu
+"""
+VIETNAMESE_FAMILY: frozenset[str] = frozenset(_VIETNAMESE_FAMILY.split())
+VIETNAMESE_SYLLABLES: frozenset[str] = frozenset(_VIETNAMESE_SYLLABLES.split()) | VIETNAMESE_FAMILY
+
 #: Lower-case particles that may sit inside a name ("Friedrich von Trotha", "Mohammed al Hassan").
 PARTICLES: frozenset[str] = frozenset(
     {
@@ -124,6 +141,10 @@ PARTICLES: frozenset[str] = frozenset(
         "dos",
         "del",
         "la",
+        "las",
+        "los",
+        "della",
+        "ter",
         "Abu",
         "Abd",
         "Ben",

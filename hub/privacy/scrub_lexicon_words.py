@@ -47,6 +47,8 @@ Vollzugsbeamter Vollzugsbeamtin Vollzugsbediensteter Vollzugsbedienstete Gewerbe
 Betreiber Betreiberin Geschäftsführer Geschäftsführerin Verkäufer Verkäuferin Angestellter Angestellte Kontaktperson
 Mitarbeiter Mitarbeiterin Beteiligter Beteiligte Unfallbeteiligter Unfallbeteiligte Ersthelfer Ersthelferin
 PK'in POK'in PHK'in KHK'in KOK'in KK'in POM'in PM'in PHM'in EPHK'in
+Händler Händlerin Hundehalter Hundehalterin Bürger Bürgerin Beschwerdeführer Beschwerdeführerin Eigentümer
+Eigentümerin Taxifahrer Taxifahrerin Busfahrer Busfahrerin Sozialarbeiter Sozialarbeiterin Pfleger Pflegerin
 """
 
 #: Abbreviated role words of control-room shorthand, without their period ("Anr. Kowalski", "Zg.: Bartek").
@@ -57,6 +59,8 @@ ROLE_ABBREVIATIONS: frozenset[str] = frozenset(
 #: Cue words that end right before a name regardless of the name lists ("namens Ali", "Mein Name ist X").
 STRONG_CUES: tuple[str, ...] = (
     "namens",
+    "gen.",
+    "alias",
     "heißt",
     "heiße",
     "Name ist",
@@ -155,7 +159,16 @@ Heranwachsende Unbekannt Obdachloser Obdachlose Betrunkener Betrunkene Randalier
 Pärchen Paar Ehepaar Familie Gast Gäste Besucher Touristen Tourist Touristin Mitarbeiter Mitarbeiterin Personal
 Gebäude Grundstück Bekannten Bekannter Freunden Eltern Verwandten Wohnhaus Mehrfamilienhaus
 Staatsangehöriger Staatsangehörige Staatsangehörigen Personalien Herkunft Aussehen Akzent Einsatzort Lage Beschreibung
+Ruhe Gott Brunnen Studio Nagelstudio Firma Fa Autohaus Blumen Getränke Rewe Penny Kaufland Aldi Lidl Netto Edeka
+Kaufhof Phänotyp Schwemme Treffpunkt
 """
+
+_COMPANY_WORDS = """
+    Blumen Autohaus Getränke Bäckerei Fleischerei Friseur Optik Firma Fa Gaststätte Imbiss Café Cafe Restaurant
+    Apotheke Praxis Kanzlei Reisebüro Fahrschule Pflegedienst Sanitätshaus Elektro Malerbetrieb Hausverwaltung
+"""
+#: Words that make the capitalised word after them a company's or shop's name ("Blumen Hoffmann", "Fa. Koch").
+COMPANY_WORDS: frozenset[str] = frozenset(_COMPANY_WORDS.split())
 
 _FUNCTION = """
 Aber Alle Als Also Am An Auch Auf Aus Bei Beim Bis Bitte Da Dann Das Dass Dem Den Der Des Die Dies Diese Dieser

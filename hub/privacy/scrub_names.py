@@ -12,6 +12,8 @@ from hub.privacy.scrub_lexicon_names import (
     AMBIGUOUS_GIVEN,
     PARTICLES,
     SURNAME_ENDINGS,
+    VIETNAMESE_FAMILY,
+    VIETNAMESE_SYLLABLES,
     german_basic_words,
     given_names,
     surnames,
@@ -20,6 +22,7 @@ from hub.privacy.scrub_lexicon_names import (
 )
 from hub.privacy.scrub_lexicon_places import STREET_ENDINGS, STREET_WORDS, halle_stop_words
 from hub.privacy.scrub_lexicon_words import (
+    COMPANY_WORDS,
     DETERMINERS,
     EXTRA_TITLES,
     ROLE_ABBREVIATIONS,
@@ -38,6 +41,7 @@ Found = tuple[int, int]
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*\.?")
 _NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "tät", "nis", "ismus", "chen", "ment", "anz", "enz", "ität")
+_LOWER_ARABIC_PREFIX = re.compile(r"(?:al|el|as|ad|ar|an|at)-[A-ZÄÖÜ][^\W\d_]+")
 _ARABIC_PREFIX = re.compile(r"(?:Al|El|al|el|Abu|Abd|Bin|Ben)-[A-ZÄÖÜ]")
 _MONTH_ABBREVIATIONS = frozenset({"Jan", "Feb", "Mär", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Okt", "Nov", "Dez"})
 # Lower-case words before "Frau"/"Herr" that are prepositions or conjunctions, not adjectives ("gegen Herrn X").
@@ -45,6 +49,38 @@ _NOT_ADJECTIVES = frozenset(
     {"gegen", "über", "unter", "hinter", "wegen", "neben", "oder", "aber", "seiner", "ihrer", "einer", "unserer"}
 )
 _MAX_NAME_TOKENS = 4
+_MAX_PARTICLES = 2
+_MIN_UPPER = 4
+_ARABIC_GIVEN_PREFIXES = frozenset({"Abdel", "Abdul", "Abd", "Abu", "Abou", "Umm", "Nour", "Nur", "Seif", "Saif"})
+_APOSTROPHE_NAME = re.compile(r"(?:O|D|Mc|M)['\u2019][A-ZÄÖÜ]")
+_MAX_LIST = 4
+_MIN_COMMA_RUN = 3
+_UPPER_RUN = re.compile(r"[A-ZÄÖÜ]{4}")
+_LIST_SEPARATOR = re.compile(r", |/|\+| und | u\. | sowie ")
+# Endings of German compound nouns that a nickname does not have (a list item after a cue that ends so is a noun).
+_COMPOUND_ENDINGS = (
+    "ern", "gruppe", "amt", "center", "stelle", "dienst", "verein", "haus", "heim", "schaft", "ung", "ungen",
+    "polizei", "behörde", "gericht", "büro", "markt", "platz", "straße", "weg", "enden", "ierten",
+)  # fmt: skip
+# Capitals that are no surname after a role word ("Zeuge ANONYM", "Halter UNBEKANNT").
+_UPPER_NOT_NAMES = frozenset({"ANONYM", "UNBEKANNT", "UNBEK", "ADAC", "POLIZEI", "NOTARZT", "KEINE", "KEINER"})
+_VIET_MIDDLE = frozenset({"Thi", "Van", "Thị", "Văn"})
+_VIET_WORDS = (
+    VIETNAMESE_SYLLABLES
+    | frozenset(w.lower() for w in VIETNAMESE_SYLLABLES)
+    | frozenset(w.upper() for w in VIETNAMESE_SYLLABLES)
+)
+_LIST_WORDS = frozenset({"und", "u", "sowie"})
+# Streetwork and Ordnungsamt cues right before a person ("angetroffen Kalle", "Platzverweis für Herrn X").
+_LIST_CUE = re.compile(
+    r"(?<!\w)(?:angetroffen(?:[ ]wurden?)?:?|Ansprache[ ]mit|Gespräch[ ]mit|Platzverweis(?:[ ]für|[ ]gegen|[ ]ggü\.)?"
+    r"|Verwarnung[ ]an|Beteiligte:|Personen:)[ ]",
+    re.IGNORECASE,
+)
+# Particles that German never uses as words in front of a capitalised noun: after them a capitalised word is a name.
+_FOREIGN_PARTICLES = frozenset(
+    {"van", "de", "dos", "del", "della", "di", "al", "el", "bin", "ibn", "ben", "abu", "ould", "ter", "los", "las"}
+)
 _MIN_NOUN_WORD = 5  # longer words with a noun ending ("-ung", "-heit") are nouns
 # Given names of the world lists that are German nouns ("Bart", "Gabel"): a name on their own only before a surname.
 _NOUN_GIVEN = frozenset(
@@ -253,7 +289,7 @@ def _upper_name(word: str) -> bool:
 
 
 def _name_token(tok: _Tok) -> bool:
-    return _cap(tok.word)
+    return _cap(tok.word) or _LOWER_ARABIC_PREFIX.match(tok.word) is not None  # "al-Sayed"
 
 
 class _Finder:
@@ -281,7 +317,183 @@ class _Finder:
         self._after_cues()
         self._clause_subjects()
         self._coordinated()
+        self._vietnamese()
+        self._comma_pairs()
+        self._upper_surnames()
+        self._list_cues()
+        self._comma_runs()
+        self._lists()
         return self.found
+
+    def _comma_runs(self) -> None:
+        """ "Treffpunkt Schwemme: Manni, Atze, Rocky, ca. 8 Pers.", "Kalle (Karl-Heinz Mertens)": three or more bare
+        candidates in a comma list opening a clause are names; so is one right before a bracketed name."""
+        if ", " not in self.text and " (" not in self.text:
+            return
+        for i, tok in enumerate(self.toks):
+            if not tok.word[:1].isupper() or self._next(i, (", ", " (")) is None or not self._clause_start(i):
+                continue  # a clause opener; the items after it have ", " before them and are no openers
+            run = [i]
+            while (n := self._next(run[-1], (", ",))) is not None and self._list_item(n):
+                run.append(n)
+            if len(run) >= _MIN_COMMA_RUN and self._list_item(i) and self._has_name(run):
+                self.found.extend((self.toks[j].start, self.toks[j].end) for j in run)
+            elif self._bare_candidate(i) and self._bracketed_name_after(i):
+                self.found.append((tok.start, tok.end))
+
+    def _has_name(self, run: list[int]) -> bool:
+        # A comma run counts only when one member is a name the lists know: "Kaffee, Tee, Decken" is none.
+        return any(_is_world_listed(self.toks[j].word) for j in run)
+
+    def _bracketed_name_after(self, i: int) -> bool:
+        n = self._next(i, (" (",))
+        if n is None or self.toks[i].word.lower() in german_basic_words() or any(c.isdigit() for c in self.toks[i].gap):
+            return False  # "aus dem 2. Stock (Bogdan)": after an ordinal the word is a noun
+        return any(s == self.toks[n].start and self.text[e : e + 1] == ")" for s, e in self.found)
+
+    def _vietnamese(self) -> None:
+        """ "Nguyen Thi Huong", "Vu Duc Minh", "Thi Ha Nguyen", "nguyen thi mai": a run of two or more syllables of
+        Vietnamese names holding a family name or the middle names "Thi"/"Van" is one name, whatever its order."""
+        i = 0
+        while i < len(self.toks):
+            last = self._viet_run(i) if self.toks[i].word in _VIET_WORDS else i
+            if last > i:
+                self._add(i, last)
+                i = last
+            i += 1
+
+    def _viet_run(self, i: int) -> int:
+        """Last index of a Vietnamese name run starting at token i (i itself when there is none)."""
+        if self.toks[i].word not in _VIET_WORDS:
+            return i
+        lower = self.toks[i].word.islower()
+        last, key = i, False
+        j: int | None = i
+        while j is not None and j - i < _MAX_NAME_TOKENS:
+            word = self.toks[j].word
+            if word.islower() != lower or (not lower and not (_cap(word) or word.isupper())):
+                break
+            form = _lookup_form(word)
+            if form not in VIETNAMESE_SYLLABLES and form not in VIETNAMESE_FAMILY:
+                break
+            key = key or form in VIETNAMESE_FAMILY or form in _VIET_MIDDLE
+            last = j
+            if self.toks[j].dot:
+                break
+            j = self._next(j)
+        if last == i or not key or (lower and last - i < 2):
+            return i
+        return last
+
+    def _comma_pairs(self) -> None:
+        """ "MCDERMOTT, Patrick", "O'Connor, Liam", "TRANG, Nguyen Thi Thu": a surname in capitals, or one a list
+        knows or shaped like a foreign one, then a comma and a given name the lists know."""
+        if ", " not in self.text:
+            return
+        for i, tok in enumerate(self.toks):
+            if tok.dot or (k := self._next(i, (", ",))) is None:
+                continue
+            given = self.toks[k]
+            viet = self._viet_run(k)
+            upper = _upper_name(tok.word) and not _known_word_or_place(tok._replace(word=_normal(tok.word)))
+            if not _cap(given.word) or _known_word_or_place(given) or given.word in roles() or given.word in TITLES:
+                continue
+            if not (_is_world_given(given.word) or viet > k or given.word in _ARABIC_GIVEN_PREFIXES):
+                continue
+            if not upper and not self._foreign_surname(tok):
+                continue
+            last = max(self._extend(k, strong=False), viet)
+            self.found.append((tok.start, self.toks[last].end))
+
+    @staticmethod
+    def _foreign_surname(tok: _Tok) -> bool:
+        word = tok.word
+        if not _cap(word) or _blocked(tok) or word.lower() in german_basic_words():
+            return False
+        return "'" in word or _ARABIC_PREFIX.match(word) is not None or _is_world_surname(word)
+
+    def _upper_surnames(self) -> None:
+        """ "MÜLLER schlägt SCHMIDT": a surname of the own lists in capitals, or any word in capitals right after a
+        role word ("Zeuge WENDLER"), is a name in police shorthand."""
+        if _UPPER_RUN.search(self.text) is None:
+            return
+        for i, tok in enumerate(self.toks):
+            word = tok.word
+            if len(word) < _MIN_UPPER or not word.isupper() or self._before_number(i):
+                continue
+            if _normal(word) in never_names() or word in _UPPER_NOT_NAMES or word.lower() in german_basic_words():
+                continue
+            after_role = i > 0 and self._is_role(self.toks[i - 1]) and tok.gap == " " and len(word) > _MIN_UPPER
+            if after_role or (_is_surname(_normal(word)) and self._beside_lower_word(i)):
+                self.found.append((tok.start, tok.end))
+
+    def _beside_lower_word(self, i: int) -> bool:
+        # "MÜLLER schlägt SCHMIDT mit …": a surname in capitals inside a clause, not a keyword ("Einsatz BRAND, FF").
+        n = self._next(i)
+        if n is not None and self.toks[n].word.islower():
+            return True
+        return i > 0 and self.toks[i].gap == " " and self.toks[i - 1].word.islower() and not self.toks[i - 1].dot
+
+    def _list_cues(self) -> None:
+        """ "angetroffen Kalle, Mecki und Socke", "Ansprache mit Jonas", "angetroffen wurde Dimitri": right after a
+        cue of streetwork notes a capitalised word that is no known word and ends a list item is a name."""
+        for m in _LIST_CUE.finditer(self.text):
+            j = self.by_start.get(m.end())
+            if j is not None and self._list_item(j, self._extend(j, strong=False)):
+                self._add(j, self._extend(j, strong=False))
+
+    def _list_item(self, j: int, last: int | None = None) -> bool:
+        """Tokens j..last can be a bare list item: a candidate name, no basic word, followed by a separator or an
+        end."""
+        tok = self.toks[j]
+        last = j if last is None else last
+        if not self._bare_candidate(j) or tok.word.lower() in german_basic_words() or self._before_number(last):
+            return False
+        if tok.word.lower().endswith(_COMPOUND_ENDINGS):
+            return False  # "Anwohnern", "Trinkergruppe", "Sozialamt": nouns, not nicknames
+        n = self._next(last, (" ", ", ", " / ", "/", " + ", ". ", "; ", " ("))
+        if n is None:
+            return True
+        nxt = self.toks[n]
+        return self.toks[n].gap != " " or nxt.word in _LIST_WORDS or not nxt.word[:1].isupper()
+
+    def _lists(self) -> None:
+        """Members of a list with a name found: "Merve, Bommel und Wendler", "Tarek + Hamoudi", "kalle u. ronny"."""
+        if not self.found or not _LIST_SEPARATOR.search(self.text):
+            return
+        for _ in range(_MAX_LIST):
+            ends = {e: s for s, e in self.found}
+            added = False
+            for i in range(1, len(self.toks)):
+                if self.toks[i - 1].end + (1 if self.toks[i - 1].dot else 0) not in ends:
+                    continue
+                j = self._list_next(i)
+                if j is None or any(s <= self.toks[j].start < e for s, e in self.found):
+                    continue
+                if self._list_item(j) or (self.toks[j].word.islower() and _lower_name(self.toks[j].word)):
+                    self._add(j, self._extend(j, strong=False))
+                    added = True
+            if not added:
+                return
+
+    def _list_next(self, i: int) -> int | None:
+        """The list item after separator at token i ("und", "u.") or after the separator in its gap (", ", "/")."""
+        tok = self.toks[i]
+        if tok.word in _LIST_WORDS and tok.gap == " ":
+            return self._next(i)
+        if tok.gap in (", ", " / ", "/", " + ") and (tok.gap != ", " or self._list_goes_on(i)):
+            return i
+        return None
+
+    def _list_goes_on(self, i: int) -> bool:
+        # After a comma only an item that a conjunction follows ("Kalle, Mecki und ..."), or a listed name before a
+        # further comma; not an apposition ("Frau Kaya, Dolmetscherin, übersetzt") nor a place ("Kalle, Hbf").
+        n = self._next(i, (" ", ", ", " + ", " / "))
+        if n is None:
+            return False
+        if self.toks[n].word in _LIST_WORDS and self.toks[n].gap == " ":
+            return True
+        return self.toks[n].gap in (", ", " + ", " / ") and _is_world_listed(self.toks[i].word)
 
     def _lower_sign_off(self) -> None:
         """A citizen's message ending in a lower-case given name after a number or a comma ("... 0170 1234567
@@ -429,7 +641,7 @@ class _Finder:
             if k is None or k - i >= _MAX_NAME_TOKENS:
                 break
             tok = self.toks[k]
-            if tok.word in PARTICLES and (n := self._next(k)) is not None and self._after_particle(tok, n):
+            if tok.word in PARTICLES and (n := self._particle_run(k)) is not None:
                 last = j = n
                 continue
             if len(tok.word) == 1 and tok.word.isupper() and tok.dot:
@@ -445,8 +657,8 @@ class _Finder:
         """Whether token k continues the name that starts at token i (see _extend)."""
         tok = self.toks[k]
         first = self.toks[i].word
-        if _ARABIC_PREFIX.match(tok.word):
-            return True  # "Yasmin el-Amin"
+        if _ARABIC_PREFIX.match(tok.word) or _APOSTROPHE_NAME.match(tok.word):
+            return True  # "Yasmin el-Amin", "Siobhan O'Neill"
         if _upper_name(first) and _upper_name(tok.word):
             return _is_world_listed(tok.word)  # "KEVIN SCHULZE"
         if not _name_token(tok):
@@ -457,15 +669,32 @@ class _Finder:
             return False
         return _is_world_listed(tok.word) or strong or (k == i + 1 and _is_world_given(first))
 
+    def _particle_run(self, k: int) -> int | None:
+        """Index of the name word after the particle at token k and up to two more ("van der Berg", "de la Vega",
+        "de los Santos"), or None when no name word follows."""
+        n = self._next(k)
+        hops = 0
+        while n is not None and self.toks[n].word in PARTICLES and hops < _MAX_PARTICLES and not self.toks[n].dot:
+            n, hops = self._next(n), hops + 1
+        if n is None or self.toks[k].dot:
+            return None
+        return n if self._after_particle(self.toks[k], n) else None
+
     def _after_particle(self, particle: _Tok, n: int) -> bool:
         """A capitalised word after a particle is a name ("von Trotha", "al Hassan"); after the article-like
         particles only a listed one ("von der Heydt"), since "von der Polizei" is common."""
         word = self.toks[n].word
         if not _cap(word) or word.isupper():
             return False
+        if particle.word in _FOREIGN_PARTICLES:  # "van der Meer", "bin Laden", "da Costa": no German word order
+            return word not in halle_stop_words() or _is_listed(word)
         return _is_listed(word) or (particle.word not in ("der", "den", "vom") and word not in common_words())
 
     def _add(self, i: int, last: int) -> None:
+        if i > 0 and self.toks[i - 1].word in COMPANY_WORDS and self.toks[i].gap in (" ", ". "):
+            return  # "Blumen Hoffmann", "Fa. Autohaus Koch": a shop's or company's name
+        if i > 0 and self.toks[i].gap == " " and self.toks[i - 1].word in _ARABIC_GIVEN_PREFIXES:
+            i -= 1  # "Abdel Rahman El-Sayed" found from "Rahman"
         while True:
             k = self._next(last)
             # A capitalised run right before a street or institution word names a place ("Paul Suhr Straße").
@@ -503,8 +732,8 @@ class _Finder:
         if j is None:
             return
         tok = self.toks[j]
-        if tok.word in PARTICLES and (n := self._next(j)) is not None and self._after_particle(tok, n):
-            self._add(j, self._extend(n, strong=not noun))  # "Frau von Trotha"
+        if tok.word in PARTICLES and (n := self._particle_run(j)) is not None:
+            self._add(j, self._extend(n, strong=not noun))  # "Frau von Trotha", "Herr van der Berg"
             return
         listed = _is_listed(tok.word)
         if not _name_token(tok) or (noun and not listed) or (not listed and _blocked_after_cue(tok)):
@@ -520,6 +749,9 @@ class _Finder:
             return  # "Anruferin Frau Mazur", "Mitteilerin Fr. Bäcker": the title's own rule takes it
         if _lower_name(tok.word):
             self._add(j, self._extend_lower(j))
+            return
+        if tok.word in _FOREIGN_PARTICLES and (n := self._particle_run(j)) is not None:
+            self._add(j, self._given_after_comma(self._extend(n, strong=True)))  # "Anr. de la Cruz", "de Jong, Anouk"
             return
         if _upper_name(tok.word):
             # Capitals after a role: police style "KOWALSKI, Jan", or a name a list knows ("Fahrer RTW" is none).
@@ -561,6 +793,8 @@ class _Finder:
         tok = self.toks[i]
         if i == 0 or tok.gap != " " or _blocked(tok) or tok.word.lower() in german_basic_words():
             return
+        if tok.word in VIETNAMESE_FAMILY and self._viet_run(i) > i:
+            return  # "Gewerbe Pham Van Long": the run is the whole name
         prev = self.toks[i - 1]
         if prev.dot or not _cap(prev.word) or _blocked(prev) or prev.word in TITLES or prev.word in roles():
             return
@@ -607,7 +841,7 @@ class _Finder:
     def _surname_pair(self, i: int) -> bool:
         """ "Kowalski und Nowak": two surnames of the own list joined by "und", neither an everyday word."""
         k = self._next(i)
-        n = self._next(k) if k is not None and self.toks[k].word == "und" else None
+        n = self._next(k) if k is not None and self.toks[k].word == "und" else self._next(i, (" / ", "/"))
         if n is None or self.toks[i].dot:
             return False
         pair = (self.toks[i], self.toks[n])
@@ -618,10 +852,21 @@ class _Finder:
         self.found.extend([(self.toks[i].start, self.toks[i].end), (self.toks[n].start, self.toks[n].end)])
         return True
 
+    def _given_after_comma(self, last: int) -> int:
+        """Last index of a name ending at token ``last`` that goes on with ", Given" ("de Vries, Pieter")."""
+        k = self._next(last, (", ",))
+        if k is None or self.toks[last].dot or not _cap(self.toks[k].word) or _known_word_or_place(self.toks[k]):
+            return last
+        if not _is_world_given(self.toks[k].word) and (_blocked(self.toks[k]) or not self._list_item(k)):
+            return last
+        return self._extend(k, strong=False)
+
     def _comma_given(self, i: int) -> bool:
         """Police style "Schmidt, Peter": a surname, a comma, a listed given name."""
         k = self._next(i, (", ",))
-        if k is None or self.toks[i].dot or _blocked(self.toks[k]):
+        if k is None or self.toks[i].dot or _known_word_or_place(self.toks[k]):
+            return False
+        if _blocked(self.toks[k]) and not _is_world_given(self.toks[k].word):
             return False
         given = self.toks[k].word
         # "KOWALSKI, Jan" / "DIALLO, MAMADOU": after a surname in capitals any given name, else a listed one.
@@ -721,7 +966,7 @@ _MIN_BARE = 3
 # Verbs after a clause's first word that only a person does ("Jäger angetroffen", "Kobra erzählt").
 _PERSON_VERB_AFTER = re.compile(
     r"[ ](?:wieder[ ]|erneut[ ]|heute[ ]|auch[ ]|nicht[ ]|nochmals[ ])?(?:angetroffen|festgenommen|schläft|schlafen"
-    r"|erzählt|erzählte|hustet|bettelt|bettelten|fragt|fragte|pöbelt|randaliert|weint|schreit|sagt|sagte|meint"
+    r"|erzählt|erzählte|berichtet|berichtete|hustet|bettelt|bettelten|fragt|fragte|pöbelt|randaliert|weint|schreit|sagt|sagte|meint"
     r"|meinte)\b"
 )
 _AGE_BEFORE = re.compile(r"\b\d{1,3}[ -]?[jJ]ährige[nrm]?[ ]")

@@ -144,6 +144,45 @@ def is_origin_noun(word: str) -> bool:
     return word in _nouns() or word in _GERMAN
 
 
+# Shorthand of control-room and streetwork notes: "2x Syr., 1x Afgh.", "Pers. südl. Phänotyp", "2 Frauen (rumän.)".
+# An abbreviation counts (with its dot) only where it describes a person: after a count ("2x", "3 Pers."), after
+# "Pers."/"Person", inside brackets of its own, or before a person or look noun. "Tun." and "Ind." need a count or a
+# person noun; "Pol." is left out (it is the police far more often than a Pole).
+_ABBREVIATIONS = """
+syr afgh afg irak marokk alger tun rum rumän bulg türk russ ukr erit somal alb serb viet vietn südl südländ osteurop
+arab afrik nordafr dt tschech ungar kosov georg tschetsch liban iran pak ind lit lett moldau nigerian gamb guin
+"""
+_ABBR_SET = frozenset(_ABBREVIATIONS.split())
+_ABBR = re.compile(r"(?<![\w.-])([^\W\d_]{2,8})\.(?!\w)")  # the shape; the set decides
+_ABBR_COUNT_BEFORE = re.compile(r"(?i)(?:\b\d+[ ]?x|\b\d+[ ]Pers\.?|\b\d+)[ ]$")
+_ABBR_PERSON_BEFORE = re.compile(r"(?i)(?:\bPers\.|\bPerson|\bPersonen|\bFahrgast)[ ]$")
+_ABBR_AFTER = re.compile(r"[ ]([A-ZÄÖÜ][^\W\d_]+)")
+_ABBR_LOOK_NOUNS = frozenset({"Phänotyp", "Typ", "Herkunft", "Aussehen", "Akzent", "Erscheinungsbild", "Abstammung"})
+_ABBR_STRICT = frozenset({"tun", "ind"})
+
+
+def _abbreviation_describes_person(text: str, m: re.Match[str]) -> bool:
+    before = text[max(0, m.start() - 12) : m.start()]
+    after = _ABBR_AFTER.match(text, m.end())
+    if _ABBR_COUNT_BEFORE.search(before) or (
+        after is not None and (after.group(1) in _ABBR_LOOK_NOUNS or _person_noun(after.group(1)))
+    ):
+        return True
+    if m.group(1).lower() in _ABBR_STRICT:
+        return False
+    return _ABBR_PERSON_BEFORE.search(before) is not None or (
+        before.endswith("(") and text[m.end() : m.end() + 1] == ")"
+    )
+
+
+def _abbreviated_origins(text: str) -> list[Found]:
+    return [
+        m.span()
+        for m in _ABBR.finditer(text)
+        if m.group(1).lower() in _ABBR_SET and _abbreviation_describes_person(text, m)
+    ]
+
+
 def find_origins(text: str) -> list[Found]:
     """Nationality or ethnic-origin descriptors of a person: nouns ("Syrer"), adjectives before a person noun
     ("polnischer Staatsangehöriger", "arabischem Aussehen") or before "aussehend", and appearance words."""
@@ -174,4 +213,6 @@ def find_origins(text: str) -> list[Found]:
             continue
         if ok:
             found.append(m.span())
+    if "." in text:
+        found.extend(_abbreviated_origins(text))
     return found

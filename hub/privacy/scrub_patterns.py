@@ -341,7 +341,7 @@ def find_dates_of_birth(text: str, name_ends: Collection[int] = ()) -> list[Foun
             found.append(m.span())
             continue
         head = before.rstrip()
-        if head.endswith((",", "(")):
+        if head.endswith((",", "(", "/", ";")):  # "Nowak, Jan / 12.08.1979": shorthand separators too
             prev = head[:-1].rstrip()
             prev_end = start - (len(before) - len(prev))
             after_name = prev_end in name_ends or prev.endswith("[NAME]")

@@ -216,3 +216,68 @@ def test_scrubber_keeps_its_floors_on_the_dev2_set(dev2_examples: list[Example])
         assert counts.precision >= precision, (label, counts)
         assert counts.recall >= recall, (label, counts)
     assert (exact.overall.precision, exact.overall.recall) >= DEV2_OVERALL_FLOOR
+
+
+# --- the third development set (tests/data/scrub_dev3_de.jsonl, built by tools/build_scrub_dev3_set.py) -----------
+
+DEV3_DATA = Path(__file__).resolve().parents[2] / "data" / "scrub_dev3_de.jsonl"
+# Written before the third round changed the scrubber (shorthand and streetwork notes, names with particles and
+# several parts, lists, capitals, abbreviated origin words, traps); round two then reached exact P 0.876 / R 0.735
+# (names 0.796/0.687, origin recall 0.154). Reached after the third round (exact P/R): NAME 0.993/0.958, PLATE
+# 1.000/0.968, the rest 1.000; overall 0.996/0.971. Floors are that less a margin.
+DEV3_FLOORS: dict[str, tuple[float, float]] = {  # label: (exact precision, exact recall)
+    "NAME": (0.97, 0.93),
+    "PHONE": (0.95, 0.95),
+    "PLATE": (0.95, 0.95),
+    "DOB": (0.95, 0.95),
+    "ADDRESS": (0.95, 0.95),
+    "IDNUMBER": (0.95, 0.95),
+    "ORIGIN": (0.95, 0.95),
+}
+DEV3_OVERALL_FLOOR = (0.98, 0.95)
+
+
+@pytest.fixture(scope="module")
+def dev3_examples() -> list[Example]:
+    """The third development set, parsed."""
+    return load_examples(DEV3_DATA)
+
+
+def test_dev3_set_is_well_formed_and_reproducible(dev3_examples: list[Example]) -> None:
+    """At least 250 sentences in the five styles, most of them control-room shorthand and Ordnungsamt/streetwork
+    notes, with trap sentences that hold nothing; spans clean and never overlapping; the file is exactly what its
+    build tool writes."""
+    from tools.build_scrub_dev3_set import build
+
+    assert len(dev3_examples) >= 250
+    records = [json.loads(line) for line in DEV3_DATA.read_text(encoding="utf-8").splitlines()]
+    assert records == build()
+    styles = [r["style"] for r in records]
+    assert set(styles) == {"leitstelle", "buerger", "funk", "polizei", "ordnungsamt"}
+    assert styles.count("leitstelle") + styles.count("ordnungsamt") >= 0.75 * len(styles)
+    assert sum(1 for ex in dev3_examples if not ex.spans) >= 25
+    assert set(DEV3_FLOORS) <= {label for ex in dev3_examples for _, _, label in ex.spans}
+    for ex in dev3_examples:
+        assert ex.split == "dev3"
+        for start, end, _ in ex.spans:
+            value = ex.text[start:end]
+            assert value == value.strip(" ,;:"), ex.text
+        for (_, end, _), (start, _, _) in itertools.pairwise(sorted(ex.spans)):
+            assert end <= start, ex.text
+
+
+def test_scrubber_keeps_its_floors_on_the_dev3_set(dev3_examples: list[Example]) -> None:
+    """Exact precision and recall per category and overall stay at or above the third development set's floors."""
+    exact, _ = evaluate(dev3_examples)
+    for label, (precision, recall) in DEV3_FLOORS.items():
+        counts = exact.per_label[label]  # type: ignore[index]
+        assert counts.precision >= precision, (label, counts)
+        assert counts.recall >= recall, (label, counts)
+    assert (exact.overall.precision, exact.overall.recall) >= DEV3_OVERALL_FLOOR
+
+
+def test_dev3_negatives_come_back_unchanged(dev3_examples: list[Example]) -> None:
+    """The trap sentences (stop names, call signs, streets without a number, company names) pass unchanged."""
+    for ex in dev3_examples:
+        if not ex.spans:
+            assert scrub(ex.text).text == ex.text, ex.text
