@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from hub.config import Settings
 from hub.errors import BrokerError, InvalidEventError
+from hub.kafka_produce import make_producer
 from hub.kafka_read import read_topic
 from hub.privacy.aggregates import AGGREGATE_KIND, Aggregate, aggregate, aggregate_events, week_bounds
 from hub.privacy.register import Transfer, content_digest
@@ -52,7 +52,7 @@ def publish_week(settings: Settings, week: str, *, dry_run: bool = False) -> Pub
     target = spec("share.praevention.aggregates").name
     domain = policy.domain("praevention")
     events = aggregate_events(aggregates)
-    producer = _producer(settings.bootstrap())
+    producer = make_producer(settings.bootstrap(), "hub-aggregates", linger_ms=5)
     try:
         futures = [
             producer.send(qualified(settings.topic_prefix, target), key=k, value=e.to_bytes()) for k, e in events
@@ -80,10 +80,3 @@ def publish_week(settings: Settings, week: str, *, dry_run: bool = False) -> Pub
     ]
     record_transfers_sync(settings.database_conninfo(), transfers, datetime.now(UTC))
     return Published(len(shares), aggregates, sent=True)
-
-
-def _producer(bootstrap: str) -> KafkaProducer:
-    try:
-        return KafkaProducer(bootstrap_servers=bootstrap, client_id="hub-aggregates", acks="all", linger_ms=5)
-    except KafkaError as exc:
-        raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc

@@ -5,6 +5,9 @@ The embedded broker answers a fetch only after most of the consumer's ``fetch_ma
 It also reports the end offset of a partition wrong (the last record batch's base offset plus one), and faust
 recovers a table's changelog only up to that end: the consumer below corrects the end offsets it is given
 (``hub.kafka_read.true_end_offsets``), so tables recover whole.
+
+Every aiokafka client of a worker asks the broker not to create the topics it names (``refuse_topic_auto_creation``);
+topics come from ``hub topics apply``.
 """
 
 from __future__ import annotations
@@ -14,10 +17,30 @@ from collections.abc import Mapping
 from typing import Any
 
 import faust
+from aiokafka import client as aiokafka_client
+from aiokafka.protocol.metadata import MetadataRequest
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from hub.config import Settings
+from hub.kafka_produce import METADATA_MAX_AGE_MS
 from hub.kafka_read import true_end_offsets
+
+
+class _MetadataRequestNoCreate(MetadataRequest):  # type: ignore[misc]  # aiokafka's protocol classes are untyped
+    """aiokafka's metadata request, asking the broker not to create the topics it names unless told otherwise."""
+
+    def __init__(self, topics: list[str] | None = None, allow_auto_topic_creation: bool | None = False) -> None:
+        super().__init__(topics, allow_auto_topic_creation)
+
+
+def refuse_topic_auto_creation() -> None:
+    """Make every aiokafka client of this process ask the broker not to create the topics it names.
+
+    aiokafka 0.14 has no setting for it: its clients build every metadata request with auto-creation asked for, so a
+    worker subscribed to or sending to a missing topic had the broker create it with the broker's default partition
+    count. Process-wide (in a worker, faust's consumer and producer are the only aiokafka clients) and idempotent.
+    """
+    aiokafka_client.MetadataRequest = _MetadataRequestNoCreate
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -75,6 +98,7 @@ class HubApp(faust.App):
 
 def make_app(settings: Settings, stage: str) -> HubApp:
     """The faust app of ``stage``; its consumer group is ``<prefix>hub-<stage>``."""
+    refuse_topic_auto_creation()
     brokers = [f"kafka://{server.strip()}" for server in settings.bootstrap().split(",")]
     session = settings.consumer_session_timeout_s
     datadir = settings.state_dir / "faust" / f"{settings.topic_prefix}{stage}"
@@ -96,6 +120,9 @@ def make_app(settings: Settings, stage: str) -> HubApp:
         broker_heartbeat_interval=max(session / 6, 0.5),
         producer_acks=-1,
         producer_linger_ms=5,
+        # The embedded broker acknowledges records for a topic it no longer has and keeps none: refresh the
+        # producer's view often, so a vanished topic holds the stage's sends (faust's default: 5 minutes).
+        producer_metadata_max_age_ms=METADATA_MAX_AGE_MS,
     )
     app.hub_fetch_max_wait_ms = settings.consumer_fetch_max_wait_ms
     app.hub_bootstrap = settings.bootstrap()
