@@ -1,4 +1,5 @@
-"""Faust app factory: one app (= one consumer group) per stage, tuned for the embedded broker.
+"""Faust app factory: one app (= one consumer group) per stage, tuned for the embedded broker, never creating a
+topic.
 
 The embedded broker answers a fetch only after most of the consumer's ``fetch_max_wait_ms``; faust hard-codes
 1500 ms for its worker consumer, so the transport below applies ``HUB_CONSUMER_FETCH_MAX_WAIT_MS`` instead.
@@ -6,24 +7,34 @@ It also reports the end offset of a partition wrong (the last record batch's bas
 recovers a table's changelog only up to that end: the consumer below corrects the end offsets it is given
 (``hub.kafka_read.true_end_offsets``), so tables recover whole.
 
-Every aiokafka client of a worker asks the broker not to create the topics it names (``refuse_topic_auto_creation``);
-topics come from ``hub topics apply``.
+Where the group's committed offsets lie outside a partition's records (the broker lost its data, or retention
+removed records before they were read), the consumer starts over at the partition's first record instead of
+skipping what is there (``hub.offsets``), and tells the app's ``on_offset_reset``. Every aiokafka client of a worker
+asks the broker not to create the topics it names (``refuse_topic_auto_creation``); topics come from
+``hub topics apply``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 import faust
+import structlog
 from aiokafka import client as aiokafka_client
+from aiokafka.errors import KafkaError
 from aiokafka.protocol.metadata import MetadataRequest
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from hub.config import Settings
 from hub.kafka_produce import METADATA_MAX_AGE_MS
 from hub.kafka_read import true_end_offsets
+from hub.offsets import OffsetReset, out_of_range
+
+__all__ = ["HubApp", "HubGlobalTable", "make_app", "refuse_topic_auto_creation"]
+
+log = structlog.get_logger(__name__)
 
 
 class _MetadataRequestNoCreate(MetadataRequest):  # type: ignore[misc]  # aiokafka's protocol classes are untyped
@@ -57,6 +68,39 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         reported = await super()._highwaters(partitions)
         return await asyncio.to_thread(true_end_offsets, self.bootstrap, reported)
 
+    async def seek_to_committed_checked(self) -> tuple[dict[Any, int | None], list[OffsetReset]]:
+        """Seek every assigned partition to its committed offset, or to its first record where that offset lies
+        outside the partition's records (``hub.offsets``); the committed offsets as the consumer now reads from
+        them, and the resets."""
+        return cast(
+            tuple[dict[Any, int | None], list[OffsetReset]], await self.call_thread(self._seek_to_committed_checked)
+        )
+
+    async def _seek_to_committed_checked(self) -> tuple[dict[Any, int | None], list[OffsetReset]]:
+        consumer = self._ensure_consumer()
+        committed: dict[Any, int | None] = dict(await consumer.seek_to_committed())
+        changelogs = self.app.tables.changelog_topics  # read from their start by table recovery, never committed
+        checked = {tp: at for tp, at in committed.items() if at is not None and tp.topic not in changelogs}
+        if not checked:
+            return committed, []
+        starts = await consumer.beginning_offsets(list(checked))
+        ends = dict(await consumer.end_offsets(list(checked)))
+        # The embedded broker reports ends too low (the module docstring); an offset past the reported end is
+        # checked against the true one.
+        past = {tp: ends[tp] for tp, at in checked.items() if at > ends[tp]}
+        if past:
+            ends.update(await asyncio.to_thread(true_end_offsets, self.bootstrap, past))
+        resets = out_of_range(checked, starts, ends)
+        for tp, reset in resets.items():
+            consumer.seek(tp, reset.to)
+            committed[tp] = reset.to
+        if resets:
+            try:  # said and counted once: the next assignment finds the offsets in range
+                await consumer.commit({tp: reset.to for tp, reset in resets.items()})
+            except KafkaError as exc:
+                log.warning("the reset offsets were not committed; the next batch commits them", error=repr(exc))
+        return committed, list(resets.values())
+
 
 def _transport_class(fetch_max_wait_ms: int, bootstrap: str) -> type[Any]:
     thread_cls = type(
@@ -66,6 +110,15 @@ def _transport_class(fetch_max_wait_ms: int, bootstrap: str) -> type[Any]:
     class HubConsumer(faust_aiokafka.Consumer):
         def _new_consumer_thread(self) -> Any:
             return thread_cls(self, loop=self.loop, beacon=self.beacon)
+
+        async def seek_to_committed(self) -> Mapping[Any, int]:
+            # faust seeks to the committed offsets (and takes them as its own bookkeeping) after every rebalance.
+            committed, resets = await cast(_ConsumerThread, self._thread).seek_to_committed_checked()
+            told = cast(HubApp, self.app).on_offset_reset
+            for reset in resets:
+                if told is not None:
+                    told(reset)
+            return cast(Mapping[Any, int], committed)
 
     class HubTransport(faust_aiokafka.Transport):
         Consumer = HubConsumer
@@ -86,10 +139,12 @@ class HubGlobalTable(faust.GlobalTable):
 
 
 class HubApp(faust.App):
-    """A faust App whose consumer uses the hub's fetch wait."""
+    """A faust App whose consumer uses the hub's fetch wait and checks the committed offsets it starts from."""
 
     hub_fetch_max_wait_ms: int = 10
     hub_bootstrap: str = ""
+    #: Told of each committed offset the consumer found outside its partition's records (the stage logs and counts).
+    on_offset_reset: Callable[[OffsetReset], None] | None = None
 
     def _new_transport(self) -> Any:
         transport = _transport_class(self.hub_fetch_max_wait_ms, self.hub_bootstrap)

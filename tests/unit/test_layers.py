@@ -30,6 +30,7 @@ HUB_LAYERS = Layers(
                 "hub.kafka_admin",
                 "hub.kafka_produce",
                 "hub.kafka_read",
+                "hub.offsets",
                 "hub.data",
             ),
         ),
