@@ -1,6 +1,6 @@
 """The stage shell and the broker: sends the broker did not take are sent again while the error is transient (and
 only those), a permanent error or a bug is raised at once, every error counted; a committed offset reset on
-assignment is logged as an error and counted."""
+assignment is logged as an error and counted; the worker's app asks for no topic and can be a static member."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import structlog
+from aiokafka import client as aiokafka_client
 from aiokafka.errors import (
     KafkaConnectionError,
     KafkaTimeoutError,
@@ -18,6 +19,7 @@ from aiokafka.errors import (
     RequestTimedOutError,
     UnknownTopicOrPartitionError,
 )
+from aiokafka.protocol.metadata import MetadataRequest_v4
 from faust.exceptions import ProducerSendError
 from prometheus_client import CollectorRegistry
 
@@ -26,6 +28,7 @@ from hub.messages import OutRecord
 from hub.metrics import StageMetrics
 from hub.offsets import OffsetReset
 from hub.retry import Backoff
+from hub.workers.app import HubTableManager, make_app
 from hub.workers.shell import StageShell, broker_error_kind, broker_error_summary
 
 
@@ -164,3 +167,15 @@ def test_an_offset_reset_is_logged_as_an_error_and_counted_by_declared_topic(
         "reason": "beyond_end",
     }
     assert _value(registry, "hub_stage_offset_resets_total", topic="raw.replay.ndjson", reason="beyond_end") == 1.0
+
+
+def test_the_workers_app_asks_for_no_topic_and_skips_fausts_start_up_sleep(tmp_path: Path) -> None:
+    """Once a worker's app is made, aiokafka's metadata requests ask the broker not to create topics; the app's
+    table manager is the hub's (no second of sleep before subscribing), and a configured group instance id makes
+    the worker a static member."""
+    settings = Settings(kafka_bootstrap="nowhere:1", state_dir=tmp_path, consumer_group_instance_id="normalise-1")
+    app = make_app(settings, "normalise")
+    request = aiokafka_client.MetadataRequest(["t"]).build(MetadataRequest_v4)
+    assert request.allow_auto_topic_creation is False
+    assert app.conf.TableManager is HubTableManager
+    assert app.conf.consumer_group_instance_id == "normalise-1"
