@@ -31,11 +31,12 @@ from faust.tables.manager import TableManager
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from hub.config import Settings
+from hub.errors import BrokerError
 from hub.kafka_produce import METADATA_MAX_AGE_MS
 from hub.kafka_read import true_end_offsets
 from hub.offsets import OffsetReset, out_of_range
 
-__all__ = ["HubApp", "HubGlobalTable", "make_app", "refuse_topic_auto_creation"]
+__all__ = ["HubApp", "HubGlobalTable", "HubTableManager", "make_app", "refuse_topic_auto_creation"]
 
 log = structlog.get_logger(__name__)
 
@@ -88,6 +89,17 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         consumer._fetch_max_wait_ms = self.fetch_max_wait_ms
         return consumer
 
+    async def _bounds(self, consumer: Any, committed: dict[Any, int]) -> tuple[dict[Any, int], dict[Any, int]]:
+        """Each partition's start and end (one past its last record), for the partitions of ``committed``."""
+        starts = dict(await consumer.beginning_offsets(list(committed)))
+        ends = dict(await consumer.end_offsets(list(committed)))
+        # The embedded broker reports ends too low (the module docstring): an offset past the reported end is
+        # checked against the true one.
+        past = {tp: ends[tp] for tp, at in committed.items() if at > ends[tp]}
+        if past:
+            ends.update(await asyncio.to_thread(true_end_offsets, self.bootstrap, past))
+        return starts, ends
+
     async def on_start(self) -> None:
         await super().on_start()
         _leave_also_in_generation_zero(self._consumer)
@@ -111,13 +123,11 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         checked = {tp: at for tp, at in committed.items() if at is not None and tp.topic not in changelogs}
         if not checked:
             return committed, []
-        starts = await consumer.beginning_offsets(list(checked))
-        ends = dict(await consumer.end_offsets(list(checked)))
-        # The embedded broker reports ends too low (the module docstring); an offset past the reported end is
-        # checked against the true one.
-        past = {tp: ends[tp] for tp, at in checked.items() if at > ends[tp]}
-        if past:
-            ends.update(await asyncio.to_thread(true_end_offsets, self.bootstrap, past))
+        try:
+            starts, ends = await self._bounds(consumer, checked)
+        except (KafkaError, BrokerError) as exc:  # read as faust would; the next assignment checks again
+            log.warning("the committed offsets could not be checked against the partitions", error=repr(exc))
+            return committed, []
         resets = out_of_range(checked, starts, ends)
         for tp, reset in resets.items():
             consumer.seek(tp, reset.to)
