@@ -21,12 +21,12 @@ import time
 from pathlib import Path
 
 import aiohttp
-from kafka import KafkaProducer
 
 from hub.config import Settings
 from hub.console.testing import sample_alert
 from hub.devstack import EmbeddedStack
 from hub.kafka_admin import apply_topology
+from hub.kafka_produce import make_producer
 from hub.logging import configure_logging
 from hub.processes import StageProcess, free_port, spawn_console
 from hub.router.core import alert_record
@@ -75,7 +75,7 @@ async def run_clients(clients: Clients, produce: asyncio.Future[None], settle_s:
 def produce(settings: Settings, revisions: int, rate: float) -> dict[tuple[str, int], float]:
     """Produce ``revisions`` revisions (one alert per ten revisions) at ``rate`` per second; the perf_counter of each
     broker acknowledgement."""
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap(), acks="all", linger_ms=0)
+    producer = make_producer(settings.bootstrap(), "bench-console", linger_ms=0)
     topic = qualified(settings.topic_prefix, "alerts.polizei")
     acked: dict[tuple[str, int], float] = {}
     started = time.perf_counter()

@@ -40,7 +40,17 @@ class Settings(BaseSettings):
         description="fetch wait of every consumer; the embedded broker answers only after this wait",
     )
     consumer_session_timeout_s: float = Field(
-        default=6.0, gt=0, description="consumer group session timeout; a group forms after about half of it"
+        default=6.0,
+        gt=0,
+        description="consumer group session timeout: a killed worker's partitions move after it; the embedded broker "
+        "answers a join after half of it (Apache Kafka refuses less than 6 s by default)",
+    )
+    consumer_group_instance_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=249,
+        description="static group membership: this worker's id in its stage's consumer group, stable across its "
+        "restarts and unique among the stage's workers; unset = dynamic membership",
     )
 
     # How long a worker's database connection may take (libpq connect_timeout, whole seconds) and one statement may

@@ -26,8 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from kafka import KafkaProducer
-
 from hub.config import Settings
 from hub.connectors.replay import replay
 from hub.console.passwords import hash_password
@@ -38,6 +36,7 @@ from hub.errors import ConfigError, InvalidEventError
 from hub.formats.replay import map_replay_record
 from hub.intercept_demo import TRAM, narrate, scenario, send_all, wait_for_events
 from hub.kafka_admin import apply_topology
+from hub.kafka_produce import make_producer
 from hub.kafka_read import read_topic
 from hub.network.tram import load_tram_network
 from hub.privacy.keys import KEY_DIR_ENV, KEY_ENV_PREFIX
@@ -228,7 +227,7 @@ def _route_driver_alarm(settings: Settings, router: StageProcess, say: Callable[
     now = datetime.now(UTC)
     plan = scenario(now, alarm_id=f"{TRAM}-demo-{now:%Y%m%d%H%M%S}")
     seen = router.counter("hub_events_in_total", stage="router")
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap())
+    producer = make_producer(settings.bootstrap(), "hub-demo")
     try:
         send_all(producer, settings, plan.live)
         say(

@@ -12,6 +12,7 @@ Third-party errors (kafka-python, aiokafka, psycopg, subprocess) are mapped to i
     │   └── BinaryNotFoundError  the Tansu or PostgreSQL binary is not installed
     ├── BrokerError              the Kafka cluster refused or could not be reached
     │   └── TopologyError        topics differ from what hub/topology.py declares
+    │       └── MissingTopicError  a producer was asked to send to a topic the cluster does not have
     ├── StoreError               PostgreSQL refused or could not be reached
     │   └── StoreUnavailable     PostgreSQL could not be reached at all (nothing was done there)
     ├── InvalidEventError        one input record is bad; carries a reason, goes to dead-letter
@@ -73,6 +74,18 @@ class BrokerError(HubError):
 
 class TopologyError(BrokerError):
     """Topics on the cluster differ from the declared topology in a way the hub will not fix itself."""
+
+
+class MissingTopicError(TopologyError):
+    """A send to topics the cluster does not have; the hub never lets the broker create them."""
+
+    def __init__(self, topics: Sequence[str], bootstrap: str) -> None:
+        self.topics = tuple(topics)
+        shown = ", ".join(self.topics)
+        super().__init__(
+            f"topic {shown} does not exist on {bootstrap}; run `hub topics apply` "
+            "(the hub never lets the broker create a topic)"
+        )
 
 
 class StoreError(HubError):

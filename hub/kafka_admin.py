@@ -69,11 +69,19 @@ def _config_drift(client: KafkaAdminClient, specs: dict[str, TopicSpec]) -> dict
     return drift
 
 
-def missing_topics(bootstrap: str, prefix: str = "", specs: Iterable[TopicSpec] = TOPICS) -> list[str]:
-    """The declared topics (prefixed) the cluster does not have, in declaration order."""
+def absent_topics(bootstrap: str, names: Iterable[str]) -> list[str]:
+    """Those of the topics ``names`` (as named on the cluster) that the cluster does not have, in the given order."""
+    wanted = list(names)
+    if not wanted:
+        return []
     with admin_client(bootstrap) as client:
         existing = set(client.list_topics())
-    return [name for name in (qualified(prefix, s.name) for s in specs) if name not in existing]
+    return [name for name in wanted if name not in existing]
+
+
+def missing_topics(bootstrap: str, prefix: str = "", specs: Iterable[TopicSpec] = TOPICS) -> list[str]:
+    """The declared topics (prefixed) the cluster does not have, in declaration order."""
+    return absent_topics(bootstrap, (qualified(prefix, s.name) for s in specs))
 
 
 def apply_topology(

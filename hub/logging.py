@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import logging.config
 import sys
+import time
 from typing import Any
 
 import structlog
@@ -32,6 +33,30 @@ _SHARED: list[Any] = [
 ]
 
 
+class RepeatFilter(logging.Filter):
+    """Lets each message of a logger through once per ``interval_s`` (by logger and formatted message).
+
+    aiokafka logs "Topic ... not found in cluster metadata" at every metadata retry, ten times a second for as long
+    as a topic a stage sends to is missing; the stage's own "stage blocked on the broker" says it once.
+    """
+
+    def __init__(self, interval_s: float = 60.0) -> None:
+        super().__init__()
+        self.interval_s = interval_s
+        self._last: dict[tuple[str, str], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.getMessage())
+        now = time.monotonic()
+        last = self._last.get(key)
+        if last is not None and now - last < self.interval_s:
+            return False
+        if len(self._last) >= 1000:  # many different messages: forget them rather than grow
+            self._last.clear()
+        self._last[key] = now
+        return True
+
+
 def logging_dict_config(settings: Settings) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` that renders every stdlib record (faust, kafka, psycopg) like our own logs."""
     return {
@@ -50,12 +75,15 @@ def logging_dict_config(settings: Settings) -> dict[str, Any]:
                 "foreign_pre_chain": [*_SHARED, structlog.stdlib.ExtraAdder()],
             }
         },
+        "filters": {"repeats": {"()": RepeatFilter, "interval_s": 60.0}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "hub", "stream": "ext://sys.stderr"}},
         "root": {"handlers": ["stderr"], "level": settings.log_level.upper()},
         "loggers": {
             # These libraries are chatty at info about every connection and rebalance step.
             "kafka": {"level": "WARNING"},
             "aiokafka": {"level": "WARNING"},
+            # Metadata errors, repeated at every retry (RepeatFilter).
+            "aiokafka.cluster": {"level": "WARNING", "filters": ["repeats"]},
             "faust": {"level": "WARNING"},
             "mode": {"level": "WARNING"},
         },

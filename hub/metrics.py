@@ -26,6 +26,12 @@ class StageMetrics:
     database_blocked_seconds: Counter
     # Shares the pseudonymise stage did not make because the domain's purpose filter does not admit the event.
     withheld: Counter
+    # Broker trouble of every stage's sends (hub.workers.shell), and committed offsets found outside their
+    # partition's records on assignment (hub.workers.app).
+    broker_errors: Counter
+    broker_retries: Counter
+    broker_blocked_seconds: Counter
+    offset_resets: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> StageMetrics:
@@ -80,6 +86,32 @@ class StageMetrics:
                 "Shares not made for a domain that receives the kind, by reason (purpose: its filter does not admit "
                 "the event); no share, no transfer-register row",
                 ["stage", "domain", "reason"],
+                registry=registry,
+            ),
+            broker_errors=Counter(
+                "hub_broker_errors",
+                "Errors a stage's sends to the broker raised, by kind: transient (retried) or permanent",
+                ["stage", "kind"],
+                registry=registry,
+            ),
+            broker_retries=Counter(
+                "hub_broker_retries",
+                "Sends a stage tried again after a transient broker error",
+                ["stage"],
+                registry=registry,
+            ),
+            broker_blocked_seconds=Counter(
+                "hub_broker_blocked_seconds",
+                "Seconds a stage held a batch waiting for the broker to take its records (sends that failed or hung)",
+                ["stage"],
+                registry=registry,
+            ),
+            offset_resets=Counter(
+                "hub_stage_offset_resets",
+                "Partitions a stage started reading from their first record because the committed offset lay beyond "
+                "their end (beyond_end: the broker lost its data) or before their start (before_start: retention "
+                "removed records before they were read)",
+                ["stage", "topic", "reason"],
                 registry=registry,
             ),
         )

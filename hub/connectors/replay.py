@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from hub.config import Settings
@@ -24,6 +23,7 @@ from hub.deadletter import Origin, dead_letter
 from hub.errors import BrokerError, ConfigError, DeadLetterReason, InvalidEventError
 from hub.formats.jsondoc import MAX_RECORD_BYTES
 from hub.formats.replay import ReplayFormat
+from hub.kafka_produce import HubProducer, make_producer
 from hub.topology import dlq_topic, qualified, raw_topic
 
 log = structlog.get_logger(__name__)
@@ -96,29 +96,25 @@ def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
             yield number, line.rstrip(b"\r\n")
 
 
-def make_producer(bootstrap: str) -> KafkaProducer:
-    try:
-        return KafkaProducer(
-            bootstrap_servers=bootstrap,
-            client_id=f"hub-connector-{CONNECTOR}",
-            acks="all",
-            linger_ms=5,
-            # Above MAX_RECORD_BYTES lines are dead-lettered as a reference, never sent whole.
-            max_request_size=MAX_RECORD_BYTES + 65536,
-        )
-    except KafkaError as exc:
-        raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+def replay_producer(bootstrap: str) -> HubProducer:
+    """The replay's producer (``BrokerError`` when the cluster cannot be reached)."""
+    # Above MAX_RECORD_BYTES lines are dead-lettered as a reference, never sent whole.
+    return make_producer(
+        bootstrap, f"hub-connector-{CONNECTOR}", linger_ms=5, max_request_size=MAX_RECORD_BYTES + 65536
+    )
 
 
 def replay_file(
     path: Path,
-    producer: KafkaProducer,
+    producer: HubProducer,
     raw_topic: str,
     dlq_topic: str,
     progress: Callable[[ReplayStats], None] | None = None,
     progress_every: int = 1000,
 ) -> ReplayStats:
-    """Produce every non-blank line of ``path`` to ``raw_topic``; wait until the broker has them all."""
+    """Produce every non-blank line of ``path`` to ``raw_topic``; wait until the broker has them all.
+    ``MissingTopicError`` before the first line when either topic does not exist."""
+    producer.require(raw_topic, dlq_topic)
     stats = ReplayStats()
     futures: list[Any] = []
     try:
@@ -150,7 +146,7 @@ def replay_file(
 
 def replay(settings: Settings, path: Path, progress: Callable[[ReplayStats], None] | None = None) -> ReplayStats:
     """Replay ``path`` to the configured cluster's ``raw.replay.ndjson`` (dead letters to ``dlq.connectors``)."""
-    producer = make_producer(settings.bootstrap())
+    producer = replay_producer(settings.bootstrap())
     try:
         return replay_file(
             path,

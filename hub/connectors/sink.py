@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from hub.connectors.records import (
@@ -28,6 +27,7 @@ from hub.connectors.records import (
     header,
 )
 from hub.errors import BrokerError
+from hub.kafka_produce import make_producer
 from hub.kafka_read import open_topic
 
 # Ack, OutMessage and Sink are re-exported: hub.acks_http produces through this module's sinks with them.
@@ -40,28 +40,26 @@ class KafkaSink:
     def __init__(self, bootstrap: str, client_id: str = "hub-connectors", request_timeout_s: float = 15.0) -> None:
         self.bootstrap = bootstrap
         self.request_timeout_s = request_timeout_s
-        try:
-            self._producer = KafkaProducer(
-                bootstrap_servers=bootstrap,
-                client_id=client_id,
-                acks="all",
-                # The embedded broker has no idempotent producer; delivery is at-least-once by design.
-                enable_idempotence=False,
-                linger_ms=5,
-                max_request_size=MAX_VALUE_BYTES + 65536,
-                request_timeout_ms=int(request_timeout_s * 1000),
-                max_block_ms=int(request_timeout_s * 1000),
-                delivery_timeout_ms=int(request_timeout_s * 2000),
-                bootstrap_timeout_ms=int(request_timeout_s * 1000),
-            )
-        except KafkaError as exc:
-            raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+        self._producer = make_producer(
+            bootstrap,
+            client_id,
+            # The embedded broker has no idempotent producer; delivery is at-least-once by design.
+            enable_idempotence=False,
+            linger_ms=5,
+            max_request_size=MAX_VALUE_BYTES + 65536,
+            request_timeout_ms=int(request_timeout_s * 1000),
+            max_block_ms=int(request_timeout_s * 1000),
+            delivery_timeout_ms=int(request_timeout_s * 2000),
+            bootstrap_timeout_ms=int(request_timeout_s * 1000),
+        )
 
     def produce(self, messages: Sequence[OutMessage], timeout_s: float) -> list[Ack | BrokerError]:
         futures: list[Any] = []
         for m in messages:
             try:
                 futures.append(self._producer.send(m.topic, key=m.key, value=m.value, headers=m.headers))
+            except BrokerError as exc:  # the topic does not exist (MissingTopicError) or could not be checked
+                futures.append(exc)
             except KafkaError as exc:
                 futures.append(BrokerError(f"producing to {m.topic} failed: {exc}"))
         # A failed flush is not final: each future below says which records made it.

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from hub.config import Settings
 from hub.errors import BrokerError, ConfigError, InvalidEventError
+from hub.kafka_produce import make_producer
 from hub.kafka_read import read_topic
 from hub.privacy.aggregates import AGGREGATE_KIND, Aggregate, Plan, WeekState, countable, plan_week, week_bounds
 from hub.privacy.register import Transfer, content_digest
@@ -102,7 +102,7 @@ def publish_week(settings: Settings, week: str, *, dry_run: bool = False, now: d
 
 def _send(settings: Settings, messages: list[StoredMessage]) -> None:
     target = qualified(settings.topic_prefix, spec("share.praevention.aggregates").name)
-    producer = _producer(settings.bootstrap())
+    producer = make_producer(settings.bootstrap(), "hub-aggregates", linger_ms=5)
     try:
         futures = [producer.send(target, key=m.key, value=m.value) for m in messages]
         producer.flush()
@@ -112,10 +112,3 @@ def _send(settings: Settings, messages: list[StoredMessage]) -> None:
         raise BrokerError(f"producing to {target} failed: {exc}") from exc
     finally:
         producer.close()
-
-
-def _producer(bootstrap: str) -> KafkaProducer:
-    try:
-        return KafkaProducer(bootstrap_servers=bootstrap, client_id="hub-aggregates", acks="all", linger_ms=5)
-    except KafkaError as exc:
-        raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc

@@ -1,23 +1,13 @@
 """Writing a stage's rows to PostgreSQL without losing any and without stopping on any: the batch at once, held and
 retried while the database is away (transient errors); when the database refuses the batch (a permanent error),
 row by row, and the refused rows become dead letters. Every wait is counted, logged once it lasts, and ends the
-worker promptly when it is asked to stop.
-
-Why a stop while blocked ends the process at once: faust acknowledges a batch's messages when the agent leaves it
-(also by an exception) and, on a stop, waits for every message handed out to be acknowledged. A batch held for
-the database could only be given up by acknowledging it, i.e. losing it; leaving the process instead keeps it
-unacknowledged, so the next worker reads it again (at-least-once; the sinks are idempotent).
+worker promptly when it is asked to stop (``hub.workers.blocked`` says why).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import os
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic, TypeVar
 
@@ -26,19 +16,15 @@ from psycopg_pool import AsyncConnectionPool
 
 from hub.config import Settings
 from hub.messages import Message, OutRecord
-from hub.retry import Backoff, retry
+from hub.retry import Backoff
 from hub.store.errors import error_kind, error_summary
+from hub.workers.blocked import BLOCKED_AFTER_S, BlockedWait, Dependency, exit_at_once
 from hub.workers.shell import EventStream, StageShell
 
 R = TypeVar("R")
-T = TypeVar("T")
 
 #: Writes rows on a connection, in transactions of its own choosing; raises psycopg errors.
 RowWriter = Callable[[psycopg.AsyncConnection[Any], list[R]], Awaitable[None]]
-
-BLOCKED_AFTER_S = 5.0
-"""A write that has not succeeded after this long makes the stage blocked: a warning, then one when it goes on."""
-_TICK_S = 0.2
 
 
 def stage_conninfo(conninfo: str, settings: Settings) -> str:
@@ -65,23 +51,7 @@ def stage_pool(conninfo: str, settings: Settings) -> AsyncConnectionPool[Any]:
     )
 
 
-def exit_at_once() -> None:
-    """Leave the process without faust's shutdown (see the module docstring), after the log is written out."""
-    logging.shutdown()
-    os._exit(0)
-
-
-@dataclass
-class _Wait:
-    """One write's wait: since when, how much of it is counted, whether the stage was said to be blocked."""
-
-    started: float
-    counted_until: float
-    warned: bool = False
-    watch: asyncio.Task[None] | None = None
-
-
-class DatabaseWait:
+class DatabaseWait(BlockedWait):
     """How a stage waits for its database: ``run(attempt)`` retries transient errors with backoff (counted in
     ``hub_database_errors_total{kind="transient"}`` and ``hub_database_retries_total``) and raises a permanent
     error or a bug at once (the caller refuses the row). A write that fails or hangs is watched: its seconds are
@@ -97,76 +67,24 @@ class DatabaseWait:
         abandon: Callable[[], None] = exit_at_once,
         backoff: Callable[[], Backoff] = lambda: Backoff(base_s=0.5, cap_s=10.0),
     ) -> None:
-        self.shell = shell
-        self.blocked_after_s = blocked_after_s
-        self.stopping = stopping if stopping is not None else lambda: bool(shell.app.should_stop)
-        self.abandon = abandon
-        self.backoff = backoff
-        self.metrics = shell.metrics
-        self.stage = shell.stage
-
-    async def run(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        """``await attempt()`` until it succeeds or fails for good (see the class docstring)."""
-        now = time.monotonic()
-        wait = _Wait(started=now, counted_until=now)
-        # A write that hangs (a database that accepts and never answers) is watched too, not only one that fails.
-        timer = asyncio.get_running_loop().call_later(self.blocked_after_s, self._watch, wait)
-        try:
-            return await retry(
-                attempt,
-                retry_on=Exception,
-                transient=lambda exc: error_kind(exc) == "transient",
-                on_retry=partial(self._retrying, wait),
-                backoff=self.backoff(),
-            )
-        except Exception as exc:
-            if error_kind(exc) == "permanent":
-                self.metrics.database_errors.labels(self.stage, "permanent").inc()
-            raise
-        finally:
-            timer.cancel()
-            self._done(wait)
-
-    def _retrying(self, wait: _Wait, exc: BaseException, delay: float) -> None:
-        self.metrics.database_errors.labels(self.stage, "transient").inc()
-        self.metrics.database_retries.labels(self.stage).inc()
-        self.shell.log.warning("database unavailable, retrying", error=error_summary(exc), retry_in_s=round(delay, 3))
-        self._watch(wait)
-
-    def _watch(self, wait: _Wait) -> None:
-        if wait.watch is None:
-            wait.watch = asyncio.get_running_loop().create_task(self._watching(wait))
-
-    async def _watching(self, wait: _Wait) -> None:
-        """Count the blocked seconds, say once that the stage is blocked, and end the worker if it must stop."""
-        while True:
-            now = self._count(wait)
-            if not wait.warned and now - wait.started >= self.blocked_after_s:
-                wait.warned = True
-                self.shell.log.warning("stage blocked on the database", blocked_s=round(now - wait.started, 1))
-            if self.stopping():
-                self.shell.log.warning(
-                    "stopping while blocked on the database: the batch held is left unacknowledged and is read "
-                    "again when the stage runs next",
-                    blocked_s=round(now - wait.started, 1),
-                )
-                self.abandon()
-                return
-            await asyncio.sleep(_TICK_S)
-
-    def _count(self, wait: _Wait) -> float:
-        now = time.monotonic()
-        self.metrics.database_blocked_seconds.labels(self.stage).inc(now - wait.counted_until)
-        wait.counted_until = now
-        return now
-
-    def _done(self, wait: _Wait) -> None:
-        if wait.watch is None:
-            return
-        wait.watch.cancel()
-        now = self._count(wait)
-        if wait.warned:
-            self.shell.log.info("database answering again, stage goes on", blocked_s=round(now - wait.started, 1))
+        metrics = shell.metrics
+        database = Dependency(
+            "database",
+            error_kind,
+            error_summary,
+            metrics.database_errors,
+            metrics.database_retries,
+            metrics.database_blocked_seconds,
+        )
+        super().__init__(
+            database,
+            shell.stage,
+            shell.log,
+            stopping=stopping if stopping is not None else lambda: bool(shell.app.should_stop),
+            blocked_after_s=blocked_after_s,
+            abandon=abandon,
+            backoff=backoff,
+        )
 
 
 class BatchWriter(Generic[R]):

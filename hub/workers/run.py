@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 import faust
@@ -16,6 +17,15 @@ from hub.metrics import StageMetrics, serve_metrics
 from hub.workers.registry import STAGES
 
 log = structlog.get_logger(__name__)
+
+
+class HubWorker(faust.Worker):
+    """faust's worker without the second mode's worker sleeps before closing the event loop on every shutdown (by
+    then the consumer has left its group): a restarted worker's replacement starts that much sooner. One short
+    pass of the loop still lets the connections' close callbacks run."""
+
+    async def _sentinel_task(self) -> None:
+        await asyncio.sleep(0.05)
 
 
 def run_stage(settings: Settings, stage: str, environ: Mapping[str, str]) -> None:
@@ -41,7 +51,7 @@ def run_stage(settings: Settings, stage: str, environ: Mapping[str, str]) -> Non
         bootstrap=settings.bootstrap(),
         metrics=f"http://{settings.metrics_host}:{port}/metrics",
     )
-    worker = faust.Worker(
+    worker = HubWorker(
         shell.app,
         loglevel=settings.log_level,
         logging_config=logging_dict_config(settings),

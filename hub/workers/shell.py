@@ -4,7 +4,10 @@ A stage is a handler (one consumed message in, its results out) run by ``StageSh
 turns a bad message into a dead letter: ``InvalidEventError`` with its reason and code, a ``PolicyViolation`` and any
 unexpected exception as ``processing_error`` (logged with its traceback; the reason names the class only, because
 an exception's text can quote the input). The worker never dies on one bad event. ``send_all`` returns once the
-broker has acknowledged every record (at-least-once).
+broker has acknowledged every record (at-least-once); what the broker did not take is sent again while the error
+is transient (``hub.workers.blocked``: counted, logged when it lasts, a stop while blocked leaves the batch
+unacknowledged). A committed offset the consumer finds outside its partition's records on assignment is logged as
+an error and counted (``hub.workers.app`` starts that partition over at its first record).
 """
 
 from __future__ import annotations
@@ -13,19 +16,33 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 import structlog
+from aiokafka.errors import KafkaError, KafkaTimeoutError, UnknownTopicOrPartitionError
+from faust.exceptions import ProducerSendError
 
 from hub.config import Settings
 from hub.deadletter import Origin, dead_letter
 from hub.errors import DeadLetterReason, InvalidEventError, PolicyViolation
 from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
+from hub.offsets import OffsetReset
 from hub.topology import dlq_topic, qualified
 from hub.workers.app import HubApp, make_app
+from hub.workers.blocked import BlockedWait, Dependency, ErrorKind
 
-__all__ = ["BATCH_MAX", "BATCH_WITHIN_S", "Event", "EventStream", "Handled", "StageShell"]
+__all__ = [
+    "BATCH_MAX",
+    "BATCH_WITHIN_S",
+    "Event",
+    "EventStream",
+    "Handled",
+    "StageShell",
+    "broker_error_kind",
+    "broker_error_summary",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -71,11 +88,37 @@ class StageShell:
         self.log = log.bind(stage=stage)
         # faust types the receiver too narrowly for a bound coroutine method.
         self.app.on_partitions_assigned.connect(cast(Any, self._on_assigned))
+        self.app.on_offset_reset = self._on_offset_reset
+        broker = Dependency(
+            "broker",
+            broker_error_kind,
+            broker_error_summary,
+            metrics.broker_errors,
+            metrics.broker_retries,
+            metrics.broker_blocked_seconds,
+        )
+        self.broker = BlockedWait(broker, stage, self.log, stopping=lambda: bool(self.app.should_stop))
 
     async def _on_assigned(self, sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         assigned = args[0] if args else kwargs.get("assigned", ())
         self.metrics.assigned_partitions.labels(self.stage).set(len(assigned))
         self.log.info("partitions assigned", count=len(assigned))
+
+    def _on_offset_reset(self, reset: OffsetReset) -> None:
+        self.metrics.offset_resets.labels(self.stage, self.declared(reset.topic), reset.reason).inc()
+        if reset.reason == "beyond_end":
+            what = "the broker lost the records the stage had read; the records there now are read from the start"
+        else:
+            what = f"retention deleted {reset.skipped} records before they were read; reading on from the start"
+        self.log.error(
+            f"committed offset outside the partition's records: {what}",
+            topic=reset.topic,
+            partition=reset.partition,
+            committed=reset.committed,
+            start=reset.start,
+            end=reset.end,
+            reason=reset.reason,
+        )
 
     # --- names ---------------------------------------------------------------------------------------------------
 
@@ -134,18 +177,71 @@ class StageShell:
         return OutRecord(dlq_topic(self.stage), letter.key, letter.value, letter.headers(), code)
 
     async def send_all(self, records: Sequence[OutRecord], produced: int = 0) -> None:
-        """Send ``records`` and wait until the broker has acknowledged every one; then count the dead letters among
-        them and ``produced`` as this stage's output."""
-        producer = self.app.producer
-        pending: list[Awaitable[Any]] = []
-        for r in records:
-            pending.append(await producer.send(self.name(r.topic), r.key, r.value, None, None, r.headers))
-        await asyncio.gather(*pending)
+        """Send ``records`` and wait until the broker has acknowledged every one, sending again what it did not take
+        while the error is transient; then count the dead letters among them and ``produced`` as this stage's
+        output."""
+        pending = list(records)
+        if pending:
+            await self.broker.run(partial(self._send, pending))
         for r in records:
             if r.dead_letter_code is not None:
                 self.metrics.dead_lettered.labels(self.stage, r.dead_letter_code).inc()
         if produced:
             self.metrics.events_out.labels(self.stage).inc(produced)
+
+    async def _send(self, pending: list[OutRecord]) -> None:
+        """Send ``pending`` and wait for the broker's answers; leave in it only what the broker did not acknowledge,
+        and raise the first error when anything is left."""
+        producer = self.app.producer
+        handed: list[tuple[OutRecord, Awaitable[Any]]] = []
+        error: BaseException | None = None
+        for r in pending:
+            try:
+                handed.append((r, await producer.send(self.name(r.topic), r.key, r.value, None, None, r.headers)))
+            except Exception as exc:  # not handed to the producer: this one and the rest are sent again
+                error = exc
+                break
+        answers = await asyncio.gather(*(sent for _, sent in handed), return_exceptions=True)
+        acknowledged = {id(r) for (r, _), answer in zip(handed, answers, strict=True) if _acknowledged(answer)}
+        pending[:] = [r for r in pending if id(r) not in acknowledged]
+        refused = [answer for answer in answers if isinstance(answer, BaseException)]
+        if error is None and refused:
+            error = refused[0]
+        if error is not None:
+            raise error
+
+
+def _acknowledged(answer: object) -> bool:
+    return not isinstance(answer, BaseException)
+
+
+def _broker_cause(exc: BaseException) -> BaseException:
+    """The aiokafka error under faust's ``ProducerSendError``, or ``exc`` itself."""
+    if isinstance(exc, ProducerSendError) and exc.__cause__ is not None:
+        return exc.__cause__
+    return exc
+
+
+def broker_error_kind(exc: BaseException) -> ErrorKind | None:
+    """``"transient"`` for a send error a retry can cure (the broker did not answer in time, the connection
+    dropped, a leader moved, a topic is missing until `hub topics apply` creates it: aiokafka's retriable errors and
+    its timeouts), ``"permanent"`` for a record the broker refuses for good (too large, not authorised), None for
+    an exception that is no broker error (a bug)."""
+    cause = _broker_cause(exc)
+    if isinstance(cause, (KafkaTimeoutError, TimeoutError)):
+        return "transient"
+    if isinstance(cause, KafkaError):
+        return "transient" if cause.retriable else "permanent"
+    return None
+
+
+def broker_error_summary(exc: BaseException) -> str:
+    """One line naming a send error (aiokafka's messages name no record)."""
+    cause = _broker_cause(exc)
+    summary = f"{type(cause).__name__}: {cause}".rstrip(": ")
+    if isinstance(cause, UnknownTopicOrPartitionError):
+        summary += " (a topic missing? `hub topics apply` creates the declared topics)"
+    return summary
 
 
 def _where(message: Message) -> dict[str, Any]:
