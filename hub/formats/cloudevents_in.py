@@ -141,7 +141,8 @@ def _check_version_and_names(attrs: dict[str, Any]) -> None:
     version = attrs.get("specversion")
     if version != SPEC_VERSION:
         # A published version is a known enumeration and worth naming; anything else is input, not repeated.
-        which = f"specversion {version!r}" if version in _PUBLISHED_VERSIONS else "specversion"
+        published = isinstance(version, str) and version in _PUBLISHED_VERSIONS
+        which = f"specversion {version!r}" if published else "specversion"
         raise InvalidEventError(f"{which} is not supported; the hub takes CloudEvents {SPEC_VERSION}", "unsupported")
     bad_names = sorted(n for n in attrs if n not in ("data", "data_base64") and not _ATTRIBUTE_NAME.match(n))
     if bad_names:

@@ -185,6 +185,7 @@ def test_alerts_and_shares_are_not_taken_from_outside() -> None:
     [
         ({"specversion": "0.3"}, "unsupported", "specversion '0.3' is not supported"),
         ({"specversion": "Kalle 0176"}, "unsupported", "specversion is not supported"),
+        ({"specversion": {}}, "unsupported", "specversion is not supported"),
         ({"source": None, "type": ""}, "undecodable", "required attribute(s) missing or empty: source, type"),
         ({"aString": "x"}, "undecodable", "1 attribute name(s) not allowed"),
         ({"a_b": "x"}, "undecodable", "1 attribute name(s) not allowed"),
