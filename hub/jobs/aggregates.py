@@ -52,7 +52,9 @@ def publish_week(settings: Settings, week: str, *, dry_run: bool = False) -> Pub
     target = spec("share.praevention.aggregates").name
     domain = policy.domain("praevention")
     events = aggregate_events(aggregates)
-    producer = make_producer(settings.bootstrap(), "hub-aggregates", linger_ms=5)
+    producer = make_producer(
+        settings.bootstrap(), "hub-aggregates", metadata_max_age_s=settings.kafka_metadata_max_age_s, linger_ms=5
+    )
     try:
         futures = [
             producer.send(qualified(settings.topic_prefix, target), key=k, value=e.to_bytes()) for k, e in events
