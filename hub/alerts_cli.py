@@ -266,7 +266,10 @@ def _produce(settings: Settings, topic: str, key: bytes, value: bytes) -> tuple[
     from hub.connectors.sink import KafkaSink, OutMessage
 
     sink = KafkaSink(
-        settings.bootstrap(), client_id="hub-alerts-cli", request_timeout_s=settings.acks_produce_timeout_s
+        settings.bootstrap(),
+        client_id="hub-alerts-cli",
+        request_timeout_s=settings.acks_produce_timeout_s,
+        metadata_max_age_s=settings.kafka_metadata_max_age_s,
     )
     try:
         [result] = sink.produce([OutMessage(topic, key, value, [])], settings.acks_produce_timeout_s)

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         description="consumer group session timeout: a killed worker's partitions move after it; the embedded broker "
         "answers a join after half of it (Apache Kafka refuses less than 6 s by default)",
     )
+    kafka_metadata_max_age_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="how often producers refresh their view of the cluster: a topic that vanished (deleted, an "
+        "empty broker restart) holds or fails their sends within this; on the embedded broker, which acknowledges "
+        "records for a topic it no longer has and keeps none, it bounds how long such sends go unnoticed",
+    )
     consumer_group_instance_id: str | None = Field(
         default=None,
         min_length=1,

@@ -227,7 +227,7 @@ def _route_driver_alarm(settings: Settings, router: StageProcess, say: Callable[
     now = datetime.now(UTC)
     plan = scenario(now, alarm_id=f"{TRAM}-demo-{now:%Y%m%d%H%M%S}")
     seen = router.counter("hub_events_in_total", stage="router")
-    producer = make_producer(settings.bootstrap(), "hub-demo")
+    producer = make_producer(settings.bootstrap(), "hub-demo", metadata_max_age_s=settings.kafka_metadata_max_age_s)
     try:
         send_all(producer, settings, plan.live)
         say(

@@ -6,10 +6,11 @@ partitions instead of 3, and ``hub topics apply`` then refused to run). So a sen
 have raises ``MissingTopicError`` at once, naming the topic and the command that creates it, instead of creating it
 or blocking for ``max_block_ms`` and then failing with "Failed to update metadata".
 
-The producer refreshes its view of the cluster every 5 s (``METADATA_MAX_AGE_MS``; kafka-python's default is 5
-minutes): the embedded broker acknowledges records sent to a topic it no longer has (after an empty restart, or a
-topic deleted) and keeps none of them, so a producer that went on trusting its old view lost what it sent. Once the
-view shows the topic gone, a send fails with ``MissingTopicError`` instead.
+The producer refreshes its view of the cluster every ``metadata_max_age_s`` (``HUB_KAFKA_METADATA_MAX_AGE_S``,
+30 s; kafka-python's default is 5 minutes): the embedded broker acknowledges records sent to a topic it no longer
+has (after an empty restart, or a topic deleted) and keeps none of them, so a producer that went on trusting its old
+view lost what it sent. Once the view shows the topic gone, a send fails with ``MissingTopicError`` instead. (Each
+refresh is a metadata request; the embedded broker answers it with every topic it has, so not much more often.)
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from kafka.errors import KafkaError, KafkaTimeoutError
 from hub.errors import BrokerError, MissingTopicError
 from hub.kafka_admin import absent_topics
 
-__all__ = ["METADATA_MAX_AGE_MS", "HubProducer", "make_producer"]
+__all__ = ["METADATA_MAX_AGE_S", "HubProducer", "make_producer"]
 
-METADATA_MAX_AGE_MS = 5000
+METADATA_MAX_AGE_S = 30.0
+"""The default of ``HUB_KAFKA_METADATA_MAX_AGE_S``."""
 
 
 class HubProducer(KafkaProducer):  # type: ignore[misc]  # kafka-python is untyped
@@ -87,11 +89,14 @@ class HubProducer(KafkaProducer):  # type: ignore[misc]  # kafka-python is untyp
             self._present.update(topics)
 
 
-def make_producer(bootstrap: str, client_id: str, **configs: Any) -> HubProducer:
-    """A ``HubProducer`` for ``bootstrap`` named ``client_id`` (kafka-python ``configs`` on top; ``acks`` is "all"
-    and ``metadata_max_age_ms`` 5 s unless given); ``BrokerError`` when the cluster cannot be reached."""
+def make_producer(
+    bootstrap: str, client_id: str, *, metadata_max_age_s: float = METADATA_MAX_AGE_S, **configs: Any
+) -> HubProducer:
+    """A ``HubProducer`` for ``bootstrap`` named ``client_id``, refreshing its metadata every
+    ``metadata_max_age_s`` (kafka-python ``configs`` on top; ``acks`` is "all" unless given); ``BrokerError`` when
+    the cluster cannot be reached."""
     configs.setdefault("acks", "all")
-    configs.setdefault("metadata_max_age_ms", METADATA_MAX_AGE_MS)
+    configs["metadata_max_age_ms"] = round(metadata_max_age_s * 1000)
     try:
         return HubProducer(bootstrap, client_id=client_id, **configs)
     except KafkaError as exc:

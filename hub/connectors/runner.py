@@ -163,8 +163,8 @@ class ConnectorRunner:
         log.info("connectors stopped")
 
     def _kafka_sink(self) -> asyncio.Future[Sink]:
-        bootstrap = self.settings.bootstrap()
-        return in_daemon_thread(lambda: KafkaSink(bootstrap))
+        bootstrap, max_age_s = self.settings.bootstrap(), self.settings.kafka_metadata_max_age_s
+        return in_daemon_thread(lambda: KafkaSink(bootstrap, metadata_max_age_s=max_age_s))
 
     async def _unless_stopped(self, future: asyncio.Future[Sink]) -> Sink | None:
         stopped: asyncio.Future[Any] = asyncio.ensure_future(self._stop.wait())

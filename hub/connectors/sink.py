@@ -27,7 +27,7 @@ from hub.connectors.records import (
     header,
 )
 from hub.errors import BrokerError
-from hub.kafka_produce import make_producer
+from hub.kafka_produce import METADATA_MAX_AGE_S, make_producer
 from hub.kafka_read import open_topic
 
 # Ack, OutMessage and Sink are re-exported: hub.acks_http produces through this module's sinks with them.
@@ -37,12 +37,19 @@ __all__ = ["Ack", "KafkaSink", "MemorySink", "OutMessage", "Recovered", "Sink", 
 class KafkaSink:
     """kafka-python producer (acks=all) and a reader for recovery, against one cluster."""
 
-    def __init__(self, bootstrap: str, client_id: str = "hub-connectors", request_timeout_s: float = 15.0) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        client_id: str = "hub-connectors",
+        request_timeout_s: float = 15.0,
+        metadata_max_age_s: float = METADATA_MAX_AGE_S,
+    ) -> None:
         self.bootstrap = bootstrap
         self.request_timeout_s = request_timeout_s
         self._producer = make_producer(
             bootstrap,
             client_id,
+            metadata_max_age_s=metadata_max_age_s,
             # The embedded broker has no idempotent producer; delivery is at-least-once by design.
             enable_idempotence=False,
             linger_ms=5,

@@ -69,7 +69,12 @@ def build_console(
         bootstrap = settings.bootstrap()
 
         def connect() -> Sink:
-            return KafkaSink(bootstrap, client_id="hub-console", request_timeout_s=timeout_s)
+            return KafkaSink(
+                bootstrap,
+                client_id="hub-console",
+                request_timeout_s=timeout_s,
+                metadata_max_age_s=settings.kafka_metadata_max_age_s,
+            )
 
     metrics = ConsoleMetrics.create(registry)
     places = default_places()

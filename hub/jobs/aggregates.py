@@ -102,7 +102,9 @@ def publish_week(settings: Settings, week: str, *, dry_run: bool = False, now: d
 
 def _send(settings: Settings, messages: list[StoredMessage]) -> None:
     target = qualified(settings.topic_prefix, spec("share.praevention.aggregates").name)
-    producer = make_producer(settings.bootstrap(), "hub-aggregates", linger_ms=5)
+    producer = make_producer(
+        settings.bootstrap(), "hub-aggregates", metadata_max_age_s=settings.kafka_metadata_max_age_s, linger_ms=5
+    )
     try:
         futures = [producer.send(target, key=m.key, value=m.value) for m in messages]
         producer.flush()

@@ -32,7 +32,6 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from hub.config import Settings
 from hub.errors import BrokerError
-from hub.kafka_produce import METADATA_MAX_AGE_MS
 from hub.kafka_read import true_end_offsets
 from hub.offsets import OffsetReset, out_of_range
 
@@ -248,7 +247,7 @@ def make_app(settings: Settings, stage: str) -> HubApp:
         producer_max_request_size=PRODUCER_MAX_REQUEST_BYTES,
         # The embedded broker acknowledges records for a topic it no longer has and keeps none: refresh the
         # producer's view often, so a vanished topic holds the stage's sends (faust's default: 5 minutes).
-        producer_metadata_max_age_ms=METADATA_MAX_AGE_MS,
+        producer_metadata_max_age_ms=round(settings.kafka_metadata_max_age_s * 1000),
     )
     app.hub_fetch_max_wait_ms = settings.consumer_fetch_max_wait_ms
     app.hub_bootstrap = settings.bootstrap()

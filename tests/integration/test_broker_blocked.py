@@ -12,7 +12,7 @@ import pytest
 
 from hub.config import Settings
 from hub.kafka_admin import absent_topics, admin_client, apply_topology
-from hub.kafka_produce import METADATA_MAX_AGE_MS, make_producer
+from hub.kafka_produce import make_producer
 from hub.samples import good_record
 from hub.topology import qualified, raw_topic
 from tests.helpers.kafka import events
@@ -20,6 +20,9 @@ from tests.helpers.waiting import wait_until
 from tests.helpers.workers import WorkerFactory
 
 pytestmark = pytest.mark.integration
+
+#: The worker's HUB_KAFKA_METADATA_MAX_AGE_S in this test (30 s by default).
+REFRESH_S = 1.0
 
 
 def _logged(path: Path, event: str) -> bool:
@@ -35,14 +38,14 @@ def test_a_stage_holds_its_batch_while_its_output_topic_is_missing_and_sends_it_
     blocked on the broker" and counts blocked seconds while the topic stays absent (nothing asks the broker to
     create it); once the declared topics are applied again the held event reaches canon.incident, and the worker
     says it goes on."""
-    workers = start_workers("normalise")
+    workers = start_workers("normalise", kafka_metadata_max_age_s=REFRESH_S)
     canon = qualified(settings.topic_prefix, "canon.incident")
     with admin_client(settings.bootstrap()) as admin:
         admin.delete_topics([canon])
     start_workers.topics.created.discard(canon)
     # The embedded broker acknowledges records for a topic it no longer has and keeps none; the worker's producer
-    # notices the deletion at its next refresh of the cluster's metadata (every METADATA_MAX_AGE_MS): give it two.
-    time.sleep(2 * METADATA_MAX_AGE_MS / 1000)
+    # notices the deletion at its next refresh of the cluster's metadata: give it two.
+    time.sleep(2 * REFRESH_S)
     record = good_record(0)
     assert record["kind"] == "incident"
     producer = make_producer(settings.bootstrap(), "test-blocked")

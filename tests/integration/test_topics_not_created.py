@@ -57,10 +57,11 @@ def _refused(producer: HubProducer, topic: str) -> bool:
 def test_a_deleted_topic_is_not_brought_back_by_a_send(settings: Settings, topics: Topics) -> None:
     """A topic deleted on the broker (as an empty broker restart loses it) stays deleted: a new producer's send to
     it is refused at once, and a producer that sent to it before is refused as soon as its view of the cluster is
-    refreshed (every 5 s: the embedded broker acknowledges records for a topic it no longer has, and keeps none);
+    refreshed (every second here: the embedded broker acknowledges records for a topic it no longer has, and keeps
+    none);
     a topic that exists keeps its declared partition count after the sends."""
     raw, dlq = topics(RAW, "dlq.connectors")
-    earlier = make_producer(settings.bootstrap(), "test-earlier")
+    earlier = make_producer(settings.bootstrap(), "test-earlier", metadata_max_age_s=1.0)
     earlier.send(raw, b"{}").get(timeout=30)
     with admin_client(settings.bootstrap()) as admin:
         admin.delete_topics([raw])

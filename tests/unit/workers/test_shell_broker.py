@@ -171,11 +171,12 @@ def test_an_offset_reset_is_logged_as_an_error_and_counted_by_declared_topic(
 
 def test_the_workers_app_asks_for_no_topic_and_skips_fausts_start_up_sleep(tmp_path: Path) -> None:
     """Once a worker's app is made, aiokafka's metadata requests ask the broker not to create topics; the app's
-    table manager is the hub's (no second of sleep before subscribing), and a configured group instance id makes
-    the worker a static member."""
+    table manager is the hub's (no second of sleep before subscribing), its producer refreshes its metadata as
+    configured, and a configured group instance id makes the worker a static member."""
     settings = Settings(kafka_bootstrap="nowhere:1", state_dir=tmp_path, consumer_group_instance_id="normalise-1")
     app = make_app(settings, "normalise")
     request = aiokafka_client.MetadataRequest(["t"]).build(MetadataRequest_v4)
     assert request.allow_auto_topic_creation is False
     assert app.conf.TableManager is HubTableManager
     assert app.conf.consumer_group_instance_id == "normalise-1"
+    assert app.conf.producer_metadata_max_age_ms == 30_000
