@@ -14,13 +14,12 @@ origin words in every gender and case, names without a cue. Seeded: the output i
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections.abc import Callable
 from pathlib import Path
 
-from tools.build_scrub_dev_set import convert
+from tools.build_scrub_dev_set import assemble, write
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "tests" / "data" / "scrub_dev2_de.src.txt"
@@ -400,38 +399,12 @@ def _expand(template: str, values: Values) -> str:
 
 def build() -> list[dict[str, object]]:
     """Every sentence of the set: the hand-written ones, then the templates, each expanded several times."""
-    rng = random.Random(1212)
-    values = Values(rng)
-    lines: list[tuple[str, str]] = []
-    style = "?"
-    for line in SOURCE.read_text(encoding="utf-8").splitlines():
-        if line.startswith("@style"):
-            style = line.split()[1]
-        elif line.strip() and not line.startswith("#"):
-            lines.append((style, line))
-    for line in TEMPLATES.strip().splitlines():
-        if line.startswith("@style"):
-            style = line.split()[1]
-            continue
-        seen: set[str] = set()
-        for _ in range(_EXPANSIONS):
-            filled = _expand(line, values)
-            if filled not in seen:
-                seen.add(filled)
-                lines.append((style, filled))
-    records = []
-    for style, marked in lines:
-        text, spans = convert(marked)
-        records.append({"text": text, "spans": spans, "split": "dev2", "style": style})
-    return records
+    values = Values(random.Random(1212))
+    return assemble(SOURCE, TEMPLATES, lambda template: _expand(template, values), "dev2")
 
 
 def main() -> None:
-    records = build()
-    with OUTPUT.open("w", encoding="utf-8") as f:
-        for record in records:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
-    print(f"{len(records)} sentences, {sum(len(r['spans']) for r in records)} spans -> {OUTPUT}")  # type: ignore[arg-type]
+    write(build(), OUTPUT)
 
 
 if __name__ == "__main__":

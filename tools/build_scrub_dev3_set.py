@@ -14,13 +14,12 @@ second builder. Seeded: the output is the same every run.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from pathlib import Path
 
 from tools.build_scrub_dev2_set import Values, _pool
-from tools.build_scrub_dev_set import convert
+from tools.build_scrub_dev_set import assemble, write
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "tests" / "data" / "scrub_dev3_de.src.txt"
@@ -105,38 +104,16 @@ Pers. {OAB} ({AGE}) bettelt am {TS}, {CALL} informiert
 
 def build() -> list[dict[str, object]]:
     """Every sentence of the set: the hand-written ones, then the templates, each expanded several times."""
-    rng = random.Random(1213)
-    pools = Pools(Values(rng))
-    lines: list[tuple[str, str]] = []
-    style = "?"
-    for line in SOURCE.read_text(encoding="utf-8").splitlines():
-        if line.startswith("@style"):
-            style = line.split()[1]
-        elif line.strip() and not line.startswith("#"):
-            lines.append((style, line))
-    for line in TEMPLATES.strip().splitlines():
-        if line.startswith("@style"):
-            style = line.split()[1]
-            continue
-        seen: set[str] = set()
-        for _ in range(_EXPANSIONS):
-            filled = re.sub(r"\{([A-Z0-9]+)\}", lambda m: pools.slot(m.group(1)), line)
-            if filled not in seen:
-                seen.add(filled)
-                lines.append((style, filled))
-    records = []
-    for style, marked in lines:
-        text, spans = convert(marked)
-        records.append({"text": text, "spans": spans, "split": "dev3", "style": style})
-    return records
+    pools = Pools(Values(random.Random(1213)))
+
+    def expand(template: str) -> str:
+        return re.sub(r"\{([A-Z0-9]+)\}", lambda m: pools.slot(m.group(1)), template)
+
+    return assemble(SOURCE, TEMPLATES, expand, "dev3")
 
 
 def main() -> None:
-    records = build()
-    with OUTPUT.open("w", encoding="utf-8") as f:
-        for record in records:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
-    print(f"{len(records)} sentences, {sum(len(r['spans']) for r in records)} spans -> {OUTPUT}")  # type: ignore[arg-type]
+    write(build(), OUTPUT)
 
 
 if __name__ == "__main__":

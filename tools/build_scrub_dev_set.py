@@ -430,40 +430,52 @@ def _expand(template: str, values: Values) -> str:
     return re.sub(r"\{([A-Z]+)\}", fill, template)
 
 
-def build() -> list[dict[str, object]]:
-    """Every sentence of the set: the hand-written ones, then the templates, each expanded several times."""
-    rng = random.Random(12)
-    values = Values(rng)
+def assemble(
+    source: Path, templates: str, expand: Callable[[str], str], split: str, expansions: int = _EXPANSIONS
+) -> list[dict[str, object]]:
+    """The records of a set: the hand-written sentences of ``source``, then each line of ``templates`` filled by
+    ``expand`` up to ``expansions`` times (repeats dropped); ``@style NAME`` lines set the style of what follows.
+    Shared by the builders of the development sets."""
     lines: list[tuple[str, str]] = []
     style = "?"
-    for line in SOURCE.read_text(encoding="utf-8").splitlines():
+    for line in source.read_text(encoding="utf-8").splitlines():
         if line.startswith("@style"):
             style = line.split()[1]
         elif line.strip() and not line.startswith("#"):
             lines.append((style, line))
-    for line in TEMPLATES.strip().splitlines():
+    for line in templates.strip().splitlines():
         if line.startswith("@style"):
             style = line.split()[1]
             continue
         seen: set[str] = set()
-        for _ in range(_EXPANSIONS):
-            filled = _expand(line, values)
+        for _ in range(expansions):
+            filled = expand(line)
             if filled not in seen:
                 seen.add(filled)
                 lines.append((style, filled))
-    records = []
+    records: list[dict[str, object]] = []
     for style, marked in lines:
         text, spans = convert(marked)
-        records.append({"text": text, "spans": spans, "split": "dev", "style": style})
+        records.append({"text": text, "spans": spans, "split": split, "style": style})
     return records
 
 
-def main() -> None:
-    records = build()
-    with OUTPUT.open("w", encoding="utf-8") as f:
+def write(records: list[dict[str, object]], output: Path) -> None:
+    """``records`` as JSON lines to ``output``, and a line saying how many."""
+    with output.open("w", encoding="utf-8") as f:
         for record in records:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
-    print(f"{len(records)} sentences, {sum(len(r['spans']) for r in records)} spans -> {OUTPUT}")  # type: ignore[arg-type]
+    print(f"{len(records)} sentences, {sum(len(r['spans']) for r in records)} spans -> {output}")  # type: ignore[arg-type]
+
+
+def build() -> list[dict[str, object]]:
+    """Every sentence of the set: the hand-written ones, then the templates, each expanded several times."""
+    values = Values(random.Random(12))
+    return assemble(SOURCE, TEMPLATES, lambda template: _expand(template, values), "dev")
+
+
+def main() -> None:
+    write(build(), OUTPUT)
 
 
 if __name__ == "__main__":
