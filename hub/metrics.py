@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from hub.health import Readiness, serve_probes
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,10 @@ class StageMetrics:
         )
 
 
-def serve_metrics(registry: CollectorRegistry, host: str, port: int) -> int:
-    """Serve ``/metrics`` for ``registry`` on a daemon thread; returns the bound port (``port=0`` picks one)."""
-    server, _thread = start_http_server(port, addr=host, registry=registry)
-    return int(server.server_port)
+def serve_metrics(registry: CollectorRegistry, host: str, port: int, readiness: Readiness | None = None) -> int:
+    """Serve ``/metrics`` for ``registry``, with ``/livez`` and ``/readyz`` (``hub.health``), on a daemon thread;
+    returns the bound port (``port=0`` picks one). Without ``readiness`` the process is ready once it serves."""
+    if readiness is None:
+        readiness = Readiness()
+        readiness.add("serving", lambda: (True, ""))
+    return serve_probes(registry, readiness, host, port)

@@ -23,6 +23,7 @@ HUB_LAYERS = Layers(
                 "hub.errors",
                 "hub.config",
                 "hub.metrics",
+                "hub.health",
                 "hub.topology",
                 "hub.deadletter",
                 "hub.retry",
