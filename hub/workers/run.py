@@ -43,7 +43,7 @@ def run_stage(settings: Settings, stage: str, environ: Mapping[str, str]) -> Non
         raise ConfigError(
             f"{len(missing)} declared topic(s) missing on {settings.bootstrap()}: {shown}; run `hub topics apply`"
         )
-    port = serve_metrics(registry, settings.metrics_host, settings.metrics_port)
+    port = serve_metrics(registry, settings.metrics_host, settings.metrics_port, shell.readiness)
     log.info(
         "worker starting",
         stage=stage,

@@ -26,6 +26,7 @@ from faust.exceptions import ProducerSendError
 from hub.config import Settings
 from hub.deadletter import Origin, dead_letter
 from hub.errors import DeadLetterReason, InvalidEventError, PolicyViolation
+from hub.health import Readiness
 from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
 from hub.offsets import OffsetReset
@@ -86,6 +87,9 @@ class StageShell:
         self.metrics = metrics
         self.app: HubApp = make_app(settings, stage)
         self.log = log.bind(stage=stage)
+        # /readyz of the worker (hub.health): ready once partitions are assigned (more checks join it).
+        self.readiness = Readiness()
+        self.partitions_ready = self.readiness.flag("partitions", "no partitions assigned yet")
         # faust types the receiver too narrowly for a bound coroutine method.
         self.app.on_partitions_assigned.connect(cast(Any, self._on_assigned))
         self.app.on_offset_reset = self._on_offset_reset
@@ -102,6 +106,9 @@ class StageShell:
     async def _on_assigned(self, sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         assigned = args[0] if args else kwargs.get("assigned", ())
         self.metrics.assigned_partitions.labels(self.stage).set(len(assigned))
+        self.partitions_ready.set(
+            bool(assigned), "" if assigned else "no partitions assigned (more workers than partitions?)"
+        )
         self.log.info("partitions assigned", count=len(assigned))
 
     def _on_offset_reset(self, reset: OffsetReset) -> None:
