@@ -8,6 +8,11 @@ broker has acknowledged every record (at-least-once); what the broker did not ta
 is transient (``hub.workers.blocked``: counted, logged when it lasts, a stop while blocked leaves the batch
 unacknowledged). A committed offset the consumer finds outside its partition's records on assignment is logged as
 an error and counted (``hub.workers.app`` starts that partition over at its first record).
+
+``/readyz`` (``hub.health``) of a stage worker: ``partitions`` (some assigned), ``tables`` (faust's recovery of the
+tables from their changelogs done), ``broker`` (reachable, checked every few seconds on the producer's connection,
+and no send blocked); storing stages add ``database`` (``hub.workers.database``). Every few seconds the worker also
+exports its consumer lag (``hub.workers.lag``).
 """
 
 from __future__ import annotations
@@ -26,13 +31,14 @@ from faust.exceptions import ProducerSendError
 from hub.config import Settings
 from hub.deadletter import Origin, dead_letter
 from hub.errors import DeadLetterReason, InvalidEventError, PolicyViolation
-from hub.health import Readiness
+from hub.health import Flag, Readiness
 from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
 from hub.offsets import OffsetReset
 from hub.topology import dlq_topic, qualified
 from hub.workers.app import HubApp, make_app
 from hub.workers.blocked import BlockedWait, Dependency, ErrorKind
+from hub.workers.lag import LAG_INTERVAL_S, LagExporter
 
 __all__ = [
     "BATCH_MAX",
@@ -90,6 +96,16 @@ class StageShell:
         # /readyz of the worker (hub.health): ready once partitions are assigned (more checks join it).
         self.readiness = Readiness()
         self.partitions_ready = self.readiness.flag("partitions", "no partitions assigned yet")
+        self.readiness.add("tables", self._tables_recovered)
+        # The broker was reachable when the worker started (hub.workers.run checks); the probe and blocked sends
+        # say otherwise.
+        self.broker_reachable = Flag("")
+        self.broker_reachable.set(True)
+        self.sends_flowing = Flag("")
+        self.sends_flowing.set(True)
+        self.readiness.add("broker", self._broker_ready)
+        self.lag = LagExporter(stage, metrics.consumer_lag, self._positions, self._input_name)
+        self.app.timer(LAG_INTERVAL_S, name=f"{stage}-health")(self._health_tick)
         # faust types the receiver too narrowly for a bound coroutine method.
         self.app.on_partitions_assigned.connect(cast(Any, self._on_assigned))
         self.app.on_offset_reset = self._on_offset_reset
@@ -101,7 +117,69 @@ class StageShell:
             metrics.broker_retries,
             metrics.broker_blocked_seconds,
         )
-        self.broker = BlockedWait(broker, stage, self.log, stopping=lambda: bool(self.app.should_stop))
+        self.broker = BlockedWait(
+            broker, stage, self.log, stopping=lambda: bool(self.app.should_stop), flag=self.sends_flowing
+        )
+
+    # --- health ----------------------------------------------------------------------------------------------------
+
+    def _tables_recovered(self) -> tuple[bool, str]:
+        recovery = cast(Any, self.app.tables).recovery
+        done = recovery.completed.is_set() and not recovery.in_recovery
+        return done, "" if done else "recovering the tables from their changelogs"
+
+    def _broker_ready(self) -> tuple[bool, str]:
+        for flag in (self.broker_reachable, self.sends_flowing):
+            ok, detail = flag()
+            if not ok:
+                return False, detail
+        return True, ""
+
+    def _input_name(self, topic: str) -> str | None:
+        """The declared name of an input topic (None for a table's changelog: not an input)."""
+        if topic in self.app.tables.changelog_topics:
+            return None
+        return self.declared(topic)
+
+    async def _positions(self) -> dict[tuple[str, int], tuple[int | None, int | None]]:
+        """Each assigned partition's committed offset (or the next offset to read before the first commit) and
+        its end as the consumer last fetched it (no broker request)."""
+        consumer: Any = self.app.consumer
+        positions: dict[tuple[str, int], tuple[int | None, int | None]] = {}
+        for tp in consumer.assignment():
+            position = consumer._committed_offset.get(tp)
+            if position is None:
+                read = consumer._read_offset.get(tp)
+                position = read + 1 if read is not None else None
+            positions[(tp.topic, tp.partition)] = (position, consumer.highwater(tp))
+        return positions
+
+    async def _health_tick(self) -> None:
+        """Every few seconds: the consumer lag, and whether the broker still answers."""
+        try:
+            await self.lag.update()
+            await self._probe_broker()
+        except Exception as exc:  # a missed figure or probe is no reason to stop the stage; the next tick tries
+            self.log.debug("health tick failed", error=f"{type(exc).__name__}: {exc}")
+
+    async def _probe_broker(self) -> None:
+        """Is a connection to a broker of the cluster open or can one be opened (on faust's producer client, so no
+        connection of its own)? Bounded by a few seconds; a broker that is down refuses at once."""
+        producer = getattr(self.app.producer, "_producer", None)
+        if producer is None:
+            return
+        client = producer.client
+        brokers = [b.nodeId for b in client.cluster.brokers()]
+        if not brokers:
+            return  # no metadata yet: the producer has not connected; nothing to say
+        try:
+            async with asyncio.timeout(LAG_INTERVAL_S):
+                reachable = any([await client.ready(node) for node in brokers])
+        except (TimeoutError, KafkaError, OSError):
+            reachable = False
+        self.broker_reachable.set(
+            reachable, "" if reachable else f"broker unreachable: no connection to {self.settings.bootstrap()}"
+        )
 
     async def _on_assigned(self, sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         assigned = args[0] if args else kwargs.get("assigned", ())
