@@ -23,6 +23,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from hub.config import Settings
+from hub.errors import ConfigError
 from hub.health import Flag, Readiness
 from hub.messages import Message, OutRecord
 from hub.retry import Backoff
@@ -39,9 +40,32 @@ DATABASE_CHECK_INTERVAL_S = 5.0
 RowWriter = Callable[[psycopg.AsyncConnection[Any], list[R]], Awaitable[None]]
 
 
+#: The URL schemes libpq reads; any other ``scheme://`` is not a PostgreSQL database.
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def database_target(conninfo: str) -> str:
+    """``host:port/dbname`` of ``conninfo`` (never the user or password), for messages; ConfigError for a URL that
+    is no PostgreSQL one (``mysql://...``) or that libpq cannot read."""
+    scheme, sep, _ = conninfo.partition("://")
+    if sep and scheme.lower() not in POSTGRES_SCHEMES:
+        raise ConfigError(
+            f"HUB_DATABASE_URL is a {scheme}:// URL: the hub stores in PostgreSQL only "
+            "(postgresql://user@host:port/dbname or a libpq conninfo string)"
+        )
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(conninfo)
+    except psycopg.ProgrammingError:
+        # libpq's message quotes the string, password and all: not repeated.
+        raise ConfigError("HUB_DATABASE_URL is neither a postgresql:// URL nor a libpq conninfo string") from None
+    host = str(params.get("host") or params.get("hostaddr") or "localhost")
+    return f"{host}:{params.get('port') or 5432}/{params.get('dbname') or params.get('user') or '?'}"
+
+
 def stage_conninfo(conninfo: str, settings: Settings) -> str:
     """``conninfo`` with the workers' connect timeout and statement timeout from ``settings`` added (options it
-    already has are kept)."""
+    already has are kept); ConfigError for one that is no PostgreSQL URL or conninfo (``database_target``)."""
+    database_target(conninfo)
     given = psycopg.conninfo.conninfo_to_dict(conninfo).get("options")
     timeout = f"-c statement_timeout={round(settings.database_statement_timeout_s * 1000)}"
     return psycopg.conninfo.make_conninfo(

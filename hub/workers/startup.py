@@ -19,14 +19,11 @@ from hub.config import Settings
 from hub.errors import BrokerError, ConfigError, StoreUnavailable
 from hub.kafka_admin import missing_topics
 from hub.store.errors import error_summary
-from hub.workers.database import stage_conninfo
+from hub.workers.database import database_target, stage_conninfo
 
-__all__ = ["POSTGRES_SCHEMES", "check_database", "check_servers", "check_topics", "database_target", "within"]
+__all__ = ["check_database", "check_servers", "check_topics", "within"]
 
 T = TypeVar("T")
-
-#: The URL schemes libpq reads; any other ``scheme://`` is not a PostgreSQL database.
-POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
 def within(timeout_s: float, what: str, call: Callable[[], T]) -> T:
@@ -58,23 +55,6 @@ def check_topics(settings: Settings) -> list[str]:
         f"Kafka at {bootstrap}",
         lambda: missing_topics(bootstrap, settings.topic_prefix),
     )
-
-
-def database_target(conninfo: str) -> str:
-    """``host:port/dbname`` of ``conninfo`` (never the user or password), for messages; ConfigError for a URL that
-    is no PostgreSQL one (``mysql://...``) or that libpq cannot read."""
-    scheme, sep, _ = conninfo.partition("://")
-    if sep and scheme.lower() not in POSTGRES_SCHEMES:
-        raise ConfigError(
-            f"HUB_DATABASE_URL is a {scheme}:// URL: the hub stores in PostgreSQL only "
-            "(postgresql://user@host:port/dbname or a libpq conninfo string)"
-        )
-    try:
-        params = psycopg.conninfo.conninfo_to_dict(conninfo)
-    except psycopg.ProgrammingError as exc:
-        raise ConfigError(f"HUB_DATABASE_URL is not a PostgreSQL URL or conninfo: {_first_line(exc)}") from None
-    host = str(params.get("host") or params.get("hostaddr") or "localhost")
-    return f"{host}:{params.get('port') or 5432}/{params.get('dbname') or params.get('user') or '?'}"
 
 
 def check_database(conninfo: str, settings: Settings) -> None:
