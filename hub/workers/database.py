@@ -35,6 +35,8 @@ R = TypeVar("R")
 
 #: How often an idle writer checks that its database answers (and how recent a write must be to count as one).
 DATABASE_CHECK_INTERVAL_S = 5.0
+#: How often it checks while the database is not answering.
+DATABASE_RECHECK_S = 1.0
 
 #: Writes rows on a connection, in transactions of its own choosing; raises psycopg errors.
 RowWriter = Callable[[psycopg.AsyncConnection[Any], list[R]], Awaitable[None]]
@@ -141,6 +143,7 @@ class BatchWriter(Generic[R]):
         self.shell = shell
         self.write = write
         self.pool = stage_pool(conninfo, shell.settings)
+        self.conninfo = stage_conninfo(conninfo, shell.settings)
         given = readiness if readiness is not None else shell.readiness
         self.ready = given if isinstance(given, Flag) else given.flag("database", "not connected yet")
         self.wait = wait if wait is not None else DatabaseWait(shell, flag=self.ready)
@@ -164,11 +167,14 @@ class BatchWriter(Generic[R]):
             await self.pool.close()
 
     async def check(self) -> bool:
-        """Can a connection be had and does it answer? Sets the ``database`` readiness either way."""
+        """Does a new connection open and answer? Sets the ``database`` readiness either way. A connection of its
+        own, not the pool's: the pool waits out its reconnect backoff, so it would tell a database that went away,
+        or came back, only many seconds late."""
         try:
-            async with self.pool.connection() as conn:
+            async with await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True) as conn:
                 await conn.execute("SELECT 1")
         except Exception as exc:  # any failure to answer is the database being away, for readiness
+            self._last_answer = time.monotonic()  # the time of the last look, so the next one waits its turn
             self.ready.set(False, f"database unavailable: {error_summary(exc)}")
             return False
         self._last_answer = time.monotonic()
@@ -176,10 +182,13 @@ class BatchWriter(Generic[R]):
         return True
 
     async def _check_while_idle(self) -> None:
+        """Check when nothing answered for ``DATABASE_CHECK_INTERVAL_S``; while not ready, every
+        ``DATABASE_RECHECK_S`` (a database back is told soon)."""
         while True:
-            if time.monotonic() - self._last_answer >= DATABASE_CHECK_INTERVAL_S and not self._writing:
+            due = DATABASE_CHECK_INTERVAL_S if self.ready()[0] else DATABASE_RECHECK_S
+            if time.monotonic() - self._last_answer >= due and not self._writing:
                 await self.check()
-            await asyncio.sleep(DATABASE_CHECK_INTERVAL_S / 2)
+            await asyncio.sleep(DATABASE_RECHECK_S)
 
     async def consume(self, stream: EventStream, read: Callable[[Message], R]) -> None:
         """The agent of a storing stage: each batch read into rows (bad messages dead-lettered), stored, and its

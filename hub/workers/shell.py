@@ -142,23 +142,23 @@ class StageShell:
         return self.declared(topic)
 
     async def _positions(self) -> dict[tuple[str, int], tuple[int | None, int | None]]:
-        """Each assigned partition's committed offset (or the next offset to read before the first commit) and
-        its end as the consumer last fetched it (no broker request)."""
+        """Each assigned partition's committed offset (before the first commit: the consumer's position) and its
+        end as the consumer last fetched it (no broker request)."""
         consumer: Any = self.app.consumer
         positions: dict[tuple[str, int], tuple[int | None, int | None]] = {}
         for tp in consumer.assignment():
             position = consumer._committed_offset.get(tp)
-            if position is None:
-                read = consumer._read_offset.get(tp)
-                position = read + 1 if read is not None else None
+            if position is None:  # nothing committed yet: where the consumer stands (its first fetch's offset)
+                position = await consumer.position(tp)
             positions[(tp.topic, tp.partition)] = (position, consumer.highwater(tp))
         return positions
 
     async def _health_tick(self) -> None:
         """Every few seconds: the consumer lag, and whether the broker still answers."""
         try:
-            await self.lag.update()
             await self._probe_broker()
+            async with asyncio.timeout(LAG_INTERVAL_S):  # positions unknown while the broker is away
+                await self.lag.update()
         except Exception as exc:  # a missed figure or probe is no reason to stop the stage; the next tick tries
             self.log.debug("health tick failed", error=f"{type(exc).__name__}: {exc}")
 
