@@ -57,9 +57,7 @@ def test_a_sink_is_ready_only_while_its_database_answers_and_exports_its_signals
     settings: Settings, start_workers: WorkerFactory
 ) -> None:
     sink = start_workers("sink")["sink"]
-    _, body = wait_until(
-        lambda: (s := readyz(sink))[0] == 200 and s, 30, lambda: f"sink not ready: {readyz(sink)}"
-    )
+    _, body = wait_until(lambda: (s := readyz(sink))[0] == 200 and s, 30, lambda: f"sink not ready: {readyz(sink)}")
     assert set(body["checks"]) == {"partitions", "tables", "broker", "database"}
 
     lag = 'hub_consumer_lag{partition="0",stage="sink",topic="canon.'
