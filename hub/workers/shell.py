@@ -26,6 +26,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 
 import structlog
 from aiokafka.errors import KafkaError, KafkaTimeoutError, UnknownTopicOrPartitionError
+from aiokafka.protocol.admin import ApiVersionRequest
 from faust.exceptions import ProducerSendError
 
 from hub.config import Settings
@@ -54,6 +55,8 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 BATCH_MAX = 500
+#: How long the broker probe waits for an answer (``/readyz``'s ``broker``).
+PROBE_TIMEOUT_S = 3.0
 BATCH_WITHIN_S = 0.05
 
 R = TypeVar("R")
@@ -163,8 +166,8 @@ class StageShell:
             self.log.debug("health tick failed", error=f"{type(exc).__name__}: {exc}")
 
     async def _probe_broker(self) -> None:
-        """Is a connection to a broker of the cluster open or can one be opened (on faust's producer client, so no
-        connection of its own)? Bounded by a few seconds; a broker that is down refuses at once."""
+        """Does a broker of the cluster answer a request (on faust's producer client, so no connection of its own)?
+        Bounded by ``PROBE_TIMEOUT_S``; a broker that is down refuses at once, a hung one times out."""
         producer = getattr(self.app.producer, "_producer", None)
         if producer is None:
             return
@@ -172,11 +175,15 @@ class StageShell:
         brokers = [b.nodeId for b in client.cluster.brokers()]
         if not brokers:
             return  # no metadata yet: the producer has not connected; nothing to say
-        try:
-            async with asyncio.timeout(LAG_INTERVAL_S):
-                reachable = any([await client.ready(node) for node in brokers])
-        except (TimeoutError, KafkaError, OSError):
-            reachable = False
+        reachable = False
+        for node in brokers:
+            try:
+                async with asyncio.timeout(PROBE_TIMEOUT_S):
+                    await client.send(node, ApiVersionRequest())  # the cheapest request: a hung broker times out
+            except (TimeoutError, KafkaError, OSError):
+                continue
+            reachable = True
+            break
         self.broker_reachable.set(
             reachable, "" if reachable else f"broker unreachable: no connection to {self.settings.bootstrap()}"
         )

@@ -5,36 +5,18 @@ carries the consumer lag, the process and build metrics and the database counter
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import psycopg
 import pytest
 
 from hub.config import Settings
-from hub.processes import StageProcess
+from tests.helpers.probes import metrics_text, readyz
 from tests.helpers.waiting import wait_until
 from tests.helpers.workers import WorkerFactory
 
 pytestmark = pytest.mark.integration
-
-
-def readyz(proc: StageProcess) -> tuple[int, dict[str, Any]]:
-    url = proc.metrics_url.removesuffix("/metrics") + "/readyz"
-    try:
-        with urllib.request.urlopen(url, timeout=2) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
-def metrics_text(proc: StageProcess) -> str:
-    with urllib.request.urlopen(proc.metrics_url, timeout=2) as answer:
-        return str(answer.read().decode())
 
 
 @contextmanager
