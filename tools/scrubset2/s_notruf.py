@@ -1,0 +1,53 @@
+"""Transcribed emergency calls (the sixth style): spoken German as the call taker types it, hesitations kept."""
+
+# ruff: noqa: E501  (sentences are data: one per line however long; Turkish dotless i is meant)
+
+TEMPLATES: tuple[str, ...] = (
+    "Ja hallo, hier ist {N:f.full}, ich wohn in der {ADR:short}, da unten schlagen sich zwei",
+    "Guten Abend, mein Name ist {N:m.full}, ich steh hier an der {STOP}, da liegt einer und bewegt sich nicht",
+    "äh ja, {N:m.sur}, ich ruf an weil, also mein Nachbar, der {N:m.given}, der schreit seit ner Stunde",
+    "Können Sie bitte schnell kommen, {ADR:plz}, dritter Stock, mein Mann ist gestürzt",
+    "Ich bin in der Straßenbahn, Linie {LINE}, da ist so ein Mann, {O:look}, so um die {AGE:20-40}, der hat ein Messer",
+    "Anruferin: meine Tochter {N:f.given}, {AGE:13-16} Jahre, ist nicht nach Hause gekommen, geboren am {DOB:young}",
+    "meine Nummer ist {P:mob}, falls wir getrennt werden",
+    "Anrufer nennt Rückrufnummer {P}, Name {N:m.ginit}",
+    "Das Auto, so ein schwarzer BMW, Kennzeichen {K:de}, der ist einfach abgehauen",
+    "Ich hab das Kennzeichen nur halb gesehen, {K:partial}, irgendwas mit Zahlen",
+    "Die sind zu dritt, zwei {O:pl} glaub ich und einer sah {O:look} aus",
+    "Ja, also, das ist der {N:m.given}, der wohnt über mir, {ADR:short}, der ist total betrunken und hat die Frau geschlagen",
+    "Hier ist {N:f.sur} vom Pflegedienst, Patient {N:m.full}, {ADR:plz}, reagiert nicht",
+    "Ich bin Fahrgast in der {LINE}, Wagen {WAGEN}, wir stehen am {STOP}, da ist ne Schlägerei",
+    "Hallo? Hallo, ja, Zeuge, {N:m.full}, Telefon {P:mob}, ich hab alles gesehen",
+    "Die Frau heißt {N:f.full}, die wohnt {ADR:short}, die hat Suizid angekündigt",
+    "Ist das die Polizei? Mein Handy wurde geklaut, mein Name ist {N:f.full}, ich bin am {STOP}",
+    "da fährt einer mit {FK} Schlangenlinien auf der B80",
+    "Ja, hallo, hier an der {STOP}, da ist ein Unfall, Straßenbahn gegen Auto",
+    "Da liegt einer im Gleis, {STOP}, der bewegt sich nicht, schnell",
+    "Es brennt! {STR}, ein Müllcontainer, direkt neben den Autos",
+    "Ich sitz in der {LINE}, hier raucht einer Joint und pöbelt alle an",
+    "Ich bin Busfahrer, Linie {BUS}, an der {STOP} randaliert einer",
+    "Meine Frau hat Geburtstag, geboren {DOB}, und jetzt ist sie umgekippt, {ADR:short}",
+    "Mein Ausweis ist weg, die Nummer hab ich, {ID:perso}, ich bin {N:m.full}",
+)
+
+ONCE: tuple[str, ...] = (
+    "Hallo, Notruf? Ja, an der Haltestelle Marktplatz liegt jemand, ich glaub der atmet nicht richtig",
+    "Ich weiß die Hausnummer nicht, irgendwo in der Merseburger Straße, gegenüber vom Netto",
+    "Ja ich bin hier am Rennbahnkreuz, da hat die Straßenbahn einen Radfahrer erwischt",
+    "Oh Gott, oh Gott, da brennt ein Auto, Riebeckplatz, unten im Tunnel",
+    "Herr Gott, jetzt machen Sie schon, der blutet!",
+    "Wir sind im Bus 21, der Fahrer ist zusammengebrochen",
+    "Nee, ich will meinen Namen nicht sagen",
+    "Die Nummer von hier? Das ist doch egal, kommen Sie einfach",
+    "Ich hab schon 112 angerufen, die haben gesagt ich soll 110 anrufen",
+    "Es ist halb drei, die sind immer noch da, Zoo, bei der Haltestelle",
+    "Der spricht nur Polnisch, ich versteh den nicht",
+    "Das war ein Fuchs, kein Hund, der ist über die Gleise",
+    "Ich bin Lokführer, äh, Straßenbahnfahrer, Wagen 1017, Linie 3, Beesen",
+    "Anrufer legt auf, Rückruf an die übermittelte Nummer erfolglos",
+    "Meine Frau, die [[Ilona|NAME]], die ist nicht mehr ansprechbar, wir sind in der [[Gimritzer Damm 22|ADDRESS]]",
+    "Ja [[Nowak|NAME]], [[N-O-W-A-K|NAME]], mit W",
+    "die Adresse ist [[Reilstraße 98|ADDRESS]], Hinterhaus, Klingel kaputt",
+    "Ich heiße [[Ali|NAME]], mein Kumpel [[Moussa|NAME]] ist gestochen worden, am Steintor",
+    "Mein Sohn, [[Leon|NAME]], geboren [[12. Juni 2014|DOB]], ist weg, seit heute Mittag",
+)
