@@ -175,6 +175,8 @@ def merge(segs: Segs) -> Segs:
         if not text:
             continue
         if out and label is None and out[-1][1] is None:
+            if out[-1][0].endswith(".") and text.startswith(".") and not text.startswith(".."):
+                text = text[1:]  # "Str." at the end of a sentence takes no second full stop
             out[-1] = (out[-1][0] + text, None)
         else:
             out.append((text, label))

@@ -5,8 +5,6 @@ All persons are fictitious. Transliterations follow what German authorities and 
 scrubber's name lists, which the author of this set has never seen.
 """
 
-# ruff: noqa: RUF001  (sentences are data: one per line however long; Turkish dotless i is meant)
-
 from __future__ import annotations
 
 from typing import NamedTuple

@@ -1,7 +1,5 @@
 """Citizens' reports through the city's Open311 app and e-mails to the city: colloquial, typos, dialect."""
 
-# ruff: noqa: E501  (sentences are data: one per line however long; Turkish dotless i is meant)
-
 TEMPLATES: tuple[str, ...] = (
     "seit 3 tagen steht hier ein auto ohne kennzeichen vor {ADR:short} und keiner kümmert sich",
     "Vor unserem Haus {ADR:short} steht seit Wochen der Transporter {K:de}, der nimmt allen den Parkplatz weg!!",
@@ -11,7 +9,7 @@ TEMPLATES: tuple[str, ...] = (
     "das auto {K:de} parkt jeden tag auf dem radweg {STR}. bitte abschleppen",
     "Wer holt endlich den Sperrmüll vor der {STR} ab? Liegt seit 2 Wochen. Rückruf gern unter {P}",
     "Hallo Stadt Halle, bei uns im Hof ({ADR:plz}) wohnen Ratten. Mit freundlichen Grüßen {N:any}",
-    "Sehr geehrte Damen und Herren, am {DATE} wurde ich an der Haltestelle {STOP} von zwei Jugendlichen angepöbelt. {N:f.full}, {ADR:plz}, {MAIL}",
+    "Sehr geehrte Damen und Herren, am {DATE} wurde ich an der Haltestelle {STOP} von zwei Jugendlichen angepöbelt. {N:f.full@a}, {ADR:plz}, {MAIL@a}",
     "nu ma ehrlich, die jungs am {STOP} saufen jeden abend und pinkeln an die wand. macht ma was",
     "Da sitzt wieder der Mann von gestern vor dem Netto, der mit den Einkaufswagen. Bitte kümmern",
     "Ich heiße {N:f.full} und wohne {ADR:short}. Der Lärm von der Baustelle fängt um 5 Uhr an!!!",
@@ -41,7 +39,7 @@ TEMPLATES: tuple[str, ...] = (
     "Hallo zusammen, am Gimritzer Damm liegt seit gestern ein toter Fuchs. Gruß {N:m.ginit}",
     "moin, bei {N:any} im garten ({ADR:short}) brennt seit stunden ein feuer, stinkt bis zu uns",
     "Gruß {N:f.given} ({P:mob})",
-    "Mfg {N:m.full}\n{ADR:plz}\nTel.: {P}\nMail: {MAIL}",
+    "Mfg {N:m.full@a}\n{ADR:plz}\nTel.: {P}\nMail: {MAIL@a}",
     "Freundliche Grüße\n{N:f.full}\n{ADR:plz}",
     # nothing personal
     "die haltestelle {STOP} ist total vermüllt, überall flaschen",
@@ -58,17 +56,20 @@ TEMPLATES: tuple[str, ...] = (
     # more values
     "Sehr geehrte Damen und Herren,\nbitte überweisen Sie die Kaution zurück auf {IBAN}.\nMit freundlichen Grüßen\n{N:f.full}",
     "Kontodaten für die Rückzahlung: Inhaber {N:m.full}, IBAN: {IBAN}",
-    "Beste Grüße\n{N:m.full}\n{MAIL}\n{P:mob}",
+    "Beste Grüße\n{N:m.full@a}\n{MAIL@a}\n{P:mob}",
     "Gesendet von meinem iPhone\n{N:f.full@a}\n{MAIL@a}",
     "bitte antwortet an {MAIL}, danke",
     "Ich ({N:any}, geb. {DOB}) beantrage hiermit einen Anwohnerparkausweis für {ADR:plz}",
     "Antrag für meinen Sohn {N:m.given}, geb. am {DOB:young}, bitte an {MAIL} antworten",
     "meine steuer-id ist {ID:steuer}, brauchen sie die für die hundesteuer?",
     "Personalausweis verloren, Nummer war {ID:perso}, ich bin {N:m.full}, {P:mob}",
-    "Für Rückfragen: {N:f.full}, {P}, {MAIL}",
+    "Für Rückfragen: {N:f.full@a}, {P}, {MAIL@a}",
     "Hallo, ich hab die Verwarnung doppelt bezahlt, bitte zurück auf {IBAN:DE}. {N:m.full}",
     "Kontakt: {MAIL}",
     "hab ich doch schon an {MAIL} geschickt, kam nix zurück",
+    "Sehr geehrte Frau {N:f.word}, ich wohne {ADR:plz} und warte seit Wochen auf Antwort. {N:m.full}",
+    "mein nachbar {N:m.lower} stellt sein auto immer vor unsere einfahrt, kennzeichen {K:de}",
+    "Die Mieterin {N:f.full} im EG ({ADR:short}) hat 12 Katzen, es stinkt im ganzen Haus",
 )
 
 ONCE: tuple[str, ...] = (
@@ -104,4 +105,17 @@ ONCE: tuple[str, ...] = (
     "Könnten Sie Herrn [[Winter|NAME]] vom Grünflächenamt ausrichten, dass die Linde krank ist?",
     "Der Kiosk von Herrn [[Nguyen|NAME]] am Steintor hat bis 2 Uhr Musik an",
     "MfG [[K.-H. Schwarz|NAME]], [[Fleischerstraße 3, 06108 Halle|ADDRESS]]",
+    "hallo ich bins nochmal [[jacky|NAME]] wegen dem auto [[hal ab123|PLATE]] das steht immer noch da",
+    "die vom 2. stock werfen nachts flaschen aus dem fenster auf den gehweg",
+    "meine nummer [[0171-2345678|PHONE]] bitte nur abends anrufen",
+    "Ick wohn [[Turmstraße 7|ADDRESS]], bei uns im Hof brennt ne Mülltonne, wat soll ick machen",
+    "Nu ja, der [[Schorsch|NAME]] vom Kiosk weiß auch nicht mehr weiter mit den Jugendlichen",
+    "Die Anwohner der Ludwigstraße bitten um Tempo 30",
+    "Schöne Grüße, [[Ute|NAME]] u. [[Bernd Pietsch|NAME]]",
+    "Anwohnerin [[Ewa Nowak-Schröder|NAME]], [[Kantstraße 19|ADDRESS]], Tel [[0345/5 60 78 91|PHONE]]",
+    "Die Tonne vom Nachbarn [[Jäger|NAME]] steht immer auf dem Gehweg, der Zaun ist auch kaputt",
+    "Bin seit 1998 hier, und seit die Flüchtlinge da sind, ist es laut.",
+    "Hallo, an der Haltestelle Florian-Geyer-Platz sitzt seit 2 Stunden ein älterer Herr im Schlafanzug",
+    "betreff: spielplatz. sehr geehrter herr [[engel|NAME]], danke für die neuen schaukeln!",
+    "Ich bin die Tochter von [[Gertrud Vogel|NAME]] (*[[3.11.1938|DOB]]), sie wohnt allein",
 )

@@ -45,4 +45,8 @@ ONCE: tuple[str, ...] = (
     "[[schnitzel|NAME]] is wieder raus aus'm knast",
     "die [[syrer|ORIGIN]] vom markt ham nach dir gefragt",
     "sag frau [[fischer|NAME]] bescheid pls",
+    "[[dennis|NAME]] kommt später, bahn steht",
+    "hat wer [[atze|NAME]] gesehn? der soll um 3 bei der frau dr. [[weber|NAME]] sein",
+    "[[kai|NAME]] [[0157 33 22 11 90|PHONE]] falls du was brauchst",
+    "mailt das an [[ordnungsamt.streife(at)halle.de|EMAIL]]",
 )

@@ -59,4 +59,9 @@ ONCE: tuple[str, ...] = (
     "645/2 Pkw [[hal zs 77|PLATE]] Gleis Damaschkestr., Fahrer sitzt drin",
     "Wg 668 Fahrgast [[Koch|NAME]] (Stammgast) schläft, Endstelle Heide-Nord, kriegen ihn nicht wach",
     "Bus 25 Pkw [[WPI 48213|PLATE]] poln., parkt Haltebucht Büschdorf",
+    "Wg 614 L5 Ammendorf Pkw [[SK-MR 88|PLATE]] parkt in Wendeschleife",
+    "1025 Fahrgast [[Olli|NAME]] (kennen wir) will wieder umsonst fahren",
+    "L2 Wg 607 Fahrgast [[südl.|ORIGIN]] Aussehen bedroht Fahrgäste mit Flasche",
+    "Wg 622 Kontrolleur [[Winter|NAME]] braucht Unterstützung Reileck",
+    "L12 Wg 608 Fahrgast hat Ausweis liegen lassen, Name [[Ahmad Rahimi|NAME]], liegt im Fahrerhaus",
 )

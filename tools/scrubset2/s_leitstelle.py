@@ -1,7 +1,5 @@
 """Police control-room shorthand: abbreviations, no articles, slashes, capitals, several facts on one line."""
 
-# ruff: noqa: RUF001  (sentences are data: one per line however long; Turkish dotless i is meant)
-
 # Patterns filled many times with fresh values.
 TEMPLATES: tuple[str, ...] = (
     "ASt {N:f.full} meldet lautstarken Streit Nachbarwhg., {ADR:short}, RR {P:mob}",
@@ -73,6 +71,15 @@ TEMPLATES: tuple[str, ...] = (
     "Phishing: Gesch. {N:f.full} gab Zugangsdaten ein, Abbuchung auf {IBAN:foreign}",
     "Gesch. {N:m.full}, Mail vom Täter kam von {MAIL}",
     "Mtl. {N:f.full}, erreichbar {P:mob} oder {MAIL}",
+    # role words, repeated persons, numbers without a cue word, foreign addresses
+    "Bürgerin {N:f.full} meldet Bedrohung durch Nachbarn, {ADR:short}, RR {P}",
+    "Pers.: {N:m.comma}, {DOB}, {ID:perso}, o.f.W.",
+    "ÜP {N:m.upper} {DOB} {ID:pass} {O:abbr}",
+    "Mitarbeiter HAVAG {N:m.full} als Zeuge, Dienst-Tel. {PO}",
+    "ÜP {N:m.full}, geb. {DOB}, Meldeanschrift {ADR:foreign}, {O:adjer} StA",
+    "Gesch. {N:m.full@a} ({AGE}), TV bekannt: Schwager. Hr. {NS@a} will keine Anzeige",
+    "Halterin {K:de}: {N:f.full}, {ADR:plz}, nicht erreichbar",
+    "Fahrgast {N:f.full} Handtasche entrissen L{LINE} {STOP}, Geldbörse mit PA {ID:perso} und EC-Karte",
 )
 
 # Written once each.
@@ -109,4 +116,24 @@ ONCE: tuple[str, ...] = (
     "Körperverl. Am Steintor, 2 [[Afghanen|ORIGIN]] ca. 17 J. vs. 1 [[Deutscher|ORIGIN]] ca. 20 J.",
     "Beteiligte: [[HOXHA, Arben|NAME]] *[[14.03.1991|DOB]] / [[KRASNIQI, Valon|NAME]] *[[02.11.1994|DOB]]",
     "Halter KFZ Bauer GmbH, Firmenwagen, Fahrer unbek.",
+    "ASt [[Mamadou Lamine Diallo|NAME]], RR [[0176 / 84 21 93 07|PHONE]], meldet Angriff auf Freund am Zoo",
+    "Zeugin [[Fernández Ruiz, María José|NAME]] (Schreibweise lt. Ausweis), RR [[+34 612 48 93 17|PHONE]]",
+    "VU Magdeburger Str., Bet.1 [[HAL-ZR 404E|PLATE]] (Elektro), Bet.2 [[HAL-AK 71H|PLATE]] (Oldtimer), Sachschaden",
+    "Kz. [[HAL-M|PLATE]]... lt. Zeuge, mehr nicht erkannt, silberner Kombi",
+    "Lkw [[GZ-208-K|PLATE]] (NL) Ladung verloren Europachaussee",
+    "Pkw CZ [[1SB 4922|PLATE]] Wildparken Gleis Hallorenring",
+    "Transporter UA-Kz. [[AA 4721 KP|PLATE]] an Tankstelle Merseburger Str. ohne zu zahlen weg",
+    "Moped Vers.-Kz. [[421 KLM|PLATE]], Fahrer ohne Helm, fl. Ri. Silberhöhe",
+    "ÜP [[Ionuț-Alexandru Popa|NAME]], *[[31.02.1999|DOB]] (so angegeben, Datum gibt es nicht), keine Papiere",
+    "ÜP [[Abdullahi Yusuf Warsame|NAME]], [[Somalier|ORIGIN]], Aufenthaltserlaubnis [[Y4F7KXN21|IDNUMBER]]",
+    "TV [[kevin s.|NAME]] (so im Chat), ca. 19, [[dt.|ORIGIN]]",
+    "Gesch. [[Chukwuemeka Obi|NAME]], ASt seine Frau [[Ngozi|NAME]], RR [[0345 1 22 33 44|PHONE]]",
+    "2 Pers. [[südl.|ORIGIN]] Phänotyp, 1 Pers. [[osteurop.|ORIGIN]], ca. 25-30, Ri. Hbf",
+    "Mtl. Herr [[Graf von Bülow|NAME]], Tel. [[(0345) 2 90 17 43|PHONE]], Einbruch Keller",
+    "ASt [[K.-H. Rothe|NAME]], Tel. [[0345-6 89 04 12|PHONE]], Reifen zerstochen [[Ludwig-Wucherer-Str. 41|ADDRESS]]",
+    "Kontrolle Hbf: Pers. mit Spitzname „[[Bommel|NAME]]“ angetroffen, stark alkoh.",
+    "Hinweis: Halter-Anschrift [[Dessauer Straße 123, 06118 Halle (Saale)|ADDRESS]], Whg. im 2. OG",
+    "Leo 12/3 meldet: ASt Frau [[Sommer|NAME]] nicht angetroffen, Wohnung dunkel",
+    "Nach Rücksprache mit Kripo: TV heißt wohl [[Hamid|NAME]], Nachname unbek., ca. 30, [[Afghane|ORIGIN]]",
+    "Vorgang an KK 13, SB KHK [[Wendler|NAME]], App. [[0345 224-1313|PHONE]]",
 )

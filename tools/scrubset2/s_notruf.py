@@ -1,10 +1,8 @@
 """Transcribed emergency calls (the sixth style): spoken German as the call taker types it, hesitations kept."""
 
-# ruff: noqa: E501  (sentences are data: one per line however long; Turkish dotless i is meant)
-
 TEMPLATES: tuple[str, ...] = (
     "Ja hallo, hier ist {N:f.full}, ich wohn in der {ADR:short}, da unten schlagen sich zwei",
-    "Guten Abend, mein Name ist {N:m.full}, ich steh hier an der {STOP}, da liegt einer und bewegt sich nicht",
+    "Guten Abend, mein Name ist {N:m.full}, ich steh hier an der Haltestelle {STOP}, da liegt einer und bewegt sich nicht",
     "äh ja, {N:m.sur}, ich ruf an weil, also mein Nachbar, der {N:m.given}, der schreit seit ner Stunde",
     "Können Sie bitte schnell kommen, {ADR:plz}, dritter Stock, mein Mann ist gestürzt",
     "Ich bin in der Straßenbahn, Linie {LINE}, da ist so ein Mann, {O:look}, so um die {AGE:20-40}, der hat ein Messer",
@@ -21,11 +19,11 @@ TEMPLATES: tuple[str, ...] = (
     "Die Frau heißt {N:f.full}, die wohnt {ADR:short}, die hat Suizid angekündigt",
     "Ist das die Polizei? Mein Handy wurde geklaut, mein Name ist {N:f.full}, ich bin am {STOP}",
     "da fährt einer mit {FK} Schlangenlinien auf der B80",
-    "Ja, hallo, hier an der {STOP}, da ist ein Unfall, Straßenbahn gegen Auto",
+    "Ja, hallo, hier an der Haltestelle {STOP}, da ist ein Unfall, Straßenbahn gegen Auto",
     "Da liegt einer im Gleis, {STOP}, der bewegt sich nicht, schnell",
     "Es brennt! {STR}, ein Müllcontainer, direkt neben den Autos",
     "Ich sitz in der {LINE}, hier raucht einer Joint und pöbelt alle an",
-    "Ich bin Busfahrer, Linie {BUS}, an der {STOP} randaliert einer",
+    "Ich bin Busfahrer, Linie {BUS}, an der Haltestelle {STOP} randaliert einer",
     "Meine Frau hat Geburtstag, geboren {DOB}, und jetzt ist sie umgekippt, {ADR:short}",
     "Mein Ausweis ist weg, die Nummer hab ich, {ID:perso}, ich bin {N:m.full}",
 )
@@ -50,4 +48,9 @@ ONCE: tuple[str, ...] = (
     "die Adresse ist [[Reilstraße 98|ADDRESS]], Hinterhaus, Klingel kaputt",
     "Ich heiße [[Ali|NAME]], mein Kumpel [[Moussa|NAME]] ist gestochen worden, am Steintor",
     "Mein Sohn, [[Leon|NAME]], geboren [[12. Juni 2014|DOB]], ist weg, seit heute Mittag",
+    "Ja, [[Koch|NAME]], [[Andrea Koch|NAME]], mit K, ich wohn [[Lessingstraße 14|ADDRESS]]",
+    "Meine Nummer? [[null eins sieben sechs, zwei drei vier, fünf sechs sieben acht|PHONE]]",
+    "Das Kennzeichen war [[H-A-L, A-B, eins zwei drei|PLATE]] oder so",
+    "Hier ist Frau [[Klein|NAME]], ich bin gestürzt und komm nicht hoch",
+    "Ich heiße [[Jovana|NAME]], ich bin aus Serbien, mein Freund hat mich geschlagen",
 )

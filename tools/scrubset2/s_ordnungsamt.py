@@ -42,9 +42,13 @@ TEMPLATES: tuple[str, ...] = (
     "Bürgeranfrage Lärm {STR} weitergeleitet, Vorgang {CASE}",
     "Anzeige Hundehaltung: {N:f.full}, *{DOB}, {ADR:plz}, Hund ohne Steuermarke",
     "Zahlung Verwarngeld eingegangen von {N:m.full}, IBAN {IBAN}",
-    "Ausweiskontrolle {STOP}: {N:m.full}, Aufenthaltsgestattung Nr. {ID:aufenthalt}",
+    "Ausweiskontrolle {STOP}: {N:m.full}, Aufenthaltstitel Nr. {ID:aufenthalt}",
     "Rückfragen an MA {N:m.full@z}, {PO}, {MAIL:office@z}",
     "Einspruch per Mail von {N:m.full@m} ({MAIL@m}), Vorgang {CASE}",
+    "Streetwork: {N:m.full@a} ({AGE:16-19}) zum Jugendamt begleitet, {NG@a} will Schule nachholen",
+    "Bürgerin {N:f.full} ruft an wegen Lärm {ADR:short}, Rückruf {P}",
+    "{N:.nick} (richtiger Name {N:m.full}) schläft seit Tagen im Eingang {STR}",
+    "Mitarbeiterin {N:f.full} und Mitarbeiter {N:m.full} Streife {STOP} {TIME}",
 )
 
 ONCE: tuple[str, ...] = (
@@ -73,4 +77,14 @@ ONCE: tuple[str, ...] = (
     "Verwarnungsgeld 55 € Radfahren Fußgängerzone Leipziger Straße, 4 Fälle",
     "Kollegin [[Drita|NAME]] übernimmt Gruppe Neustadt ab 1.12.",
     "MA [[Pawlak|NAME]] und MA'in [[Hahn|NAME]] Streife Silberhöhe",
+    "[[Bommel|NAME]] sagt, [[Zecke|NAME]] hat jetzt Wohnung in der Silberhöhe",
+    "Neue am Steintor: [[Jessi|NAME]] (ca. 16) und ihr Freund, nennt sich [[Rocky|NAME]]",
+    "der [[Opa|NAME]] ist verstorben, Gedenken am Brunnen geplant",
+    "Liste Steintor heute: [[Manni|NAME]], [[Locke|NAME]], [[Dschingis|NAME]], [[Krümel|NAME]], der [[Lange|NAME]], 3 Unbek.",
+    "[[Kiki|NAME]] (w, ca. 30, [[poln.|ORIGIN]]) braucht Dolmetscherin Polnisch für Jobcenter",
+    "[[Valon|NAME]] und [[Arben|NAME]] aus der Unterkunft helfen beim Müllsammeln",
+    "Gaststätte Zum Fischer: Außenbewirtschaftung bis 24 Uhr genehmigt",
+    "Imbiss Wolf am Steintor ohne Gesundheitszeugnis, Inhaber nicht angetroffen",
+    "Kollege [[Winter|NAME]] krank, Streife allein",
+    "Verwarnung: [[Petrescu, Florentina|NAME]], [[07.07.1988|DOB]], [[Strada Unirii 3, Iași|ADDRESS]], Betteln mit Kind",
 )

@@ -1,7 +1,5 @@
 """Police report prose: full sentences, officialese, ranks before officers' names."""
 
-# ruff: noqa: E501  (sentences are data: one per line however long; Turkish dotless i is meant)
-
 TEMPLATES: tuple[str, ...] = (
     "Die Geschädigte {N:f.full} gab an, an der Haltestelle {STOP} von einem unbekannten Mann angesprochen worden zu sein.",
     "Der Beschuldigte {N:m.full}, geb. {DOB}, wohnhaft {ADR:plz}, machte keine Angaben zur Sache.",
@@ -58,6 +56,14 @@ TEMPLATES: tuple[str, ...] = (
     "Die Personalien des Zeugen lauten: {N:m.comma}, geb. {DOB}, {ADR:plz}, Tel. {P}.",
     "Das erlangte Geld wurde auf ein Konto bei einer Bank in Rumänien ({IBAN:RO}) weitergeleitet.",
     "Die Geschädigte hatte zuvor E-Mails von der Adresse {MAIL} erhalten.",
+    "Der Zeuge {N:m.full@a} gab an, den Täter zu kennen. Herr {NS@a} wurde als Zeuge belehrt.",
+    "Die Geschädigte {N:f.full@a} erschien mit ihrer Schwester. {NG@a} machte Angaben, die Schwester nicht.",
+    "Der Beschuldigte {N:m.full@a}, geb. {DOB}, hat seinen Wohnsitz in {ADR:foreign}. {NG@a} ist seit drei Monaten in Halle.",
+    "Die Bürgerin {N:f.full} zeigte den Verlust ihres Reisepasses ({ID:pass}) an.",
+    "Der Geschädigte {N:m.full} gab seine Anschrift mit {ADR:plz} an.",
+    "Der Halter {N:m.full} gab an, der Pkw {K:de} sei zur Tatzeit von seinem Sohn {N:m.given} gefahren worden.",
+    "Der Fahrgast {N:m.full} ({AGE}) wurde von zwei {O:adjen} Männern angegriffen.",
+    "Bei der Kontrolle wies sich die Person mit einem rumänischen Personalausweis (Nr. {ID:perso}) aus.",
 )
 
 ONCE: tuple[str, ...] = (
@@ -94,4 +100,18 @@ ONCE: tuple[str, ...] = (
     "Laut Zeugin handelte es sich um eine Gruppe [[polnischer|ORIGIN]] Bauarbeiter.",
     "Zwei Frauen ([[rumän.|ORIGIN]]) bettelten aggressiv am Marktplatz.",
     "Die Familie ([[Roma|ORIGIN]]) wurde durch Team Streetwork betreut.",
+    "Die Anruferin [[Aminata Touré-Bauer|NAME]] meldete gegen 23:10 Uhr Hilferufe aus der Nachbarwohnung.",
+    "Der Geschädigte [[Oleksandr Hryhorenko|NAME]], [[ukrainischer|ORIGIN]] Staatsangehöriger, wurde leicht verletzt.",
+    "Der Beschuldigte [[Emre Yıldız|NAME]] äußerte sich dahingehend, dass [[Yıldız|NAME]] nicht sein richtiger Name sei.",
+    "Laut Zeugenaussage sprach der Täter mit [[osteuropäischem|ORIGIN]] Akzent und war etwa 1,90 m groß.",
+    "Die Personalien der Zeugin lauten [[Schwarz, Monika|NAME]], geb. [[1961-07-14|DOB]].",
+    "Die Ermittlungen richten sich gegen einen 45-jährigen Mann aus Halle-Neustadt.",
+    "POKin [[Fuchs|NAME]] und PK [[Hahn|NAME]] sicherten die Spuren.",
+    "Die Gruppe bestand aus drei [[Marokkanern|ORIGIN]] und einem [[Algerier|ORIGIN]] im Alter zwischen 19 und 24 Jahren.",
+    "Der Führerschein des Beschuldigten (Nr. [[B072RRE2I55|IDNUMBER]]) wurde beschlagnahmt.",
+    "Die FIN des Fahrzeugs lautet [[WVWZZZ1J0XW000001|IDNUMBER]].",
+    "Das Fahrzeug mit der Fahrgestellnummer [[VF1RFB00057123456|IDNUMBER]] war zur Fahndung ausgeschrieben.",
+    "Der Beschuldigte wohnt in [[ul. Piotrkowska 104, 90-004 Łódź|ADDRESS]] und ist in Deutschland ohne festen Wohnsitz.",
+    "Die Zeugin beschrieb den Mann als [[asiatisch|ORIGIN]] aussehend, etwa 40 Jahre alt.",
+    "Es handelte sich um vier [[afghanische|ORIGIN]] und zwei [[deutsche|ORIGIN]] Jugendliche.",
 )

@@ -282,7 +282,7 @@ def plate(rng: random.Random, kind: str = "") -> Segs:  # noqa: C901 - one branc
         elif sep == 5:
             v = f"{d}  {le}  {num}{suf}"
         elif sep == 6:
-            v = f"{d}:{le} {num}{suf}"
+            v = f"{d}{le} {num}{suf}"
         elif sep == 7:
             v = f"{d}-{le}-{num}{suf}"
         else:
@@ -444,14 +444,40 @@ def house_no(rng: random.Random) -> str:
 
 def street_form(rng: random.Random, st: str) -> str:
     if rng.random() < 0.25 and st.endswith("straße"):
-        return st[: -len("straße")] + rng.choice(["str.", "str", "strasse", "Str."])
+        return st[: -len("straße")] + rng.choice(["str.", "str", "strasse", "str."])
     if rng.random() < 0.1 and st.endswith(" Straße"):
         return st[: -len("Straße")] + "Str."
     return st
 
 
+_FOREIGN_ADR = (
+    lambda r: (
+        f"ul. {r.choice(['Długa', 'Piotrkowska', 'Mickiewicza', 'Słowackiego'])} {r.randint(1, 80)}, "
+        f"{r.randint(10, 99)}-{r.randint(100, 999)} {r.choice(['Wrocław', 'Poznań', 'Łódź', 'Szczecin'])}"
+    ),
+    lambda r: (
+        f"Strada {r.choice(['Republicii', 'Mihai Viteazu', 'Unirii'])} {r.randint(1, 60)}, "
+        f"{r.choice(['Cluj-Napoca', 'Timișoara', 'Iași'])}"
+    ),
+    lambda r: (
+        f"{r.choice(['Vítězná', 'Husova', 'Masarykova'])} {r.randint(1, 40)}, {r.randint(100, 799)} 00 "
+        f"{r.choice(['Praha', 'Brno', 'Plzeň'])}"
+    ),
+    lambda r: (
+        f"vul. {r.choice(['Schewtschenka', 'Sadowa', 'Franka'])} {r.randint(1, 90)}, "
+        f"{r.choice(['Lwiw', 'Kyjiw', 'Charkiw'])}"
+    ),
+    lambda r: (
+        f"{r.choice(['Atatürk Cad.', 'Cumhuriyet Cad.'])} No. {r.randint(1, 120)}, "
+        f"{r.choice(['Gaziantep', 'Izmir', 'Adana'])}"
+    ),
+)
+
+
 def address(rng: random.Random, kind: str = "") -> Segs:
     kind = kind or rng.choice(["short", "short", "plz", "city"])
+    if kind == "foreign":
+        return [(rng.choice(_FOREIGN_ADR)(rng), "ADDRESS")]
     if kind == "other":
         plz, town, streets = rng.choice(P.OTHER_TOWNS)
         return [(f"{rng.choice(streets)} {house_no(rng)}, {plz} {town}", "ADDRESS")]
