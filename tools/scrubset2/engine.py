@@ -52,7 +52,9 @@ def _filler(kind: str, arg: str, rng: random.Random) -> str:  # noqa: C901 - one
         return str(rng.choice([rng.randint(601, 680), rng.randint(1001, 1056), rng.randint(651, 699)]))
     if kind == "TIME":
         h, m = rng.randint(0, 23), rng.randint(0, 59)
-        return rng.choice([f"{h:02d}:{m:02d}", f"{h}.{m:02d}", f"{h:02d}{m:02d}", f"{h}:{m:02d} Uhr"])
+        if arg == "bare":  # the pattern writes "Uhr" itself
+            return rng.choice([f"{h:02d}:{m:02d}", f"{h}.{m:02d}", f"{h}:{m:02d}"])
+        return rng.choice([f"{h:02d}:{m:02d}", f"{h}.{m:02d} Uhr", f"{h:02d}{m:02d}", f"{h}:{m:02d} Uhr"])
     if kind == "CALL":
         return rng.choice(_CALLSIGNS).format(a=rng.randint(10, 49), b=rng.randint(1, 9), c=rng.randint(1, 3))
     if kind == "AGE":

@@ -109,8 +109,8 @@ ORIGINS: dict[str, Origin] = {
         _t("Georgios|Dimitrios|Konstantinos|Nikos|Christos|Ioannis|Panagiotis|Vasilis"),
         _t("Eleni|Maria|Katerina|Sofia|Georgia|Despina|Vasiliki"),
         _t(
-            "Papadopoulos|Georgiou|Nikolaidis|Papadaki|Konstantinidis|Dimitriou|Karagiannis|Vlachos"
-            "|Alexiou|Stavropoulou|Oikonomou|Tsakiris"
+            "Papadopoulos|Georgiou|Nikolaidis|Papadakis|Konstantinidis|Dimitriou|Karagiannis|Vlachos"
+            "|Alexiou|Stavropoulos|Oikonomou|Tsakiris"
         ),
     ),
     "al": Origin(

@@ -31,7 +31,7 @@ TEMPLATES: tuple[str, ...] = (
     "EA {CASE}: Beschuldigte {N:f.full}, geb. {DOB}, St-IdNr. {ID:steuer}",
     "Fahrrad entwendet vor {ADR:short}, Eigentümer {N:m.full}, RR {P:mob}",
     "HAVAG LS meldet: Fahrgast ohne Fahrschein aggressiv, L{LINE} Ri. {STOP}, Pers. {O:lookabbr} ca. {AGE:20-30}",
-    "Brand Mülltonnen {STR} Höhe Nr. {HNR}, FW vor Ort, keine Pers.",
+    "Brand Mülltonnen Hinterhof {ADR:short}, FW vor Ort, keine Pers.",
     "Hilflose Person {STOP}, RTW angef., Pers. lt. Ausweis {N:m.full}, *{DOB}",
     "Einbruch Gartenlaube KGA {PICK:Sonnenschein|Saaleaue|Am Hufeisensee}, Pächter {N:m.full}, Tel. {P:land}",
     "Betrug: Schockanruf bei {N:f.full} ({AGE:75-90}), {ADR:plz}, Geld an Abholer übergeben",

@@ -32,8 +32,17 @@ def given(rng: random.Random, sex: str = "", org: str = "") -> str:
     return rng.choice(o.given_m if sex == "m" else o.given_f)
 
 
-def _feminine_pl(sur: str, sex: str) -> str:
-    # Polish surnames agree with the person's sex (Kowalski / Kowalska).
+def _agree(sur: str, sex: str, org: str) -> str:
+    """Polish, Russian and Greek surnames agree with the person's sex (Kowalski/Kowalska, Iwanow/Iwanowa,
+    Papadopoulos/Papadopoulou); others do not."""
+    if org == "gr":
+        if sex == "f" and sur.endswith("os"):
+            return sur[:-2] + "ou"
+        if sex == "f" and sur.endswith("is"):
+            return sur[:-1]
+        return sur
+    if org not in ("pl", "ru"):
+        return sur
     if sur.endswith("ski") and sex == "f":
         return sur[:-1] + "a"
     if sur.endswith("ska") and sex == "m":
@@ -57,7 +66,7 @@ def surname(rng: random.Random, sex: str = "", org: str = "") -> str:
     if org == "de" and r < 0.28:
         return rng.choice(N.PARTICLE_NAMES)
     sur = rng.choice(N.ORIGINS[org].surnames)
-    return _feminine_pl(sur, sex or "m")
+    return _agree(sur, sex or "m", org)
 
 
 def person(rng: random.Random, sex: str = "", org: str = "") -> tuple[str, str]:
@@ -718,7 +727,7 @@ ORIGIN_WORDS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("Tschetschene", "Tschetschenen", "Tschetschenin", "Tschetschenen", "tschetschenisch", "tschetsch."),
     ("Kurde", "Kurden", "Kurdin", "Kurden", "kurdisch", "kurd."),
     ("Somalier", "Somalier", "Somalierin", "Somalier", "somalisch", "somal."),
-    ("Nigerianer", "Nigerianer", "Nigerianerin", "Nigerianer", "nigerianisch", "nig."),
+    ("Nigerianer", "Nigerianer", "Nigerianerin", "Nigerianer", "nigerianisch", "nigerian."),
     ("Guineer", "Guineer", "Guineerin", "Guineer", "guineisch", "guin."),
     ("Georgier", "Georgier", "Georgierin", "Georgier", "georgisch", "georg."),
     ("Moldauer", "Moldauer", "Moldauerin", "Moldauer", "moldauisch", "mold."),
