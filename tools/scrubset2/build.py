@@ -20,13 +20,13 @@ OUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "scrub_heldout2_d
 
 # style -> (module, number of lines)
 STYLES: dict[str, tuple[ModuleType, int]] = {
-    "leitstelle": (s_leitstelle, 330),
-    "buerger": (s_buerger, 300),
-    "funk": (s_funk, 180),
-    "polizei": (s_polizei, 260),
-    "ordnungsamt": (s_ordnungsamt, 240),
-    "notruf": (s_notruf, 150),
-    "chat": (s_chat, 120),
+    "leitstelle": (s_leitstelle, 360),
+    "buerger": (s_buerger, 330),
+    "funk": (s_funk, 190),
+    "polizei": (s_polizei, 280),
+    "ordnungsamt": (s_ordnungsamt, 260),
+    "notruf": (s_notruf, 160),
+    "chat": (s_chat, 130),
 }
 LABELS = ("NAME", "PHONE", "EMAIL", "PLATE", "IBAN", "DOB", "ADDRESS", "IDNUMBER", "ORIGIN")
 _LEFTOVER = re.compile(r"\[\[|\]\]|\{[A-Z]+")

@@ -70,6 +70,18 @@ TEMPLATES: tuple[str, ...] = (
     "Sehr geehrte Frau {N:f.word}, ich wohne {ADR:plz} und warte seit Wochen auf Antwort. {N:m.full}",
     "mein nachbar {N:m.lower} stellt sein auto immer vor unsere einfahrt, kennzeichen {K:de}",
     "Die Mieterin {N:f.full} im EG ({ADR:short}) hat 12 Katzen, es stinkt im ganzen Haus",
+    "hallo!! seit heute morgen liegt ein betrunkener vor {ADR:short}, bitte schickt jemand",
+    "Bei uns in der {STR} wird nachts immer Müll aus einem Transporter ({K:de}) abgeladen. Bitte kontrollieren!",
+    "Ich möchte anonym bleiben, aber der Herr {N:m.sur} aus Nr. {HNR} verkauft Drogen an Kinder",
+    "Sehr geehrte Frau {N:f.sur},\nwie telefonisch besprochen sende ich Ihnen die Fotos.\nMit freundlichen Grüßen\n{N:m.full}\nTel. {P}",
+    "warum kriegt der {N:m.given} aus dem 3. stock einen parkausweis und ich nicht??",
+    "Die Bank am {STOP} ist kaputt, meine Oma ({AGE:70-90}) kann sich nicht mehr hinsetzen",
+    "Es geht um meinen Sohn {N:m.full}, geb. {DOB:young}. Er wurde in der Linie {LINE} von Kontrolleuren festgehalten",
+    "sorry falsche nummer, richtige ist {P:mob}",
+    "Ich ({N:f.full}) habe am {DATE} einen Strafzettel bekommen, obwohl ich einen Parkschein hatte. Kennzeichen {K:de}",
+    "ein paar {O:adje} jungs sitzen jeden abend auf unserem spielplatz und rauchen",
+    "IBAN für die Rückerstattung: {IBAN:foreign} (Konto bei meiner Bank in der Heimat), Inhaberin {N:f.full}",
+    "hier nochmal meine bankverbindung {IBAN} lautend auf {N:any}",
 )
 
 ONCE: tuple[str, ...] = (
@@ -118,4 +130,8 @@ ONCE: tuple[str, ...] = (
     "Hallo, an der Haltestelle Florian-Geyer-Platz sitzt seit 2 Stunden ein älterer Herr im Schlafanzug",
     "betreff: spielplatz. sehr geehrter herr [[engel|NAME]], danke für die neuen schaukeln!",
     "Ich bin die Tochter von [[Gertrud Vogel|NAME]] (*[[3.11.1938|DOB]]), sie wohnt allein",
+    "Der Wolf im Bergzoo sieht krank aus, ist das normal? Bitte an den Zoo weitergeben",
+    "Im Winter ist der Fußweg Am Heiderand nie geräumt, jedes Jahr dasselbe",
+    "der Fischer an der Saale hat einen Hecht rausgezogen, dabei ist da Angelverbot?!",
+    "bei schwarz über die ampel gefahren, straßenbahn musste bremsen, kennzeichen nicht gesehen",
 )

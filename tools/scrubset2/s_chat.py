@@ -26,6 +26,9 @@ TEMPLATES: tuple[str, ...] = (
     "tram steht am {STOP}, weiß einer was?",
     "hier die mail von dem vermieter {MAIL}",
     "geb.datum von dem war {DOB} laut ausweis",
+    "{N:.nick} sitzt wieder am {STOP} 🍺",
+    "hab dem {N:m.given} deine nummer gegeben ok? {P:mob}",
+    "neue mail von der chefin: {MAIL}",
 )
 
 ONCE: tuple[str, ...] = (

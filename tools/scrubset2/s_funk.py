@@ -29,6 +29,9 @@ TEMPLATES: tuple[str, ...] = (
     "{WAGEN} L{LINE} Rollstuhlrampe defekt {STOP}",
     "Wg {WAGEN} Fahrleitung Funkenflug {STOP}",
     "L{LINE} Wg {WAGEN} Betrunkener schläft, Endstelle {STOP}, {CALL} angefordert",
+    "{WAGEN} L{LINE}: Frau im Wagen sucht ihren Sohn {N:m.given}, ca. 8 J., rote Jacke",
+    "Wg {WAGEN} Fahrer {N:m.given} meldet sich krank ab {STOP}, Ablöse bitte",
+    "{WAGEN} {STOP}: {O:pl} streiten mit Kontrolleuren, Polizei bitte",
 )
 
 ONCE: tuple[str, ...] = (

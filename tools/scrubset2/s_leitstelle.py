@@ -80,6 +80,18 @@ TEMPLATES: tuple[str, ...] = (
     "Gesch. {N:m.full@a} ({AGE}), TV bekannt: Schwager. Hr. {NS@a} will keine Anzeige",
     "Halterin {K:de}: {N:f.full}, {ADR:plz}, nicht erreichbar",
     "Fahrgast {N:f.full} Handtasche entrissen L{LINE} {STOP}, Geldbörse mit PA {ID:perso} und EC-Karte",
+    # further shapes
+    "{CALL}: Pers. angetroffen, {N:m.comma}, *{DOB}, whft. {ADR:short}, keine Fahndungsnotierung",
+    "Nachtrag: Gesch. heißt richtig {N:f.full}, nicht {N:f.sur}",
+    "Beschw. ASt {N:m.full} über Fahrer L{LINE}, Tel. {P}, an HAVAG weitergeleitet",
+    "TV 1: {N:m.comma} *{DOB} / TV 2: {N:m.comma} *{DOB}",
+    "Sachbesch. Pkw {K:de}, {STR}, Halter {N:any} verständigt",
+    "Streit Taxistand Hbf, Taxi {K:de}, Fahrer {N:m.full}, Fahrgast {N:m.full}, beide leicht verl.",
+    "EA: Gesch. {N:f.full} ({AGE:60-90}), angebl. Polizeibeamter am Tel. ({P}), Schmuck übergeben",
+    "{NUM:2-4} Pers. {O:adjer} Herkunft, ca. {AGE:15-18}, Ladendiebstahl Kaufland, fl. Ri. {STOP}",
+    "Gruppe ca. {NUM:6-15} Pers., überw. {O:pl}, Streit mit Türsteher Disko {STR}",
+    "ASt. {N:f.sur} ({P:land}): {O:m} schläft im Hausflur {ADR:short}",
+    "VU Radfahrer/Fußgänger {STOP}, Radf. {N:m.full}, *{DOB}, Fußg. {N:f.full}, *{DOB}",
 )
 
 # Written once each.
@@ -136,4 +148,9 @@ ONCE: tuple[str, ...] = (
     "Leo 12/3 meldet: ASt Frau [[Sommer|NAME]] nicht angetroffen, Wohnung dunkel",
     "Nach Rücksprache mit Kripo: TV heißt wohl [[Hamid|NAME]], Nachname unbek., ca. 30, [[Afghane|ORIGIN]]",
     "Vorgang an KK 13, SB KHK [[Wendler|NAME]], App. [[0345 224-1313|PHONE]]",
+    "Vogel im Wagen L3 Wg. 651, Fahrgäste beunruhigt, Fahrer öffnet Türen Zoo",
+    "Mann im Bärenkostüm am Marktplatz, Junggesellenabschied, keine Maßnahmen",
+    "Bäcker Engel Große Ulrichstraße meldet Scheibe eingeschlagen, Leo 11/2",
+    "Halle (Saale), Ecke Schwarzer Weg: Ölspur, FW verständigt",
+    "Florian Halle 2/46-1 meldet Lage unter Kontrolle, Wohnungsbrand Neustadt",
 )

@@ -26,6 +26,10 @@ TEMPLATES: tuple[str, ...] = (
     "Ich bin Busfahrer, Linie {BUS}, an der Haltestelle {STOP} randaliert einer",
     "Meine Frau hat Geburtstag, geboren {DOB}, und jetzt ist sie umgekippt, {ADR:short}",
     "Mein Ausweis ist weg, die Nummer hab ich, {ID:perso}, ich bin {N:m.full}",
+    "Ich bin die Nachbarin, {N:f.full}, die alte Frau {N:f.sur} macht seit zwei Tagen nicht auf, {ADR:short}",
+    "Wie ich heiße? {N:m.full}. Und das Auto hat das Kennzeichen {K:de}",
+    "Der Mann ist {O:m}, glaub ich, er spricht kein Deutsch, wir sind am {STOP}",
+    "Meine Mutter {N:f.full}, geboren {DOB}, die ist dement und weg, wir wohnen {ADR:plz}",
 )
 
 ONCE: tuple[str, ...] = (

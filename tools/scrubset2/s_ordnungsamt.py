@@ -49,6 +49,13 @@ TEMPLATES: tuple[str, ...] = (
     "Bürgerin {N:f.full} ruft an wegen Lärm {ADR:short}, Rückruf {P}",
     "{N:.nick} (richtiger Name {N:m.full}) schläft seit Tagen im Eingang {STR}",
     "Mitarbeiterin {N:f.full} und Mitarbeiter {N:m.full} Streife {STOP} {TIME}",
+    "{N:.nick} hat {N:m.given} geschlagen, beide weg bei Eintreffen, {STOP}",
+    "Hausbesuch {ADR:short}: Frau {N:f.sur} ({AGE:70-95}) vermüllte Wohnung, Meldung an Sozialamt",
+    "Parkverstoß Behindertenparkplatz {STR}: {K:de}, Fahrer {N:m.full} uneinsichtig",
+    "Beschwerde Anwohner {ADR:short} über {O:adje} Großfamilie nebenan, kein Verstoß festgestellt",
+    "Streetwork Reileck: {N:f.given} ({AGE:15-17}) und {N:m.given} ({AGE:15-18}) seit 2 Tagen nicht zuhause, Eltern informiert",
+    "Taschenkontrolle Alkoholverbot {STOP}: {N:m.full}, {O:adjer} StA, Reisepass {ID:pass}",
+    "Rückzahlung Sicherheitsleistung an {N:m.full}, {IBAN:DE}, angewiesen",
 )
 
 ONCE: tuple[str, ...] = (

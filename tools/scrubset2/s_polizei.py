@@ -64,6 +64,15 @@ TEMPLATES: tuple[str, ...] = (
     "Der Halter {N:m.full} gab an, der Pkw {K:de} sei zur Tatzeit von seinem Sohn {N:m.given} gefahren worden.",
     "Der Fahrgast {N:m.full} ({AGE}) wurde von zwei {O:adjen} Männern angegriffen.",
     "Bei der Kontrolle wies sich die Person mit einem rumänischen Personalausweis (Nr. {ID:perso}) aus.",
+    "Die Geschädigte {N:f.full} wurde gegen {TIME:bare} Uhr an der Haltestelle {STOP} von einem Mann angesprochen, der sich als {N:m.given} vorstellte.",
+    "Nach Zeugenaussagen handelte es sich bei dem Täter um einen {O:m_acc} im Alter von etwa {AGE:20-35} Jahren.",
+    "Die Personalien des Beschuldigten wurden mit {N:m.comma}, geboren am {DOB} in {PICK:Aleppo|Kabul|Bukarest|Halle (Saale)|Duisburg|Lagos}, festgestellt.",
+    "Der Beschuldigte nannte als Wohnanschrift {ADR:plz}; dort ist er jedoch nicht gemeldet.",
+    "Gegen die Halterin des Fahrzeugs {K:de}, {N:f.full}, wurde ein Bußgeldverfahren eingeleitet.",
+    "Die Zeugin {N:f.full} sah, wie zwei {O:adje} Männer den Fahrkartenautomaten aufbrachen.",
+    "Der Geschädigte gab an, er sei von einer Gruppe {O:adjer} Jugendlicher umringt worden.",
+    "Die Verständigung mit dem Beschuldigten {N:m.full} erfolgte in englischer Sprache.",
+    "Die Täter forderten die Geschädigte auf, {EUR} auf das Konto {IBAN} zu überweisen.",
 )
 
 ONCE: tuple[str, ...] = (

@@ -38,7 +38,7 @@ STYLE_FLOORS = {
 LABEL_FLOORS = {
     "NAME": 700,
     "PHONE": 150,
-    "EMAIL": 70,
+    "EMAIL": 60,
     "PLATE": 150,
     "IBAN": 50,
     "DOB": 100,
