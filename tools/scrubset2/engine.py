@@ -110,6 +110,7 @@ def fill(pattern: str, rng: random.Random) -> Segs:
     """The segments of one sentence made from `pattern`."""
     segs: Segs = []
     bound: dict[str, tuple[str, str]] = {}
+    used: set[str] = set()
     pos = 0
     for m in _MARK.finditer(pattern):
         if m.start() > pos:
@@ -119,7 +120,14 @@ def fill(pattern: str, rng: random.Random) -> Segs:
             segs.append((m.group(4), m.group(5)))
             continue
         kind, arg, var = m.group(1), m.group(2) or "", m.group(3)
-        segs.extend(_slot(kind, arg, var, bound, rng))
+        new = _slot(kind, arg, var, bound, rng)
+        # Two unbound names in one sentence are two people: never "Manni, Manni".
+        for _ in range(10):
+            if kind not in ("N", "AN") or var or not {t for t, lab in new if lab == "NAME"} & used:
+                break
+            new = _slot(kind, arg, var, bound, rng)
+        used.update(t for t, lab in new if lab == "NAME")
+        segs.extend(new)
     if pos < len(pattern):
         segs.append((pattern[pos:], None))
     return segs
@@ -185,10 +193,15 @@ def merge(segs: Segs) -> Segs:
     return out
 
 
+_AM_AM = re.compile(r"\b[aA]m ([aA]m )")
+
+
 def to_record(segs: Segs, style: str) -> dict[str, object]:
     text = ""
     spans: list[dict[str, object]] = []
     for t, label in merge(segs):
+        if label is None:
+            t = _AM_AM.sub(r"\1", t)  # "am Am Steintor" is said "Am Steintor"
         if label is not None:
             spans.append({"start": len(text), "end": len(text) + len(t), "label": label})
         text += t

@@ -44,7 +44,7 @@ TEMPLATES: tuple[str, ...] = (
     # nothing personal
     "die haltestelle {STOP} ist total vermüllt, überall flaschen",
     "Wann wird die Ampel an der {STR} endlich repariert? Seit {DATE} kaputt!",
-    "linie {LINE} fährt abends viel zu selten, man steht ewig am {STOP}",
+    "linie {LINE} fährt abends viel zu selten, man steht ewig an der Haltestelle {STOP}",
     "Am {STOP} fehlt seit Wochen der Fahrplanaushang",
     "Der Gehweg in der {STR} ist total zugewachsen, man kommt mit dem Rollator nicht vorbei",
     "in der {STR} wird jede nacht gerast, bitte blitzer aufstellen",

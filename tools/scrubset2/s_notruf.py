@@ -47,7 +47,7 @@ ONCE: tuple[str, ...] = (
     "Das war ein Fuchs, kein Hund, der ist über die Gleise",
     "Ich bin Lokführer, äh, Straßenbahnfahrer, Wagen 1017, Linie 3, Beesen",
     "Anrufer legt auf, Rückruf an die übermittelte Nummer erfolglos",
-    "Meine Frau, die [[Ilona|NAME]], die ist nicht mehr ansprechbar, wir sind in der [[Gimritzer Damm 22|ADDRESS]]",
+    "Meine Frau, die [[Ilona|NAME]], die ist nicht mehr ansprechbar, wir sind im [[Gimritzer Damm 22|ADDRESS]]",
     "Ja [[Nowak|NAME]], [[N-O-W-A-K|NAME]], mit W",
     "die Adresse ist [[Reilstraße 98|ADDRESS]], Hinterhaus, Klingel kaputt",
     "Ich heiße [[Ali|NAME]], mein Kumpel [[Moussa|NAME]] ist gestochen worden, am Steintor",
