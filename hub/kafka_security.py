@@ -16,6 +16,7 @@ Nothing installed means PLAINTEXT, the embedded broker's only listener.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import stat
 import threading
@@ -325,9 +326,18 @@ async def _login_problem(bootstrap: str, security: KafkaSecurity, timeout_s: flo
             if type(exc).__name__ == "UnsupportedSaslMechanismError":
                 return f"Kafka at {server}: the broker does not offer SASL {security.sasl_mechanism}: {exc}"
             continue
-        conn.close()
+        await _close(conn)
         return None
     return None
+
+
+async def _close(conn: Any) -> None:
+    """Close an aiokafka connection and wait until its socket is closed (``close`` does not wait)."""
+    writer = getattr(conn, "_writer", None)
+    conn.close()
+    if writer is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(writer.wait_closed(), 2)
 
 
 def auth_failure_text(bootstrap: str, security: KafkaSecurity, exc: BaseException) -> str | None:
