@@ -20,7 +20,9 @@ from hub.kafka_security import (
     faust_credentials,
     kafka_python_options,
     security_of,
+    verify_connection,
 )
+from hub.processes import free_port
 from tests.helpers.kafka_tls_proxy import write_secret
 
 PASSWORD = "correct horse battery staple"
@@ -199,3 +201,9 @@ def test_a_ca_file_that_holds_no_certificate_is_refused(files: dict[str, Path], 
     bogus.write_text("hello\n")
     with pytest.raises(ConfigError, match="holds no usable CA certificate"):
         security_of(_scram(files, kafka_ssl_cafile=bogus))
+
+
+def test_the_login_check_leaves_an_unreachable_broker_to_the_client(files: dict[str, Path]) -> None:
+    """Nothing listens: no login can be refused, so the check says nothing and the client reports what it finds."""
+    port = free_port()
+    verify_connection(f"127.0.0.1:{port}", security_of(_scram(files, kafka_bootstrap=f"127.0.0.1:{port}")), 2.0)
