@@ -227,6 +227,7 @@ def make_app(settings: Settings, stage: str) -> HubApp:
     producer, faust's admin) connects with the settings' TLS and SASL (``hub.kafka_security``)."""
     refuse_topic_auto_creation()
     security = security_of(settings)
+    log.info("kafka clients connect", stage=stage, security=security.describe())
     brokers = [f"kafka://{server.strip()}" for server in settings.bootstrap().split(",")]
     session = settings.consumer_session_timeout_s
     datadir = settings.state_dir / "faust" / f"{settings.topic_prefix}{stage}"

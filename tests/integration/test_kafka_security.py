@@ -84,6 +84,9 @@ def test_a_worker_connectors_and_readers_work_over_sasl_ssl_with_scram(sasl_ssl:
     assert sum(len(read_topic(settings.bootstrap(), name, idle_s=0.3, security=security)) for name in canonical) == 20
     assert sasl_ssl.proxy.counts.logins["hub"] > logins_before
     assert "SCRAM-SHA-256" in sasl_ssl.proxy.counts.mechanisms
+    log = (tmp_path / "normalise.log").read_text(encoding="utf-8")
+    assert "SASL_SSL, SCRAM-SHA-256 as hub" in log, "the worker says how it connects"
+    assert PASSWORD not in log
 
 
 def test_aiokafka_clients_connect_with_aiokafka_options(sasl_ssl: SecureKafka, tmp_path: Path) -> None:
