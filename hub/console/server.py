@@ -34,6 +34,7 @@ from hub.console.source import AlertSource
 from hub.console.stream import Fanout, Relay
 from hub.console.users import Authenticator, User
 from hub.health import Flag, Readiness, Watch, reachable
+from hub.kafka_security import security_of
 from hub.metrics import process_registry, serve_metrics
 
 __all__ = ["Served", "SourceFactory", "build_console", "edge_config", "run_console", "serve_console"]
@@ -68,7 +69,7 @@ def build_console(
     timeout_s = settings.acks_produce_timeout_s
     broker: Watch | None = None
     if connect is None:
-        bootstrap = settings.bootstrap()
+        bootstrap, security = settings.bootstrap(), security_of(settings)
         broker = Watch(lambda: reachable(bootstrap), PROBE_INTERVAL_S).start()
 
         def connect() -> Sink:
@@ -77,6 +78,7 @@ def build_console(
                 client_id="hub-console",
                 request_timeout_s=timeout_s,
                 metadata_max_age_s=settings.kafka_metadata_max_age_s,
+                security=security,
             )
 
     metrics = ConsoleMetrics.create(registry)
