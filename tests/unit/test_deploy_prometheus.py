@@ -1,0 +1,98 @@
+"""The Prometheus side of the deployment, checked by Prometheus's own promtool: the config loads with its rule files,
+every rule file is valid, every rule's unit tests pass, and every alert rule has a test in which it fires.
+
+promtool comes from Debian's ``prometheus`` package, which ``make install`` installs; without it these tests skip
+and say so (in CI, where it must be installed, they fail instead)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+RULES = sorted((DEPLOY / "prometheus" / "rules").glob("*.yml"))
+RULE_TESTS = sorted((DEPLOY / "prometheus" / "tests").glob("*.test.yml"))
+
+
+def require_tool(name: str, package: str) -> str:
+    """The tool's path; skip with the reason when it is missing (fail in CI, where `make install` must have put it)."""
+    path = shutil.which(name)
+    if path is None:
+        why = f"{name} is not installed (Debian package {package!r}; `make install` installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    return path
+
+
+def _run(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
+
+
+def alert_names(paths: list[Path]) -> set[str]:
+    return {
+        rule["alert"]
+        for path in paths
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    }
+
+
+def test_there_are_rules_and_tests() -> None:
+    assert RULES, "no rule files under deploy/prometheus/rules"
+    assert [p.name.removesuffix(".test.yml") for p in RULE_TESTS] == [p.stem for p in RULES], (
+        "each rule file needs its unit-test file deploy/prometheus/tests/<name>.test.yml"
+    )
+
+
+def test_the_config_and_its_rule_files_are_valid() -> None:
+    promtool = require_tool("promtool", "prometheus")
+    result = _run(promtool, "check", "config", "deploy/prometheus.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The config loads every rule file (its glob), so a new file cannot be left out.
+    for path in RULES:
+        assert f"Checking {path.relative_to(ROOT)}" in result.stdout, result.stdout
+
+
+def test_the_rule_files_are_valid() -> None:
+    promtool = require_tool("promtool", "prometheus")
+    result = _run(promtool, "check", "rules", *(str(p.relative_to(ROOT)) for p in RULES))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("test_file", RULE_TESTS, ids=lambda p: p.name)
+def test_the_rules_unit_tests_pass(test_file: Path) -> None:
+    promtool = require_tool("promtool", "prometheus")
+    result = _run(promtool, "test", "rules", str(test_file.relative_to(ROOT)))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout
+
+
+def test_every_alert_has_a_test_in_which_it_fires() -> None:
+    fired: set[str] = set()
+    for path in RULE_TESTS:
+        for case in yaml.safe_load(path.read_text())["tests"]:
+            for check in case.get("alert_rule_test", []):
+                if check.get("exp_alerts"):
+                    fired.add(check["alertname"])
+    missing = alert_names(RULES) - fired
+    assert not missing, f"alert rules without a test case that expects them to fire: {sorted(missing)}"
+
+
+def test_every_alert_names_its_runbook_section_in_the_operations_guide() -> None:
+    guide = (ROOT / "docs" / "operations.md").read_text()
+    headings = {line.lstrip("#").strip().lower() for line in guide.splitlines() if line.startswith("#")}
+    for path in RULES:
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            for rule in group["rules"]:
+                if "alert" not in rule:
+                    continue
+                assert rule["annotations"]["runbook"] == f"docs/operations.md#{rule['alert'].lower()}"
+                assert rule["alert"].lower() in headings, f"docs/operations.md has no section `### {rule['alert']}`"
