@@ -52,9 +52,10 @@ def test_there_are_rules_and_tests() -> None:
     )
 
 
-def test_the_config_and_its_rule_files_are_valid() -> None:
+@pytest.mark.parametrize("config", ["deploy/prometheus.yml", "deploy/kubernetes/prometheus.yml"])
+def test_the_config_and_its_rule_files_are_valid(config: str) -> None:
     promtool = require_tool("promtool", "prometheus")
-    result = _run(promtool, "check", "config", "deploy/prometheus.yml")
+    result = _run(promtool, "check", "config", config)
     assert result.returncode == 0, result.stdout + result.stderr
     # The config loads every rule file (its glob), so a new file cannot be left out.
     for path in RULES:
