@@ -6,6 +6,7 @@ the hub accepts."""
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import stat
@@ -57,6 +58,9 @@ def test_every_process_runs_with_its_command() -> None:
     assert SERVICES["migrate"]["command"] == ["hub", "db", "migrate"]
     assert SERVICES["kafka"]["image"].startswith("apache/kafka:")
     assert "controller" in SERVICES["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]  # KRaft, no ZooKeeper
+    # kafka-storage.sh formats the log directory with it: a UUID in unpadded URL-safe base64.
+    cluster_id = SERVICES["kafka"]["environment"]["CLUSTER_ID"]
+    assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16, cluster_id
     assert SERVICES["postgres"]["image"].startswith("postgres:")
 
 
