@@ -111,8 +111,9 @@ def test_only_the_migration_logs_in_as_the_owner_and_passwords_come_from_files()
         "acks": "hub_console_app",
     }
     script = (ROOT / "deploy" / "compose" / "create-logins.sh").read_text()
-    assert "GRANT hub_stage TO hub_worker;" in script
-    assert "GRANT hub_console TO hub_console_app;" in script
+    assert 'worker="${HUB_WORKER_LOGIN:-hub_worker}"' in script  # the logins the URLs above name
+    assert 'console="${HUB_CONSOLE_LOGIN:-hub_console_app}"' in script
+    assert 'GRANT hub_stage TO :"worker";' in script  # tests/integration/test_deploy_logins.py runs it
 
 
 def test_no_secret_is_written_into_the_file() -> None:
