@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 LINTED := hub tests bench tools
 
-.PHONY: help install deploy-tools demo test test-unit test-faults test-bench lint fmt check clean
+.PHONY: help install deploy-tools demo test test-unit test-faults test-browser test-bench lint fmt check clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,6 +47,9 @@ test-unit: install ## the unit tests only: no broker, no database, under a minut
 test-faults: install ## the fault suite: workers killed, database and broker paused, poison records (a few minutes)
 	$(BIN)/python -m pytest tests/faults -q
 
+test-browser: install ## the console in a real browser (Chromium), alone and behind the whole pipeline (two minutes)
+	$(BIN)/python -m pytest tests/browser -q
+
 test-bench: install ## the pipeline benchmark's smoke run: end to end with a tiny input, no figure checked (a minute)
 	$(BIN)/python -m pytest tests/bench -q
 
@@ -59,7 +62,7 @@ fmt: install ## format the code and apply ruff's safe fixes
 	$(BIN)/ruff check --fix $(LINTED)
 	$(BIN)/ruff format $(LINTED)
 
-check: lint test test-faults test-bench ## lint, then every suite, as CI runs them
+check: lint test test-faults test-browser test-bench ## lint, then every suite, as CI runs them
 
 clean: ## remove .venv, the embedded stack's state and the tool caches
 	rm -rf $(VENV) .hub .pytest_cache .mypy_cache .ruff_cache

@@ -264,12 +264,14 @@ def _not_an_id(alert_id: str) -> str:
 def _produce(settings: Settings, topic: str, key: bytes, value: bytes) -> tuple[int, int]:
     """Produce one record with kafka-python and wait for the broker's acknowledgement: (partition, offset)."""
     from hub.connectors.sink import KafkaSink, OutMessage
+    from hub.kafka_security import security_of
 
     sink = KafkaSink(
         settings.bootstrap(),
         client_id="hub-alerts-cli",
         request_timeout_s=settings.acks_produce_timeout_s,
         metadata_max_age_s=settings.kafka_metadata_max_age_s,
+        security=security_of(settings),
     )
     try:
         [result] = sink.produce([OutMessage(topic, key, value, [])], settings.acks_produce_timeout_s)

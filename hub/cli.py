@@ -656,7 +656,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(arguments)
     try:
         settings = load_settings()
+        from hub.kafka_security import install
         from hub.logging import configure_logging
+
+        install(settings)  # every Kafka client of this process connects with the settings' TLS and SASL
 
         # The demo narrates on stdout; its own info logs would drown that (they are in the workers' log files).
         quiet = args.command == "demo" and not args.verbose and settings.log_level == "info"

@@ -60,6 +60,40 @@ class Settings(BaseSettings):
         "restarts and unique among the stage's workers; unset = dynamic membership",
     )
 
+    # Kafka security (README "Secure Kafka"): TLS and SASL for every Kafka client of the hub, turned into each
+    # library's options by hub.kafka_security, which also checks that they fit together at start. The SASL password
+    # is never a setting: only the file named by HUB_KAFKA_SASL_PASSWORD_FILE holds it (mode 600), so it never
+    # shows in a settings dump or a child's environment.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        description="how clients reach the cluster: PLAINTEXT (embedded broker), SSL (TLS), SASL_SSL (TLS and a "
+        "SASL login; production), SASL_PLAINTEXT (login without encryption)",
+    )
+    kafka_ssl_cafile: Path | None = Field(
+        default=None,
+        description="PEM file of the CA(s) the cluster's certificates are checked against; unset = the system's CAs",
+    )
+    kafka_ssl_certfile: Path | None = Field(
+        default=None, description="PEM certificate (chain) of this client, for mutual TLS; with HUB_KAFKA_SSL_KEYFILE"
+    )
+    kafka_ssl_keyfile: Path | None = Field(
+        default=None, description="PEM private key of HUB_KAFKA_SSL_CERTFILE (mode 600: refused if others may read it)"
+    )
+    kafka_ssl_key_password_file: Path | None = Field(
+        default=None, description="file holding the password of an encrypted HUB_KAFKA_SSL_KEYFILE (mode 600)"
+    )
+    kafka_ssl_check_hostname: bool = Field(
+        default=True, description="check that the broker's certificate names the host connected to"
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        default=None, description="SASL mechanism under SASL_SSL / SASL_PLAINTEXT"
+    )
+    kafka_sasl_username: str | None = Field(default=None, min_length=1, description="SASL user of this process")
+    kafka_sasl_password_file: Path | None = Field(
+        default=None,
+        description="file holding the SASL user's password on one line (mode 600: refused if others may read it)",
+    )
+
     # How long a worker's database connection may take (libpq connect_timeout, whole seconds) and one statement may
     # run (PostgreSQL statement_timeout): a database that does not answer becomes an error, logged and retried,
     # instead of a silent hang.

@@ -17,6 +17,7 @@ from kafka.admin import ConfigResource, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from hub.errors import BrokerError, TopologyError
+from hub.kafka_security import KafkaSecurity, auth_failure_text, installed, verify_connection
 from hub.topology import TOPICS, TopicSpec, qualified
 
 log = structlog.get_logger(__name__)
@@ -34,12 +35,20 @@ class TopicChange:
 
 
 @contextmanager
-def admin_client(bootstrap: str, client_id: str = "hub-admin") -> Iterator[KafkaAdminClient]:
-    """A kafka-python admin client; connection problems become BrokerError."""
+def admin_client(
+    bootstrap: str, client_id: str = "hub-admin", *, security: KafkaSecurity | None = None
+) -> Iterator[KafkaAdminClient]:
+    """A kafka-python admin client connecting with ``security`` (default: the process's, ``hub.kafka_security``);
+    connection problems become BrokerError (a refused login or TLS handshake says so)."""
+    security = security or installed()
+    verify_connection(bootstrap, security)
     try:
-        client = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id, request_timeout_ms=15000)
+        client = KafkaAdminClient(
+            bootstrap_servers=bootstrap, client_id=client_id, request_timeout_ms=15000, **security.kafka_python()
+        )
     except KafkaError as exc:
-        raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+        problem = auth_failure_text(bootstrap, security, exc) or f"cannot reach Kafka at {bootstrap}: {exc}"
+        raise BrokerError(problem) from exc
     try:
         yield client
     except KafkaError as exc:
@@ -69,19 +78,21 @@ def _config_drift(client: KafkaAdminClient, specs: dict[str, TopicSpec]) -> dict
     return drift
 
 
-def absent_topics(bootstrap: str, names: Iterable[str]) -> list[str]:
+def absent_topics(bootstrap: str, names: Iterable[str], *, security: KafkaSecurity | None = None) -> list[str]:
     """Those of the topics ``names`` (as named on the cluster) that the cluster does not have, in the given order."""
     wanted = list(names)
     if not wanted:
         return []
-    with admin_client(bootstrap) as client:
+    with admin_client(bootstrap, security=security) as client:
         existing = set(client.list_topics())
     return [name for name in wanted if name not in existing]
 
 
-def missing_topics(bootstrap: str, prefix: str = "", specs: Iterable[TopicSpec] = TOPICS) -> list[str]:
+def missing_topics(
+    bootstrap: str, prefix: str = "", specs: Iterable[TopicSpec] = TOPICS, *, security: KafkaSecurity | None = None
+) -> list[str]:
     """The declared topics (prefixed) the cluster does not have, in declaration order."""
-    return absent_topics(bootstrap, (qualified(prefix, s.name) for s in specs))
+    return absent_topics(bootstrap, (qualified(prefix, s.name) for s in specs), security=security)
 
 
 def apply_topology(
@@ -89,11 +100,13 @@ def apply_topology(
     prefix: str = "",
     replication_factor: int = 1,
     specs: Iterable[TopicSpec] = TOPICS,
+    *,
+    security: KafkaSecurity | None = None,
 ) -> list[TopicChange]:
     """Create missing topics, align their configs, verify partition counts; return what was done per topic."""
     wanted = {qualified(prefix, s.name): s for s in specs}
     changes: list[TopicChange] = []
-    with admin_client(bootstrap) as client:
+    with admin_client(bootstrap, security=security) as client:
         existing = set(client.list_topics())
         missing = [name for name in wanted if name not in existing]
         if missing:

@@ -23,6 +23,7 @@ from kafka.errors import KafkaError, KafkaTimeoutError
 
 from hub.errors import BrokerError, MissingTopicError
 from hub.kafka_admin import absent_topics
+from hub.kafka_security import KafkaSecurity, auth_failure_text, installed, verify_connection
 
 __all__ = ["METADATA_MAX_AGE_S", "HubProducer", "make_producer"]
 
@@ -37,8 +38,11 @@ class HubProducer(KafkaProducer):  # type: ignore[misc]  # kafka-python is untyp
     cluster no longer has it or a send timed out waiting for it.
     """
 
-    def __init__(self, bootstrap: str, **configs: Any) -> None:
-        super().__init__(bootstrap_servers=bootstrap, allow_auto_create_topics=False, **configs)
+    def __init__(self, bootstrap: str, *, security: KafkaSecurity | None = None, **configs: Any) -> None:
+        self.security = security or installed()
+        super().__init__(
+            bootstrap_servers=bootstrap, allow_auto_create_topics=False, **self.security.kafka_python(), **configs
+        )
         # kafka-python 3.0 (seen in 3.0.12) keeps the setting in the producer's config but builds the cluster
         # metadata its requests come from without it, so every metadata request asked the broker to create the
         # topic (and Tansu does). Set it where the request is built; on kafka-python 2 this is already so.
@@ -82,7 +86,7 @@ class HubProducer(KafkaProducer):  # type: ignore[misc]  # kafka-python is untyp
 
     def require(self, *topics: str) -> None:
         """Check that ``topics`` exist (once per topic); ``MissingTopicError`` naming those that do not."""
-        missing = absent_topics(self.bootstrap, [t for t in topics if t not in self._present])
+        missing = absent_topics(self.bootstrap, [t for t in topics if t not in self._present], security=self.security)
         if missing:
             raise MissingTopicError(missing, self.bootstrap)
         with self._lock:
@@ -90,14 +94,23 @@ class HubProducer(KafkaProducer):  # type: ignore[misc]  # kafka-python is untyp
 
 
 def make_producer(
-    bootstrap: str, client_id: str, *, metadata_max_age_s: float = METADATA_MAX_AGE_S, **configs: Any
+    bootstrap: str,
+    client_id: str,
+    *,
+    metadata_max_age_s: float = METADATA_MAX_AGE_S,
+    security: KafkaSecurity | None = None,
+    **configs: Any,
 ) -> HubProducer:
-    """A ``HubProducer`` for ``bootstrap`` named ``client_id``, refreshing its metadata every
-    ``metadata_max_age_s`` (kafka-python ``configs`` on top; ``acks`` is "all" unless given); ``BrokerError`` when
-    the cluster cannot be reached."""
+    """A ``HubProducer`` for ``bootstrap`` named ``client_id``, connecting with ``security`` (default: the
+    process's, ``hub.kafka_security``) and refreshing its metadata every ``metadata_max_age_s`` (kafka-python
+    ``configs`` on top; ``acks`` is "all" unless given); ``BrokerError`` when the cluster cannot be reached or
+    refuses the login."""
+    security = security or installed()
+    verify_connection(bootstrap, security)
     configs.setdefault("acks", "all")
     configs["metadata_max_age_ms"] = round(metadata_max_age_s * 1000)
     try:
-        return HubProducer(bootstrap, client_id=client_id, **configs)
+        return HubProducer(bootstrap, client_id=client_id, security=security, **configs)
     except KafkaError as exc:
-        raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+        problem = auth_failure_text(bootstrap, security, exc) or f"cannot reach Kafka at {bootstrap}: {exc}"
+        raise BrokerError(problem) from exc

@@ -12,6 +12,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from hub.errors import BrokerError
+from hub.kafka_security import KafkaSecurity, auth_failure_text, installed, verify_connection
 
 _TP = TypeVar("_TP", bound=Hashable)
 
@@ -26,8 +27,13 @@ class Record:
     headers: list[tuple[str, bytes]]
 
 
-def _consumer(bootstrap: str, request_timeout_s: float | None = None) -> KafkaConsumer:
-    """A consumer outside any group, for reading partitions it assigns itself."""
+def _consumer(
+    bootstrap: str, request_timeout_s: float | None = None, security: KafkaSecurity | None = None
+) -> KafkaConsumer:
+    """A consumer outside any group, for reading partitions it assigns itself, connecting with ``security``
+    (default: the process's, ``hub.kafka_security``)."""
+    security = security or installed()
+    verify_connection(bootstrap, security)
     timeouts = {}
     if request_timeout_s is not None:
         timeouts = {
@@ -36,19 +42,30 @@ def _consumer(bootstrap: str, request_timeout_s: float | None = None) -> KafkaCo
         }
     try:
         return KafkaConsumer(
-            bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, fetch_max_wait_ms=50, **timeouts
+            bootstrap_servers=bootstrap,
+            enable_auto_commit=False,
+            group_id=None,
+            fetch_max_wait_ms=50,
+            **timeouts,
+            **security.kafka_python(),
         )
     except KafkaError as exc:
-        raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+        problem = auth_failure_text(bootstrap, security, exc) or f"cannot reach Kafka at {bootstrap}: {exc}"
+        raise BrokerError(problem) from exc
 
 
 def open_topic(
-    bootstrap: str, topic: str, start: Mapping[int, int] | None = None, request_timeout_s: float | None = None
+    bootstrap: str,
+    topic: str,
+    start: Mapping[int, int] | None = None,
+    request_timeout_s: float | None = None,
+    *,
+    security: KafkaSecurity | None = None,
 ) -> tuple[KafkaConsumer, dict[int, TopicPartition]]:
     """A consumer outside any group assigned to every partition of ``topic``, each at its offset in ``start`` or
     at its beginning, and the partitions by number. The caller closes the consumer. ``BrokerError`` when the
     broker cannot be reached or the topic does not exist."""
-    consumer = _consumer(bootstrap, request_timeout_s)
+    consumer = _consumer(bootstrap, request_timeout_s, security)
     try:
         partitions = consumer.partitions_for_topic(topic)
         if not partitions:
@@ -69,14 +86,20 @@ def open_topic(
 
 
 def read_topic(
-    bootstrap: str, topic: str, limit: int | None = None, idle_s: float = 1.0, timeout_s: float = 60.0
+    bootstrap: str,
+    topic: str,
+    limit: int | None = None,
+    idle_s: float = 1.0,
+    timeout_s: float = 60.0,
+    *,
+    security: KafkaSecurity | None = None,
 ) -> list[Record]:
     """Every record now in ``topic`` (up to ``limit``), in partition then offset order.
 
     Reads until no record has arrived for ``idle_s``: the embedded broker's ListOffsets answer for the latest
     offset is wrong when records were produced in batches, so end offsets cannot tell when the end is reached.
     """
-    consumer, _ = open_topic(bootstrap, topic)
+    consumer, _ = open_topic(bootstrap, topic, security=security)
     try:
         records: list[Record] = []
         deadline = time.monotonic() + timeout_s
@@ -98,7 +121,12 @@ def read_topic(
 
 
 def true_end_offsets(
-    bootstrap: str, reported: Mapping[_TP, int], idle_s: float = 0.3, timeout_s: float = 30.0
+    bootstrap: str,
+    reported: Mapping[_TP, int],
+    idle_s: float = 0.3,
+    timeout_s: float = 30.0,
+    *,
+    security: KafkaSecurity | None = None,
 ) -> dict[_TP, int]:
     """The end offset of each partition in ``reported`` (keys are ``(topic, partition)`` tuples such as kafka's or
     faust's ``TopicPartition``), given the end offsets the broker reported.
@@ -113,7 +141,7 @@ def true_end_offsets(
     todo = {key: end for key, end in reported.items() if end > 0}
     if not todo:
         return result
-    consumer = _consumer(bootstrap)
+    consumer = _consumer(bootstrap, security=security)
     try:
         keys = {TopicPartition(*key): key for key in todo}  # type: ignore[misc]
         consumer.assign(list(keys))

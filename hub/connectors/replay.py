@@ -24,6 +24,7 @@ from hub.errors import BrokerError, ConfigError, DeadLetterReason, InvalidEventE
 from hub.formats.jsondoc import MAX_RECORD_BYTES
 from hub.formats.replay import ReplayFormat
 from hub.kafka_produce import HubProducer, make_producer
+from hub.kafka_security import KafkaSecurity, security_of
 from hub.topology import dlq_topic, qualified, raw_topic
 
 log = structlog.get_logger(__name__)
@@ -96,11 +97,16 @@ def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
             yield number, line.rstrip(b"\r\n")
 
 
-def replay_producer(bootstrap: str) -> HubProducer:
-    """The replay's producer (``BrokerError`` when the cluster cannot be reached)."""
+def replay_producer(bootstrap: str, security: KafkaSecurity | None = None) -> HubProducer:
+    """The replay's producer, connecting with ``security`` (default: the process's); ``BrokerError`` when the
+    cluster cannot be reached."""
     # Above MAX_RECORD_BYTES lines are dead-lettered as a reference, never sent whole.
     return make_producer(
-        bootstrap, f"hub-connector-{CONNECTOR}", linger_ms=5, max_request_size=MAX_RECORD_BYTES + 65536
+        bootstrap,
+        f"hub-connector-{CONNECTOR}",
+        security=security,
+        linger_ms=5,
+        max_request_size=MAX_RECORD_BYTES + 65536,
     )
 
 
@@ -146,7 +152,7 @@ def replay_file(
 
 def replay(settings: Settings, path: Path, progress: Callable[[ReplayStats], None] | None = None) -> ReplayStats:
     """Replay ``path`` to the configured cluster's ``raw.replay.ndjson`` (dead letters to ``dlq.connectors``)."""
-    producer = replay_producer(settings.bootstrap())
+    producer = replay_producer(settings.bootstrap(), security_of(settings))
     try:
         return replay_file(
             path,

@@ -29,6 +29,7 @@ from hub.connectors.push import PushInstance
 from hub.connectors.server import WebhookServer, serve
 from hub.connectors.settings import InstanceDeps, InstanceSettings
 from hub.connectors.sink import KafkaSink, Sink
+from hub.kafka_security import security_of
 from hub.metrics import serve_metrics
 from hub.topology import dlq_topic, qualified
 
@@ -164,7 +165,8 @@ class ConnectorRunner:
 
     def _kafka_sink(self) -> asyncio.Future[Sink]:
         bootstrap, max_age_s = self.settings.bootstrap(), self.settings.kafka_metadata_max_age_s
-        return in_daemon_thread(lambda: KafkaSink(bootstrap, metadata_max_age_s=max_age_s))
+        security = security_of(self.settings)
+        return in_daemon_thread(lambda: KafkaSink(bootstrap, metadata_max_age_s=max_age_s, security=security))
 
     async def _unless_stopped(self, future: asyncio.Future[Sink]) -> Sink | None:
         stopped: asyncio.Future[Any] = asyncio.ensure_future(self._stop.wait())

@@ -29,13 +29,15 @@ from hub.connectors.records import (
 from hub.errors import BrokerError
 from hub.kafka_produce import METADATA_MAX_AGE_S, make_producer
 from hub.kafka_read import open_topic
+from hub.kafka_security import KafkaSecurity, installed
 
 # Ack, OutMessage and Sink are re-exported: hub.acks_http produces through this module's sinks with them.
 __all__ = ["Ack", "KafkaSink", "MemorySink", "OutMessage", "Recovered", "Sink", "Stored"]
 
 
 class KafkaSink:
-    """kafka-python producer (acks=all) and a reader for recovery, against one cluster."""
+    """kafka-python producer (acks=all) and a reader for recovery, against one cluster, both connecting with
+    ``security`` (default: the process's, ``hub.kafka_security``)."""
 
     def __init__(
         self,
@@ -43,13 +45,16 @@ class KafkaSink:
         client_id: str = "hub-connectors",
         request_timeout_s: float = 15.0,
         metadata_max_age_s: float = METADATA_MAX_AGE_S,
+        security: KafkaSecurity | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.request_timeout_s = request_timeout_s
+        self.security = security or installed()
         self._producer = make_producer(
             bootstrap,
             client_id,
             metadata_max_age_s=metadata_max_age_s,
+            security=self.security,
             # The embedded broker has no idempotent producer; delivery is at-least-once by design.
             enable_idempotence=False,
             linger_ms=5,
@@ -98,7 +103,7 @@ class KafkaSink:
         # partition shows one, it is done (with a margin for clocks of other hosts that ran the instance before).
         # Otherwise read until idle, never trusting end offsets (the embedded broker reports wrong ones).
         cutoff_ms = int((time.time() + clock_margin_s) * 1000)
-        consumer, tps = open_topic(self.bootstrap, topic, offsets, self.request_timeout_s)
+        consumer, tps = open_topic(self.bootstrap, topic, offsets, self.request_timeout_s, security=self.security)
         try:
             found: list[Recovered] = []
             open_parts = set(tps)

@@ -33,6 +33,7 @@ from hub.console.sessions import SessionStore, SignInLimiter
 from hub.console.source import AlertSource
 from hub.console.stream import Fanout, Relay
 from hub.console.users import Authenticator, User
+from hub.kafka_security import security_of
 from hub.metrics import serve_metrics
 
 __all__ = ["Served", "SourceFactory", "build_console", "edge_config", "run_console", "serve_console"]
@@ -66,7 +67,7 @@ def build_console(
     """The console's parts; ``connect`` makes the broker client (default: Kafka at the settings' bootstrap)."""
     timeout_s = settings.acks_produce_timeout_s
     if connect is None:
-        bootstrap = settings.bootstrap()
+        bootstrap, security = settings.bootstrap(), security_of(settings)
 
         def connect() -> Sink:
             return KafkaSink(
@@ -74,6 +75,7 @@ def build_console(
                 client_id="hub-console",
                 request_timeout_s=timeout_s,
                 metadata_max_age_s=settings.kafka_metadata_max_age_s,
+                security=security,
             )
 
     metrics = ConsoleMetrics.create(registry)

@@ -33,6 +33,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from hub.config import Settings
 from hub.errors import BrokerError
 from hub.kafka_read import true_end_offsets
+from hub.kafka_security import PLAINTEXT, KafkaSecurity, security_of
 from hub.offsets import OffsetReset, out_of_range
 
 __all__ = ["HubApp", "HubGlobalTable", "HubTableManager", "make_app", "refuse_topic_auto_creation"]
@@ -81,6 +82,7 @@ def _leave_also_in_generation_zero(consumer: Any) -> None:
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     fetch_max_wait_ms: int = 10
     bootstrap: str = ""
+    security: KafkaSecurity = PLAINTEXT
 
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
@@ -96,7 +98,7 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         # checked against the true one.
         past = {tp: ends[tp] for tp, at in committed.items() if at > ends[tp]}
         if past:
-            ends.update(await asyncio.to_thread(true_end_offsets, self.bootstrap, past))
+            ends.update(await asyncio.to_thread(true_end_offsets, self.bootstrap, past, security=self.security))
         return starts, ends
 
     async def on_start(self) -> None:
@@ -105,7 +107,7 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
     async def _highwaters(self, partitions: list[Any]) -> Mapping[Any, int]:
         reported = await super()._highwaters(partitions)
-        return await asyncio.to_thread(true_end_offsets, self.bootstrap, reported)
+        return await asyncio.to_thread(true_end_offsets, self.bootstrap, reported, security=self.security)
 
     async def seek_to_committed_checked(self) -> tuple[dict[Any, int | None], list[OffsetReset]]:
         """Seek every assigned partition to its committed offset, or to its first record where that offset lies
@@ -139,9 +141,11 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         return committed, list(resets.values())
 
 
-def _transport_class(fetch_max_wait_ms: int, bootstrap: str) -> type[Any]:
+def _transport_class(fetch_max_wait_ms: int, bootstrap: str, security: KafkaSecurity) -> type[Any]:
     thread_cls = type(
-        "HubConsumerThread", (_ConsumerThread,), {"fetch_max_wait_ms": fetch_max_wait_ms, "bootstrap": bootstrap}
+        "HubConsumerThread",
+        (_ConsumerThread,),
+        {"fetch_max_wait_ms": fetch_max_wait_ms, "bootstrap": bootstrap, "security": security},
     )
 
     class HubConsumer(faust_aiokafka.Consumer):
@@ -204,11 +208,12 @@ class HubApp(faust.App):
 
     hub_fetch_max_wait_ms: int = 10
     hub_bootstrap: str = ""
+    hub_security: KafkaSecurity = PLAINTEXT
     #: Told of each committed offset the consumer found outside its partition's records (the stage logs and counts).
     on_offset_reset: Callable[[OffsetReset], None] | None = None
 
     def _new_transport(self) -> Any:
-        transport = _transport_class(self.hub_fetch_max_wait_ms, self.hub_bootstrap)
+        transport = _transport_class(self.hub_fetch_max_wait_ms, self.hub_bootstrap, self.hub_security)
         return transport(self.conf.broker_consumer, self)
 
     def _new_producer(self) -> Any:
@@ -218,8 +223,11 @@ class HubApp(faust.App):
 
 
 def make_app(settings: Settings, stage: str) -> HubApp:
-    """The faust app of ``stage``; its consumer group is ``<prefix>hub-<stage>``."""
+    """The faust app of ``stage``; its consumer group is ``<prefix>hub-<stage>``. Every client of the app (consumer,
+    producer, faust's admin) connects with the settings' TLS and SASL (``hub.kafka_security``)."""
     refuse_topic_auto_creation()
+    security = security_of(settings)
+    log.info("kafka clients connect", stage=stage, security=security.describe())
     brokers = [f"kafka://{server.strip()}" for server in settings.bootstrap().split(",")]
     session = settings.consumer_session_timeout_s
     datadir = settings.state_dir / "faust" / f"{settings.topic_prefix}{stage}"
@@ -227,6 +235,7 @@ def make_app(settings: Settings, stage: str) -> HubApp:
     app = HubApp(
         f"{settings.topic_prefix}hub-{stage}",
         broker=brokers,
+        broker_credentials=security.faust(),
         key_serializer="raw",
         value_serializer="raw",
         # Topics are created by `hub topics apply`; faust must not declare or auto-create any.
@@ -251,4 +260,5 @@ def make_app(settings: Settings, stage: str) -> HubApp:
     )
     app.hub_fetch_max_wait_ms = settings.consumer_fetch_max_wait_ms
     app.hub_bootstrap = settings.bootstrap()
+    app.hub_security = security
     return app

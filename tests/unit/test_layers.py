@@ -31,6 +31,7 @@ HUB_LAYERS = Layers(
                 "hub.kafka_admin",
                 "hub.kafka_produce",
                 "hub.kafka_read",
+                "hub.kafka_security",
                 "hub.offsets",
                 "hub.data",
             ),
@@ -72,7 +73,7 @@ HUB_LAYERS = Layers(
 #: What a pure module (schemas, domain and core layers, and base but for the Kafka helpers) must not load.
 DRIVERS = ("faust", "mode", "aiokafka", "kafka", "psycopg", "psycopg_pool", "aiohttp")
 #: Base modules that are themselves the Kafka boundary (they are not imported by any pure module).
-DRIVER_MODULES = ("hub.kafka_admin", "hub.kafka_produce", "hub.kafka_read")
+DRIVER_MODULES = ("hub.kafka_admin", "hub.kafka_produce", "hub.kafka_read", "hub.kafka_security")
 
 
 def pure_modules() -> list[str]:
