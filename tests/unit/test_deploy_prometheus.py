@@ -7,6 +7,7 @@ and say so (in CI, where it must be installed, they fail instead)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -100,3 +101,23 @@ def test_every_alert_names_its_runbook_section_in_the_operations_guide() -> None
                     continue
                 assert rule["annotations"]["runbook"] == f"docs/operations.md#{rule['alert'].lower()}"
                 assert rule["alert"].lower() in headings, f"docs/operations.md has no section `### {rule['alert']}`"
+
+
+def test_connectors_left_out_of_the_silence_rule_are_event_driven_instances_of_the_deployment() -> None:
+    """HubConnectorSilent leaves out, by name, instances whose sources send only when something happens; each name
+    must be such an instance of deploy/connectors.toml (a renamed instance would otherwise alert every night)."""
+    import tomllib
+
+    (rule,) = [
+        r
+        for g in yaml.safe_load((ROOT / "deploy/prometheus/rules/connectors.yml").read_text())["groups"]
+        for r in g["rules"]
+        if r.get("alert") == "HubConnectorSilent"
+    ]
+    excluded = set(re.findall(r'connector!~"([^"]+)"', rule["expr"]))
+    assert len(excluded) == 1, "both branches of the rule leave out the same instances"
+    instances = tomllib.loads((ROOT / "deploy/connectors.toml").read_text())["connectors"]
+    for name in excluded.pop().split("|"):
+        if name.endswith(".*"):
+            continue
+        assert instances[name]["type"] in ("webhook", "folder"), f"{name} is polled: its silence is an outage"
