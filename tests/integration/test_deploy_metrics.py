@@ -15,6 +15,7 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from hub.connectors.metrics import ConnectorMetrics
+from tests.helpers.waiting import wait_until
 from tests.helpers.workers import WorkerFactory
 from tests.unit.test_deploy_metrics import Declared, declared_metrics
 
@@ -73,13 +74,30 @@ def _scrape(url: str) -> str | None:
 
 
 def test_stage_workers_serve_every_declared_metric(start_workers: WorkerFactory) -> None:
+    # A worker declares its families when it makes its registry, before it serves /metrics and long before it has
+    # joined its group: scrape as soon as a worker serves everything listed for it (or, for a family made later,
+    # once it holds partitions), then kill it. Waiting for every group to settle took most of this test's time.
     stages = _stages_to_start()
-    workers = start_workers(*stages, pseudonym_keys="demo")  # joined: what a worker serves once it runs
+    workers = start_workers(*stages, pseudonym_keys="demo", ready=False)
     served: dict[str, set[str]] = {}
-    for stage, proc in workers.items():
-        text = _scrape(proc.metrics_url)
-        assert text is not None, f"{stage} serves no /metrics"
-        served[stage] = served_names(text)
+
+    def settled() -> bool:
+        workers.check_alive()
+        for stage, proc in workers.items():
+            text = None if stage in served else _scrape(proc.metrics_url)
+            if text is None:
+                continue
+            names = served_names(text)
+            wanted = {d.name for d in declared_metrics().values() if not d.pending and stage in _exporters(d)}
+            if wanted <= names or re.search(r"^hub_stage_assigned_partitions\{[^}]*\} [1-9]", text, re.M):
+                served[stage] = names
+        return len(served) == len(stages)
+
+    try:
+        wait_until(settled, 90, lambda: f"workers serving what is listed for them: {sorted(served)}", interval_s=0.2)
+    finally:
+        for proc in workers.values():
+            proc.kill()  # no clean stop needed: the groups are this test's own
     assert all("hub_events_in_total" in names for names in served.values())  # the scrapes found the families
     _check(served)
 
