@@ -121,3 +121,36 @@ def test_connectors_left_out_of_the_silence_rule_are_event_driven_instances_of_t
         if name.endswith(".*"):
             continue
         assert instances[name]["type"] in ("webhook", "folder"), f"{name} is polled: its silence is an outage"
+
+
+def test_every_dashboard_query_is_valid_promql(tmp_path: Path) -> None:
+    """Prometheus's own parser checks the dashboards' queries: each becomes a recording rule of a file promtool
+    checks (Grafana sends them to Prometheus as they are)."""
+    from tests.unit.test_deploy_metrics import dashboard_exprs
+
+    promtool = require_tool("promtool", "prometheus")
+    exprs = sorted({expr for _, expr in dashboard_exprs()})
+    assert len(exprs) >= 20
+    rules = {
+        "groups": [
+            {"name": "dashboards", "rules": [{"record": f"dashboard:q{n}", "expr": e} for n, e in enumerate(exprs)]}
+        ]
+    }
+    path = tmp_path / "dashboards.yml"
+    path.write_text(yaml.safe_dump(rules))
+    result = _run(promtool, "check", "rules", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"SUCCESS: {len(exprs)} rules found" in result.stdout
+
+
+def test_dashboard_panels_do_not_overlap() -> None:
+    import json
+
+    for path in sorted((DEPLOY / "grafana" / "dashboards").glob("*.json")):
+        taken: set[tuple[int, int]] = set()
+        for panel in json.loads(path.read_text())["panels"]:
+            g = panel["gridPos"]
+            assert g["x"] + g["w"] <= 24, (path.name, panel["title"])
+            cells = {(x, y) for x in range(g["x"], g["x"] + g["w"]) for y in range(g["y"], g["y"] + g["h"])}
+            assert not cells & taken, f"{path.name}: {panel['title']!r} overlaps another panel"
+            taken |= cells
