@@ -18,11 +18,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[embedded,dev,plot]'
 	@touch $(STAMP)
 
-install: $(STAMP) deploy-tools ## create .venv and install the hub with everything it needs
+install: $(STAMP) ## create .venv and install the hub with everything it needs
 
 # The deployment's validators (tests/unit/test_deploy_*.py): promtool (Debian's prometheus), docker-compose (Debian's),
 # systemd-analyze and openssl, as command:package pairs; kubernetes-validate comes with the dev extra. Installed with
-# apt-get when one is missing and we are root (CI is); otherwise those tests skip and say why (in CI they fail).
+# apt-get by `make test` when one is missing and we are root (CI is); otherwise those tests skip and say why (in CI
+# they fail). `make demo` does not need them.
 DEPLOY_TOOLS := promtool:prometheus docker-compose:docker-compose systemd-analyze:systemd openssl:openssl
 
 deploy-tools: ## install the deployment's validators from Debian's packages when missing (as root)
@@ -38,7 +39,7 @@ deploy-tools: ## install the deployment's validators from Debian's packages when
 demo: install ## run the hub on the embedded broker and PostgreSQL with sample data, then stop
 	$(BIN)/hub demo
 
-test: install ## the whole test suite, against the real (embedded) broker and database
+test: install deploy-tools ## the whole test suite, against the real (embedded) broker and database
 	$(BIN)/python -m pytest
 
 test-unit: install ## the unit tests only: no broker, no database, under a minute
