@@ -669,5 +669,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HubError as exc:
         print(f"hub: error: {exc}", file=sys.stderr)
         return 2
+    except UnicodeDecodeError as exc:
+        # A file read as text that is not (a binary file given as a policy, a key, a users file): one line.
+        print(f"hub: error: a file given to hub is not text in {exc.encoding} (at byte {exc.start})", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.filename is None:
+            raise  # not a file that could not be read: a bug or the network, with its traceback
+        print(f"hub: error: cannot read {exc.filename}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130

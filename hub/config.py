@@ -5,13 +5,16 @@ Nothing here reads the environment at import time; ``load_settings()`` builds th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.errors import ConfigError
+
+_PREFIX_CHARS = re.compile(r"[a-zA-Z0-9._-]+")
 
 
 class Settings(BaseSettings):
@@ -31,7 +34,13 @@ class Settings(BaseSettings):
 
     topic_prefix: str = Field(
         default="",
-        description="prefix for every topic and consumer group (one cluster, several hubs or tests)",
+        description="prefix for every topic and consumer group (one cluster, several hubs or tests): Kafka's topic "
+        "characters a-z A-Z 0-9 . _ - only, ending in '.', '_' or '-' (prod. gives prod.raw.havag...)",
+    )
+    kafka_startup_timeout_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="how long a process waits at start for the broker to answer before it gives up with an error",
     )
     replication_factor: int = Field(default=1, ge=1, description="replication factor for `hub topics apply`")
     consumer_fetch_max_wait_ms: int = Field(
@@ -195,6 +204,19 @@ class Settings(BaseSettings):
         description="largest request head (console: request line and headers together; webhooks: each line); "
         "a longer one is answered 431",
     )
+
+    @field_validator("topic_prefix")
+    @classmethod
+    def _topic_prefix_is_a_topic_name_start(cls, prefix: str) -> str:
+        """Refused before any topic is named: a prefix with other characters made the broker create topics named
+        that way, and one without a separator glued onto the names (``prodraw.havag...``)."""
+        if prefix and not _PREFIX_CHARS.fullmatch(prefix):
+            raise ValueError(f"{prefix!r} may hold only a-z A-Z 0-9 . _ - (Kafka's topic name characters)")
+        if prefix and prefix[-1] not in ".-_":
+            raise ValueError(f"{prefix!r} must end in '.', '_' or '-', e.g. {prefix + '.'!r}")
+        if len(prefix) > 100:
+            raise ValueError("at most 100 characters (a topic name has at most 249, with the declared name)")
+        return prefix
 
     @model_validator(mode="after")
     def _register_outlives_data(self) -> Settings:

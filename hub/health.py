@@ -10,12 +10,14 @@ Every long-running process (stage workers, connectors, the console) serves three
 
 Anything else answers 404. A check is a named callable returning ``(ok, detail)``; it runs on the HTTP server's
 thread, so it must only read state the process keeps (a flag, a timestamp, a gauge), never block on I/O. Components
-that learn their state by events (partitions assigned, a database write failed) keep it in a :class:`Flag`.
+that learn their state by events (partitions assigned, a database write failed) keep it in a :class:`Flag`; a
+state that must be looked at (is the broker's port open?) is looked at on a thread of its own by a :class:`Watch`.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +26,7 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-__all__ = ["Check", "Flag", "Readiness", "serve_probes"]
+__all__ = ["Check", "Flag", "Readiness", "Watch", "reachable", "serve_probes"]
 
 #: A readiness check: ``(ok, detail)``; ``detail`` says why when not ok (one line, no record content).
 Check = Callable[[], tuple[bool, str]]
@@ -47,6 +49,50 @@ class Flag:
         return self._state
 
 
+class Watch:
+    """A blocking ``check`` run every ``interval_s`` on a daemon thread (from ``start``); calling the watch returns
+    its last result, so a probe never waits for it. Until the first result: not ready, ``initially``."""
+
+    def __init__(self, check: Check, interval_s: float, initially: str = "not checked yet") -> None:
+        self.check = check
+        self.interval_s = interval_s
+        self.flag = Flag(initially)
+        self._stop = threading.Event()
+
+    def start(self) -> Watch:
+        threading.Thread(target=self._run, name="hub-readiness-watch", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.flag.set(*self.check())
+            except Exception as exc:  # a check must never end the watch
+                self.flag.set(False, f"check failed: {type(exc).__name__}")
+            self._stop.wait(self.interval_s)
+
+    def __call__(self) -> tuple[bool, str]:
+        return self.flag()
+
+
+def reachable(servers: str, timeout_s: float = 2.0, what: str = "broker") -> tuple[bool, str]:
+    """Does any of the comma-separated ``host:port`` ``servers`` accept a TCP connection within ``timeout_s``? For
+    a process whose Kafka client does not say whether it is connected (a down broker's port is closed at once; a
+    partitioned one times out). Not a protocol check: the start-up checks and the sends themselves cover that."""
+    problems = []
+    for server in (s.strip() for s in servers.split(",") if s.strip()):
+        host, _, port = server.rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]") or "localhost", int(port)), timeout=timeout_s):
+                return True, ""
+        except (OSError, ValueError) as exc:
+            problems.append(f"{server}: {getattr(exc, 'strerror', None) or type(exc).__name__}")
+    return False, f"{what} unreachable ({'; '.join(problems) or 'no server given'})"
+
+
 class Readiness:
     """The named readiness checks of one process; ready when all pass (and there is at least one)."""
 
@@ -58,6 +104,11 @@ class Readiness:
         """Add (or replace) the check ``name``."""
         with self._lock:
             self._checks[name] = check
+
+    def names(self) -> list[str]:
+        """The names of the checks, sorted."""
+        with self._lock:
+            return sorted(self._checks)
 
     def flag(self, name: str, initially: str) -> Flag:
         """A new :class:`Flag` added as the check ``name``."""

@@ -1,15 +1,56 @@
 """Prometheus metrics of the hub, built against an injectable registry with closed label sets.
 
-Labels carry stage and connector names and closed reason codes only: never ids, never personal data.
+Labels carry stage and connector names and closed reason codes only: never ids, never personal data. No family
+exports a ``_created`` series (disabled once, here, for the whole process): every counter would double its series
+for a value no rule uses. Each process's registry comes from ``process_registry``: it carries the process metrics
+(``process_*``, ``python_info``) and ``hub_build_info``.
 """
 
 from __future__ import annotations
 
+import platform
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+)
 
 from hub.health import Readiness, serve_probes
+
+__all__ = ["LAG_LABELS", "PRIORITIES", "AlertMetrics", "StageMetrics", "process_registry", "serve_metrics"]
+
+disable_created_metrics()  # type: ignore[no-untyped-call]
+
+#: Labels of ``hub_consumer_lag``: the stage, the declared topic (without prefix) and the partition.
+LAG_LABELS = ("stage", "topic", "partition")
+
+
+def _hub_version() -> str:
+    try:
+        return version("hub")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
+
+
+def process_registry() -> CollectorRegistry:
+    """A new registry for one process: ``process_resident_memory_bytes``, ``process_cpu_seconds_total``,
+    ``process_start_time_seconds`` and the rest of the process collector, ``python_info``, and
+    ``hub_build_info{version,python}`` = 1 (what runs where, for dashboards and upgrades)."""
+    registry = CollectorRegistry()
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    build = Gauge(
+        "hub_build_info", "Always 1: the hub's version and Python's", ["version", "python"], registry=registry
+    )
+    build.labels(_hub_version(), platform.python_version()).set(1)
+    return registry
 
 
 @dataclass(frozen=True)
@@ -34,10 +75,22 @@ class StageMetrics:
     broker_retries: Counter
     broker_blocked_seconds: Counter
     offset_resets: Counter
+    # Records between the group's position and each partition's end, exported by the worker (hub.workers.lag).
+    consumer_lag: Gauge
+    #: The registry the families are in: a stage registers its own families there (the alert store's).
+    registry: CollectorRegistry
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> StageMetrics:
         return cls(
+            registry=registry,
+            consumer_lag=Gauge(
+                "hub_consumer_lag",
+                "Records between the stage's consumer group position (its committed offset) and the partition's end, "
+                "per assigned partition, updated every few seconds by the worker itself",
+                list(LAG_LABELS),
+                registry=registry,
+            ),
             events_in=Counter("hub_events_in", "Events a stage consumed", ["stage"], registry=registry),
             events_out=Counter("hub_events_out", "Events a stage produced or stored", ["stage"], registry=registry),
             dead_lettered=Counter(
@@ -126,3 +179,79 @@ def serve_metrics(registry: CollectorRegistry, host: str, port: int, readiness: 
         readiness = Readiness()
         readiness.add("serving", lambda: (True, ""))
     return serve_probes(registry, readiness, host, port)
+
+
+#: Priorities of an alert (``hub.schemas.common.Priority``): the closed set of the ``priority`` label.
+PRIORITIES = ("1", "2", "3", "4", "5")
+
+
+@dataclass(frozen=True)
+class AlertMetrics:
+    """The alert lifecycle, exported by the alert-store stage (it stores every revision and every action once, so
+    counting what it stores now counts each step once, also across its workers). Labels: ``recipient`` (the alert
+    domains) and ``priority`` (1-5) only."""
+
+    issued: Counter
+    revised: Counter
+    escalated: Counter
+    acknowledged: Counter
+    ack_seconds: Histogram
+    unacknowledged: Gauge
+    latency_seconds: Histogram
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry, recipients: tuple[str, ...]) -> AlertMetrics:
+        metrics = cls(
+            issued=Counter(
+                "hub_alerts_issued",
+                "Alerts issued (first revisions stored), by recipient and priority",
+                ["recipient", "priority"],
+                registry=registry,
+            ),
+            revised=Counter(
+                "hub_alerts_revised", "Later revisions of alerts stored, by recipient", ["recipient"], registry=registry
+            ),
+            escalated=Counter(
+                "hub_alerts_escalated",
+                "Alert revisions that raised the escalation level (next unit, supervisor, HAVAG unanswered)",
+                ["recipient"],
+                registry=registry,
+            ),
+            acknowledged=Counter(
+                "hub_alerts_acknowledged",
+                "Alerts acknowledged for the first time by their recipient",
+                ["recipient"],
+                registry=registry,
+            ),
+            ack_seconds=Histogram(
+                "hub_alert_ack_seconds",
+                "Time from an alert's first issue to its first acknowledgement (as the acknowledgement dates it)",
+                ["recipient", "priority"],
+                registry=registry,
+                buckets=(5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200),
+            ),
+            unacknowledged=Gauge(
+                "hub_alerts_unacknowledged",
+                "Open alerts no one of the recipient has acknowledged or resolved, from the alert store (every "
+                "alert-store worker reports the same totals: aggregate with max)",
+                ["recipient", "priority"],
+                registry=registry,
+            ),
+            latency_seconds=Histogram(
+                "hub_alert_latency_seconds",
+                "Time from the source event's time (the incident's earliest stored event) to the alert's first issue",
+                ["recipient"],
+                registry=registry,
+                buckets=(0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300),
+            ),
+        )
+        for recipient in recipients:  # every series from the start, at 0, so rules on them work at once
+            metrics.revised.labels(recipient)
+            metrics.escalated.labels(recipient)
+            metrics.acknowledged.labels(recipient)
+            metrics.latency_seconds.labels(recipient)
+            for priority in PRIORITIES:
+                metrics.issued.labels(recipient, priority)
+                metrics.ack_seconds.labels(recipient, priority)
+                metrics.unacknowledged.labels(recipient, priority)
+        return metrics

@@ -95,7 +95,9 @@ class ConnectorMetrics:
 
     def init_instance(self, name: str, *, polling: bool) -> None:
         """Create the instance's series at 0, so dashboards and alerts see them before the first event."""
-        for family in (self.documents, self.records_produced, self.records_duplicate, self.stale):
+        # last_success at 0 until the first success: "never" (a rule on its age fires for a connector that never
+        # delivered, rather than seeing no series).
+        for family in (self.documents, self.records_produced, self.records_duplicate, self.stale, self.last_success):
             family.labels(name)
         if polling:
             for outcome in POLL_OUTCOMES:

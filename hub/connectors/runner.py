@@ -1,5 +1,7 @@
 """``hub connectors run``: the named instances in one asyncio process, until SIGINT/SIGTERM or until every
-finite source is done. Owns the Kafka producer, the checkpoint files, the webhook server and ``/metrics``.
+finite source is done. Owns the Kafka producer, the checkpoint files, the webhook server and ``/metrics`` (with
+``/livez`` and ``/readyz``: ready once every instance has started and the webhook server listens, while the
+broker's port answers).
 
 Guarantees (see docs/connectors.md): at-least-once towards the broker, de-duplication by (record id, version)
 per instance across restarts and crashes, a checkpoint written only after the broker acknowledged.
@@ -29,13 +31,17 @@ from hub.connectors.push import PushInstance
 from hub.connectors.server import WebhookServer, serve
 from hub.connectors.settings import InstanceDeps, InstanceSettings
 from hub.connectors.sink import KafkaSink, Sink
+from hub.health import Readiness, Watch, reachable
 from hub.kafka_security import security_of
-from hub.metrics import serve_metrics
+from hub.metrics import process_registry, serve_metrics
 from hub.topology import dlq_topic, qualified
 
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
+
+#: How often the runner looks whether the broker's port answers (for ``/readyz``).
+BROKER_WATCH_S = 5.0
 
 
 def _utcnow() -> datetime:
@@ -88,7 +94,10 @@ class ConnectorRunner:
         self.selected: list[InstanceConfig] = config.select(names)
         self.sink = sink
         self.store = store or FileCheckpointStore(settings.state_dir / "connectors")
-        self.registry = registry or CollectorRegistry()
+        self.registry = registry or process_registry()
+        self.readiness = Readiness()
+        self.running = self.readiness.flag("connectors", "instances starting")
+        self._broker_watch: Watch | None = None
         self.metrics = ConnectorMetrics.create(self.registry)
         self.clock = clock
         self.serve_metrics_endpoint = serve_metrics_endpoint
@@ -121,8 +130,14 @@ class ConnectorRunner:
 
     async def run(self) -> None:
         """Start the instances, serve the push ones and poll the others until stopped or all finished."""
+        if self.sink is None:  # a broker of our own to watch (tests give a sink of theirs)
+            bootstrap = self.settings.bootstrap()
+            self._broker_watch = Watch(lambda: reachable(bootstrap), BROKER_WATCH_S).start()
+            self.readiness.add("broker", self._broker_watch)
         if self.serve_metrics_endpoint:
-            self.metrics_port = serve_metrics(self.registry, self.settings.metrics_host, self.settings.metrics_port)
+            self.metrics_port = serve_metrics(
+                self.registry, self.settings.metrics_host, self.settings.metrics_port, self.readiness
+            )
             log.info("metrics served", url=f"http://{self.settings.metrics_host}:{self.metrics_port}/metrics")
         sink = self.sink if self.sink is not None else await self._unless_stopped(self._kafka_sink())
         if sink is None:
@@ -146,6 +161,7 @@ class ConnectorRunner:
             asyncio.create_task(i.run_polling(), name=i.name) for i in self.instances if isinstance(i, PollingInstance)
         ]
         self.started.set()
+        self.running.set(True)
         log.info("connectors running", instances=[i.name for i in self.instances], webhook_port=self.port)
         if pushers:
             await self._stop.wait()
@@ -154,6 +170,9 @@ class ConnectorRunner:
 
     async def _shut_down(self, sink: Sink) -> None:
         self.stop()
+        self.running.set(False, "stopping")
+        if self._broker_watch is not None:
+            self._broker_watch.stop()
         if self._web is not None:
             await self._web.close()
         for instance in self.instances:

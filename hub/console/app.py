@@ -39,6 +39,8 @@ async def health(console: Console) -> Response:
     except (StoreError, TimeoutError, OSError):
         database = "unreachable"
     broker = "connected" if console.desk.publisher.connected else "not yet"
+    if broker == "connected" and console.broker is not None and not console.broker()[0]:
+        broker = "unreachable"  # the publisher connected once; the broker has gone since
     ok = database == "ok" and broker == "connected"
     body = {"status": "ok" if ok else "unavailable", "database": database, "broker": broker}
     return json_answer(body, 200 if ok else 503)

@@ -24,6 +24,7 @@ from hub.console.sessions import SessionStore, SignInLimiter
 from hub.console.source import AlertSource
 from hub.console.stream import PING_INTERVAL_S, Fanout
 from hub.console.users import Authenticator
+from hub.health import Check
 
 __all__ = ["ActorDep", "Console", "ConsoleDep", "PrincipalDep", "error_responses", "json_answer", "refusal"]
 
@@ -46,6 +47,9 @@ class Console:
     cookie_mode: CookieMode = "auto"
     ping_s: float = PING_INTERVAL_S
     limits: HttpLimits = DEFAULT_LIMITS
+    #: Whether the broker still answers once the desk's publisher has connected (``hub.health.Watch``); None:
+    #: the publisher's connection alone says it (a test's own sink).
+    broker: Check | None = None
 
 
 def _console(request: Request) -> Console:

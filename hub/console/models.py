@@ -123,7 +123,7 @@ class Me(BaseModel):
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     database: Literal["ok", "unreachable"]
-    broker: Literal["connected", "not yet"]
+    broker: Literal["connected", "not yet", "unreachable"]
 
 
 class AlertView(Alert):

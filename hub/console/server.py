@@ -33,8 +33,9 @@ from hub.console.sessions import SessionStore, SignInLimiter
 from hub.console.source import AlertSource
 from hub.console.stream import Fanout, Relay
 from hub.console.users import Authenticator, User
+from hub.health import Flag, Readiness, Watch, reachable
 from hub.kafka_security import security_of
-from hub.metrics import serve_metrics
+from hub.metrics import process_registry, serve_metrics
 
 __all__ = ["Served", "SourceFactory", "build_console", "edge_config", "run_console", "serve_console"]
 
@@ -66,8 +67,10 @@ def build_console(
 ) -> Console:
     """The console's parts; ``connect`` makes the broker client (default: Kafka at the settings' bootstrap)."""
     timeout_s = settings.acks_produce_timeout_s
+    broker: Watch | None = None
     if connect is None:
         bootstrap, security = settings.bootstrap(), security_of(settings)
+        broker = Watch(lambda: reachable(bootstrap), PROBE_INTERVAL_S).start()
 
         def connect() -> Sink:
             return KafkaSink(
@@ -98,7 +101,30 @@ def build_console(
         pages=Pages(),
         cookie_mode=settings.console_cookie_secure,
         limits=HttpLimits.from_settings(settings),
+        broker=broker,
     )
+
+
+#: How often the console looks at its database and the broker's port for ``/readyz`` (on its metrics port).
+PROBE_INTERVAL_S = 5.0
+
+
+def _broker_ready(console: Console) -> tuple[bool, str]:
+    if not console.desk.publisher.connected:
+        return False, "broker not connected yet"
+    return console.broker() if console.broker is not None else (True, "")
+
+
+async def _check_database(console: Console, flag: Flag) -> None:
+    """Every ``PROBE_INTERVAL_S``: does the alert store answer (as ``/healthz`` asks)?"""
+    while True:
+        try:
+            await asyncio.wait_for(console.source.ping(), PROBE_INTERVAL_S)
+        except Exception as exc:  # any failure to answer is the database being away, for readiness
+            flag.set(False, f"database unavailable: {type(exc).__name__}")
+        else:
+            flag.set(True)
+        await asyncio.sleep(PROBE_INTERVAL_S)
 
 
 def edge_config(console: Console) -> EdgeConfig:
@@ -153,9 +179,13 @@ async def serve_console(
 ) -> None:
     """Serve ``console`` on ``host:port`` (0 picks a port) until ``stop`` is set."""
     metrics_url = ""
+    readiness = Readiness()
+    database = readiness.flag("database", "not checked yet")
+    readiness.add("broker", lambda: _broker_ready(console))
     if registry is not None:
-        metrics_port = serve_metrics(registry, settings.metrics_host, settings.metrics_port)
+        metrics_port = serve_metrics(registry, settings.metrics_host, settings.metrics_port, readiness)
         metrics_url = f"http://{settings.metrics_host}:{metrics_port}/metrics"
+    checking = asyncio.create_task(_check_database(console, database))
     sock = _listen(host, port)
     config = edge_config(console)
     server = _Server(config)
@@ -178,7 +208,7 @@ async def serve_console(
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await serving
-        for task in (relay, connecting):
+        for task in (relay, connecting, checking):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -204,7 +234,7 @@ def run_console(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        registry = CollectorRegistry()
+        registry = process_registry()
         async with open_source(settings) as source:
             console = build_console(settings, source, users, tokens, registry)
             await serve_console(console, settings, host, port, stop, started, registry)

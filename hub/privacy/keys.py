@@ -33,6 +33,7 @@ __all__ = [
     "DomainKeys",
     "KeyRing",
     "SecretKey",
+    "active_key_times",
     "check_strength",
     "demo_keyring",
     "load_keyring",
@@ -248,10 +249,10 @@ def _keys_from_dir(domain: str, folder: Path) -> DomainKeys:
         raise ConfigError(f"no <kid>.key file in {folder} for domain {domain!r}")
     for path in files:
         _refuse_readable_by_others(path)
-    keys = {path.stem: SecretKey(path.stem, _decode(path.read_text(encoding="ascii"), str(path))) for path in files}
+    keys = {path.stem: SecretKey(path.stem, _decode(_read_key_text(path), str(path))) for path in files}
     marker = folder / ACTIVE_FILE
     if marker.is_file():
-        active_kid = marker.read_text(encoding="utf-8").strip()
+        active_kid = _read_key_text(marker).strip()
         if active_kid not in keys:
             raise ConfigError(f"{marker} names key id {active_kid!r}, but there is no {folder}/{active_kid}.key")
     elif len(keys) == 1:
@@ -260,6 +261,41 @@ def _keys_from_dir(domain: str, folder: Path) -> DomainKeys:
         raise ConfigError(f"{folder} holds {len(keys)} keys; write the active key id into {marker}")
     active = keys.pop(active_kid)
     return DomainKeys(domain, active, tuple(keys.values()))
+
+
+def _read_key_text(path: Path) -> str:
+    """A key file's (or the ``active`` marker's) text: base64 or a key id, so ASCII only. One clear line when it
+    cannot be read or is no ASCII text, never its content (it is a secret)."""
+    try:
+        return path.read_text(encoding="ascii")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not ASCII text (at byte {exc.start}); a key file holds the base64 of the key on one line, "
+            "the active file a key id"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+
+
+def active_key_times(domains: Iterable[str], environ: Mapping[str, str]) -> dict[str, float]:
+    """When each domain's active key was made, as Unix time, for the domains whose keys are files in
+    ``$HUB_PSEUDONYM_KEY_DIR`` (a key file carries no creation time: its modification time stands for it; a key
+    given in the environment has none and is left out). For the key age an operator rotates by."""
+    key_dir_text = environ.get(KEY_DIR_ENV)
+    if not key_dir_text:
+        return {}
+    times: dict[str, float] = {}
+    for domain in domains:
+        folder = Path(key_dir_text) / domain
+        files = sorted(folder.glob("*.key")) if folder.is_dir() else []
+        marker = folder / ACTIVE_FILE
+        try:
+            kid = _read_key_text(marker).strip() if marker.is_file() else (files[0].stem if len(files) == 1 else "")
+            if kid:
+                times[domain] = (folder / f"{kid}.key").stat().st_mtime
+        except (ConfigError, OSError):
+            continue  # loading the keys said what is wrong; no age rather than a wrong one
+    return times
 
 
 def _refuse_readable_by_others(path: Path) -> None:

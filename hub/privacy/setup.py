@@ -23,7 +23,14 @@ log = structlog.get_logger(__name__)
 
 def stage_policy(settings: Settings) -> Policy:
     """The policy of ``HUB_POLICY_PATH``, else the shipped one, validated (``PolicyError`` names every problem)."""
-    return load_policy(settings.policy_path) if settings.policy_path is not None else default_policy()
+    if settings.policy_path is None:
+        return default_policy()
+    try:
+        return load_policy(settings.policy_path)
+    except UnicodeDecodeError as exc:  # a binary file, or one saved in another encoding
+        raise ConfigError(
+            f"sharing policy {settings.policy_path} is not UTF-8 text (byte {exc.start}); it must be a TOML file"
+        ) from None
 
 
 def receiving_domains(policy: Policy) -> tuple[str, ...]:

@@ -30,12 +30,15 @@ __all__ = [
     "NewAction",
     "NewRevision",
     "RevisionRow",
+    "StoredAction",
+    "StoredRevision",
     "actions",
     "board",
     "changes",
     "current",
     "history",
     "listen",
+    "open_unacknowledged",
     "recent",
     "revision",
     "since",
@@ -86,10 +89,16 @@ WITH new AS (
                                  alert, event_id, kafka_topic, kafka_partition, kafka_offset)
     VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT (alert_id, revision) DO NOTHING
-    RETURNING recipient, alert_id, revision
+    RETURNING recipient, alert_id, revision, priority, incident_id, issued_at, alert
 )
 SELECT pg_notify('hub_alerts', json_build_object('recipient', recipient, 'alert_id', alert_id,
-                                                 'revision', revision)::text)
+                                                 'revision', revision)::text),
+       recipient, revision, priority, issued_at,
+       COALESCE((alert ->> 'escalation_level')::int, 0) > COALESCE(
+           (SELECT max((r.alert ->> 'escalation_level')::int) FROM alert_revisions r
+            WHERE r.alert_id = new.alert_id AND r.revision < new.revision), 0) AS escalated,
+       CASE WHEN revision = 1 THEN (SELECT min(e.time) FROM events e
+                                    WHERE e.kind = 'incident' AND e.subject = new.incident_id) END AS source_time
 FROM new
 """
 
@@ -122,12 +131,26 @@ WITH new AS (
                                by_name, at, note)
     VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT DO NOTHING  -- the same Kafka record, or the same action in another record
-    RETURNING recipient, alert_id, action, revision, kafka_topic, kafka_partition, kafka_offset
+    RETURNING recipient, alert_id, action, revision, at, kafka_topic, kafka_partition, kafka_offset
 )
 SELECT pg_notify('hub_alert_actions', json_build_object('recipient', recipient, 'alert_id', alert_id,
     'action', action, 'revision', revision, 'topic', kafka_topic, 'partition', kafka_partition,
-    'offset', kafka_offset)::text)
+    'offset', kafka_offset)::text),
+    recipient, action, at,
+    action = 'acknowledge' AND NOT EXISTS (SELECT 1 FROM alert_actions x
+                                           WHERE x.alert_id = new.alert_id AND x.action = 'acknowledge') AS first_ack,
+    (SELECT a.first_issued_at FROM alerts a WHERE a.alert_id = new.alert_id) AS first_issued_at,
+    (SELECT a.priority FROM alerts a WHERE a.alert_id = new.alert_id) AS priority
 FROM new
+"""
+
+# Open alerts nobody of the recipient has acknowledged (or resolved) yet, by recipient and priority.
+_OPEN_UNACKNOWLEDGED = """
+SELECT a.recipient, a.priority, count(*) FROM alerts a
+WHERE a.state = 'new'
+  AND NOT EXISTS (SELECT 1 FROM alert_actions x
+                  WHERE x.alert_id = a.alert_id AND x.action IN ('acknowledge', 'resolve'))
+GROUP BY a.recipient, a.priority
 """
 
 
@@ -165,25 +188,73 @@ def _action_params(row: NewAction) -> tuple[object, ...]:
     )
 
 
-async def store_revisions(conn: psycopg.AsyncConnection[Any], rows: Sequence[NewRevision]) -> None:
+@dataclass(frozen=True)
+class StoredRevision:
+    """A revision stored now (not one stored before): what the alert metrics count. ``escalated``: its escalation
+    level is above every earlier revision's; ``source_time``: for a first revision, the time of the earliest
+    stored event of its incident (None when the sink has not stored it yet, and for later revisions)."""
+
+    recipient: str
+    revision: int
+    priority: int
+    issued_at: datetime
+    escalated: bool
+    source_time: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredAction:
+    """An action stored now: ``first_ack`` when it is the alert's first acknowledgement; the alert's first issue
+    time and priority as stored (None when the alert is not stored yet)."""
+
+    recipient: str
+    action: str
+    at: datetime
+    first_ack: bool
+    first_issued_at: datetime | None
+    priority: int | None
+
+
+async def _returned(cur: psycopg.AsyncCursor[Any]) -> list[tuple[Any, ...]]:
+    """The rows of every statement of an ``executemany(..., returning=True)``."""
+    rows: list[tuple[Any, ...]] = []
+    while True:
+        rows.extend(await cur.fetchall())
+        if not cur.nextset():
+            return rows
+
+
+async def store_revisions(conn: psycopg.AsyncConnection[Any], rows: Sequence[NewRevision]) -> list[StoredRevision]:
     """Store ``rows`` in one transaction (a savepoint inside the caller's): each revision once (a stored one is
     left as it is), ``alerts`` moved to each alert's highest stored revision, and one ``hub_alerts`` notification
-    per revision stored now, delivered when the transaction commits."""
+    per revision stored now, delivered when the transaction commits. Returns the revisions stored now."""
     if not rows:
-        return
+        return []
     async with conn.transaction(), conn.cursor() as cur:
-        await cur.executemany(_INSERT_REVISION, [_revision_params(r) for r in rows])
+        await cur.executemany(_INSERT_REVISION, [_revision_params(r) for r in rows], returning=True)
+        stored = [StoredRevision(*row[1:]) for row in await _returned(cur)]
         await cur.execute(_UPSERT_ALERTS, (sorted({r.alert.alert_id for r in rows}),))
+    return stored
 
 
-async def store_actions(conn: psycopg.AsyncConnection[Any], rows: Sequence[NewAction]) -> None:
+async def store_actions(conn: psycopg.AsyncConnection[Any], rows: Sequence[NewAction]) -> list[StoredAction]:
     """Store ``rows`` in one transaction (a savepoint inside the caller's), each action once (a Kafka record read
     again, or the same alert, action, revision, person, time and note in another record, is left out), with one
-    ``hub_alert_actions`` notification per action stored now."""
+    ``hub_alert_actions`` notification per action stored now. Returns the actions stored now."""
     if not rows:
-        return
+        return []
     async with conn.transaction(), conn.cursor() as cur:
-        await cur.executemany(_INSERT_ACTION, [_action_params(r) for r in rows])
+        await cur.executemany(_INSERT_ACTION, [_action_params(r) for r in rows], returning=True)
+        return [StoredAction(*row[1:]) for row in await _returned(cur)]
+
+
+async def open_unacknowledged(conn: psycopg.AsyncConnection[Any]) -> dict[tuple[str, int], int]:
+    """How many open alerts (state ``new``) no one of their recipient has acknowledged or resolved, by (recipient,
+    priority): a count over all recipients for the operations metrics, never rows (which a read per recipient
+    gives)."""
+    async with conn.cursor() as cur:
+        await cur.execute(_OPEN_UNACKNOWLEDGED)
+        return {(str(r), int(p)): int(n) for r, p, n in await cur.fetchall()}
 
 
 # --- what the console and the CLI read ---------------------------------------------------------------------------

@@ -1,10 +1,14 @@
 """The alert-store worker: ``alerts.<domain>`` and ``acks.<domain>`` of every alert domain -> the alert store
 (``hub.store.alerts``: revisions, the latest of each alert, actions), idempotently, with a notification per stored
 row for the console. Unreadable records go to ``dlq.alert-store``; while the database is unreachable the batch is
-held and retried; a row the database refuses goes to ``dlq.alert-store`` and the rest of the batch is stored."""
+held and retried; a row the database refuses goes to ``dlq.alert-store`` and the rest of the batch is stored.
+
+The stage exports the alert lifecycle (``hub.workers.alert_lifecycle``): what it stores now, and every
+``UNACKNOWLEDGED_INTERVAL_S`` the open alerts no one acknowledged, read from the store."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
@@ -12,16 +16,17 @@ import psycopg
 from hub.config import Settings
 from hub.errors import InvalidEventError
 from hub.messages import Message
-from hub.metrics import StageMetrics
+from hub.metrics import AlertMetrics, StageMetrics
 from hub.router.core import parse_ack
 from hub.schemas import CloudEvent, unwrap
 from hub.schemas.alert import Alert
-from hub.store.alerts import NewAction, NewRevision, store_actions, store_revisions
+from hub.store.alerts import NewAction, NewRevision, open_unacknowledged, store_actions, store_revisions
 from hub.topology import ALERT_DOMAINS, acks_topic, spec
+from hub.workers.alert_lifecycle import AlertLifecycle
 from hub.workers.database import BatchWriter
 from hub.workers.shell import EventStream, StageShell
 
-__all__ = ["STAGE", "alert_store_stage", "read_action", "read_revision"]
+__all__ = ["STAGE", "UNACKNOWLEDGED_INTERVAL_S", "alert_store_stage", "read_action", "read_revision", "writing_rows"]
 
 STAGE = "alert-store"
 _INPUTS = tuple(spec(f"alerts.{domain}").name for domain in ALERT_DOMAINS) + tuple(
@@ -29,6 +34,9 @@ _INPUTS = tuple(spec(f"alerts.{domain}").name for domain in ALERT_DOMAINS) + tup
 )
 
 Row = NewRevision | NewAction
+
+#: How often the stage counts the open unacknowledged alerts in the store.
+UNACKNOWLEDGED_INTERVAL_S = 15.0
 
 
 def read_revision(declared: str, message: Message) -> NewRevision:
@@ -68,18 +76,32 @@ def read_action(declared: str, message: Message) -> NewAction:
     )
 
 
-async def write_rows(conn: psycopg.AsyncConnection[Any], rows: list[Row]) -> None:
-    """A batch's revisions and actions in one transaction: their notifications go out together, at commit."""
-    async with conn.transaction():
-        await store_revisions(conn, [r for r in rows if isinstance(r, NewRevision)])
-        await store_actions(conn, [r for r in rows if isinstance(r, NewAction)])
+def writing_rows(
+    lifecycle: AlertLifecycle | None = None,
+) -> Callable[[psycopg.AsyncConnection[Any], list[Row]], Awaitable[None]]:
+    """The stage's row writer: a batch's revisions and actions in one transaction (their notifications go out
+    together, at commit), counted into ``lifecycle`` once committed."""
+
+    async def write_rows(conn: psycopg.AsyncConnection[Any], rows: list[Row]) -> None:
+        async with conn.transaction():
+            revisions = await store_revisions(conn, [r for r in rows if isinstance(r, NewRevision)])
+            actions = await store_actions(conn, [r for r in rows if isinstance(r, NewAction)])
+        if lifecycle is not None:
+            lifecycle.revisions(revisions)
+            lifecycle.actions(actions)
+
+    return write_rows
+
+
+write_rows = writing_rows()
 
 
 def alert_store_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
     """alerts.<domain>, acks.<domain> -> PostgreSQL (alert_revisions, alerts, alert_actions); bad records and
     refused rows -> dlq.alert-store."""
     shell = StageShell(settings, STAGE, metrics)
-    writer = BatchWriter(shell, settings.database_conninfo(), write_rows)
+    lifecycle = AlertLifecycle(AlertMetrics.create(metrics.registry, ALERT_DOMAINS), ALERT_DOMAINS)
+    writer = BatchWriter(shell, settings.database_conninfo(), writing_rows(lifecycle))
 
     def read(message: Message) -> Row:
         declared = shell.declared(message.topic)
@@ -91,4 +113,12 @@ def alert_store_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
     async def alert_store(stream: EventStream) -> None:
         await writer.consume(stream, read)
 
+    async def count_unacknowledged() -> None:
+        try:
+            async with writer.pool.connection() as conn:
+                lifecycle.unacknowledged(await open_unacknowledged(conn))
+        except Exception as exc:  # the pool not open yet, the database away: the next tick counts
+            shell.log.debug("open alerts not counted", error=f"{type(exc).__name__}: {exc}")
+
+    shell.app.timer(UNACKNOWLEDGED_INTERVAL_S, name=f"{STAGE}-unacknowledged")(count_unacknowledged)
     return shell

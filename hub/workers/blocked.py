@@ -6,6 +6,11 @@ Why a stop while blocked ends the process at once: faust acknowledges a batch's 
 (also by an exception) and, on a stop, waits for every message handed out to be acknowledged. A batch held for the
 database or the broker could only be given up by acknowledging it, i.e. losing it; leaving the process instead
 keeps it unacknowledged, so the next worker reads it again (at-least-once; the sinks are idempotent).
+
+A wait can carry a readiness ``Flag`` (``hub.health``): it turns false, with the error's one-line summary, while the
+dependency fails or hangs, and true again once an attempt gets an answer (a permanent refusal is an answer too), so
+``/readyz`` names the dependency a stage is blocked on. Every counter of the dependency exists from the start (at
+0), so rules on them work before the first error.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any, Literal, TypeVar
 
 from prometheus_client import Counter
 
+from hub.health import Flag
 from hub.retry import Backoff, retry
 
 __all__ = ["BLOCKED_AFTER_S", "BlockedWait", "Dependency", "ErrorKind", "exit_at_once"]
@@ -82,6 +88,7 @@ class BlockedWait:
         blocked_after_s: float = BLOCKED_AFTER_S,
         abandon: Callable[[], None] = exit_at_once,
         backoff: Callable[[], Backoff] = lambda: Backoff(base_s=0.5, cap_s=10.0),
+        flag: Flag | None = None,
     ) -> None:
         self.dependency = dependency
         self.stage = stage
@@ -90,6 +97,11 @@ class BlockedWait:
         self.blocked_after_s = blocked_after_s
         self.abandon = abandon
         self.backoff = backoff
+        self.flag = flag
+        for kind in ("transient", "permanent"):
+            dependency.errors.labels(stage, kind)
+        dependency.retries.labels(stage)
+        dependency.blocked_seconds.labels(stage)
 
     async def run(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """``await attempt()`` until it succeeds or fails for good (see the class docstring)."""
@@ -98,7 +110,7 @@ class BlockedWait:
         # An attempt that hangs (a server that accepts and never answers) is watched too, not only one that fails.
         timer = asyncio.get_running_loop().call_later(self.blocked_after_s, self._watch, wait)
         try:
-            return await retry(
+            result = await retry(
                 attempt,
                 retry_on=Exception,
                 transient=lambda exc: self.dependency.kind(exc) == "transient",
@@ -108,12 +120,22 @@ class BlockedWait:
         except Exception as exc:
             if self.dependency.kind(exc) == "permanent":
                 self.dependency.errors.labels(self.stage, "permanent").inc()
+                self._answered()
             raise
+        else:
+            self._answered()
+            return result
         finally:
             timer.cancel()
             self._done(wait)
 
+    def _answered(self) -> None:
+        if self.flag is not None:
+            self.flag.set(True)
+
     def _retrying(self, wait: _Wait, exc: BaseException, delay: float) -> None:
+        if self.flag is not None:
+            self.flag.set(False, f"{self.dependency.name} unavailable: {self.dependency.summary(exc)}")
         self.dependency.errors.labels(self.stage, "transient").inc()
         self.dependency.retries.labels(self.stage).inc()
         self.log.warning(
@@ -134,6 +156,8 @@ class BlockedWait:
             now = self._count(wait)
             if not wait.warned and now - wait.started >= self.blocked_after_s:
                 wait.warned = True
+                if self.flag is not None and self.flag()[0]:  # hanging, not failing: no error said why
+                    self.flag.set(False, f"{name} not answering for {round(now - wait.started)} s")
                 self.log.warning(f"stage blocked on the {name}", blocked_s=round(now - wait.started, 1))
             if self.stopping():
                 self.log.warning(

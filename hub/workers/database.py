@@ -2,10 +2,18 @@
 retried while the database is away (transient errors); when the database refuses the batch (a permanent error),
 row by row, and the refused rows become dead letters. Every wait is counted, logged once it lasts, and ends the
 worker promptly when it is asked to stop (``hub.workers.blocked`` says why).
+
+The writer keeps the stage's ``database`` readiness check (``hub.health``): false, with a one-line reason, while
+writes fail or hang, or while a connection check fails; true after a successful write or check. While the stage has
+nothing to write, it checks a connection every few seconds, so ``/readyz`` tells a database that went away also
+on an idle stage.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -15,6 +23,8 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from hub.config import Settings
+from hub.errors import ConfigError
+from hub.health import Flag, Readiness
 from hub.messages import Message, OutRecord
 from hub.retry import Backoff
 from hub.store.errors import error_kind, error_summary
@@ -23,13 +33,41 @@ from hub.workers.shell import EventStream, StageShell
 
 R = TypeVar("R")
 
+#: How often an idle writer checks that its database answers (and how recent a write must be to count as one).
+DATABASE_CHECK_INTERVAL_S = 5.0
+#: How often it checks while the database is not answering.
+DATABASE_RECHECK_S = 1.0
+
 #: Writes rows on a connection, in transactions of its own choosing; raises psycopg errors.
 RowWriter = Callable[[psycopg.AsyncConnection[Any], list[R]], Awaitable[None]]
 
 
+#: The URL schemes libpq reads; any other ``scheme://`` is not a PostgreSQL database.
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def database_target(conninfo: str) -> str:
+    """``host:port/dbname`` of ``conninfo`` (never the user or password), for messages; ConfigError for a URL that
+    is no PostgreSQL one (``mysql://...``) or that libpq cannot read."""
+    scheme, sep, _ = conninfo.partition("://")
+    if sep and scheme.lower() not in POSTGRES_SCHEMES:
+        raise ConfigError(
+            f"HUB_DATABASE_URL is a {scheme}:// URL: the hub stores in PostgreSQL only "
+            "(postgresql://user@host:port/dbname or a libpq conninfo string)"
+        )
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(conninfo)
+    except psycopg.ProgrammingError:
+        # libpq's message quotes the string, password and all: not repeated.
+        raise ConfigError("HUB_DATABASE_URL is neither a postgresql:// URL nor a libpq conninfo string") from None
+    host = str(params.get("host") or params.get("hostaddr") or "localhost")
+    return f"{host}:{params.get('port') or 5432}/{params.get('dbname') or params.get('user') or '?'}"
+
+
 def stage_conninfo(conninfo: str, settings: Settings) -> str:
     """``conninfo`` with the workers' connect timeout and statement timeout from ``settings`` added (options it
-    already has are kept)."""
+    already has are kept); ConfigError for one that is no PostgreSQL URL or conninfo (``database_target``)."""
+    database_target(conninfo)
     given = psycopg.conninfo.conninfo_to_dict(conninfo).get("options")
     timeout = f"-c statement_timeout={round(settings.database_statement_timeout_s * 1000)}"
     return psycopg.conninfo.make_conninfo(
@@ -66,6 +104,7 @@ class DatabaseWait(BlockedWait):
         stopping: Callable[[], bool] | None = None,
         abandon: Callable[[], None] = exit_at_once,
         backoff: Callable[[], Backoff] = lambda: Backoff(base_s=0.5, cap_s=10.0),
+        flag: Flag | None = None,
     ) -> None:
         metrics = shell.metrics
         database = Dependency(
@@ -84,27 +123,72 @@ class DatabaseWait(BlockedWait):
             blocked_after_s=blocked_after_s,
             abandon=abandon,
             backoff=backoff,
+            flag=flag,
         )
 
 
 class BatchWriter(Generic[R]):
     """A stage's writer: ``write`` (the store function) on a small pool of the stage's database, waiting as
-    ``DatabaseWait`` does."""
+    ``DatabaseWait`` does. ``readiness`` (the shell's by default) gets the ``database`` check; a ``Flag`` given
+    instead is used as it is."""
 
-    def __init__(self, shell: StageShell, conninfo: str, write: RowWriter[R], wait: DatabaseWait | None = None):
+    def __init__(
+        self,
+        shell: StageShell,
+        conninfo: str,
+        write: RowWriter[R],
+        wait: DatabaseWait | None = None,
+        readiness: Readiness | Flag | None = None,
+    ):
         self.shell = shell
         self.write = write
         self.pool = stage_pool(conninfo, shell.settings)
-        self.wait = wait if wait is not None else DatabaseWait(shell)
+        self.conninfo = stage_conninfo(conninfo, shell.settings)
+        given = readiness if readiness is not None else shell.readiness
+        self.ready = given if isinstance(given, Flag) else given.flag("database", "not connected yet")
+        self.wait = wait if wait is not None else DatabaseWait(shell, flag=self.ready)
+        if self.wait.flag is None:
+            self.wait.flag = self.ready
+        self._last_answer = 0.0
+        self._writing = False  # a write is under way: it, not the idle check, says whether the database answers
 
     @asynccontextmanager
     async def opened(self) -> AsyncIterator[BatchWriter[R]]:
-        """The pool open (connecting in the background) for as long as the stage's agent runs."""
+        """The pool open (connecting in the background) and the database checked while idle, for as long as the
+        stage's agent runs."""
         await self.pool.open(wait=False)
+        checking = asyncio.get_running_loop().create_task(self._check_while_idle())
         try:
             yield self
         finally:
+            checking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await checking
             await self.pool.close()
+
+    async def check(self) -> bool:
+        """Does a new connection open and answer? Sets the ``database`` readiness either way. A connection of its
+        own, not the pool's: the pool waits out its reconnect backoff, so it would tell a database that went away,
+        or came back, only many seconds late."""
+        try:
+            async with await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True) as conn:
+                await conn.execute("SELECT 1")
+        except Exception as exc:  # any failure to answer is the database being away, for readiness
+            self._last_answer = time.monotonic()  # the time of the last look, so the next one waits its turn
+            self.ready.set(False, f"database unavailable: {error_summary(exc)}")
+            return False
+        self._last_answer = time.monotonic()
+        self.ready.set(True)
+        return True
+
+    async def _check_while_idle(self) -> None:
+        """Check when nothing answered for ``DATABASE_CHECK_INTERVAL_S``; while not ready, every
+        ``DATABASE_RECHECK_S`` (a database back is told soon)."""
+        while True:
+            due = DATABASE_CHECK_INTERVAL_S if self.ready()[0] else DATABASE_RECHECK_S
+            if time.monotonic() - self._last_answer >= due and not self._writing:
+                await self.check()
+            await asyncio.sleep(DATABASE_RECHECK_S)
 
     async def consume(self, stream: EventStream, read: Callable[[Message], R]) -> None:
         """The agent of a storing stage: each batch read into rows (bad messages dead-lettered), stored, and its
@@ -122,10 +206,14 @@ class BatchWriter(Generic[R]):
         stored: a transient error is waited out."""
         if not batch:
             return []
+        self._writing = True
         try:
             await self.wait.run(partial(self._write, [row for _, row in batch]))
         except Exception:
             return await self._row_by_row(batch)  # one row spoiled the batch's transaction: find it
+        finally:
+            self._writing = False
+        self._last_answer = time.monotonic()
         return []
 
     async def _row_by_row(self, batch: list[tuple[Message, R]]) -> list[tuple[Message, OutRecord]]:

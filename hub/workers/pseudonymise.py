@@ -17,13 +17,14 @@ from hub.messages import OutRecord
 from hub.metrics import StageMetrics
 from hub.network.gtfs_static import default_gtfs
 from hub.privacy.retention import RetentionPeriods
-from hub.privacy.setup import stage_keys, stage_policy, stage_scrubber
+from hub.privacy.setup import key_names, stage_keys, stage_policy, stage_scrubber
 from hub.privacy.transform import StopIndex
 from hub.store.register import record_transfers
 from hub.store.vault import store_entries
 from hub.streams.pseudonymise import Pseudonymised, Pseudonymiser
 from hub.topology import CANONICAL_KINDS, canon_topic
 from hub.workers.database import BatchWriter
+from hub.workers.key_age import export_key_age
 from hub.workers.shell import EventStream, StageShell
 
 
@@ -49,6 +50,7 @@ def pseudonymise_stage(settings: Settings, metrics: StageMetrics, environ: Mappi
         stops=StopIndex(default_gtfs().stops.values()),
         scrubber=stage_scrubber(policy),
     )
+    export_key_age(metrics.registry, key_names(policy), environ)
     shell = StageShell(settings, "pseudonymise", metrics)
     register = BatchWriter(shell, settings.database_conninfo(), write_register)
 

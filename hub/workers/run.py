@@ -7,14 +7,13 @@ from collections.abc import Mapping
 
 import faust
 import structlog
-from prometheus_client import CollectorRegistry
 
 from hub.config import Settings
 from hub.errors import ConfigError
-from hub.kafka_admin import missing_topics
 from hub.logging import logging_dict_config
-from hub.metrics import StageMetrics, serve_metrics
+from hub.metrics import StageMetrics, process_registry, serve_metrics
 from hub.workers.registry import STAGES
+from hub.workers.startup import check_servers
 
 log = structlog.get_logger(__name__)
 
@@ -33,16 +32,11 @@ def run_stage(settings: Settings, stage: str, environ: Mapping[str, str]) -> Non
     is the environment the entry point read (key material for the stages that need it)."""
     if stage not in STAGES:
         raise ConfigError(f"unknown stage {stage!r}; stages: {', '.join(sorted(STAGES))}")
-    registry = CollectorRegistry()
+    registry = process_registry()
     metrics = StageMetrics.create(registry)
     shell = STAGES[stage](settings, metrics, environ)  # refuses bad settings (keys, policy) before any broker is asked
-    missing = missing_topics(settings.bootstrap(), settings.topic_prefix)
-    if missing:
-        # faust may not create topics (they are declared in hub/topology.py); it would wait for them forever.
-        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
-        raise ConfigError(
-            f"{len(missing)} declared topic(s) missing on {settings.bootstrap()}: {shown}; run `hub topics apply`"
-        )
+    # Every server the stage needs answers before it joins its group (a stage with a database check writes to one).
+    check_servers(settings, database="database" in shell.readiness.names())
     port = serve_metrics(registry, settings.metrics_host, settings.metrics_port, shell.readiness)
     log.info(
         "worker starting",

@@ -8,6 +8,11 @@ broker has acknowledged every record (at-least-once); what the broker did not ta
 is transient (``hub.workers.blocked``: counted, logged when it lasts, a stop while blocked leaves the batch
 unacknowledged). A committed offset the consumer finds outside its partition's records on assignment is logged as
 an error and counted (``hub.workers.app`` starts that partition over at its first record).
+
+``/readyz`` (``hub.health``) of a stage worker: ``partitions`` (some assigned), ``tables`` (faust's recovery of the
+tables from their changelogs done), ``broker`` (reachable, checked every few seconds on the producer's connection,
+and no send blocked); storing stages add ``database`` (``hub.workers.database``). Every few seconds the worker also
+exports its consumer lag (``hub.workers.lag``).
 """
 
 from __future__ import annotations
@@ -21,18 +26,20 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 
 import structlog
 from aiokafka.errors import KafkaError, KafkaTimeoutError, UnknownTopicOrPartitionError
+from aiokafka.protocol.admin import ApiVersionRequest
 from faust.exceptions import ProducerSendError
 
 from hub.config import Settings
 from hub.deadletter import Origin, dead_letter
 from hub.errors import DeadLetterReason, InvalidEventError, PolicyViolation
-from hub.health import Readiness
+from hub.health import Flag, Readiness
 from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
 from hub.offsets import OffsetReset
 from hub.topology import dlq_topic, qualified
 from hub.workers.app import HubApp, make_app
 from hub.workers.blocked import BlockedWait, Dependency, ErrorKind
+from hub.workers.lag import LAG_INTERVAL_S, LagExporter
 
 __all__ = [
     "BATCH_MAX",
@@ -48,6 +55,8 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 BATCH_MAX = 500
+#: How long the broker probe waits for an answer (``/readyz``'s ``broker``).
+PROBE_TIMEOUT_S = 3.0
 BATCH_WITHIN_S = 0.05
 
 R = TypeVar("R")
@@ -90,6 +99,16 @@ class StageShell:
         # /readyz of the worker (hub.health): ready once partitions are assigned (more checks join it).
         self.readiness = Readiness()
         self.partitions_ready = self.readiness.flag("partitions", "no partitions assigned yet")
+        self.readiness.add("tables", self._tables_recovered)
+        # The broker was reachable when the worker started (hub.workers.run checks); the probe and blocked sends
+        # say otherwise.
+        self.broker_reachable = Flag("")
+        self.broker_reachable.set(True)
+        self.sends_flowing = Flag("")
+        self.sends_flowing.set(True)
+        self.readiness.add("broker", self._broker_ready)
+        self.lag = LagExporter(stage, metrics.consumer_lag, self._positions, self._input_name)
+        self.app.timer(LAG_INTERVAL_S, name=f"{stage}-health")(self._health_tick)
         # faust types the receiver too narrowly for a bound coroutine method.
         self.app.on_partitions_assigned.connect(cast(Any, self._on_assigned))
         self.app.on_offset_reset = self._on_offset_reset
@@ -101,7 +120,73 @@ class StageShell:
             metrics.broker_retries,
             metrics.broker_blocked_seconds,
         )
-        self.broker = BlockedWait(broker, stage, self.log, stopping=lambda: bool(self.app.should_stop))
+        self.broker = BlockedWait(
+            broker, stage, self.log, stopping=lambda: bool(self.app.should_stop), flag=self.sends_flowing
+        )
+
+    # --- health ----------------------------------------------------------------------------------------------------
+
+    def _tables_recovered(self) -> tuple[bool, str]:
+        recovery = cast(Any, self.app.tables).recovery
+        done = recovery.completed.is_set() and not recovery.in_recovery
+        return done, "" if done else "recovering the tables from their changelogs"
+
+    def _broker_ready(self) -> tuple[bool, str]:
+        for flag in (self.broker_reachable, self.sends_flowing):
+            ok, detail = flag()
+            if not ok:
+                return False, detail
+        return True, ""
+
+    def _input_name(self, topic: str) -> str | None:
+        """The declared name of an input topic (None for a table's changelog: not an input)."""
+        if topic in self.app.tables.changelog_topics:
+            return None
+        return self.declared(topic)
+
+    async def _positions(self) -> dict[tuple[str, int], tuple[int | None, int | None]]:
+        """Each assigned partition's committed offset (before the first commit: the consumer's position) and its
+        end as the consumer last fetched it (no broker request)."""
+        consumer: Any = self.app.consumer
+        positions: dict[tuple[str, int], tuple[int | None, int | None]] = {}
+        for tp in consumer.assignment():
+            position = consumer._committed_offset.get(tp)
+            if position is None:  # nothing committed yet: where the consumer stands (its first fetch's offset)
+                position = await consumer.position(tp)
+            positions[(tp.topic, tp.partition)] = (position, consumer.highwater(tp))
+        return positions
+
+    async def _health_tick(self) -> None:
+        """Every few seconds: the consumer lag, and whether the broker still answers."""
+        try:
+            await self._probe_broker()
+            async with asyncio.timeout(LAG_INTERVAL_S):  # positions unknown while the broker is away
+                await self.lag.update()
+        except Exception as exc:  # a missed figure or probe is no reason to stop the stage; the next tick tries
+            self.log.debug("health tick failed", error=f"{type(exc).__name__}: {exc}")
+
+    async def _probe_broker(self) -> None:
+        """Does a broker of the cluster answer a request (on faust's producer client, so no connection of its own)?
+        Bounded by ``PROBE_TIMEOUT_S``; a broker that is down refuses at once, a hung one times out."""
+        producer = getattr(self.app.producer, "_producer", None)
+        if producer is None:
+            return
+        client = producer.client
+        brokers = [b.nodeId for b in client.cluster.brokers()]
+        if not brokers:
+            return  # no metadata yet: the producer has not connected; nothing to say
+        reachable = False
+        for node in brokers:
+            try:
+                async with asyncio.timeout(PROBE_TIMEOUT_S):
+                    await client.send(node, ApiVersionRequest())  # the cheapest request: a hung broker times out
+            except (TimeoutError, KafkaError, OSError):
+                continue
+            reachable = True
+            break
+        self.broker_reachable.set(
+            reachable, "" if reachable else f"broker unreachable: no connection to {self.settings.bootstrap()}"
+        )
 
     async def _on_assigned(self, sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         assigned = args[0] if args else kwargs.get("assigned", ())

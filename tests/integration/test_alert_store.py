@@ -21,9 +21,12 @@ from hub.store.alerts import (
     current,
     history,
     listen,
+    open_unacknowledged,
     recent,
     revision,
     since,
+    store_actions,
+    store_revisions,
 )
 from hub.store.retention import purge
 from tests.helpers.alerts import T0, action_row, alert, on_store, revision_row, store
@@ -173,3 +176,44 @@ def test_alerts_are_kept_as_long_as_their_incident_and_purged_whole(database_url
         assert conn.execute("SELECT alert_id FROM alerts").fetchall() == [("al-polizei-0002",)]
         assert conn.execute("SELECT alert_id FROM alert_revisions").fetchall() == [("al-polizei-0002",)]
         assert conn.execute("SELECT count(*) FROM alert_actions").fetchone() == (0,)
+
+
+def test_the_store_says_what_it_stored_now_for_the_lifecycle_metrics(database_url: str) -> None:
+    """store_revisions and store_actions return only what they stored now, with what the metrics need: a level
+    raised, the incident's first event time for a first revision, an alert's first acknowledgement with its first
+    issue time; open_unacknowledged counts the open alerts nobody acknowledged, by recipient and priority."""
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO events (id, kind, type, source, source_record_id, subject, time, envelope, kafka_topic,"
+            " kafka_partition, kafka_offset) VALUES ('e1', 'incident', 't', 's', 'r', 'inc-al-polizei-0001', %s,"
+            " '{}', 'c', 0, 0)",
+            (T0 - timedelta(seconds=4),),
+        )
+    first, escalated = alert(revision=1), alert(revision=2, escalation="next_unit", escalation_level=1)
+    other = alert("al-polizei-0002", priority=2)
+
+    async def write(conn: psycopg.AsyncConnection[Any]) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+        async with conn.transaction():
+            revisions = await store_revisions(
+                conn, [revision_row(first, offset=1), revision_row(escalated, offset=2), revision_row(other, offset=3)]
+            )
+            again = await store_revisions(conn, [revision_row(first, offset=1)])
+            acks = await store_actions(
+                conn, [action_row("al-polizei-0001", 4), action_row("al-polizei-0001", 5, action="note")]
+            )
+            later = await store_actions(conn, [action_row("al-polizei-0001", 6)])
+        return revisions, again, acks, later
+
+    revisions, again, acks, later = on_store(database_url, write)
+    assert [(r.revision, r.priority, r.escalated, r.source_time) for r in revisions] == [
+        (1, 1, False, T0 - timedelta(seconds=4)),
+        (2, 1, True, None),
+        (1, 2, False, None),  # no stored event of its incident
+    ]
+    assert again == []
+    assert [(a.action, a.first_ack, a.first_issued_at, a.priority) for a in acks] == [
+        ("acknowledge", True, T0, 1),
+        ("note", False, T0, 1),
+    ]
+    assert [a.first_ack for a in later] == [False]
+    assert on_store(database_url, open_unacknowledged) == {("polizei", 2): 1}

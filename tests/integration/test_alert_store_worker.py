@@ -62,6 +62,14 @@ def test_worker_stores_alerts_and_actions_once_and_dead_letters_garbage(
         workers.wait_for_count("alert-store", "hub_events_out_total", 8, stage="alert-store")
         heard = sorted((n.channel, n.payload) for n in listener.notifies(timeout=1.0))
 
+    # The lifecycle metrics count what was stored now: the second copies count nothing (issue 14).
+    store = workers["alert-store"]
+    assert store.counter("hub_alerts_issued_total", recipient="polizei", priority="1") == 1
+    assert store.counter("hub_alerts_issued_total", recipient="havag", priority="1") == 1
+    assert store.counter("hub_alerts_revised_total", recipient="polizei") == 1
+    assert store.counter("hub_alerts_acknowledged_total", recipient="polizei") == 1
+    assert store.counter("hub_alert_ack_seconds_count", recipient="polizei", priority="1") == 1
+
     with psycopg.connect(settings.database_conninfo()) as conn:
         revisions = conn.execute("SELECT alert_id, revision, recipient FROM alert_revisions ORDER BY 1, 2").fetchall()
         latest = conn.execute("SELECT alert_id, revision, state FROM alerts ORDER BY 1").fetchall()

@@ -59,3 +59,47 @@ def test_a_check_that_raises_is_a_failed_check_not_a_failed_probe() -> None:
 
 def test_no_checks_is_not_ready() -> None:
     assert Readiness().report()[0] is False
+
+
+def test_a_watch_keeps_its_checks_last_result_and_reachable_tells_an_open_port_from_a_closed_one() -> None:
+    import socket
+    import time
+
+    from hub.health import Watch, reachable
+
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen(1)
+    port = listening.getsockname()[1]
+    try:
+        assert reachable(f"127.0.0.1:{port}") == (True, "")
+        watch = Watch(lambda: reachable(f"127.0.0.1:{port}"), interval_s=0.05).start()
+        deadline = time.monotonic() + 10
+        while not watch()[0] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert watch() == (True, "")
+    finally:
+        listening.close()
+    ok, detail = reachable(f"127.0.0.1:{port}, 127.0.0.1:{port}")  # closed now
+    assert not ok
+    assert detail.startswith("broker unreachable (127.0.0.1:")
+    while watch()[0] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert watch()[0] is False
+    watch.stop()
+
+
+def test_process_registries_carry_process_and_build_metrics_and_no_created_series() -> None:
+    from prometheus_client import generate_latest
+
+    from hub.metrics import StageMetrics, process_registry
+
+    registry = process_registry()
+    metrics = StageMetrics.create(registry)
+    metrics.events_in.labels("sink").inc()
+    metrics.batch_seconds.labels("sink").observe(0.1)
+    text = generate_latest(registry).decode()
+    for name in ("process_resident_memory_bytes", "process_cpu_seconds_total", "process_start_time_seconds"):
+        assert f"\n{name} " in text
+    assert 'hub_build_info{python="' in text
+    assert "_created" not in text

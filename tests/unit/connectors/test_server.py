@@ -149,6 +149,8 @@ def webhooks(secrets: Path, **settings: Any) -> Iterator[Webhooks]:
     thread.start()
     wait_until(lambda: runner.port is not None and runner.started.is_set(), 30, "the webhook server did not start")
     assert runner.port is not None
+    # /readyz: every instance started and the webhook server listening (no broker of its own to watch: a test sink)
+    assert runner.readiness.report() == (True, {"status": "ready", "checks": {"connectors": {"ok": True}}})
     try:
         yield Webhooks(runner.port, registry, sink)
     finally:

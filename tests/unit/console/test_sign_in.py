@@ -216,6 +216,11 @@ def test_healthz_is_open_and_says_whether_database_and_broker_answer() -> None:
         down = await browser.get("/healthz")
         assert down.status_code == 503
         assert down.json()["database"] == "unreachable"
+        rig.source.reachable = True
+        rig.console.broker = lambda: (False, "broker unreachable (127.0.0.1:9: Connection refused)")
+        gone = await browser.get("/healthz")  # connected once, the broker gone since (it said ok: issue 14)
+        assert gone.status_code == 503
+        assert gone.json() == {"status": "unavailable", "database": "ok", "broker": "unreachable"}
 
     run(rig, scenario)
 

@@ -238,3 +238,36 @@ def test_worker_connections_carry_a_connect_and_a_statement_timeout(tmp_path: Pa
     assert (info["connect_timeout"], info["options"]) == ("3", "-c statement_timeout=2500")
     kept = stage_conninfo("postgresql://hub@db/hub?options=-c%20search_path%3Dhub", settings)
     assert psycopg.conninfo.conninfo_to_dict(kept)["options"] == "-c search_path=hub -c statement_timeout=2500"
+
+
+def test_the_database_readiness_follows_the_writes(shell: StageShell, registry: CollectorRegistry) -> None:
+    """The writer's ``database`` check: not ready before anything answered, false with the error's summary while
+    a write is retried, true once it succeeds; its counters exist at 0 from the start."""
+    writer: BatchWriter[str] = BatchWriter(shell, "postgresql://nobody@127.0.0.1:1/none", _store_nothing)
+    assert registry.get_sample_value("hub_database_errors_total", {"stage": "sink", "kind": "permanent"}) == 0
+    assert registry.get_sample_value("hub_database_blocked_seconds_total", {"stage": "sink"}) == 0
+    assert shell.readiness.report()[1]["checks"]["database"] == {"ok": False, "detail": "not connected yet"}
+    seen: list[tuple[bool, str]] = []
+
+    async def attempt() -> str:
+        seen.append(writer.ready())
+        if len(seen) == 1:
+            raise DOWN
+        return "stored"
+
+    wait = DatabaseWait(shell, backoff=_fast, flag=writer.ready)
+    assert asyncio.run(wait.run(attempt)) == "stored"
+    assert seen[1] == (False, "database unavailable: OperationalError: connection failed: Connection refused")
+    assert writer.ready() == (True, "")
+
+
+def test_the_idle_check_tells_a_database_that_refuses(shell: StageShell) -> None:
+    writer: BatchWriter[str] = BatchWriter(shell, "postgresql://nobody@127.0.0.1:1/none", _store_nothing)
+    assert asyncio.run(writer.check()) is False
+    ok, detail = writer.ready()
+    assert not ok
+    assert detail.startswith("database unavailable: OperationalError")
+
+
+async def _store_nothing(conn: psycopg.AsyncConnection[Any], rows: list[str]) -> None:
+    """A row writer never called by these tests."""
