@@ -49,11 +49,13 @@ Mitarbeiter Mitarbeiterin Beteiligter Beteiligte Unfallbeteiligter Unfallbeteili
 PK'in POK'in PHK'in KHK'in KOK'in KK'in POM'in PM'in PHM'in EPHK'in
 Händler Händlerin Hundehalter Hundehalterin Bürger Bürgerin Beschwerdeführer Beschwerdeführerin Eigentümer
 Eigentümerin Taxifahrer Taxifahrerin Busfahrer Busfahrerin Sozialarbeiter Sozialarbeiterin Pfleger Pflegerin
+Besitzer Besitzerin
 """
 
 #: Abbreviated role words of control-room shorthand, without their period ("Anr. Kowalski", "Zg.: Bartek").
 ROLE_ABBREVIATIONS: frozenset[str] = frozenset(
     {"Anr", "Mdt", "Mitt", "Zg", "Zgin", "Gesch", "Besch", "Pers", "Tatv", "Tv", "Beschuldigt", "Verd", "Betr", "Kl"}
+    | {"Inh", "Anw", "Bew", "Geschäd", "Beteil", "Hinw"}
 )
 
 #: Cue words that end right before a name regardless of the name lists ("namens Ali", "Mein Name ist X").
@@ -166,6 +168,7 @@ Kaufhof Phänotyp Schwemme Treffpunkt
 _COMPANY_WORDS = """
     Blumen Autohaus Getränke Bäckerei Fleischerei Friseur Optik Firma Fa Gaststätte Imbiss Café Cafe Restaurant
     Apotheke Praxis Kanzlei Reisebüro Fahrschule Pflegedienst Sanitätshaus Elektro Malerbetrieb Hausverwaltung
+    Hotel Pension Gasthof Gasthaus Hostel Kiosk Späti Salon Studio
 """
 #: Words that make the capitalised word after them a company's or shop's name ("Blumen Hoffmann", "Fa. Koch").
 COMPANY_WORDS: frozenset[str] = frozenset(_COMPANY_WORDS.split())

@@ -35,7 +35,7 @@ from hub.privacy.scrub_lexicon_words import (
     never_names,
     roles,
 )
-from hub.privacy.scrub_origin import is_origin_noun
+from hub.privacy.scrub_origin import is_origin_abbreviation, is_origin_noun
 
 Found = tuple[int, int]
 
@@ -174,6 +174,14 @@ def _is_world_surname(word: str) -> bool:
     return len(parts) > 1 and all(_is_world_surname(p) or _is_world_given(p) for p in parts)
 
 
+_DOUBLE = 2
+
+
+def _double_barrel(word: str) -> bool:
+    parts = word.split("-")
+    return len(parts) == _DOUBLE and all(len(p) >= 2 and p[0].isupper() and p[1:].islower() for p in parts)
+
+
 def _is_world_listed(word: str) -> bool:
     """In the world lists (about 24,000 names) or shaped like a surname: evidence only next to a context cue."""
     return _is_world_given(word) or _is_world_surname(word)
@@ -211,6 +219,8 @@ def _surname_after_given(tok: _Tok) -> bool:
 
 @lru_cache(maxsize=8192)
 def _is_role_word(word: str, dot: bool) -> bool:
+    if word.startswith(("Ex-", "ex-")):  # "Ex-Partner Cristi", "Ex-Freundin"
+        word = word[3:]
     return word in roles() or (dot and word in ROLE_ABBREVIATIONS) or (word.islower() and _lookup_form(word) in roles())
 
 
@@ -322,6 +332,9 @@ class _Finder:
         self._upper_surnames()
         self._list_cues()
         self._comma_runs()
+        self._streetwork_lists()
+        self._before_brackets()
+        self._repeated_runs()
         self._lists()
         return self.found
 
@@ -393,6 +406,8 @@ class _Finder:
         for i, tok in enumerate(self.toks):
             if tok.dot or (k := self._next(i, (", ",))) is None:
                 continue
+            if not tok.word.isupper() and self._name_word_before(i):
+                continue  # "Gespräch mit Ilona Szabó, Ilona will ...": the surname ends a name, no "Surname, Given"
             given = self.toks[k]
             viet = self._viet_run(k)
             upper = _upper_name(tok.word) and not _known_word_or_place(tok._replace(word=_normal(tok.word)))
@@ -553,6 +568,167 @@ class _Finder:
                 if n is None or not self.toks[n].word[:1].isupper():
                     self.found.append((self.toks[b].start, self.toks[b].end))
 
+    def _name_word_before(self, i: int) -> bool:
+        """Token i follows a capitalised word that can be a name's first part ("Ilona Szabó"), not a role, title,
+        known noun or place."""
+        if i == 0 or self.toks[i].gap != " ":
+            return False
+        prev = self.toks[i - 1]
+        return self._run_word(i - 1) and not prev.dot
+
+    def _signs_off(self, k: int) -> bool:
+        """Token k is the text's last word, capitalised and no known place ("... Gruß Bärbel Frühling")."""
+        tok = self.toks[k]
+        if k != len(self.toks) - 1 or self.text[tok.end :].strip(" .!"):
+            return False
+        return tok.word not in halle_stop_words() and tok.word not in _street_words() and tok.word not in roles()
+
+    def _run_word(self, i: int) -> bool:
+        """A capitalised word that can be part of a name standing with no cue: no basic German word, no role,
+        title, origin noun, particle, company word, known noun or place, not right after a stop word."""
+        tok = self.toks[i]
+        word = tok.word
+        return (
+            _cap(word)
+            and word.lower() not in german_basic_words()
+            and word not in roles()
+            and word not in TITLES
+            and word not in PARTICLES
+            and word not in COMPANY_WORDS
+            and not _blocked(tok)
+            and not is_origin_noun(word)
+            and not self._after_stop_word(i)
+            and not self._before_number(i)  # "Leo 12/1 und Leo 12/4": call signs
+        )
+
+    def _repeated_runs(self) -> None:
+        """ "Ansprache Fanta Kouyaté, Kouyaté lehnt ab", "Ignacio Vidal Serrano, Vidal Serrano ...", "Ilona Szabó,
+        Ilona will ...": a run of two or more capitalised words that are no known word, whose first or last words
+        stand again on their own in the same text, is a full name, and the repeat is its given name or surname."""
+        caps = [t.word for t in self.toks if t.word[:1].isupper()]
+        if len(caps) == len(set(caps)):
+            return  # nothing capitalised stands twice: the common case, decided without the word look-ups
+        runs: list[tuple[int, int]] = []
+        i = 0
+        while i < len(self.toks):
+            if not self._run_word(i):
+                i += 1
+                continue
+            j = i
+            while (n := self._next(j)) is not None and not self.toks[j].dot and n - i < _MAX_NAME_TOKENS:
+                if not self._run_word(n):
+                    break
+                j = n
+            if (n := self._next(j)) is not None and (
+                self.toks[n].word in _street_words() or self.toks[n].word in _INSTITUTIONS
+            ):
+                i = j + 1
+                continue  # "Merseburger Straße", "Sophie Scholl Gymnasium": a place
+            # "Ansprache Fanta Kouyaté": a clause's first word no list knows opens a note, not a name.
+            start = (
+                i + 1 if j - i >= _MIN_RUN and self._clause_start(i) and not _is_world_listed(self.toks[i].word) else i
+            )
+            runs.append((start, j))
+            i = j + 1
+        words = [tuple(t.word for t in self.toks[a : b + 1]) for a, b in runs]
+        for (a, b), long in zip(runs, words, strict=True):
+            if len(long) < _MIN_RUN:
+                continue
+            for (c, d), short in zip(runs, words, strict=True):
+                if c != a and len(short) < len(long) and short in (long[: len(short)], long[-len(short) :]):
+                    self.found.extend([(self.toks[a].start, self.toks[b].end), (self.toks[c].start, self.toks[d].end)])
+
+    def _before_brackets(self) -> None:
+        """ "Kolja (Fahrer) meldet", "Richter (Anwohner) filmt", "Gespräch Zbyszek (poln.)": a capitalised word right
+        before a bracket holding only a role word or an abbreviated origin is a person's name (a surname that is
+        also a word counts when a list knows it); so is one right before "alias"."""
+        if " (" not in self.text and " alias " not in self.text:
+            return
+        for m in _BRACKET_AFTER.finditer(self.text):
+            inner, dot = m.group(1), m.group(2)
+            if not (inner in roles() if not dot else is_origin_abbreviation(inner)):
+                continue
+            self._name_ending_at(m.start())
+        for m in _ALIAS_AFTER.finditer(self.text):
+            self._name_ending_at(m.start())
+
+    def _name_ending_at(self, end: int) -> None:
+        i = self.by_end.get(end)
+        if i is None or self.toks[i].dot:
+            return
+        tok = self.toks[i]
+        if not self._run_word(i) and not (
+            _cap(tok.word) and _is_listed(tok.word) and tok.word not in roles() and not _known_word_or_place(tok)
+        ):
+            return
+        first = i
+        while (
+            first > 0
+            and i - first < _MAX_NAME_TOKENS - 1
+            and self._name_word_before(first)
+            and _is_world_listed(self.toks[first - 1].word)  # "Gespräch Zbyszek (poln.)": not "Gespräch"
+        ):
+            first -= 1
+        self.found.append((self.toks[first].start, tok.end))
+
+    def _streetwork_lists(self) -> None:
+        """ "Streetwork Zoo: Tarzan, Floh und keks angetroffen", "Streetwork: socke und bommel schlafen ...": after a
+        streetwork cue and a colon, a list of two or more short items (nicknames that are words, lower case too)
+        is a list of people when a person's verb, or a place word, follows it. Before a place word one item must
+        be a name a list knows ("Kaffee und Tee am Hbf verteilt" stays)."""
+        if ": " not in self.text:
+            return
+        for m in _STREETWORK_CUE.finditer(self.text):
+            j = self.by_start.get(m.end())
+            if j is None:
+                continue
+            items: list[tuple[int, int]] = []
+            while j is not None and len(items) < _MAX_STREETWORK_ITEMS:
+                last = self._streetwork_item(j)
+                if last is None:
+                    break
+                items.append((j, last))
+                j = self._streetwork_next(last)
+            if len(items) < _MIN_STREETWORK_ITEMS or not self._people_follow(items):
+                continue
+            self.found.extend((self.toks[a].start, self.toks[b].end) for a, b in items)
+
+    def _streetwork_item(self, j: int) -> int | None:
+        """Last index of a list item at token j (one word, or a given name and a surname), or None."""
+        tok = self.toks[j]
+        word = tok.word
+        if len(word) < _MIN_BARE or word in _LOWER_STOP or word.lower() in _PERSON_FOLLOWERS:
+            return None
+        if word[:1].isupper() and (word in roles() or word in TITLES or _known_word_or_place(tok)):
+            return None
+        if tok.dot or is_origin_noun(word):
+            return None
+        n = self._next(j)
+        if n is None or self.toks[n].word in _LIST_WORDS or self.toks[n].word.lower() in _PERSON_FOLLOWERS:
+            return j
+        second = self.toks[n].word
+        if second.islower() == word.islower() and _is_world_surname(second) and second not in _LOWER_STOP:
+            return n  # "rafael gómez", "leonie bauer"
+        return j
+
+    def _streetwork_next(self, last: int) -> int | None:
+        n = self._next(last, (", ", " + ", " / ", " "))
+        if n is None:
+            return None
+        if self.toks[n].gap == " ":
+            return self._next(n) if self.toks[n].word in _LIST_WORDS and not self.toks[n].dot else None
+        return n
+
+    def _people_follow(self, items: list[tuple[int, int]]) -> bool:
+        n = self._next(items[-1][1])
+        if n is None:
+            return False
+        follower = self.toks[n].word.lower()
+        if follower in _PERSON_VERBS:
+            return True
+        # Before a place word ("am Hbf") one item at least must be a name a list knows: "Kaffee und Tee am Hbf".
+        return follower in _PERSON_FOLLOWERS and any(_is_world_listed(self.toks[a].word) for a, _ in items)
+
     def _run_cued(self) -> list[Found]:
         """Only names a title, a capitalised role word or a strong cue announces: for text that is not German
         prose (log lines), where a word that a name list knows is mostly an English word or an identifier."""
@@ -665,6 +841,8 @@ class _Finder:
             return False
         if k == i + 1 and _is_world_given(first) and _surname_after_given(tok):
             return True  # "Enrico Sommer", "Peggy Winter"
+        if k == i + 1 and _is_world_given(first) and self._signs_off(k):
+            return True  # "Gruß Bärbel Frühling": a given name and the last word of the text
         if _blocked(tok):
             return False
         return _is_world_listed(tok.word) or strong or (k == i + 1 and _is_world_given(first))
@@ -798,6 +976,8 @@ class _Finder:
         prev = self.toks[i - 1]
         if prev.dot or not _cap(prev.word) or _blocked(prev) or prev.word in TITLES or prev.word in roles():
             return
+        if prev.word in COMPANY_WORDS:
+            return  # "Park Hotel Adler": a company's name
         if prev.word.lower() in german_basic_words() or i == 1 or self.toks[i - 2].dot or self._after_stop_word(i - 1):
             return
         if self._before_number(i):
@@ -832,7 +1012,11 @@ class _Finder:
 
     def _followed_by_name(self, i: int) -> bool:
         k = self._next(i)
-        return k is not None and _cap(self.toks[k].word) and _is_world_listed(self.toks[k].word)
+        if k is None or not _cap(self.toks[k].word):
+            return False
+        word = self.toks[k].word
+        # "Grace Owusu-Ansah": a double surname of capitalised parts is a surname's shape even when no list has it.
+        return _is_world_listed(word) or (_double_barrel(word) and not _blocked(self.toks[k]))
 
     def _followed_by_surname(self, i: int) -> bool:
         k = self._next(i)
@@ -963,6 +1147,22 @@ class _Finder:
 
 
 _MIN_BARE = 3
+_MIN_RUN = 2  # a repeated run needs a longer first mention: "Fanta Kouyaté ... Kouyaté"
+_BRACKET_AFTER = re.compile(r"[ ]\(([^\W\d_]{2,20})(\.?)\)")
+_ALIAS_AFTER = re.compile(r"[ ](?:alias|a\.k\.a\.)[ ]")
+_STREETWORK_CUE = re.compile(r"(?i)(?<!\w)(?:streetwork|treffpunkt|rundgang|szene)(?:[ -][^\W\d_]+){0,3}:[ ]")
+_MIN_STREETWORK_ITEMS = 2
+_MAX_STREETWORK_ITEMS = 6
+# Verbs after a list of streetwork clients that only people do; and place words that follow people as well.
+_PERSON_VERBS = frozenset(
+    _words(
+        """
+        angetroffen schlafen schläft sitzen sitzt trinken trinkt betteln bettelt streiten erzählen erzählt wieder
+        erneut beide alle sind waren suchen liegen
+        """
+    )
+)
+_PERSON_FOLLOWERS = _PERSON_VERBS | frozenset(_words("am im vor unter bei hinter mit"))
 # Verbs after a clause's first word that only a person does ("Jäger angetroffen", "Kobra erzählt").
 _PERSON_VERB_AFTER = re.compile(
     r"[ ](?:wieder[ ]|erneut[ ]|heute[ ]|auch[ ]|nicht[ ]|nochmals[ ])?(?:angetroffen|festgenommen|schläft|schlafen"
@@ -972,7 +1172,7 @@ _PERSON_VERB_AFTER = re.compile(
 _AGE_BEFORE = re.compile(r"\b\d{1,3}[ -]?[jJ]ährige[nrm]?[ ]")
 _BEFORE_CUE = re.compile(r"(?:\bzu heißen|[\u201c\u201d\"']?[ ]genannt)\b")
 # "der sich Muckel nennt": a nickname between "sich" and "nennt".
-_SICH_NENNT = re.compile(r"\bsich[ ][A-ZÄÖÜ][^\W\d_]+(?=[ ](?:nennt|nannte|nennen)\b)")
+_SICH_NENNT = re.compile(r"\b(?:sich|alle|ihn|man)[ ][A-ZÄÖÜ][^\W\d_]+(?=[ ](?:nennt|nannte|nennen|nannten)\b)")
 _QUOTES = "\u201e\u201c\u201d\u00bb\u00ab\u201a\u2018\u2019\"'"
 
 

@@ -191,6 +191,11 @@ def _is_abbreviation(word: str) -> bool:
     return any(stem.startswith(lower) and stem != lower for stem in _stems())
 
 
+def is_origin_abbreviation(word: str) -> bool:
+    """True for an abbreviated origin word without its dot ("poln", "Syr", "südosteurop")."""
+    return _is_abbreviation(word)
+
+
 def _abbreviation_describes_person(text: str, m: re.Match[str]) -> bool:
     before = text[max(0, m.start() - 12) : m.start()]
     after = _ABBR_AFTER.match(text, m.end())

@@ -82,3 +82,98 @@ def test_plates_in_more_spellings(text: str, plate: str) -> None:
 )
 def test_plate_look_alikes_stay(text: str) -> None:
     assert not [s for s in scrub(text).spans if s.category == "PLATE"], _found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Ansprache Fanta Kouyaté, Kouyaté lehnt Hilfe ab", ["Fanta Kouyaté", "Kouyaté"]),
+        ("Ansprache Ignacio Vidal Serrano, Vidal Serrano lehnt ab", ["Ignacio Vidal Serrano", "Vidal Serrano"]),
+        ("Gespräch mit Ilona Szabó, Ilona will in Notunterkunft", ["Ilona Szabó", "Ilona"]),
+        ("Vermerk Oyelami Tchassem. Tchassem kommt morgen wieder.", ["Oyelami Tchassem", "Tchassem"]),
+    ],
+)
+def test_a_name_repeated_later_in_the_text(text: str, names: list[str]) -> None:
+    """A run of capitalised words no list knows whose given name or surname stands again later is a full name, and
+    the repeat is a name too; "Surname, Given" is not read across a full name's end ("Szabó, Ilona")."""
+    assert [v for v, c in _found(text) if c == "NAME"] == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Streifen Leo 12/1 und Leo 12/4 entsandt",  # call signs before a number
+        "Park Hotel Adler: Beschwerde über Lieferverkehr, Hotel Adler informiert",  # company word first
+        "Ampel Rennbahnkreuz gestört, Rennbahnkreuz gesperrt",  # a stop
+        "Baustelle Merseburger Straße, Merseburger Straße gesperrt",  # a street
+        "Kontrolle Marktplatz, Marktplatz sauber",
+    ],
+)
+def test_repeated_places_and_call_signs_stay(text: str) -> None:
+    assert not [v for v, c in _found(text) if c == "NAME"], _found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Wg 623: Kolja (Fahrer) meldet Türstörung", "Kolja"),  # before a bracketed role
+        ("Vermerk: Richter (Anwohner) filmt Einsatzkräfte", "Richter"),  # a surname that is also a word
+        ("Gespräch Zbyszek (poln.), schläft am Hbf", "Zbyszek"),  # before a bracketed origin abbreviation
+        ("Streetwork: Kalle alias Karl Pohle, erneut am Hbf", "Kalle"),  # before "alias"
+        ("Anruferin meldet Bedrohung durch Ex-Partner Cristi", "Cristi"),  # "Ex-" before a role word
+        ("Zeugin Grace Owusu-Ansah hat Täter fotografiert", "Grace Owusu-Ansah"),  # a double surname's shape
+        ("das Auto steht seit Wochen hier. Gruß Bärbel Frühling", "Bärbel Frühling"),  # the text's last word
+        ("der typ den alle Zecke nennen dealt am spielplatz", "Zecke"),  # "alle X nennen"
+        ("Kontrolle Imbiss, Inh. Mirosław Sadowski, Hygiene ok", "Mirosław Sadowski"),  # "Inh." as a role
+    ],
+)
+def test_names_by_position(text: str, name: str) -> None:
+    assert (name, "NAME") in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hausmeister (Anwohner) schließt auf",  # a role before the bracket
+        "2 Frauen (rumän.), 1 Kind am Markt",  # a plain noun before an origin abbreviation
+        "Imbiss (Inhaber) geschlossen",
+        "Anr. Hr. Koch meldet, der Koch vom Imbiss wirft Müll in den Hof",  # the noun after an article stays
+    ],
+)
+def test_position_rules_leave_nouns(text: str) -> None:
+    found = _found(text)
+    assert ("Hausmeister", "NAME") not in found
+    assert ("Frauen", "NAME") not in found
+    assert ("Imbiss", "NAME") not in found
+    assert [v for v, c in found if c == "NAME"] in ([], ["Koch"]), found
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Streetwork Zoo: Tarzan, Floh und keks angetroffen", ["Tarzan", "Floh", "keks"]),
+        ("Streetwork: socke und bommel schlafen unter der Brücke", ["socke", "bommel"]),
+        ("Streetwork: kwame und hexe am Steintor, Hund krank", ["kwame", "hexe"]),
+        ("Streetwork: fatou diop und rafael gómez am Steintor", ["fatou diop", "rafael gómez"]),
+        ("Treffpunkt Schwemme: Spargel, Krücke und pfeife angetroffen", ["Spargel", "Krücke", "pfeife"]),
+    ],
+)
+def test_lists_after_a_streetwork_cue(text: str, names: list[str]) -> None:
+    """After "Streetwork ...:" a list of two or more short items followed by a person's verb or a place word is a
+    list of people, nicknames that are words and lower-case names included (before a place word only when one item
+    is a name a list knows)."""
+    assert [v for v, c in _found(text) if c == "NAME"] == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Streetwork: Kaffee und Tee am Hbf verteilt",  # basic words before a place word: things
+        "Streetwork: Schlafsäcke und Decken ausgegeben",
+        "Streetwork: Gespräch mit Sozialamt wegen Notunterkunft",
+        "Streetwork Riveufer: niemand angetroffen",
+        "Rundgang Hbf: Müll und Scherben am Eingang",
+    ],
+)
+def test_streetwork_notes_without_people_stay(text: str) -> None:
+    assert not [v for v, c in _found(text) if c == "NAME"], _found(text)
