@@ -221,6 +221,8 @@ def _surname_after_given(tok: _Tok) -> bool:
 def _is_role_word(word: str, dot: bool) -> bool:
     if word.startswith(("Ex-", "ex-")):  # "Ex-Partner Cristi", "Ex-Freundin"
         word = word[3:]
+    if dot and word.islower() and word.capitalize() in ROLE_ABBREVIATIONS:
+        return True  # "anr. kevin meier"
     return word in roles() or (dot and word in ROLE_ABBREVIATIONS) or (word.islower() and _lookup_form(word) in roles())
 
 
@@ -568,6 +570,13 @@ class _Finder:
                 if n is None or not self.toks[n].word[:1].isupper():
                     self.found.append((self.toks[b].start, self.toks[b].end))
 
+    def _person_before(self, start: int) -> bool:
+        """The word before ``start`` is a role or a person noun ("Tatv. sog. ...", "ein Mann sog. ...")."""
+        i = self.by_end.get(start - 1) if start > 0 else None
+        if i is None:
+            i = self.by_end.get(start - 2)  # "Tatv. sog.": the role's period and a blank
+        return i is not None and (self._is_role(self.toks[i]) or self.toks[i].word in _PERSON_NOUNS_BEFORE)
+
     def _name_word_before(self, i: int) -> bool:
         """Token i follows a capitalised word that can be a name's first part ("Ilona Szabó"), not a role, title,
         known noun or place."""
@@ -599,6 +608,8 @@ class _Finder:
             and not is_origin_noun(word)
             and not self._after_stop_word(i)
             and not self._before_number(i)  # "Leo 12/1 und Leo 12/4": call signs
+            and not (i > 0 and tok.gap == " " and self.toks[i - 1].word.lower() in DETERMINERS)  # "der Koch"
+            and not (i > 0 and self.toks[i - 1].word in COMPANY_WORDS)  # "Hotel Adler"
         )
 
     def _repeated_runs(self) -> None:
@@ -608,6 +619,22 @@ class _Finder:
         caps = [t.word for t in self.toks if t.word[:1].isupper()]
         if len(caps) == len(set(caps)):
             return  # nothing capitalised stands twice: the common case, decided without the word look-ups
+        runs = self._runs()
+        words = [tuple(t.word for t in self.toks[a : b + 1]) for a, b in runs]
+        singles = [w[0] for w in words if len(w) == 1]
+        for (a, _), w in zip(runs, words, strict=True):
+            # "Verwarnung Sadowski, Sadowski zahlt": a listed surname standing twice on its own.
+            if len(w) == 1 and singles.count(w[0]) > 1 and _is_world_surname(w[0]):
+                self.found.append((self.toks[a].start, self.toks[a].end))
+        for (a, b), long in zip(runs, words, strict=True):
+            if len(long) < _MIN_RUN:
+                continue
+            for (c, d), short in zip(runs, words, strict=True):
+                if c != a and len(short) < len(long) and short in (long[: len(short)], long[-len(short) :]):
+                    self.found.extend([(self.toks[a].start, self.toks[b].end), (self.toks[c].start, self.toks[d].end)])
+
+    def _runs(self) -> list[tuple[int, int]]:
+        """(first, last) token indices of every run of words that can be a name with no cue (see _run_word)."""
         runs: list[tuple[int, int]] = []
         i = 0
         while i < len(self.toks):
@@ -619,24 +646,14 @@ class _Finder:
                 if not self._run_word(n):
                     break
                 j = n
-            if (n := self._next(j)) is not None and (
-                self.toks[n].word in _street_words() or self.toks[n].word in _INSTITUTIONS
-            ):
-                i = j + 1
-                continue  # "Merseburger Straße", "Sophie Scholl Gymnasium": a place
-            # "Ansprache Fanta Kouyaté": a clause's first word no list knows opens a note, not a name.
-            start = (
-                i + 1 if j - i >= _MIN_RUN and self._clause_start(i) and not _is_world_listed(self.toks[i].word) else i
-            )
-            runs.append((start, j))
+            n = self._next(j)
+            if n is None or (self.toks[n].word not in _street_words() and self.toks[n].word not in _INSTITUTIONS):
+                # "Ansprache Fanta Kouyaté": a clause's first word no list knows opens a note, not a name.
+                opener = j - i >= _MIN_RUN and self._clause_start(i) and not _is_world_listed(self.toks[i].word)
+                runs.append((i + 1 if opener else i, j))
+            # else "Merseburger Straße", "Sophie Scholl Gymnasium": a place
             i = j + 1
-        words = [tuple(t.word for t in self.toks[a : b + 1]) for a, b in runs]
-        for (a, b), long in zip(runs, words, strict=True):
-            if len(long) < _MIN_RUN:
-                continue
-            for (c, d), short in zip(runs, words, strict=True):
-                if c != a and len(short) < len(long) and short in (long[: len(short)], long[-len(short) :]):
-                    self.found.extend([(self.toks[a].start, self.toks[b].end), (self.toks[c].start, self.toks[d].end)])
+        return runs
 
     def _before_brackets(self) -> None:
         """ "Kolja (Fahrer) meldet", "Richter (Anwohner) filmt", "Gespräch Zbyszek (poln.)": a capitalised word right
@@ -841,6 +858,10 @@ class _Finder:
             return False
         if k == i + 1 and _is_world_given(first) and _surname_after_given(tok):
             return True  # "Enrico Sommer", "Peggy Winter"
+        if k == i + 1 and _is_world_given(first) and _double_barrel(tok.word):
+            parts = tok.word.split("-")
+            if any(_is_world_surname(p) for p in parts) and tok.word not in _street_words():
+                return True  # "Brigitte Hase-Lorenz": a double surname, even when one part is a word
         if k == i + 1 and _is_world_given(first) and self._signs_off(k):
             return True  # "Gruß Bärbel Frühling": a given name and the last word of the text
         if _blocked(tok):
@@ -1076,6 +1097,10 @@ class _Finder:
         self._after_weak_cues()
         for m in _BEFORE_CUE.finditer(self.text):
             self._before(m.start())
+        for m in _QUOTED_NICKNAME.finditer(self.text):
+            if m.group().startswith("sog") and not self._person_before(m.start()):
+                continue  # "der sog. „Kältebus“": "so-called" names things as often as people
+            self.found.append(m.span(1))  # "Tatv. sog. „Bulle“", "Spitzname 'Eule'": any word
         for m in _SICH_NENNT.finditer(self.text):
             i = self.by_end.get(m.end())
             if i is not None and self.toks[i].word not in never_names():
@@ -1173,6 +1198,12 @@ _AGE_BEFORE = re.compile(r"\b\d{1,3}[ -]?[jJ]ährige[nrm]?[ ]")
 _BEFORE_CUE = re.compile(r"(?:\bzu heißen|[\u201c\u201d\"']?[ ]genannt)\b")
 # "der sich Muckel nennt": a nickname between "sich" and "nennt".
 _SICH_NENNT = re.compile(r"\b(?:sich|alle|ihn|man)[ ][A-ZÄÖÜ][^\W\d_]+(?=[ ](?:nennt|nannte|nennen|nannten)\b)")
+_PERSON_NOUNS_BEFORE = frozenset({"Mann", "Frau", "Typ", "Kerl", "Junge", "Mädchen", "Obdachloser", "Obdachlose"})
+# A nickname in quotes after "sog.", "Spitzname" or "genannt": any single word.
+_QUOTED_NICKNAME = re.compile(
+    r"(?:\bsog\.|\bsogenannte[rn]?|\bSpitzname[n]?|\bgenannt|\bgen\.)[ ]?[\u201e\u201c\"\u00bb\u201a']"
+    r"([A-ZÄÖÜa-zäöü][^\W\d_]+)[\u201c\u201d\"\u00ab\u2018']"
+)
 _QUOTES = "\u201e\u201c\u201d\u00bb\u00ab\u201a\u2018\u2019\"'"
 
 
