@@ -408,8 +408,6 @@ class _Finder:
         for i, tok in enumerate(self.toks):
             if tok.dot or (k := self._next(i, (", ",))) is None:
                 continue
-            if not tok.word.isupper() and self._name_word_before(i):
-                continue  # "Gespräch mit Ilona Szabó, Ilona will ...": the surname ends a name, no "Surname, Given"
             given = self.toks[k]
             viet = self._viet_run(k)
             upper = _upper_name(tok.word) and not _known_word_or_place(tok._replace(word=_normal(tok.word)))
@@ -419,6 +417,8 @@ class _Finder:
                 continue
             if not upper and not self._foreign_surname(tok):
                 continue
+            if not upper and self._name_word_before(i):
+                continue  # "Gespräch mit Ilona Szabó, Ilona will ...": the surname ends a name, no "Surname, Given"
             last = max(self._extend(k, strong=False), viet)
             self.found.append((tok.start, self.toks[last].end))
 

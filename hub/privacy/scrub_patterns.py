@@ -174,6 +174,9 @@ def _plate_re() -> re.Pattern[str]:
     )
 
 
+_DOTTED_SHAPE = re.compile(r"[A-ZÄÖÜ]\.[A-Z]{1,2}\.[1-9]")
+
+
 @cache
 def _dotted_plate_re() -> re.Pattern[str]:
     # "HAL.AB.123", "SK.UU.41": dots between the three parts of a German plate (both dots, or it is no plate).
@@ -294,7 +297,7 @@ def find_plates(text: str) -> list[Found]:
     for m in _INSURANCE_PLATE.finditer(text):
         if m.group()[-3:] not in _NOT_PLATES and _TWO_WHEELER.search(text, max(0, m.start() - 40), m.start()):
             found.append(m.span())
-    if "." in text:
+    if _DOTTED_SHAPE.search(text) is not None:  # a cheap look first: the district codes make a long pattern
         # "B.A.12" is more often a version or a degree than a plate: three letters at least.
         found += [
             m.span() for m in _dotted_plate_re().finditer(text) if m.group().index(".", m.group().index(".") + 1) >= 4
