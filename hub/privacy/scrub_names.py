@@ -693,22 +693,41 @@ class _Finder:
         streetwork cue and a colon, a list of two or more short items (nicknames that are words, lower case too)
         is a list of people when a person's verb, or a place word, follows it. Before a place word one item must
         be a name a list knows ("Kaffee und Tee am Hbf verteilt" stays)."""
-        if ": " not in self.text:
+        if ": " in self.text:
+            for m in _STREETWORK_CUE.finditer(self.text):
+                self._people_list(self.by_start.get(m.end()), cued=True)
+        if self.toks and self.toks[0].word[:1].isupper():
+            self._people_list(0, cued=False)  # "Lolo und Benny schlafen unter der Brücke": a note's opening list
+        for m in _REPORTED_SUBJECT.finditer(self.text):
+            # "Kobra erzählt, Pitbull sei im Krankenhaus": the subject of reported speech after a verb of saying.
+            i = self.by_start.get(m.start(1))
+            teller = self.by_end.get(m.start() - 1)  # "Kobra erzählt": the teller is a name too, not "Fahrer"
+            if i is not None and teller is not None and self._run_word(i) and self._run_word(teller):
+                self.found.append((self.toks[i].start, self.toks[i].end))
+
+    def _people_list(self, j: int | None, cued: bool) -> None:
+        """A list of two or more items from token j that a person's verb follows (after a cue also a place word
+        or ", ca. 8 Pers."); without a cue only capitalised items and a verb of the strict set."""
+        items: list[tuple[int, int]] = []
+        while j is not None and len(items) < _MAX_STREETWORK_ITEMS:
+            last = self._streetwork_item(j)
+            if last is None or (not cued and not self._run_word(j)):
+                break
+            items.append((j, last))
+            j = self._streetwork_next(last)
+        if len(items) < _MIN_STREETWORK_ITEMS:
             return
-        for m in _STREETWORK_CUE.finditer(self.text):
-            j = self.by_start.get(m.end())
-            if j is None:
-                continue
-            items: list[tuple[int, int]] = []
-            while j is not None and len(items) < _MAX_STREETWORK_ITEMS:
-                last = self._streetwork_item(j)
-                if last is None:
-                    break
-                items.append((j, last))
-                j = self._streetwork_next(last)
-            if len(items) < _MIN_STREETWORK_ITEMS or not self._people_follow(items):
-                continue
-            self.found.extend((self.toks[a].start, self.toks[b].end) for a, b in items)
+        if cued and not self._people_follow(items) and not self._headcount_after(items):
+            return
+        if not cued and ((n := self._next(items[-1][1])) is None or self.toks[n].word not in _STRICT_PERSON_VERBS):
+            return
+        self.found.extend((self.toks[a].start, self.toks[b].end) for a, b in items)
+
+    def _headcount_after(self, items: list[tuple[int, int]]) -> bool:
+        # "Manni, Atze, Rocky, ca. 8 Pers.": a headcount after the list, and one item a name a list knows.
+        if _HEADCOUNT_AFTER.match(self.text, self.toks[items[-1][1]].end) is None:
+            return False
+        return any(_is_world_listed(self.toks[a].word) for a, _ in items)
 
     def _streetwork_item(self, j: int) -> int | None:
         """Last index of a list item at token j (one word, or a given name and a surname), or None."""
@@ -733,7 +752,8 @@ class _Finder:
         if n is None:
             return None
         if self.toks[n].gap == " ":
-            return self._next(n) if self.toks[n].word in _LIST_WORDS and not self.toks[n].dot else None
+            word, dot = self.toks[n].word, self.toks[n].dot
+            return self._next(n) if (word == "u") == dot and word in _LIST_WORDS else None  # "und", "u."
         return n
 
     def _people_follow(self, items: list[tuple[int, int]]) -> bool:
@@ -1186,6 +1206,11 @@ _PERSON_VERBS = frozenset(
         erneut beide alle sind waren suchen liegen
         """
     )
+)
+_STRICT_PERSON_VERBS = frozenset(_words("angetroffen schlafen sitzen betteln trinken streiten erzählen"))
+_HEADCOUNT_AFTER = re.compile(r",?[ ](?:ca\.[ ]?)?\d{1,2}[ ](?:Pers\b|Personen\b)")
+_REPORTED_SUBJECT = re.compile(
+    r"\b(?:erzählt|erzählte|berichtet|berichtete|sagt|sagte|meint|meinte),[ ]([A-ZÄÖÜ][^\W\d_]+)[ ](?:sei|wäre|habe)\b"
 )
 _PERSON_FOLLOWERS = _PERSON_VERBS | frozenset(_words("am im vor unter bei hinter mit"))
 # Verbs after a clause's first word that only a person does ("Jäger angetroffen", "Kobra erzählt").

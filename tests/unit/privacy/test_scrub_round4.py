@@ -207,3 +207,31 @@ def test_probe_two_fixes(text: str, scrubbed: str) -> None:
 )
 def test_probe_two_traps(text: str) -> None:
     assert not [v for v, c in _found(text) if c == "NAME"], _found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Lolo und Benny schlafen unter der Brücke an der Saale.", ["Lolo", "Benny"]),  # a note's opening list
+        ("Streetwork: kalle u. ronny schlafen im Eingang", ["kalle", "ronny"]),  # "u." joins
+        ("Treffpunkt Schwemme: Manni, Kevin, Rocky, ca. 8 Pers. insg.", ["Manni", "Kevin", "Rocky"]),  # headcount
+        ("Streetwork: Kobra erzählt, Pitbull sei im Krankenhaus", ["Kobra", "Pitbull"]),  # reported speech
+    ],
+)
+def test_people_lists_and_reported_speech(text: str, names: list[str]) -> None:
+    assert [v for v, c in _found(text) if c == "NAME"] == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hunde und Katzen schlafen im Hof.",  # basic words open no list of people
+        "Decken und Schlafsäcke liegen am Eingang.",
+        "Polizei und Feuerwehr angetroffen, Lage ruhig.",
+        "Fahrer berichtet, Weiche sei defekt",  # a thing in reported speech
+        "Kollege sagt, Linie 5 habe Verspätung",
+        "Streetwork: Kaffee, Tee, Brötchen, ca. 20 Pers. versorgt",  # things before a headcount
+    ],
+)
+def test_lists_of_things_stay(text: str) -> None:
+    assert not [v for v, c in _found(text) if c == "NAME"], _found(text)
