@@ -168,7 +168,8 @@ Kaufhof Phänotyp Schwemme Treffpunkt
 _COMPANY_WORDS = """
     Blumen Autohaus Getränke Bäckerei Fleischerei Friseur Optik Firma Fa Gaststätte Imbiss Café Cafe Restaurant
     Apotheke Praxis Kanzlei Reisebüro Fahrschule Pflegedienst Sanitätshaus Elektro Malerbetrieb Hausverwaltung
-    Hotel Pension Gasthof Gasthaus Hostel Kiosk Späti Salon Studio
+    Hotel Pension Gasthof Gasthaus Hostel Kiosk Späti Salon Studio Bistro Pizzeria Lounge Diskothek Disko Bar Club
+    Grill
 """
 #: Words that make the capitalised word after them a company's or shop's name ("Blumen Hoffmann", "Fa. Koch").
 COMPANY_WORDS: frozenset[str] = frozenset(_COMPANY_WORDS.split())

@@ -613,9 +613,10 @@ class _Finder:
         )
 
     def _repeated_runs(self) -> None:
-        """ "Ansprache Fanta Kouyaté, Kouyaté lehnt ab", "Ignacio Vidal Serrano, Vidal Serrano ...", "Ilona Szabó,
-        Ilona will ...": a run of two or more capitalised words that are no known word, whose first or last words
-        stand again on their own in the same text, is a full name, and the repeat is its given name or surname."""
+        """ "Ansprache Aminata Kouyaté, Kouyaté lehnt ab", "Ignacio Vidal Serrano, Vidal Serrano ...", "Ilona Szabó,
+        Ilona will ...": a run of two or more capitalised words that are no known word, opening with a given name of
+        the world lists, whose first or last words stand again on their own in the same text, is a full name, and
+        the repeat is its given name or surname. A listed surname standing twice on its own is a name too."""
         caps = [t.word for t in self.toks if t.word[:1].isupper()]
         if len(caps) == len(set(caps)):
             return  # nothing capitalised stands twice: the common case, decided without the word look-ups
@@ -627,8 +628,8 @@ class _Finder:
             if len(w) == 1 and singles.count(w[0]) > 1 and _is_world_surname(w[0]):
                 self.found.append((self.toks[a].start, self.toks[a].end))
         for (a, b), long in zip(runs, words, strict=True):
-            if len(long) < _MIN_RUN:
-                continue
+            if len(long) < _MIN_RUN or not _is_world_given(long[0]):
+                continue  # "Bistro Anatolia ... Anatolia", "Pizzeria Milano ... Milano": a venue, not a given name
             for (c, d), short in zip(runs, words, strict=True):
                 if c != a and len(short) < len(long) and short in (long[: len(short)], long[-len(short) :]):
                     self.found.extend([(self.toks[a].start, self.toks[b].end), (self.toks[c].start, self.toks[d].end)])
@@ -678,6 +679,8 @@ class _Finder:
             _cap(tok.word) and _is_listed(tok.word) and tok.word not in roles() and not _known_word_or_place(tok)
         ):
             return
+        if not self._clause_start(i) and not _is_world_listed(tok.word) and not self._name_word_before(i):
+            return  # "Fahrzeug Sprinter (Fahrer)": inside a clause only a name a list knows
         first = i
         while (
             first > 0
@@ -707,7 +710,8 @@ class _Finder:
 
     def _people_list(self, j: int | None, cued: bool) -> None:
         """A list of two or more items from token j that a person's verb follows (after a cue also a place word
-        or ", ca. 8 Pers."); without a cue only capitalised items and a verb of the strict set."""
+        or ", ca. 8 Pers."); without a cue only capitalised items, one of them a listed name, and a verb of the
+        strict set ("Tauben und Ratten sitzen im Hof" stays)."""
         items: list[tuple[int, int]] = []
         while j is not None and len(items) < _MAX_STREETWORK_ITEMS:
             last = self._streetwork_item(j)
@@ -721,6 +725,8 @@ class _Finder:
             return
         if not cued and ((n := self._next(items[-1][1])) is None or self.toks[n].word not in _STRICT_PERSON_VERBS):
             return
+        if not cued and not any(_is_world_listed(self.toks[a].word) for a, _ in items):
+            return  # "Tauben und Ratten sitzen im Hof"
         self.found.extend((self.toks[a].start, self.toks[b].end) for a, b in items)
 
     def _headcount_after(self, items: list[tuple[int, int]]) -> bool:
@@ -1262,4 +1268,6 @@ def name_start_before(text: str, start: int) -> int:
     tok = _Tok(word, m.start(1), m.end(1), False, " ")
     if word in TITLES or word in roles() or word in AMBIGUOUS_GIVEN or _blocked(tok) or word in common_words():
         return start
+    if word in COMPANY_WORDS:
+        return start  # "Diskothek Flower Power"
     return m.start(1)

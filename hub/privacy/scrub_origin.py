@@ -210,6 +210,8 @@ def _abbreviation_describes_person(text: str, m: re.Match[str]) -> bool:
         return True
     if m.group(1).lower() in _ABBR_STRICT:
         return False
+    if after is not None and not after.group(2) and after.group(1) not in _nouns():
+        return False  # "ca. 30, ital. Lederjacke", "dt. Sprache": before a noun for a thing
     return (
         _ABBR_PERSON_BEFORE.search(before) is not None
         or (before.endswith("(") and text[m.end() : m.end() + 1] in (")", " "))
