@@ -112,6 +112,17 @@ WEAK_CUES: tuple[str, ...] = (
     "ich bin",
     "hier ist",
     "hier schreibt",
+    "hallo, hier",
+    "hallo hier",
+    "moin, hier",
+    "moin hier",
+    "guten tag, hier",
+    # the longer forms first win the match, so that "hier ist" is not cut in two
+    "hallo, hier ist",
+    "hallo hier ist",
+    "moin, hier ist",
+    "moin hier ist",
+    "guten tag, hier ist",
     "name",
     "gruß",
     "grüße",
@@ -163,6 +174,8 @@ Gebäude Grundstück Bekannten Bekannter Freunden Eltern Verwandten Wohnhaus Meh
 Staatsangehöriger Staatsangehörige Staatsangehörigen Personalien Herkunft Aussehen Akzent Einsatzort Lage Beschreibung
 Ruhe Gott Brunnen Studio Nagelstudio Firma Fa Autohaus Blumen Getränke Rewe Penny Kaufland Aldi Lidl Netto Edeka
 Kaufhof Phänotyp Schwemme Treffpunkt
+Diakonie Caritas Tafel Jobcenter Sozialamt Jugendamt Stadtmission Arbeitsagentur Ausländerbehörde Bürgeramt
+Gesundheitsamt Wohnungsamt Notunterkunft Suppenküche Bahnhofsmission
 """
 
 _COMPANY_WORDS = """

@@ -286,3 +286,13 @@ def test_lists_of_things_stay(text: str) -> None:
 )
 def test_fourth_round_traps_stay(text: str) -> None:
     assert scrub(text).text == text, _found(text)
+
+
+def test_probe_three_fixes() -> None:
+    """What the third unseen probe of round four showed: a citizen's "hallo, hier <name>", and a welfare body after
+    a streetwork cue that is no person ("Gespräch mit Diakonie")."""
+    assert scrub("hallo, hier jana müller, tel 0176-22334455").text == "hallo, hier [NAME], tel [TELEFON]"
+    assert scrub("hallo hier ist marcel, an der hst liegt müll").text == "hallo hier ist [NAME], an der hst liegt müll"
+    text = "Streetwork: Gespräch mit Diakonie, Schlafplätze frei"
+    assert scrub(text).text == text
+    assert scrub("hallo, hier ist die Anzeige kaputt").text == "hallo, hier ist die Anzeige kaputt"
