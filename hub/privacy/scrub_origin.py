@@ -165,9 +165,17 @@ _NOT_ABBREVIATIONS = frozenset(_NOT_ABBREVIATIONS_TEXT.split())
 _MIN_ABBR = 3
 _ABBR = re.compile(r"(?<![\w.-])([^\W\d_]{2,13})\.(?!\w)")  # the shape; the set and the stems decide
 _ABBR_COUNT_BEFORE = re.compile(r"(?i)(?:\b\d+[ ]?x|\b\d+[ ]Pers\.?|\b\d+)[ ]$")
-_ABBR_PERSON_BEFORE = re.compile(r"(?i)(?:\bPers\.|\bPerson|\bPersonen|\bFahrgast|\bTatv\.|\bTäter|\bbeide|\balle)[ ]$")
+_ABBR_PERSON_BEFORE = re.compile(
+    r"(?i)(?:\bPers\.|\bPerson|\bPersonen|\bFahrgast|\bTatv\.|\bTäter|\bbeide|\balle|\bStA:?|\bNat\.:?"
+    r"|\bNationalität:|\bStaatsangehörigkeit:)[ ]$"
+)
 # "m., ca. 30, georg.," / "ca. 25 J., rum.": an abbreviation after a sex or an age between commas.
-_ABBR_DESCRIPTION_BEFORE = re.compile(r"(?:\b[mw]\.|\bmännl\.|\bweibl\.|\bca\.[ ]?\d{1,2}|\b\d{1,2}[ ]?J\.?),[ ]$")
+_ABBR_DESCRIPTION_BEFORE = re.compile(
+    r"(?:(?<![\w.])[mw]\.?|\bmännl(?:\.|ich)|\bweibl(?:\.|ich)|\bca\.[ ]?\d{1,2}|\b\d{1,2}[ ]?(?:J\.?|Jahre)"
+    r"|\b\d{2}[ ]?-[ ]?\d{2})(?:,[ ]|/)$"
+)
+# "Nationalität: syrisch", "StA: afghanisch", "(syrisch, 19)": a full adjective in a description of a person.
+_ADJ_CUE_BEFORE = re.compile(r"(?i)(?:\bStA:?|\bNat\.:?|\bNationalität:|\bStaatsangehörigkeit:)[ ]$")
 # ", ca. 45", ", 45 J.", " ca. 20": an age right after.
 _ABBR_AGE_AFTER = re.compile(r",?[ ](?:ca\.[ ]?)?\d{1,2}(?:[ ]?J\.?)?(?!\d|[.:/]\d)")
 _ABBR_AFTER = re.compile(r"[ ]([A-ZÄÖÜ][^\W\d_]+)(\.?)")
@@ -221,6 +229,20 @@ def _abbreviation_describes_person(text: str, m: re.Match[str]) -> bool:
     )
 
 
+def _adjective_in_description(text: str, m: re.Match[str]) -> bool:
+    """ "männlich, ca. 30, arabisch,", "w., 25 J., rumänisch", "StA: afghanisch", "(syrisch, 19)": the adjective
+    stands in a list describing a person: after a sex or an age, after a nationality cue, or opening a bracket
+    before an age. After a verb of speaking it is a language and never gets here ("spricht rumänisch, ca. 30")."""
+    before = text[max(0, m.start() - 24) : m.start()]
+    if _ABBR_DESCRIPTION_BEFORE.search(before) or _ADJ_CUE_BEFORE.search(before):
+        return True
+    return before.endswith("(") and _AGE_CLOSES.match(text, m.end()) is not None
+
+
+# ", 19)", ", ca. 19 J.)": an age closing the bracket the adjective opened.
+_AGE_CLOSES = re.compile(r",[ ](?:ca\.[ ]?)?\d{1,2}(?:[ ]?(?:J\.?|Jahre))?\)")
+
+
 def _abbreviated_origins(text: str) -> list[Found]:
     return [
         m.span()
@@ -249,6 +271,7 @@ def find_origins(text: str) -> list[Found]:
         elif lower in adjectives:
             ok = (
                 "stämmig" in lower
+                or _adjective_in_description(text, m)
                 or _describes_person(text, m.end())
                 or _LOOKING.match(text, m.end()) is not None
                 or _LOOK_VERB_BEFORE.search(text, max(0, m.start() - 40), m.start()) is not None

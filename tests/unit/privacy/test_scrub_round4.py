@@ -296,3 +296,37 @@ def test_probe_three_fixes() -> None:
     text = "Streetwork: Gespräch mit Diakonie, Schlafplätze frei"
     assert scrub(text).text == text
     assert scrub("hallo, hier ist die Anzeige kaputt").text == "hallo, hier ist die Anzeige kaputt"
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("Täter männlich, ca. 30, arabisch, schwarze Jacke", "Täter männlich, ca. 30, [HERKUNFT], schwarze Jacke"),
+        ("Pers. w., 25 J., rumänisch, bettelt", "Pers. w., 25 J., [HERKUNFT], bettelt"),
+        ("Tatverdächtiger (syrisch, 19) flüchtig", "Tatverdächtiger ([HERKUNFT], 19) flüchtig"),
+        ("StA: afghanisch, Ausweis fehlt", "StA: [HERKUNFT], Ausweis fehlt"),
+        ("Pers. (Nat. alb.) kontrolliert", "Pers. (Nat. [HERKUNFT]) kontrolliert"),
+        ("m/ca. 30/südl./1,75", "m/ca. 30/[HERKUNFT]/1,75"),
+        ("TV: m, 20-25, nordafrikanisch", "TV: m, 20-25, [HERKUNFT]"),
+    ],
+)
+def test_origin_in_descriptions_of_a_person(text: str, scrubbed: str) -> None:
+    """A nationality adjective, full or abbreviated, in a list describing a person: after a sex or an age (commas or
+    slashes), after "StA:", "Nat.", "Nationalität:", or opening a bracket closed by an age."""
+    assert scrub(text).text == scrubbed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "spricht rumänisch, ca. 30 Jahre",  # a language
+        "Bus 21, polnisch beschriftet",  # a number that is no age
+        "Linie 5, deutsch und englisch angesagt",
+        "Menü (italienisch, 12 Euro)",
+        "Kurs 5/12, dt. Ansage defekt",
+        "Hst. Zoo, m/w Toilette, deutsch beschildert",
+        "Sprache: rumänisch",
+    ],
+)
+def test_origin_words_outside_a_persons_description_stay(text: str) -> None:
+    assert scrub(text).text == text
