@@ -314,12 +314,17 @@ class _Finder:
         self.by_start = {t.start: i for i, t in enumerate(self.toks)}
         self.by_end = {t.end: i for i, t in enumerate(self.toks)}
         self.found: list[Found] = []
+        self.caps_repeat = False
 
     def run(self) -> list[Found]:
         if self.cued_only:
             return self._run_cued()
+        caps: set[str] = set()
         for i, tok in enumerate(self.toks):
             if tok.word[:1].isupper():
+                # Whether a capitalised word stands twice decides whether the repeated-run pass runs at all.
+                self.caps_repeat = self.caps_repeat or tok.word in caps
+                caps.add(tok.word)
                 self._capitalised(i, tok)
             elif tok.word.islower() and _is_role_word(tok.word, tok.dot):
                 # Most words are lower case; of them only a role word written small ("anruferin") starts a rule.
@@ -617,9 +622,8 @@ class _Finder:
         Ilona will ...": a run of two or more capitalised words that are no known word, opening with a given name of
         the world lists, whose first or last words stand again on their own in the same text, is a full name, and
         the repeat is its given name or surname. A listed surname standing twice on its own is a name too."""
-        caps = [t.word for t in self.toks if t.word[:1].isupper()]
-        if len(caps) == len(set(caps)):
-            return  # nothing capitalised stands twice: the common case, decided without the word look-ups
+        if not self.caps_repeat:
+            return  # nothing capitalised stands twice (seen in run()): the common case
         runs = self._runs()
         words = [tuple(t.word for t in self.toks[a : b + 1]) for a, b in runs]
         singles = [w[0] for w in words if len(w) == 1]
@@ -696,12 +700,15 @@ class _Finder:
         streetwork cue and a colon, a list of two or more short items (nicknames that are words, lower case too)
         is a list of people when a person's verb, or a place word, follows it. Before a place word one item must
         be a name a list knows ("Kaffee und Tee am Hbf verteilt" stays)."""
-        if ": " in self.text:
-            for m in _STREETWORK_CUE.finditer(self.text):
+        text = self.text
+        if ": " in text and any(w in text for w in _STREETWORK_STEMS):  # cheap look before the case-blind regex
+            for m in _STREETWORK_CUE.finditer(text):
                 self._people_list(self.by_start.get(m.end()), cued=True)
-        if self.toks and self.toks[0].word[:1].isupper():
+        if len(self.toks) > 1 and self.toks[0].word[:1].isupper() and self._streetwork_next(0) is not None:
             self._people_list(0, cued=False)  # "Lolo und Benny schlafen unter der Brücke": a note's opening list
-        for m in _REPORTED_SUBJECT.finditer(self.text):
+        if ", " not in text or not any(w in text for w in (" sei ", " wäre ", " habe ")):
+            return
+        for m in _REPORTED_SUBJECT.finditer(text):
             # "Kobra erzählt, Pitbull sei im Krankenhaus": the subject of reported speech after a verb of saying.
             i = self.by_start.get(m.start(1))
             teller = self.by_end.get(m.start() - 1)  # "Kobra erzählt": the teller is a name too, not "Fahrer"
@@ -1202,6 +1209,7 @@ _MIN_RUN = 2  # a repeated run needs a longer first mention: "Fanta Kouyaté ...
 _BRACKET_AFTER = re.compile(r"[ ]\(([^\W\d_]{2,20})(\.?)\)")
 _ALIAS_AFTER = re.compile(r"[ ](?:alias|a\.k\.a\.)[ ]")
 _STREETWORK_CUE = re.compile(r"(?i)(?<!\w)(?:streetwork|treffpunkt|rundgang|szene)(?:[ -][^\W\d_]+){0,3}:[ ]")
+_STREETWORK_STEMS = ("treetwork", "TREETWORK", "reffpunkt", "undgang", "zene")
 _MIN_STREETWORK_ITEMS = 2
 _MAX_STREETWORK_ITEMS = 6
 # Verbs after a list of streetwork clients that only people do; and place words that follow people as well.
