@@ -704,8 +704,10 @@ class _Finder:
         if ": " in text and any(w in text for w in _STREETWORK_STEMS):  # cheap look before the case-blind regex
             for m in _STREETWORK_CUE.finditer(text):
                 self._people_list(self.by_start.get(m.end()), cued=True)
-        if len(self.toks) > 1 and self.toks[0].word[:1].isupper() and self._streetwork_next(0) is not None:
-            self._people_list(0, cued=False)  # "Lolo und Benny schlafen unter der Brücke": a note's opening list
+        for i, tok in enumerate(self.toks[:-1]):
+            # "Lolo und Benny schlafen unter der Brücke", "ELS: Mensah und Owusu prügeln sich": a clause's opening list
+            if (i == 0 or ": " in tok.gap) and tok.word[:1].isupper() and self._streetwork_next(i) is not None:
+                self._people_list(i, cued=False)
         if ", " not in text or not any(w in text for w in (" sei ", " wäre ", " habe ")):
             return
         for m in _REPORTED_SUBJECT.finditer(text):
@@ -1221,7 +1223,9 @@ _PERSON_VERBS = frozenset(
         """
     )
 )
-_STRICT_PERSON_VERBS = frozenset(_words("angetroffen schlafen sitzen betteln trinken streiten erzählen"))
+_STRICT_PERSON_VERBS = frozenset(
+    _words("angetroffen schlafen sitzen betteln trinken streiten erzählen prügeln pöbeln randalieren schlagen")
+)
 _HEADCOUNT_AFTER = re.compile(r",?[ ](?:ca\.[ ]?)?\d{1,2}[ ](?:Pers\b|Personen\b)")
 _REPORTED_SUBJECT = re.compile(
     r"\b(?:erzählt|erzählte|berichtet|berichtete|sagt|sagte|meint|meinte),[ ]([A-ZÄÖÜ][^\W\d_]+)[ ](?:sei|wäre|habe)\b"

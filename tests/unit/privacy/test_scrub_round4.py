@@ -217,6 +217,7 @@ def test_probe_two_traps(text: str) -> None:
         ("Streetwork: kalle u. ronny schlafen im Eingang", ["kalle", "ronny"]),  # "u." joins
         ("Treffpunkt Schwemme: Manni, Kevin, Rocky, ca. 8 Pers. insg.", ["Manni", "Kevin", "Rocky"]),  # headcount
         ("Streetwork: Kobra erzählt, Pitbull sei im Krankenhaus", ["Kobra", "Pitbull"]),  # reported speech
+        ("ELS: Mensah und Owusu prügeln sich vor Kiosk", ["Mensah", "Owusu"]),  # a list opening a clause after ":"
     ],
 )
 def test_people_lists_and_reported_speech(text: str, names: list[str]) -> None:
@@ -229,6 +230,8 @@ def test_people_lists_and_reported_speech(text: str, names: list[str]) -> None:
         "Hunde und Katzen schlafen im Hof.",  # basic words open no list of people
         "Decken und Schlafsäcke liegen am Eingang.",
         "Polizei und Feuerwehr angetroffen, Lage ruhig.",
+        "ELS: Polizei und Feuerwehr prügeln sich nicht",
+        "Hinweis: Tauben und Ratten schlafen im Hof",
         "Fahrer berichtet, Weiche sei defekt",  # a thing in reported speech
         "Kollege sagt, Linie 5 habe Verspätung",
         "Streetwork: Kaffee, Tee, Brötchen, ca. 20 Pers. versorgt",  # things before a headcount
