@@ -712,10 +712,10 @@ class _Finder:
             return
         for m in _REPORTED_SUBJECT.finditer(text):
             # "Kobra erzählt, Pitbull sei im Krankenhaus": the subject of reported speech after a verb of saying.
-            i = self.by_start.get(m.start(1))
+            subject = self.by_start.get(m.start(1))
             teller = self.by_end.get(m.start() - 1)  # "Kobra erzählt": the teller is a name too, not "Fahrer"
-            if i is not None and teller is not None and self._run_word(i) and self._run_word(teller):
-                self.found.append((self.toks[i].start, self.toks[i].end))
+            if subject is not None and teller is not None and self._run_word(subject) and self._run_word(teller):
+                self.found.append((self.toks[subject].start, self.toks[subject].end))
 
     def _people_list(self, j: int | None, cued: bool) -> None:
         """A list of two or more items from token j that a person's verb follows (after a cue also a place word
