@@ -1,16 +1,21 @@
 """Free-text scrubber figures: span-level precision and recall per category on a labelled German set, the cost of
 the name lists, and throughput.
 
-Run: .venv/bin/python -m bench.bench_scrub [--data FILE.jsonl] [--rounds N]
+Run: .venv/bin/python -m bench.bench_scrub [--data FILE.jsonl] [--rounds N] [--cpu FILE.jsonl ...]
 --data: any JSON-lines file of the labelled format (default: the development set tests/data/scrub_dev_de.jsonl;
-also tests/data/scrub_de.jsonl, and the held-out set tests/data/scrub_heldout_de.jsonl once it exists). Each split
-the file holds is reported on its own, then all together. Exact: same start, end and label. Overlap: same label and
-at least one shared character. Throughput is the pure function in-process, one core.
+also tests/data/scrub_de.jsonl, scrub_dev2_de.jsonl .. scrub_dev4_de.jsonl, and a held-out set). Each split the file
+holds is reported on its own, then all together, then exact recall and precision per writing style when the lines
+carry a "style". Exact: same start, end and label. Overlap: same label and at least one shared character.
+Throughput is the pure function in-process, one core.
+--cpu: instead of all that, the CPU time (time.process_time, best of 5 passes after a warm-up) per sentence over
+the sentences of the given files: the figure to compare two versions by, run alternately in separate processes on
+a shared machine, where wall-clock rates vary with the load.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 import tracemalloc
@@ -39,6 +44,35 @@ def _row(name: str, exact: Report, overlap: Report, label: Category | None) -> N
         f"  {name:8s} {e.gold:5d} {e.found:6d}   {e.precision:7.3f}   {e.recall:7.3f}   {o.precision:9.3f}  "
         f"{o.recall:9.3f}"
     )
+
+
+def print_styles(path: Path, examples: list[Example]) -> None:
+    """Exact recall and precision per writing style (the "style" of each line), for lines that carry one."""
+    styles = [json.loads(line).get("style") for line in path.read_text(encoding="utf-8").splitlines()]
+    names = sorted({s for s in styles if s})
+    if not names:
+        return
+    print("\nby style (exact):")
+    for name in names:
+        exact, _ = evaluate([e for e, s in zip(examples, styles, strict=True) if s == name])
+        o = exact.overall
+        print(f"  {name:12s} {o.gold:5d} spans   R {o.recall:.3f}   P {o.precision:.3f}")
+
+
+def bench_cpu(paths: list[Path]) -> None:
+    """CPU time per sentence, best of 5 passes over every sentence of ``paths``."""
+    texts = [e.text for path in paths for e in load_examples(path)]
+    for text in texts:
+        scrub(text)  # lists loaded, caches warm
+    best = min(_cpu_pass(texts) for _ in range(5))
+    print(f"{len(texts)} sentences: {best * 1e6 / len(texts):.0f} us CPU per sentence (best of 5)")
+
+
+def _cpu_pass(texts: list[str]) -> float:
+    started = time.process_time()
+    for text in texts:
+        scrub(text)
+    return time.process_time() - started
 
 
 def bench_throughput(texts: list[str], rounds: int) -> tuple[float, float]:
@@ -73,7 +107,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA, help="labelled JSON-lines file")
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--cpu", type=Path, nargs="+", help="only the CPU time per sentence over these files")
     args = parser.parse_args()
+    if args.cpu:
+        bench_cpu(args.cpu)
+        return
     bench_lists()
     examples = load_examples(args.data)
     splits = sorted({e.split for e in examples})
@@ -81,6 +119,7 @@ def main() -> None:
         print_report(f"{args.data.name}, split {split!r}", [e for e in examples if e.split == split])
     if len(splits) > 1:
         print_report(f"{args.data.name}, all", examples)
+    print_styles(args.data, examples)
 
     texts = [e.text for e in examples]
     scrub(texts[0])  # build the lazy lexicons and regexes outside the timing

@@ -157,12 +157,20 @@ def _propagate(text: str, found: Mapping[str, Category]) -> list[Span]:
         pos = text.find(value)
         while pos >= 0:
             end = pos + len(value)
-            if not _word_char(text, pos - 1) and not _word_char(text, end):
+            if not _word_char(text, pos - 1) and not _word_char(text, end) and not _article_before(text, pos, value):
                 # A surname found later ("Herr Mensah") takes the given name before it elsewhere ("Zuberi Mensah").
                 start = name_start_before(text, pos) if category == "NAME" else pos
                 spans.append(Span(start, end, category))
             pos = text.find(value, pos + 1)
     return spans
+
+
+_ARTICLE_BEFORE = re.compile(r"(?:^|[ (])(?:der|die|das|den|dem|des|ein|eine|einen|einem|eines|vom|zum|beim)[ ]\Z")
+
+
+def _article_before(text: str, pos: int, value: str) -> bool:
+    # "Hr. Koch meldet, der Koch vom Imbiss ...": a found surname that is also a noun is the noun after an article.
+    return " " not in value and _ARTICLE_BEFORE.search(text, max(0, pos - 8), pos) is not None
 
 
 def _word_char(text: str, i: int) -> bool:

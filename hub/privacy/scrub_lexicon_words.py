@@ -49,11 +49,13 @@ Mitarbeiter Mitarbeiterin Beteiligter Beteiligte Unfallbeteiligter Unfallbeteili
 PK'in POK'in PHK'in KHK'in KOK'in KK'in POM'in PM'in PHM'in EPHK'in
 Händler Händlerin Hundehalter Hundehalterin Bürger Bürgerin Beschwerdeführer Beschwerdeführerin Eigentümer
 Eigentümerin Taxifahrer Taxifahrerin Busfahrer Busfahrerin Sozialarbeiter Sozialarbeiterin Pfleger Pflegerin
+Besitzer Besitzerin
 """
 
 #: Abbreviated role words of control-room shorthand, without their period ("Anr. Kowalski", "Zg.: Bartek").
 ROLE_ABBREVIATIONS: frozenset[str] = frozenset(
     {"Anr", "Mdt", "Mitt", "Zg", "Zgin", "Gesch", "Besch", "Pers", "Tatv", "Tv", "Beschuldigt", "Verd", "Betr", "Kl"}
+    | {"Inh", "Anw", "Bew", "Geschäd", "Beteil", "Hinw"}
 )
 
 #: Cue words that end right before a name regardless of the name lists ("namens Ali", "Mein Name ist X").
@@ -110,6 +112,17 @@ WEAK_CUES: tuple[str, ...] = (
     "ich bin",
     "hier ist",
     "hier schreibt",
+    "hallo, hier",
+    "hallo hier",
+    "moin, hier",
+    "moin hier",
+    "guten tag, hier",
+    # the longer forms first win the match, so that "hier ist" is not cut in two
+    "hallo, hier ist",
+    "hallo hier ist",
+    "moin, hier ist",
+    "moin hier ist",
+    "guten tag, hier ist",
     "name",
     "gruß",
     "grüße",
@@ -161,11 +174,15 @@ Gebäude Grundstück Bekannten Bekannter Freunden Eltern Verwandten Wohnhaus Meh
 Staatsangehöriger Staatsangehörige Staatsangehörigen Personalien Herkunft Aussehen Akzent Einsatzort Lage Beschreibung
 Ruhe Gott Brunnen Studio Nagelstudio Firma Fa Autohaus Blumen Getränke Rewe Penny Kaufland Aldi Lidl Netto Edeka
 Kaufhof Phänotyp Schwemme Treffpunkt
+Diakonie Caritas Tafel Jobcenter Sozialamt Jugendamt Stadtmission Arbeitsagentur Ausländerbehörde Bürgeramt
+Gesundheitsamt Wohnungsamt Notunterkunft Suppenküche Bahnhofsmission
 """
 
 _COMPANY_WORDS = """
     Blumen Autohaus Getränke Bäckerei Fleischerei Friseur Optik Firma Fa Gaststätte Imbiss Café Cafe Restaurant
     Apotheke Praxis Kanzlei Reisebüro Fahrschule Pflegedienst Sanitätshaus Elektro Malerbetrieb Hausverwaltung
+    Hotel Pension Gasthof Gasthaus Hostel Kiosk Späti Salon Studio Bistro Pizzeria Lounge Diskothek Disko Bar Club
+    Grill
 """
 #: Words that make the capitalised word after them a company's or shop's name ("Blumen Hoffmann", "Fa. Koch").
 COMPANY_WORDS: frozenset[str] = frozenset(_COMPANY_WORDS.split())

@@ -35,7 +35,7 @@ from hub.privacy.scrub_lexicon_words import (
     never_names,
     roles,
 )
-from hub.privacy.scrub_origin import is_origin_noun
+from hub.privacy.scrub_origin import is_origin_abbreviation, is_origin_noun
 
 Found = tuple[int, int]
 
@@ -174,6 +174,14 @@ def _is_world_surname(word: str) -> bool:
     return len(parts) > 1 and all(_is_world_surname(p) or _is_world_given(p) for p in parts)
 
 
+_DOUBLE = 2
+
+
+def _double_barrel(word: str) -> bool:
+    parts = word.split("-")
+    return len(parts) == _DOUBLE and all(len(p) >= 2 and p[0].isupper() and p[1:].islower() for p in parts)
+
+
 def _is_world_listed(word: str) -> bool:
     """In the world lists (about 24,000 names) or shaped like a surname: evidence only next to a context cue."""
     return _is_world_given(word) or _is_world_surname(word)
@@ -211,6 +219,10 @@ def _surname_after_given(tok: _Tok) -> bool:
 
 @lru_cache(maxsize=8192)
 def _is_role_word(word: str, dot: bool) -> bool:
+    if word.startswith(("Ex-", "ex-")):  # "Ex-Partner Cristi", "Ex-Freundin"
+        word = word[3:]
+    if dot and word.islower() and word.capitalize() in ROLE_ABBREVIATIONS:
+        return True  # "anr. kevin meier"
     return word in roles() or (dot and word in ROLE_ABBREVIATIONS) or (word.islower() and _lookup_form(word) in roles())
 
 
@@ -302,12 +314,17 @@ class _Finder:
         self.by_start = {t.start: i for i, t in enumerate(self.toks)}
         self.by_end = {t.end: i for i, t in enumerate(self.toks)}
         self.found: list[Found] = []
+        self.caps_repeat = False
 
     def run(self) -> list[Found]:
         if self.cued_only:
             return self._run_cued()
+        caps: set[str] = set()
         for i, tok in enumerate(self.toks):
             if tok.word[:1].isupper():
+                # Whether a capitalised word stands twice decides whether the repeated-run pass runs at all.
+                self.caps_repeat = self.caps_repeat or tok.word in caps
+                caps.add(tok.word)
                 self._capitalised(i, tok)
             elif tok.word.islower() and _is_role_word(tok.word, tok.dot):
                 # Most words are lower case; of them only a role word written small ("anruferin") starts a rule.
@@ -322,6 +339,9 @@ class _Finder:
         self._upper_surnames()
         self._list_cues()
         self._comma_runs()
+        self._streetwork_lists()
+        self._before_brackets()
+        self._repeated_runs()
         self._lists()
         return self.found
 
@@ -402,6 +422,8 @@ class _Finder:
                 continue
             if not upper and not self._foreign_surname(tok):
                 continue
+            if not upper and self._name_word_before(i):
+                continue  # "Gespräch mit Ilona Szabó, Ilona will ...": the surname ends a name, no "Surname, Given"
             last = max(self._extend(k, strong=False), viet)
             self.found.append((tok.start, self.toks[last].end))
 
@@ -553,6 +575,212 @@ class _Finder:
                 if n is None or not self.toks[n].word[:1].isupper():
                     self.found.append((self.toks[b].start, self.toks[b].end))
 
+    def _person_before(self, start: int) -> bool:
+        """The word before ``start`` is a role or a person noun ("Tatv. sog. ...", "ein Mann sog. ...")."""
+        i = self.by_end.get(start - 1) if start > 0 else None
+        if i is None:
+            i = self.by_end.get(start - 2)  # "Tatv. sog.": the role's period and a blank
+        return i is not None and (self._is_role(self.toks[i]) or self.toks[i].word in _PERSON_NOUNS_BEFORE)
+
+    def _name_word_before(self, i: int) -> bool:
+        """Token i follows a capitalised word that can be a name's first part ("Ilona Szabó"), not a role, title,
+        known noun or place."""
+        if i == 0 or self.toks[i].gap != " ":
+            return False
+        prev = self.toks[i - 1]
+        return self._run_word(i - 1) and not prev.dot
+
+    def _signs_off(self, k: int) -> bool:
+        """Token k is the text's last word, capitalised and no known place ("... Gruß Bärbel Frühling")."""
+        tok = self.toks[k]
+        if k != len(self.toks) - 1 or self.text[tok.end :].strip(" .!"):
+            return False
+        return tok.word not in halle_stop_words() and tok.word not in _street_words() and tok.word not in roles()
+
+    def _run_word(self, i: int) -> bool:
+        """A capitalised word that can be part of a name standing with no cue: no basic German word, no role,
+        title, origin noun, particle, company word, known noun or place, not right after a stop word."""
+        tok = self.toks[i]
+        word = tok.word
+        return (
+            _cap(word)
+            and word.lower() not in german_basic_words()
+            and word not in roles()
+            and word not in TITLES
+            and word not in PARTICLES
+            and word not in COMPANY_WORDS
+            and not _blocked(tok)
+            and not is_origin_noun(word)
+            and not self._after_stop_word(i)
+            and not self._before_number(i)  # "Leo 12/1 und Leo 12/4": call signs
+            and not (i > 0 and tok.gap == " " and self.toks[i - 1].word.lower() in DETERMINERS)  # "der Koch"
+            and not (i > 0 and self.toks[i - 1].word in COMPANY_WORDS)  # "Hotel Adler"
+        )
+
+    def _repeated_runs(self) -> None:
+        """ "Ansprache Aminata Kouyaté, Kouyaté lehnt ab", "Ignacio Vidal Serrano, Vidal Serrano ...", "Ilona Szabó,
+        Ilona will ...": a run of two or more capitalised words that are no known word, opening with a given name of
+        the world lists, whose first or last words stand again on their own in the same text, is a full name, and
+        the repeat is its given name or surname. A listed surname standing twice on its own is a name too."""
+        if not self.caps_repeat:
+            return  # nothing capitalised stands twice (seen in run()): the common case
+        runs = self._runs()
+        words = [tuple(t.word for t in self.toks[a : b + 1]) for a, b in runs]
+        singles = [w[0] for w in words if len(w) == 1]
+        for (a, _), w in zip(runs, words, strict=True):
+            # "Verwarnung Sadowski, Sadowski zahlt": a listed surname standing twice on its own.
+            if len(w) == 1 and singles.count(w[0]) > 1 and _is_world_surname(w[0]):
+                self.found.append((self.toks[a].start, self.toks[a].end))
+        for (a, b), long in zip(runs, words, strict=True):
+            if len(long) < _MIN_RUN or not _is_world_given(long[0]):
+                continue  # "Bistro Anatolia ... Anatolia", "Pizzeria Milano ... Milano": a venue, not a given name
+            for (c, d), short in zip(runs, words, strict=True):
+                if c != a and len(short) < len(long) and short in (long[: len(short)], long[-len(short) :]):
+                    self.found.extend([(self.toks[a].start, self.toks[b].end), (self.toks[c].start, self.toks[d].end)])
+
+    def _runs(self) -> list[tuple[int, int]]:
+        """(first, last) token indices of every run of words that can be a name with no cue (see _run_word)."""
+        runs: list[tuple[int, int]] = []
+        i = 0
+        while i < len(self.toks):
+            if not self._run_word(i):
+                i += 1
+                continue
+            j = i
+            while (n := self._next(j)) is not None and not self.toks[j].dot and n - i < _MAX_NAME_TOKENS:
+                if not self._run_word(n):
+                    break
+                j = n
+            n = self._next(j)
+            if n is None or (self.toks[n].word not in _street_words() and self.toks[n].word not in _INSTITUTIONS):
+                # "Ansprache Fanta Kouyaté": a clause's first word no list knows opens a note, not a name.
+                opener = j - i >= _MIN_RUN and self._clause_start(i) and not _is_world_listed(self.toks[i].word)
+                runs.append((i + 1 if opener else i, j))
+            # else "Merseburger Straße", "Sophie Scholl Gymnasium": a place
+            i = j + 1
+        return runs
+
+    def _before_brackets(self) -> None:
+        """ "Kolja (Fahrer) meldet", "Richter (Anwohner) filmt", "Gespräch Zbyszek (poln.)": a capitalised word right
+        before a bracket holding only a role word or an abbreviated origin is a person's name (a surname that is
+        also a word counts when a list knows it); so is one right before "alias"."""
+        if " (" not in self.text and " alias " not in self.text:
+            return
+        for m in _BRACKET_AFTER.finditer(self.text):
+            inner, dot = m.group(1), m.group(2)
+            if not (inner in roles() if not dot else is_origin_abbreviation(inner)):
+                continue
+            self._name_ending_at(m.start())
+        for m in _ALIAS_AFTER.finditer(self.text):
+            self._name_ending_at(m.start())
+
+    def _name_ending_at(self, end: int) -> None:
+        i = self.by_end.get(end)
+        if i is None or self.toks[i].dot:
+            return
+        tok = self.toks[i]
+        if not self._run_word(i) and not (
+            _cap(tok.word) and _is_listed(tok.word) and tok.word not in roles() and not _known_word_or_place(tok)
+        ):
+            return
+        if not self._clause_start(i) and not _is_world_listed(tok.word) and not self._name_word_before(i):
+            return  # "Fahrzeug Sprinter (Fahrer)": inside a clause only a name a list knows
+        first = i
+        while (
+            first > 0
+            and i - first < _MAX_NAME_TOKENS - 1
+            and self._name_word_before(first)
+            and _is_world_listed(self.toks[first - 1].word)  # "Gespräch Zbyszek (poln.)": not "Gespräch"
+        ):
+            first -= 1
+        self.found.append((self.toks[first].start, tok.end))
+
+    def _streetwork_lists(self) -> None:
+        """ "Streetwork Zoo: Tarzan, Floh und keks angetroffen", "Streetwork: socke und bommel schlafen ...": after a
+        streetwork cue and a colon, a list of two or more short items (nicknames that are words, lower case too)
+        is a list of people when a person's verb, or a place word, follows it. Before a place word one item must
+        be a name a list knows ("Kaffee und Tee am Hbf verteilt" stays)."""
+        text = self.text
+        if ": " in text and any(w in text for w in _STREETWORK_STEMS):  # cheap look before the case-blind regex
+            for m in _STREETWORK_CUE.finditer(text):
+                self._people_list(self.by_start.get(m.end()), cued=True)
+        for i, tok in enumerate(self.toks[:-1]):
+            # "Lolo und Benny schlafen unter der Brücke", "ELS: Mensah und Owusu prügeln sich": a clause's opening list
+            if (i == 0 or ": " in tok.gap) and tok.word[:1].isupper() and self._streetwork_next(i) is not None:
+                self._people_list(i, cued=False)
+        if ", " not in text or not any(w in text for w in (" sei ", " wäre ", " habe ")):
+            return
+        for m in _REPORTED_SUBJECT.finditer(text):
+            # "Kobra erzählt, Pitbull sei im Krankenhaus": the subject of reported speech after a verb of saying.
+            subject = self.by_start.get(m.start(1))
+            teller = self.by_end.get(m.start() - 1)  # "Kobra erzählt": the teller is a name too, not "Fahrer"
+            if subject is not None and teller is not None and self._run_word(subject) and self._run_word(teller):
+                self.found.append((self.toks[subject].start, self.toks[subject].end))
+
+    def _people_list(self, j: int | None, cued: bool) -> None:
+        """A list of two or more items from token j that a person's verb follows (after a cue also a place word
+        or ", ca. 8 Pers."); without a cue only capitalised items, one of them a listed name, and a verb of the
+        strict set ("Tauben und Ratten sitzen im Hof" stays)."""
+        items: list[tuple[int, int]] = []
+        while j is not None and len(items) < _MAX_STREETWORK_ITEMS:
+            last = self._streetwork_item(j)
+            if last is None or (not cued and not self._run_word(j)):
+                break
+            items.append((j, last))
+            j = self._streetwork_next(last)
+        if len(items) < _MIN_STREETWORK_ITEMS:
+            return
+        if cued and not self._people_follow(items) and not self._headcount_after(items):
+            return
+        if not cued and ((n := self._next(items[-1][1])) is None or self.toks[n].word not in _STRICT_PERSON_VERBS):
+            return
+        if not cued and not any(_is_world_listed(self.toks[a].word) for a, _ in items):
+            return  # "Tauben und Ratten sitzen im Hof"
+        self.found.extend((self.toks[a].start, self.toks[b].end) for a, b in items)
+
+    def _headcount_after(self, items: list[tuple[int, int]]) -> bool:
+        # "Manni, Atze, Rocky, ca. 8 Pers.": a headcount after the list, and one item a name a list knows.
+        if _HEADCOUNT_AFTER.match(self.text, self.toks[items[-1][1]].end) is None:
+            return False
+        return any(_is_world_listed(self.toks[a].word) for a, _ in items)
+
+    def _streetwork_item(self, j: int) -> int | None:
+        """Last index of a list item at token j (one word, or a given name and a surname), or None."""
+        tok = self.toks[j]
+        word = tok.word
+        if len(word) < _MIN_BARE or word in _LOWER_STOP or word.lower() in _PERSON_FOLLOWERS:
+            return None
+        if word[:1].isupper() and (word in roles() or word in TITLES or _known_word_or_place(tok)):
+            return None
+        if tok.dot or is_origin_noun(word):
+            return None
+        n = self._next(j)
+        if n is None or self.toks[n].word in _LIST_WORDS or self.toks[n].word.lower() in _PERSON_FOLLOWERS:
+            return j
+        second = self.toks[n].word
+        if second.islower() == word.islower() and _is_world_surname(second) and second not in _LOWER_STOP:
+            return n  # "rafael gómez", "leonie bauer"
+        return j
+
+    def _streetwork_next(self, last: int) -> int | None:
+        n = self._next(last, (", ", " + ", " / ", " "))
+        if n is None:
+            return None
+        if self.toks[n].gap == " ":
+            word, dot = self.toks[n].word, self.toks[n].dot
+            return self._next(n) if (word == "u") == dot and word in _LIST_WORDS else None  # "und", "u."
+        return n
+
+    def _people_follow(self, items: list[tuple[int, int]]) -> bool:
+        n = self._next(items[-1][1])
+        if n is None:
+            return False
+        follower = self.toks[n].word.lower()
+        if follower in _PERSON_VERBS:
+            return True
+        # Before a place word ("am Hbf") one item at least must be a name a list knows: "Kaffee und Tee am Hbf".
+        return follower in _PERSON_FOLLOWERS and any(_is_world_listed(self.toks[a].word) for a, _ in items)
+
     def _run_cued(self) -> list[Found]:
         """Only names a title, a capitalised role word or a strong cue announces: for text that is not German
         prose (log lines), where a word that a name list knows is mostly an English word or an identifier."""
@@ -665,6 +893,12 @@ class _Finder:
             return False
         if k == i + 1 and _is_world_given(first) and _surname_after_given(tok):
             return True  # "Enrico Sommer", "Peggy Winter"
+        if k == i + 1 and _is_world_given(first) and _double_barrel(tok.word):
+            parts = tok.word.split("-")
+            if any(_is_world_surname(p) for p in parts) and tok.word not in _street_words():
+                return True  # "Brigitte Hase-Lorenz": a double surname, even when one part is a word
+        if k == i + 1 and _is_world_given(first) and self._signs_off(k):
+            return True  # "Gruß Bärbel Frühling": a given name and the last word of the text
         if _blocked(tok):
             return False
         return _is_world_listed(tok.word) or strong or (k == i + 1 and _is_world_given(first))
@@ -798,6 +1032,8 @@ class _Finder:
         prev = self.toks[i - 1]
         if prev.dot or not _cap(prev.word) or _blocked(prev) or prev.word in TITLES or prev.word in roles():
             return
+        if prev.word in COMPANY_WORDS:
+            return  # "Park Hotel Adler": a company's name
         if prev.word.lower() in german_basic_words() or i == 1 or self.toks[i - 2].dot or self._after_stop_word(i - 1):
             return
         if self._before_number(i):
@@ -832,7 +1068,11 @@ class _Finder:
 
     def _followed_by_name(self, i: int) -> bool:
         k = self._next(i)
-        return k is not None and _cap(self.toks[k].word) and _is_world_listed(self.toks[k].word)
+        if k is None or not _cap(self.toks[k].word):
+            return False
+        word = self.toks[k].word
+        # "Grace Owusu-Ansah": a double surname of capitalised parts is a surname's shape even when no list has it.
+        return _is_world_listed(word) or (_double_barrel(word) and not _blocked(self.toks[k]))
 
     def _followed_by_surname(self, i: int) -> bool:
         k = self._next(i)
@@ -892,6 +1132,10 @@ class _Finder:
         self._after_weak_cues()
         for m in _BEFORE_CUE.finditer(self.text):
             self._before(m.start())
+        for m in _QUOTED_NICKNAME.finditer(self.text):
+            if m.group().startswith("sog") and not self._person_before(m.start()):
+                continue  # "der sog. „Kältebus“": "so-called" names things as often as people
+            self.found.append(m.span(1))  # "Tatv. sog. „Bulle“", "Spitzname 'Eule'": any word
         for m in _SICH_NENNT.finditer(self.text):
             i = self.by_end.get(m.end())
             if i is not None and self.toks[i].word not in never_names():
@@ -963,6 +1207,30 @@ class _Finder:
 
 
 _MIN_BARE = 3
+_MIN_RUN = 2  # a repeated run needs a longer first mention: "Fanta Kouyaté ... Kouyaté"
+_BRACKET_AFTER = re.compile(r"[ ]\(([^\W\d_]{2,20})(\.?)\)")
+_ALIAS_AFTER = re.compile(r"[ ](?:alias|a\.k\.a\.)[ ]")
+_STREETWORK_CUE = re.compile(r"(?i)(?<!\w)(?:streetwork|treffpunkt|rundgang|szene)(?:[ -][^\W\d_]+){0,3}:[ ]")
+_STREETWORK_STEMS = ("treetwork", "TREETWORK", "reffpunkt", "undgang", "zene")
+_MIN_STREETWORK_ITEMS = 2
+_MAX_STREETWORK_ITEMS = 6
+# Verbs after a list of streetwork clients that only people do; and place words that follow people as well.
+_PERSON_VERBS = frozenset(
+    _words(
+        """
+        angetroffen schlafen schläft sitzen sitzt trinken trinkt betteln bettelt streiten erzählen erzählt wieder
+        erneut beide alle sind waren suchen liegen
+        """
+    )
+)
+_STRICT_PERSON_VERBS = frozenset(
+    _words("angetroffen schlafen sitzen betteln trinken streiten erzählen prügeln pöbeln randalieren schlagen")
+)
+_HEADCOUNT_AFTER = re.compile(r",?[ ](?:ca\.[ ]?)?\d{1,2}[ ](?:Pers\b|Personen\b)")
+_REPORTED_SUBJECT = re.compile(
+    r"\b(?:erzählt|erzählte|berichtet|berichtete|sagt|sagte|meint|meinte),[ ]([A-ZÄÖÜ][^\W\d_]+)[ ](?:sei|wäre|habe)\b"
+)
+_PERSON_FOLLOWERS = _PERSON_VERBS | frozenset(_words("am im vor unter bei hinter mit"))
 # Verbs after a clause's first word that only a person does ("Jäger angetroffen", "Kobra erzählt").
 _PERSON_VERB_AFTER = re.compile(
     r"[ ](?:wieder[ ]|erneut[ ]|heute[ ]|auch[ ]|nicht[ ]|nochmals[ ])?(?:angetroffen|festgenommen|schläft|schlafen"
@@ -972,7 +1240,13 @@ _PERSON_VERB_AFTER = re.compile(
 _AGE_BEFORE = re.compile(r"\b\d{1,3}[ -]?[jJ]ährige[nrm]?[ ]")
 _BEFORE_CUE = re.compile(r"(?:\bzu heißen|[\u201c\u201d\"']?[ ]genannt)\b")
 # "der sich Muckel nennt": a nickname between "sich" and "nennt".
-_SICH_NENNT = re.compile(r"\bsich[ ][A-ZÄÖÜ][^\W\d_]+(?=[ ](?:nennt|nannte|nennen)\b)")
+_SICH_NENNT = re.compile(r"\b(?:sich|alle|ihn|man)[ ][A-ZÄÖÜ][^\W\d_]+(?=[ ](?:nennt|nannte|nennen|nannten)\b)")
+_PERSON_NOUNS_BEFORE = frozenset({"Mann", "Frau", "Typ", "Kerl", "Junge", "Mädchen", "Obdachloser", "Obdachlose"})
+# A nickname in quotes after "sog.", "Spitzname" or "genannt": any single word.
+_QUOTED_NICKNAME = re.compile(
+    r"(?:\bsog\.|\bsogenannte[rn]?|\bSpitzname[n]?|\bgenannt|\bgen\.)[ ]?[\u201e\u201c\"\u00bb\u201a']"
+    r"([A-ZÄÖÜa-zäöü][^\W\d_]+)[\u201c\u201d\"\u00ab\u2018']"
+)
 _QUOTES = "\u201e\u201c\u201d\u00bb\u00ab\u201a\u2018\u2019\"'"
 
 
@@ -1006,4 +1280,6 @@ def name_start_before(text: str, start: int) -> int:
     tok = _Tok(word, m.start(1), m.end(1), False, " ")
     if word in TITLES or word in roles() or word in AMBIGUOUS_GIVEN or _blocked(tok) or word in common_words():
         return start
+    if word in COMPANY_WORDS:
+        return start  # "Diskothek Flower Power"
     return m.start(1)

@@ -8,7 +8,7 @@ the age or the noun it describes. Languages ("spricht nur rumänisch"), countrie
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 Found = tuple[int, int]
 
@@ -144,42 +144,110 @@ def is_origin_noun(word: str) -> bool:
     return word in _nouns() or word in _GERMAN
 
 
-# Shorthand of control-room and streetwork notes: "2x Syr., 1x Afgh.", "Pers. südl. Phänotyp", "2 Frauen (rumän.)".
-# An abbreviation counts (with its dot) only where it describes a person: after a count ("2x", "3 Pers."), after
-# "Pers."/"Person", inside brackets of its own, or before a person or look noun. "Tun." and "Ind." need a count or a
-# person noun; "Pol." is left out (it is the police far more often than a Pole).
+# Shorthand of control-room and streetwork notes: "2x Syr., 1x Afgh.", "Pers. südl. Phänotyp", "2 Frauen (rumän.)",
+# "Tatv. m., ca. 30, georg., flüchtig", "beide rum.", "(ghan. StA)". An abbreviation is a listed one or, by its
+# shape, the start (three letters or more) of a nationality or looks adjective ("eritr.", "südosteurop.", "ivor.");
+# it counts (with its dot) only where it describes a person: after a count ("2x", "3 Pers."), after "Pers.", a role
+# or "beide", inside brackets of its own, before a person, look or age word, or between commas after a sex or age
+# ("m., ca. 30, georg.,"). "Tun." and "Ind." need a count or a person noun; "Pol." is left out (it is the police
+# far more often than a Pole), and so are prefixes that are everyday abbreviations ("sen.", "mal.", "Mon.").
 _ABBREVIATIONS = """
 syr afgh afg irak marokk alger tun rum rumän bulg türk russ ukr erit somal alb serb viet vietn südl südländ osteurop
 arab afrik nordafr dt tschech ungar kosov georg tschetsch liban iran pak ind lit lett moldau nigerian gamb guin
 """
 _ABBR_SET = frozenset(_ABBREVIATIONS.split())
-_ABBR = re.compile(r"(?<![\w.-])([^\W\d_]{2,8})\.(?!\w)")  # the shape; the set decides
+# Prefixes of the adjective stems that are other words or everyday abbreviations.
+_NOT_ABBREVIATIONS_TEXT = """
+pol sen mal mon kam arm eng est nie sch schw süd nord west ost weiß wei bel pal kur mar por kol bra ung ser bos dun dunk
+kon sla slo deu ira gri franz mali
+"""
+_NOT_ABBREVIATIONS = frozenset(_NOT_ABBREVIATIONS_TEXT.split())
+_MIN_ABBR = 3
+_ABBR = re.compile(r"(?<![\w.-])([^\W\d_]{2,13})\.(?!\w)")  # the shape; the set and the stems decide
 _ABBR_COUNT_BEFORE = re.compile(r"(?i)(?:\b\d+[ ]?x|\b\d+[ ]Pers\.?|\b\d+)[ ]$")
-_ABBR_PERSON_BEFORE = re.compile(r"(?i)(?:\bPers\.|\bPerson|\bPersonen|\bFahrgast)[ ]$")
-_ABBR_AFTER = re.compile(r"[ ]([A-ZÄÖÜ][^\W\d_]+)")
+_ABBR_PERSON_BEFORE = re.compile(
+    r"(?i)(?:\bPers\.|\bPerson|\bPersonen|\bFahrgast|\bTatv\.|\bTäter|\bbeide|\balle|\bStA:?|\bNat\.:?"
+    r"|\bNationalität:|\bStaatsangehörigkeit:)[ ]$"
+)
+# "m., ca. 30, georg.," / "ca. 25 J., rum.": an abbreviation after a sex or an age between commas.
+_ABBR_DESCRIPTION_BEFORE = re.compile(
+    r"(?:(?<![\w.])[mw]\.?|\bmännl(?:\.|ich)|\bweibl(?:\.|ich)|\bca\.[ ]?\d{1,2}|\b\d{1,2}[ ]?(?:J\.?|Jahre)"
+    r"|\b\d{2}[ ]?-[ ]?\d{2})(?:,[ ]|/)$"
+)
+# "Nationalität: syrisch", "StA: afghanisch", "(syrisch, 19)": a full adjective in a description of a person.
+_ADJ_CUE_BEFORE = re.compile(r"(?i)(?:\bStA:?|\bNat\.:?|\bNationalität:|\bStaatsangehörigkeit:)[ ]$")
+# ", ca. 45", ", 45 J.", " ca. 20": an age right after.
+_ABBR_AGE_AFTER = re.compile(r",?[ ](?:ca\.[ ]?)?\d{1,2}(?:[ ]?J\.?)?(?!\d|[.:/]\d)")
+_ABBR_AFTER = re.compile(r"[ ]([A-ZÄÖÜ][^\W\d_]+)(\.?)")
 _ABBR_LOOK_NOUNS = frozenset({"Phänotyp", "Typ", "Herkunft", "Aussehen", "Akzent", "Erscheinungsbild", "Abstammung"})
+_ABBR_PERSON_ABBR = frozenset({"Jugendl", "Pers", "Fam", "StA", "Staatsang", "Staatsangeh", "Männer", "Frauen"})
 _ABBR_STRICT = frozenset({"tun", "ind"})
+
+
+@cache
+def _stems() -> tuple[str, ...]:
+    return tuple(_NATION_STEMS.split() + _LOOKS.split())
+
+
+@lru_cache(maxsize=4096)  # bounded: the words come from arbitrary input
+def _is_abbreviation(word: str) -> bool:
+    lower = word.lower()
+    if lower in _ABBR_SET:
+        return True
+    if len(lower) < _MIN_ABBR or lower in _NOT_ABBREVIATIONS or not (word.islower() or word[1:].islower()):
+        return False
+    return any(stem.startswith(lower) and stem != lower for stem in _stems())
+
+
+def is_origin_abbreviation(word: str) -> bool:
+    """True for an abbreviated origin word without its dot ("poln", "Syr", "südosteurop")."""
+    return _is_abbreviation(word)
 
 
 def _abbreviation_describes_person(text: str, m: re.Match[str]) -> bool:
     before = text[max(0, m.start() - 12) : m.start()]
     after = _ABBR_AFTER.match(text, m.end())
     if _ABBR_COUNT_BEFORE.search(before) or (
-        after is not None and (after.group(1) in _ABBR_LOOK_NOUNS or _person_noun(after.group(1)))
+        after is not None
+        and (
+            after.group(1) in _ABBR_LOOK_NOUNS
+            or _person_noun(after.group(1))
+            or (after.group(2) and after.group(1) in _ABBR_PERSON_ABBR)
+        )
     ):
         return True
     if m.group(1).lower() in _ABBR_STRICT:
         return False
-    return _ABBR_PERSON_BEFORE.search(before) is not None or (
-        before.endswith("(") and text[m.end() : m.end() + 1] == ")"
+    if after is not None and not after.group(2) and after.group(1) not in _nouns():
+        return False  # "ca. 30, ital. Lederjacke", "dt. Sprache": before a noun for a thing
+    return (
+        _ABBR_PERSON_BEFORE.search(before) is not None
+        or (before.endswith("(") and text[m.end() : m.end() + 1] in (")", " "))
+        or _ABBR_DESCRIPTION_BEFORE.search(before) is not None
+        or _ABBR_AGE_AFTER.match(text, m.end()) is not None
+        or _LOOKING.match(text, m.end()) is not None
     )
+
+
+def _adjective_in_description(text: str, m: re.Match[str]) -> bool:
+    """ "männlich, ca. 30, arabisch,", "w., 25 J., rumänisch", "StA: afghanisch", "(syrisch, 19)": the adjective
+    stands in a list describing a person: after a sex or an age, after a nationality cue, or opening a bracket
+    before an age. After a verb of speaking it is a language and never gets here ("spricht rumänisch, ca. 30")."""
+    before = text[max(0, m.start() - 24) : m.start()]
+    if _ABBR_DESCRIPTION_BEFORE.search(before) or _ADJ_CUE_BEFORE.search(before):
+        return True
+    return before.endswith("(") and _AGE_CLOSES.match(text, m.end()) is not None
+
+
+# ", 19)", ", ca. 19 J.)": an age closing the bracket the adjective opened.
+_AGE_CLOSES = re.compile(r",[ ](?:ca\.[ ]?)?\d{1,2}(?:[ ]?(?:J\.?|Jahre))?\)")
 
 
 def _abbreviated_origins(text: str) -> list[Found]:
     return [
         m.span()
         for m in _ABBR.finditer(text)
-        if m.group(1).lower() in _ABBR_SET and _abbreviation_describes_person(text, m)
+        if _is_abbreviation(m.group(1)) and _abbreviation_describes_person(text, m)
     ]
 
 
@@ -203,6 +271,7 @@ def find_origins(text: str) -> list[Found]:
         elif lower in adjectives:
             ok = (
                 "stämmig" in lower
+                or _adjective_in_description(text, m)
                 or _describes_person(text, m.end())
                 or _LOOKING.match(text, m.end()) is not None
                 or _LOOK_VERB_BEFORE.search(text, max(0, m.start() - 40), m.start()) is not None

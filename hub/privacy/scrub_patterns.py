@@ -168,9 +168,20 @@ def find_ibans(text: str) -> list[Found]:
 def _plate_re() -> re.Pattern[str]:
     codes = "|".join(sorted(district_codes(), key=len, reverse=True))
     return re.compile(
-        rf"(?<![\w-])(?=[A-ZÄÖÜ]{{1,3}}[ -])(?P<code>{codes})(?:-|[ ]|[ ]-[ ])(?P<letters>[A-Z]{{1,2}})(?:-|[ ])?"
+        rf"(?<![\w-])(?=[A-ZÄÖÜ]{{1,3}}[ -])(?P<code>{codes})(?:-|[ ]{{1,2}}|[ ]-[ ])(?P<letters>[A-Z]{{1,2}})"
+        r"(?:-|[ ]{1,2})?"
         r"(?P<digits>[1-9]\d{0,3})(?P<suffix>[EH])?(?![\w-])"
     )
+
+
+_DOTTED_SHAPE = re.compile(r"[A-ZÄÖÜ]\.[A-Z]{1,2}\.[1-9]")
+
+
+@cache
+def _dotted_plate_re() -> re.Pattern[str]:
+    # "HAL.AB.123", "SK.UU.41": dots between the three parts of a German plate (both dots, or it is no plate).
+    codes = "|".join(sorted(district_codes(), key=len, reverse=True))
+    return re.compile(rf"(?<![\w.-])(?:{codes})\.[A-Z]{{1,2}}\.[1-9]\d{{0,3}}[EH]?(?![\w-]|\.\w)")
 
 
 # After these words a plate is written in any country's format, or only in part ("Kennzeichen HAL-K...").
@@ -178,8 +189,10 @@ _PLATE_CUE = re.compile(
     r"(?<![\w-])(?:(?i:[\w-]*kennzeichen[s]?|kennz\.|kz\.?|kfz|pkw|lkw|krad|transporter|kleintransporter|wohnmobil"
     r"|motorrad|motorroller|roller|moped|mofa|e-scooter|sattelzug|anhänger|auto))"
     r"(?![\w-]|\.\w)"
-    # At most a few lower-case words ("nur halb gesehen", "beginnt mit") and a colon before the plate.
-    r"(?:[ ](?:[a-zäöüß]+|\(\w+\)))?(?:[ ](?:[a-zäöüß]+)){0,3}[ ]?:?[ ]\(?"
+    # At most a few lower-case words ("nur halb gesehen", "beginnt mit", "des Täters war") and a colon before it.
+    r"(?P<gap>(?:[ ]des[ ][A-ZÄÖÜ][^\W\d_]*s(?![\w-]))?(?:[ ](?:\((?:PL|CZ|NL|RO|BG|UA|LT|HU|CH|DK|F|A|I|H)\)|"
+    r"(?:PL|CZ|NL|RO|BG|UA|LT|HU|CH|DK|F|A|I|H):))?(?:[ ](?:[a-zäöüß]+|\(\w+\)))?(?:[ ](?:[a-zäöüß]+)){0,3}"
+    r"[ ]?:?[ ]\(?)"
 )
 _PLATE_VALUE = re.compile(r"[A-ZÄÖÜ0-9]{1,4}(?:(?:[ ]-[ ]|[- ])[A-Z0-9]{1,6}){0,3}(?![\w-])")
 _NOT_PLATES = frozenset(
@@ -198,6 +211,22 @@ def _loose_plate_re() -> re.Pattern[str]:
     return re.compile(rf"(?i:(?:{codes})(?:[ ]?-[ ]?|[ ]|:)?[a-z]{{1,2}}[ -]?[1-9]\d{{0,3}}[eh]?)(?![\w-])")
 
 
+@cache
+def _spaced_lower_plate_re() -> re.Pattern[str]:
+    # Inside a cue's gap only a lower-case plate with its parts apart ("hal ab 123"), never a word ("weg 12").
+    codes = "|".join(sorted((c.lower() for c in district_codes()), key=len, reverse=True))
+    return re.compile(rf"(?:{codes})(?:[ ]?-[ ]?|[ ])[a-z]{{1,2}}[ -]?[1-9]\d{{0,3}}[eh]?(?![\w-])")
+
+
+def _plate_in_gap(text: str, cue: re.Match[str]) -> list[Found]:
+    """ "Kennzeichen war hal ab 123": the cue's gap took the lower-case parts of the plate as words."""
+    for word in re.finditer(r"[ ](?=[a-zäöü])", text[cue.start("gap") : cue.end()]):
+        spaced = _spaced_lower_plate_re().match(text, cue.start("gap") + word.end())
+        if spaced is not None:
+            return [spaced.span()]
+    return []
+
+
 def _cued_plates(text: str) -> list[Found]:
     """A plate after a vehicle word, whatever its country, also in part: groups of capitals and digits."""
     found = []
@@ -205,6 +234,8 @@ def _cued_plates(text: str) -> list[Found]:
         loose = _loose_plate_re().match(text, cue.end())
         if loose is not None:
             found.append(loose.span())  # a foreign plate that starts like a German one is found below, longer
+        else:
+            found.extend(_plate_in_gap(text, cue))
         m = _PLATE_VALUE.match(text, cue.end())
         if m is None:
             continue
@@ -237,7 +268,7 @@ def _partial_plate_re() -> re.Pattern[str]:
 
 # A moped insurance plate: three digits and three capitals ("482 KTL"), only near a two-wheeler word.
 _INSURANCE_PLATE = re.compile(r"(?<![\w-])\d{3}[ ][A-Z]{3}(?![\w-])")
-_TWO_WHEELER = re.compile(r"(?i)roller|moped|mofa|versicherungskennz|scooter|krad|mokick")
+_TWO_WHEELER = re.compile(r"(?i)roller|moped|mofa|versicherungskennz|vers\.-?kennz|vers\.-?kz|scooter|krad|mokick")
 # Citizens' lower-case plates with the hyphen ("hal-dk 55") carry their own evidence.
 _LOWER_PLATE_MAX = 8
 
@@ -266,6 +297,11 @@ def find_plates(text: str) -> list[Found]:
     for m in _INSURANCE_PLATE.finditer(text):
         if m.group()[-3:] not in _NOT_PLATES and _TWO_WHEELER.search(text, max(0, m.start() - 40), m.start()):
             found.append(m.span())
+    if _DOTTED_SHAPE.search(text) is not None:  # a cheap look first: the district codes make a long pattern
+        # "B.A.12" is more often a version or a degree than a plate: three letters at least.
+        found += [
+            m.span() for m in _dotted_plate_re().finditer(text) if m.group().index(".", m.group().index(".") + 1) >= 4
+        ]
     for m in _plate_re().finditer(text):
         # A German plate carries at most eight characters besides the E/H suffix.
         if len(m.group("code")) + len(m.group("letters")) + len(m.group("digits")) <= 8:
