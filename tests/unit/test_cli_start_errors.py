@@ -15,6 +15,9 @@ NOWHERE = "127.0.0.1:1"
 
 
 def _refused(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stage: str, **env: str) -> str:
+    # The entry point's logging set-up caches the module loggers it meets for the rest of the process (structlog's
+    # cache_logger_on_first_use), which would keep later tests' capture_logs from seeing their events: not here.
+    monkeypatch.setattr("hub.logging.configure_logging", lambda settings: None)
     monkeypatch.setenv("HUB_KAFKA_BOOTSTRAP", NOWHERE)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
