@@ -6,19 +6,24 @@ The core's state lives in faust global tables (``RouterTables``), each with its 
 to the core once, before its first event or tick.
 
 Alerts first (issue 13): incidents and acknowledgements (``URGENT_INPUTS``) come in through an agent of their own,
-in batches held at most ``URGENT_WITHIN_S``, and the flow of positions, trip updates and unit reports
-(``FLOW_INPUTS``) is worked in steps of at most ``FLOW_STEP_MAX`` events, each sent before the next starts, so an
-incident waits for at most one step of positions, not for a whole batch and not behind the positions queued before
-it. Both agents and the timer drive one core in one event loop: a step (events into the core, the changed table
-entries out, the alerts handed to the producer) never awaits before its alerts are handed over, so steps never
-interleave, the tables have one writer, and the revisions of an alert leave in the order the core made them. Each
-agent waits for its own alerts to be confirmed before faust commits its offsets (at-least-once, as before).
+each taken as it arrives, and the flow of positions, trip updates and unit reports (``FLOW_INPUTS``) is worked in
+steps of at most ``FLOW_STEP_MAX`` events with a short pause between two, so an incident waits for at most one step
+of positions, not for a whole batch and not behind the positions queued before it.
+
+Both agents and the timer drive one core in one event loop. A step (events into the core, the changed table entries
+written, the alerts put in the ``Outbox``) never awaits, so steps never interleave and the tables have one writer.
+The outbox sends in the order things were put in it, so the revisions of an alert leave in the order the core made
+them whichever path sends them. The flow's steps do not wait for each other's confirmations (the broker confirms
+while the next step runs), but every agent waits, before faust may commit its offsets, until what it put in the
+outbox and everything put before is confirmed (at-least-once, as before).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, cast
 
 from hub.config import Settings
@@ -32,13 +37,16 @@ from hub.router.persist import TABLES, TableName
 from hub.topology import state_topic
 from hub.workers.shell import EventStream, StageShell
 
-#: Events of the flow worked in one step: at about 0.3 ms each with 100 open incidents, a step holds the event loop
-#: (and an incident that arrives meanwhile) for some 20 ms, and its alerts are sent before the next step.
-FLOW_STEP_MAX = 64
-#: How long the urgent path holds a batch open (faust's ``take_events`` waits this long for more): an alarm waits
-#: at most this, and a burst of incidents still goes out in few sends.
-URGENT_WITHIN_S = 0.005
-URGENT_BATCH_MAX = 100
+#: Events of the flow worked in one step: at 0.1-0.5 ms each (20-100 open incidents, a busy machine) a step holds the
+#: event loop, and an incident that arrives meanwhile, for some 3-15 ms.
+FLOW_STEP_MAX = 32
+#: The pause between two steps of the flow: long enough for faust to hand an incident that came in meanwhile all the
+#: way to the urgent agent (several turns of the event loop), short enough to cost the flow little.
+FLOW_PAUSE_S = 0.0005
+#: The urgent path takes each event as it comes: faust's ``take_events`` hands over a batch as soon as it holds this
+#: many, so no timer is waited for (``within`` is then only how often an idle stream looks again).
+URGENT_BATCH_MAX = 1
+URGENT_IDLE_S = 1.0
 
 
 def havag_reference(settings: Settings, environ: Mapping[str, str]) -> Callable[[str], str]:
@@ -96,36 +104,93 @@ class RouterTables:
             self.count()
 
 
+class Outbox:
+    """The router's records on their way to the broker, in the order its steps made them.
+
+    ``put`` appends a step's records; ``flush`` sends everything put so far (a later flush sends what came after)
+    and returns once that and every earlier flush are confirmed. A flush that failed makes every later one raise
+    its error too: who waits on it must not let faust commit past records that may not have been sent.
+    """
+
+    def __init__(self, shell: StageShell) -> None:
+        self.shell = shell
+        self.records: list[OutRecord] = []
+        self._last: asyncio.Future[BaseException | None] | None = None
+
+    def put(self, records: Sequence[OutRecord]) -> None:
+        self.records.extend(records)
+
+    async def flush(self) -> None:
+        """Send what was put so far, in order; return once it and every earlier flush are confirmed."""
+        records, self.records = self.records, []
+        previous = self._last
+        done: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
+        self._last = done
+        failure: BaseException | None = None
+        try:
+            if records:  # handed to the producer before anything here awaits
+                produced = sum(1 for r in records if r.dead_letter_code is None)
+                await self.shell.send_all(records, produced=produced)
+            if previous is not None:
+                failure = await asyncio.shield(previous)  # a flush cancelled must not cancel the one before
+        except BaseException as exc:
+            failure = exc
+            raise
+        finally:
+            done.set_result(failure)
+        if failure is not None:
+            raise failure
+
+
 class RouterSteps:
     """The router's work in steps (see the module docstring): events into the core, the tables saved, the alerts
-    sent. Both agents and the timer go through it."""
+    into the outbox. Both agents and the timer go through it."""
 
-    def __init__(self, shell: StageShell, core: RouterCore, tables: RouterTables) -> None:
+    def __init__(
+        self,
+        shell: StageShell,
+        core: RouterCore,
+        tables: RouterTables,
+        pause: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         self.shell = shell
         self.core = core
         self.tables = tables
+        self.outbox = Outbox(shell)
+        self.pause = pause or partial(asyncio.sleep, FLOW_PAUSE_S)  # between two steps of the flow
 
     def _routed(self, message: Message) -> list[OutRecord]:
         return self.core.process(self.shell.declared(message.topic), message.value or b"")
 
-    async def step(self, messages: Sequence[Message]) -> None:
-        """One step: ``messages`` through the core in order, what changed written to the tables, the alerts and
-        dead letters sent and confirmed. Nothing here awaits before ``send_all`` has handed the records over."""
+    def work(self, messages: Sequence[Message]) -> None:
+        """One step: ``messages`` through the core in order, what changed written to the tables, the alerts and dead
+        letters into the outbox. Does not await: no other step can come in between."""
         if not self.tables.restored:  # faust resumes the streams only once the tables are recovered
             self.tables.take_over()
         handled = self.shell.handle(messages, self._routed)
         self.tables.save()
-        out = [record for _, records in handled.results for record in records]
-        await self.shell.send_all(out + handled.dead, produced=len(out))
+        self.outbox.put([record for _, records in handled.results for record in records] + handled.dead)
 
     async def flow(self, messages: Sequence[Message]) -> None:
-        """A batch of the flow, in steps of ``FLOW_STEP_MAX``: between two, urgent events get the event loop."""
-        for start in range(0, len(messages), FLOW_STEP_MAX):
-            await self.step(messages[start : start + FLOW_STEP_MAX])
+        """A batch of the flow in steps of ``FLOW_STEP_MAX``, each sent as it is done, with a pause between two
+        for urgent events; returns once all of it is confirmed."""
+        sending: list[asyncio.Future[None]] = []
+        try:
+            for start in range(0, len(messages), FLOW_STEP_MAX):
+                if sending:
+                    await self.pause()
+                self.work(messages[start : start + FLOW_STEP_MAX])
+                sending.append(asyncio.ensure_future(self.outbox.flush()))
+        finally:
+            results = await asyncio.gather(*sending, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     async def urgent(self, messages: Sequence[Message]) -> None:
-        """A batch of incidents and acknowledgements, in one step."""
-        await self.step(messages)
+        """Incidents and acknowledgements, in one step, sent at once (with whatever the flow put before them)."""
+        self.work(messages)
+        await self.outbox.flush()
 
     async def tick(self) -> None:
         """The timer's rules, once the tables are back."""
@@ -133,17 +198,16 @@ class RouterSteps:
             if not self.tables.recovered():
                 return  # nothing to decide on before the tables are back
             self.tables.take_over()
-        records = self.core.tick()
+        self.outbox.put(self.core.tick())
         self.tables.save()
-        if records:
-            await self.shell.send_all(records, produced=len(records))
+        await self.outbox.flush()
 
 
 async def urgent_batches(shell: StageShell, stream: EventStream) -> AsyncIterator[list[Message]]:
-    """The urgent stream's messages in batches held at most ``URGENT_WITHIN_S``, timed and counted in like
-    ``StageShell.batches`` (whose hold of 50 ms suits the flow, not an alarm)."""
+    """The urgent stream's messages as they come (``URGENT_BATCH_MAX``), timed and counted in like
+    ``StageShell.batches`` (whose hold of up to 50 ms suits the flow, not an alarm)."""
     metrics = shell.metrics
-    async for events in stream.take_events(URGENT_BATCH_MAX, within=URGENT_WITHIN_S):
+    async for events in stream.take_events(URGENT_BATCH_MAX, within=URGENT_IDLE_S):
         started = time.perf_counter()
         metrics.events_in.labels(shell.stage).inc(len(events))
         yield [event.message for event in events]

@@ -1,11 +1,11 @@
 """Alerts first in the router's shell (issue 13): incidents and acknowledgements on an agent of their own, the flow of
-positions in steps, each step's alerts handed over before the next step, so an incident goes out between two steps
-of a batch of positions, and the revisions of an alert leave in the order the core made them."""
+positions in steps sent in the order they were made, so an incident goes out between two steps of a batch of
+positions, and nobody's offsets move past records not yet confirmed."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,15 +92,34 @@ class Tables:
 
 @dataclass
 class Broker:
-    """``send_all`` with a broker that holds its first confirmation until ``release``."""
+    """``send_all`` with a broker that holds its first confirmation until ``release`` (and refuses ``refuse``)."""
 
     sent: list[list[OutRecord]]
     release: asyncio.Event
+    refuse: bytes | None = None
 
     async def send_all(self, records: Sequence[OutRecord], produced: int = 0) -> None:
         self.sent.append(list(records))
+        if any(r.value == self.refuse for r in records):
+            raise RuntimeError("record too large")
         if len(self.sent) == 1:
             await self.release.wait()
+
+
+class FirstPause:
+    """The flow's pause between steps: the first one waits until ``go`` (the test acts meanwhile), the rest let the
+    event loop turn once (as the real pause does, and more)."""
+
+    def __init__(self) -> None:
+        self.paused = asyncio.Event()
+        self.go = asyncio.Event()
+
+    async def __call__(self) -> None:
+        if not self.paused.is_set():
+            self.paused.set()
+            await self.go.wait()
+        else:
+            await asyncio.sleep(0)
 
 
 @pytest.fixture
@@ -109,7 +128,7 @@ def shell(tmp_path: Path) -> StageShell:
     return StageShell(settings, "router", StageMetrics.create(CollectorRegistry()))
 
 
-def steps_for(shell: StageShell) -> tuple[RouterSteps, Tables]:
+def steps_for(shell: StageShell, pause: FirstPause | None = None) -> tuple[RouterSteps, Tables]:
     clock = lambda: T0 + 100  # noqa: E731
     core = RouterCore(network=NETWORK, clock=clock, reference=lambda v: pseudonymise(v, HAVAG_KEY))
     ulat, ulon = LINE5.point_at(6_000)
@@ -123,51 +142,96 @@ def steps_for(shell: StageShell) -> tuple[RouterSteps, Tables]:
         )
         core.process("canon.unit-status", message("canon.unit-status", i, unit, T0 + 90).value or b"")
     tables = Tables(core)
-    return RouterSteps(shell, core, tables), tables  # type: ignore[arg-type]
+    return RouterSteps(shell, core, tables, pause=pause), tables  # type: ignore[arg-type]
 
 
-def revisions(records: list[OutRecord]) -> list[tuple[str, int]]:
+def about(records: list[OutRecord]) -> list[str]:
+    """What each record is: ``dead <offset>`` or ``<recipient> r<revision>``."""
     out = []
     for record in records:
+        if record.dead_letter_code is not None:
+            out.append(f"dead {record.topic}")
+            continue
         alert = Alert.model_validate(CloudEvent.from_bytes(record.value).data)
-        out.append((alert.alert_id, alert.revision))
+        out.append(f"{alert.recipient} r{alert.revision}")
     return out
 
 
-def test_an_incident_goes_out_between_two_steps_of_a_batch_of_positions(shell: StageShell) -> None:
-    """A batch of 200 positions is worked in steps of ``FLOW_STEP_MAX``; an alarm that arrives while the first
-    step's alerts wait for the broker is routed and sent then, before the rest of the batch, and the positions
-    after it re-rank its incident in revisions that follow its first, in order."""
-    steps, tables = steps_for(shell)
-    batch = [position(100 + k, 2_000 + 30 * k, T0 + 91 + k * 0.02) for k in range(200)]
+async def until(condition: Callable[[], bool]) -> None:
+    """Let the event loop run until ``condition`` holds (bounded in turns, not in time)."""
+    for _ in range(1_000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the condition never held")
 
-    async def scenario() -> list[list[OutRecord]]:
+
+def flow_batch() -> list[FakeMessage]:
+    """Positions of tram 654, each step of ``FLOW_STEP_MAX`` starting with a record the router cannot read (its
+    dead letter marks the step in what is sent)."""
+    batch: list[FakeMessage] = []
+    for k in range(4 * FLOW_STEP_MAX):
+        if k % FLOW_STEP_MAX == 0:
+            batch.append(FakeMessage("t1.canon.vehicle-position", 0, 100 + k, b"k", b"not an event"))
+        else:
+            batch.append(position(100 + k, 2_000 + 5 * k, T0 + 91 + k * 0.01))
+    return batch
+
+
+def test_an_incident_goes_out_between_two_steps_of_a_batch_of_positions(shell: StageShell) -> None:
+    """A batch of positions is worked in steps of ``FLOW_STEP_MAX``, each sent as it is done without waiting for
+    the broker; an alarm that arrives during the first pause between steps is routed and sent then, before the rest
+    of the batch, and waits (as the batch does) until what was sent before it is confirmed."""
+    pause = FirstPause()
+    steps, tables = steps_for(shell, pause)
+    batch = flow_batch()
+
+    async def scenario() -> tuple[list[list[OutRecord]], list[bool]]:
         broker = Broker([], asyncio.Event())
         shell.send_all = broker.send_all  # type: ignore[method-assign]
         flow = asyncio.create_task(steps.flow(batch))
-        while not broker.sent:
-            await asyncio.sleep(0)
-        await steps.urgent([alarm(1, T0 + 95)])
-        assert not flow.done()
+        await pause.paused.wait()
+        await until(lambda: len(broker.sent) == 1)  # the first step is sent, its confirmation held
+        urgent = asyncio.create_task(steps.urgent([alarm(1, T0 + 95)]))
+        await until(lambda: len(broker.sent) == 2)
+        waiting = [urgent.done(), flow.done()]
+        pause.go.set()
+        await until(lambda: len(broker.sent) == 5)  # the other steps go out without waiting for confirmation
+        waiting += [urgent.done(), flow.done()]
         broker.release.set()
-        await flow
-        return broker.sent
+        await asyncio.gather(flow, urgent)
+        return broker.sent, waiting
 
-    sent = asyncio.run(scenario())
-    assert len(batch) > FLOW_STEP_MAX
-    steps_of_flow = -(-len(batch) // FLOW_STEP_MAX)
-    assert len(sent) == 1 + steps_of_flow
-    assert sent[0] == []  # the first step of positions, before any incident: no alert
-    first = revisions(sent[1])
-    assert {aid.split("-")[1] for aid, _ in first} >= {"polizei", "havag"}
-    assert all(revision == 1 for _, revision in first)
-    later = [r for records in sent[2:] for r in revisions(records)]
-    every = first + later
-    for alert_id in {aid for aid, _ in every}:
-        numbers = [revision for aid, revision in every if aid == alert_id]
-        assert numbers == sorted(numbers)
-        assert len(set(numbers)) == len(numbers)
-    assert len(tables.saved) == 1 + steps_of_flow  # every step saved what it changed
+    sent, waiting = asyncio.run(scenario())
+    assert [about(records) for records in sent] == [
+        ["dead dlq.router"],
+        ["polizei r1", "havag r1"],
+        ["dead dlq.router"],
+        ["dead dlq.router"],
+        ["dead dlq.router"],
+    ]
+    assert waiting == [False, False, False, False]  # neither is done before the first step is confirmed
+    assert len(tables.saved) == 5  # every step saved what it changed
+
+
+def test_a_failed_send_fails_every_later_flush(shell: StageShell) -> None:
+    """When the broker refuses a step's records for good, the urgent step sent after it fails too: its agent must
+    not let faust commit while records put before its own may be lost."""
+    steps, _ = steps_for(shell)
+
+    async def scenario() -> list[str]:
+        broker = Broker([], asyncio.Event(), refuse=b"not an event")
+        broker.release.set()
+        shell.send_all = broker.send_all  # type: ignore[method-assign]
+        errors = []
+        for run in (steps.flow(flow_batch()[:2]), steps.urgent([alarm(1, T0 + 95)])):
+            try:
+                await run
+            except RuntimeError as exc:
+                errors.append(str(exc))
+        return errors
+
+    assert asyncio.run(scenario()) == ["record too large", "record too large"]
 
 
 def test_urgent_batches_are_counted_in_and_yielded_as_messages(shell: StageShell) -> None:
