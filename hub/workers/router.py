@@ -47,6 +47,12 @@ FLOW_PAUSE_S = 0.0005
 #: many, so no timer is waited for (``within`` is then only how often an idle stream looks again).
 URGENT_BATCH_MAX = 1
 URGENT_IDLE_S = 1.0
+#: Table writes waiting in faust's producer buffer above which the flow waits, before its next step, until fewer
+#: than ``FLOW_BUFFER_LOW`` wait. faust's conductor stops every input of the worker (incidents too) once more than
+#: ``hub.workers.app.PRODUCER_BUFFER_MAX_MESSAGES`` (5,000) wait; a step writes at most some hundred entries, so
+#: the flow holds itself back long before that and the urgent path never stops.
+FLOW_BUFFER_HIGH = 2_000
+FLOW_BUFFER_LOW = 500
 
 
 def havag_reference(settings: Settings, environ: Mapping[str, str]) -> Callable[[str], str]:
@@ -179,6 +185,7 @@ class RouterSteps:
             for start in range(0, len(messages), FLOW_STEP_MAX):
                 if sending:
                     await self.pause()
+                await self._ebb()
                 self.work(messages[start : start + FLOW_STEP_MAX])
                 sending.append(asyncio.ensure_future(self.outbox.flush()))
         finally:
@@ -186,6 +193,16 @@ class RouterSteps:
         for result in results:
             if isinstance(result, BaseException):
                 raise result
+
+    async def _ebb(self) -> None:
+        """Wait while faust's producer buffer holds more than ``FLOW_BUFFER_HIGH`` table writes, until it holds
+        fewer than ``FLOW_BUFFER_LOW`` (see there)."""
+        buffer = self.shell.app.producer.buffer
+        if buffer.size > FLOW_BUFFER_HIGH:
+            self.shell.log.info("router state writes queued; the flow waits for them", queued=buffer.size)
+            while buffer.size > FLOW_BUFFER_LOW and not self.shell.app.should_stop:
+                if not await buffer.flush_atmost(buffer.size - FLOW_BUFFER_LOW):
+                    await asyncio.sleep(0.01)  # nothing went out for 0.1 s: the producer is blocked; look again
 
     async def urgent(self, messages: Sequence[Message]) -> None:
         """Incidents and acknowledgements, in one step, sent at once (with whatever the flow put before them)."""

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -25,7 +26,15 @@ from hub.schemas import Alert, CloudEvent, wrap
 from hub.schemas.incident import Incident
 from hub.schemas.transit import VehiclePosition
 from hub.schemas.units import GeoFix, UnitStatus
-from hub.workers.router import FLOW_STEP_MAX, URGENT_BATCH_MAX, RouterSteps, router_stage, urgent_batches
+from hub.workers.router import (
+    FLOW_BUFFER_HIGH,
+    FLOW_BUFFER_LOW,
+    FLOW_STEP_MAX,
+    URGENT_BATCH_MAX,
+    RouterSteps,
+    router_stage,
+    urgent_batches,
+)
 from hub.workers.shell import StageShell
 from tests.helpers.messages import FakeMessage
 
@@ -273,3 +282,44 @@ def test_the_router_reads_incidents_and_acks_on_their_own_agent(tmp_path: Path) 
     assert "canon.incident" in URGENT_INPUTS
     assert set(FLOW_INPUTS) | set(URGENT_INPUTS) >= set(ROUTER_INPUTS)
     assert not set(FLOW_INPUTS) & set(URGENT_INPUTS)
+
+
+class Buffer:
+    """faust's producer buffer as the flow sees it: ``size`` writes wait; ``flush_atmost`` sends some."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.flushed: list[int] = []
+
+    async def flush_atmost(self, n: int) -> int:
+        sent = min(n, 400, self.size)  # the producer sends at most 400 before flush_atmost returns
+        self.size -= sent
+        self.flushed.append(sent)
+        return sent
+
+
+def test_the_flow_waits_for_queued_table_writes_before_faust_would_stop_all_input(
+    shell: StageShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With more than ``FLOW_BUFFER_HIGH`` table writes queued, the flow waits before its next step until fewer
+    than ``FLOW_BUFFER_LOW`` are (faust would stop every input, incidents too, past 5,000); with few queued it does
+    not wait. The urgent path never waits for them."""
+    buffer = Buffer(FLOW_BUFFER_HIGH + 1)
+    monkeypatch.setattr(type(shell.app), "producer", property(lambda _: SimpleNamespace(buffer=buffer)))
+    steps, tables = steps_for(shell)
+
+    async def scenario() -> None:
+        broker = Broker([], asyncio.Event())
+        broker.release.set()
+        shell.send_all = broker.send_all  # type: ignore[method-assign]
+        await steps.urgent([alarm(1, T0 + 95)])
+        assert buffer.flushed == []
+        await steps.flow(flow_batch()[:2])
+        assert buffer.size <= FLOW_BUFFER_LOW
+        assert sum(buffer.flushed) == FLOW_BUFFER_HIGH + 1 - buffer.size
+        before = len(buffer.flushed)
+        await steps.flow(flow_batch()[:2])
+        assert len(buffer.flushed) == before  # few queued: no wait
+
+    asyncio.run(scenario())
+    assert len(tables.saved) == 3
