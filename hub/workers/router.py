@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from functools import partial
 from typing import Any, cast
 
 from hub.config import Settings
@@ -41,9 +40,15 @@ from hub.workers.shell import EventStream, StageShell
 #: Events of the flow worked in one step: at 0.1-0.5 ms each (20-100 open incidents, a busy machine) a step holds the
 #: event loop, and an incident that arrives meanwhile, for some 3-15 ms.
 FLOW_STEP_MAX = 32
-#: The pause between two steps of the flow: long enough for faust to hand an incident that came in meanwhile all the
-#: way to the urgent agent (several turns of the event loop), short enough to cost the flow little.
-FLOW_PAUSE_S = 0.0005
+#: The pause between two steps of the flow, in turns of the event loop: enough for faust to hand an incident that came
+#: in meanwhile all the way to the urgent agent (each hand-over is a turn). Turns, not a timed sleep: a process that
+#: sleeps, even 0.5 ms, gives its CPU back to the OS, and on a busy machine waits tens of milliseconds to get it back
+#: (measured: the flow fell far behind with a 0.5 ms sleep per step).
+FLOW_PAUSE_TURNS = 8
+#: The flow's queue in faust (events fetched and waiting for the agent, besides the batch being taken): faust stops
+#: fetching a partition once it is 80 % full. faust's default, 4,096, let thousands of positions wait in front of an
+#: incident whenever the router fell behind, since faust hands records over in the order fetched.
+FLOW_QUEUE_MAX = 256
 #: The urgent path takes each event as it comes: faust's ``take_events`` hands over a batch as soon as it holds this
 #: many, so no timer is waited for (``within`` is then only how often an idle stream looks again).
 URGENT_BATCH_MAX = 1
@@ -149,6 +154,12 @@ class Outbox:
             raise failure
 
 
+async def _turns() -> None:
+    """``FLOW_PAUSE_TURNS`` turns of the event loop."""
+    for _ in range(FLOW_PAUSE_TURNS):
+        await asyncio.sleep(0)
+
+
 class RouterSteps:
     """The router's work in steps (see the module docstring): events into the core, the tables saved, the alerts
     into the outbox. Both agents and the timer go through it."""
@@ -164,7 +175,7 @@ class RouterSteps:
         self.core = core
         self.tables = tables
         self.outbox = Outbox(shell)
-        self.pause = pause or partial(asyncio.sleep, FLOW_PAUSE_S)  # between two steps of the flow
+        self.pause = pause or _turns  # between two steps of the flow
 
     def _routed(self, message: Message) -> list[OutRecord]:
         return self.core.process(self.shell.declared(message.topic), message.value or b"")
@@ -245,10 +256,13 @@ def router_stage(settings: Settings, metrics: StageMetrics, environ: Mapping[str
     shell = StageShell(settings, "router", metrics)
     steps = RouterSteps(shell, core, RouterTables(shell, core))
 
-    @shell.agent(list(FLOW_INPUTS), name="router")
     async def route(stream: EventStream) -> None:
         async for messages in shell.batches(stream):
             await steps.flow(messages)
+
+    flow_topic = shell.topics(FLOW_INPUTS)
+    flow_topic.maxsize = FLOW_QUEUE_MAX  # faust's ``app.topic`` takes ``maxsize`` and drops it (0.15.3)
+    shell.app.agent(flow_topic, name="router")(cast(Any, route))
 
     @shell.agent(list(URGENT_INPUTS), name="router-urgent")
     async def route_urgent(stream: EventStream) -> None:

@@ -29,6 +29,7 @@ from hub.schemas.units import GeoFix, UnitStatus
 from hub.workers.router import (
     FLOW_BUFFER_HIGH,
     FLOW_BUFFER_LOW,
+    FLOW_QUEUE_MAX,
     FLOW_STEP_MAX,
     URGENT_BATCH_MAX,
     RouterSteps,
@@ -270,8 +271,8 @@ def test_urgent_batches_are_counted_in_and_yielded_as_messages(shell: StageShell
 
 
 def test_the_router_reads_incidents_and_acks_on_their_own_agent(tmp_path: Path) -> None:
-    """Two agents: ``router-urgent`` on canon.incident and the ack topics, ``router`` on the rest of the inputs;
-    together every input, each once."""
+    """Two agents: ``router-urgent`` on canon.incident and the ack topics, ``router`` on the rest of the inputs
+    (behind a short queue); together every input, each once."""
     settings = Settings(pseudonym_keys="demo", kafka_bootstrap="nowhere:1", topic_prefix="t1.", state_dir=tmp_path)
     shell = router_stage(settings, StageMetrics.create(CollectorRegistry()), {})
     topics = {name: set(agent.channel.topics) for name, agent in shell.app.agents.items()}
@@ -279,6 +280,7 @@ def test_the_router_reads_incidents_and_acks_on_their_own_agent(tmp_path: Path) 
         "router": {f"t1.{t}" for t in FLOW_INPUTS},
         "router-urgent": {f"t1.{t}" for t in URGENT_INPUTS},
     }
+    assert shell.app.agents["router"].channel.clone().queue.maxsize == FLOW_QUEUE_MAX  # a short queue before the flow
     assert "canon.incident" in URGENT_INPUTS
     assert set(FLOW_INPUTS) | set(URGENT_INPUTS) >= set(ROUTER_INPUTS)
     assert not set(FLOW_INPUTS) & set(URGENT_INPUTS)
