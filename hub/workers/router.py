@@ -35,7 +35,7 @@ from hub.privacy.setup import stage_keys, stage_policy
 from hub.router.core import FLOW_INPUTS, TICK_INTERVAL_S, URGENT_INPUTS, EventClock, RouterCore
 from hub.router.persist import TABLES, TableName
 from hub.topology import state_topic
-from hub.workers.shell import EventStream, StageShell
+from hub.workers.shell import BATCH_WITHIN_S, EventStream, StageShell
 
 #: Events of the flow worked in one step: at 0.1-0.5 ms each (20-100 open incidents, a busy machine) a step holds the
 #: event loop, and an incident that arrives meanwhile, for some 3-15 ms.
@@ -49,6 +49,14 @@ FLOW_PAUSE_TURNS = 8
 #: fetching a partition once it is 80 % full. faust's default, 4,096, let thousands of positions wait in front of an
 #: incident whenever the router fell behind, since faust hands records over in the order fetched.
 FLOW_QUEUE_MAX = 256
+#: The flow's batches (the shell's default is 500). faust hands records over in the order fetched and waits while the
+#: flow's queue is full, and the queue drains only when a batch is done and confirmed: so an incident fetched behind
+#: positions waits for about one batch of them when the router is behind. The steps inside a batch are sent without
+#: waiting for each other, so a smaller batch costs one confirmation wait per batch, not per step.
+FLOW_BATCH_MAX = 128
+#: Records one fetch hands to faust (aiokafka's ``max_poll_records``; faust's default: all that were prefetched, which
+#: can be thousands of positions delivered in a row before the next fetch, with an incident, is looked at).
+POLL_RECORDS_MAX = 256
 #: The urgent path takes each event as it comes: faust's ``take_events`` hands over a batch as soon as it holds this
 #: many, so no timer is waited for (``within`` is then only how often an idle stream looks again).
 URGENT_BATCH_MAX = 1
@@ -236,6 +244,17 @@ class RouterSteps:
         await self.outbox.flush()
 
 
+async def flow_batches(shell: StageShell, stream: EventStream) -> AsyncIterator[list[Message]]:
+    """The flow's messages in batches of up to ``FLOW_BATCH_MAX`` within the shell's 50 ms, timed and counted in
+    like ``StageShell.batches``."""
+    metrics = shell.metrics
+    async for events in stream.take_events(FLOW_BATCH_MAX, within=BATCH_WITHIN_S):
+        started = time.perf_counter()
+        metrics.events_in.labels(shell.stage).inc(len(events))
+        yield [event.message for event in events]
+        metrics.batch_seconds.labels(shell.stage).observe(time.perf_counter() - started)
+
+
 async def urgent_batches(shell: StageShell, stream: EventStream) -> AsyncIterator[list[Message]]:
     """The urgent stream's messages as they come (``URGENT_BATCH_MAX``), timed and counted in like
     ``StageShell.batches`` (whose hold of up to 50 ms suits the flow, not an alarm)."""
@@ -257,9 +276,10 @@ def router_stage(settings: Settings, metrics: StageMetrics, environ: Mapping[str
     steps = RouterSteps(shell, core, RouterTables(shell, core))
 
     async def route(stream: EventStream) -> None:
-        async for messages in shell.batches(stream):
+        async for messages in flow_batches(shell, stream):
             await steps.flow(messages)
 
+    shell.app.conf.broker_max_poll_records = POLL_RECORDS_MAX
     flow_topic = shell.topics(FLOW_INPUTS)
     flow_topic.maxsize = FLOW_QUEUE_MAX  # faust's ``app.topic`` takes ``maxsize`` and drops it (0.15.3)
     shell.app.agent(flow_topic, name="router")(cast(Any, route))

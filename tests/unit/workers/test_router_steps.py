@@ -27,12 +27,15 @@ from hub.schemas.incident import Incident
 from hub.schemas.transit import VehiclePosition
 from hub.schemas.units import GeoFix, UnitStatus
 from hub.workers.router import (
+    FLOW_BATCH_MAX,
     FLOW_BUFFER_HIGH,
     FLOW_BUFFER_LOW,
     FLOW_QUEUE_MAX,
     FLOW_STEP_MAX,
+    POLL_RECORDS_MAX,
     URGENT_BATCH_MAX,
     RouterSteps,
+    flow_batches,
     router_stage,
     urgent_batches,
 )
@@ -244,9 +247,10 @@ def test_a_failed_send_fails_every_later_flush(shell: StageShell) -> None:
     assert asyncio.run(scenario()) == ["record too large", "record too large"]
 
 
-def test_urgent_batches_are_counted_in_and_yielded_as_messages(shell: StageShell) -> None:
-    """The urgent path takes batches of at most ``URGENT_BATCH_MAX`` from faust and counts them in like the
-    shell's batches (the benchmark and the lag alerts read ``hub_events_in_total``)."""
+def test_both_paths_count_their_batches_in(shell: StageShell) -> None:
+    """The urgent path takes batches of at most ``URGENT_BATCH_MAX`` from faust, the flow of ``FLOW_BATCH_MAX``,
+    and both count them in like the shell's batches (the benchmark and the lag alerts read
+    ``hub_events_in_total``)."""
 
     @dataclass
     class Event:
@@ -269,6 +273,14 @@ def test_urgent_batches_are_counted_in_and_yielded_as_messages(shell: StageShell
     assert stream.asked[0][0] == URGENT_BATCH_MAX
     assert shell.metrics.events_in.labels("router")._value.get() == 3
 
+    async def flowing(stream: Stream) -> list[list[int]]:
+        return [[m.offset for m in batch] async for batch in flow_batches(shell, stream)]
+
+    stream = Stream()
+    assert asyncio.run(flowing(stream)) == [[1, 2], [3]]
+    assert stream.asked[0][0] == FLOW_BATCH_MAX
+    assert shell.metrics.events_in.labels("router")._value.get() == 6
+
 
 def test_the_router_reads_incidents_and_acks_on_their_own_agent(tmp_path: Path) -> None:
     """Two agents: ``router-urgent`` on canon.incident and the ack topics, ``router`` on the rest of the inputs
@@ -281,6 +293,7 @@ def test_the_router_reads_incidents_and_acks_on_their_own_agent(tmp_path: Path) 
         "router-urgent": {f"t1.{t}" for t in URGENT_INPUTS},
     }
     assert shell.app.agents["router"].channel.clone().queue.maxsize == FLOW_QUEUE_MAX  # a short queue before the flow
+    assert shell.app.conf.broker_max_poll_records == POLL_RECORDS_MAX  # and short fetches
     assert "canon.incident" in URGENT_INPUTS
     assert set(FLOW_INPUTS) | set(URGENT_INPUTS) >= set(ROUTER_INPUTS)
     assert not set(FLOW_INPUTS) & set(URGENT_INPUTS)
