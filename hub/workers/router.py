@@ -35,7 +35,7 @@ from hub.privacy.setup import stage_keys, stage_policy
 from hub.router.core import FLOW_INPUTS, TICK_INTERVAL_S, URGENT_INPUTS, EventClock, RouterCore
 from hub.router.persist import TABLES, TableName
 from hub.topology import state_topic
-from hub.workers.shell import BATCH_WITHIN_S, EventStream, StageShell
+from hub.workers.shell import BATCH_MAX, BATCH_WITHIN_S, EventStream, StageShell
 
 #: Events of the flow worked in one step: at 0.1-0.5 ms each (20-100 open incidents, a busy machine) a step holds the
 #: event loop, and an incident that arrives meanwhile, for some 3-15 ms.
@@ -49,11 +49,11 @@ FLOW_PAUSE_TURNS = 8
 #: fetching a partition once it is 80 % full. faust's default, 4,096, let thousands of positions wait in front of an
 #: incident whenever the router fell behind, since faust hands records over in the order fetched.
 FLOW_QUEUE_MAX = 256
-#: The flow's batches (the shell's default is 500). faust hands records over in the order fetched and waits while the
-#: flow's queue is full, and the queue drains only when a batch is done and confirmed: so an incident fetched behind
-#: positions waits for about one batch of them when the router is behind. The steps inside a batch are sent without
-#: waiting for each other, so a smaller batch costs one confirmation wait per batch, not per step.
-FLOW_BATCH_MAX = 128
+#: The flow's batches, as the shell's. A batch is finished (faust may commit) only once all of it is confirmed, one
+#: confirmation wait per batch, long when the broker is starved: batches of 128 were tried, and on the loaded machine
+#: the router then caught up no faster (5-36 s after the flow), so the batches stay at 500, and an incident that
+#: faust fetched behind positions waits for about one of them.
+FLOW_BATCH_MAX = BATCH_MAX
 #: Records one fetch hands to faust (aiokafka's ``max_poll_records``; faust's default: all that were prefetched, which
 #: can be thousands of positions delivered in a row before the next fetch, with an incident, is looked at).
 POLL_RECORDS_MAX = 256
@@ -246,7 +246,8 @@ class RouterSteps:
 
 async def flow_batches(shell: StageShell, stream: EventStream) -> AsyncIterator[list[Message]]:
     """The flow's messages in batches of up to ``FLOW_BATCH_MAX`` within the shell's 50 ms, timed and counted in
-    like ``StageShell.batches``."""
+    like ``StageShell.batches`` (the same batches; kept here so that the flow's batch size is the router's to
+    choose)."""
     metrics = shell.metrics
     async for events in stream.take_events(FLOW_BATCH_MAX, within=BATCH_WITHIN_S):
         started = time.perf_counter()
