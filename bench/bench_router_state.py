@@ -1,22 +1,27 @@
 """What keeping the router's state in faust tables costs: the router core's time per event with and without
 working out the table entries after every batch, measured in the same run on the same events.
 
-Run: .venv/bin/python -m bench.bench_router_state [--vehicles N] [--units N] [--incidents N] [--events N]
+Run: .venv/bin/python -m bench.bench_router_state [--vehicles N] [--units N] [--incidents N] [--events N] [--profile]
 Trams run along the Halle lines, units stand along them, incidents are open on some trams; every tram reports its
 position in turn (a vehicle position re-ranks the incidents on that tram). The stage works in batches of up to 500
 events within 50 ms, so ``--batch`` (default 50) is a busy but realistic batch. Prints microseconds per event for
 ``process`` alone, for ``process`` plus ``changes`` once per batch (what the faust shell does), the ratio, the
-bytes written per event, and the cost of one tick's full comparison of every alert record.
+bytes written per event, and the cost of one tick's full comparison of every alert record. ``--profile`` runs one
+more round under cProfile and prints where the time goes (the functions with the most cumulative time).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import random
 import statistics
 import time
 from datetime import UTC, datetime
 
+from hub.config import Settings
+from hub.logging import configure_logging
 from hub.network.tram import load_tram_network
 from hub.privacy.keys import demo_keyring
 from hub.privacy.policy import DOMAINS
@@ -148,7 +153,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", action="store_true", help="also print a cProfile of one round")
     args = parser.parse_args()
+    configure_logging(Settings(log_level="warning"))  # the desk logs every alert it issues
     setup, timed = _scenario(args.vehicles, args.units, args.incidents, args.events, args.seed)
     plain, saved, written, tick = [], [], 0, 0.0
     for _ in range(args.rounds):  # interleaved, so machine noise hits both alike
@@ -164,6 +171,11 @@ def main() -> None:
     print(f"  process + table changes   {s:8.1f} us/event  ({1e6 / s:7.0f} events/s)")
     print(f"  ratio                     {s / p:8.2f}x      ({written} bytes of table values per event)")
     print(f"  one tick's full record comparison: {tick:.2f} ms")
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.runcall(_run, setup, timed, args.batch, True)
+        print("\nwhere the time goes (cProfile, one round with table changes; its overhead inflates every figure):")
+        pstats.Stats(profile).strip_dirs().sort_stats("cumulative").print_stats(30)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from hub.formats.jsondoc import loads
 from hub.messages import OutRecord
 from hub.network.tram import TramNetwork
 from hub.router.alerts import AlertDesk, AlertParams, Recipient, alert_id
-from hub.router.intercept import DEFAULT_PARAMS, recommend
+from hub.router.intercept import DEFAULT_PARAMS, ScreenCache, recommend
 from hub.router.live import (
     LiveConfig,
     LiveState,
@@ -53,9 +53,11 @@ from hub.topology import ALERT_DOMAINS, acks_topic, canon_topic
 
 __all__ = [
     "ACK_INPUTS",
+    "FLOW_INPUTS",
     "ROUTER_INPUTS",
     "ROUTER_SOURCE",
     "TICK_INTERVAL_S",
+    "URGENT_INPUTS",
     "AckAction",
     "AckMessage",
     "EventClock",
@@ -68,6 +70,11 @@ ROUTER_INPUTS = tuple(
     canon_topic(kind) for kind in ("incident", "vehicle-position", "trip-update", "unit-status", "transit-disruption")
 )
 ACK_INPUTS = tuple(acks_topic(domain) for domain in ALERT_DOMAINS)
+#: What goes ahead of the vehicle flow (issue 13): incidents (driver alarms among them) and people's actions on
+#: alerts; the shell reads them on a path of their own, so they never wait behind a batch of positions.
+URGENT_INPUTS = (canon_topic("incident"), *ACK_INPUTS)
+#: The flow of live state: positions, trip updates, unit status, disruptions.
+FLOW_INPUTS = tuple(topic for topic in ROUTER_INPUTS if topic not in URGENT_INPUTS)
 TICK_INTERVAL_S = 5.0  # escalation and watchdog times are minutes; five seconds late is within their precision
 
 _CLOSED = frozenset({"closed", "cancelled"})
@@ -163,6 +170,12 @@ class RouterCore:
         self.state = LiveState()
         self.desk = AlertDesk(clock=clock, reference=reference, params=alert_params)
         self.incidents: dict[str, Incident] = {}  # open incidents, by id
+        # The open incidents by the vehicle they name, so a position re-ranks only its vehicle's incidents instead
+        # of testing every open one (issue 13); ``_order`` keeps them in the order of ``incidents``.
+        self._on_vehicle: dict[str, set[str]] = {}
+        self._order: dict[str, int] = {}
+        self._opened = 0
+        self._screen = ScreenCache()
         self._saved_state = self.state  # the live state as the tables hold it
         self._changed_incidents: set[str] = set()
         self._desk_saver = DeskSaver()
@@ -199,7 +212,11 @@ class RouterCore:
             unreadable,
         )
         self._saved_state = self.state
-        self.incidents = decode_incidents(tables.get("incidents", empty), unreadable)
+        self.incidents = {}
+        self._on_vehicle.clear()
+        self._order.clear()
+        for incident in decode_incidents(tables.get("incidents", empty), unreadable).values():
+            self._keep(incident)
         self._changed_incidents.clear()
         alerts, desk = tables.get("alerts", empty), tables.get("desk", empty)
         self.desk.restore(decode_desk(alerts, desk, unreadable))
@@ -230,13 +247,13 @@ class RouterCore:
             alerts = self._incident(payload, event.time.timestamp())
         elif isinstance(payload, VehiclePosition):
             self.state = apply_vehicle_position(self.state, payload, self.config)
-            alerts = self._refresh(lambda i: i.vehicle == payload.vehicle)
+            alerts = self._refresh(self.on_vehicle(payload.vehicle))
         elif isinstance(payload, TripUpdate):
             self.state = apply_trip_update(self.state, payload, self.config)
-            alerts = self._refresh(lambda i: payload.vehicle is not None and i.vehicle == payload.vehicle)
+            alerts = self._refresh(self.on_vehicle(payload.vehicle) if payload.vehicle is not None else [])
         elif isinstance(payload, UnitStatus):
             self.state = apply_unit_status(self.state, payload, self.config, received_s=self.clock())
-            alerts = self._refresh(lambda i: True)  # any unit can change any ranking
+            alerts = self._refresh(list(self.incidents.values()))  # any unit can change any ranking
         else:
             alerts = self.desk.disruption(payload)
         return [alert_record(a) for a in alerts]
@@ -249,7 +266,7 @@ class RouterCore:
         self._compare_all = True  # a net under the desk's bookkeeping of touched records, once per tick
         for incident_id in list(self.incidents):
             if self._over(incident_id):
-                del self.incidents[incident_id]
+                self._drop(incident_id)
                 self._changed_incidents.add(incident_id)
                 continue
             self._mark_proposed(incident_id, now)  # an escalation may have proposed the next unit
@@ -289,16 +306,52 @@ class RouterCore:
             return []
         self._changed_incidents.add(incident.incident_id)
         if incident.status in _CLOSED:
-            self.incidents.pop(incident.incident_id, None)
+            self._drop(incident.incident_id)
             return self.desk.incident(incident, None)
-        self.incidents[incident.incident_id] = incident
+        self._keep(incident)
         return self._alert(incident)
 
-    def _refresh(self, concerned: Callable[[Incident], bool]) -> list[Alert]:
+    def on_vehicle(self, vehicle: str) -> list[Incident]:
+        """The open incidents naming ``vehicle``, in the order of ``incidents`` (what a scan of every open incident
+        for ``incident.vehicle == vehicle`` finds, from the index)."""
+        ids = self._on_vehicle.get(vehicle)
+        if not ids:
+            return []
+        order = self._order
+        return [self.incidents[i] for i in sorted(ids, key=order.__getitem__)]
+
+    def _keep(self, incident: Incident) -> None:
+        """Open or update ``incident`` in ``incidents`` and the index by vehicle."""
+        incident_id = incident.incident_id
+        held = self.incidents.get(incident_id)
+        if held is None:
+            self._opened += 1
+            self._order[incident_id] = self._opened  # a dict keeps a new key last, an updated one where it was
+        elif held.vehicle != incident.vehicle:
+            self._unindex(held)
+        self.incidents[incident_id] = incident
+        if incident.vehicle is not None:
+            self._on_vehicle.setdefault(incident.vehicle, set()).add(incident_id)
+
+    def _drop(self, incident_id: str) -> None:
+        held = self.incidents.pop(incident_id, None)
+        if held is not None:
+            self._unindex(held)
+            del self._order[incident_id]
+
+    def _unindex(self, incident: Incident) -> None:
+        if incident.vehicle is None:
+            return
+        ids = self._on_vehicle.get(incident.vehicle)
+        if ids is not None:
+            ids.discard(incident.incident_id)
+            if not ids:
+                del self._on_vehicle[incident.vehicle]
+
+    def _refresh(self, concerned: list[Incident]) -> list[Alert]:
         out: list[Alert] = []
-        for incident in list(self.incidents.values()):
-            if concerned(incident):
-                out += self._alert(incident)
+        for incident in concerned:
+            out += self._alert(incident)
         return out
 
     def _alert(self, incident: Incident) -> list[Alert]:
@@ -308,7 +361,7 @@ class RouterCore:
         if incident.mode == "actual":
             where, units = incident_view(self.state, incident, now, self.config)
             if where is not None:
-                recommendation = recommend(where, list(units), now, self.intercept)
+                recommendation = recommend(where, units, now, self.intercept, screen=self._screen)
         alerts = self.desk.incident(incident, recommendation)
         self._mark_proposed(incident.incident_id, now)
         return alerts

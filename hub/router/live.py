@@ -129,11 +129,38 @@ class UnitStateEntry:
 
 @dataclass(frozen=True, slots=True)
 class LiveState:
-    """Everything the router knows right now. Immutable: every ``apply_*`` returns a new state."""
+    """Everything the router knows right now. Immutable: every ``apply_*`` returns a new state.
+
+    Two indexes keep a trip update and a position from looking at every vehicle or trip (issue 13):
+    ``vehicles_on_trip`` (trip id -> the vehicles whose latest position names it) and ``trips_of_vehicle``
+    (vehicle -> the trips whose update names it, in the order of ``trips``). Built from the three maps when not
+    given (a new state, a restored one); the ``apply_*`` functions keep them up to date after that.
+    """
 
     vehicles: Mapping[str, VehicleState] = field(default_factory=FrozenMap)
     units: Mapping[str, UnitStateEntry] = field(default_factory=FrozenMap)
     trips: Mapping[str, TripUpdate] = field(default_factory=FrozenMap)  # by trip id
+    vehicles_on_trip: Mapping[str, frozenset[str]] = field(default=None, compare=False, repr=False)  # type: ignore[arg-type]
+    trips_of_vehicle: Mapping[str, tuple[str, ...]] = field(default=None, compare=False, repr=False)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        if self.vehicles_on_trip is None:
+            on_trip: dict[str, set[str]] = {}
+            for vehicle in self.vehicles.values():
+                if vehicle.trip_id is not None:
+                    on_trip.setdefault(vehicle.trip_id, set()).add(vehicle.vehicle)
+            object.__setattr__(self, "vehicles_on_trip", FrozenMap({k: frozenset(v) for k, v in on_trip.items()}))
+        if self.trips_of_vehicle is None:
+            object.__setattr__(self, "trips_of_vehicle", FrozenMap(_trips_by_vehicle(self.trips)))
+
+
+def _trips_by_vehicle(trips: Mapping[str, TripUpdate]) -> dict[str, tuple[str, ...]]:
+    """Vehicle -> the ids of the trips naming it, in the order of ``trips``."""
+    out: dict[str, list[str]] = {}
+    for trip_id, trip in trips.items():
+        if trip.vehicle is not None:
+            out.setdefault(trip.vehicle, []).append(trip_id)
+    return {vehicle: tuple(ids) for vehicle, ids in out.items()}
 
 
 def _frozen(mapping: Mapping[str, _V]) -> FrozenMap[str, _V]:
@@ -259,10 +286,9 @@ def _predict(
 def _trip_for(state: LiveState, trip_id: str | None, vehicle: str) -> TripUpdate | None:
     if trip_id is not None and trip_id in state.trips:
         return state.trips[trip_id]
-    for trip in state.trips.values():  # feeds without trip ids on positions still name the vehicle on the trip
-        if trip.vehicle == vehicle:
-            return trip
-    return None
+    # Feeds without trip ids on positions still name the vehicle on the trip: the first such trip, from the index.
+    ids = state.trips_of_vehicle.get(vehicle)
+    return state.trips[ids[0]] if ids else None
 
 
 def _vehicle_state(
@@ -315,7 +341,23 @@ def apply_vehicle_position(state: LiveState, event: VehiclePosition, config: Liv
     if destination is None and previous is not None and previous.line == event.line:
         destination = previous.destination
     new = _vehicle_state(config, event, destination, trip, previous)
-    return dataclasses.replace(state, vehicles=_with(state.vehicles, event.vehicle, new))
+    on_trip = state.vehicles_on_trip
+    before = previous.trip_id if previous is not None else None
+    if before != new.trip_id:
+        on_trip = _moved(on_trip, event.vehicle, before, new.trip_id)
+    return dataclasses.replace(state, vehicles=_with(state.vehicles, event.vehicle, new), vehicles_on_trip=on_trip)
+
+
+def _moved(
+    on_trip: Mapping[str, frozenset[str]], vehicle: str, before: str | None, after: str | None
+) -> Mapping[str, frozenset[str]]:
+    """``vehicles_on_trip`` with ``vehicle`` moved from trip ``before`` to trip ``after`` (None: no trip)."""
+    if before is not None:
+        left = on_trip.get(before, frozenset()) - {vehicle}
+        on_trip = _with(on_trip, before, left) if left else _without(on_trip, [before])
+    if after is not None:
+        on_trip = _with(on_trip, after, on_trip.get(after, frozenset()) | {vehicle})
+    return on_trip
 
 
 def apply_trip_update(state: LiveState, event: TripUpdate, config: LiveConfig) -> LiveState:
@@ -324,18 +366,40 @@ def apply_trip_update(state: LiveState, event: TripUpdate, config: LiveConfig) -
     if held is not None and event.observed_at <= held.observed_at:
         return state
     trips = _with(state.trips, event.trip_id, event)
+    by_vehicle = _trip_moved(state, held, event, trips)
     vehicles = state.vehicles
-    for vehicle in state.vehicles.values():
-        if vehicle.trip_id == event.trip_id or (event.vehicle is not None and vehicle.vehicle == event.vehicle):
-            if vehicle.direction is None and event.direction is None:
-                continue
-            if vehicle.direction is not None and vehicle.snap is not None:
-                arrivals = _predict(
-                    vehicle.direction, vehicle.snap, vehicle.observed_at_s, vehicle.delay_s, event, config.timing
-                )
-                updated = dataclasses.replace(vehicle, arrivals=arrivals)
-                vehicles = _with(vehicles, vehicle.vehicle, updated)
-    return dataclasses.replace(state, trips=trips, vehicles=vehicles)
+    # The vehicles on the trip and the one it names, from the indexes (not a pass over the fleet).
+    concerned = set(state.vehicles_on_trip.get(event.trip_id, ()))
+    if event.vehicle is not None and event.vehicle in state.vehicles:
+        concerned.add(event.vehicle)
+    for name in concerned:
+        vehicle = state.vehicles[name]
+        if vehicle.direction is not None and vehicle.snap is not None:
+            arrivals = _predict(
+                vehicle.direction, vehicle.snap, vehicle.observed_at_s, vehicle.delay_s, event, config.timing
+            )
+            vehicles = _with(vehicles, name, dataclasses.replace(vehicle, arrivals=arrivals))
+    return dataclasses.replace(state, trips=trips, vehicles=vehicles, trips_of_vehicle=by_vehicle)
+
+
+def _trip_moved(
+    state: LiveState, held: TripUpdate | None, event: TripUpdate, trips: Mapping[str, TripUpdate]
+) -> Mapping[str, tuple[str, ...]]:
+    """``trips_of_vehicle`` after ``event`` replaced ``held`` (None: a new trip, last in ``trips``)."""
+    index = state.trips_of_vehicle
+    before = held.vehicle if held is not None else None
+    after = event.vehicle
+    if held is not None and before == after:
+        return index
+    if before is not None:
+        left = tuple(t for t in index.get(before, ()) if t != event.trip_id)
+        index = _with(index, before, left) if left else _without(index, [before])
+    if after is not None:
+        if held is None:  # a new key goes last in ``trips``, so last among the vehicle's trips too
+            index = _with(index, after, (*index.get(after, ()), event.trip_id))
+        else:  # an old trip now naming another vehicle keeps its place in ``trips``: rare, the order read from it
+            index = _with(index, after, tuple(t for t, trip in trips.items() if trip.vehicle == after))
+    return index
 
 
 # --- units ---------------------------------------------------------------------------------------------------

@@ -2,14 +2,28 @@
 ``alerts.<domain>``, bad records to ``dlq.router``; escalation, expiry and the watchdog on a timer.
 
 The core's state lives in faust global tables (``RouterTables``), each with its compacted changelog
-``state.router.<table>``; the shell writes what changed after every batch and tick, and hands the recovered tables
+``state.router.<table>``; the shell writes what changed after every step and tick, and hands the recovered tables
 to the core once, before its first event or tick.
+
+Alerts first (issue 13): incidents and acknowledgements (``URGENT_INPUTS``) come in through an agent of their own,
+each taken as it arrives, and the flow of positions, trip updates and unit reports (``FLOW_INPUTS``) is worked in
+steps of at most ``FLOW_STEP_MAX`` events with a short pause between two, so an incident waits for at most one step
+of positions, not for a whole batch and not behind the positions queued before it.
+
+Both agents and the timer drive one core in one event loop. A step (events into the core, the alerts put in the
+``Outbox``, the changed table entries written: by an urgent step, and by the flow once per batch) never awaits, so
+steps never interleave and the tables have one writer.
+The outbox sends in the order things were put in it, so the revisions of an alert leave in the order the core made
+them whichever path sends them. The flow's steps do not wait for each other's confirmations (the broker confirms
+while the next step runs), but every agent waits, before faust may commit its offsets, until what it put in the
+outbox and everything put before is confirmed (at-least-once, as before).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, cast
 
 from hub.config import Settings
@@ -18,10 +32,41 @@ from hub.metrics import StageMetrics
 from hub.network.tram import load_tram_network
 from hub.privacy.pseudonym import pseudonymise
 from hub.privacy.setup import stage_keys, stage_policy
-from hub.router.core import ACK_INPUTS, ROUTER_INPUTS, TICK_INTERVAL_S, EventClock, RouterCore
+from hub.router.core import FLOW_INPUTS, TICK_INTERVAL_S, URGENT_INPUTS, EventClock, RouterCore
 from hub.router.persist import TABLES, TableName
 from hub.topology import state_topic
-from hub.workers.shell import EventStream, StageShell
+from hub.workers.shell import BATCH_MAX, BATCH_WITHIN_S, EventStream, StageShell
+
+#: Events of the flow worked in one step: at 0.1-0.5 ms each (20-100 open incidents, a busy machine) a step holds the
+#: event loop, and an incident that arrives meanwhile, for some 3-15 ms.
+FLOW_STEP_MAX = 32
+#: The pause between two steps of the flow, in turns of the event loop: enough for faust to hand an incident that came
+#: in meanwhile all the way to the urgent agent (each hand-over is a turn). Turns, not a timed sleep: a process that
+#: sleeps, even 0.5 ms, gives its CPU back to the OS, and on a busy machine waits tens of milliseconds to get it back
+#: (measured: the flow fell far behind with a 0.5 ms sleep per step).
+FLOW_PAUSE_TURNS = 8
+#: The flow's queue in faust (events fetched and waiting for the agent, besides the batch being taken): faust stops
+#: fetching a partition once it is 80 % full. faust's default, 4,096, let thousands of positions wait in front of an
+#: incident whenever the router fell behind, since faust hands records over in the order fetched.
+FLOW_QUEUE_MAX = 256
+#: The flow's batches, as the shell's. A batch is finished (faust may commit) only once all of it is confirmed, one
+#: confirmation wait per batch, long when the broker is starved: batches of 128 were tried, and on the loaded machine
+#: the router then caught up no faster (5-36 s after the flow), so the batches stay at 500, and an incident that
+#: faust fetched behind positions waits for about one of them.
+FLOW_BATCH_MAX = BATCH_MAX
+#: Records one fetch hands to faust (aiokafka's ``max_poll_records``; faust's default: all that were prefetched, which
+#: can be thousands of positions delivered in a row before the next fetch, with an incident, is looked at).
+POLL_RECORDS_MAX = 256
+#: The urgent path takes each event as it comes: faust's ``take_events`` hands over a batch as soon as it holds this
+#: many, so no timer is waited for (``within`` is then only how often an idle stream looks again).
+URGENT_BATCH_MAX = 1
+URGENT_IDLE_S = 1.0
+#: Table writes waiting in faust's producer buffer above which the flow waits, before its next step, until fewer
+#: than ``FLOW_BUFFER_LOW`` wait. faust's conductor stops every input of the worker (incidents too) once more than
+#: ``hub.workers.app.PRODUCER_BUFFER_MAX_MESSAGES`` (5,000) wait; a step writes at most some hundred entries, so
+#: the flow holds itself back long before that and the urgent path never stops.
+FLOW_BUFFER_HIGH = 2_000
+FLOW_BUFFER_LOW = 500
 
 
 def havag_reference(settings: Settings, environ: Mapping[str, str]) -> Callable[[str], str]:
@@ -79,36 +124,171 @@ class RouterTables:
             self.count()
 
 
+class Outbox:
+    """The router's records on their way to the broker, in the order its steps made them.
+
+    ``put`` appends a step's records; ``flush`` sends everything put so far (a later flush sends what came after)
+    and returns once that and every earlier flush are confirmed. A flush that failed makes every later one raise
+    its error too: who waits on it must not let faust commit past records that may not have been sent.
+    """
+
+    def __init__(self, shell: StageShell) -> None:
+        self.shell = shell
+        self.records: list[OutRecord] = []
+        self._last: asyncio.Future[BaseException | None] | None = None
+
+    def put(self, records: Sequence[OutRecord]) -> None:
+        self.records.extend(records)
+
+    async def flush(self) -> None:
+        """Send what was put so far, in order; return once it and every earlier flush are confirmed."""
+        records, self.records = self.records, []
+        previous = self._last
+        done: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
+        self._last = done
+        failure: BaseException | None = None
+        try:
+            if records:  # handed to the producer before anything here awaits
+                produced = sum(1 for r in records if r.dead_letter_code is None)
+                await self.shell.send_all(records, produced=produced)
+            if previous is not None:
+                failure = await asyncio.shield(previous)  # a flush cancelled must not cancel the one before
+        except BaseException as exc:
+            failure = exc
+            raise
+        finally:
+            done.set_result(failure)
+        if failure is not None:
+            raise failure
+
+
+async def _turns() -> None:
+    """``FLOW_PAUSE_TURNS`` turns of the event loop."""
+    for _ in range(FLOW_PAUSE_TURNS):
+        await asyncio.sleep(0)
+
+
+class RouterSteps:
+    """The router's work in steps (see the module docstring): events into the core, the tables saved, the alerts
+    into the outbox. Both agents and the timer go through it."""
+
+    def __init__(
+        self,
+        shell: StageShell,
+        core: RouterCore,
+        tables: RouterTables,
+        pause: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        self.shell = shell
+        self.core = core
+        self.tables = tables
+        self.outbox = Outbox(shell)
+        self.pause = pause or _turns  # between two steps of the flow
+
+    def _routed(self, message: Message) -> list[OutRecord]:
+        return self.core.process(self.shell.declared(message.topic), message.value or b"")
+
+    def work(self, messages: Sequence[Message], *, save: bool = True) -> None:
+        """One step: ``messages`` through the core in order, the alerts and dead letters into the outbox, and (with
+        ``save``) what changed written to the tables. Does not await: no other step can come in between."""
+        if not self.tables.restored:  # faust resumes the streams only once the tables are recovered
+            self.tables.take_over()
+        handled = self.shell.handle(messages, self._routed)
+        if save:
+            self.tables.save()
+        self.outbox.put([record for _, records in handled.results for record in records] + handled.dead)
+
+    async def flow(self, messages: Sequence[Message]) -> None:
+        """A batch of the flow in steps of ``FLOW_STEP_MAX``, each sent as it is done, with a pause between two
+        for urgent events; the tables written once, after the last step (an entry changed in several steps is
+        written once: saving every step wrote about three times the bytes with 100 open incidents); returns once
+        all of it is confirmed."""
+        sending: list[asyncio.Future[None]] = []
+        try:
+            for start in range(0, len(messages), FLOW_STEP_MAX):
+                if sending:
+                    await self.pause()
+                await self._ebb()
+                self.work(messages[start : start + FLOW_STEP_MAX], save=False)
+                sending.append(asyncio.ensure_future(self.outbox.flush()))
+            self.tables.save()
+        finally:
+            results = await asyncio.gather(*sending, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def _ebb(self) -> None:
+        """Wait while faust's producer buffer holds more than ``FLOW_BUFFER_HIGH`` table writes, until it holds
+        fewer than ``FLOW_BUFFER_LOW`` (see there)."""
+        buffer = self.shell.app.producer.buffer
+        if buffer.size > FLOW_BUFFER_HIGH:
+            self.shell.log.info("router state writes queued; the flow waits for them", queued=buffer.size)
+            while buffer.size > FLOW_BUFFER_LOW and not self.shell.app.should_stop:
+                if not await buffer.flush_atmost(buffer.size - FLOW_BUFFER_LOW):
+                    await asyncio.sleep(0.01)  # nothing went out for 0.1 s: the producer is blocked; look again
+
+    async def urgent(self, messages: Sequence[Message]) -> None:
+        """Incidents and acknowledgements, in one step, sent at once (with whatever the flow put before them)."""
+        self.work(messages)
+        await self.outbox.flush()
+
+    async def tick(self) -> None:
+        """The timer's rules, once the tables are back."""
+        if not self.tables.restored:
+            if not self.tables.recovered():
+                return  # nothing to decide on before the tables are back
+            self.tables.take_over()
+        self.outbox.put(self.core.tick())
+        self.tables.save()
+        await self.outbox.flush()
+
+
+async def flow_batches(shell: StageShell, stream: EventStream) -> AsyncIterator[list[Message]]:
+    """The flow's messages in batches of up to ``FLOW_BATCH_MAX`` within the shell's 50 ms, timed and counted in
+    like ``StageShell.batches`` (the same batches; kept here so that the flow's batch size is the router's to
+    choose)."""
+    metrics = shell.metrics
+    async for events in stream.take_events(FLOW_BATCH_MAX, within=BATCH_WITHIN_S):
+        started = time.perf_counter()
+        metrics.events_in.labels(shell.stage).inc(len(events))
+        yield [event.message for event in events]
+        metrics.batch_seconds.labels(shell.stage).observe(time.perf_counter() - started)
+
+
+async def urgent_batches(shell: StageShell, stream: EventStream) -> AsyncIterator[list[Message]]:
+    """The urgent stream's messages as they come (``URGENT_BATCH_MAX``), timed and counted in like
+    ``StageShell.batches`` (whose hold of up to 50 ms suits the flow, not an alarm)."""
+    metrics = shell.metrics
+    async for events in stream.take_events(URGENT_BATCH_MAX, within=URGENT_IDLE_S):
+        started = time.perf_counter()
+        metrics.events_in.labels(shell.stage).inc(len(events))
+        yield [event.message for event in events]
+        metrics.batch_seconds.labels(shell.stage).observe(time.perf_counter() - started)
+
+
 def router_stage(settings: Settings, metrics: StageMetrics, environ: Mapping[str, str]) -> StageShell:
     """canon.{incident,vehicle-position,trip-update,unit-status,transit-disruption} and acks.<domain> ->
-    alerts.<domain>; bad records -> dlq.router. Escalation, expiry and the watchdog run on a timer."""
+    alerts.<domain>; bad records -> dlq.router. Escalation, expiry and the watchdog run on a timer. Incidents and
+    acknowledgements on an agent of their own (``router-urgent``), the flow on ``router``."""
     clock: Callable[[], float] = EventClock() if settings.router_clock == "event" else time.time
     core = RouterCore(network=load_tram_network(), clock=clock, reference=havag_reference(settings, environ))
     shell = StageShell(settings, "router", metrics)
-    tables = RouterTables(shell, core)
+    steps = RouterSteps(shell, core, RouterTables(shell, core))
 
-    def routed(message: Message) -> list[OutRecord]:
-        return core.process(shell.declared(message.topic), message.value or b"")
-
-    @shell.agent([*ROUTER_INPUTS, *ACK_INPUTS], name="router")
     async def route(stream: EventStream) -> None:
-        async for messages in shell.batches(stream):
-            if not tables.restored:  # faust resumes the streams only once the tables are recovered
-                tables.take_over()
-            handled = shell.handle(messages, routed)
-            tables.save()
-            out = [record for _, records in handled.results for record in records]
-            await shell.send_all(out + handled.dead, produced=len(out))
+        async for messages in flow_batches(shell, stream):
+            await steps.flow(messages)
 
-    async def tick() -> None:
-        if not tables.restored:
-            if not tables.recovered():
-                return  # nothing to decide on before the tables are back
-            tables.take_over()
-        records = core.tick()
-        tables.save()
-        if records:
-            await shell.send_all(records, produced=len(records))
+    shell.app.conf.broker_max_poll_records = POLL_RECORDS_MAX
+    flow_topic = shell.topics(FLOW_INPUTS)
+    flow_topic.maxsize = FLOW_QUEUE_MAX  # faust's ``app.topic`` takes ``maxsize`` and drops it (0.15.3)
+    shell.app.agent(flow_topic, name="router")(cast(Any, route))
 
-    shell.app.timer(interval=TICK_INTERVAL_S)(tick)
+    @shell.agent(list(URGENT_INPUTS), name="router-urgent")
+    async def route_urgent(stream: EventStream) -> None:
+        async for messages in urgent_batches(shell, stream):
+            await steps.urgent(messages)
+
+    shell.app.timer(interval=TICK_INTERVAL_S)(steps.tick)
     return shell
