@@ -1,5 +1,5 @@
-"""Writing the privacy tables of a test's database as the pseudonymise worker does, and log-in roles of the
-database roles (migration 0004) for a test."""
+"""Writing the privacy tables of a test's database as the pseudonymise worker does, log-in roles of the database
+roles (migration 0004) for a test, and the test's database refusing connections for a while (``refusing``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
+from hub.config import Settings
 from hub.privacy.register import Transfer
 from hub.privacy.vault import VaultEntry
 from hub.store.register import record_transfers
@@ -46,3 +47,19 @@ def login(admin_url: str, *groups: str) -> Iterator[str]:
             # Its sessions first (a worker may still be closing its pool), then the role.
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (name,))
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+@contextmanager
+def refusing(settings: Settings) -> Iterator[None]:
+    """The test's database refuses new connections and loses the open ones (as if stopped), until the block ends."""
+    url = settings.database_conninfo()
+    name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
+    admin = psycopg.conninfo.make_conninfo(url, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+    try:
+        yield
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')

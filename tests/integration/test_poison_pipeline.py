@@ -21,13 +21,13 @@ from hub.deadletter import parse_headers
 from hub.privacy.keys import demo_keyring
 from hub.privacy.policy import DOMAINS
 from hub.privacy.pseudonym import keyed_event_id
-from hub.processes import free_port
 from hub.schemas import CloudEvent, Incident, example_payload, wrap
 from hub.store.events import count_events
 from hub.store.register import transfers_since
 from hub.topology import qualified
 from hub.workers.database import stage_conninfo
 from tests.helpers.kafka import dead_letters, topic_records, write_lines
+from tests.helpers.store import refusing
 from tests.helpers.waiting import wait_until
 from tests.helpers.workers import WorkerFactory
 
@@ -167,23 +167,25 @@ def test_a_row_the_database_refuses_is_dead_lettered_and_the_rest_stored_and_sha
 def test_a_worker_blocked_on_an_unreachable_database_stops_on_sigterm_and_loses_nothing(
     settings: Settings, start_workers: WorkerFactory
 ) -> None:
-    """Sink and pseudonymise with a database URL on a closed port: they hold the incident, count retries and log
-    that they are blocked, send no share, and exit 0 on SIGTERM (not killed after the stop timeout). Restarted on
-    the real database, they store and share the held incident: it was not acknowledged."""
+    """Sink and pseudonymise started on the real database, which then refuses connections (as if stopped): they
+    hold the incident, count retries and log that they are blocked, send no share, and exit 0 on SIGTERM (not
+    killed after the stop timeout). Restarted once the database answers again, they store and share the held
+    incident: it was not acknowledged. (A database that is away already at start is refused at once:
+    tests/unit/test_cli_start_errors.py.)"""
     incident = _incident(0)
-    nowhere = f"postgresql://hub@127.0.0.1:{free_port()}/hub"
-    blocked = start_workers("sink", "pseudonymise", pseudonym_keys="demo", database_url=nowhere)
-    _send(settings, "canon.incident", [incident.to_bytes()])
-    for stage in blocked:
-        blocked.wait_for_count(stage, "hub_database_retries_total", 1, stage=stage)
-        log = blocked[stage].log_path
-        wait_until(lambda log=log: "stage blocked on the database" in log.read_text(), 60, f"{stage} says blocked")
-    assert _shares(settings) == _shares_of(), "nothing is shared before it is registered"
+    blocked = start_workers("sink", "pseudonymise", pseudonym_keys="demo")
+    with refusing(settings):
+        _send(settings, "canon.incident", [incident.to_bytes()])
+        for stage in blocked:
+            blocked.wait_for_count(stage, "hub_database_retries_total", 1, stage=stage)
+            log = blocked[stage].log_path
+            wait_until(lambda log=log: "stage blocked on the database" in log.read_text(), 60, f"{stage} says blocked")
+        assert _shares(settings) == _shares_of(), "nothing is shared before it is registered"
 
-    codes = {stage: proc.stop(timeout_s=20) for stage, proc in blocked.items()}
-    assert codes == {"sink": 0, "pseudonymise": 0}, "each left by itself, promptly, when asked to stop"
-    for proc in blocked.values():
-        assert "stopping while blocked on the database" in proc.log_path.read_text()
+        codes = {stage: proc.stop(timeout_s=20) for stage, proc in blocked.items()}
+        assert codes == {"sink": 0, "pseudonymise": 0}, "each left by itself, promptly, when asked to stop"
+        for proc in blocked.values():
+            assert "stopping while blocked on the database" in proc.log_path.read_text()
 
     again = start_workers("sink", "pseudonymise", pseudonym_keys="demo")
     again.wait_for_count("sink", "hub_events_out_total", 1, stage="sink")

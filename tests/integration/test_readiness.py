@@ -5,34 +5,15 @@ carries the consumer lag, the process and build metrics and the database counter
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import psycopg
 import pytest
 
 from hub.config import Settings
 from tests.helpers.probes import metrics_text, readyz
+from tests.helpers.store import refusing
 from tests.helpers.waiting import wait_until
 from tests.helpers.workers import WorkerFactory
 
 pytestmark = pytest.mark.integration
-
-
-@contextmanager
-def refusing(settings: Settings) -> Iterator[None]:
-    """The test's database refuses new connections and loses the open ones (as if stopped), until the block ends."""
-    url = settings.database_conninfo()
-    name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
-    admin = psycopg.conninfo.make_conninfo(url, dbname="postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-    try:
-        yield
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
 
 
 def test_a_sink_is_ready_only_while_its_database_answers_and_exports_its_signals(
