@@ -70,7 +70,8 @@ class BlockedWait:
     """``run(attempt)`` until it succeeds or fails for good, waiting for ``dependency`` (see the module docstring).
 
     ``log`` is the stage's bound logger, ``stopping`` says whether the worker is asked to stop, ``abandon`` ends it
-    (``exit_at_once``; tests give their own), ``backoff`` makes the delays of one wait."""
+    (``exit_at_once``; tests give their own), ``backoff`` makes the delays of one wait; ``health`` (a readiness
+    flag's ``set``) is told ``(False, summary)`` at each retry and ``(True, "")`` when a wait with retries ends."""
 
     def __init__(
         self,
@@ -82,8 +83,10 @@ class BlockedWait:
         blocked_after_s: float = BLOCKED_AFTER_S,
         abandon: Callable[[], None] = exit_at_once,
         backoff: Callable[[], Backoff] = lambda: Backoff(base_s=0.5, cap_s=10.0),
+        health: Callable[[bool, str], None] | None = None,
     ) -> None:
         self.dependency = dependency
+        self.health = health
         self.stage = stage
         self.log = log
         self.stopping = stopping
@@ -116,6 +119,8 @@ class BlockedWait:
     def _retrying(self, wait: _Wait, exc: BaseException, delay: float) -> None:
         self.dependency.errors.labels(self.stage, "transient").inc()
         self.dependency.retries.labels(self.stage).inc()
+        if self.health is not None:
+            self.health(False, f"{self.dependency.name} unavailable: {self.dependency.summary(exc)}")
         self.log.warning(
             f"{self.dependency.name} unavailable, retrying",
             error=self.dependency.summary(exc),
@@ -154,6 +159,8 @@ class BlockedWait:
     def _done(self, wait: _Wait) -> None:
         if wait.watch is None:
             return
+        if self.health is not None:
+            self.health(True, "")
         wait.watch.cancel()
         now = self._count(wait)
         if wait.warned:

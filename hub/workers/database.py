@@ -6,7 +6,7 @@ worker promptly when it is asked to stop (``hub.workers.blocked`` says why).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, Generic, TypeVar
@@ -19,7 +19,7 @@ from hub.messages import Message, OutRecord
 from hub.retry import Backoff
 from hub.store.errors import error_kind, error_summary
 from hub.workers.blocked import BLOCKED_AFTER_S, BlockedWait, Dependency, exit_at_once
-from hub.workers.shell import EventStream, StageShell
+from hub.workers.shell import EventStream, StageBase, StageShell
 
 R = TypeVar("R")
 
@@ -60,7 +60,7 @@ class DatabaseWait(BlockedWait):
 
     def __init__(
         self,
-        shell: StageShell,
+        shell: StageBase,
         *,
         blocked_after_s: float = BLOCKED_AFTER_S,
         stopping: Callable[[], bool] | None = None,
@@ -80,7 +80,7 @@ class DatabaseWait(BlockedWait):
             database,
             shell.stage,
             shell.log,
-            stopping=stopping if stopping is not None else lambda: bool(shell.app.should_stop),
+            stopping=stopping if stopping is not None else shell.stopping,
             blocked_after_s=blocked_after_s,
             abandon=abandon,
             backoff=backoff,
@@ -91,7 +91,7 @@ class BatchWriter(Generic[R]):
     """A stage's writer: ``write`` (the store function) on a small pool of the stage's database, waiting as
     ``DatabaseWait`` does."""
 
-    def __init__(self, shell: StageShell, conninfo: str, write: RowWriter[R], wait: DatabaseWait | None = None):
+    def __init__(self, shell: StageBase, conninfo: str, write: RowWriter[R], wait: DatabaseWait | None = None):
         self.shell = shell
         self.write = write
         self.pool = stage_pool(conninfo, shell.settings)
@@ -107,14 +107,19 @@ class BatchWriter(Generic[R]):
             await self.pool.close()
 
     async def consume(self, stream: EventStream, read: Callable[[Message], R]) -> None:
-        """The agent of a storing stage: each batch read into rows (bad messages dead-lettered), stored, and its
-        dead letters sent before the batch is acknowledged."""
+        """The faust agent of a storing stage: ``store_batch`` over each batch of the stream."""
+        assert isinstance(self.shell, StageShell)
         async with self.opened():
             async for messages in self.shell.batches(stream):
-                handled = self.shell.handle(messages, read)
-                refused = await self.store(handled.results)
-                produced = len(handled.results) - len(refused)
-                await self.shell.send_all(handled.dead + [letter for _, letter in refused], produced=produced)
+                await self.store_batch(messages, read)
+
+    async def store_batch(self, messages: Sequence[Message], read: Callable[[Message], R]) -> None:
+        """One batch of a storing stage: read into rows (bad messages dead-lettered), stored, and its dead letters
+        sent; returns once all of it is confirmed, so the caller may acknowledge the batch."""
+        handled = self.shell.handle(messages, read)
+        refused = await self.store(handled.results)
+        produced = len(handled.results) - len(refused)
+        await self.shell.send_all(handled.dead + [letter for _, letter in refused], produced=produced)
 
     async def store(self, batch: list[tuple[Message, R]]) -> list[tuple[Message, OutRecord]]:
         """Store the batch's rows; the rows refused, each with its dead letter: ``store_rejected`` when the database

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 
 from hub.config import Settings
-from hub.messages import OutRecord
+from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
 from hub.network.gtfs_static import default_gtfs
 from hub.privacy.retention import RetentionPeriods
@@ -23,8 +23,8 @@ from hub.store.register import record_transfers
 from hub.store.vault import store_entries
 from hub.streams.pseudonymise import Pseudonymised, Pseudonymiser
 from hub.topology import CANONICAL_KINDS, canon_topic
+from hub.workers.batch import BatchShell
 from hub.workers.database import BatchWriter
-from hub.workers.shell import EventStream, StageShell
 
 
 async def write_register(conn: psycopg.AsyncConnection[Any], events: list[Pseudonymised]) -> None:
@@ -36,7 +36,7 @@ async def write_register(conn: psycopg.AsyncConnection[Any], events: list[Pseudo
         await store_entries(cur, [v for e in events for v in e.vault])
 
 
-def pseudonymise_stage(settings: Settings, metrics: StageMetrics, environ: Mapping[str, str]) -> StageShell:
+def pseudonymise_stage(settings: Settings, metrics: StageMetrics, environ: Mapping[str, str]) -> BatchShell:
     """canon.* -> share.<domain>.<kind> by the sharing policy; transfers and vault entries stored before the shares
     are sent; bad records, policy violations and events whose rows the database refuses -> dlq.pseudonymise. Key
     material comes from ``environ``."""
@@ -49,26 +49,27 @@ def pseudonymise_stage(settings: Settings, metrics: StageMetrics, environ: Mappi
         stops=StopIndex(default_gtfs().stops.values()),
         scrubber=stage_scrubber(policy),
     )
-    shell = StageShell(settings, "pseudonymise", metrics)
+    # Incidents first: their shares alert the recipients; the positions fetched with them wait for that.
+    inputs = [canon_topic(k) for k in CANONICAL_KINDS]
+    shell = BatchShell(settings, "pseudonymise", metrics, inputs, first=[canon_topic("incident")])
     register = BatchWriter(shell, settings.database_conninfo(), write_register)
+    shell.uses(register.opened)
 
-    @shell.agent([canon_topic(k) for k in CANONICAL_KINDS], name="pseudonymise")
-    async def pseudonymise(stream: EventStream) -> None:
-        async with register.opened():
-            async for messages in shell.batches(stream):
-                handled = shell.handle(messages, lambda m: core.process(m.value or b""))
-                for _, result in handled.results:
-                    for domain in result.withheld:
-                        metrics.withheld.labels("pseudonymise", domain, "purpose").inc()
-                # Rows first: held (and retried) while the database is away, so nothing is sent meanwhile.
-                refused = await register.store([(m, r) for m, r in handled.results if r.transfers or r.vault])
-                unshared = {id(m) for m, _ in refused}
-                out = [
-                    OutRecord(s.topic, s.key, s.value)
-                    for m, result in handled.results
-                    if id(m) not in unshared
-                    for s in result.shares
-                ]
-                await shell.send_all(out + handled.dead + [letter for _, letter in refused], produced=len(out))
+    @shell.handler
+    async def pseudonymise(messages: list[Message]) -> None:
+        handled = shell.handle(messages, lambda m: core.process(m.value or b""))
+        for _, result in handled.results:
+            for domain in result.withheld:
+                metrics.withheld.labels("pseudonymise", domain, "purpose").inc()
+        # Rows first: held (and retried) while the database is away, so nothing is sent meanwhile.
+        refused = await register.store([(m, r) for m, r in handled.results if r.transfers or r.vault])
+        unshared = {id(m) for m, _ in refused}
+        out = [
+            OutRecord(s.topic, s.key, s.value)
+            for m, result in handled.results
+            if id(m) not in unshared
+            for s in result.shares
+        ]
+        await shell.send_all(out + handled.dead + [letter for _, letter in refused], produced=len(out))
 
     return shell

@@ -1,0 +1,286 @@
+"""The batch shell of the stateless stages (normalise, pseudonymise, sink): aiokafka directly, no faust app
+(decision 0006).
+
+faust builds a message object per record on its consumer thread and hands each to the event loop; for a stage whose
+core costs 10-75 us per event that path cost more than the work (issue 13). Here one ``AIOKafkaConsumer`` and one
+``AIOKafkaProducer`` run in the worker's event loop, and the loop is:
+
+1. ``getmany(max_records=BATCH_MAX_RECORDS)``: returns at once with whatever has been fetched (one record when the
+   input is idle, no window to fill; as much as arrived meanwhile under load, up to the cap);
+2. the stage's handler over the batch (``StageBase.handle``: the one error path and its dead letters), records of
+   the stage's ``first`` topics (incidents) before the rest, each part written and sent on its own so incidents
+   never wait for the positions fetched with them;
+3. the handler returns once its database writes and every output are confirmed (``StageBase.send_all``);
+4. the next offset of each partition in the batch is committed.
+
+At-least-once as decision 0003 says: a crash anywhere before 4 redelivers the batch, which the idempotent sinks
+absorb. ``on_partitions_revoked`` waits for the batch in flight to be committed, so a partition moves only between
+batches; ``on_partitions_assigned`` checks the committed offsets (``hub.offsets``), reports the partitions (metric,
+readiness). SIGTERM/SIGINT stop the loop after the batch in flight is committed; the consumer leaves its group and the
+process exits 0. A stop while a batch is blocked on the broker or the database ends the process at once
+(``hub.workers.blocked``), leaving that batch uncommitted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from functools import partial
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+
+from hub.config import Settings
+from hub.errors import BrokerError
+from hub.messages import Message
+from hub.metrics import StageMetrics
+from hub.workers.app import (
+    PRODUCER_MAX_BATCH_BYTES,
+    PRODUCER_MAX_REQUEST_BYTES,
+    leave_also_in_generation_zero,
+    offset_resets,
+    refuse_topic_auto_creation,
+)
+from hub.workers.shell import StageBase
+
+__all__ = ["BATCH_MAX_RECORDS", "BatchHandler", "BatchShell", "make_stage_consumer", "make_stage_producer"]
+
+#: The most records one batch takes; under load each batch takes what arrived while the last one was worked on.
+BATCH_MAX_RECORDS = 1000
+#: How long one ``getmany`` waits when nothing has been fetched; it returns at once when something has, so this
+#: only bounds how often an idle loop looks at its stop flag.
+FETCH_TIMEOUT_MS = 1000
+#: The producer's linger: the records of a batch are handed over together anyway; a longer linger only delays a
+#: lone incident.
+PRODUCER_LINGER_MS = 1
+
+#: One batch of a stage: returns once every output and database write of it is confirmed.
+BatchHandler = Callable[[list[Message]], Awaitable[None]]
+
+
+def make_stage_consumer(settings: Settings, group: str) -> AIOKafkaConsumer:
+    """The consumer of a batch-shell stage in ``group`` (not started): no auto-commit (the shell commits after the
+    outputs are confirmed), the hub's fetch wait (the embedded broker answers only after it, decision 0002), the
+    group timings and static membership of the faust workers."""
+    refuse_topic_auto_creation()
+    session = settings.consumer_session_timeout_s
+    return AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap(),
+        group_id=group,
+        client_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+        session_timeout_ms=round(session * 1000),
+        heartbeat_interval_ms=round(max(session / 6, 0.5) * 1000),
+        group_instance_id=settings.consumer_group_instance_id,
+        metadata_max_age_ms=round(settings.kafka_metadata_max_age_s * 1000),
+    )
+
+
+def make_stage_producer(settings: Settings, client_id: str) -> AIOKafkaProducer:
+    """The producer of a batch-shell stage (not started): every record acknowledged by all replicas, large batches
+    (as the faust workers' producer), a short linger, and a metadata refresh that notices a vanished topic."""
+    refuse_topic_auto_creation()
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.bootstrap(),
+        client_id=client_id,
+        acks="all",
+        linger_ms=PRODUCER_LINGER_MS,
+        max_batch_size=PRODUCER_MAX_BATCH_BYTES,
+        max_request_size=PRODUCER_MAX_REQUEST_BYTES,
+        metadata_max_age_ms=round(settings.kafka_metadata_max_age_s * 1000),
+    )
+
+
+class BatchShell(StageBase):
+    """A stateless stage over ``inputs`` (declared topics): the stage registers its batch handler (``handler``) and
+    the resources the handler needs open (``uses``); ``serve`` runs it until a stop signal."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        stage: str,
+        metrics: StageMetrics,
+        inputs: Sequence[str],
+        *,
+        first: Collection[str] = (),
+        max_records: int = BATCH_MAX_RECORDS,
+    ) -> None:
+        super().__init__(settings, stage, metrics)
+        self.inputs = list(inputs)
+        self.first = frozenset(first)
+        self.max_records = max_records
+        self.group = f"{settings.topic_prefix}hub-{stage}"
+        self.broker_ready = self.readiness.flag("broker", "not connected to the broker yet")
+        self.broker.health = self.broker_ready.set
+        self._process: BatchHandler | None = None
+        self._resources: list[Callable[[], AbstractAsyncContextManager[Any]]] = []
+        self._stop = False
+        self._fetching: asyncio.Future[Any] | None = None
+        self._in_flight: asyncio.Lock | None = None
+        self.consumer: Any = None
+        self.producer: Any = None
+
+    # --- what the stage registers --------------------------------------------------------------------------------
+
+    def handler(self, process: BatchHandler) -> BatchHandler:
+        """Register ``process`` as the stage's batch handler (a decorator)."""
+        self._process = process
+        return process
+
+    def uses(self, resource: Callable[[], AbstractAsyncContextManager[Any]]) -> None:
+        """Keep ``resource()`` entered while the stage runs (a database pool)."""
+        self._resources.append(resource)
+
+    # --- StageBase -----------------------------------------------------------------------------------------------
+
+    def stopping(self) -> bool:
+        return self._stop
+
+    async def hand_over(self, record: Any) -> Awaitable[Any]:
+        sent = await self.producer.send(self.name(record.topic), record.value, key=record.key, headers=record.headers)
+        return sent  # type: ignore[no-any-return]
+
+    # --- running -------------------------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask the loop to stop after the batch in flight (a signal handler); an idle fetch is ended at once."""
+        if not self._stop:
+            self.log.info("stopping after the batch in flight")
+        self._stop = True
+        if self._fetching is not None:
+            self._fetching.cancel()
+
+    async def serve(self) -> None:
+        """Run until SIGTERM or SIGINT, then stop as ``stop`` says."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop)
+        try:
+            await self.run(
+                make_stage_consumer(self.settings, self.group), make_stage_producer(self.settings, self.group)
+            )
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+
+    async def run(self, consumer: Any, producer: Any) -> None:
+        """Consume, handle, confirm and commit batch after batch with ``consumer`` and ``producer`` (aiokafka's, or
+        stand-ins in tests) until ``stop``; both are started here and stopped at the end (the consumer leaves its
+        group)."""
+        if self._process is None:
+            raise RuntimeError(f"stage {self.stage} registered no batch handler")
+        self.consumer, self.producer = consumer, producer
+        self._in_flight = asyncio.Lock()
+        await producer.start()
+        try:
+            await consumer.start()
+            leave_also_in_generation_zero(consumer)
+            consumer.subscribe([self.name(t) for t in self.inputs], listener=_Rebalance(self))
+            self.broker_ready.set(True)
+            async with AsyncExitStack() as stack:
+                for resource in self._resources:
+                    await stack.enter_async_context(resource())
+                await self._loop()
+        finally:
+            try:
+                await consumer.stop()
+            finally:
+                await producer.stop()
+                self.log.info("stopped")
+
+    async def _loop(self) -> None:
+        while not self._stop:
+            self._fetching = asyncio.ensure_future(
+                self.consumer.getmany(timeout_ms=FETCH_TIMEOUT_MS, max_records=self.max_records)
+            )
+            try:
+                batch = await self._fetching
+            except asyncio.CancelledError:
+                if self._stop:
+                    break
+                raise
+            except KafkaError as exc:
+                self.broker_ready.set(False, f"fetching failed: {type(exc).__name__}")
+                self.log.warning("fetching failed, fetching again", error=repr(exc))
+                await asyncio.sleep(0.5)
+                continue
+            finally:
+                self._fetching = None
+            if batch:
+                await self.run_batch(batch)
+
+    async def run_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
+        """One fetched batch: handled (its ``first`` topics' records before the rest), confirmed, committed; a
+        revocation waits for this."""
+        assert self._in_flight is not None
+        assert self._process is not None
+        async with self._in_flight:
+            started = time.perf_counter()
+            records: list[Message] = [record for records in batch.values() for record in records]
+            self.metrics.events_in.labels(self.stage).inc(len(records))
+            first = [r for r in records if self.declared(r.topic) in self.first]
+            rest = [r for r in records if self.declared(r.topic) not in self.first] if first else records
+            for part in (first, rest):
+                if part:
+                    await self._process(part)
+            await self._commit({tp: records[-1].offset + 1 for tp, records in batch.items() if records})
+            self.metrics.batch_seconds.labels(self.stage).observe(time.perf_counter() - started)
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        try:
+            await self.broker.run(partial(self.consumer.commit, offsets))
+        except (CommitFailedError, IllegalStateError) as exc:
+            # The group moved the partitions on (this worker was too slow to answer the rebalance): the batch is
+            # read again by their new owner, whose sinks absorb what this one already stored and sent.
+            self.log.warning("batch not committed: its partitions moved to another worker", error=repr(exc))
+            return
+        self.broker_ready.set(True)
+
+    async def revoked(self, partitions: Collection[TopicPartition]) -> None:
+        """Return once the batch in flight (if any) is committed: the partitions move only between batches."""
+        if self._in_flight is not None:
+            async with self._in_flight:
+                pass
+        self.log.info("partitions revoked", count=len(partitions))
+
+    async def on_assigned(self, partitions: Collection[TopicPartition]) -> None:
+        """Check the committed offsets of ``partitions`` (a reset is sought to, said, counted and committed), then
+        report them (metric, readiness, log)."""
+        if partitions:
+            await self._check_offsets(list(partitions))
+        self.assigned(len(partitions))
+
+    async def _check_offsets(self, partitions: list[TopicPartition]) -> None:
+        consumer = self.consumer
+        try:
+            found = await consumer._coordinator.fetch_committed_offsets(partitions)
+            committed = {tp: meta.offset for tp, meta in found.items() if meta is not None and meta.offset >= 0}
+            resets = await offset_resets(consumer, committed, self.settings.bootstrap()) if committed else {}
+        except (KafkaError, BrokerError) as exc:  # read on from the committed offsets; the next assignment checks
+            self.log.warning("the committed offsets could not be checked against the partitions", error=repr(exc))
+            return
+        for tp, reset in resets.items():
+            consumer.seek(tp, reset.to)
+            self.offset_reset(reset)
+        if resets:
+            try:  # said and counted once: the next assignment finds the offsets in range
+                await consumer.commit({tp: reset.to for tp, reset in resets.items()})
+            except KafkaError as exc:
+                self.log.warning("the reset offsets were not committed; the next batch commits them", error=repr(exc))
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka's listener is untyped
+    def __init__(self, shell: BatchShell) -> None:
+        self.shell = shell
+
+    async def on_partitions_revoked(self, revoked: Collection[TopicPartition]) -> None:
+        await self.shell.revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: Collection[TopicPartition]) -> None:
+        await self.shell.on_assigned(assigned)
