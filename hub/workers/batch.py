@@ -28,6 +28,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -36,7 +37,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from hub.config import Settings
 from hub.errors import BrokerError
-from hub.messages import Message
+from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
 from hub.workers.app import (
     PRODUCER_MAX_BATCH_BYTES,
@@ -47,7 +48,15 @@ from hub.workers.app import (
 )
 from hub.workers.shell import StageBase
 
-__all__ = ["BATCH_MAX_RECORDS", "BatchHandler", "BatchShell", "make_stage_consumer", "make_stage_producer"]
+__all__ = [
+    "BATCH_MAX_RECORDS",
+    "BatchHandler",
+    "BatchShell",
+    "Outgoing",
+    "Prepare",
+    "make_stage_consumer",
+    "make_stage_producer",
+]
 
 #: The most records one batch takes; under load each batch takes what arrived while the last one was worked on.
 BATCH_MAX_RECORDS = 1000
@@ -60,6 +69,18 @@ PRODUCER_LINGER_MS = 1
 
 #: One batch of a stage: returns once every output and database write of it is confirmed.
 BatchHandler = Callable[[list[Message]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What a prepared batch sends: its records (outputs and dead letters) and how many of them are outputs."""
+
+    records: list[OutRecord]
+    produced: int
+
+
+#: The first phase of a stage: the batch handled and its database writes done; what is to be sent.
+Prepare = Callable[[list[Message]], Awaitable[Outgoing | None]]
 
 
 def make_stage_consumer(settings: Settings, group: str) -> AIOKafkaConsumer:
@@ -118,20 +139,37 @@ class BatchShell(StageBase):
         self.group = f"{settings.topic_prefix}hub-{stage}"
         self.broker_ready = self.readiness.flag("broker", "not connected to the broker yet")
         self.broker.health = self.broker_ready.set
-        self._process: BatchHandler | None = None
+        self._prepare: Prepare | None = None
         self._resources: list[Callable[[], AbstractAsyncContextManager[Any]]] = []
         self._stop = False
         self._fetching: asyncio.Future[Any] | None = None
-        self._in_flight: asyncio.Lock | None = None
+        self._pending: asyncio.Task[None] | None = None
+        self._busy = 0
+        self._quiet: asyncio.Event | None = None
         self.consumer: Any = None
         self.producer: Any = None
 
     # --- what the stage registers --------------------------------------------------------------------------------
 
     def handler(self, process: BatchHandler) -> BatchHandler:
-        """Register ``process`` as the stage's batch handler (a decorator)."""
-        self._process = process
+        """Register ``process`` as the stage's batch handler (a decorator): it handles, writes and sends a batch
+        itself, and returns once all of it is confirmed."""
+
+        async def prepare(messages: list[Message]) -> None:
+            await process(messages)
+
+        self._prepare = prepare
         return process
+
+    def prepare(self, prepare: Prepare) -> Prepare:
+        """Register ``prepare`` as the stage's first phase (a decorator): it handles a batch and does its database
+        writes; the shell sends what it returns (``send_all``) while it prepares the next batch (``run_batch``)."""
+        self._prepare = prepare
+        return prepare
+
+    async def _deliver(self, outgoing: Outgoing | None) -> None:
+        if outgoing is not None:
+            await self.send_all(outgoing.records, produced=outgoing.produced)
 
     def uses(self, resource: Callable[[], AbstractAsyncContextManager[Any]]) -> None:
         """Keep ``resource()`` entered while the stage runs (a database pool)."""
@@ -173,10 +211,11 @@ class BatchShell(StageBase):
         """Consume, handle, confirm and commit batch after batch with ``consumer`` and ``producer`` (aiokafka's, or
         stand-ins in tests) until ``stop``; both are started here and stopped at the end (the consumer leaves its
         group)."""
-        if self._process is None:
+        if self._prepare is None:
             raise RuntimeError(f"stage {self.stage} registered no batch handler")
         self.consumer, self.producer = consumer, producer
-        self._in_flight = asyncio.Lock()
+        self._quiet = asyncio.Event()
+        self._quiet.set()
         await producer.start()
         try:
             await consumer.start()
@@ -195,42 +234,82 @@ class BatchShell(StageBase):
                 self.log.info("stopped")
 
     async def _loop(self) -> None:
-        while not self._stop:
-            self._fetching = asyncio.ensure_future(
-                self.consumer.getmany(timeout_ms=FETCH_TIMEOUT_MS, max_records=self.max_records)
-            )
-            try:
-                batch = await self._fetching
-            except asyncio.CancelledError:
-                if self._stop:
-                    break
-                raise
-            except KafkaError as exc:
-                self.broker_ready.set(False, f"fetching failed: {type(exc).__name__}")
-                self.log.warning("fetching failed, fetching again", error=repr(exc))
-                await asyncio.sleep(0.5)
-                continue
-            finally:
-                self._fetching = None
-            if batch:
-                await self.run_batch(batch)
+        try:
+            while not self._stop:
+                batch = await self._fetch()
+                if batch:
+                    await self.run_batch(batch)
+                elif self._pending is not None and self._pending.done():
+                    await self._settle()  # idle: the last batch's delivery ended; raise what it raised
+        finally:
+            if self._pending is not None and not self._pending.cancelled():
+                await self._settle()
+
+    async def _fetch(self) -> dict[TopicPartition, list[Any]]:
+        """The next batch, or nothing (idle, a stop, a fetch error)."""
+        self._fetching = asyncio.ensure_future(
+            self.consumer.getmany(timeout_ms=FETCH_TIMEOUT_MS, max_records=self.max_records)
+        )
+        try:
+            batch: dict[TopicPartition, list[Any]] = await self._fetching
+        except asyncio.CancelledError:
+            if self._stop:
+                return {}
+            raise
+        except KafkaError as exc:
+            self.broker_ready.set(False, f"fetching failed: {type(exc).__name__}")
+            self.log.warning("fetching failed, fetching again", error=repr(exc))
+            await asyncio.sleep(0.5)
+            return {}
+        finally:
+            self._fetching = None
+        if batch:
+            self._busy += 1  # before any await: a revocation from now on waits for this batch
+            assert self._quiet is not None
+            self._quiet.clear()
+        return batch
 
     async def run_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
-        """One fetched batch: handled (its ``first`` topics' records before the rest), confirmed, committed; a
-        revocation waits for this."""
-        assert self._in_flight is not None
-        assert self._process is not None
-        async with self._in_flight:
-            started = time.perf_counter()
-            records: list[Message] = [record for records in batch.values() for record in records]
-            self.metrics.events_in.labels(self.stage).inc(len(records))
-            first = [r for r in records if self.declared(r.topic) in self.first]
-            rest = [r for r in records if self.declared(r.topic) not in self.first] if first else records
-            for part in (first, rest):
-                if part:
-                    await self._process(part)
-            await self._commit({tp: records[-1].offset + 1 for tp, records in batch.items() if records})
+        """One fetched batch through both phases, then its offsets committed.
+
+        The records of the ``first`` topics are prepared and delivered on their own and before the rest, without
+        waiting behind them. The rest is prepared while the previous batch's delivery is still waiting for the
+        broker; its own delivery starts once that one is committed (sends stay in order) and runs while the next
+        batch is fetched and prepared. So at most two batches are in flight, and offsets are committed in order,
+        each only after its batch's outputs are confirmed."""
+        assert self._prepare is not None
+        started = time.perf_counter()
+        records: list[Message] = [record for records in batch.values() for record in records]
+        self.metrics.events_in.labels(self.stage).inc(len(records))
+        first = [r for r in records if self.declared(r.topic) in self.first]
+        rest = [r for r in records if self.declared(r.topic) not in self.first] if first else records
+        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
+        if first:
+            prepared = await self._prepare(first)
+            await self._settle()
+            await self._deliver(prepared)
+        prepared = await self._prepare(rest) if rest else None
+        await self._settle()
+        self._pending = asyncio.ensure_future(self._deliver_and_commit(prepared, offsets, started))
+
+    async def _deliver_and_commit(
+        self, prepared: Outgoing | None, offsets: dict[TopicPartition, int], started: float
+    ) -> None:
+        try:
+            await self._deliver(prepared)
+            await self._commit(offsets)
             self.metrics.batch_seconds.labels(self.stage).observe(time.perf_counter() - started)
+        finally:
+            self._busy -= 1
+            if self._busy == 0:
+                assert self._quiet is not None
+                self._quiet.set()
+
+    async def _settle(self) -> None:
+        """Wait for the delivery and commit of the batch before (raising what it raised)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            await pending
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         try:
@@ -243,10 +322,9 @@ class BatchShell(StageBase):
         self.broker_ready.set(True)
 
     async def revoked(self, partitions: Collection[TopicPartition]) -> None:
-        """Return once the batch in flight (if any) is committed: the partitions move only between batches."""
-        if self._in_flight is not None:
-            async with self._in_flight:
-                pass
+        """Return once every batch in flight is committed: the partitions move only between batches."""
+        if self._quiet is not None:
+            await self._quiet.wait()
         self.log.info("partitions revoked", count=len(partitions))
 
     async def on_assigned(self, partitions: Collection[TopicPartition]) -> None:

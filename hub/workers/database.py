@@ -114,12 +114,19 @@ class BatchWriter(Generic[R]):
                 await self.store_batch(messages, read)
 
     async def store_batch(self, messages: Sequence[Message], read: Callable[[Message], R]) -> None:
-        """One batch of a storing stage: read into rows (bad messages dead-lettered), stored, and its dead letters
-        sent; returns once all of it is confirmed, so the caller may acknowledge the batch."""
+        """One batch of a storing stage: ``store_rows``, and its dead letters sent; returns once all of it is
+        confirmed, so the caller may acknowledge the batch."""
+        dead, produced = await self.store_rows(messages, read)
+        await self.shell.send_all(dead, produced=produced)
+
+    async def store_rows(
+        self, messages: Sequence[Message], read: Callable[[Message], R]
+    ) -> tuple[list[OutRecord], int]:
+        """One batch of a storing stage read into rows (bad messages dead-lettered) and stored; its dead letters
+        (to be sent) and how many rows were stored."""
         handled = self.shell.handle(messages, read)
         refused = await self.store(handled.results)
-        produced = len(handled.results) - len(refused)
-        await self.shell.send_all(handled.dead + [letter for _, letter in refused], produced=produced)
+        return handled.dead + [letter for _, letter in refused], len(handled.results) - len(refused)
 
     async def store(self, batch: list[tuple[Message, R]]) -> list[tuple[Message, OutRecord]]:
         """Store the batch's rows; the rows refused, each with its dead letter: ``store_rejected`` when the database

@@ -11,7 +11,7 @@ from hub.config import Settings
 from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
 from hub.streams.normalise import BULK_TOPICS, MAPPERS, refuse_future
-from hub.workers.batch import BatchShell
+from hub.workers.batch import BatchShell, Outgoing
 
 
 def normalise_stage(settings: Settings, metrics: StageMetrics) -> BatchShell:
@@ -26,10 +26,10 @@ def normalise_stage(settings: Settings, metrics: StageMetrics) -> BatchShell:
         records = refuse_future(mapped, datetime.now(UTC), ahead)
         return [OutRecord(r.topic, r.key, r.value()) for r in records]
 
-    @shell.handler
-    async def normalise(messages: list[Message]) -> None:
+    @shell.prepare
+    async def normalise(messages: list[Message]) -> Outgoing:
         handled = shell.handle(messages, mapped)
         out = [record for _, records in handled.results for record in records]
-        await shell.send_all(out + handled.dead, produced=len(out))
+        return Outgoing(out + handled.dead, produced=len(out))
 
     return shell

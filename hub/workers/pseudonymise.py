@@ -1,8 +1,9 @@
 """The pseudonymise worker: ``canon.*`` -> ``share.<domain>.<kind>`` by the sharing policy (``hub.streams.
 pseudonymise``). Each event's transfer-register rows and vault entries are stored first, then its shares are sent,
 and the batch is acknowledged once the broker has them all: no share is ever on the broker without its register
-row. Records that cannot be shared go to ``dlq.pseudonymise``, among them an event whose rows the database refuses
-for good (``store_rejected``): nothing of it is shared, and the rest of the batch goes on."""
+row. The batch shell stores the next batch's rows while this batch's shares wait for the broker. Records that
+cannot be shared go to ``dlq.pseudonymise``, among them an event whose rows the database refuses for good
+(``store_rejected``): nothing of it is shared, and the rest of the batch goes on."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from hub.store.register import record_transfers
 from hub.store.vault import store_entries
 from hub.streams.pseudonymise import Pseudonymised, Pseudonymiser
 from hub.topology import CANONICAL_KINDS, canon_topic
-from hub.workers.batch import BatchShell
+from hub.workers.batch import BatchShell, Outgoing
 from hub.workers.database import BatchWriter
 
 
@@ -55,8 +56,8 @@ def pseudonymise_stage(settings: Settings, metrics: StageMetrics, environ: Mappi
     register = BatchWriter(shell, settings.database_conninfo(), write_register)
     shell.uses(register.opened)
 
-    @shell.handler
-    async def pseudonymise(messages: list[Message]) -> None:
+    @shell.prepare
+    async def pseudonymise(messages: list[Message]) -> Outgoing:
         handled = shell.handle(messages, lambda m: core.process(m.value or b""))
         for _, result in handled.results:
             for domain in result.withheld:
@@ -70,6 +71,6 @@ def pseudonymise_stage(settings: Settings, metrics: StageMetrics, environ: Mappi
             if id(m) not in unshared
             for s in result.shares
         ]
-        await shell.send_all(out + handled.dead + [letter for _, letter in refused], produced=len(out))
+        return Outgoing(out + handled.dead + [letter for _, letter in refused], produced=len(out))
 
     return shell

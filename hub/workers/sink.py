@@ -11,7 +11,7 @@ from hub.metrics import StageMetrics
 from hub.schemas import CloudEvent
 from hub.store.events import StoredEvent, upsert_events
 from hub.topology import CANONICAL_KINDS, canon_topic
-from hub.workers.batch import BatchShell
+from hub.workers.batch import BatchShell, Outgoing
 from hub.workers.database import BatchWriter
 
 
@@ -30,8 +30,9 @@ def sink_stage(settings: Settings, metrics: StageMetrics) -> BatchShell:
     writer = BatchWriter(shell, settings.database_conninfo(), upsert_events)
     shell.uses(writer.opened)
 
-    @shell.handler
-    async def sink(messages: list[Message]) -> None:
-        await writer.store_batch(messages, stored)
+    @shell.prepare
+    async def sink(messages: list[Message]) -> Outgoing:
+        dead, produced = await writer.store_rows(messages, stored)
+        return Outgoing(dead, produced)
 
     return shell

@@ -18,7 +18,7 @@ from hub.config import Settings
 from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
 from hub.streams.normalise import BULK_TOPICS, MAPPERS
-from hub.workers.batch import BATCH_MAX_RECORDS, BatchShell
+from hub.workers.batch import BATCH_MAX_RECORDS, BatchShell, Outgoing
 from hub.workers.normalise import normalise_stage
 from tests.helpers.messages import FakeMessage
 
@@ -103,6 +103,27 @@ class FakeProducer:
         return answer
 
 
+class GatedProducer(FakeProducer):
+    """A producer whose acknowledgements come only when the test says (``acknowledge``); sends noted in
+    ``events`` (shared with the consumer, so the order of sends and commits shows)."""
+
+    def __init__(self, events: list[Any]) -> None:
+        super().__init__()
+        self.events = events
+        self.unanswered: list[asyncio.Future[Any]] = []
+
+    async def send(self, topic: str, value: bytes, key: bytes | None = None, headers: Any = None) -> Any:
+        self.events.append(("sent", value))
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.unanswered.append(answer)
+        return answer
+
+    def acknowledge(self) -> None:
+        for answer in self.unanswered:
+            answer.set_result(None)
+        self.unanswered.clear()
+
+
 def _settings(tmp_path: Path) -> Settings:
     return Settings(kafka_bootstrap="nowhere:1", topic_prefix=PREFIX, state_dir=tmp_path)
 
@@ -134,10 +155,9 @@ def test_each_batch_is_handled_as_fetched_and_committed_after_it(tmp_path: Path)
     each batch's next offsets are committed once its handler returned, and a stop ends the idle fetch."""
     tp = TopicPartition(PREFIX + POSITIONS, 0)
     consumer = FakeConsumer([{tp: _records(POSITIONS, 0, 0)}, {tp: _records(POSITIONS, 0, 1, 2, 3)}])
-    seen: list[tuple[list[int], int]] = []
 
     async def handler(messages: list[Message]) -> None:
-        seen.append(([m.offset for m in messages], len(_commits(consumer))))
+        consumer.events.append(("handled", [m.offset for m in messages]))
 
     shell = _shell(tmp_path, handler)
 
@@ -149,8 +169,10 @@ def test_each_batch_is_handled_as_fetched_and_committed_after_it(tmp_path: Path)
         await asyncio.wait_for(running, 10)
 
     asyncio.run(scenario())
-    assert seen == [([0], 0), ([1, 2, 3], 1)]  # each handled before its own commit
-    assert _commits(consumer) == [{tp: 1}, {tp: 4}]
+    at = consumer.events.index
+    assert _commits(consumer) == [{tp: 1}, {tp: 4}]  # the next offsets, in order
+    assert at(("handled", [0])) < at(("commit", {tp: 1}))  # each batch handled before its commit
+    assert at(("handled", [1, 2, 3])) < at(("commit", {tp: 4}))
     assert consumer.fetches == [BATCH_MAX_RECORDS] * 3
     assert consumer.events[-1] == "stop"
     assert consumer.topics == [PREFIX + POSITIONS, PREFIX + ALARMS]
@@ -187,6 +209,51 @@ def test_a_revocation_waits_for_the_batch_in_flight_and_nothing_unconfirmed_is_c
 
     asyncio.run(scenario())
     assert [e for e in consumer.events if e not in ("start", "stop")] == ["confirmed", ("commit", {tp: 7}), "revoked"]
+
+
+def test_the_next_batch_is_prepared_while_the_last_waits_for_the_broker_and_commits_stay_in_order(
+    tmp_path: Path,
+) -> None:
+    """A two-phase stage: batch 2 is prepared (handled, written) while batch 1's outputs wait for the broker, but
+    none of batch 2's outputs is handed over before batch 1 is committed; each batch is committed only after its
+    own outputs are acknowledged, in order; a revocation meanwhile waits until both batches are committed."""
+    tp = TopicPartition(PREFIX + POSITIONS, 0)
+    consumer = FakeConsumer([{tp: _records(POSITIONS, 0, 0, 1)}, {tp: _records(POSITIONS, 0, 2)}])
+    producer = GatedProducer(consumer.events)
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+
+    @shell.prepare
+    async def prepare(messages: list[Message]) -> Outgoing:
+        offsets = [m.offset for m in messages]
+        consumer.events.append(("prepared", offsets))
+        return Outgoing([OutRecord("canon.vehicle-position", b"k", f"out{o}".encode()) for o in offsets], len(offsets))
+
+    def index(event: Any) -> int:
+        return consumer.events.index(event)
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(shell.run(consumer, producer))
+        await asyncio.wait_for(_until(lambda: ("prepared", [2]) in consumer.events), 10)
+        revoking = asyncio.ensure_future(consumer.listener.on_partitions_revoked({tp}))
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert _commits(consumer) == []
+        assert ("sent", b"out2") not in consumer.events
+        assert not revoking.done()
+        producer.acknowledge()  # batch 1's outputs
+        await asyncio.wait_for(_until(lambda: ("sent", b"out2") in consumer.events), 10)
+        assert _commits(consumer) == [{tp: 2}]
+        assert not revoking.done()
+        producer.acknowledge()  # batch 2's
+        await asyncio.wait_for(revoking, 10)
+        shell.stop()
+        await asyncio.wait_for(running, 10)
+
+    asyncio.run(scenario())
+    assert _commits(consumer) == [{tp: 2}, {tp: 3}]
+    assert index(("sent", b"out1")) < index(("commit", {tp: 2})) < index(("sent", b"out2")) < index(("commit", {tp: 3}))
+    assert index(("prepared", [2])) < index(("commit", {tp: 2}))
+    assert shell.metrics.events_out.labels("normalise")._value.get() == 3
 
 
 def test_incidents_are_handled_before_the_positions_fetched_with_them(tmp_path: Path) -> None:
