@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
+from aiokafka.errors import RequestTimedOutError
 from prometheus_client import CollectorRegistry
 
 from hub.config import Settings
 from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
+from hub.retry import Backoff
 from hub.streams.normalise import BULK_TOPICS, MAPPERS
 from hub.workers.batch import BATCH_MAX_RECORDS, BatchShell, Outgoing
 from hub.workers.normalise import normalise_stage
@@ -322,3 +324,38 @@ def test_assignment_checks_the_committed_offsets_and_reports_the_partitions(tmp_
         assert resets == 0
     assert shell.metrics.assigned_partitions.labels("normalise")._value.get() == 1
     assert shell.partitions_ready() == (True, "")
+
+
+class FlakyProducer(FakeProducer):
+    """The broker does not answer the first send in time; every later send is acknowledged."""
+
+    async def send(self, topic: str, value: bytes, key: bytes | None = None, headers: Any = None) -> Any:
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        if self.sent:
+            answer.set_result(None)
+        else:
+            answer.set_exception(RequestTimedOutError())
+        self.sent.append(value)
+        return answer
+
+
+def test_the_broker_check_fails_while_sends_are_retried_and_passes_again(tmp_path: Path) -> None:
+    """/readyz's "broker" check: not ok, naming the error, while a send is retried; ok once it went through."""
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+    shell.producer = FlakyProducer()
+    shell.broker.backoff = lambda: Backoff(base_s=0.001, cap_s=0.001)
+    told: list[tuple[bool, str]] = []
+    flag_set = shell.broker_ready.set
+
+    def spy(ok: bool, detail: str = "") -> None:
+        told.append((ok, detail))
+        flag_set(ok, detail)
+
+    shell.broker.health = spy
+    assert shell.broker_ready()[0] is False  # nothing started yet
+    asyncio.run(shell.send_all([OutRecord("canon.incident", b"k", b"v")]))
+    assert told[0][0] is False
+    assert "RequestTimedOutError" in told[0][1]
+    assert told[-1] == (True, "")
+    assert shell.broker_ready() == (True, "")
+    assert shell.producer.sent == [b"v", b"v"]
