@@ -13,14 +13,16 @@ from hub.schemas import CloudEvent
 
 #: One statement per batch: the rows as arrays, unnested (PostgreSQL parses, plans and executes it once, not once per
 #: row; measured in bench/RESULTS.md, bench_pipeline). A row twice in one statement would be updated twice, which
-#: ON CONFLICT DO UPDATE refuses, so ``upsert_events`` passes each id once per statement.
+#: ON CONFLICT DO UPDATE refuses, so ``upsert_events`` passes each id once per statement. The arrays go in binary
+#: (``%b``): psycopg dumps a text array of 1,000 envelopes in text format at about 45 us per element (quoting and
+#: escaping in Python), in binary at about 2.
 _UPSERT = """
 INSERT INTO events (id, kind, type, source, source_record_id, subject, time, envelope,
                     kafka_topic, kafka_partition, kafka_offset)
 SELECT id, kind, type, source, source_record_id, subject, time, envelope::jsonb, kafka_topic, kafka_partition,
        kafka_offset
-FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::text[],
-            %s::text[], %s::integer[], %s::bigint[])
+FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[], %b::text[],
+            %b::text[], %b::integer[], %b::bigint[])
      AS t(id, kind, type, source, source_record_id, subject, time, envelope, kafka_topic, kafka_partition,
           kafka_offset)
 ON CONFLICT (id) DO UPDATE SET

@@ -25,12 +25,13 @@ ON CONFLICT (share_id) DO NOTHING
 """
 
 
-#: ``_INSERT`` for a whole batch in one statement, its columns as arrays: parsed, planned and executed once.
+#: ``_INSERT`` for a whole batch in one statement, its columns as arrays (in binary, which psycopg dumps far faster
+#: than text arrays): parsed, planned and executed once.
 _INSERT_ARRAYS = """
 INSERT INTO transfer_register (share_id, canonical_id, recipient, source_agency, kind, topic, purpose, legal_basis,
                                content_sha256, delivered_at)
-SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-                     %s::text[], %s::timestamptz[])
+SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[],
+                     %b::text[], %b::timestamptz[])
 ON CONFLICT (share_id) DO NOTHING
 """
 
