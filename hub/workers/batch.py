@@ -7,17 +7,18 @@ core costs 10-75 us per event that path cost more than the work (issue 13). Here
 
 1. ``getmany(max_records=BATCH_MAX_RECORDS)``: returns at once with whatever has been fetched (one record when the
    input is idle, no window to fill; as much as arrived meanwhile under load, up to the cap);
-2. the stage's handler over the batch (``StageBase.handle``: the one error path and its dead letters), records of
-   the stage's ``first`` topics (incidents) before the rest, each part written and sent on its own so incidents
-   never wait for the positions fetched with them;
-3. the handler returns once its database writes and every output are confirmed (``StageBase.send_all``);
+2. the stage's first phase over the batch (``StageBase.handle``: the one error path and its dead letters; then its
+   database writes), records of the stage's ``first`` topics (incidents) before the rest, each part sent on its
+   own so incidents never wait for the positions fetched with them;
+3. the outputs sent (``StageBase.send_all``) and every acknowledgement awaited, while the next batch is already
+   fetched and prepared (at most two batches in flight; sends and commits stay in order);
 4. the next offset of each partition in the batch is committed.
 
 At-least-once as decision 0003 says: a crash anywhere before 4 redelivers the batch, which the idempotent sinks
-absorb. ``on_partitions_revoked`` waits for the batch in flight to be committed, so a partition moves only between
+absorb. ``on_partitions_revoked`` waits for the batches in flight to be committed, so a partition moves only between
 batches; ``on_partitions_assigned`` checks the committed offsets (``hub.offsets``), reports the partitions (metric,
-readiness). SIGTERM/SIGINT stop the loop after the batch in flight is committed; the consumer leaves its group and the
-process exits 0. A stop while a batch is blocked on the broker or the database ends the process at once
+readiness). SIGTERM/SIGINT stop the loop after the batches in flight are committed; the consumer leaves its group
+and the process exits 0. A stop while a batch is blocked on the broker or the database ends the process at once
 (``hub.workers.blocked``), leaving that batch uncommitted.
 """
 
@@ -119,8 +120,9 @@ def make_stage_producer(settings: Settings, client_id: str) -> AIOKafkaProducer:
 
 
 class BatchShell(StageBase):
-    """A stateless stage over ``inputs`` (declared topics): the stage registers its batch handler (``handler``) and
-    the resources the handler needs open (``uses``); ``serve`` runs it until a stop signal."""
+    """A stateless stage over ``inputs`` (declared topics): the stage registers its first phase (``prepare``: handle
+    a batch, write its rows, return what to send) or a one-phase handler (``handler``), and the resources it needs
+    open (``uses``); ``serve`` runs it until a stop signal. Records of the ``first`` topics go before the rest."""
 
     def __init__(
         self,
