@@ -282,7 +282,6 @@ class BatchShell(StageBase):
         assert self._prepare is not None
         started = time.perf_counter()
         records: list[Message] = [record for records in batch.values() for record in records]
-        self.metrics.events_in.labels(self.stage).inc(len(records))
         first = [r for r in records if self.declared(r.topic) in self.first]
         rest = [r for r in records if self.declared(r.topic) not in self.first] if first else records
         offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
@@ -292,13 +291,16 @@ class BatchShell(StageBase):
             await self._deliver(prepared)
         prepared = await self._prepare(rest) if rest else None
         await self._settle()
-        self._pending = asyncio.ensure_future(self._deliver_and_commit(prepared, offsets, started))
+        self._pending = asyncio.ensure_future(self._deliver_and_commit(prepared, len(records), offsets, started))
 
     async def _deliver_and_commit(
-        self, prepared: Outgoing | None, offsets: dict[TopicPartition, int], started: float
+        self, prepared: Outgoing | None, events: int, offsets: dict[TopicPartition, int], started: float
     ) -> None:
         try:
             await self._deliver(prepared)
+            # Counted in once handled and confirmed: with two batches in flight, a count taken when a batch is
+            # fetched would run a batch ahead of its outputs, dead letters and rows.
+            self.metrics.events_in.labels(self.stage).inc(events)
             await self._commit(offsets)
             self.metrics.batch_seconds.labels(self.stage).observe(time.perf_counter() - started)
         finally:

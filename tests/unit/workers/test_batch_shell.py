@@ -233,6 +233,9 @@ def test_the_next_batch_is_prepared_while_the_last_waits_for_the_broker_and_comm
     def index(event: Any) -> int:
         return consumer.events.index(event)
 
+    def events_in() -> float:
+        return float(shell.metrics.events_in.labels("normalise")._value.get())
+
     async def scenario() -> None:
         running = asyncio.ensure_future(shell.run(consumer, producer))
         await asyncio.wait_for(_until(lambda: ("prepared", [2]) in consumer.events), 10)
@@ -242,9 +245,11 @@ def test_the_next_batch_is_prepared_while_the_last_waits_for_the_broker_and_comm
         assert _commits(consumer) == []
         assert ("sent", b"out2") not in consumer.events
         assert not revoking.done()
+        assert events_in() == 0  # counted in only once handled and confirmed
         producer.acknowledge()  # batch 1's outputs
         await asyncio.wait_for(_until(lambda: ("sent", b"out2") in consumer.events), 10)
         assert _commits(consumer) == [{tp: 2}]
+        assert events_in() == 2
         assert not revoking.done()
         producer.acknowledge()  # batch 2's
         await asyncio.wait_for(revoking, 10)
