@@ -14,12 +14,19 @@ from hub.errors import InvalidEventError
 from hub.formats.base import CanonicalRecord
 from hub.formats.registry import BY_RAW_TOPIC
 
-__all__ = ["MAPPERS", "OBSERVED_AT", "Mapper", "refuse_future"]
+__all__ = ["BULK_TOPICS", "MAPPERS", "OBSERVED_AT", "Mapper", "refuse_future"]
 
 Mapper = Callable[[bytes], list[CanonicalRecord]]
 
 #: Mapper per raw topic (declared name, without prefix): the topics the normaliser subscribes to.
 MAPPERS: Mapping[str, Mapper] = MappingProxyType({topic: f.to_canonical for topic, f in BY_RAW_TOPIC.items()})
+
+#: The raw topics of the high-rate feeds (vehicle positions, trip updates: hundreds to thousands a second). The
+#: normaliser handles and sends the records of every other raw topic (those that carry incidents, alarms and unit
+#: states) first, so an incident never waits behind the positions fetched with it.
+BULK_TOPICS: frozenset[str] = frozenset(
+    {"raw.havag.siri-vm", "raw.havag.gtfsrt-vehicle-positions", "raw.havag.gtfsrt-trip-updates"}
+)
 
 OBSERVED_AT: Mapping[str, str] = MappingProxyType(
     {

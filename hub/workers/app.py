@@ -36,7 +36,15 @@ from hub.kafka_read import true_end_offsets
 from hub.kafka_security import PLAINTEXT, KafkaSecurity, security_of
 from hub.offsets import OffsetReset, out_of_range
 
-__all__ = ["HubApp", "HubGlobalTable", "HubTableManager", "make_app", "refuse_topic_auto_creation"]
+__all__ = [
+    "HubApp",
+    "HubGlobalTable",
+    "HubTableManager",
+    "leave_also_in_generation_zero",
+    "make_app",
+    "offset_resets",
+    "refuse_topic_auto_creation",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -58,7 +66,7 @@ def refuse_topic_auto_creation() -> None:
     aiokafka_client.MetadataRequest = _MetadataRequestNoCreate
 
 
-def _leave_also_in_generation_zero(consumer: Any) -> None:
+def leave_also_in_generation_zero(consumer: Any) -> None:
     """Make ``consumer`` leave its group when it stops, also in the group's first generation.
 
     aiokafka sends LeaveGroup on close only from generation 1 on, Kafka's first; the embedded broker numbers the
@@ -79,6 +87,21 @@ def _leave_also_in_generation_zero(consumer: Any) -> None:
     coordinator._maybe_leave_group = leave_group
 
 
+async def offset_resets(
+    consumer: Any, committed: Mapping[Any, int], bootstrap: str, security: KafkaSecurity | None = None
+) -> dict[Any, OffsetReset]:
+    """The partitions of ``committed`` (an aiokafka consumer's ``TopicPartition`` -> committed offset) whose
+    committed offset lies outside their records (``hub.offsets``), asked of ``consumer``; the end offsets the
+    embedded broker reports too low (the module docstring) are checked against the true ones. Raises KafkaError or
+    BrokerError when the broker does not answer."""
+    starts = dict(await consumer.beginning_offsets(list(committed)))
+    ends = dict(await consumer.end_offsets(list(committed)))
+    past = {tp: ends[tp] for tp, at in committed.items() if at > ends[tp]}
+    if past:
+        ends.update(await asyncio.to_thread(true_end_offsets, bootstrap, past, security=security))
+    return out_of_range(committed, starts, ends)
+
+
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     fetch_max_wait_ms: int = 10
     bootstrap: str = ""
@@ -90,20 +113,9 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         consumer._fetch_max_wait_ms = self.fetch_max_wait_ms
         return consumer
 
-    async def _bounds(self, consumer: Any, committed: dict[Any, int]) -> tuple[dict[Any, int], dict[Any, int]]:
-        """Each partition's start and end (one past its last record), for the partitions of ``committed``."""
-        starts = dict(await consumer.beginning_offsets(list(committed)))
-        ends = dict(await consumer.end_offsets(list(committed)))
-        # The embedded broker reports ends too low (the module docstring): an offset past the reported end is
-        # checked against the true one.
-        past = {tp: ends[tp] for tp, at in committed.items() if at > ends[tp]}
-        if past:
-            ends.update(await asyncio.to_thread(true_end_offsets, self.bootstrap, past, security=self.security))
-        return starts, ends
-
     async def on_start(self) -> None:
         await super().on_start()
-        _leave_also_in_generation_zero(self._consumer)
+        leave_also_in_generation_zero(self._consumer)
 
     async def _highwaters(self, partitions: list[Any]) -> Mapping[Any, int]:
         reported = await super()._highwaters(partitions)
@@ -125,11 +137,10 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         if not checked:
             return committed, []
         try:
-            starts, ends = await self._bounds(consumer, checked)
+            resets = await offset_resets(consumer, checked, self.bootstrap, self.security)
         except (KafkaError, BrokerError) as exc:  # read as faust would; the next assignment checks again
             log.warning("the committed offsets could not be checked against the partitions", error=repr(exc))
             return committed, []
-        resets = out_of_range(checked, starts, ends)
         for tp, reset in resets.items():
             consumer.seek(tp, reset.to)
             committed[tp] = reset.to

@@ -76,7 +76,8 @@ class BlockedWait:
     """``run(attempt)`` until it succeeds or fails for good, waiting for ``dependency`` (see the module docstring).
 
     ``log`` is the stage's bound logger, ``stopping`` says whether the worker is asked to stop, ``abandon`` ends it
-    (``exit_at_once``; tests give their own), ``backoff`` makes the delays of one wait."""
+    (``exit_at_once``; tests give their own), ``backoff`` makes the delays of one wait; ``flag`` (a readiness
+    ``Flag``, see the module docstring) follows the dependency's answers."""
 
     def __init__(
         self,

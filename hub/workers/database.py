@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, Generic, TypeVar
@@ -29,7 +29,7 @@ from hub.messages import Message, OutRecord
 from hub.retry import Backoff
 from hub.store.errors import error_kind, error_summary
 from hub.workers.blocked import BLOCKED_AFTER_S, BlockedWait, Dependency, exit_at_once
-from hub.workers.shell import EventStream, StageShell
+from hub.workers.shell import EventStream, StageBase, StageShell
 
 R = TypeVar("R")
 
@@ -98,7 +98,7 @@ class DatabaseWait(BlockedWait):
 
     def __init__(
         self,
-        shell: StageShell,
+        shell: StageBase,
         *,
         blocked_after_s: float = BLOCKED_AFTER_S,
         stopping: Callable[[], bool] | None = None,
@@ -119,7 +119,7 @@ class DatabaseWait(BlockedWait):
             database,
             shell.stage,
             shell.log,
-            stopping=stopping if stopping is not None else lambda: bool(shell.app.should_stop),
+            stopping=stopping if stopping is not None else shell.stopping,
             blocked_after_s=blocked_after_s,
             abandon=abandon,
             backoff=backoff,
@@ -134,7 +134,7 @@ class BatchWriter(Generic[R]):
 
     def __init__(
         self,
-        shell: StageShell,
+        shell: StageBase,
         conninfo: str,
         write: RowWriter[R],
         wait: DatabaseWait | None = None,
@@ -191,14 +191,26 @@ class BatchWriter(Generic[R]):
             await asyncio.sleep(DATABASE_RECHECK_S)
 
     async def consume(self, stream: EventStream, read: Callable[[Message], R]) -> None:
-        """The agent of a storing stage: each batch read into rows (bad messages dead-lettered), stored, and its
-        dead letters sent before the batch is acknowledged."""
+        """The faust agent of a storing stage: ``store_batch`` over each batch of the stream."""
+        assert isinstance(self.shell, StageShell)
         async with self.opened():
             async for messages in self.shell.batches(stream):
-                handled = self.shell.handle(messages, read)
-                refused = await self.store(handled.results)
-                produced = len(handled.results) - len(refused)
-                await self.shell.send_all(handled.dead + [letter for _, letter in refused], produced=produced)
+                await self.store_batch(messages, read)
+
+    async def store_batch(self, messages: Sequence[Message], read: Callable[[Message], R]) -> None:
+        """One batch of a storing stage: ``store_rows``, and its dead letters sent; returns once all of it is
+        confirmed, so the caller may acknowledge the batch."""
+        dead, produced = await self.store_rows(messages, read)
+        await self.shell.send_all(dead, produced=produced)
+
+    async def store_rows(
+        self, messages: Sequence[Message], read: Callable[[Message], R]
+    ) -> tuple[list[OutRecord], int]:
+        """One batch of a storing stage read into rows (bad messages dead-lettered) and stored; its dead letters
+        (to be sent) and how many rows were stored."""
+        handled = self.shell.handle(messages, read)
+        refused = await self.store(handled.results)
+        return handled.dead + [letter for _, letter in refused], len(handled.results) - len(refused)
 
     async def store(self, batch: list[tuple[Message, R]]) -> list[tuple[Message, OutRecord]]:
         """Store the batch's rows; the rows refused, each with its dead letter: ``store_rejected`` when the database

@@ -1,6 +1,7 @@
 """The normalise worker: ``raw.*`` -> ``canon.<kind>`` by the format's mapper (``hub.streams.normalise``); records
 that cannot be read, or observed further ahead of this worker's clock than ``HUB_MAX_FUTURE_HOURS``, ->
-``dlq.normalise`` with their reason."""
+``dlq.normalise`` with their reason. Runs on the batch shell; the records of the raw topics that carry incidents are
+handled and sent before the vehicle positions fetched with them (``hub.streams.normalise.BULK_TOPICS``)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from datetime import UTC, datetime, timedelta
 from hub.config import Settings
 from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
-from hub.streams.normalise import MAPPERS, refuse_future
-from hub.workers.shell import EventStream, StageShell
+from hub.streams.normalise import BULK_TOPICS, MAPPERS, refuse_future
+from hub.workers.batch import BatchShell, Outgoing
 
 
-def normalise_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
+def normalise_stage(settings: Settings, metrics: StageMetrics) -> BatchShell:
     """raw.* -> canon.<kind>; bad records -> dlq.normalise."""
-    shell = StageShell(settings, "normalise", metrics)
+    shell = BatchShell(
+        settings, "normalise", metrics, list(MAPPERS), first=[t for t in MAPPERS if t not in BULK_TOPICS]
+    )
     ahead = timedelta(hours=settings.max_future_hours)
 
     def mapped(message: Message) -> list[OutRecord]:
@@ -23,11 +26,10 @@ def normalise_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
         records = refuse_future(mapped, datetime.now(UTC), ahead)
         return [OutRecord(r.topic, r.key, r.value()) for r in records]
 
-    @shell.agent(list(MAPPERS), name="normalise")
-    async def normalise(stream: EventStream) -> None:
-        async for messages in shell.batches(stream):
-            handled = shell.handle(messages, mapped)
-            out = [record for _, records in handled.results for record in records]
-            await shell.send_all(out + handled.dead, produced=len(out))
+    @shell.prepare
+    async def normalise(messages: list[Message]) -> Outgoing:
+        handled = shell.handle(messages, mapped)
+        out = [record for _, records in handled.results for record in records]
+        return Outgoing(out + handled.dead, produced=len(out))
 
     return shell

@@ -1,8 +1,9 @@
 """The pseudonymise worker: ``canon.*`` -> ``share.<domain>.<kind>`` by the sharing policy (``hub.streams.
 pseudonymise``). Each event's transfer-register rows and vault entries are stored first, then its shares are sent,
 and the batch is acknowledged once the broker has them all: no share is ever on the broker without its register
-row. Records that cannot be shared go to ``dlq.pseudonymise``, among them an event whose rows the database refuses
-for good (``store_rejected``): nothing of it is shared, and the rest of the batch goes on."""
+row. The batch shell stores the next batch's rows while this batch's shares wait for the broker. Records that
+cannot be shared go to ``dlq.pseudonymise``, among them an event whose rows the database refuses for good
+(``store_rejected``): nothing of it is shared, and the rest of the batch goes on."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import psycopg
 
 from hub.config import Settings
-from hub.messages import OutRecord
+from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
 from hub.network.gtfs_static import default_gtfs
 from hub.privacy.retention import RetentionPeriods
@@ -23,9 +24,9 @@ from hub.store.register import record_transfers
 from hub.store.vault import store_entries
 from hub.streams.pseudonymise import Pseudonymised, Pseudonymiser
 from hub.topology import CANONICAL_KINDS, canon_topic
+from hub.workers.batch import BatchShell, Outgoing
 from hub.workers.database import BatchWriter
 from hub.workers.key_age import export_key_age
-from hub.workers.shell import EventStream, StageShell
 
 
 async def write_register(conn: psycopg.AsyncConnection[Any], events: list[Pseudonymised]) -> None:
@@ -37,7 +38,7 @@ async def write_register(conn: psycopg.AsyncConnection[Any], events: list[Pseudo
         await store_entries(cur, [v for e in events for v in e.vault])
 
 
-def pseudonymise_stage(settings: Settings, metrics: StageMetrics, environ: Mapping[str, str]) -> StageShell:
+def pseudonymise_stage(settings: Settings, metrics: StageMetrics, environ: Mapping[str, str]) -> BatchShell:
     """canon.* -> share.<domain>.<kind> by the sharing policy; transfers and vault entries stored before the shares
     are sent; bad records, policy violations and events whose rows the database refuses -> dlq.pseudonymise. Key
     material comes from ``environ``."""
@@ -51,26 +52,27 @@ def pseudonymise_stage(settings: Settings, metrics: StageMetrics, environ: Mappi
         scrubber=stage_scrubber(policy),
     )
     export_key_age(metrics.registry, key_names(policy), environ)
-    shell = StageShell(settings, "pseudonymise", metrics)
+    # Incidents first: their shares alert the recipients; the positions fetched with them wait for that.
+    inputs = [canon_topic(k) for k in CANONICAL_KINDS]
+    shell = BatchShell(settings, "pseudonymise", metrics, inputs, first=[canon_topic("incident")])
     register = BatchWriter(shell, settings.database_conninfo(), write_register)
+    shell.uses(register.opened)
 
-    @shell.agent([canon_topic(k) for k in CANONICAL_KINDS], name="pseudonymise")
-    async def pseudonymise(stream: EventStream) -> None:
-        async with register.opened():
-            async for messages in shell.batches(stream):
-                handled = shell.handle(messages, lambda m: core.process(m.value or b""))
-                for _, result in handled.results:
-                    for domain in result.withheld:
-                        metrics.withheld.labels("pseudonymise", domain, "purpose").inc()
-                # Rows first: held (and retried) while the database is away, so nothing is sent meanwhile.
-                refused = await register.store([(m, r) for m, r in handled.results if r.transfers or r.vault])
-                unshared = {id(m) for m, _ in refused}
-                out = [
-                    OutRecord(s.topic, s.key, s.value)
-                    for m, result in handled.results
-                    if id(m) not in unshared
-                    for s in result.shares
-                ]
-                await shell.send_all(out + handled.dead + [letter for _, letter in refused], produced=len(out))
+    @shell.prepare
+    async def pseudonymise(messages: list[Message]) -> Outgoing:
+        handled = shell.handle(messages, lambda m: core.process(m.value or b""))
+        for _, result in handled.results:
+            for domain in result.withheld:
+                metrics.withheld.labels("pseudonymise", domain, "purpose").inc()
+        # Rows first: held (and retried) while the database is away, so nothing is sent meanwhile.
+        refused = await register.store([(m, r) for m, r in handled.results if r.transfers or r.vault])
+        unshared = {id(m) for m, _ in refused}
+        out = [
+            OutRecord(s.topic, s.key, s.value)
+            for m, result in handled.results
+            if id(m) not in unshared
+            for s in result.shares
+        ]
+        return Outgoing(out + handled.dead + [letter for _, letter in refused], produced=len(out))
 
     return shell

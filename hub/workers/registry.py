@@ -12,10 +12,10 @@ from hub.workers.alert_store import alert_store_stage
 from hub.workers.normalise import normalise_stage
 from hub.workers.pseudonymise import pseudonymise_stage
 from hub.workers.router import router_stage
-from hub.workers.shell import StageShell
+from hub.workers.shell import StageBase
 from hub.workers.sink import sink_stage
 
-StageFactory = Callable[[Settings, StageMetrics, Mapping[str, str]], StageShell]
+StageFactory = Callable[[Settings, StageMetrics, Mapping[str, str]], StageBase]
 
 STAGES: Mapping[str, StageFactory] = {
     "alert-store": lambda settings, metrics, environ: alert_store_stage(settings, metrics),

@@ -1,9 +1,11 @@
-"""Run one stage as a faust worker process, with its own ``/metrics`` endpoint (``hub worker STAGE``)."""
+"""Run one stage as a worker process, with its own ``/metrics`` endpoint (``hub worker STAGE``): the stateless stages
+on the batch shell (``hub.workers.batch``), the router and the alert store as faust workers."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from typing import cast
 
 import faust
 import structlog
@@ -12,7 +14,9 @@ from hub.config import Settings
 from hub.errors import ConfigError
 from hub.logging import logging_dict_config
 from hub.metrics import StageMetrics, process_registry, serve_metrics
+from hub.workers.batch import BatchShell
 from hub.workers.registry import STAGES
+from hub.workers.shell import StageShell
 from hub.workers.startup import check_servers
 
 log = structlog.get_logger(__name__)
@@ -28,8 +32,8 @@ class HubWorker(faust.Worker):
 
 
 def run_stage(settings: Settings, stage: str, environ: Mapping[str, str]) -> None:
-    """Serve metrics, then run ``stage`` until SIGINT/SIGTERM; exits the process (faust's worker does). ``environ``
-    is the environment the entry point read (key material for the stages that need it)."""
+    """Serve metrics, then run ``stage`` until SIGINT/SIGTERM; a faust worker exits the process, a batch shell
+    returns. ``environ`` is the environment the entry point read (key material for the stages that need it)."""
     if stage not in STAGES:
         raise ConfigError(f"unknown stage {stage!r}; stages: {', '.join(sorted(STAGES))}")
     registry = process_registry()
@@ -41,10 +45,14 @@ def run_stage(settings: Settings, stage: str, environ: Mapping[str, str]) -> Non
     log.info(
         "worker starting",
         stage=stage,
-        group=shell.app.conf.id,
+        group=shell.group if isinstance(shell, BatchShell) else cast(StageShell, shell).app.conf.id,
         bootstrap=settings.bootstrap(),
         metrics=f"http://{settings.metrics_host}:{port}/metrics",
     )
+    if isinstance(shell, BatchShell):
+        asyncio.run(shell.serve())  # returns after a stop signal, once the batch in flight is committed
+        return
+    assert isinstance(shell, StageShell)
     worker = HubWorker(
         shell.app,
         loglevel=settings.log_level,

@@ -1,4 +1,6 @@
-"""What every stage's faust shell shares: batches in, one error path, sends awaited before the batch is acknowledged.
+"""What every stage shell shares (``StageBase``): one error path, sends awaited before the batch is acknowledged;
+and the faust shell (``StageShell``) of the stages that need faust's tables (the router, the alert store). The
+stateless stages run on the batch shell (``hub.workers.batch``), which shares the rest.
 
 A stage is a handler (one consumed message in, its results out) run by ``StageShell.handle``, the one place that
 turns a bad message into a dead letter: ``InvalidEventError`` with its reason and code, a ``PolicyViolation`` and any
@@ -7,12 +9,12 @@ an exception's text can quote the input). The worker never dies on one bad event
 broker has acknowledged every record (at-least-once); what the broker did not take is sent again while the error
 is transient (``hub.workers.blocked``: counted, logged when it lasts, a stop while blocked leaves the batch
 unacknowledged). A committed offset the consumer finds outside its partition's records on assignment is logged as
-an error and counted (``hub.workers.app`` starts that partition over at its first record).
+an error and counted (the shell's consumer starts that partition over at its first record).
 
-``/readyz`` (``hub.health``) of a stage worker: ``partitions`` (some assigned), ``tables`` (faust's recovery of the
-tables from their changelogs done), ``broker`` (reachable, checked every few seconds on the producer's connection,
-and no send blocked); storing stages add ``database`` (``hub.workers.database``). Every few seconds the worker also
-exports its consumer lag (``hub.workers.lag``).
+``/readyz`` (``hub.health``) of a stage worker: ``partitions`` (some assigned), ``broker`` (reachable, and no send
+blocked), for the faust shell ``tables`` (faust's recovery of the tables from their changelogs done); storing stages
+add ``database`` (``hub.workers.database``). Every few seconds the worker also exports its consumer lag
+(``hub.workers.lag``).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ __all__ = [
     "Event",
     "EventStream",
     "Handled",
+    "StageBase",
     "StageShell",
     "broker_error_kind",
     "broker_error_summary",
@@ -87,31 +90,19 @@ class Handled(Generic[R]):
     dead: list[OutRecord] = field(default_factory=list)
 
 
-class StageShell:
-    """One stage's faust app, names, batches, error path, sending and counting."""
+class StageBase:
+    """What both stage shells share: names, the one error path (``handle``/``dead``), sending and counting, the
+    broker wait, readiness and the partition and offset-reset reports. A shell says how a record is handed to its
+    producer (``hand_over``) and whether the worker is asked to stop (``stopping``)."""
 
     def __init__(self, settings: Settings, stage: str, metrics: StageMetrics) -> None:
         self.settings = settings
         self.stage = stage
         self.metrics = metrics
-        self.app: HubApp = make_app(settings, stage)
         self.log = log.bind(stage=stage)
         # /readyz of the worker (hub.health): ready once partitions are assigned (more checks join it).
         self.readiness = Readiness()
         self.partitions_ready = self.readiness.flag("partitions", "no partitions assigned yet")
-        self.readiness.add("tables", self._tables_recovered)
-        # The broker was reachable when the worker started (hub.workers.run checks); the probe and blocked sends
-        # say otherwise.
-        self.broker_reachable = Flag("")
-        self.broker_reachable.set(True)
-        self.sends_flowing = Flag("")
-        self.sends_flowing.set(True)
-        self.readiness.add("broker", self._broker_ready)
-        self.lag = LagExporter(stage, metrics.consumer_lag, self._positions, self._input_name)
-        self.app.timer(LAG_INTERVAL_S, name=f"{stage}-health")(self._health_tick)
-        # faust types the receiver too narrowly for a bound coroutine method.
-        self.app.on_partitions_assigned.connect(cast(Any, self._on_assigned))
-        self.app.on_offset_reset = self._on_offset_reset
         broker = Dependency(
             "broker",
             broker_error_kind,
@@ -120,9 +111,154 @@ class StageShell:
             metrics.broker_retries,
             metrics.broker_blocked_seconds,
         )
-        self.broker = BlockedWait(
-            broker, stage, self.log, stopping=lambda: bool(self.app.should_stop), flag=self.sends_flowing
+        self.broker = BlockedWait(broker, stage, self.log, stopping=self.stopping)
+
+    def stopping(self) -> bool:
+        """Whether the worker is asked to stop (a wait that blocks then ends the process, ``hub.workers.blocked``)."""
+        raise NotImplementedError
+
+    async def hand_over(self, record: OutRecord) -> Awaitable[Any]:
+        """Hand ``record`` to the producer; the awaitable the broker's answer comes through."""
+        raise NotImplementedError
+
+    def assigned(self, count: int) -> None:
+        """Report ``count`` partitions assigned (metric, readiness, log)."""
+        self.metrics.assigned_partitions.labels(self.stage).set(count)
+        self.partitions_ready.set(
+            bool(count), "" if count else "no partitions assigned (more workers than partitions?)"
         )
+        self.log.info("partitions assigned", count=count)
+
+    def offset_reset(self, reset: OffsetReset) -> None:
+        """Say loudly and count that a committed offset lay outside its partition's records (``hub.offsets``)."""
+        self.metrics.offset_resets.labels(self.stage, self.declared(reset.topic), reset.reason).inc()
+        if reset.reason == "beyond_end":
+            what = "the broker lost the records the stage had read; the records there now are read from the start"
+        else:
+            what = f"retention deleted {reset.skipped} records before they were read; reading on from the start"
+        self.log.error(
+            f"committed offset outside the partition's records: {what}",
+            topic=reset.topic,
+            partition=reset.partition,
+            committed=reset.committed,
+            start=reset.start,
+            end=reset.end,
+            reason=reset.reason,
+        )
+
+    # --- names ---------------------------------------------------------------------------------------------------
+
+    def name(self, declared: str) -> str:
+        """The topic's name on the cluster (with the deployment's prefix)."""
+        return qualified(self.settings.topic_prefix, declared)
+
+    def declared(self, topic: str) -> str:
+        """The declared name of a topic read from the cluster."""
+        return topic.removeprefix(self.settings.topic_prefix)
+
+    # --- the error path ------------------------------------------------------------------------------------------
+
+    def handle(self, messages: Sequence[Message], handler: Callable[[Message], R]) -> Handled[R]:
+        """``handler`` over each message; a message it fails on becomes a dead letter (see the module docstring)."""
+        handled: Handled[R] = Handled()
+        for message in messages:
+            try:
+                handled.results.append((message, handler(message)))
+            except InvalidEventError as exc:
+                handled.dead.append(self.dead(exc.code, exc.reason, message))
+            except PolicyViolation as exc:
+                # A bug in the policy or transform, or forged input: nothing of this event leaves.
+                self.log.error("policy violation, nothing sent", error=str(exc), **_where(message))
+                handled.dead.append(self.dead("processing_error", f"policy violation: {exc}", message))
+            except Exception as exc:  # a bug met this message; the worker goes on with the next
+                self.log.exception("stage failed on a message", **_where(message))
+                handled.dead.append(
+                    self.dead("processing_error", f"{type(exc).__name__} (see the worker log)", message)
+                )
+        return handled
+
+    def dead(self, code: DeadLetterReason, reason: str, message: Message) -> OutRecord:
+        """The record for ``dlq.<stage>`` of a message given up on (counted once the broker has it)."""
+        origin = Origin(message.topic, message.partition, message.offset)
+        self.log.warning("dead-lettered", code=code, reason=reason, **_where(message))
+        letter = dead_letter(self.stage, code, reason, origin, message.key, message.value or b"")
+        return OutRecord(dlq_topic(self.stage), letter.key, letter.value, letter.headers(), code)
+
+    # --- sending -------------------------------------------------------------------------------------------------
+
+    async def send_all(self, records: Sequence[OutRecord], produced: int = 0) -> None:
+        """Send ``records`` and wait until the broker has acknowledged every one, sending again what it did not take
+        while the error is transient; then count the dead letters among them and ``produced`` as this stage's
+        output."""
+        pending = list(records)
+        if pending:
+            await self.broker.run(partial(self._send, pending))
+        for r in records:
+            if r.dead_letter_code is not None:
+                self.metrics.dead_lettered.labels(self.stage, r.dead_letter_code).inc()
+        if produced:
+            self.metrics.events_out.labels(self.stage).inc(produced)
+
+    async def _send(self, pending: list[OutRecord]) -> None:
+        """Send ``pending`` and wait for the broker's answers; leave in it only what the broker did not acknowledge,
+        and raise the first error when anything is left."""
+        handed: list[tuple[OutRecord, Awaitable[Any]]] = []
+        error: BaseException | None = None
+        for r in pending:
+            try:
+                handed.append((r, await self.hand_over(r)))
+            except Exception as exc:  # not handed to the producer: this one and the rest are sent again
+                error = exc
+                break
+        # Each answer awaited in turn: most are in by the time the first is (one produce request carries many), and
+        # awaiting a done future costs less than gather's wrapper per record.
+        unanswered: list[OutRecord] = []
+        refused: BaseException | None = None
+        for r, sent in handed:
+            try:
+                await sent
+            except Exception as exc:  # the broker's answer: this one is sent again
+                unanswered.append(r)
+                refused = refused or exc
+        pending[:] = unanswered + pending[len(handed) :]
+        if error is None:
+            error = refused
+        if error is not None:
+            raise error
+
+
+class StageShell(StageBase):
+    """One stage's faust app, names, batches, error path, sending and counting (the router and the alert store)."""
+
+    def __init__(self, settings: Settings, stage: str, metrics: StageMetrics) -> None:
+        self.app: HubApp = make_app(settings, stage)
+        super().__init__(settings, stage, metrics)
+        self.readiness.add("tables", self._tables_recovered)
+        # The broker was reachable when the worker started (hub.workers.run checks); the probe and blocked sends
+        # say otherwise.
+        self.broker_reachable = Flag("")
+        self.broker_reachable.set(True)
+        self.sends_flowing = Flag("")
+        self.sends_flowing.set(True)
+        self.broker.flag = self.sends_flowing
+        self.readiness.add("broker", self._broker_ready)
+        self.lag = LagExporter(stage, metrics.consumer_lag, self._positions, self._input_name)
+        self.app.timer(LAG_INTERVAL_S, name=f"{stage}-health")(self._health_tick)
+        # faust types the receiver too narrowly for a bound coroutine method.
+        self.app.on_partitions_assigned.connect(cast(Any, self._on_assigned))
+        self.app.on_offset_reset = self.offset_reset
+
+    def stopping(self) -> bool:
+        return bool(self.app.should_stop)
+
+    async def hand_over(self, record: OutRecord) -> Awaitable[Any]:
+        producer = self.app.producer
+        sent = await producer.send(self.name(record.topic), record.key, record.value, None, None, record.headers)
+        return cast(Awaitable[Any], sent)
+
+    async def _on_assigned(self, sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        assigned = args[0] if args else kwargs.get("assigned", ())
+        self.assigned(len(assigned))
 
     # --- health ----------------------------------------------------------------------------------------------------
 
@@ -188,40 +324,6 @@ class StageShell:
             reachable, "" if reachable else f"broker unreachable: no connection to {self.settings.bootstrap()}"
         )
 
-    async def _on_assigned(self, sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
-        assigned = args[0] if args else kwargs.get("assigned", ())
-        self.metrics.assigned_partitions.labels(self.stage).set(len(assigned))
-        self.partitions_ready.set(
-            bool(assigned), "" if assigned else "no partitions assigned (more workers than partitions?)"
-        )
-        self.log.info("partitions assigned", count=len(assigned))
-
-    def _on_offset_reset(self, reset: OffsetReset) -> None:
-        self.metrics.offset_resets.labels(self.stage, self.declared(reset.topic), reset.reason).inc()
-        if reset.reason == "beyond_end":
-            what = "the broker lost the records the stage had read; the records there now are read from the start"
-        else:
-            what = f"retention deleted {reset.skipped} records before they were read; reading on from the start"
-        self.log.error(
-            f"committed offset outside the partition's records: {what}",
-            topic=reset.topic,
-            partition=reset.partition,
-            committed=reset.committed,
-            start=reset.start,
-            end=reset.end,
-            reason=reset.reason,
-        )
-
-    # --- names ---------------------------------------------------------------------------------------------------
-
-    def name(self, declared: str) -> str:
-        """The topic's name on the cluster (with the deployment's prefix)."""
-        return qualified(self.settings.topic_prefix, declared)
-
-    def declared(self, topic: str) -> str:
-        """The declared name of a topic read from the cluster."""
-        return topic.removeprefix(self.settings.topic_prefix)
-
     def topics(self, declared: Sequence[str]) -> Any:
         """The faust topic over ``declared`` topics, for an agent."""
         return self.app.topic(*(self.name(t) for t in declared))
@@ -232,8 +334,6 @@ class StageShell:
             Callable[[Callable[[EventStream], Awaitable[None]]], Any], self.app.agent(self.topics(declared), name=name)
         )
 
-    # --- the loop ------------------------------------------------------------------------------------------------
-
     async def batches(self, stream: EventStream) -> AsyncIterator[list[Message]]:
         """The stream's messages in batches, timed and counted in."""
         async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN_S):
@@ -241,70 +341,6 @@ class StageShell:
             self.metrics.events_in.labels(self.stage).inc(len(events))
             yield [event.message for event in events]
             self.metrics.batch_seconds.labels(self.stage).observe(time.perf_counter() - started)
-
-    def handle(self, messages: Sequence[Message], handler: Callable[[Message], R]) -> Handled[R]:
-        """``handler`` over each message; a message it fails on becomes a dead letter (see the module docstring)."""
-        handled: Handled[R] = Handled()
-        for message in messages:
-            try:
-                handled.results.append((message, handler(message)))
-            except InvalidEventError as exc:
-                handled.dead.append(self.dead(exc.code, exc.reason, message))
-            except PolicyViolation as exc:
-                # A bug in the policy or transform, or forged input: nothing of this event leaves.
-                self.log.error("policy violation, nothing sent", error=str(exc), **_where(message))
-                handled.dead.append(self.dead("processing_error", f"policy violation: {exc}", message))
-            except Exception as exc:  # a bug met this message; the worker goes on with the next
-                self.log.exception("stage failed on a message", **_where(message))
-                handled.dead.append(
-                    self.dead("processing_error", f"{type(exc).__name__} (see the worker log)", message)
-                )
-        return handled
-
-    def dead(self, code: DeadLetterReason, reason: str, message: Message) -> OutRecord:
-        """The record for ``dlq.<stage>`` of a message given up on (counted once the broker has it)."""
-        origin = Origin(message.topic, message.partition, message.offset)
-        self.log.warning("dead-lettered", code=code, reason=reason, **_where(message))
-        letter = dead_letter(self.stage, code, reason, origin, message.key, message.value or b"")
-        return OutRecord(dlq_topic(self.stage), letter.key, letter.value, letter.headers(), code)
-
-    async def send_all(self, records: Sequence[OutRecord], produced: int = 0) -> None:
-        """Send ``records`` and wait until the broker has acknowledged every one, sending again what it did not take
-        while the error is transient; then count the dead letters among them and ``produced`` as this stage's
-        output."""
-        pending = list(records)
-        if pending:
-            await self.broker.run(partial(self._send, pending))
-        for r in records:
-            if r.dead_letter_code is not None:
-                self.metrics.dead_lettered.labels(self.stage, r.dead_letter_code).inc()
-        if produced:
-            self.metrics.events_out.labels(self.stage).inc(produced)
-
-    async def _send(self, pending: list[OutRecord]) -> None:
-        """Send ``pending`` and wait for the broker's answers; leave in it only what the broker did not acknowledge,
-        and raise the first error when anything is left."""
-        producer = self.app.producer
-        handed: list[tuple[OutRecord, Awaitable[Any]]] = []
-        error: BaseException | None = None
-        for r in pending:
-            try:
-                handed.append((r, await producer.send(self.name(r.topic), r.key, r.value, None, None, r.headers)))
-            except Exception as exc:  # not handed to the producer: this one and the rest are sent again
-                error = exc
-                break
-        answers = await asyncio.gather(*(sent for _, sent in handed), return_exceptions=True)
-        acknowledged = {id(r) for (r, _), answer in zip(handed, answers, strict=True) if _acknowledged(answer)}
-        pending[:] = [r for r in pending if id(r) not in acknowledged]
-        refused = [answer for answer in answers if isinstance(answer, BaseException)]
-        if error is None and refused:
-            error = refused[0]
-        if error is not None:
-            raise error
-
-
-def _acknowledged(answer: object) -> bool:
-    return not isinstance(answer, BaseException)
 
 
 def _broker_cause(exc: BaseException) -> BaseException:

@@ -11,8 +11,8 @@ from hub.metrics import StageMetrics
 from hub.schemas import CloudEvent
 from hub.store.events import StoredEvent, upsert_events
 from hub.topology import CANONICAL_KINDS, canon_topic
+from hub.workers.batch import BatchShell, Outgoing
 from hub.workers.database import BatchWriter
-from hub.workers.shell import EventStream, StageShell
 
 
 def stored(message: Message) -> StoredEvent:
@@ -24,13 +24,15 @@ def stored(message: Message) -> StoredEvent:
     return StoredEvent(event, message.topic, message.partition, message.offset)
 
 
-def sink_stage(settings: Settings, metrics: StageMetrics) -> StageShell:
+def sink_stage(settings: Settings, metrics: StageMetrics) -> BatchShell:
     """canon.* -> PostgreSQL ``events`` (upsert by id); undecodable or refused rows -> dlq.sink."""
-    shell = StageShell(settings, "sink", metrics)
+    shell = BatchShell(settings, "sink", metrics, [canon_topic(k) for k in CANONICAL_KINDS])
     writer = BatchWriter(shell, settings.database_conninfo(), upsert_events)
+    shell.uses(writer.opened)
 
-    @shell.agent([canon_topic(k) for k in CANONICAL_KINDS], name="sink")
-    async def sink(stream: EventStream) -> None:
-        await writer.consume(stream, stored)
+    @shell.prepare
+    async def sink(messages: list[Message]) -> Outgoing:
+        dead, produced = await writer.store_rows(messages, stored)
+        return Outgoing(dead, produced)
 
     return shell

@@ -1,0 +1,408 @@
+"""The batch shell of the stateless stages (normalise, pseudonymise, sink): aiokafka directly, no faust app
+(decision 0006).
+
+faust builds a message object per record on its consumer thread and hands each to the event loop; for a stage whose
+core costs 10-75 us per event that path cost more than the work (issue 13). Here one ``AIOKafkaConsumer`` and one
+``AIOKafkaProducer`` run in the worker's event loop, and the loop is:
+
+1. ``getmany(max_records=BATCH_MAX_RECORDS)``: returns at once with whatever has been fetched (one record when the
+   input is idle, no window to fill; as much as arrived meanwhile under load, up to the cap);
+2. the stage's first phase over the batch (``StageBase.handle``: the one error path and its dead letters; then its
+   database writes), records of the stage's ``first`` topics (incidents) before the rest, each part sent on its
+   own so incidents never wait for the positions fetched with them;
+3. the outputs sent (``StageBase.send_all``) and every acknowledgement awaited, while the next batch is already
+   fetched and prepared (at most two batches in flight; sends and commits stay in order);
+4. the next offset of each partition in the batch is committed.
+
+At-least-once as decision 0003 says: a crash anywhere before 4 redelivers the batch, which the idempotent sinks
+absorb. ``on_partitions_revoked`` waits for the batches in flight to be committed, so a partition moves only between
+batches; ``on_partitions_assigned`` checks the committed offsets (``hub.offsets``), reports the partitions (metric,
+readiness). SIGTERM/SIGINT stop the loop after the batches in flight are committed; the consumer leaves its group
+and the process exits 0. A stop while a batch is blocked on the broker or the database ends the process at once
+(``hub.workers.blocked``), leaving that batch uncommitted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+
+from hub.config import Settings
+from hub.errors import BrokerError
+from hub.kafka_security import aiokafka_options, security_of
+from hub.messages import Message, OutRecord
+from hub.metrics import StageMetrics
+from hub.workers.app import (
+    PRODUCER_MAX_BATCH_BYTES,
+    PRODUCER_MAX_REQUEST_BYTES,
+    leave_also_in_generation_zero,
+    offset_resets,
+    refuse_topic_auto_creation,
+)
+from hub.workers.lag import LAG_INTERVAL_S, LagExporter
+from hub.workers.shell import StageBase
+
+__all__ = [
+    "BATCH_MAX_RECORDS",
+    "BatchHandler",
+    "BatchShell",
+    "Outgoing",
+    "Prepare",
+    "make_stage_consumer",
+    "make_stage_producer",
+]
+
+#: The most records one batch takes; under load each batch takes what arrived while the last one was worked on.
+BATCH_MAX_RECORDS = 1000
+#: How long one ``getmany`` waits when nothing has been fetched; it returns at once when something has, so this
+#: only bounds how often an idle loop looks at its stop flag.
+FETCH_TIMEOUT_MS = 1000
+#: The producer's linger: the records of a batch are handed over together anyway; a longer linger only delays a
+#: lone incident.
+PRODUCER_LINGER_MS = 1
+
+#: One batch of a stage: returns once every output and database write of it is confirmed.
+BatchHandler = Callable[[list[Message]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What a prepared batch sends: its records (outputs and dead letters) and how many of them are outputs."""
+
+    records: list[OutRecord]
+    produced: int
+
+
+#: The first phase of a stage: the batch handled and its database writes done; what is to be sent.
+Prepare = Callable[[list[Message]], Awaitable[Outgoing | None]]
+
+
+def make_stage_consumer(settings: Settings, group: str) -> AIOKafkaConsumer:
+    """The consumer of a batch-shell stage in ``group`` (not started): no auto-commit (the shell commits after the
+    outputs are confirmed), the hub's fetch wait (the embedded broker answers only after it, decision 0002), the
+    group timings and static membership of the faust workers."""
+    refuse_topic_auto_creation()
+    session = settings.consumer_session_timeout_s
+    return AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap(),
+        group_id=group,
+        client_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+        session_timeout_ms=round(session * 1000),
+        heartbeat_interval_ms=round(max(session / 6, 0.5) * 1000),
+        group_instance_id=settings.consumer_group_instance_id,
+        metadata_max_age_ms=round(settings.kafka_metadata_max_age_s * 1000),
+        **aiokafka_options(settings),
+    )
+
+
+def make_stage_producer(settings: Settings, client_id: str) -> AIOKafkaProducer:
+    """The producer of a batch-shell stage (not started): every record acknowledged by all replicas, large batches
+    (as the faust workers' producer), a short linger, and a metadata refresh that notices a vanished topic."""
+    refuse_topic_auto_creation()
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.bootstrap(),
+        client_id=client_id,
+        acks="all",
+        linger_ms=PRODUCER_LINGER_MS,
+        max_batch_size=PRODUCER_MAX_BATCH_BYTES,
+        max_request_size=PRODUCER_MAX_REQUEST_BYTES,
+        metadata_max_age_ms=round(settings.kafka_metadata_max_age_s * 1000),
+        **aiokafka_options(settings),
+    )
+
+
+class BatchShell(StageBase):
+    """A stateless stage over ``inputs`` (declared topics): the stage registers its first phase (``prepare``: handle
+    a batch, write its rows, return what to send) or a one-phase handler (``handler``), and the resources it needs
+    open (``uses``); ``serve`` runs it until a stop signal. Records of the ``first`` topics go before the rest."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        stage: str,
+        metrics: StageMetrics,
+        inputs: Sequence[str],
+        *,
+        first: Collection[str] = (),
+        max_records: int = BATCH_MAX_RECORDS,
+    ) -> None:
+        super().__init__(settings, stage, metrics)
+        self.inputs = list(inputs)
+        self.first = frozenset(first)
+        self.max_records = max_records
+        self.group = f"{settings.topic_prefix}hub-{stage}"
+        self.broker_ready = self.readiness.flag("broker", "not connected to the broker yet")
+        self.broker.flag = self.broker_ready
+        self._prepare: Prepare | None = None
+        self._resources: list[Callable[[], AbstractAsyncContextManager[Any]]] = []
+        self._stop = False
+        self._fetching: asyncio.Future[Any] | None = None
+        self._pending: asyncio.Task[None] | None = None
+        self._busy = 0
+        self._quiet: asyncio.Event | None = None
+        self.consumer: Any = None
+        self.producer: Any = None
+        # hub_consumer_lag (hub.workers.lag): from the offsets this shell committed and the ends its fetches saw.
+        self._committed: dict[TopicPartition, int] = {}
+        self.lag = LagExporter(stage, metrics.consumer_lag, self._positions, self._input_name)
+
+    # --- what the stage registers --------------------------------------------------------------------------------
+
+    def handler(self, process: BatchHandler) -> BatchHandler:
+        """Register ``process`` as the stage's batch handler (a decorator): it handles, writes and sends a batch
+        itself, and returns once all of it is confirmed."""
+
+        async def prepare(messages: list[Message]) -> None:
+            await process(messages)
+
+        self._prepare = prepare
+        return process
+
+    def prepare(self, prepare: Prepare) -> Prepare:
+        """Register ``prepare`` as the stage's first phase (a decorator): it handles a batch and does its database
+        writes; the shell sends what it returns (``send_all``) while it prepares the next batch (``run_batch``)."""
+        self._prepare = prepare
+        return prepare
+
+    async def _deliver(self, outgoing: Outgoing | None) -> None:
+        if outgoing is not None:
+            await self.send_all(outgoing.records, produced=outgoing.produced)
+
+    def uses(self, resource: Callable[[], AbstractAsyncContextManager[Any]]) -> None:
+        """Keep ``resource()`` entered while the stage runs (a database pool)."""
+        self._resources.append(resource)
+
+    # --- StageBase -----------------------------------------------------------------------------------------------
+
+    def stopping(self) -> bool:
+        return self._stop
+
+    async def hand_over(self, record: Any) -> Awaitable[Any]:
+        sent = await self.producer.send(self.name(record.topic), record.value, key=record.key, headers=record.headers)
+        return sent  # type: ignore[no-any-return]
+
+    # --- running -------------------------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask the loop to stop after the batch in flight (a signal handler); an idle fetch is ended at once."""
+        if not self._stop:
+            self.log.info("stopping after the batch in flight")
+        self._stop = True
+        if self._fetching is not None:
+            self._fetching.cancel()
+
+    async def serve(self) -> None:
+        """Run until SIGTERM or SIGINT, then stop as ``stop`` says."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop)
+        try:
+            await self.run(
+                make_stage_consumer(self.settings, self.group), make_stage_producer(self.settings, self.group)
+            )
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+
+    async def run(self, consumer: Any, producer: Any) -> None:
+        """Consume, handle, confirm and commit batch after batch with ``consumer`` and ``producer`` (aiokafka's, or
+        stand-ins in tests) until ``stop``; both are started here and stopped at the end (the consumer leaves its
+        group)."""
+        if self._prepare is None:
+            raise RuntimeError(f"stage {self.stage} registered no batch handler")
+        self.consumer, self.producer = consumer, producer
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+        await producer.start()
+        try:
+            await consumer.start()
+            leave_also_in_generation_zero(consumer)
+            consumer.subscribe([self.name(t) for t in self.inputs], listener=_Rebalance(self))
+            self.broker_ready.set(True)
+            lag = asyncio.ensure_future(self._export_lag())
+            try:
+                async with AsyncExitStack() as stack:
+                    for resource in self._resources:
+                        await stack.enter_async_context(resource())
+                    await self._loop()
+            finally:
+                lag.cancel()
+        finally:
+            try:
+                await consumer.stop()
+            finally:
+                await producer.stop()
+                self.log.info("stopped")
+
+    def _input_name(self, topic: str) -> str | None:
+        return self.declared(topic)
+
+    async def _positions(self) -> dict[tuple[str, int], tuple[int | None, int | None]]:
+        """Each assigned partition's committed offset (before the first commit here: the consumer's position) and
+        its end as the last fetch saw it (no broker request)."""
+        positions: dict[tuple[str, int], tuple[int | None, int | None]] = {}
+        for tp in self.consumer.assignment():
+            position = self._committed.get(tp)
+            if position is None:
+                position = await self.consumer.position(tp)
+            positions[(tp.topic, tp.partition)] = (position, self.consumer.highwater(tp))
+        return positions
+
+    async def _export_lag(self) -> None:
+        """Every ``LAG_INTERVAL_S``: the consumer lag (a missed figure is no reason to stop the stage)."""
+        while True:
+            await asyncio.sleep(LAG_INTERVAL_S)
+            try:
+                async with asyncio.timeout(LAG_INTERVAL_S):
+                    await self.lag.update()
+            except Exception as exc:  # the next tick tries again
+                self.log.debug("lag export failed", error=f"{type(exc).__name__}: {exc}")
+
+    async def _loop(self) -> None:
+        try:
+            while not self._stop:
+                batch = await self._fetch()
+                if batch:
+                    await self.run_batch(batch)
+                elif self._pending is not None and self._pending.done():
+                    await self._settle()  # idle: the last batch's delivery ended; raise what it raised
+        finally:
+            if self._pending is not None and not self._pending.cancelled():
+                await self._settle()
+
+    async def _fetch(self) -> dict[TopicPartition, list[Any]]:
+        """The next batch, or nothing (idle, a stop, a fetch error)."""
+        self._fetching = asyncio.ensure_future(
+            self.consumer.getmany(timeout_ms=FETCH_TIMEOUT_MS, max_records=self.max_records)
+        )
+        try:
+            batch: dict[TopicPartition, list[Any]] = await self._fetching
+        except asyncio.CancelledError:
+            if self._stop:
+                return {}
+            raise
+        except KafkaError as exc:
+            self.broker_ready.set(False, f"fetching failed: {type(exc).__name__}")
+            self.log.warning("fetching failed, fetching again", error=repr(exc))
+            await asyncio.sleep(0.5)
+            return {}
+        finally:
+            self._fetching = None
+        if batch:
+            self._busy += 1  # before any await: a revocation from now on waits for this batch
+            assert self._quiet is not None
+            self._quiet.clear()
+        return batch
+
+    async def run_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
+        """One fetched batch through both phases, then its offsets committed.
+
+        The records of the ``first`` topics are prepared and delivered on their own and before the rest, without
+        waiting behind them. The rest is prepared while the previous batch's delivery is still waiting for the
+        broker; its own delivery starts once that one is committed (sends stay in order) and runs while the next
+        batch is fetched and prepared. So at most two batches are in flight, and offsets are committed in order,
+        each only after its batch's outputs are confirmed."""
+        assert self._prepare is not None
+        started = time.perf_counter()
+        records: list[Message] = [record for records in batch.values() for record in records]
+        first = [r for r in records if self.declared(r.topic) in self.first]
+        rest = [r for r in records if self.declared(r.topic) not in self.first] if first else records
+        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
+        if first:
+            prepared = await self._prepare(first)
+            await self._settle()
+            await self._deliver(prepared)
+        prepared = await self._prepare(rest) if rest else None
+        await self._settle()
+        self._pending = asyncio.ensure_future(self._deliver_and_commit(prepared, len(records), offsets, started))
+
+    async def _deliver_and_commit(
+        self, prepared: Outgoing | None, events: int, offsets: dict[TopicPartition, int], started: float
+    ) -> None:
+        try:
+            await self._deliver(prepared)
+            # Counted in once handled and confirmed: with two batches in flight, a count taken when a batch is
+            # fetched would run a batch ahead of its outputs, dead letters and rows.
+            self.metrics.events_in.labels(self.stage).inc(events)
+            await self._commit(offsets)
+            self.metrics.batch_seconds.labels(self.stage).observe(time.perf_counter() - started)
+        finally:
+            self._busy -= 1
+            if self._busy == 0:
+                assert self._quiet is not None
+                self._quiet.set()
+
+    async def _settle(self) -> None:
+        """Wait for the delivery and commit of the batch before (raising what it raised)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            await pending
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        try:
+            await self.broker.run(partial(self.consumer.commit, offsets))
+        except (CommitFailedError, IllegalStateError) as exc:
+            # The group moved the partitions on (this worker was too slow to answer the rebalance): the batch is
+            # read again by their new owner, whose sinks absorb what this one already stored and sent.
+            self.log.warning("batch not committed: its partitions moved to another worker", error=repr(exc))
+            return
+        self._committed.update(offsets)
+        self.broker_ready.set(True)
+
+    async def revoked(self, partitions: Collection[TopicPartition]) -> None:
+        """Return once every batch in flight is committed: the partitions move only between batches."""
+        if self._quiet is not None:
+            await self._quiet.wait()
+        self.log.info("partitions revoked", count=len(partitions))
+
+    async def on_assigned(self, partitions: Collection[TopicPartition]) -> None:
+        """Check the committed offsets of ``partitions`` (a reset is sought to, said, counted and committed), then
+        report them (metric, readiness, log)."""
+        if partitions:
+            await self._check_offsets(list(partitions))
+        self.assigned(len(partitions))
+
+    async def _check_offsets(self, partitions: list[TopicPartition]) -> None:
+        consumer = self.consumer
+        try:
+            found = await consumer._coordinator.fetch_committed_offsets(partitions)
+            committed = {tp: meta.offset for tp, meta in found.items() if meta is not None and meta.offset >= 0}
+            resets = (
+                await offset_resets(consumer, committed, self.settings.bootstrap(), security_of(self.settings))
+                if committed
+                else {}
+            )
+        except (KafkaError, BrokerError) as exc:  # read on from the committed offsets; the next assignment checks
+            self.log.warning("the committed offsets could not be checked against the partitions", error=repr(exc))
+            return
+        for tp, reset in resets.items():
+            consumer.seek(tp, reset.to)
+            self.offset_reset(reset)
+        if resets:
+            try:  # said and counted once: the next assignment finds the offsets in range
+                await consumer.commit({tp: reset.to for tp, reset in resets.items()})
+            except KafkaError as exc:
+                self.log.warning("the reset offsets were not committed; the next batch commits them", error=repr(exc))
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka's listener is untyped
+    def __init__(self, shell: BatchShell) -> None:
+        self.shell = shell
+
+    async def on_partitions_revoked(self, revoked: Collection[TopicPartition]) -> None:
+        await self.shell.revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: Collection[TopicPartition]) -> None:
+        await self.shell.on_assigned(assigned)

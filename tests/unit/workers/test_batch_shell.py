@@ -1,0 +1,366 @@
+"""The batch shell's loop against stand-ins for aiokafka's consumer and producer: a batch is handed over as fetched
+(no window to fill), committed only after its handler (its sends and writes) returned, a revocation waits for the
+batch in flight, incidents go before the positions fetched with them, a stop ends an idle fetch, and the committed
+offsets are checked on assignment."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import TopicPartition
+from aiokafka.errors import RequestTimedOutError
+from prometheus_client import CollectorRegistry
+
+from hub.config import Settings
+from hub.messages import Message, OutRecord
+from hub.metrics import StageMetrics
+from hub.retry import Backoff
+from hub.streams.normalise import BULK_TOPICS, MAPPERS
+from hub.workers.batch import BATCH_MAX_RECORDS, BatchShell, Outgoing
+from hub.workers.normalise import normalise_stage
+from tests.helpers.messages import FakeMessage
+
+PREFIX = "t1."
+POSITIONS = "raw.havag.gtfsrt-vehicle-positions"
+ALARMS = "raw.havag.driver-alarm"
+
+
+class FakeConsumer:
+    """aiokafka's consumer as the shell uses it: ``batches`` are what successive ``getmany`` calls return; once
+    they are used up a fetch waits (as on an idle topic) until it is cancelled. Everything it is told is noted in
+    ``events``."""
+
+    def __init__(self, batches: list[dict[TopicPartition, list[FakeMessage]]]) -> None:
+        self.batches = batches
+        self.events: list[Any] = []
+        self.fetches: list[int] = []
+        self.listener: Any = None
+        self.topics: list[str] = []
+        self.sought: dict[TopicPartition, int] = {}
+        self.committed: dict[TopicPartition, int] = {}
+        self.starts: dict[TopicPartition, int] = {}
+        self.ends: dict[TopicPartition, int] = {}
+        self._coordinator = self
+
+    # what leave_also_in_generation_zero looks at: a static member is left alone
+    _group_instance_id = "static"
+
+    async def start(self) -> None:
+        self.events.append("start")
+
+    async def stop(self) -> None:
+        self.events.append("stop")
+
+    def subscribe(self, topics: list[str], listener: Any) -> None:
+        self.topics, self.listener = topics, listener
+
+    async def getmany(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, list[FakeMessage]]:
+        self.fetches.append(max_records)
+        if self.batches:
+            return self.batches.pop(0)
+        await asyncio.Event().wait()
+        raise AssertionError("an idle fetch is only ever cancelled")
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        self.events.append(("commit", dict(offsets)))
+
+    async def fetch_committed_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, Any]:
+        return {tp: _Meta(self.committed.get(tp, -1)) for tp in partitions}
+
+    async def beginning_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: self.starts[tp] for tp in partitions}
+
+    async def end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: self.ends[tp] for tp in partitions}
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.sought[tp] = offset
+
+
+class _Meta:
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+
+class FakeProducer:
+    """aiokafka's producer: every send acknowledged at once, noted by value."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def send(self, topic: str, value: bytes, key: bytes | None = None, headers: Any = None) -> Any:
+        self.sent.append(value)
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        answer.set_result(None)
+        return answer
+
+
+class GatedProducer(FakeProducer):
+    """A producer whose acknowledgements come only when the test says (``acknowledge``); sends noted in
+    ``events`` (shared with the consumer, so the order of sends and commits shows)."""
+
+    def __init__(self, events: list[Any]) -> None:
+        super().__init__()
+        self.events = events
+        self.unanswered: list[asyncio.Future[Any]] = []
+
+    async def send(self, topic: str, value: bytes, key: bytes | None = None, headers: Any = None) -> Any:
+        self.events.append(("sent", value))
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.unanswered.append(answer)
+        return answer
+
+    def acknowledge(self) -> None:
+        for answer in self.unanswered:
+            answer.set_result(None)
+        self.unanswered.clear()
+
+
+def _settings(tmp_path: Path) -> Settings:
+    return Settings(kafka_bootstrap="nowhere:1", topic_prefix=PREFIX, state_dir=tmp_path)
+
+
+def _records(topic: str, partition: int, *offsets: int) -> list[FakeMessage]:
+    return [FakeMessage(PREFIX + topic, partition, o, b"k", f"{topic}@{o}".encode()) for o in offsets]
+
+
+def _shell(tmp_path: Path, handler: Callable[[list[Message]], Awaitable[None]], **kwargs: Any) -> BatchShell:
+    shell = BatchShell(
+        _settings(tmp_path), "normalise", StageMetrics.create(CollectorRegistry()), [POSITIONS, ALARMS], **kwargs
+    )
+    shell.handler(handler)
+    return shell
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Let the loop run until ``condition`` holds (bounded by the test's own wait_for)."""
+    while not condition():
+        await asyncio.sleep(0)
+
+
+def _commits(consumer: FakeConsumer) -> list[dict[TopicPartition, int]]:
+    return [event[1] for event in consumer.events if isinstance(event, tuple) and event[0] == "commit"]
+
+
+def test_each_batch_is_handled_as_fetched_and_committed_after_it(tmp_path: Path) -> None:
+    """One record fetched alone is handed over alone (no waiting for more), three fetched together are one batch;
+    each batch's next offsets are committed once its handler returned, and a stop ends the idle fetch."""
+    tp = TopicPartition(PREFIX + POSITIONS, 0)
+    consumer = FakeConsumer([{tp: _records(POSITIONS, 0, 0)}, {tp: _records(POSITIONS, 0, 1, 2, 3)}])
+
+    async def handler(messages: list[Message]) -> None:
+        consumer.events.append(("handled", [m.offset for m in messages]))
+
+    shell = _shell(tmp_path, handler)
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(shell.run(consumer, FakeProducer()))
+        await asyncio.wait_for(_until(lambda: len(_commits(consumer)) == 2), 10)
+        await asyncio.wait_for(_until(lambda: len(consumer.fetches) == 3), 10)  # the third fetch finds nothing
+        shell.stop()
+        await asyncio.wait_for(running, 10)
+
+    asyncio.run(scenario())
+    at = consumer.events.index
+    assert _commits(consumer) == [{tp: 1}, {tp: 4}]  # the next offsets, in order
+    assert at(("handled", [0])) < at(("commit", {tp: 1}))  # each batch handled before its commit
+    assert at(("handled", [1, 2, 3])) < at(("commit", {tp: 4}))
+    assert consumer.fetches == [BATCH_MAX_RECORDS] * 3
+    assert consumer.events[-1] == "stop"
+    assert consumer.topics == [PREFIX + POSITIONS, PREFIX + ALARMS]
+
+
+def test_a_revocation_waits_for_the_batch_in_flight_and_nothing_unconfirmed_is_committed(tmp_path: Path) -> None:
+    """While a batch's sends are unconfirmed (its handler has not returned), a revocation does not return and no
+    offset is committed; once the handler returns the batch is committed, and only then the revocation returns."""
+    tp = TopicPartition(PREFIX + POSITIONS, 1)
+    consumer = FakeConsumer([{tp: _records(POSITIONS, 1, 5, 6)}])
+    confirmed = asyncio.Event()
+    entered: list[bool] = []
+
+    async def handler(messages: list[Message]) -> None:
+        entered.append(True)
+        await confirmed.wait()  # the broker has not acknowledged the batch's outputs yet
+        consumer.events.append("confirmed")
+
+    shell = _shell(tmp_path, handler)
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(shell.run(consumer, FakeProducer()))
+        await asyncio.wait_for(_until(lambda: bool(entered)), 10)
+        revoking = asyncio.ensure_future(consumer.listener.on_partitions_revoked({tp}))
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert not revoking.done()
+        assert _commits(consumer) == []
+        confirmed.set()
+        await asyncio.wait_for(revoking, 10)
+        consumer.events.append("revoked")
+        shell.stop()
+        await asyncio.wait_for(running, 10)
+
+    asyncio.run(scenario())
+    assert [e for e in consumer.events if e not in ("start", "stop")] == ["confirmed", ("commit", {tp: 7}), "revoked"]
+
+
+def test_the_next_batch_is_prepared_while_the_last_waits_for_the_broker_and_commits_stay_in_order(
+    tmp_path: Path,
+) -> None:
+    """A two-phase stage: batch 2 is prepared (handled, written) while batch 1's outputs wait for the broker, but
+    none of batch 2's outputs is handed over before batch 1 is committed; each batch is committed only after its
+    own outputs are acknowledged, in order; a revocation meanwhile waits until both batches are committed."""
+    tp = TopicPartition(PREFIX + POSITIONS, 0)
+    consumer = FakeConsumer([{tp: _records(POSITIONS, 0, 0, 1)}, {tp: _records(POSITIONS, 0, 2)}])
+    producer = GatedProducer(consumer.events)
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+
+    @shell.prepare
+    async def prepare(messages: list[Message]) -> Outgoing:
+        offsets = [m.offset for m in messages]
+        consumer.events.append(("prepared", offsets))
+        return Outgoing([OutRecord("canon.vehicle-position", b"k", f"out{o}".encode()) for o in offsets], len(offsets))
+
+    def index(event: Any) -> int:
+        return consumer.events.index(event)
+
+    def events_in() -> float:
+        return float(shell.metrics.events_in.labels("normalise")._value.get())
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(shell.run(consumer, producer))
+        await asyncio.wait_for(_until(lambda: ("prepared", [2]) in consumer.events), 10)
+        revoking = asyncio.ensure_future(consumer.listener.on_partitions_revoked({tp}))
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert _commits(consumer) == []
+        assert ("sent", b"out2") not in consumer.events
+        assert not revoking.done()
+        assert events_in() == 0  # counted in only once handled and confirmed
+        producer.acknowledge()  # batch 1's outputs
+        await asyncio.wait_for(_until(lambda: ("sent", b"out2") in consumer.events), 10)
+        assert _commits(consumer) == [{tp: 2}]
+        assert events_in() == 2
+        assert not revoking.done()
+        producer.acknowledge()  # batch 2's
+        await asyncio.wait_for(revoking, 10)
+        shell.stop()
+        await asyncio.wait_for(running, 10)
+
+    asyncio.run(scenario())
+    assert _commits(consumer) == [{tp: 2}, {tp: 3}]
+    assert index(("sent", b"out1")) < index(("commit", {tp: 2})) < index(("sent", b"out2")) < index(("commit", {tp: 3}))
+    assert index(("prepared", [2])) < index(("commit", {tp: 2}))
+    assert shell.metrics.events_out.labels("normalise")._value.get() == 3
+
+
+def test_incidents_are_handled_before_the_positions_fetched_with_them(tmp_path: Path) -> None:
+    """A batch with positions and a driver alarm: the alarm's records go to the handler (and are confirmed) first,
+    the positions after, in their partitions' order; one commit covers both."""
+    positions, alarms = TopicPartition(PREFIX + POSITIONS, 0), TopicPartition(PREFIX + ALARMS, 0)
+    consumer = FakeConsumer([{positions: _records(POSITIONS, 0, 0, 1, 2), alarms: _records(ALARMS, 0, 9)}])
+    parts: list[list[str]] = []
+
+    async def handler(messages: list[Message]) -> None:
+        parts.append([(m.value or b"").decode() for m in messages])
+
+    shell = _shell(tmp_path, handler, first=[ALARMS])
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(shell.run(consumer, FakeProducer()))
+        await asyncio.wait_for(_until(lambda: len(_commits(consumer)) == 1), 10)
+        shell.stop()
+        await asyncio.wait_for(running, 10)
+
+    asyncio.run(scenario())
+    assert parts == [[f"{ALARMS}@9"], [f"{POSITIONS}@0", f"{POSITIONS}@1", f"{POSITIONS}@2"]]
+    assert _commits(consumer) == [{positions: 3, alarms: 10}]
+
+
+def test_normalise_puts_every_raw_topic_but_the_bulk_feeds_first(tmp_path: Path) -> None:
+    """The normaliser's priority topics are the raw topics that carry incidents, alarms and unit states: all but
+    the vehicle-position and trip-update feeds."""
+    shell = normalise_stage(_settings(tmp_path), StageMetrics.create(CollectorRegistry()))
+    assert shell.first == frozenset(MAPPERS) - BULK_TOPICS
+    assert {"raw.havag.driver-alarm", "raw.polizei.cap", "raw.ordnungsamt.open311"} <= shell.first
+    assert POSITIONS not in shell.first
+
+
+def test_sends_go_through_the_shells_producer_with_the_prefix(tmp_path: Path) -> None:
+    """The shared send path hands each record to the batch shell's producer and counts the output."""
+    producer = FakeProducer()
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+    shell.producer = producer
+    asyncio.run(shell.send_all([OutRecord("canon.incident", b"k", b"v")], produced=1))
+    assert producer.sent == [b"v"]
+    assert shell.metrics.events_out.labels("normalise")._value.get() == 1
+
+
+@pytest.mark.parametrize("committed", [12, 4])
+def test_assignment_checks_the_committed_offsets_and_reports_the_partitions(tmp_path: Path, committed: int) -> None:
+    """A committed offset before the partition's first record (retention removed unread records) is sought to the
+    first record, counted, logged and committed; one inside the records is left alone. Either way the partitions
+    are reported: the gauge and the readiness flag."""
+    tp = TopicPartition(PREFIX + POSITIONS, 0)
+    consumer = FakeConsumer([])
+    consumer.starts, consumer.ends = {tp: 10}, {tp: 20}
+    consumer.committed = {tp: committed}
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+    shell.consumer = consumer
+    assert shell.readiness.report()[0] is False
+    asyncio.run(shell.on_assigned({tp}))
+    resets = shell.metrics.offset_resets.labels("normalise", POSITIONS, "before_start")._value.get()
+    if committed == 4:
+        assert consumer.sought == {tp: 10}
+        assert _commits(consumer) == [{tp: 10}]
+        assert resets == 1
+    else:
+        assert consumer.sought == {}
+        assert _commits(consumer) == []
+        assert resets == 0
+    assert shell.metrics.assigned_partitions.labels("normalise")._value.get() == 1
+    assert shell.partitions_ready() == (True, "")
+
+
+class FlakyProducer(FakeProducer):
+    """The broker does not answer the first send in time; every later send is acknowledged."""
+
+    async def send(self, topic: str, value: bytes, key: bytes | None = None, headers: Any = None) -> Any:
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        if self.sent:
+            answer.set_result(None)
+        else:
+            answer.set_exception(RequestTimedOutError())
+        self.sent.append(value)
+        return answer
+
+
+def test_the_broker_check_fails_while_sends_are_retried_and_passes_again(tmp_path: Path) -> None:
+    """/readyz's "broker" check: not ok, naming the error, while a send is retried; ok once it went through."""
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+    shell.producer = FlakyProducer()
+    shell.broker.backoff = lambda: Backoff(base_s=0.001, cap_s=0.001)
+    told: list[tuple[bool, str]] = []
+    flag_set = shell.broker_ready.set
+
+    def spy(ok: bool, detail: str = "") -> None:
+        told.append((ok, detail))
+        flag_set(ok, detail)
+
+    shell.broker.health = spy
+    assert shell.broker_ready()[0] is False  # nothing started yet
+    asyncio.run(shell.send_all([OutRecord("canon.incident", b"k", b"v")]))
+    assert told[0][0] is False
+    assert "RequestTimedOutError" in told[0][1]
+    assert told[-1] == (True, "")
+    assert shell.broker_ready() == (True, "")
+    assert shell.producer.sent == [b"v", b"v"]
