@@ -205,6 +205,7 @@ class BatchShell(StageBase):
 
     async def serve(self) -> None:
         """Run until SIGTERM or SIGINT, then stop as ``stop`` says."""
+        self.log.info("kafka clients connect", security=security_of(self.settings).describe())
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)

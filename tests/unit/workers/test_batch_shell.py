@@ -16,6 +16,7 @@ from aiokafka.errors import RequestTimedOutError
 from prometheus_client import CollectorRegistry
 
 from hub.config import Settings
+from hub.health import Flag
 from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
 from hub.retry import Backoff
@@ -350,13 +351,15 @@ def test_the_broker_check_fails_while_sends_are_retried_and_passes_again(tmp_pat
     shell.producer = FlakyProducer()
     shell.broker.backoff = lambda: Backoff(base_s=0.001, cap_s=0.001)
     told: list[tuple[bool, str]] = []
-    flag_set = shell.broker_ready.set
 
-    def spy(ok: bool, detail: str = "") -> None:
-        told.append((ok, detail))
-        flag_set(ok, detail)
+    class Spy(Flag):
+        def set(self, ok: bool, detail: str = "") -> None:
+            told.append((ok, detail))
+            super().set(ok, detail)
 
-    shell.broker.health = spy
+    spy = Spy("not connected to the broker yet")
+    shell.broker_ready = shell.broker.flag = spy
+    shell.readiness.add("broker", spy)
     assert shell.broker_ready()[0] is False  # nothing started yet
     asyncio.run(shell.send_all([OutRecord("canon.incident", b"k", b"v")]))
     assert told[0][0] is False
