@@ -38,6 +38,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from hub.config import Settings
 from hub.errors import BrokerError
+from hub.health import Flag
 from hub.kafka_security import aiokafka_options, security_of
 from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
@@ -49,7 +50,7 @@ from hub.workers.app import (
     refuse_topic_auto_creation,
 )
 from hub.workers.lag import LAG_INTERVAL_S, LagExporter
-from hub.workers.shell import StageBase
+from hub.workers.shell import StageBase, probe_broker
 
 __all__ = [
     "BATCH_MAX_RECORDS",
@@ -143,7 +144,12 @@ class BatchShell(StageBase):
         self.first = frozenset(first)
         self.max_records = max_records
         self.group = f"{settings.topic_prefix}hub-{stage}"
-        self.broker_ready = self.readiness.flag("broker", "not connected to the broker yet")
+        # /readyz "broker": the fetches, sends and commits went through (broker_ready), and a broker answers the
+        # probe every LAG_INTERVAL_S (an idle consumer's fetch neither fails nor answers while a broker hangs).
+        self.broker_ready = Flag("not connected to the broker yet")
+        self.broker_reachable = Flag("")
+        self.broker_reachable.set(True)
+        self.readiness.add("broker", self._broker_check)
         self.broker.flag = self.broker_ready
         self._prepare: Prepare | None = None
         self._resources: list[Callable[[], AbstractAsyncContextManager[Any]]] = []
@@ -250,6 +256,13 @@ class BatchShell(StageBase):
     def _input_name(self, topic: str) -> str | None:
         return self.declared(topic)
 
+    def _broker_check(self) -> tuple[bool, str]:
+        for flag in (self.broker_ready, self.broker_reachable):
+            ok, detail = flag()
+            if not ok:
+                return False, detail
+        return True, ""
+
     async def _positions(self) -> dict[tuple[str, int], tuple[int | None, int | None]]:
         """Each assigned partition's committed offset (before the first commit here: the consumer's position) and
         its end as the last fetch saw it (no broker request)."""
@@ -262,10 +275,12 @@ class BatchShell(StageBase):
         return positions
 
     async def _export_lag(self) -> None:
-        """Every ``LAG_INTERVAL_S``: the consumer lag (a missed figure is no reason to stop the stage)."""
+        """Every ``LAG_INTERVAL_S``: whether a broker answers, and the consumer lag (a missed figure or probe is no
+        reason to stop the stage; the next tick tries again)."""
         while True:
             await asyncio.sleep(LAG_INTERVAL_S)
             try:
+                await probe_broker(self.producer.client, self.broker_reachable, self.settings.bootstrap())
                 async with asyncio.timeout(LAG_INTERVAL_S):
                     await self.lag.update()
             except Exception as exc:  # the next tick tries again

@@ -53,6 +53,7 @@ __all__ = [
     "StageShell",
     "broker_error_kind",
     "broker_error_summary",
+    "probe_broker",
 ]
 
 log = structlog.get_logger(__name__)
@@ -302,27 +303,10 @@ class StageShell(StageBase):
             self.log.debug("health tick failed", error=f"{type(exc).__name__}: {exc}")
 
     async def _probe_broker(self) -> None:
-        """Does a broker of the cluster answer a request (on faust's producer client, so no connection of its own)?
-        Bounded by ``PROBE_TIMEOUT_S``; a broker that is down refuses at once, a hung one times out."""
+        """Does a broker answer (on faust's producer client, so no connection of its own)? ``probe_broker``."""
         producer = getattr(self.app.producer, "_producer", None)
-        if producer is None:
-            return
-        client = producer.client
-        brokers = [b.nodeId for b in client.cluster.brokers()]
-        if not brokers:
-            return  # no metadata yet: the producer has not connected; nothing to say
-        reachable = False
-        for node in brokers:
-            try:
-                async with asyncio.timeout(PROBE_TIMEOUT_S):
-                    await client.send(node, ApiVersionRequest())  # the cheapest request: a hung broker times out
-            except (TimeoutError, KafkaError, OSError):
-                continue
-            reachable = True
-            break
-        self.broker_reachable.set(
-            reachable, "" if reachable else f"broker unreachable: no connection to {self.settings.bootstrap()}"
-        )
+        if producer is not None:
+            await probe_broker(producer.client, self.broker_reachable, self.settings.bootstrap())
 
     def topics(self, declared: Sequence[str]) -> Any:
         """The faust topic over ``declared`` topics, for an agent."""
@@ -341,6 +325,24 @@ class StageShell(StageBase):
             self.metrics.events_in.labels(self.stage).inc(len(events))
             yield [event.message for event in events]
             self.metrics.batch_seconds.labels(self.stage).observe(time.perf_counter() - started)
+
+
+async def probe_broker(client: Any, reachable: Flag, bootstrap: str) -> None:
+    """Does a broker of the cluster answer a request on ``client`` (an aiokafka client already connected)? Sets
+    ``reachable``. Bounded by ``PROBE_TIMEOUT_S`` per broker; a broker that is down refuses at once, a hung one (a
+    frozen process, a partition) times out. Without metadata yet (never connected) it says nothing."""
+    brokers = [b.nodeId for b in client.cluster.brokers()]
+    if not brokers:
+        return
+    for node in brokers:
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT_S):
+                await client.send(node, ApiVersionRequest())  # the cheapest request
+        except (TimeoutError, KafkaError, OSError):
+            continue
+        reachable.set(True)
+        return
+    reachable.set(False, f"broker unreachable: no connection to {bootstrap}")
 
 
 def _broker_cause(exc: BaseException) -> BaseException:
