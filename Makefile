@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 LINTED := hub tests bench tools
 
-.PHONY: help install deploy-tools demo test test-unit test-faults test-browser test-bench lint fmt check clean
+.PHONY: help install deploy-tools demo test test-unit test-fuzz test-faults test-browser test-bench lint fmt check clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,8 +45,12 @@ test: install deploy-tools ## the whole test suite, against the real (embedded) 
 test-unit: install ## the unit tests only: no broker, no database, under a minute
 	$(BIN)/python -m pytest tests/unit tests/corpus -m "not integration" -q
 
-test-faults: install ## the fault suite: workers killed, database and broker paused, poison records (a few minutes)
+test-fuzz: install ## the property and fuzz tests again with a thousand examples each (Hypothesis ci profile, 3 minutes)
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest tests/unit tests/corpus -m property -q
+
+test-faults: install ## the fault suite (workers killed, database and broker paused, poison) and the recovery tests
 	$(BIN)/python -m pytest tests/faults -q
+	$(BIN)/python -m pytest tests/recovery -q
 
 test-browser: install ## the console in a real browser (Chromium), alone and behind the whole pipeline (two minutes)
 	$(BIN)/python -m pytest tests/browser -q
@@ -63,7 +67,7 @@ fmt: install ## format the code and apply ruff's safe fixes
 	$(BIN)/ruff check --fix $(LINTED)
 	$(BIN)/ruff format $(LINTED)
 
-check: lint test test-faults test-browser test-bench ## lint, then every suite, as CI runs them
+check: lint test test-fuzz test-faults test-browser test-bench ## lint, then every suite, as CI runs them
 
 clean: ## remove .venv, the embedded stack's state and the tool caches
 	rm -rf $(VENV) .hub .pytest_cache .mypy_cache .ruff_cache
