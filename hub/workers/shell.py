@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -91,7 +92,7 @@ class Handled(Generic[R]):
     dead: list[OutRecord] = field(default_factory=list)
 
 
-class StageBase:
+class StageBase(ABC):
     """What both stage shells share: names, the one error path (``handle``/``dead``), sending and counting, the
     broker wait, readiness and the partition and offset-reset reports. A shell says how a record is handed to its
     producer (``hand_over``) and whether the worker is asked to stop (``stopping``)."""
@@ -114,13 +115,13 @@ class StageBase:
         )
         self.broker = BlockedWait(broker, stage, self.log, stopping=self.stopping)
 
+    @abstractmethod
     def stopping(self) -> bool:
         """Whether the worker is asked to stop (a wait that blocks then ends the process, ``hub.workers.blocked``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def hand_over(self, record: OutRecord) -> Awaitable[Any]:
         """Hand ``record`` to the producer; the awaitable the broker's answer comes through."""
-        raise NotImplementedError
 
     def assigned(self, count: int) -> None:
         """Report ``count`` partitions assigned (metric, readiness, log)."""

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import httpx
 import psutil
-import psycopg
 import pytest
 
 from hub.config import Settings
@@ -36,6 +35,7 @@ from hub.samples import sample_lines
 from hub.topology import dlq_topic, qualified
 from tests.faults.ledger import RAW, Expected, Report, Row, poison_lines, settle, write_lines
 from tests.helpers.stack import Topics
+from tests.helpers.store import refusing
 from tests.helpers.workers import WorkerFactory, Workers
 
 pytestmark = pytest.mark.faults
@@ -148,20 +148,11 @@ def paused(pid: int, seconds: float) -> Iterator[None]:
 
 
 @contextmanager
-def refusing(settings: Settings, seconds: float) -> Iterator[None]:
+def refusing_for(settings: Settings, seconds: float) -> Iterator[None]:
     """The test's database refuses new connections and loses the open ones for ``seconds`` (as if stopped)."""
-    url = settings.database_conninfo()
-    name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
-    admin = psycopg.conninfo.make_conninfo(url, dbname="postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-    try:
+    with refusing(settings):
         time.sleep(seconds)
         yield
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
 
 
 def test_a_paused_then_refusing_database_holds_the_stages_and_loses_nothing(
@@ -175,7 +166,7 @@ def test_a_paused_then_refusing_database_holds_the_stages_and_loses_nothing(
         time.sleep(2.0)
         with paused(fault_stack.pids["postgres"], 10.0):
             pass
-        with refusing(settings, 10.0):
+        with refusing_for(settings, 10.0):
             pass
     ended = time.monotonic()
     books, _ = settle(settings, load.expected, SETTLE_S, workers.check_alive)

@@ -7,7 +7,6 @@ the hub accepts."""
 from __future__ import annotations
 
 import base64
-import os
 import shutil
 import stat
 import subprocess
@@ -20,6 +19,7 @@ import yaml
 from hub.privacy.keys import load_keyring
 from hub.privacy.policy import default_policy
 from hub.privacy.setup import key_names
+from tests.helpers.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -27,17 +27,6 @@ SERVICES: dict[str, Any] = COMPOSE["services"]
 STAGES = ("normalise", "pseudonymise", "router", "sink", "alert-store")
 PROCESSES = (*STAGES, "connectors", "console", "acks")
 ONE_SHOT = ("topics", "migrate", "db-logins")
-
-
-def require_tool(name: str, package: str) -> str:
-    """The tool's path; skip with the reason when it is missing (fail in CI, where `make install` must have put it)."""
-    path = shutil.which(name)
-    if path is None:
-        why = f"{name} is not installed (Debian package {package!r}; `make install` installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
-    return path
 
 
 def test_docker_compose_accepts_the_file() -> None:

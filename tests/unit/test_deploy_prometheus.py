@@ -6,30 +6,19 @@ and say so (in CI, where it must be installed, they fail instead)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.helpers.tools import require_tool
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 RULES = sorted((DEPLOY / "prometheus" / "rules").glob("*.yml"))
 RULE_TESTS = sorted((DEPLOY / "prometheus" / "tests").glob("*.test.yml"))
-
-
-def require_tool(name: str, package: str) -> str:
-    """The tool's path; skip with the reason when it is missing (fail in CI, where `make install` must have put it)."""
-    path = shutil.which(name)
-    if path is None:
-        why = f"{name} is not installed (Debian package {package!r}; `make install` installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
-    return path
 
 
 def _run(*argv: str) -> subprocess.CompletedProcess[str]:

@@ -17,6 +17,7 @@ import pytest
 from hub.privacy.keys import load_keyring
 from hub.privacy.policy import default_policy
 from hub.privacy.setup import key_names
+from tests.helpers.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = ROOT / "deploy" / "systemd"
@@ -42,17 +43,6 @@ HARDENING = (
     "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
     "UMask=0077",
 )
-
-
-def require_tool(name: str, package: str) -> str:
-    """The tool's path; skip with the reason when it is missing (fail in CI, where `make install` must have put it)."""
-    path = shutil.which(name)
-    if path is None:
-        why = f"{name} is not installed (Debian package {package!r}; `make install` installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
-    return path
 
 
 def _lines(name: str) -> list[str]:
