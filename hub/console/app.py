@@ -23,6 +23,7 @@ from hub.console.models import ApiCode, ApiError, ErrorBody, Health
 from hub.console.routes import api
 from hub.console.security import COOKIE, Guard, find_principal
 from hub.errors import StoreError
+from hub.router.core import AckMessage
 
 __all__ = ["build_app"]
 
@@ -48,6 +49,9 @@ async def health(console: Console) -> Response:
 
 machines = APIRouter()
 
+#: The body of ``POST /acks/{domain}``, read from the stream by hand (the body limit and timeout), so declared here.
+_ACK_SCHEMA = AckMessage.model_json_schema()
+
 
 @machines.get("/healthz", response_model=Health, responses={503: {"model": Health}}, summary="liveness")
 async def healthz(console: ConsoleDep) -> Response:
@@ -59,6 +63,7 @@ async def healthz(console: ConsoleDep) -> Response:
     status_code=202,
     responses={status: {"model": ErrorBody} for status in (400, 401, 403, 404, 408, 409, 413, 422, 503)},
     summary="a system's acknowledgement (docs/acks.md), checked against the store",
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _ACK_SCHEMA}}}},
 )
 async def acks(domain: str, request: Request, console: ConsoleDep) -> Response:
     desk = console.desk
