@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 LINTED := hub tests bench tools
 
-.PHONY: help install deploy-tools demo test test-unit test-fuzz test-faults test-browser test-bench lint fmt check clean
+.PHONY: help install deploy-tools demo test test-unit test-fuzz test-faults test-e2e test-browser test-bench lint fmt check clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,6 +52,9 @@ test-faults: install ## the fault suite (workers killed, database and broker pau
 	$(BIN)/python -m pytest tests/faults -q
 	$(BIN)/python -m pytest tests/recovery -q
 
+test-e2e: install ## features end to end through the real broker and database (format packages, calendars, reports)
+	$(BIN)/python -m pytest tests/e2e -q
+
 test-browser: install ## the console in a real browser (Chromium), alone and behind the whole pipeline (two minutes)
 	$(BIN)/python -m pytest tests/browser -q
 
@@ -67,7 +70,7 @@ fmt: install ## format the code and apply ruff's safe fixes
 	$(BIN)/ruff check --fix $(LINTED)
 	$(BIN)/ruff format $(LINTED)
 
-check: lint test test-fuzz test-faults test-browser test-bench ## lint, then every suite, as CI runs them
+check: lint test test-fuzz test-faults test-e2e test-browser test-bench ## lint, then every suite, as CI runs them
 
 clean: ## remove .venv, the embedded stack's state and the tool caches
 	rm -rf $(VENV) .hub .pytest_cache .mypy_cache .ruff_cache
