@@ -381,6 +381,8 @@ class BatchShell(StageBase):
         """Return once every batch in flight is committed: the partitions move only between batches."""
         if self._quiet is not None:
             await self._quiet.wait()
+        for tp in partitions:  # a partition assigned again later starts from the group's offset, not this one's
+            self._committed.pop(tp, None)
         self.log.info("partitions revoked", count=len(partitions))
 
     async def on_assigned(self, partitions: Collection[TopicPartition]) -> None:

@@ -45,6 +45,7 @@ class FakeConsumer:
         self.committed: dict[TopicPartition, int] = {}
         self.starts: dict[TopicPartition, int] = {}
         self.ends: dict[TopicPartition, int] = {}
+        self.held: dict[TopicPartition, int] = {}
         self._coordinator = self
 
     # what leave_also_in_generation_zero looks at: a static member is left alone
@@ -80,6 +81,16 @@ class FakeConsumer:
 
     def seek(self, tp: TopicPartition, offset: int) -> None:
         self.sought[tp] = offset
+
+    # what the lag export reads: the partitions held, where the consumer stands and the ends it last fetched
+    def assignment(self) -> set[TopicPartition]:
+        return set(self.held)
+
+    async def position(self, tp: TopicPartition) -> int:
+        return self.held[tp]
+
+    def highwater(self, tp: TopicPartition) -> int | None:
+        return self.ends.get(tp)
 
 
 class _Meta:
@@ -367,3 +378,29 @@ def test_the_broker_check_fails_while_sends_are_retried_and_passes_again(tmp_pat
     assert told[-1] == (True, "")
     assert shell.broker_ready() == (True, "")
     assert shell.producer.sent == [b"v", b"v"]
+
+
+def test_the_lag_of_a_partition_held_again_is_read_from_where_the_group_stands_not_from_an_old_commit(
+    tmp_path: Path,
+) -> None:
+    """This worker committed offset 4 of a partition, lost it, and got it back after another worker had read it to
+    20: its lag is counted from 20 (the consumer's position), not from the 4 it committed itself long ago."""
+    tp = TopicPartition(PREFIX + POSITIONS, 0)
+    consumer = FakeConsumer([{tp: _records(POSITIONS, 0, 1, 2, 3)}])
+    consumer.held, consumer.ends = {tp: 4}, {tp: 25}
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+
+    async def scenario() -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]:
+        running = asyncio.ensure_future(shell.run(consumer, FakeProducer()))
+        await asyncio.wait_for(_until(lambda: _commits(consumer) == [{tp: 4}]), 10)
+        before = await shell.lag.update()
+        await consumer.listener.on_partitions_revoked({tp})
+        consumer.held = {tp: 20}  # back, after another worker read up to 20
+        after = await shell.lag.update()
+        shell.stop()
+        await asyncio.wait_for(running, 10)
+        return before, after
+
+    before, after = asyncio.run(scenario())
+    assert before == {(POSITIONS, 0): 21}
+    assert after == {(POSITIONS, 0): 5}
