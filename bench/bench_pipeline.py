@@ -2,7 +2,7 @@
 and the naive baseline, and how long an incident takes to become an alert under load.
 
 Run: .venv/bin/python -m bench.bench_pipeline [--records N] [--rounds R] [--quick] [--out DIR]
-     [--skip-latency | --skip-throughput] [--open 20 100] [--rate 1000] [--latency-s 40]
+     [--scale-out] [--skip-latency | --skip-throughput] [--open 20 100] [--rate 1000] [--latency-s 40]
      [--kafka-bootstrap HOST:PORT --database-url URL]   (a running stack instead of an embedded one)
 
 Part 1, throughput. On one embedded broker and PostgreSQL, the same N vehicle positions (replay records, each run its
@@ -10,7 +10,9 @@ own ids and topic prefix) go through, in interleaved rounds:
   (a) a raw aiokafka consume -> produce loop that does no work (``bench.pipeline_loops raw``),
   (b) a naive faust agent, one event at a time with ``topic.send`` (``bench.pipeline_loops faust``),
   (c) each hub stage alone as a real ``hub worker`` process: normalise, pseudonymise, sink,
-  (d) normalise + pseudonymise + sink together.
+  (d) normalise + pseudonymise + sink together,
+  and with ``--scale-out`` (e) each stage as two workers in one consumer group ("normalise x2", ...), so the gain of
+  a second worker over one shows in the same run (the inputs have 3 (replay) and 6 (canonical) partitions).
 The input is on the broker before the process starts. The clock starts when the first output is confirmed and stops
 when the last is: for the loops the broker's acknowledgements they count, for the hub's workers their
 ``hub_events_out_total`` (counted after the broker, or for the sink the database, confirmed the batch). Worker CPU per
@@ -64,6 +66,8 @@ from hub.streams.pseudonymise import Pseudonymiser
 RAW = "raw.replay.ndjson"
 CANON = "canon.vehicle-position"
 SCENARIOS = ("raw loop", "naive faust agent", "normalise", "pseudonymise", "sink", "normalise+pseudonymise+sink")
+#: Two workers of one stage in one consumer group (``--scale-out``, Deliver 5 of issue 13).
+SCALE_OUT = ("normalise x2", "pseudonymise x2", "sink x2")
 _EPOCH = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)
 _TICK = os.sysconf("SC_CLK_TCK")
 _TTY = sys.stdout.isatty()
@@ -202,7 +206,7 @@ class Bench:
     def run(self, scenario: str, round_: int) -> Run:
         settings = self.settings()
         lines = replay_lines(self.n, settings.topic_prefix.rstrip("."))
-        if scenario in ("pseudonymise", "sink"):
+        if scenario.split(" x")[0] in ("pseudonymise", "sink"):
             preload(settings.bootstrap(), settings.topic_prefix + CANON, canonical(lines))
         else:
             preload(settings.bootstrap(), settings.topic_prefix + RAW, lines)
@@ -251,28 +255,38 @@ class Bench:
 
     @contextmanager
     def workers(self, stages: list[str], settings: Settings) -> Iterator[Subject]:
+        """The stages' workers; a stage written ``"<stage> x<n>"`` runs as n workers of one consumer group."""
+        replicas = {s.split(" x")[0]: int(s.split(" x")[1]) if " x" in s else 1 for s in stages}
+        stages = list(replicas)
         procs = {
-            s: StageProcess(settings, s, free_port(), self.work / f"{settings.topic_prefix}{s}.log") for s in stages
+            s: [
+                StageProcess(settings, s, free_port(), self.work / f"{settings.topic_prefix}{s}-{i}.log")
+                for i in range(n)
+            ]
+            for s, n in replicas.items()
         }
-        for proc in procs.values():
-            proc.start()
+        for group in procs.values():
+            for proc in group:
+                proc.start()
         k = self.shares_per_event
 
         def out(stage: str) -> float:
-            confirmed = procs[stage].counter("hub_events_out_total", stage=stage)
+            confirmed = sum(p.counter("hub_events_out_total", stage=stage) for p in procs[stage])
             return confirmed / k if stage == "pseudonymise" else confirmed
 
         def done() -> float:
             return min(out(s) for s in stages if s != "normalise" or len(stages) == 1)
 
+        every = [proc for group in procs.values() for proc in group]
+
         def alive() -> None:
-            for proc in procs.values():
+            for proc in every:
                 proc.check_alive()
 
         try:
-            yield Subject(lambda: [p._started().pid for p in procs.values()], done, alive)
+            yield Subject(lambda: [p._started().pid for p in every], done, alive)
         finally:
-            for proc in procs.values():
+            for proc in every:
                 proc.stop()
 
 
@@ -282,7 +296,7 @@ class Bench:
 def summary(runs: list[Run]) -> list[dict[str, Any]]:
     """Per scenario: the median events/s and CPU per event over the rounds, and the ratios to (a) and (b)."""
     rows = []
-    for scenario in SCENARIOS:
+    for scenario in SCENARIOS + SCALE_OUT:
         mine = [r for r in runs if r.scenario == scenario]
         if mine:
             rate = statistics.median(r.events_per_s for r in mine)
@@ -293,6 +307,8 @@ def summary(runs: list[Run]) -> list[dict[str, Any]]:
         row["vs_raw_loop"] = row["events_per_s"] / base["raw loop"] if "raw loop" in base else None
         naive = base.get("naive faust agent")
         row["vs_naive_faust"] = row["events_per_s"] / naive if naive else None
+        one = base.get(row["scenario"].split(" x")[0]) if " x" in row["scenario"] else None
+        row["vs_one_worker"] = row["events_per_s"] / one if one else None
     return rows
 
 
@@ -304,6 +320,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print(
             f"{row['scenario']:<30} {row['events_per_s']:>10,.0f} {row['cpu_us_per_event']:>13.0f} "
             f"{naive:>15} {raw:>12}"
+            + (f"   {row['vs_one_worker']:.2f}x one worker" if row.get("vs_one_worker") else "")
         )
 
 
@@ -363,10 +380,10 @@ def plot(result: dict[str, Any], path: Path) -> bool:
 # --- main ---------------------------------------------------------------------------------------------------------
 
 
-def throughput(bench: Bench, rounds: int) -> list[Run]:
+def throughput(bench: Bench, rounds: int, scenarios: tuple[str, ...] = SCENARIOS) -> list[Run]:
     runs = []
     for round_ in range(1, rounds + 1):
-        for scenario in SCENARIOS:
+        for scenario in scenarios:
             print(f"  round {round_}/{rounds}  {scenario} ...", end="", flush=True)
             run = bench.run(scenario, round_)
             print(f" {run.events_per_s:,.0f} events/s, {run.cpu_us_per_event:.0f} us CPU/event")
@@ -382,6 +399,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--latency-s", type=float, default=40.0, help="seconds of flow per latency case")
     parser.add_argument("--open", type=int, nargs="+", default=[20, 100], help="open incidents per latency case")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 300 records, 1 round, 3 s of latency")
+    parser.add_argument("--scale-out", action="store_true", help="also each stage as two workers in one group")
     parser.add_argument("--skip-latency", action="store_true", help="part 1 only")
     parser.add_argument("--skip-throughput", action="store_true", help="part 2 only")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
@@ -418,7 +436,7 @@ def measure_all(args: argparse.Namespace, result: dict[str, Any], work: Path) ->
         result["runs"], result["throughput"] = [], []
         if not args.skip_throughput:
             print(f"throughput: {args.records:,} vehicle positions per run, {args.rounds} round(s)")
-            runs = throughput(bench, args.rounds)
+            runs = throughput(bench, args.rounds, SCENARIOS + (SCALE_OUT if args.scale_out else ()))
             result["runs"] = [asdict(r) for r in runs]
             result["throughput"] = summary(runs)
             print_table(result["throughput"])
