@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 
 from hub.config import Settings
-from hub.privacy.redact import redact_event_dict
+from hub.privacy.redact import redact_event_dict, redact_foreign_event_dict
 
 
 def _renderer(fmt: str) -> Any:
@@ -66,10 +66,12 @@ def logging_dict_config(settings: Settings) -> dict[str, Any]:
             "hub": {
                 "()": structlog.stdlib.ProcessorFormatter,
                 "processors": [
-                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     structlog.processors.format_exc_info,
-                    # Here it covers library records (faust, kafka, psycopg) and tracebacks as well as our own.
-                    redact_event_dict,
+                    # Library records (faust, kafka, psycopg) and their tracebacks; our own lines were redacted in
+                    # structlog's chain (configure_logging), with their tracebacks. Before the meta keys go: they say
+                    # which is which.
+                    redact_foreign_event_dict,
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     _renderer(settings.log_format),
                 ],
                 "foreign_pre_chain": [*_SHARED, structlog.stdlib.ExtraAdder()],
@@ -95,6 +97,10 @@ def configure_logging(settings: Settings) -> None:
     logging.config.dictConfig(logging_dict_config(settings))
     structlog.configure(
         processors=[
+            # A line below the level is dropped before any work: the redactor runs the scrubber on every value, some
+            # hundred microseconds a line, and the router's decision lines at info came to as much as its own work
+            # per event in a worker at "warning".
+            structlog.stdlib.filter_by_level,
             *_SHARED,
             structlog.processors.StackInfoRenderer(),
             structlog.processors.format_exc_info,

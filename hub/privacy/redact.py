@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, MutableMapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 __all__ = [
+    "CHAIN_KEYS",
     "EXTRA_KEYS",
     "REDACTED",
     "redact_event_dict",
+    "redact_foreign_event_dict",
     "redact_text",
     "redact_value",
     "redacted_keys",
@@ -89,9 +91,25 @@ def redacted_keys() -> frozenset[str]:
     return frozenset(leaves) | EXTRA_KEYS
 
 
+#: Texts up to this length have their redacted form cached: log lines repeat their values (an alert id in each of its
+#: revisions, an incident id, a topic, the message itself), and a scrub costs some hundred microseconds.
+_CACHED_LENGTH = 256
+
+
 def redact_text(text: str) -> str:
     """``text`` with quoted pydantic inputs masked, every value of every category the scrubber finds, and anything
     else shaped like a phone number, an e-mail address or an IBAN."""
+    if len(text) <= _CACHED_LENGTH:
+        return _redact_short(text)
+    return _redact(text)
+
+
+@lru_cache(maxsize=4096)
+def _redact_short(text: str) -> str:
+    return _redact(text)
+
+
+def _redact(text: str) -> str:
     text = _INPUT_RULE[0].sub(_INPUT_RULE[1], text)
     text = _mask_scrubbed(text)
     for pattern, replace in _RULES:
@@ -149,13 +167,28 @@ def redact_value(value: Any, keys: frozenset[str] | None = None, depth: int = 0)
     return redact_text(str(value))
 
 
+#: Keys the logging chain itself sets before the redactor (``hub.logging``: the time, the level, the logger's name),
+#: over whatever a caller passed: they hold nothing of the input, and the time alone cost a scrub per line.
+CHAIN_KEYS = frozenset({"timestamp", "level", "logger"})
+
+
+def redact_foreign_event_dict(
+    logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """``redact_event_dict`` for the stdlib formatter: a library's record (faust, kafka, psycopg) is redacted, a
+    structlog line, redacted already in structlog's own chain, is not redacted twice."""
+    if event_dict.get("_from_structlog"):
+        return event_dict
+    return redact_event_dict(logger, method_name, event_dict)
+
+
 def redact_event_dict(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """The structlog processor: redacts ``event_dict`` in place and returns it. Install it after
-    ``format_exc_info`` so that tracebacks are masked too."""
+    ``format_exc_info`` so that tracebacks are masked too, and after the processors that set ``CHAIN_KEYS``."""
     keys = redacted_keys()
     for key in list(event_dict):
         value = event_dict[key]
-        if key.startswith("_"):  # structlog's own bookkeeping (_record, _from_structlog): not rendered
+        if key.startswith("_") or key in CHAIN_KEYS:  # structlog's bookkeeping (_record), the chain's own values
             continue
         if key.lower() in keys and value is not None:
             event_dict[key] = REDACTED
