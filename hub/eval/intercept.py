@@ -17,16 +17,19 @@ import random
 import statistics
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import get_args
+from typing import TYPE_CHECKING, get_args
 
 from hub.errors import SnapError
+from hub.eval.results import EvaluationResult, Figures, IncidentOutcome, SensitivityRow, percentile
 from hub.network.tram import LineDirection, TramNetwork, haversine_m
 from hub.network.travel import DEFAULT_ROAD_PROFILES, StraightLineRouter, UnitType
 from hub.router.intercept import recommend, screen_units, vehicle_incident
-from hub.router.model import InterceptParams, Meeting, MeetingKind, UnitState
+from hub.router.model import InterceptParams, Meeting, UnitState
 from hub.sim.world import SimUnit, TramTrip, World, WorldConfig, build_world
+
+if TYPE_CHECKING:
+    from hub.eval.report import Example
 
 __all__ = [
     "REPLANS",
@@ -53,82 +56,6 @@ REPLANS = 2
 #: How many of the nearest cars by straight line the routed baseline ranks by routed travel time (as CAD systems
 #: such as Resgrid do: a straight-line screen, then a routing engine on the shortlist).
 ROUTED_SHORTLIST = 5
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentOutcome:
-    """One incident: the time to contact each dispatch achieved in the world, and how ours went."""
-
-    index: int
-    trip_id: str
-    line: str
-    now_s: float
-    reported_lat: float  # the tram's position as the dispatcher saw it (the naive unit's destination)
-    reported_lon: float
-    ours_s: float  # true time to contact, recommendation
-    naive_s: float  # true time to contact, naive dispatch
-    ours_unit: str
-    naive_unit: str
-    routed_s: float  # true time to contact, routed baseline
-    routed_unit: str
-    ours_kind: MeetingKind
-    ours_hold_s: float
-    ours_planned_s: float  # time to contact the recommendation predicted
-    ours_missed: bool  # the unit reached its stop after the tram had left (then re-planned or followed it)
-
-
-@dataclass(frozen=True, slots=True)
-class Figures:
-    """Distribution figures of one dispatch's time to contact, in seconds."""
-
-    median_s: float
-    p90_s: float
-    mean_s: float
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Figures:
-        ordered = sorted(values)
-        if not ordered:
-            return cls(math.nan, math.nan, math.nan)
-        return cls(statistics.median(ordered), percentile(ordered, 0.9), statistics.fmean(ordered))
-
-
-@dataclass(frozen=True, slots=True)
-class EvaluationResult:
-    """Outcomes of every incident and the figures the issue asks for (shares are of the evaluated incidents)."""
-
-    seed: int
-    incidents: int
-    outcomes: tuple[IncidentOutcome, ...]
-    skipped: int  # incidents with no eligible unit at all (neither side can dispatch)
-    ours: Figures
-    naive: Figures
-    routed: Figures
-    ours_wins: float
-    naive_wins: float
-    ties: float
-    tie_tolerance_s: float
-    median_reduction: float  # 1 - ours median / naive median
-    routed_median_reduction: float  # 1 - ours median / routed baseline median
-    routed_p90_reduction: float  # the same at the 90th percentile
-    naive_p90_reduction: float
-    missed_share: float  # of ours: the planned meeting failed in the world
-    hold_share: float  # of ours: a hold was asked
-    hold_mean_s: float  # of ours, over the incidents with a hold asked: mean seconds asked (NaN when none)
-    hold_median_s: float  # the same, median
-    terminus_share: float  # of ours: met at the terminus
-    max_hold_s: float  # the settings evaluated
-    min_hold_saving_s: float
-
-
-def percentile(ordered: Sequence[float], q: float) -> float:
-    """The ``q`` quantile (0..1) of sorted values, linearly interpolated between closest ranks (numpy's default)."""
-    if not ordered:
-        raise ValueError("no values")
-    pos = q * (len(ordered) - 1)
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
 def evaluate(
@@ -259,6 +186,8 @@ def _one_incident(
         naive_unit=naive.unit_id,
         routed_s=routed_contact - now,
         routed_unit=routed.unit_id,
+        ours_meet_lat=best.stop.lat if best.stop is not None else lat,
+        ours_meet_lon=best.stop.lon if best.stop is not None else lon,
         ours_kind=best.kind,
         ours_hold_s=best.hold_s,
         ours_planned_s=best.contact_s - now,
@@ -486,23 +415,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--plot", type=Path, default=None, help="write the distributions as a PNG to this path (per scenario)"
     )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write DIR/index.html: figures, distributions, sensitivity and a map of example intercepts",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation for parsed ``args``, print the tables, write the plots when asked."""
     from hub.eval.scenarios import SCENARIOS, road_params, scenario_network
 
-    if args.incidents < 1:
-        print("--incidents must be at least 1", file=sys.stderr)
-        return 2
-    if args.max_hold < 0:
-        print("--max-hold must not be negative", file=sys.stderr)
-        return 2
-    if not args.min_hold_saving >= 0:
-        print("--min-hold-saving must not be negative", file=sys.stderr)
-        return 2
-    if args.sensitivity < 0:
-        print("--sensitivity must not be negative", file=sys.stderr)
+    problem = _usage_error(args)
+    if problem is not None:
+        print(problem, file=sys.stderr)
         return 2
     settings = {"max_hold_s": args.max_hold, "min_hold_saving_s": args.min_hold_saving}
     if args.router == "roads":
@@ -512,14 +440,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         params = InterceptParams(max_hold_s=args.max_hold, min_hold_saving_s=args.min_hold_saving)
     names = ("day", "night") if args.scenario == "both" else (args.scenario,)
+    report = _Report(args.report, params)
     for name in names:
         scenario = SCENARIOS[name]
         network = scenario_network(scenario)
         result = evaluate(args.seed, args.incidents, config=scenario.config, params=params, network=network)
         print(f"== {name}: {scenario.summary}; {_router_name(params)}")
         print(format_table(result))
-        if args.sensitivity:
-            print(format_sensitivity(sensitivity(args.seed, args.sensitivity, name, params)))
+        rows = sensitivity(args.seed, args.sensitivity, name, params) if args.sensitivity else []
+        if rows:
+            print(format_sensitivity(rows))
+        report.add(name, f"{scenario.summary}; {_router_name(params)}", result, rows, scenario.config, network)
         if args.plot is not None:
             path = args.plot if len(names) == 1 else args.plot.with_name(f"{args.plot.stem}-{name}{args.plot.suffix}")
             try:
@@ -529,25 +460,68 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             print(f"plot written to {path}")
         print()
+    written = report.write()
+    if written is not None:
+        print(f"report written to {written}")
     return 0
+
+
+def _usage_error(args: argparse.Namespace) -> str | None:
+    if args.incidents < 1:
+        return "--incidents must be at least 1"
+    if args.max_hold < 0:
+        return "--max-hold must not be negative"
+    if not args.min_hold_saving >= 0:
+        return "--min-hold-saving must not be negative"
+    if args.sensitivity < 0:
+        return "--sensitivity must not be negative"
+    return None
+
+
+class _Report:
+    """What ``--report`` collects over the scenarios, written once at the end (nothing when no directory given)."""
+
+    def __init__(self, directory: Path | None, params: InterceptParams) -> None:
+        self.directory = directory
+        self.params = params
+        self.results: dict[str, EvaluationResult] = {}
+        self.summaries: dict[str, str] = {}
+        self.rows: dict[str, list[SensitivityRow]] = {}
+        self.examples: list[Example] = []
+
+    def add(
+        self,
+        name: str,
+        summary: str,
+        result: EvaluationResult,
+        rows: list[SensitivityRow],
+        config: WorldConfig,
+        network: TramNetwork,
+    ) -> None:
+        if self.directory is None:
+            return
+        from hub.eval.report import pick_examples
+        from hub.network.roads import RoadGraphRouter
+
+        self.results[name], self.summaries[name], self.rows[name] = result, summary, rows
+        router = self.params.router
+        if not self.examples and isinstance(router, RoadGraphRouter):
+            self.examples = pick_examples(result, build_world(result.seed, config, network=network), router)
+
+    def write(self) -> Path | None:
+        if self.directory is None:
+            return None
+        from hub.eval.report import write_report
+        from hub.network.roads import RoadGraphRouter
+
+        router = self.params.router if isinstance(self.params.router, RoadGraphRouter) else None
+        return write_report(self.directory, self.results, self.summaries, self.rows, self.examples, router)
 
 
 def _router_name(params: InterceptParams) -> str:
     if isinstance(params.router, StraightLineRouter):
         return "units on straight lines times a detour factor"
     return "cars routed on Halle's streets (OpenStreetMap)"
-
-
-@dataclass(frozen=True, slots=True)
-class SensitivityRow:
-    """The base run's figures with one assumption varied."""
-
-    variant: str
-    ours_median_s: float
-    routed_median_s: float
-    naive_median_s: float
-    vs_routed: float  # median reduction against the routed baseline
-    vs_naive: float
 
 
 def sensitivity(seed: int, incidents: int, scenario: str, params: InterceptParams) -> list[SensitivityRow]:

@@ -276,7 +276,7 @@ def test_main_prints_both_scenarios_on_roads(capsys: pytest.CaptureFixture[str])
 
 
 def test_sensitivity_varies_each_assumption() -> None:
-    rows = sensitivity(SEED, 6, "day", road_params(default_road_router()))
+    rows = sensitivity(SEED, 4, "day", road_params(default_road_router()))
     assert [r.variant for r in rows] == [v.name for v in SENSITIVITY]
     base = next(r for r in rows if r.variant == "base")
     slower = next(r for r in rows if r.variant == "road speeds -20 %")
