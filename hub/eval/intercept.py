@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, get_args
 
 from hub.errors import SnapError
 from hub.eval.results import EvaluationResult, Figures, IncidentOutcome, SensitivityRow, percentile
+from hub.eval.scenarios import SCENARIOS, SENSITIVITY, Variant, road_params, scenario_network
 from hub.network.tram import LineDirection, TramNetwork, haversine_m
 from hub.network.travel import DEFAULT_ROAD_PROFILES, StraightLineRouter, UnitType
 from hub.router.intercept import recommend, screen_units, vehicle_incident
@@ -426,8 +427,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation for parsed ``args``, print the tables, write the plots when asked."""
-    from hub.eval.scenarios import SCENARIOS, road_params, scenario_network
-
     problem = _usage_error(args)
     if problem is not None:
         print(problem, file=sys.stderr)
@@ -524,14 +523,15 @@ def _router_name(params: InterceptParams) -> str:
     return "cars routed on Halle's streets (OpenStreetMap)"
 
 
-def sensitivity(seed: int, incidents: int, scenario: str, params: InterceptParams) -> list[SensitivityRow]:
-    """The median figures and gains of ``scenario`` under every variant of ``hub.eval.scenarios.SENSITIVITY``."""
-    from hub.eval.scenarios import SCENARIOS, SENSITIVITY, scenario_network
-
+def sensitivity(
+    seed: int, incidents: int, scenario: str, params: InterceptParams, variants: Sequence[Variant] | None = None
+) -> list[SensitivityRow]:
+    """The median figures and gains of ``scenario`` under each of ``variants`` (default: every variant of
+    ``hub.eval.scenarios.SENSITIVITY``)."""
     base = SCENARIOS[scenario]
     network = scenario_network(base)
     rows = []
-    for variant in SENSITIVITY:
+    for variant in SENSITIVITY if variants is None else variants:
         result = evaluate(
             seed, incidents, config=variant.config(base.config), params=variant.params(params), network=network
         )

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from hub.network.roads import RoadGraphRouter, RoadSpeeds, load_road_graph
+from hub.network.roads import RoadGraphRouter
 from hub.network.tram import TramNetwork, load_tram_network
-from hub.network.travel import RoadRouter, UnitType
+from hub.network.travel import RoadProfile, RoadRouter, StraightLineRouter, UnitType
 from hub.router.model import InterceptParams
 from hub.sim.world import WorldConfig
 
@@ -91,10 +91,12 @@ def _speeds(factor: float) -> Callable[[InterceptParams], InterceptParams]:
     def change(params: InterceptParams) -> InterceptParams:
         router: RoadRouter = params.router
         if isinstance(router, RoadGraphRouter):
-            scaled = RoadGraphRouter(load_road_graph(), router.speeds.scaled(factor))
-        else:
-            scaled = RoadGraphRouter(load_road_graph(), RoadSpeeds().scaled(factor))
-        return dataclasses.replace(params, router=scaled, crow_speed_kmh=scaled.crow_speed_kmh())
+            scaled = RoadGraphRouter(router.graph, router.speeds.scaled(factor))
+            return dataclasses.replace(params, router=scaled, crow_speed_kmh=scaled.crow_speed_kmh())
+        if isinstance(router, StraightLineRouter):
+            profiles = {k: RoadProfile(p.speed_kmh * factor, p.detour_factor) for k, p in router.profiles.items()}
+            return dataclasses.replace(params, router=StraightLineRouter(profiles))
+        raise ValueError(f"cannot scale the speeds of {type(router).__name__}")
 
     return change
 

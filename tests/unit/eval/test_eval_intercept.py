@@ -25,8 +25,9 @@ from hub.eval.intercept import (
     sensitivity,
 )
 from hub.eval.scenarios import NIGHT_LINES, SCENARIOS, SENSITIVITY, road_params, scenario_network
-from hub.network.roads import default_road_router
+from hub.network.roads import RoadGraphRouter, default_road_router
 from hub.network.tram import LineDirection, LineStop, haversine_m, load_tram_network
+from hub.network.travel import StraightLineRouter
 from hub.router.intercept import screen_units
 from hub.router.model import InterceptParams, Meeting, StopAhead, UnitState
 from hub.sim.world import SimUnit, TramTrip, build_world
@@ -276,11 +277,26 @@ def test_main_prints_both_scenarios_on_roads(capsys: pytest.CaptureFixture[str])
 
 
 def test_sensitivity_varies_each_assumption() -> None:
-    rows = sensitivity(SEED, 4, "day", road_params(default_road_router()))
-    assert [r.variant for r in rows] == [v.name for v in SENSITIVITY]
+    chosen = [v for v in SENSITIVITY if v.name in ("base", "road speeds -20 %", "max hold 0 s (no holds)")]
+    rows = sensitivity(SEED, 4, "day", road_params(default_road_router()), chosen)
+    assert [r.variant for r in rows] == [v.name for v in chosen]
     base = next(r for r in rows if r.variant == "base")
     slower = next(r for r in rows if r.variant == "road speeds -20 %")
     assert slower.routed_median_s > base.routed_median_s  # the same incidents, driven 20 % slower
     table = format_sensitivity(rows)
     assert "vs routed" in table
     assert "max hold 0 s (no holds)" in table
+
+
+def test_speed_variants_scale_the_router_they_are_given() -> None:
+    """Road speeds ±20 % scale the road router's classes (and its bound), or the straight-line profiles: the
+    variant never swaps one router for the other."""
+    faster = next(v for v in SENSITIVITY if v.name == "road speeds +20 %")
+    roads = faster.params(road_params(default_road_router()))
+    assert isinstance(roads.router, RoadGraphRouter)
+    assert roads.crow_speed_mps["police_car"] == pytest.approx(
+        road_params(default_road_router()).crow_speed_mps["police_car"] * 1.2
+    )
+    straight = faster.params(InterceptParams())
+    assert isinstance(straight.router, StraightLineRouter)
+    assert straight.router.profiles["police_car"].speed_kmh == pytest.approx(48.0)
