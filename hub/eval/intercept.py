@@ -266,6 +266,8 @@ def _summarise(
     ties = sum(1 for o in outcomes if abs(o.ours_s - o.naive_s) <= tie_tolerance_s)
     ours_wins = sum(1 for o in outcomes if o.naive_s - o.ours_s > tie_tolerance_s)
     naive_wins = n - ties - ours_wins
+    ours_wins_routed = sum(1 for o in outcomes if o.routed_s - o.ours_s > tie_tolerance_s)
+    routed_wins = sum(1 for o in outcomes if o.ours_s - o.routed_s > tie_tolerance_s)
 
     def share(count: int) -> float:
         return count / n if n else math.nan
@@ -282,6 +284,8 @@ def _summarise(
         ours_wins=share(ours_wins),
         naive_wins=share(naive_wins),
         ties=share(ties),
+        ours_wins_routed=share(ours_wins_routed),
+        routed_wins=share(routed_wins),
         tie_tolerance_s=tie_tolerance_s,
         median_reduction=_reduction(ours.median_s, naive.median_s),
         routed_median_reduction=_reduction(ours.median_s, routed.median_s),
@@ -319,7 +323,8 @@ def format_table(result: EvaluationResult) -> str:
         row("routed baseline", result.routed),
         row("naive dispatch", result.naive),
         f"wins: recommendation {result.ours_wins:.1%}, naive {result.naive_wins:.1%}, "
-        f"ties {result.ties:.1%} (within {result.tie_tolerance_s:g} s)",
+        f"ties {result.ties:.1%} (within {result.tie_tolerance_s:g} s); against the routed baseline: "
+        f"recommendation {result.ours_wins_routed:.1%}, routed {result.routed_wins:.1%}",
         f"median time to contact {result.median_reduction:.1%} lower than naive (target: at least 25 %), "
         f"{result.routed_median_reduction:.1%} lower than the routed baseline",
         f"p90 time to contact {result.naive_p90_reduction:.1%} lower than naive, "

@@ -69,6 +69,8 @@ class EvaluationResult:
     ours_wins: float
     naive_wins: float
     ties: float
+    ours_wins_routed: float  # ours earlier than the routed baseline by more than the tolerance
+    routed_wins: float  # the routed baseline earlier than ours by more than the tolerance
     tie_tolerance_s: float
     median_reduction: float  # 1 - ours median / naive median
     routed_median_reduction: float  # 1 - ours median / routed baseline median

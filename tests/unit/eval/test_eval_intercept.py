@@ -245,6 +245,11 @@ def test_on_roads_the_figures_hold_together(on_roads: EvaluationResult) -> None:
     assert on_roads.routed_median_reduction == pytest.approx(1 - on_roads.ours.median_s / on_roads.routed.median_s)
     assert all(o.routed_s > 0 and o.ours_s > 0 for o in outcomes)
     assert evaluate(SEED, 25, params=road_params(default_road_router())) == on_roads
+    ours_ahead = sum(o.routed_s - o.ours_s > on_roads.tie_tolerance_s for o in outcomes)
+    routed_ahead = sum(o.ours_s - o.routed_s > on_roads.tie_tolerance_s for o in outcomes)
+    assert on_roads.ours_wins_routed == ours_ahead / len(outcomes)
+    assert on_roads.routed_wins == routed_ahead / len(outcomes)
+    assert "against the routed baseline: recommendation" in format_table(on_roads)
 
 
 def test_chasing_on_roads_is_slower_than_the_straight_line_rule() -> None:
