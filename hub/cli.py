@@ -637,7 +637,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate = sub.add_parser("eval", help="evaluations").add_subparsers(dest="eval", required=True)
     intercept = evaluate.add_parser(
-        "intercept", help="time to contact: intercept recommendation vs naive dispatch on a seeded Halle world"
+        "intercept",
+        help="time to contact: intercept recommendation vs a routed baseline and a naive dispatch, by day and by "
+        "night, on a seeded Halle world with cars routed on its streets",
     )
     from hub.eval.intercept import add_arguments
 

@@ -10,15 +10,24 @@ from pathlib import Path
 import pytest
 
 from hub.eval.intercept import (
+    ROUTED_SHORTLIST,
+    Chase,
     EvaluationResult,
+    IncidentOutcome,
     _ours_contact,
     evaluate,
+    format_sensitivity,
     format_table,
     main,
     percentile,
     plot_distributions,
+    routed_choice,
+    sensitivity,
 )
-from hub.network.tram import LineDirection, LineStop, haversine_m
+from hub.eval.scenarios import NIGHT_LINES, SCENARIOS, SENSITIVITY, road_params, scenario_network
+from hub.network.roads import RoadGraphRouter, default_road_router
+from hub.network.tram import LineDirection, LineStop, haversine_m, load_tram_network
+from hub.network.travel import StraightLineRouter
 from hub.router.intercept import screen_units
 from hub.router.model import InterceptParams, Meeting, StopAhead, UnitState
 from hub.sim.world import SimUnit, TramTrip, build_world
@@ -116,7 +125,7 @@ def test_a_minimum_saving_asks_fewer_holds() -> None:
 
 def test_main_takes_the_minimum_saving(capsys: pytest.CaptureFixture[str]) -> None:
     """``--min-hold-saving`` reaches the recommendation and the table."""
-    assert main(["--seed", "2", "--incidents", "10", "--min-hold-saving", "45"]) == 0
+    assert main(["--seed", "2", "--incidents", "10", "--min-hold-saving", "45", "--scenario", "day"]) == 0
     assert "(min saving 45 s, max hold 120 s)" in capsys.readouterr().out
 
 
@@ -124,7 +133,7 @@ def test_main_prints_the_table_and_writes_the_plot(tmp_path: Path, capsys: pytes
     """The command prints the figures and writes a PNG when given a path."""
     pytest.importorskip("matplotlib")
     path = tmp_path / "eval.png"
-    assert main(["--seed", "2", "--incidents", "20", "--plot", str(path)]) == 0
+    assert main(["--seed", "2", "--incidents", "20", "--plot", str(path), "--scenario", "day"]) == 0
     out = capsys.readouterr().out
     assert "20 incidents" in out
     assert "plot written" in out
@@ -147,6 +156,8 @@ def test_main_refuses_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--max-hold must not be negative" in capsys.readouterr().err
     assert main(["--min-hold-saving", "-1"]) == 2
     assert "--min-hold-saving must not be negative" in capsys.readouterr().err
+    assert main(["--sensitivity", "-1"]) == 2
+    assert "--sensitivity must not be negative" in capsys.readouterr().err
 
 
 def _line_trip() -> tuple[TramTrip, StopAhead]:
@@ -184,3 +195,113 @@ def test_a_late_unit_is_re_planned_and_never_meets_before_the_tram_left() -> Non
     assert missed
     assert contact > trip.depart_s[1]
     assert math.isfinite(contact)
+
+
+# --- the routed baseline, the road graph and the scenarios ------------------------------------------------------
+
+
+def test_routed_baseline_sends_the_fastest_of_the_five_nearest_cars(result: EvaluationResult) -> None:
+    """The routed baseline ranks the five eligible cars nearest by straight line by routed time to the reported
+    position and sends the fastest; never a car outside that shortlist, and never slower than the naive choice."""
+    params = InterceptParams()
+    world = build_world(SEED)
+    router = params.router
+    for o in result.outcomes[:15]:
+        units = [u.state for u in world.units_at(o.now_s, str(o.index))]
+        eligible, _ = screen_units(units, o.now_s, params)
+        cars = [u for u in eligible if u.unit_type != "on_foot"] or eligible
+        near = sorted(cars, key=lambda u: (haversine_m(u.lat, u.lon, o.reported_lat, o.reported_lon), u.unit_id))
+        shortlist = near[:ROUTED_SHORTLIST]
+        assert o.routed_unit in {u.unit_id for u in shortlist}
+
+        def drive(u: UnitState, o: IncidentOutcome = o) -> float:
+            return router.travel_time_s(u.lat, u.lon, o.reported_lat, o.reported_lon, u.unit_type)
+
+        chosen = next(u for u in shortlist if u.unit_id == o.routed_unit)
+        assert drive(chosen) == min(drive(u) for u in shortlist)
+        assert drive(chosen) <= drive(near[0])  # the naive choice is on the shortlist
+
+
+def test_routed_choice_prefers_a_car_and_breaks_ties_by_call_sign() -> None:
+    params = InterceptParams()
+    car = UnitState("B", "polizei", "police_car", 51.49, 11.97, 0.0, 1)
+    twin = UnitState("A", "polizei", "police_car", 51.49, 11.97, 0.0, 1)
+    walker = UnitState("W", "polizei", "on_foot", 51.4801, 11.97, 0.0, 1)
+    assert routed_choice([car, twin, walker], 51.48, 11.97, params) == twin
+    assert routed_choice([walker], 51.48, 11.97, params) == walker
+    assert routed_choice([], 51.48, 11.97, params) is None
+
+
+@pytest.fixture(scope="module")
+def on_roads() -> EvaluationResult:
+    """A small day run with cars routed on the street graph."""
+    return evaluate(SEED, 25, params=road_params(default_road_router()))
+
+
+def test_on_roads_the_figures_hold_together(on_roads: EvaluationResult) -> None:
+    outcomes = on_roads.outcomes
+    assert len(outcomes) + on_roads.skipped == 25
+    assert on_roads.routed.median_s == statistics.median(o.routed_s for o in outcomes)
+    assert on_roads.routed_median_reduction == pytest.approx(1 - on_roads.ours.median_s / on_roads.routed.median_s)
+    assert all(o.routed_s > 0 and o.ours_s > 0 for o in outcomes)
+    assert evaluate(SEED, 25, params=road_params(default_road_router())) == on_roads
+    ours_ahead = sum(o.routed_s - o.ours_s > on_roads.tie_tolerance_s for o in outcomes)
+    routed_ahead = sum(o.ours_s - o.routed_s > on_roads.tie_tolerance_s for o in outcomes)
+    assert on_roads.ours_wins_routed == ours_ahead / len(outcomes)
+    assert on_roads.routed_wins == routed_ahead / len(outcomes)
+    assert "against the routed baseline: recommendation" in format_table(on_roads)
+
+
+def test_chasing_on_roads_is_slower_than_the_straight_line_rule() -> None:
+    """Following a tram on the street graph gains ground at the line's length over the routed stop-to-stop time:
+    slower than a car's full speed on the straight-line rule, faster than walking."""
+    direction = next(iter(load_tram_network().lines["2"].directions))
+    roads = Chase(road_params(default_road_router())).speeds(direction)
+    straight = Chase(InterceptParams()).speeds(direction)
+    assert 3.0 < roads["police_car"] < straight["police_car"] * 1.5
+    assert roads["ordnungsamt_car"] < roads["police_car"]
+    assert roads["on_foot"] < roads["ordnungsamt_car"]
+
+
+def test_night_has_fewer_units_and_lines_than_the_day() -> None:
+    day, night = SCENARIOS["day"], SCENARIOS["night"]
+    assert night.config.units < day.config.units
+    assert night.config.available_share < day.config.available_share
+    assert min(night.config.headways_s) > max(day.config.headways_s)
+    assert set(scenario_network(night).lines) == set(NIGHT_LINES)
+    assert scenario_network(day).lines == load_tram_network().lines
+
+
+def test_main_prints_both_scenarios_on_roads(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--seed", "3", "--incidents", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "== day:" in out
+    assert "== night:" in out
+    assert out.count("\nrouted baseline ") == 2  # one table row per scenario
+    assert "cars routed on Halle's streets" in out
+
+
+def test_sensitivity_varies_each_assumption() -> None:
+    chosen = [v for v in SENSITIVITY if v.name in ("base", "road speeds -20 %", "max hold 0 s (no holds)")]
+    rows = sensitivity(SEED, 4, "day", road_params(default_road_router()), chosen)
+    assert [r.variant for r in rows] == [v.name for v in chosen]
+    base = next(r for r in rows if r.variant == "base")
+    slower = next(r for r in rows if r.variant == "road speeds -20 %")
+    assert slower.routed_median_s > base.routed_median_s  # the same incidents, driven 20 % slower
+    table = format_sensitivity(rows)
+    assert "vs routed" in table
+    assert "max hold 0 s (no holds)" in table
+
+
+def test_speed_variants_scale_the_router_they_are_given() -> None:
+    """Road speeds ±20 % scale the road router's classes (and its bound), or the straight-line profiles: the
+    variant never swaps one router for the other."""
+    faster = next(v for v in SENSITIVITY if v.name == "road speeds +20 %")
+    roads = faster.params(road_params(default_road_router()))
+    assert isinstance(roads.router, RoadGraphRouter)
+    assert roads.crow_speed_mps["police_car"] == pytest.approx(
+        road_params(default_road_router()).crow_speed_mps["police_car"] * 1.2
+    )
+    straight = faster.params(InterceptParams())
+    assert isinstance(straight.router, StraightLineRouter)
+    assert straight.router.profiles["police_car"].speed_kmh == pytest.approx(48.0)
