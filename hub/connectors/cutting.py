@@ -26,6 +26,7 @@ from hub.connectors.settings import InstanceSettings
 from hub.deadletter import Origin, dead_letter
 from hub.errors import DeadLetterReason, InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, SourceRecord
+from hub.formats.settings import FORMAT_SETTINGS_HEADER
 
 #: The stage named in the connectors' dead letters.
 STAGE = "connectors"
@@ -235,12 +236,15 @@ class _Cutter:
         return OutMessage(self.settings.dlq_topic, None, letter.value, [*letter.headers(), *extra])
 
     def _headers(self, origin: str, content_type: str | None) -> Headers:
-        return [
+        headers = [
             (H_CONNECTOR, self.settings.name.encode()),
             (H_CONTENT_TYPE, (content_type or "").encode("utf-8", "replace")),
             (H_RECEIVED_AT, self.received_at.encode()),
             (H_ORIGIN, origin.encode("utf-8", "replace")),
         ]
+        if self.settings.format_settings is not None:
+            headers.append((FORMAT_SETTINGS_HEADER, self.settings.format_settings))
+        return headers
 
     def _source_time(self, doc: Document) -> datetime | None:
         if doc.source_time is not None:
