@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from hub.connectors.base import Document, Item
-from hub.connectors.checkpoint import SeenVersions
+from hub.connectors.checkpoint import SeenVersions, record_digest
 from hub.connectors.records import (
     H_CONNECTOR,
     H_CONTENT_TYPE,
@@ -99,8 +99,10 @@ class BatchInfo:
 @dataclass
 class Cut:
     """A cut batch: ``messages`` to produce in order; the ``outcome`` so far (before producing); ``documents``
-    seen; the ``source_times`` found, in order; the codes of the ``dead_letters`` made (each is an error to
-    count, also one later dropped as a duplicate); the ``failures`` of the format to log."""
+        seen; the ``source_times`` found, in order; the codes of the ``dead_letters`` made (each is an error to
+        count, also one later dropped as a duplicate); the ``failures`` of the format to log; the records ``changed``
+    under a version already produced (dropped like duplicates, but to count and log: the source changed a record without
+    changing its version, or the format's version does not cover what changed)."""
 
     messages: list[Outgoing] = field(default_factory=list)
     outcome: Outcome = field(default_factory=Outcome)
@@ -108,6 +110,7 @@ class Cut:
     source_times: list[datetime] = field(default_factory=list)
     dead_letters: list[DeadLetterReason] = field(default_factory=list)
     failures: list[FormatFailure] = field(default_factory=list)
+    changed: list[SourceRecord] = field(default_factory=list)
 
 
 def _is_text(value: str) -> bool:
@@ -126,7 +129,8 @@ def utc(dt: datetime) -> datetime:
 
 def cut(items: Sequence[Item], seen: SeenVersions, settings: InstanceSettings, batch: BatchInfo, now: datetime) -> Cut:
     """Split documents with the instance's format, make dead letters of what cannot go to the raw topic, and drop
-    records whose (record id, version) is in ``seen`` or came earlier in the batch."""
+        records whose (record id, version) is in ``seen`` or came earlier in the batch (noting those whose content
+    differs)."""
     return _Cutter(settings, seen, now).run(items, batch)
 
 
@@ -138,7 +142,7 @@ class _Cutter:
         self.seen = seen
         self.now = now
         self.received_at = now.astimezone(UTC).isoformat()
-        self.batch: set[tuple[str, str]] = set()
+        self.batch: dict[tuple[str, str], str] = {}  # identity -> digest
         self.result = Cut()
         self.duplicates = 0
         self.dead_lettered = 0
@@ -186,8 +190,12 @@ class _Cutter:
         # A dead letter made of a record is de-duplicated like the record (and still counted as made).
         if identity in self.seen or identity in self.batch:
             self.duplicates += 1
+            digest = record_digest(record.value)
+            earlier = self.batch.get(identity)
+            if self.seen.changed(record.record_id, record.version, digest) or (earlier and earlier != digest):
+                self.result.changed.append(record)
             return
-        self.batch.add(identity)
+        self.batch[identity] = record_digest(record.value)
         self.result.messages.append(message)
 
     def _message(self, record: SourceRecord, base: Headers, index: int, number: int) -> Outgoing:

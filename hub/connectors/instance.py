@@ -121,6 +121,16 @@ class ConnectorInstance(Generic[C]):
                 "split raised", format=self.settings.format.name, origin=failure.origin, exc_info=failure.error
             )
         metrics.records_duplicate.labels(name).inc(result.outcome.duplicates)
+        for record in result.changed:
+            # Dropped as a duplicate by its (id, version), yet its bytes differ: the change is lost unless the source
+            # or the format versions it (docs/connectors.md, "Record ids and versions").
+            metrics.records_changed_unversioned.labels(name).inc()
+            self.log.warning(
+                "record changed without a new version, not produced",
+                format=self.settings.format.name,
+                record_id=record.record_id,
+                version=record.version,
+            )
 
     def succeeded(self) -> None:
         """Note a poll or push whose records the broker acknowledged."""

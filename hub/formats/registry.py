@@ -188,9 +188,7 @@ def load_formats(eps: Iterable[EntryPoint] | None = None) -> dict[str, FormatTyp
             raise ConfigError(f"format {fmt.name!r} from {where} clashes with the one from {types[fmt.name].origin}")
         if topic.name in declared:
             other = declared[topic.name]
-            raise ConfigError(
-                f"format {fmt.name!r} from {where}: raw topic {topic.name} is already declared by {other}"
-            )
+            raise ConfigError(f"format {fmt.name!r} from {where}: raw topic {topic.name} is also declared by {other}")
         declared[topic.name] = where
         types[fmt.name] = FormatType(fmt, kinds, topic, settings, where)
     return types
