@@ -146,6 +146,8 @@ def _cmd_connectors_validate(settings: Settings, args: argparse.Namespace) -> in
     for name, inst in config.instances.items():
         pushed += inst.type.kind == "push"
         print(f"  {name:<32} {inst.options.type:<12} {inst.format.name:<26} -> {inst.format.raw_topic}")
+        if inst.format_settings is not None:
+            print(f"  {'':<32} format_settings {inst.format_settings.decode()}")
         for ref in inst.secrets():
             try:
                 ref.resolve()
