@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.connectors.auth import SecretRef
 from hub.connectors.base import AnyConnector, ConnectorContext, ConnectorOptions, PushConnector
+from hub.connectors.cutting import stale_check_problem
 from hub.connectors.registry import ConnectorType, load_types
 from hub.errors import ConfigError, ConfigFileError
 from hub.formats.base import Format
@@ -168,6 +169,10 @@ def _parse_instance(
         return None, problems + _validation_problems(where, exc)
     if entry is None:
         return None, problems
+    fmt_object = entry.format if isinstance(entry, FormatType) else entry
+    stale = stale_check_problem(ctype.cls, fmt_object, options.stale_after_s)
+    if stale is not None:
+        return None, [*problems, f"{key_path(*where, 'stale_after_s')}: {stale}"]
     fmt, spec = (
         (entry.format, entry.settings) if isinstance(entry, FormatType) else (entry, BUILTIN_SETTINGS.get(entry.name))
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-from hub.connectors.base import Document, Item
+from hub.connectors.base import AnyConnector, ConnectorClass, Document, Item, RefusedDocument
 from hub.connectors.checkpoint import SeenVersions, record_digest
 from hub.connectors.records import (
     H_CONNECTOR,
@@ -122,6 +122,26 @@ def _is_text(value: str) -> bool:
     return True
 
 
+def has_source_time(connector: ConnectorClass | AnyConnector, fmt: object) -> bool:
+    """Whether an instance of the connector type with the format can learn when its source made its data: the type
+    says it gives the time (``gives_source_time``) or the format reads it from documents (``feed_timestamp``)."""
+    return bool(connector.gives_source_time) or isinstance(fmt, FeedTimestamps)
+
+
+def stale_check_problem(
+    connector: ConnectorClass | AnyConnector, fmt: object, stale_after_s: float | None
+) -> str | None:
+    """Why ``stale_after_s`` cannot work for this type and format (None when it can, or is not set)."""
+    if stale_after_s is None or has_source_time(connector, fmt):
+        return None
+    name = getattr(fmt, "name", "?")
+    return (
+        f"stale_after_s needs a source time, but format {name!r} reads none from its documents and the connector "
+        "type gives none (gives_source_time), so the stale check could never fire: remove stale_after_s, or use a "
+        "type or format that knows when the source made its data"
+    )
+
+
 def utc(dt: datetime) -> datetime:
     """``dt`` with UTC as its zone when it has none."""
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
@@ -151,6 +171,9 @@ class _Cutter:
     def run(self, items: Sequence[Item], batch: BatchInfo) -> Cut:
         self._note_source_time(utc(batch.source_time) if batch.source_time else None)
         for index, item in enumerate(items):
+            if isinstance(item, RefusedDocument):
+                self._refused(item, index, batch)
+                continue
             if isinstance(item, Document):
                 base = self._headers(item.origin, item.content_type)
                 records = self._split(item, index, base)
@@ -162,6 +185,14 @@ class _Cutter:
         produced = sum(1 for m in self.result.messages if m.record is not None)
         self.result.outcome = Outcome(produced, self.duplicates, self.dead_lettered, tuple(self.refused))
         return self.result
+
+    def _refused(self, item: RefusedDocument, index: int, batch: BatchInfo) -> None:
+        """The dead letter of a document the connector refused itself."""
+        self.result.documents += 1
+        origin = item.origin or batch.origin
+        base = self._headers(origin, batch.content_type)
+        letter = self._dead_letter(item.code, item.reason, item.body, origin, (index, None), base)
+        self.result.messages.append(Outgoing(letter, None))
 
     def _split(self, doc: Document, index: int, base: Headers) -> list[SourceRecord]:
         """The records of ``doc``; none (and a dead letter) when the format refuses it or fails on it."""

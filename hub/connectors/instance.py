@@ -13,7 +13,7 @@ from typing import ClassVar, Generic, TypeVar
 import structlog
 
 from hub.connectors.base import AnyConnector, Item
-from hub.connectors.cutting import BatchInfo, Cut, Outcome, cut
+from hub.connectors.cutting import BatchInfo, Cut, Outcome, cut, stale_check_problem
 from hub.connectors.delivery import Delivery
 from hub.connectors.pause import Pause
 from hub.connectors.settings import InstanceDeps, InstanceSettings
@@ -53,10 +53,14 @@ class ConnectorInstance(Generic[C]):
     # -- start and stop -------------------------------------------------------------------------------------
 
     async def start(self) -> int:
-        """Load the checkpoint, add the records produced after it (recovery), set the connector up.
+        """Load the checkpoint, add the records produced after it (recovery), set the connector up. ConfigError
+        for ``stale_after_s`` without a source time to check it against.
 
         Returns how many records recovery found.
         """
+        problem = stale_check_problem(self.connector, self.settings.format, self.settings.options.stale_after_s)
+        if problem is not None:
+            raise ConfigError(f"connector {self.name!r}: {problem}")
         self.deps.metrics.init_instance(self.name, polling=self.polling)
         found, recovered = await self.delivery.recover()
         self.log.info(
