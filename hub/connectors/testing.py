@@ -239,6 +239,7 @@ async def _check_polling(
     recovered = await after.start()
     await _poll_until_done(h3, after, max_steps, idle_polls)
     await after.close()
+    await crashing.close()  # what a real crash frees with the process (sessions, files), after the check
     _compare(reference, _check_records(h3.sink, "crash and restart"), "crash and restart")
 
     # 4. Bad input: every document refused; the connector keeps going and its refusals become dead letters.
@@ -333,6 +334,7 @@ async def _check_push(h: _Harness, cls: type[PushConnector[Any]], requests: Sequ
     for request in requests:
         await respond(second, request)
     await second.close()
+    await first.close()  # what a real crash frees with the process, after the check
     _compare(reference, _check_records(h2.sink, "crash and resend"), "crash and resend")
     # Bad input: garbage bodies are answered, never with 500.
     h3 = _harness(h.options, h.fmt)
