@@ -169,13 +169,12 @@ def _parse_instance(
         return None, problems + _validation_problems(where, exc)
     if entry is None:
         return None, problems
-    fmt_object = entry.format if isinstance(entry, FormatType) else entry
-    stale = stale_check_problem(ctype.cls, fmt_object, options.stale_after_s)
-    if stale is not None:
-        return None, [*problems, f"{key_path(*where, 'stale_after_s')}: {stale}"]
     fmt, spec = (
         (entry.format, entry.settings) if isinstance(entry, FormatType) else (entry, BUILTIN_SETTINGS.get(entry.name))
     )
+    stale = stale_check_problem(ctype.cls, fmt, options.stale_after_s)
+    if stale is not None:
+        return None, [*problems, f"{key_path(*where, 'stale_after_s')}: {stale}"]
     if settings_table is None:
         return InstanceConfig(name, ctype, options, fmt), problems
     configured, found = _format_settings(where, fmt, spec, settings_table)
