@@ -19,9 +19,12 @@ def _cmd_dev_up(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_topics_apply(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.formats.registry import declared_topics
     from hub.kafka_admin import apply_topology
 
-    changes = apply_topology(settings.bootstrap(), settings.topic_prefix, settings.replication_factor)
+    changes = apply_topology(
+        settings.bootstrap(), settings.topic_prefix, settings.replication_factor, declared_topics()
+    )
     for change in changes:
         if change.action != "unchanged" or args.verbose:
             print(f"{change.action:<12} {change.topic}  {change.detail}".rstrip())
@@ -31,9 +34,10 @@ def _cmd_topics_apply(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_topics_list(settings: Settings, args: argparse.Namespace) -> int:
-    from hub.topology import TOPICS, qualified
+    from hub.formats.registry import declared_topics
+    from hub.topology import qualified
 
-    for spec in TOPICS:
+    for spec in declared_topics():
         name = qualified(settings.topic_prefix, spec.name)
         print(f"{name:<40} {spec.partitions:>2}p  key={spec.key:<22} {spec.description}")
         print(f"{'':<44} {_retention_text(spec.broker_configs())}")
@@ -109,15 +113,18 @@ def _connectors_config_path(args: argparse.Namespace) -> Path:
 
 def _cmd_connectors_list(settings: Settings, args: argparse.Namespace) -> int:
     from hub.connectors.registry import load_types
-    from hub.formats.registry import FORMATS
+    from hub.formats.registry import load_formats
 
     types = load_types()
+    formats = load_formats()
     print("connector types:")
     for name, ctype in sorted(types.items()):
         print(f"  {name:<24} {ctype.kind:<8} {ctype.origin}")
     print("formats:")
-    for name, fmt in sorted(FORMATS.items()):
-        print(f"  {name:<24} -> {fmt.raw_topic}")
+    for name, ftype in sorted(formats.items()):
+        takes = "settings" if ftype.settings is not None else ""
+        print(f"  {name:<24} -> {ftype.topic.name:<36} {takes:<8} {ftype.origin}")
+        print(f"  {'':<24}    kinds: {', '.join(ftype.kinds)}")
     return 0
 
 
@@ -139,6 +146,8 @@ def _cmd_connectors_validate(settings: Settings, args: argparse.Namespace) -> in
     for name, inst in config.instances.items():
         pushed += inst.type.kind == "push"
         print(f"  {name:<32} {inst.options.type:<12} {inst.format.name:<26} -> {inst.format.raw_topic}")
+        if inst.format_settings is not None:
+            print(f"  {'':<32} format_settings {inst.format_settings.decode()}")
         for ref in inst.secrets():
             try:
                 ref.resolve()

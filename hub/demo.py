@@ -33,6 +33,7 @@ from hub.deadletter import parse_headers
 from hub.devstack import stack_for
 from hub.devstack.process import Child
 from hub.errors import ConfigError, InvalidEventError
+from hub.formats.registry import declared_topics
 from hub.formats.replay import map_replay_record
 from hub.intercept_demo import TRAM, narrate, scenario, send_all, wait_for_events
 from hub.kafka_admin import apply_topology
@@ -74,8 +75,9 @@ def run_demo(settings: Settings, good: int, bad: int, keep_running: bool = False
 
         say("[2/7] creating topics and the database schema ...")
         routed = settings.model_copy(update={"topic_prefix": settings.topic_prefix + INTERCEPT_PREFIX})
-        changes = apply_topology(settings.bootstrap(), settings.topic_prefix, settings.replication_factor)
-        changes += apply_topology(settings.bootstrap(), routed.topic_prefix, settings.replication_factor)
+        specs = declared_topics()  # with the raw topics of installed format packages: the workers expect them
+        changes = apply_topology(settings.bootstrap(), settings.topic_prefix, settings.replication_factor, specs)
+        changes += apply_topology(settings.bootstrap(), routed.topic_prefix, settings.replication_factor, specs)
         say(
             f"      {len(changes)} topics declared (half of them with the prefix {routed.topic_prefix!r} for the "
             f"intercept scenario), {sum(c.action == 'created' for c in changes)} created"

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
 # Re-exported: a connector package imports its whole contract from this module.
 from hub.errors import ConnectorError as ConnectorError
+from hub.errors import DeadLetterReason
 from hub.errors import PushRejected as PushRejected
 from hub.formats.base import Format, SourceRecord
 
@@ -69,8 +70,23 @@ class Document:
     source_time: datetime | None = None
 
 
-#: What a poll or a push yields: documents the runner cuts with the instance's format, or records cut already.
-Item = Document | SourceRecord
+@dataclass(frozen=True)
+class RefusedDocument:
+    """A document, or a part of one, that the connector itself found unusable (a linked alert that is not CAP, a
+    calendar entry it cannot expand): the runner dead-letters ``body`` on ``dlq.connectors`` with ``reason`` and
+    ``code``, counts it in ``hub_connector_errors_total{reason=code}``, and goes on with the other items. A push
+    answered with one is a 422, like a document the format refuses. ``origin`` as for ``Document`` (default: the
+    batch's)."""
+
+    body: bytes
+    reason: str
+    code: DeadLetterReason = "schema_violation"
+    origin: str = ""
+
+
+#: What a poll or a push yields: documents the runner cuts with the instance's format, records cut already, or
+#: documents the connector refuses itself.
+Item = Document | SourceRecord | RefusedDocument
 
 
 @dataclass(frozen=True)
@@ -111,9 +127,15 @@ class PollingConnector(ABC, Generic[OptionsT]):
       committed state, so it may re-read what it read before: the runner's de-duplication drops those records.
     * ``close()`` is called once on a clean shutdown (SIGINT/SIGTERM, or after ``finished``). It is **not**
       called on a crash. It must be idempotent: calling it twice does nothing the second time.
+
+    ``gives_source_time``: set it to True when the type says when the source made its data (``Document.
+    source_time`` or ``PollResult.source_time``); without it, or a format that reads the time from the document
+    (``feed_timestamp``), an instance with ``stale_after_s`` refuses to start, since its stale check could never
+    fire.
     """
 
     options_model: ClassVar[type[ConnectorOptions]]
+    gives_source_time: ClassVar[bool] = False
 
     def __init__(self, options: OptionsT, context: ConnectorContext) -> None:
         self.options = options
@@ -179,10 +201,12 @@ class PushConnector(ABC, Generic[OptionsT]):
     format (422 and a dead letter when the body is unusable), de-duplicates by (record_id, version), produces,
     waits for the broker's acknowledgement and only then answers 202 with the count of records accepted (503
     when the broker does not acknowledge in time: the sender should retry). ``setup`` and ``close`` are as for
-    ``PollingConnector``; ``close`` is not called on a crash.
+    ``PollingConnector``; ``close`` is not called on a crash. ``gives_source_time`` as for ``PollingConnector``
+    (``PushResult.source_time``, ``Document.source_time``).
     """
 
     options_model: ClassVar[type[ConnectorOptions]]
+    gives_source_time: ClassVar[bool] = False
 
     def __init__(self, options: OptionsT, context: ConnectorContext) -> None:
         self.options = options

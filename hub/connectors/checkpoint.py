@@ -6,6 +6,7 @@ rename, fsync of the folder), so a crash leaves either the old or the new checkp
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections import OrderedDict
@@ -23,17 +24,20 @@ DEFAULT_MAX_SEEN_IDS = 100_000
 
 
 class SeenVersions:
-    """The last version produced per record id, for the ``max_ids`` most recently produced ids.
+    """The last version produced per record id, with a digest of its content, for the ``max_ids`` most recently
+    produced ids.
 
     Bounded so a checkpoint stays small: a record id not produced among the last ``max_ids`` distinct ids is
-    forgotten, and a source that sends it again unchanged has it produced once more (at-least-once).
+    forgotten, and a source that sends it again unchanged has it produced once more (at-least-once). The digest
+    tells a record sent again unchanged from one changed under the same version (``changed``); "" when unknown
+    (checkpoints written before digests were kept).
     """
 
     def __init__(self, max_ids: int = DEFAULT_MAX_SEEN_IDS, items: Iterable[tuple[str, str]] = ()) -> None:
         if max_ids < 1:
             raise ValueError("max_ids must be at least 1")
         self.max_ids = max_ids
-        self._last: OrderedDict[str, str] = OrderedDict()
+        self._last: OrderedDict[str, tuple[str, str]] = OrderedDict()
         for record_id, version in items:
             self.add(record_id, version)
 
@@ -41,23 +45,41 @@ class SeenVersions:
         if not isinstance(key, tuple) or len(key) != 2:
             return False
         record_id, version = key
-        return isinstance(record_id, str) and self._last.get(record_id) == version
+        last = self._last.get(record_id) if isinstance(record_id, str) else None
+        return last is not None and last[0] == version
 
     def __len__(self) -> int:
         return len(self._last)
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         """(record id, version), least recently produced first."""
-        return iter(self._last.items())
+        return ((r, v) for r, (v, _) in self._last.items())
 
-    def add(self, record_id: str, version: str) -> None:
-        self._last[record_id] = version
+    def entries(self) -> Iterator[tuple[str, str, str]]:
+        """(record id, version, digest), least recently produced first."""
+        return ((r, v, d) for r, (v, d) in self._last.items())
+
+    def add(self, record_id: str, version: str, digest: str = "") -> None:
+        self._last[record_id] = (version, digest)
         self._last.move_to_end(record_id)
         while len(self._last) > self.max_ids:
             self._last.popitem(last=False)
 
+    def changed(self, record_id: str, version: str, digest: str) -> bool:
+        """Whether ``record_id`` was produced with this ``version`` but other content (both digests known)."""
+        last = self._last.get(record_id)
+        return last is not None and last[0] == version and bool(last[1]) and bool(digest) and last[1] != digest
+
     def copy(self) -> SeenVersions:
-        return SeenVersions(self.max_ids, self)
+        seen = SeenVersions(self.max_ids)
+        for record_id, version, digest in self.entries():
+            seen.add(record_id, version, digest)
+        return seen
+
+
+def record_digest(value: bytes) -> str:
+    """A short digest of a record's bytes for ``SeenVersions`` (64 bits: for telling changes, not for security)."""
+    return hashlib.blake2b(value, digest_size=8).hexdigest()
 
 
 @dataclass
@@ -87,7 +109,7 @@ class Checkpoint:
             "topic": self.topic,
             "state": self.state,
             "offsets": {str(p): o for p, o in sorted(self.offsets.items())},
-            "seen": [[r, v] for r, v in self.seen],
+            "seen": [[r, v, d] if d else [r, v] for r, v, d in self.seen.entries()],
         }
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -101,7 +123,12 @@ class Checkpoint:
             state = doc["state"]
             if not isinstance(state, dict):
                 raise ValueError("state is not an object")
-            seen = SeenVersions(max_seen_ids, ((str(r), str(v)) for r, v in doc["seen"]))
+            seen = SeenVersions(max_seen_ids)
+            for entry in doc["seen"]:
+                record_id, version, *digest = entry  # [id, version] or [id, version, digest]
+                if len(digest) > 1:
+                    raise ValueError(f"seen entry of {len(entry)} items")
+                seen.add(str(record_id), str(version), str(digest[0]) if digest else "")
             offsets = {int(p): int(o) for p, o in doc["offsets"].items()} if doc.get("topic") == topic else {}
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ConfigError(f"checkpoint of connector {connector!r} is unreadable: {exc}") from exc

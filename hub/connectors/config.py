@@ -1,7 +1,8 @@
 """The connectors' configuration file: one TOML table per connector instance, validated by each type's model.
 
 Every problem is reported with the path of the key at fault (``connectors.havag-vehicles.interval_s: Input
-should be greater than 0``), all at once, so one ``hub connectors validate`` run shows everything to fix.
+should be greater than 0``), all at once, so one ``hub connectors validate`` run shows everything to fix. An
+instance's ``format_settings`` table is validated by its format's settings model (``hub.formats.settings``).
 """
 
 from __future__ import annotations
@@ -18,9 +19,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.connectors.auth import SecretRef
 from hub.connectors.base import AnyConnector, ConnectorContext, ConnectorOptions, PushConnector
+from hub.connectors.cutting import stale_check_problem
 from hub.connectors.registry import ConnectorType, load_types
 from hub.errors import ConfigError, ConfigFileError
 from hub.formats.base import Format
+from hub.formats.registry import FormatType
+from hub.formats.settings import BUILTIN_SETTINGS, FORMAT_SETTINGS_KEY, FormatSettings
+
+#: What a format is looked up as: a loaded format type (``hub.formats.registry.load_formats``) or a bare format
+#: (tests; a built-in one then has its built-in settings).
+FormatEntry = Format | FormatType
 
 #: Instance names become checkpoint file names, metric labels and header values: keep them plain.
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
@@ -43,6 +51,8 @@ class InstanceConfig:
     type: ConnectorType
     options: ConnectorOptions
     format: Format
+    #: The instance's ``format_settings`` as the ``hub_format_settings`` header value; None when it has none.
+    format_settings: bytes | None = None
 
     def build(self, context: ConnectorContext | None = None) -> AnyConnector:
         """The connector object (no I/O happens before its ``setup``)."""
@@ -92,7 +102,7 @@ def parse_config(
     doc: Mapping[str, Any],
     *,
     types: Mapping[str, ConnectorType],
-    formats: Mapping[str, Format],
+    formats: Mapping[str, FormatEntry],
     source: str = "<config>",
 ) -> ConnectorsConfig:
     """Validate a parsed TOML document; ConfigFileError listing every problem."""
@@ -131,10 +141,12 @@ def parse_config(
 
 
 def _parse_instance(
-    name: str, table: dict[str, Any], types: Mapping[str, ConnectorType], formats: Mapping[str, Format]
+    name: str, table: dict[str, Any], types: Mapping[str, ConnectorType], formats: Mapping[str, FormatEntry]
 ) -> tuple[InstanceConfig | None, list[str]]:
     where = ("connectors", name)
     problems: list[str] = []
+    table = dict(table)
+    settings_table = table.pop(FORMAT_SETTINGS_KEY, None)
     type_name = table.get("type")
     ctype = types.get(type_name) if isinstance(type_name, str) else None
     if type_name is None:
@@ -144,8 +156,8 @@ def _parse_instance(
             f"{key_path(*where, 'type')}: unknown connector type {type_name!r} (known: {', '.join(sorted(types))})"
         )
     format_name = table.get("format")
-    fmt = formats.get(format_name) if isinstance(format_name, str) else None
-    if format_name is not None and fmt is None:
+    entry = formats.get(format_name) if isinstance(format_name, str) else None
+    if format_name is not None and entry is None:
         problems.append(
             f"{key_path(*where, 'format')}: unknown format {format_name!r} (known: {', '.join(sorted(formats))})"
         )
@@ -155,9 +167,38 @@ def _parse_instance(
         options = ctype.options_model.model_validate(table)
     except ValidationError as exc:
         return None, problems + _validation_problems(where, exc)
-    if fmt is None:
+    if entry is None:
         return None, problems
-    return InstanceConfig(name, ctype, options, fmt), problems
+    fmt, spec = (
+        (entry.format, entry.settings) if isinstance(entry, FormatType) else (entry, BUILTIN_SETTINGS.get(entry.name))
+    )
+    stale = stale_check_problem(ctype.cls, fmt, options.stale_after_s)
+    if stale is not None:
+        return None, [*problems, f"{key_path(*where, 'stale_after_s')}: {stale}"]
+    if settings_table is None:
+        return InstanceConfig(name, ctype, options, fmt), problems
+    configured, found = _format_settings(where, fmt, spec, settings_table)
+    if configured is None:
+        return None, problems + found
+    return InstanceConfig(name, ctype, options, *configured), problems
+
+
+def _format_settings(
+    where: tuple[str, ...], fmt: Format, spec: FormatSettings | None, table: object
+) -> tuple[tuple[Format, bytes] | None, list[str]]:
+    """The format configured by an instance's ``format_settings`` and their header value, or the problems."""
+    at = key_path(*where, FORMAT_SETTINGS_KEY)
+    if spec is None:
+        return None, [f"{at}: format {fmt.name!r} takes no settings"]
+    if not isinstance(table, dict):
+        return None, [f"{at}: must be a table"]
+    try:
+        settings = spec.validate(table)
+        return (spec.configure(settings), spec.header(settings)), []
+    except ValidationError as exc:
+        return None, _validation_problems((*where, FORMAT_SETTINGS_KEY), exc)
+    except ConfigError as exc:
+        return None, [f"{at}: {exc}"]
 
 
 def _route_clashes(instances: Mapping[str, InstanceConfig]) -> list[str]:
@@ -179,13 +220,14 @@ def _route_clashes(instances: Mapping[str, InstanceConfig]) -> list[str]:
 
 
 def load_config(
-    path: Path, *, types: Mapping[str, ConnectorType] | None = None, formats: Mapping[str, Format] | None = None
+    path: Path, *, types: Mapping[str, ConnectorType] | None = None, formats: Mapping[str, FormatEntry] | None = None
 ) -> ConnectorsConfig:
-    """Read and validate a connectors file (types default to the registry, formats to the format registry)."""
+    """Read and validate a connectors file (types default to the registry, formats to the format registry with
+    the formats of installed packages)."""
     if formats is None:
-        from hub.formats.registry import FORMATS
+        from hub.formats.registry import load_formats
 
-        formats = FORMATS
+        formats = load_formats()
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

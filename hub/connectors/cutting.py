@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-from hub.connectors.base import Document, Item
-from hub.connectors.checkpoint import SeenVersions
+from hub.connectors.base import AnyConnector, ConnectorClass, Document, Item, RefusedDocument
+from hub.connectors.checkpoint import SeenVersions, record_digest
 from hub.connectors.records import (
     H_CONNECTOR,
     H_CONTENT_TYPE,
@@ -26,6 +26,7 @@ from hub.connectors.settings import InstanceSettings
 from hub.deadletter import Origin, dead_letter
 from hub.errors import DeadLetterReason, InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, SourceRecord
+from hub.formats.settings import FORMAT_SETTINGS_HEADER
 
 #: The stage named in the connectors' dead letters.
 STAGE = "connectors"
@@ -98,8 +99,10 @@ class BatchInfo:
 @dataclass
 class Cut:
     """A cut batch: ``messages`` to produce in order; the ``outcome`` so far (before producing); ``documents``
-    seen; the ``source_times`` found, in order; the codes of the ``dead_letters`` made (each is an error to
-    count, also one later dropped as a duplicate); the ``failures`` of the format to log."""
+        seen; the ``source_times`` found, in order; the codes of the ``dead_letters`` made (each is an error to
+        count, also one later dropped as a duplicate); the ``failures`` of the format to log; the records ``changed``
+    under a version already produced (dropped like duplicates, but to count and log: the source changed a record without
+    changing its version, or the format's version does not cover what changed)."""
 
     messages: list[Outgoing] = field(default_factory=list)
     outcome: Outcome = field(default_factory=Outcome)
@@ -107,6 +110,7 @@ class Cut:
     source_times: list[datetime] = field(default_factory=list)
     dead_letters: list[DeadLetterReason] = field(default_factory=list)
     failures: list[FormatFailure] = field(default_factory=list)
+    changed: list[SourceRecord] = field(default_factory=list)
 
 
 def _is_text(value: str) -> bool:
@@ -118,6 +122,26 @@ def _is_text(value: str) -> bool:
     return True
 
 
+def has_source_time(connector: ConnectorClass | AnyConnector, fmt: object) -> bool:
+    """Whether an instance of the connector type with the format can learn when its source made its data: the type
+    says it gives the time (``gives_source_time``) or the format reads it from documents (``feed_timestamp``)."""
+    return bool(connector.gives_source_time) or isinstance(fmt, FeedTimestamps)
+
+
+def stale_check_problem(
+    connector: ConnectorClass | AnyConnector, fmt: object, stale_after_s: float | None
+) -> str | None:
+    """Why ``stale_after_s`` cannot work for this type and format (None when it can, or is not set)."""
+    if stale_after_s is None or has_source_time(connector, fmt):
+        return None
+    name = getattr(fmt, "name", "?")
+    return (
+        f"stale_after_s needs a source time, but format {name!r} reads none from its documents and the connector "
+        "type gives none (gives_source_time), so the stale check could never fire: remove stale_after_s, or use a "
+        "type or format that knows when the source made its data"
+    )
+
+
 def utc(dt: datetime) -> datetime:
     """``dt`` with UTC as its zone when it has none."""
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
@@ -125,7 +149,8 @@ def utc(dt: datetime) -> datetime:
 
 def cut(items: Sequence[Item], seen: SeenVersions, settings: InstanceSettings, batch: BatchInfo, now: datetime) -> Cut:
     """Split documents with the instance's format, make dead letters of what cannot go to the raw topic, and drop
-    records whose (record id, version) is in ``seen`` or came earlier in the batch."""
+        records whose (record id, version) is in ``seen`` or came earlier in the batch (noting those whose content
+    differs)."""
     return _Cutter(settings, seen, now).run(items, batch)
 
 
@@ -137,7 +162,7 @@ class _Cutter:
         self.seen = seen
         self.now = now
         self.received_at = now.astimezone(UTC).isoformat()
-        self.batch: set[tuple[str, str]] = set()
+        self.batch: dict[tuple[str, str], str] = {}  # identity -> digest
         self.result = Cut()
         self.duplicates = 0
         self.dead_lettered = 0
@@ -146,6 +171,9 @@ class _Cutter:
     def run(self, items: Sequence[Item], batch: BatchInfo) -> Cut:
         self._note_source_time(utc(batch.source_time) if batch.source_time else None)
         for index, item in enumerate(items):
+            if isinstance(item, RefusedDocument):
+                self._refused(item, index, batch)
+                continue
             if isinstance(item, Document):
                 base = self._headers(item.origin, item.content_type)
                 records = self._split(item, index, base)
@@ -157,6 +185,14 @@ class _Cutter:
         produced = sum(1 for m in self.result.messages if m.record is not None)
         self.result.outcome = Outcome(produced, self.duplicates, self.dead_lettered, tuple(self.refused))
         return self.result
+
+    def _refused(self, item: RefusedDocument, index: int, batch: BatchInfo) -> None:
+        """The dead letter of a document the connector refused itself."""
+        self.result.documents += 1
+        origin = item.origin or batch.origin
+        base = self._headers(origin, batch.content_type)
+        letter = self._dead_letter(item.code, item.reason, item.body, origin, (index, None), base)
+        self.result.messages.append(Outgoing(letter, None))
 
     def _split(self, doc: Document, index: int, base: Headers) -> list[SourceRecord]:
         """The records of ``doc``; none (and a dead letter) when the format refuses it or fails on it."""
@@ -185,8 +221,12 @@ class _Cutter:
         # A dead letter made of a record is de-duplicated like the record (and still counted as made).
         if identity in self.seen or identity in self.batch:
             self.duplicates += 1
+            digest = record_digest(record.value)
+            earlier = self.batch.get(identity)
+            if self.seen.changed(record.record_id, record.version, digest) or (earlier and earlier != digest):
+                self.result.changed.append(record)
             return
-        self.batch.add(identity)
+        self.batch[identity] = record_digest(record.value)
         self.result.messages.append(message)
 
     def _message(self, record: SourceRecord, base: Headers, index: int, number: int) -> Outgoing:
@@ -235,12 +275,15 @@ class _Cutter:
         return OutMessage(self.settings.dlq_topic, None, letter.value, [*letter.headers(), *extra])
 
     def _headers(self, origin: str, content_type: str | None) -> Headers:
-        return [
+        headers = [
             (H_CONNECTOR, self.settings.name.encode()),
             (H_CONTENT_TYPE, (content_type or "").encode("utf-8", "replace")),
             (H_RECEIVED_AT, self.received_at.encode()),
             (H_ORIGIN, origin.encode("utf-8", "replace")),
         ]
+        if self.settings.format_settings is not None:
+            headers.append((FORMAT_SETTINGS_HEADER, self.settings.format_settings))
+        return headers
 
     def _source_time(self, doc: Document) -> datetime | None:
         if doc.source_time is not None:

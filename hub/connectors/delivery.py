@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import structlog
 
 from hub.connectors.base import State
-from hub.connectors.checkpoint import Checkpoint, SeenVersions
+from hub.connectors.checkpoint import Checkpoint, SeenVersions, record_digest
 from hub.connectors.cutting import Outgoing
 from hub.connectors.pause import Pause
 from hub.connectors.records import Ack
@@ -45,7 +45,7 @@ class Delivery:
         # produced after its checkpoint is on the raw topic, tagged with its name; those records are not sent again.
         recovered = await asyncio.to_thread(self.deps.sink.recover, topic, name, dict(self.checkpoint.offsets))
         for r in sorted(recovered, key=lambda r: (r.partition, r.offset)):
-            self.checkpoint.seen.add(r.record_id, r.version)
+            self.checkpoint.seen.add(r.record_id, r.version, r.digest)
             self.checkpoint.advance(r.partition, r.offset)
         if recovered:
             await self.save()
@@ -86,7 +86,7 @@ class Delivery:
     def _acknowledged(self, p: Outgoing, ack: Ack) -> None:
         if p.record is None:
             return  # a dead letter: counted when it was made
-        self.checkpoint.seen.add(p.record.record_id, p.record.version)
+        self.checkpoint.seen.add(p.record.record_id, p.record.version, record_digest(p.record.value))
         self.checkpoint.advance(ack.partition, ack.offset)
         self.deps.metrics.records_produced.labels(self.settings.name).inc()
 

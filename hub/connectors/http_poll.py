@@ -1,4 +1,6 @@
-"""``http-poll``: GET a URL on an interval, with ETag / Last-Modified revalidation and an optional query cursor.
+"""``http-poll``: GET a URL on an interval, with ETag / Last-Modified revalidation and an optional query cursor;
+and its HTTP machinery for connector types of packages (``HttpSourceOptions``, ``HttpFetcher``, ``Fetched``,
+``public_origin``: a public API, docs/connectors.md "The connector kit").
 
 304 means nothing new. With ``cursor_param`` (Open311's ``updated_after``) the connector asks only for records
 newer than the greatest record version it has produced, and keeps that cursor in its checkpoint.
@@ -6,6 +8,8 @@ newer than the greatest record version it has produced, and keeps that cursor in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -13,24 +17,131 @@ import aiohttp
 from pydantic import Field, HttpUrl, PositiveFloat
 
 from hub.connectors.auth import SecretRef
-from hub.connectors.base import ConnectorOptions, Document, Item, PollingConnector, PollResult, State
+from hub.connectors.base import (
+    ConnectorContext,
+    ConnectorOptions,
+    Document,
+    Item,
+    PollingConnector,
+    PollResult,
+    State,
+)
 from hub.errors import ConnectorError, InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, SourceRecord
 
 
-class HttpPollOptions(ConnectorOptions):
-    """Options of an ``http-poll`` instance."""
+class HttpSourceOptions(ConnectorOptions):
+    """The options of a source fetched over HTTP: subclass it for a connector type of your own that uses
+    ``HttpFetcher`` (add ``type`` and your keys)."""
 
-    type: Literal["http-poll"] = "http-poll"
     url: HttpUrl = Field(description="the feed's URL (no secrets in it: use bearer_token)")
-    interval_s: PositiveFloat = Field(default=30.0, description="seconds between polls")
     timeout_s: PositiveFloat = Field(default=10.0, description="limit for one request, connect to last byte")
     headers: dict[str, str] = Field(default_factory=dict, description="extra request headers (not secret)")
     bearer_token: SecretRef | None = Field(default=None, description="sent as Authorization: Bearer")
+    content_type: str | None = Field(default=None, description="use this instead of the server's Content-Type")
+
+
+class HttpPollOptions(HttpSourceOptions):
+    """Options of an ``http-poll`` instance."""
+
+    type: Literal["http-poll"] = "http-poll"
+    interval_s: PositiveFloat = Field(default=30.0, description="seconds between polls")
     cursor_param: str | None = Field(
         default=None, min_length=1, description="query parameter filled with the greatest record version produced"
     )
-    content_type: str | None = Field(default=None, description="use this instead of the server's Content-Type")
+
+
+#: The state keys of a conditional request's validators (``ETag``, ``Last-Modified`` of the last answer).
+VALIDATOR_HEADERS = {"etag": "ETag", "last_modified": "Last-Modified"}
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One GET's answer: ``document`` (None when the server said 304, nothing new) and the ``validators`` to send
+    with the next request for the same URL (``etag``, ``last_modified``; JSON, for a connector's state)."""
+
+    document: Document | None
+    validators: State
+
+    @property
+    def not_modified(self) -> bool:
+        return self.document is None
+
+
+class HttpFetcher:
+    """GET with the hub's rules for HTTP sources, for ``http-poll`` and connector types of packages: the
+    ``timeout_s`` of the options for the whole request, the bearer token and extra headers, conditional requests
+    (``If-None-Match`` / ``If-Modified-Since`` from the last answer's validators, 304 = nothing new), the body read
+    no further than one byte past the document limit (the runner dead-letters it as too large), an origin without
+    credentials or query, and every failure as ``ConnectorError`` (``source_unavailable`` for a refused connection
+    or a status other than 200 and 304, ``source_timeout``) that the runner retries with backoff.
+
+    ``open()`` in the connector's ``setup``, ``close()`` in its ``close`` (idempotent); ``get`` in ``poll``.
+    """
+
+    def __init__(self, options: HttpSourceOptions) -> None:
+        self.options = options
+        self._session: aiohttp.ClientSession | None = None
+        self._token: bytes | None = None
+
+    async def open(self) -> None:
+        """Resolve the bearer token (a missing secret stops start-up) and open the HTTP session."""
+        if self.options.bearer_token is not None:
+            self._token = self.options.bearer_token.resolve()
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.options.timeout_s))
+
+    async def close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    def _request_headers(self, validators: State) -> dict[str, str]:
+        headers = dict(self.options.headers)
+        if self._token is not None:
+            headers["Authorization"] = "Bearer " + self._token.decode("utf-8")
+        if isinstance(validators.get("etag"), str):
+            headers["If-None-Match"] = validators["etag"]
+        if isinstance(validators.get("last_modified"), str):
+            headers["If-Modified-Since"] = validators["last_modified"]
+        return headers
+
+    async def _read(self, resp: aiohttp.ClientResponse) -> bytes:
+        """The body, but no more than one byte over the document limit: enough for the runner to refuse it as
+        too large without holding a runaway body in memory."""
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(65536):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_DOCUMENT_BYTES:
+                break
+        return b"".join(chunks)[: MAX_DOCUMENT_BYTES + 1]
+
+    async def get(
+        self, validators: State | None = None, *, url: str | None = None, params: Mapping[str, str] | None = None
+    ) -> Fetched:
+        """GET ``url`` (default: the options' ``url``) with ``params`` added to its query, conditional on
+        ``validators`` (from the last ``Fetched`` of the same URL)."""
+        if self._session is None:
+            raise ConnectorError("HTTP fetcher used before open()", "source_unavailable")
+        target = url or str(self.options.url)
+        origin = public_origin(target)
+        headers = self._request_headers(validators or {})
+        try:
+            async with self._session.get(target, headers=headers, params=dict(params or {})) as resp:
+                if resp.status == 304:
+                    return Fetched(None, dict(validators or {}))
+                if resp.status != 200:
+                    raise ConnectorError(f"HTTP {resp.status} from {origin}", "source_unavailable")
+                body = await self._read(resp)
+                content_type = self.options.content_type or resp.headers.get("Content-Type")
+                fresh = {key: resp.headers[name] for key, name in VALIDATOR_HEADERS.items() if name in resp.headers}
+        except TimeoutError as exc:
+            raise ConnectorError(f"no answer from {origin} in {self.options.timeout_s:g} s", "source_timeout") from exc
+        except aiohttp.ClientError as exc:
+            raise ConnectorError(f"request to {origin} failed: {type(exc).__name__}", "source_unavailable") from exc
+        media = content_type.split(";", 1)[0].strip() if content_type else None
+        return Fetched(Document(body, media, origin), fresh)
 
 
 @runtime_checkable
@@ -52,71 +163,28 @@ class HttpPollConnector(PollingConnector[HttpPollOptions]):
     """GET ``url`` every ``interval_s``; state: ``etag``, ``last_modified``, ``cursor``."""
 
     options_model = HttpPollOptions
-    _session: aiohttp.ClientSession | None = None
-    _token: bytes | None = None
+
+    def __init__(self, options: HttpPollOptions, context: ConnectorContext) -> None:
+        super().__init__(options, context)
+        self.http = HttpFetcher(options)
 
     async def setup(self) -> None:
-        if self.options.bearer_token is not None:
-            self._token = self.options.bearer_token.resolve()
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.options.timeout_s))
+        await self.http.open()
 
     async def close(self) -> None:
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
-
-    def _request_headers(self, state: State) -> dict[str, str]:
-        headers = dict(self.options.headers)
-        if self._token is not None:
-            headers["Authorization"] = "Bearer " + self._token.decode("utf-8")
-        if isinstance(state.get("etag"), str):
-            headers["If-None-Match"] = state["etag"]
-        if isinstance(state.get("last_modified"), str):
-            headers["If-Modified-Since"] = state["last_modified"]
-        return headers
-
-    async def _read(self, resp: aiohttp.ClientResponse) -> bytes:
-        """The body, but no more than one byte over the document limit: enough for the runner to refuse it as
-        too large without holding a runaway body in memory."""
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in resp.content.iter_chunked(65536):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_DOCUMENT_BYTES:
-                break
-        return b"".join(chunks)[: MAX_DOCUMENT_BYTES + 1]
+        await self.http.close()
 
     async def poll(self, state: State) -> PollResult:
-        if self._session is None:
-            raise ConnectorError("http-poll connector used before setup", "source_unavailable")
-        url = str(self.options.url)
-        origin = public_origin(url)
         params: dict[str, str] = {}
         cursor = state.get("cursor")
         if self.options.cursor_param and isinstance(cursor, str):
             params[self.options.cursor_param] = cursor
-        try:
-            async with self._session.get(url, headers=self._request_headers(state), params=params) as resp:
-                if resp.status == 304:
-                    return PollResult([], state, self.options.interval_s, not_modified=True)
-                if resp.status != 200:
-                    raise ConnectorError(f"HTTP {resp.status} from {origin}", "source_unavailable")
-                body = await self._read(resp)
-                content_type = self.options.content_type or resp.headers.get("Content-Type")
-                new_state = dict(state)
-                for key, header in (("etag", "ETag"), ("last_modified", "Last-Modified")):
-                    if header in resp.headers:
-                        new_state[key] = resp.headers[header]
-                    else:
-                        new_state.pop(key, None)
-        except TimeoutError as exc:
-            raise ConnectorError(f"no answer from {origin} in {self.options.timeout_s:g} s", "source_timeout") from exc
-        except aiohttp.ClientError as exc:
-            raise ConnectorError(f"request to {origin} failed: {type(exc).__name__}", "source_unavailable") from exc
-        media = content_type.split(";", 1)[0].strip() if content_type else None
-        document = Document(body, media, origin)
-        if not self.options.cursor_param or len(body) > MAX_DOCUMENT_BYTES:
+        fetched = await self.http.get(state, params=params)
+        if fetched.document is None:
+            return PollResult([], state, self.options.interval_s, not_modified=True)
+        new_state = {k: v for k, v in state.items() if k not in VALIDATOR_HEADERS} | fetched.validators
+        document = fetched.document
+        if not self.options.cursor_param or len(document.body) > MAX_DOCUMENT_BYTES:
             return PollResult([document], new_state, self.options.interval_s)
         return self._with_cursor(document, new_state)
 

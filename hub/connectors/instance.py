@@ -13,7 +13,7 @@ from typing import ClassVar, Generic, TypeVar
 import structlog
 
 from hub.connectors.base import AnyConnector, Item
-from hub.connectors.cutting import BatchInfo, Cut, Outcome, cut
+from hub.connectors.cutting import BatchInfo, Cut, Outcome, cut, stale_check_problem
 from hub.connectors.delivery import Delivery
 from hub.connectors.pause import Pause
 from hub.connectors.settings import InstanceDeps, InstanceSettings
@@ -53,10 +53,14 @@ class ConnectorInstance(Generic[C]):
     # -- start and stop -------------------------------------------------------------------------------------
 
     async def start(self) -> int:
-        """Load the checkpoint, add the records produced after it (recovery), set the connector up.
+        """Load the checkpoint, add the records produced after it (recovery), set the connector up. ConfigError
+        for ``stale_after_s`` without a source time to check it against.
 
         Returns how many records recovery found.
         """
+        problem = stale_check_problem(self.connector, self.settings.format, self.settings.options.stale_after_s)
+        if problem is not None:
+            raise ConfigError(f"connector {self.name!r}: {problem}")
         self.deps.metrics.init_instance(self.name, polling=self.polling)
         found, recovered = await self.delivery.recover()
         self.log.info(
@@ -121,6 +125,16 @@ class ConnectorInstance(Generic[C]):
                 "split raised", format=self.settings.format.name, origin=failure.origin, exc_info=failure.error
             )
         metrics.records_duplicate.labels(name).inc(result.outcome.duplicates)
+        for record in result.changed:
+            # Dropped as a duplicate by its (id, version), yet its bytes differ: the change is lost unless the source
+            # or the format versions it (docs/connectors.md, "Record ids and versions").
+            metrics.records_changed_unversioned.labels(name).inc()
+            self.log.warning(
+                "record changed without a new version, not produced",
+                format=self.settings.format.name,
+                record_id=record.record_id,
+                version=record.version,
+            )
 
     def succeeded(self) -> None:
         """Note a poll or push whose records the broker acknowledged."""

@@ -34,6 +34,7 @@ class ConnectorMetrics:
     documents: Counter
     records_produced: Counter
     records_duplicate: Counter
+    records_changed_unversioned: Counter
     errors: Counter
     lag_seconds: Gauge
     last_success: Gauge
@@ -67,6 +68,13 @@ class ConnectorMetrics:
                 [c],
                 registry=registry,
             ),
+            records_changed_unversioned=Counter(
+                "hub_connector_records_changed_unversioned",
+                "Records dropped as duplicates whose content differs from what was produced under the same id and "
+                "version (the source changed a record without a new version)",
+                [c],
+                registry=registry,
+            ),
             errors=Counter(
                 "hub_connector_errors",
                 "Errors of a connector instance, by reason code",
@@ -97,7 +105,14 @@ class ConnectorMetrics:
         """Create the instance's series at 0, so dashboards and alerts see them before the first event."""
         # last_success at 0 until the first success: "never" (a rule on its age fires for a connector that never
         # delivered, rather than seeing no series).
-        for family in (self.documents, self.records_produced, self.records_duplicate, self.stale, self.last_success):
+        for family in (
+            self.documents,
+            self.records_produced,
+            self.records_duplicate,
+            self.records_changed_unversioned,
+            self.stale,
+            self.last_success,
+        ):
             family.labels(name)
         if polling:
             for outcome in POLL_OUTCOMES:

@@ -50,6 +50,8 @@ class Recovered:
     offset: int
     record_id: str
     version: str
+    #: ``hub.connectors.checkpoint.record_digest`` of its value ("" when the sink cannot read it).
+    digest: str = ""
 
 
 class Sink(Protocol):

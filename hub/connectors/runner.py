@@ -122,6 +122,7 @@ class ConnectorRunner:
             config.format,
             topic=qualified(self.settings.topic_prefix, config.format.raw_topic),
             dlq_topic=qualified(self.settings.topic_prefix, dlq_topic("connectors")),
+            format_settings=config.format_settings,
         )
         deps = InstanceDeps(sink, self.store, self.metrics, self.clock)
         if isinstance(connector, PushConnector):

@@ -26,6 +26,8 @@ class InstanceSettings:
     format: Format
     topic: str
     dlq_topic: str
+    #: The ``hub_format_settings`` header every raw record of the instance carries (None: the format's defaults).
+    format_settings: bytes | None = None
     max_seen_ids: int = DEFAULT_MAX_SEEN_IDS
     produce_timeout_s: float = 30.0
     poll_timeout_s: float = 300.0

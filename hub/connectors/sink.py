@@ -15,6 +15,7 @@ from typing import Any
 
 from kafka.errors import KafkaError
 
+from hub.connectors.checkpoint import record_digest
 from hub.connectors.records import (
     H_CONNECTOR,
     H_RECORD_ID,
@@ -123,9 +124,9 @@ class KafkaSink:
                             continue
                         record_id = header(m.headers, H_RECORD_ID)
                         if record_id is not None:
-                            found.append(
-                                Recovered(m.partition, m.offset, record_id, header(m.headers, H_RECORD_VERSION) or "")
-                            )
+                            version = header(m.headers, H_RECORD_VERSION) or ""
+                            digest = record_digest(m.value or b"")
+                            found.append(Recovered(m.partition, m.offset, record_id, version, digest))
             return found
         except KafkaError as exc:
             raise BrokerError(f"reading {topic} for recovery failed: {exc}") from exc
@@ -178,7 +179,11 @@ class MemorySink:
     def recover(self, topic: str, connector: str, offsets: Mapping[int, int]) -> list[Recovered]:
         return [
             Recovered(
-                r.partition, r.offset, header(r.headers, H_RECORD_ID) or "", header(r.headers, H_RECORD_VERSION) or ""
+                r.partition,
+                r.offset,
+                header(r.headers, H_RECORD_ID) or "",
+                header(r.headers, H_RECORD_VERSION) or "",
+                record_digest(r.value),
             )
             for r in self.records
             if r.topic == topic

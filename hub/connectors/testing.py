@@ -2,7 +2,8 @@
 
 It runs the type through the runner's own drivers (``PollingInstance``, ``PushInstance``) against in-memory
 doubles (no Kafka, a fake clock) and checks the contract: records with ids and versions, a checkpoint that survives
-a clean restart and a crash without duplicates or gaps, bad input that does not crash it, an idempotent ``close``.
+a clean restart and a crash without duplicates or gaps, bad input that does not crash it and is neither lost nor
+passed as good data, an idempotent ``close``.
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ class ConformanceReport:
     steps: int
     recovered_after_crash: int
     dead_letters_on_bad_input: int
+    #: Of the records the connector cut itself from ``bad_input``, how many the format refuses (the normaliser
+    #: dead-letters them with the reason).
+    refused_records_of_bad_input: int = 0
 
 
 @dataclass
@@ -161,7 +165,9 @@ def _check_records(sink: MemorySink, what: str) -> list[tuple[str, str]]:
 async def _poll_until_done(
     h: _Harness, instance: PollingInstance, max_steps: int, idle_polls: int, crash_after: int | None = None
 ) -> tuple[int, int]:
-    """Poll until finished, ``idle_polls`` polls in a row bring nothing, or ``crash_after`` polls brought records.
+    """Poll until finished, ``idle_polls`` polls in a row bring nothing new, or ``crash_after`` polls brought
+    records. A poll that yields only what was produced before (a source that serves its whole calendar or feed on
+    every poll) brings nothing new: the runner drops those records as duplicates.
 
     Returns (polls, polls that produced records).
     """
@@ -171,15 +177,16 @@ async def _poll_until_done(
     while steps < max_steps:
         steps += 1
         before = len(sink.on(RAW))
-        outcome, delay, finished = await instance.poll_once(backoff)
+        _outcome, delay, finished = await instance.poll_once(backoff)
         h.check_no_connector_errors()
-        if len(sink.on(RAW)) > before:
+        new = len(sink.on(RAW)) > before
+        if new:
             with_items += 1
             if crash_after is not None and with_items >= crash_after:
                 return steps, with_items
         if finished:
             return steps, with_items
-        idle = 0 if outcome == "ok" else idle + 1
+        idle = 0 if new else idle + 1
         if idle >= idle_polls:
             return steps, with_items
         await instance.wait(delay)
@@ -187,7 +194,12 @@ async def _poll_until_done(
 
 
 async def _check_polling(
-    h: _Harness, cls: type[PollingConnector[Any]], prepare: Callable[[], None], max_steps: int, idle_polls: int
+    h: _Harness,
+    cls: type[PollingConnector[Any]],
+    prepare: Callable[[], None],
+    bad_input: Callable[[], None] | None,
+    max_steps: int,
+    idle_polls: int,
 ) -> ConformanceReport:
     # 1. A whole run: records with ids and versions, each once.
     prepare()
@@ -227,6 +239,7 @@ async def _check_polling(
     recovered = await after.start()
     await _poll_until_done(h3, after, max_steps, idle_polls)
     await after.close()
+    await crashing.close()  # what a real crash frees with the process (sessions, files), after the check
     _compare(reference, _check_records(h3.sink, "crash and restart"), "crash and restart")
 
     # 4. Bad input: every document refused; the connector keeps going and its refusals become dead letters.
@@ -236,7 +249,43 @@ async def _check_polling(
     await bad.start()
     await _poll_until_done(h4, bad, max_steps, idle_polls)
     await bad.close()
-    return ConformanceReport(len(reference), steps, recovered, len(h4.sink.on(DLQ)))
+    cuts_itself = bool(h4.sink.on(RAW))  # every document was refused: these records never met the format
+    if bad_input is None:
+        if cuts_itself:
+            raise ConformanceError(
+                "the connector cuts records itself, so refusing documents tests nothing of its bad-input handling: "
+                "pass bad_input= to make its source serve broken data"
+            )
+        return ConformanceReport(len(reference), steps, recovered, len(h4.sink.on(DLQ)))
+
+    # 5. A broken source: the connector keeps going, and nothing of it is lost or passes as good data.
+    bad_input()
+    h5 = _harness(h.options, h.fmt)
+    broken = h5.polling(cls)
+    await broken.start()
+    await _poll_until_done(h5, broken, max_steps, idle_polls)
+    await broken.close()
+    refused = _check_bad_records(h5)
+    return ConformanceReport(len(reference), steps, recovered, len(h4.sink.on(DLQ)) + len(h5.sink.on(DLQ)), refused)
+
+
+def _check_bad_records(h: _Harness) -> int:
+    """Every record cut from a broken source is refused by the format (the normaliser dead-letters it with the
+    reason); something of the source reached the dead-letter topic or the raw topic. Returns the refused records."""
+    records = h.sink.on(RAW)
+    if not records and not h.sink.on(DLQ):
+        raise ConformanceError("bad input: the broken source left no dead letter and no record (it was lost)")
+    for record in records:
+        try:
+            h.fmt.to_canonical(record.value)
+        except InvalidEventError:
+            continue
+        record_id = header(record.headers, H_RECORD_ID)
+        raise ConformanceError(
+            f"bad input: record {record_id!r} cut from the broken source maps to an event: refuse what you cannot "
+            "read (RefusedDocument, or a record the format refuses), never pass it as good data"
+        )
+    return len(records)
 
 
 async def _close_twice(instance: ConnectorInstance[Any]) -> None:
@@ -285,6 +334,7 @@ async def _check_push(h: _Harness, cls: type[PushConnector[Any]], requests: Sequ
     for request in requests:
         await respond(second, request)
     await second.close()
+    await first.close()  # what a real crash frees with the process, after the check
     _compare(reference, _check_records(h2.sink, "crash and resend"), "crash and resend")
     # Bad input: garbage bodies are answered, never with 500.
     h3 = _harness(h.options, h.fmt)
@@ -314,6 +364,7 @@ async def check_connector_async(
     *,
     format: Format | str = "replay-ndjson",
     prepare: Callable[[], None] | None = None,
+    bad_input: Callable[[], None] | None = None,
     requests: Sequence[PushRequest] = (),
     max_steps: int = 500,
     idle_polls: int = 3,
@@ -331,7 +382,7 @@ async def check_connector_async(
         return await _check_push(h, cls, requests)
     if not issubclass(cls, PollingConnector):
         raise ConformanceError(f"{cls!r} is neither a PollingConnector nor a PushConnector")
-    return await _check_polling(h, cls, prepare or (lambda: None), max_steps, idle_polls)
+    return await _check_polling(h, cls, prepare or (lambda: None), bad_input, max_steps, idle_polls)
 
 
 def check_connector(
@@ -340,6 +391,7 @@ def check_connector(
     *,
     format: Format | str = "replay-ndjson",
     prepare: Callable[[], None] | None = None,
+    bad_input: Callable[[], None] | None = None,
     requests: Sequence[PushRequest] = (),
     max_steps: int = 500,
     idle_polls: int = 3,
@@ -348,11 +400,21 @@ def check_connector(
 
     ``config`` is the instance's table without ``type``/``format`` (given by the class and ``format``).
     ``prepare`` (re)creates the polled source before each of the four runs (a full run, a clean restart, a crash
-    and restart, bad input), so it must give the same data each time. Push connectors are checked with
-    ``requests`` (each as the sender would send it, credentials included).
+    and restart, bad input), so it must give the same data each time. A source that serves everything again on
+    every poll (a whole calendar) is done once its polls bring nothing new. A connector that cuts records itself
+    needs ``bad_input``: it makes the source serve broken data, and every record the connector then cuts must be
+    refused by the format (or the connector must dead-letter it, ``RefusedDocument``). Push connectors are checked
+    with ``requests`` (each as the sender would send it, credentials included).
     """
     return asyncio.run(
         check_connector_async(
-            cls, config, format=format, prepare=prepare, requests=requests, max_steps=max_steps, idle_polls=idle_polls
+            cls,
+            config,
+            format=format,
+            prepare=prepare,
+            bad_input=bad_input,
+            requests=requests,
+            max_steps=max_steps,
+            idle_polls=idle_polls,
         )
     )

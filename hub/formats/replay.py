@@ -1,7 +1,9 @@
 """The NDJSON replay format: one canonical payload per line, with the source's id and time for it.
 
 ``{"kind": "incident", "source": "/polizei/els", "id": "E-1", "time": "2026-11-20T22:00:07+00:00", "data": {...}}``
-Used by the demo, the tests, back-fills and any system that can already speak the canonical model.
+Used by the demo, the tests, back-fills and any system that can already speak the canonical model. A line may carry
+a ``version`` (the source's revision of the record); without one its version is a digest of the line, so a line that
+changes (a concert moved from 19:00 to 20:00) is a new version and goes on, and the same line sent again does not.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 from pydantic import AwareDatetime, ConfigDict, Field, ValidationError
 
 from hub.errors import InvalidEventError
-from hub.formats.base import CanonicalRecord, SourceRecord, canonical, unnamed_record
+from hub.formats.base import CanonicalRecord, SourceRecord, canonical, content_id, unnamed_record
 from hub.formats.jsondoc import decode_json_object
 from hub.schemas import KINDS
 from hub.schemas.common import StorableStrings, validation_reason
@@ -30,6 +32,13 @@ class ReplayRecord(StorableStrings):
         min_length=1, max_length=200, pattern=r"^\S+$", description="the source system, e.g. '/polizei/els'"
     )
     id: str = Field(min_length=1, max_length=200, description="the source system's id of this record")
+    version: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="the source's revision of the record (e.g. an update time or sequence number); default: a "
+        "digest of the line",
+    )
     time: AwareDatetime = Field(description="when the source recorded it (ISO 8601 with offset)")
     data: dict[str, Any] = Field(description="the canonical payload of the kind")
 
@@ -52,14 +61,17 @@ def map_replay_record(raw: bytes) -> list[CanonicalRecord]:
     return [canonical(payload, source=record.source, source_record_id=record.id, time=record.time)]
 
 
-def record_id_of(line: bytes) -> str | None:
-    """The ``id`` of a JSON line, or None when the line is not an object with a string id."""
+def identity_of(line: bytes) -> tuple[str | None, str]:
+    """The ``id`` of a JSON line (None when the line is not an object with a string id) and its version: its
+    ``version`` when that is a non-empty string, else a digest of the line."""
     try:
         obj = decode_json_object(line)
     except InvalidEventError:
-        return None
-    ident = obj.get("id")
-    return ident if isinstance(ident, str) else None
+        return None, content_id(line)
+    ident, version = obj.get("id"), obj.get("version")
+    return (ident if isinstance(ident, str) else None), (
+        version if isinstance(version, str) and version else content_id(line)
+    )
 
 
 class ReplayFormat:
@@ -73,11 +85,11 @@ class ReplayFormat:
         for line in document.splitlines():
             if not line.strip():
                 continue
-            ident = record_id_of(line)
+            ident, version = identity_of(line)
             # Every line is a record of its own, read or not: a line that is no JSON object with an id (a huge
             # integer, a lone surrogate, a syntax error) is passed on under a digest of its bytes, so two different
             # bad lines never look like one record, and the normaliser dead-letters it with the reason.
-            records.append(SourceRecord(ident, "", ident.encode(), line) if ident else unnamed_record(line))
+            records.append(SourceRecord(ident, version, ident.encode(), line) if ident else unnamed_record(line))
         return records
 
     def to_canonical(self, record: bytes) -> list[CanonicalRecord]:

@@ -8,7 +8,7 @@ of ``IstFahrt`` (VBB style: ``IstHalts`` lists, ``$BestaetigungZst``) and generi
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, Final, Literal
 from xml.etree.ElementTree import Element, SubElement
 
@@ -214,22 +214,22 @@ def child_texts(element: Element) -> dict[str, str]:
     return found
 
 
-def _time(fields: dict[str, str], name: str, where: str) -> datetime | None:
+def _time(fields: dict[str, str], name: str, where: str, naive_tz: tzinfo | None) -> datetime | None:
     value = fields.get(name)
-    return None if value is None else parse_datetime(value, f"{where}: {name}")
+    return None if value is None else parse_datetime(value, f"{where}: {name}", naive_tz)
 
 
 def _seconds(actual: datetime | None, planned: datetime | None) -> int | None:
     return None if actual is None or planned is None else round((actual - planned).total_seconds())
 
 
-def stop_update(halt: Element, sequence: int | None, trip: str) -> StopTimeUpdate:
+def stop_update(halt: Element, sequence: int | None, trip: str, naive_tz: tzinfo | None = None) -> StopTimeUpdate:
     """One IstHalt: predicted times (``Ist*Prognose``) and their delay against the timetable."""
     fields = child_texts(halt)
     halt_id = fields.get("HaltID")
     where = f"trip {quoted(trip)} stop {quoted(halt_id or '?')}"
-    arrival = _time(fields, "IstAnkunftPrognose", where)
-    departure = _time(fields, "IstAbfahrtPrognose", where)
+    arrival = _time(fields, "IstAnkunftPrognose", where, naive_tz)
+    departure = _time(fields, "IstAbfahrtPrognose", where, naive_tz)
     relation: StopRelation
     if _is_true(fields.get("Durchfahrt")):
         relation = "skipped"
@@ -244,15 +244,15 @@ def stop_update(halt: Element, sequence: int | None, trip: str) -> StopTimeUpdat
         stop_id=halt_id,
         stop_dhid=dhid_or_none(halt_id),
         arrival_time=arrival,
-        arrival_delay_s=_seconds(arrival, _time(fields, "Ankunftszeit", where)),
+        arrival_delay_s=_seconds(arrival, _time(fields, "Ankunftszeit", where, naive_tz)),
         departure_time=departure,
-        departure_delay_s=_seconds(departure, _time(fields, "Abfahrtszeit", where)),
+        departure_delay_s=_seconds(departure, _time(fields, "Abfahrtszeit", where, naive_tz)),
         schedule_relationship=relation,
     )
 
 
-def map_ist_fahrt(fahrt: Element) -> list[CanonicalRecord]:
-    """One IstFahrt to its TripUpdate event."""
+def map_ist_fahrt(fahrt: Element, naive_tz: tzinfo | None = None) -> list[CanonicalRecord]:
+    """One IstFahrt to its TripUpdate event; ``naive_tz`` is applied to times without UTC offset."""
     record_id, version = fahrt_identity(fahrt)
     fahrt_id = _fahrt_id(fahrt)
     trip = text(fahrt_id, "FahrtBezeichner")
@@ -265,13 +265,15 @@ def map_ist_fahrt(fahrt: Element) -> list[CanonicalRecord]:
             "schema_violation",
         )
     zst = fahrt.get("Zst")
-    observed_at = parse_datetime(zst or version, f"trip {quoted(trip)}: " + ("Zst" if zst else "Bestaetigung/@Zst"))
+    observed_at = parse_datetime(
+        zst or version, f"trip {quoted(trip)}: " + ("Zst" if zst else "Bestaetigung/@Zst"), naive_tz
+    )
     day = text(fahrt_id, "Betriebstag")
     complete = _is_true(text(fahrt, "Komplettfahrt"))
     try:
         # Stop sequences are positions in the whole trip, known only when the message lists all stops.
         stops = [
-            stop_update(halt, index if complete else None, trip)
+            stop_update(halt, index if complete else None, trip, naive_tz)
             for index, halt in enumerate(children(fahrt, "IstHalt"))
         ]
         relation: TripRelation = "scheduled"
@@ -302,10 +304,17 @@ def _record(trip: Element, value: bytes, position: int) -> SourceRecord:
 
 class Vdv454AusFormat:
     """VDV 454 AUS real-time trips (``raw.havag.vdv454-aus``, key ``Betriebstag/FahrtBezeichner``) to
-    canonical ``TripUpdate`` events."""
+    canonical ``TripUpdate`` events.
+
+    ``naive_tz`` is the time zone of a server that sends times without a UTC offset (VDV 454 allows local times);
+    without it such times are refused.
+    """
 
     name = "vdv454-aus"
     raw_topic = raw_topic("havag", "vdv454-aus")
+
+    def __init__(self, naive_tz: tzinfo | None = None) -> None:
+        self.naive_tz = naive_tz
 
     def split(self, document: bytes, content_type: str | None = None) -> list[SourceRecord]:
         check_size(document)
@@ -343,4 +352,4 @@ class Vdv454AusFormat:
             raise InvalidEventError("a VDV 454 record must be one IstFahrt in XML or JSON", "malformed_xml")
         if len(trips) != 1:
             raise InvalidEventError(f"a VDV 454 record must hold one IstFahrt, found {len(trips)}", "malformed_xml")
-        return map_ist_fahrt(trips[0])
+        return map_ist_fahrt(trips[0], self.naive_tz)

@@ -1,7 +1,9 @@
 """The normaliser's pure core: one raw record in, canonical CloudEvents out, or an InvalidEventError with a reason.
 
-Which format a record is in follows from its raw topic (``hub.formats.registry.BY_RAW_TOPIC``); mappers never
-touch Kafka. ``refuse_future`` refuses observations dated ahead of the hub's clock, which the worker passes in.
+Which format a record is in follows from its raw topic (``hub.formats.registry``: the built-in formats and those of
+installed packages); mappers never touch Kafka. ``Normaliser`` applies the format settings a record carries (its
+``hub_format_settings`` header, ``hub.formats.settings``) and refuses events of a kind its format did not declare.
+``refuse_future`` refuses observations dated ahead of the hub's clock, which the worker passes in.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from hub.errors import InvalidEventError
-from hub.formats.base import CanonicalRecord
-from hub.formats.registry import BY_RAW_TOPIC
+from hub.formats.base import CanonicalRecord, Format
+from hub.formats.registry import BY_RAW_TOPIC, FormatType, by_raw_topic
 
-__all__ = ["BULK_TOPICS", "MAPPERS", "OBSERVED_AT", "Mapper", "refuse_future"]
+__all__ = ["BULK_TOPICS", "MAPPERS", "OBSERVED_AT", "Mapper", "Normaliser", "refuse_future"]
 
 Mapper = Callable[[bytes], list[CanonicalRecord]]
 
@@ -27,6 +29,54 @@ MAPPERS: Mapping[str, Mapper] = MappingProxyType({topic: f.to_canonical for topi
 BULK_TOPICS: frozenset[str] = frozenset(
     {"raw.havag.siri-vm", "raw.havag.gtfsrt-vehicle-positions", "raw.havag.gtfsrt-trip-updates"}
 )
+
+#: How many differently configured formats the normaliser keeps built (instances with their own settings).
+MAX_CONFIGURED = 256
+
+
+class Normaliser:
+    """Maps raw records of the topics of ``formats`` (built-in and package formats by name): by the format as
+    configured by the record's settings header, or by its defaults when it has none."""
+
+    def __init__(self, formats: Mapping[str, FormatType]) -> None:
+        self.by_topic = by_raw_topic(formats)
+        self._configured: dict[tuple[str, bytes], Format] = {}
+
+    @property
+    def topics(self) -> list[str]:
+        """The raw topics (declared names) to subscribe to."""
+        return list(self.by_topic)
+
+    def map(self, topic: str, value: bytes, settings: bytes | None = None) -> list[CanonicalRecord]:
+        """The canonical records of one raw record read from ``topic`` (declared name); InvalidEventError for a
+        record its format refuses, settings that do not fit the format, or an event of an undeclared kind."""
+        ftype = self.by_topic[topic]
+        fmt = ftype.format if settings is None else self._format(ftype, settings)
+        records = fmt.to_canonical(value)
+        for record in records:
+            kind = record.event.hubkind
+            if kind not in ftype.kinds:
+                raise InvalidEventError(
+                    f"format {ftype.name} made a {kind!r} event, which it does not declare "
+                    f"(declared: {', '.join(ftype.kinds)})",
+                    "processing_error",
+                )
+        return records
+
+    def _format(self, ftype: FormatType, settings: bytes) -> Format:
+        if ftype.settings is None:
+            raise InvalidEventError(
+                f"header hub_format_settings: format {ftype.name} takes no format_settings", "undecodable"
+            )
+        key = (ftype.name, settings)
+        found = self._configured.get(key)
+        if found is None:
+            found = ftype.settings.from_header(ftype.name, settings)
+            if len(self._configured) >= MAX_CONFIGURED:
+                self._configured.clear()
+            self._configured[key] = found
+        return found
+
 
 OBSERVED_AT: Mapping[str, str] = MappingProxyType(
     {

@@ -8,21 +8,33 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from hub.config import Settings
+from hub.formats.registry import load_formats
+from hub.formats.settings import FORMAT_SETTINGS_HEADER
 from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
-from hub.streams.normalise import BULK_TOPICS, MAPPERS, refuse_future
+from hub.streams.normalise import BULK_TOPICS, Normaliser, refuse_future
 from hub.workers.batch import BatchShell, Outgoing
 
 
+def settings_header(message: Message) -> bytes | None:
+    """The record's ``hub_format_settings`` header (``hub.formats.settings``), None when it has none."""
+    # Read as an attribute: every consumer's record has headers, the Message protocol leaves them out.
+    for name, value in getattr(message, "headers", None) or ():
+        if name == FORMAT_SETTINGS_HEADER:
+            return bytes(value)
+    return None
+
+
 def normalise_stage(settings: Settings, metrics: StageMetrics) -> BatchShell:
-    """raw.* -> canon.<kind>; bad records -> dlq.normalise."""
-    shell = BatchShell(
-        settings, "normalise", metrics, list(MAPPERS), first=[t for t in MAPPERS if t not in BULK_TOPICS]
-    )
+    """raw.* (the built-in formats' and those of installed packages) -> canon.<kind>; bad records ->
+    dlq.normalise."""
+    normaliser = Normaliser(load_formats())
+    topics = normaliser.topics
+    shell = BatchShell(settings, "normalise", metrics, topics, first=[t for t in topics if t not in BULK_TOPICS])
     ahead = timedelta(hours=settings.max_future_hours)
 
     def mapped(message: Message) -> list[OutRecord]:
-        mapped = MAPPERS[shell.declared(message.topic)](message.value or b"")
+        mapped = normaliser.map(shell.declared(message.topic), message.value or b"", settings_header(message))
         records = refuse_future(mapped, datetime.now(UTC), ahead)
         return [OutRecord(r.topic, r.key, r.value()) for r in records]
 

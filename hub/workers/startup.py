@@ -17,6 +17,7 @@ import psycopg
 
 from hub.config import Settings
 from hub.errors import BrokerError, ConfigError, StoreUnavailable
+from hub.formats.registry import declared_topics
 from hub.kafka_admin import missing_topics
 from hub.store.errors import error_summary
 from hub.workers.database import database_target, stage_conninfo
@@ -48,12 +49,14 @@ def within(timeout_s: float, what: str, call: Callable[[], T]) -> T:
 
 
 def check_topics(settings: Settings) -> list[str]:
-    """The declared topics the cluster lacks (prefixed); BrokerError when the broker does not answer in time."""
+    """The declared topics the cluster lacks (prefixed), the raw topics of installed format packages included;
+    BrokerError when the broker does not answer in time."""
     bootstrap = settings.bootstrap()
+    specs = declared_topics()
     return within(
         settings.kafka_startup_timeout_s,
         f"Kafka at {bootstrap}",
-        lambda: missing_topics(bootstrap, settings.topic_prefix),
+        lambda: missing_topics(bootstrap, settings.topic_prefix, specs),
     )
 
 

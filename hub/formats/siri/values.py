@@ -63,7 +63,7 @@ def parse_datetime(value: str, where: str, naive_tz: tzinfo | None = None) -> da
         if naive_tz is None:
             raise InvalidEventError(
                 f"{where}: {quoted(value)} has no UTC offset; a local time is ambiguous "
-                "(send times with an offset or configure the feed's time zone)",
+                "(send times with an offset, or set format_settings.naive_tz for the connector instance)",
                 "schema_violation",
             )
         parsed = parsed.replace(tzinfo=naive_tz)

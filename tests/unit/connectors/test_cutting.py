@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hub.connectors.base import ConnectorOptions, Document
-from hub.connectors.checkpoint import SeenVersions
+from hub.connectors.checkpoint import SeenVersions, record_digest
 from hub.connectors.cutting import BatchInfo, cut
 from hub.connectors.records import header
 from hub.connectors.settings import InstanceSettings
@@ -43,6 +43,39 @@ def test_records_are_cut_and_deduplicated_against_seen_versions_and_the_batch() 
     ]
     assert header(first.headers, "hub_received_at") == T0.isoformat()
     assert list(seen) == [("a", "1")]  # cutting only reads what was seen
+
+
+def test_a_record_changed_under_a_seen_version_is_noted_apart_from_plain_duplicates() -> None:
+    """Same id and version as produced before or earlier in the batch, other bytes: dropped, and listed as
+    changed; the same bytes again are only a duplicate; a digest the checkpoint lacks tells nothing."""
+    seen = SeenVersions(10)
+    seen.add("a", "1", record_digest(b"a,1,text of a"))
+    seen.add("c", "1")  # from a checkpoint written before digests were kept
+    doc = Document(b"a,1,text of a\na,1,moved\nb,1,x\nb,1,y\nb,1,x\nc,1,anything", "text/plain", "list:0")
+    result = cut([doc], seen, SETTINGS, BatchInfo(), T0)
+    assert [(m.record.record_id, m.record.value) for m in result.messages if m.record] == [("b", b"b,1,x")]
+    assert result.outcome.duplicates == 5
+    assert [(r.record_id, r.value) for r in result.changed] == [("a", b"a,1,moved"), ("b", b"b,1,y")]
+
+
+def test_the_instance_settings_header_goes_on_every_raw_record() -> None:
+    """An instance with format settings puts them, as given, on its records and its dead letters."""
+    settings = InstanceSettings(
+        "inst", OPTIONS, TinyFormat(), topic="raw", dlq_topic="dlq", format_settings=b'{"naive_tz":"Europe/Berlin"}'
+    )
+    result = cut(
+        [Document(b"a,1,x", "text/plain", "l"), Document(b"BAD", None, "l")],
+        SeenVersions(10),
+        settings,
+        BatchInfo(),
+        T0,
+    )
+    assert [header(m.message.headers, "hub_format_settings") for m in result.messages] == [
+        '{"naive_tz":"Europe/Berlin"}',
+        '{"naive_tz":"Europe/Berlin"}',
+    ]
+    plain = cut([Document(b"a,1,x", "text/plain", "l")], SeenVersions(10), SETTINGS, BatchInfo(), T0)
+    assert header(plain.messages[0].message.headers, "hub_format_settings") is None
 
 
 def test_refused_and_failing_documents_become_dead_letters_to_count() -> None:

@@ -13,7 +13,7 @@ import structlog.testing
 from prometheus_client import CollectorRegistry
 
 from hub.connectors.base import ConnectorContext, ConnectorOptions, PollingConnector, PollResult, PushRequest, State
-from hub.connectors.checkpoint import MemoryCheckpointStore
+from hub.connectors.checkpoint import MemoryCheckpointStore, record_digest
 from hub.connectors.metrics import ConnectorMetrics
 from hub.connectors.polling import PollingInstance
 from hub.connectors.push import PushInstance
@@ -122,7 +122,8 @@ def test_records_are_produced_with_headers_and_the_state_committed_after() -> No
     assert datetime.fromisoformat(h["hub_received_at"].decode()) == T0
     cp = rig.checkpoint()
     assert cp["state"] == {"page": 1}
-    assert cp["seen"] == [["a", "1"], ["b", "1"]]
+    assert [entry[:2] for entry in cp["seen"]] == [["a", "1"], ["b", "1"]]
+    assert cp["seen"][0][2] == record_digest(b"a,1,text of a")  # to tell a change under the same version
     assert sum(cp["offsets"].values()) == 2
     assert rig.metric("hub_connector_records_produced_total") == 2
 
@@ -135,6 +136,32 @@ def test_duplicates_within_and_across_documents_are_dropped_and_counted() -> Non
     poll(rig, 2)
     assert rig.ids() == [("a", "1"), ("b", "1"), ("b", "2")]
     assert rig.metric("hub_connector_records_duplicate_total") == 2
+
+
+def test_a_record_changed_under_the_same_version_is_counted_and_logged_not_produced() -> None:
+    """The source changed record a's text but not its version: it is dropped like a duplicate (its version says it
+    was produced), and the metric and a warning naming the record say so; the same bytes again are a plain
+    duplicate."""
+    rig = PollRig(ListConnector, pages((("a", "1"),)))
+    asyncio.run(rig.instance.start())
+    bodies = [b"a,1,concert at 19:00", b"a,1,concert at 20:00", b"a,1,concert at 20:00"]
+
+    async def moved(state: State) -> PollResult:
+        from hub.connectors.base import Document
+
+        page = int(state.get("page", 0))
+        return PollResult([Document(bodies[page], "text/plain", f"list:{page}")], {"page": page + 1}, 1.0)
+
+    rig.instance.connector.poll = moved  # type: ignore[method-assign]
+    with structlog.testing.capture_logs() as logs:
+        assert poll(rig, 2) == ["ok", "ok"]
+    assert [r.value for r in rig.sink.on("raw")] == [b"a,1,concert at 19:00"]
+    assert rig.metric("hub_connector_records_duplicate_total") == 1
+    assert rig.metric("hub_connector_records_changed_unversioned_total") == 1
+    [warning] = [e for e in logs if e["event"] == "record changed without a new version, not produced"]
+    assert (warning["log_level"], warning["record_id"], warning["version"]) == ("warning", "a", "1")
+    assert poll(rig) == ["ok"]  # 20:00 again: changed from what was produced, counted again
+    assert rig.metric("hub_connector_records_changed_unversioned_total") == 2
 
 
 def test_a_bad_document_is_dead_lettered_and_the_next_one_still_produced() -> None:
