@@ -116,6 +116,9 @@ class ConnectorInstance(Generic[C]):
             self._note_source_time(when)
         for code in result.dead_letters:
             metrics.errors.labels(name, code).inc()
+        for refusal in result.outcome.refused:
+            if refusal.code == "source_failed":  # a lost subscription must not pass as a quiet feed
+                self.log.warning("source reports a failure", reason=refusal.reason)
         for failure in result.failures:
             self.log.error(
                 "split raised", format=self.settings.format.name, origin=failure.origin, exc_info=failure.error

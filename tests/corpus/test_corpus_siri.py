@@ -118,7 +118,7 @@ EXPECTED: dict[str, Expect] = {
     "entur/ServiceDelivery_ruter.xml": dead_records("siri-sx", "schema_violation", NO_OFFSET, 45),
     "entur/SubscriptionResponse_atb.xml": ok("siri-sx", {}),  # subscription acknowledged: no records
     "entur/VMSubscriptionResponse_error.xml": dead_at_split(
-        "siri-vm", "unsupported", "Status=false: CapabilityNotSupportedError: Subscription: Capability not supported"
+        "siri-vm", "source_failed", "Status=false: CapabilityNotSupportedError: Subscription: Capability not supported"
     ),
     # 515 activities: 122 without coordinates, 72 with a RecordedAtTime without offset amid times with offsets.
     "entur/VehicleMonitoringAnswer_kolumbus_soap.xml": ok(

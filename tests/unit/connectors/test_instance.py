@@ -346,3 +346,31 @@ def test_webhook_answers_503_when_the_broker_does_not_acknowledge(monkeypatch: p
 
     assert asyncio.run(go()) == ["503", "202"]
     assert rig.ids() == [("a", "1")]
+
+
+def test_a_terminated_siri_subscription_is_a_counted_logged_dead_letter_not_a_quiet_feed() -> None:
+    """The server ending the subscription goes to the dead-letter topic with its reason, counts as a
+    source_failed error of the instance and is logged as a warning: before, it gave no record and nothing else."""
+    from hub.connectors.base import Document
+    from hub.formats.siri import SiriSxFormat
+
+    rig = Rig(pages())
+    rig.settings = InstanceSettings("inst", pages(), SiriSxFormat(), topic="raw", dlq_topic="dlq")
+    instance = PollingInstance(ListConnector(pages(), rig.context), rig.settings, rig.deps)
+    notice = b"""<Siri xmlns="http://www.siri.org.uk/siri"><SubscriptionTerminatedNotification>
+<ResponseTimestamp>2026-11-20T22:00:00Z</ResponseTimestamp><SubscriberRef>hub</SubscriberRef>
+<SubscriptionRef>sx-1</SubscriptionRef><ErrrorCondition><Description>Server restart</Description></ErrrorCondition>
+</SubscriptionTerminatedNotification></Siri>"""
+    asyncio.run(instance.start())
+    with structlog.testing.capture_logs() as logs:
+        outcome = asyncio.run(instance.handle([Document(notice, "application/xml", "siri")]))
+    assert outcome.produced == 0
+    [letter] = rig.sink.on("dlq")
+    meta = parse_headers(letter.headers)
+    assert meta["code"] == "source_failed"
+    assert meta["reason"] == (
+        "SIRI SubscriptionTerminatedNotification: the server ended 1 subscription(s) (Server restart); "
+        "no data comes until the subscription is renewed"
+    )
+    assert rig.metric("hub_connector_errors_total", reason="source_failed") == 1
+    assert [(e["event"], e["log_level"]) for e in logs] == [("source reports a failure", "warning")]

@@ -186,22 +186,22 @@ def test_empty_delivery_and_heartbeat_give_no_records() -> None:
     assert SiriSxFormat().split(heartbeat.encode()) == []
 
 
-def test_error_delivery_is_unsupported_with_the_servers_error_text() -> None:
-    """Status=false is visible to an operator: unsupported, quoting the ErrorText."""
+def test_error_delivery_is_source_failed_with_the_servers_error_text() -> None:
+    """Status=false is visible to an operator: source_failed, quoting the ErrorText."""
     status = (
         "<Status>false</Status><ErrorCondition><OtherError><ErrorText>Datenbank nicht erreichbar</ErrorText>"
         "</OtherError></ErrorCondition>"
     )
     with pytest.raises(InvalidEventError) as info:
         SiriSxFormat().split(delivery(status=status))
-    assert info.value.code == "unsupported"
+    assert info.value.code == "source_failed"
     assert info.value.reason == (
         "SIRI SituationExchangeDelivery reports Status=false: OtherError: Datenbank nicht erreichbar"
     )
 
 
 def test_failed_heartbeat_is_an_error_not_silence() -> None:
-    """A heartbeat reporting Status=false (service down) is unsupported with its error, not dropped."""
+    """A heartbeat reporting Status=false (service down) is source_failed with its error, not dropped."""
     heartbeat = f"""<HeartbeatNotification xmlns="{SIRI_NS}"><Status>false</Status>
 <ErrorCondition><ServiceNotAvailableError/><Description>Wartung</Description></ErrorCondition>
 </HeartbeatNotification>"""
@@ -219,14 +219,14 @@ def test_other_siri_service_is_unsupported() -> None:
     assert "carries VehicleMonitoringDelivery, not SituationExchangeDelivery (SIRI-SX)" in info.value.reason
 
 
-def test_soap_fault_is_unsupported_with_its_fault_string() -> None:
+def test_soap_fault_is_source_failed_with_its_fault_string() -> None:
     """A SOAP Fault from the server is reported with its faultstring."""
     fault = """<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>
 <faultcode>s:Server</faultcode><faultstring>Abo unbekannt</faultstring></s:Fault></s:Body></s:Envelope>"""
     with pytest.raises(InvalidEventError) as info:
         SiriSxFormat().split(fault.encode())
     assert (info.value.code, info.value.reason) == (
-        "unsupported",
+        "source_failed",
         "SOAP Fault from the SIRI server: a fault text of 13 characters in the dead letter",
     )
 

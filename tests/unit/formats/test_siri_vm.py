@@ -213,14 +213,14 @@ def test_empty_delivery_and_subscription_response_give_no_records() -> None:
     assert SiriVmFormat().split(response.encode()) == []
 
 
-def test_refused_subscription_is_unsupported_with_its_description() -> None:
+def test_refused_subscription_is_source_failed_with_its_description() -> None:
     """A SubscribeResponse with Status=false reports the server's description to the operator."""
     response = f"""<SubscribeResponse xmlns="{SIRI_NS}"><Answer><ResponseStatus><Status>false</Status>
 <ErrorCondition><CapabilityNotSupportedError/><Description>UpdateInterval</Description></ErrorCondition>
 </ResponseStatus></Answer></SubscribeResponse>"""
     with pytest.raises(InvalidEventError) as info:
         SiriVmFormat().split(response.encode())
-    assert info.value.code == "unsupported"
+    assert info.value.code == "source_failed"
     assert info.value.reason == "SIRI ResponseStatus reports Status=false: CapabilityNotSupportedError: UpdateInterval"
 
 
