@@ -50,6 +50,10 @@ class SeenVersions:
         """(record id, version), least recently produced first."""
         return iter(self._last.items())
 
+    def version_of(self, record_id: str) -> str | None:
+        """The last version produced of ``record_id``, if it is still remembered."""
+        return self._last.get(record_id)
+
     def add(self, record_id: str, version: str) -> None:
         self._last[record_id] = version
         self._last.move_to_end(record_id)

@@ -25,7 +25,7 @@ from hub.connectors.records import (
 from hub.connectors.settings import InstanceSettings
 from hub.deadletter import Origin, dead_letter
 from hub.errors import DeadLetterReason, InvalidEventError
-from hub.formats.base import MAX_DOCUMENT_BYTES, SourceRecord
+from hub.formats.base import MAX_DOCUMENT_BYTES, SourceRecord, declared_version
 
 #: The stage named in the connectors' dead letters.
 STAGE = "connectors"
@@ -99,7 +99,8 @@ class BatchInfo:
 class Cut:
     """A cut batch: ``messages`` to produce in order; the ``outcome`` so far (before producing); ``documents``
     seen; the ``source_times`` found, in order; the codes of the ``dead_letters`` made (each is an error to
-    count, also one later dropped as a duplicate); the ``failures`` of the format to log."""
+    count, also one later dropped as a duplicate); the ``failures`` of the format to log; how many records
+    ``changed_in_place``: same source version as the one produced before, other content (see ``changed_in_place``)."""
 
     messages: list[Outgoing] = field(default_factory=list)
     outcome: Outcome = field(default_factory=Outcome)
@@ -107,6 +108,7 @@ class Cut:
     source_times: list[datetime] = field(default_factory=list)
     dead_letters: list[DeadLetterReason] = field(default_factory=list)
     failures: list[FormatFailure] = field(default_factory=list)
+    changed_in_place: int = 0
 
 
 def _is_text(value: str) -> bool:
@@ -121,6 +123,14 @@ def _is_text(value: str) -> bool:
 def utc(dt: datetime) -> datetime:
     """``dt`` with UTC as its zone when it has none."""
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def changed_in_place(previous: str, version: str) -> bool:
+    """Whether ``version`` names other content under the same source version as ``previous``: both are
+    ``digested_version``s that differ only in the digest. The record is produced (nothing is lost, its event id
+    differs), but a source changing records without a new version is worth an operator's look."""
+    declared = declared_version(version)
+    return previous != version and declared != version and declared_version(previous) == declared
 
 
 def cut(items: Sequence[Item], seen: SeenVersions, settings: InstanceSettings, batch: BatchInfo, now: datetime) -> Cut:
@@ -138,6 +148,7 @@ class _Cutter:
         self.now = now
         self.received_at = now.astimezone(UTC).isoformat()
         self.batch: set[tuple[str, str]] = set()
+        self.batch_versions: dict[str, str] = {}
         self.result = Cut()
         self.duplicates = 0
         self.dead_lettered = 0
@@ -186,6 +197,11 @@ class _Cutter:
         if identity in self.seen or identity in self.batch:
             self.duplicates += 1
             return
+        if message.record is not None:
+            previous = self.batch_versions.get(record.record_id) or self.seen.version_of(record.record_id)
+            if previous is not None and changed_in_place(previous, record.version):
+                self.result.changed_in_place += 1
+            self.batch_versions[record.record_id] = record.version
         self.batch.add(identity)
         self.result.messages.append(message)
 

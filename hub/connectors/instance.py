@@ -124,6 +124,13 @@ class ConnectorInstance(Generic[C]):
                 "split raised", format=self.settings.format.name, origin=failure.origin, exc_info=failure.error
             )
         metrics.records_duplicate.labels(name).inc(result.outcome.duplicates)
+        if result.changed_in_place:
+            metrics.records_changed_in_place.labels(name).inc(result.changed_in_place)
+            self.log.warning(
+                "records changed without a new source version; produced as new versions",
+                format=self.settings.format.name,
+                count=result.changed_in_place,
+            )
 
     def succeeded(self) -> None:
         """Note a poll or push whose records the broker acknowledged."""

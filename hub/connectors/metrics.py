@@ -34,6 +34,7 @@ class ConnectorMetrics:
     documents: Counter
     records_produced: Counter
     records_duplicate: Counter
+    records_changed_in_place: Counter
     errors: Counter
     lag_seconds: Gauge
     last_success: Gauge
@@ -67,6 +68,12 @@ class ConnectorMetrics:
                 [c],
                 registry=registry,
             ),
+            records_changed_in_place=Counter(
+                "hub_connector_records_changed_in_place",
+                "Records produced whose source version equals the one produced before but whose content differs",
+                [c],
+                registry=registry,
+            ),
             errors=Counter(
                 "hub_connector_errors",
                 "Errors of a connector instance, by reason code",
@@ -97,7 +104,15 @@ class ConnectorMetrics:
         """Create the instance's series at 0, so dashboards and alerts see them before the first event."""
         # last_success at 0 until the first success: "never" (a rule on its age fires for a connector that never
         # delivered, rather than seeing no series).
-        for family in (self.documents, self.records_produced, self.records_duplicate, self.stale, self.last_success):
+        families = (
+            self.documents,
+            self.records_produced,
+            self.records_duplicate,
+            self.records_changed_in_place,
+            self.stale,
+            self.last_success,
+        )
+        for family in families:
             family.labels(name)
         if polling:
             for outcome in POLL_OUTCOMES:

@@ -11,6 +11,7 @@ the server's error text, so the connector counts an error and the dead-letter to
 from __future__ import annotations
 
 import copy
+import hashlib
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, tostring
 
@@ -167,6 +168,16 @@ def parse_record(record: bytes, service: Service) -> Element:
             f"a {service.label} record must be one {service.item} element, got {local_name(root)!r}", "malformed_xml"
         )
     return root
+
+
+def content_digest(element: Element) -> str:
+    """A SHA-256 (hex) of what ``element`` says: local names, attributes and trimmed texts in document order. The
+    same content always gives the same digest, whatever the namespace prefixes and indentation of the document."""
+    digest = hashlib.sha256()
+    for el in element.iter():
+        attributes = "\x1f".join(f"{k}={v}" for k, v in sorted(el.attrib.items()))
+        digest.update(f"{local_name(el)}\x1e{attributes}\x1e{(el.text or '').strip()}\x1d".encode())
+    return digest.hexdigest()
 
 
 def descendants(element: Element, name: str) -> list[Element]:

@@ -14,9 +14,9 @@ from xml.etree.ElementTree import Element
 from pydantic import ValidationError
 
 from hub.errors import InvalidEventError
-from hub.formats.base import CanonicalRecord, SourceRecord, canonical
+from hub.formats.base import CanonicalRecord, SourceRecord, canonical, digested_version
 from hub.formats.siri.codes import CAUSE_BY_ELEMENT, CAUSES, EFFECTS, TPEG_REASONS
-from hub.formats.siri.delivery import Service, data_elements, descendants, parse_record, standalone
+from hub.formats.siri.delivery import Service, content_digest, data_elements, descendants, parse_record, standalone
 from hub.formats.siri.values import (
     code_table,
     dhid_or_none,
@@ -50,9 +50,11 @@ _DRAFT: Final = frozenset({"draft", "pendingapproval", "approveddraft"})
 
 
 def situation_identity(element: Element) -> tuple[str | None, str]:
-    """(SituationNumber, version): Version, else VersionedAtTime, else CreationTime, else ""."""
+    """(SituationNumber, version). The version is the server's (Version, else VersionedAtTime, else CreationTime,
+    else "") with a digest of the situation's content: servers change a situation without a new Version, and
+    without the digest the change would share the first one's event id and be dropped as its duplicate."""
     version = text(element, "Version") or text(element, "VersionedAtTime") or text(element, "CreationTime") or ""
-    return text(element, "SituationNumber"), version
+    return text(element, "SituationNumber"), digested_version(version, content_digest(element))
 
 
 def cause_of(element: Element) -> DisruptionCause:
