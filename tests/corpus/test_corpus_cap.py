@@ -217,3 +217,16 @@ def test_bbk_cancel_withdraws_the_original_warning(corpus: Path) -> None:
     assert out.event.data["incident_id"] == "DE-SL-SB-SE035,mow.DE-SL-SB-SE035-20260920-35-000"
     assert (out.event.data["status"], out.event.data["type_code"]) == ("cancelled", "TECHNICAL")
     assert "&quot;" not in out.event.data["description"]
+
+
+def test_only_the_ipaws_test_message_is_a_test_of_the_corpus_alerts(corpus: Path) -> None:
+    """Clark Regional's "ADR Test Message" (status Actual, "This is a test ADR message") becomes a test incident;
+    every other alert the feed takes stays actual: the recognition of tests makes no real alert a test."""
+    modes: dict[str, set[str]] = {}
+    for name, expected in EXPECTED.items():
+        if isinstance(expected, Ok):
+            for record in FMT.split((corpus / name).read_bytes()):
+                for out in FMT.to_canonical(record.value):
+                    modes.setdefault(str(out.event.data["mode"]), set()).add(name)
+    assert modes["test"] == {"oasiscap/ipaws-5e6dd964023f1930ef638846.xml"}
+    assert set(modes) == {"actual", "test"}

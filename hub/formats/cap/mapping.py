@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from hub.errors import ConfigError, InvalidEventError
 from hub.formats.base import CanonicalRecord, canonical
+from hub.formats.cap.drills import drill_mode
 from hub.formats.cap.geo import area_circle
 from hub.formats.cap.model import CapAlert, CapInfo, Reference, parse_references
 from hub.schemas.codes import TypeCode
@@ -320,7 +321,9 @@ def map_alert(alert: CapAlert, policy: CapPolicy, source: str) -> CanonicalRecor
         first = original_reference(refs)
         incident_id, reported_at = first.record_id, _aware(first.sent, "references: sent")
 
-    mode = status.lower()
+    # An Actual message that says it is a test or a drill (a required monthly test, "THIS IS ONLY A TEST", the
+    # warning day) is one: it must never become an actual incident that moves units (drills.py).
+    mode = status.lower() if status != "Actual" else drill_mode(alert) or "actual"
     data: dict[str, Any] = {
         "incident_id": incident_id,
         "mode": mode,
