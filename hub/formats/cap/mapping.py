@@ -142,6 +142,8 @@ _FIELD_SOURCES = {
     "retention_class": "parameter hub:retention_class",
     "references": "incidents or parameter hub:ref:*",
     "location": "area",
+    "area": "area/areaDesc",
+    "expires_at": "expires",
 }
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TYPE_CODE = TypeAdapter(TypeCode)
@@ -380,9 +382,13 @@ def _map_info(info: CapInfo, policy: CapPolicy, json_form: bool) -> dict[str, An
         "type_code": _type_code(info, accepted[0], policy),
         "priority": priority_of(urgency, severity, certainty),
     }
+    names = "; ".join(a.description for a in info.areas if a.description)
+    # The named area travels even without a shape (geocodes only): "Halle (Saale)" is still a place to read.
+    out["area"] = _clip(names, _MAX_ADDRESS) if names else None
+    if info.expires is not None:
+        out["expires_at"] = _aware(info.expires, "expires")
     circle = area_circle(info.areas)
     if circle is not None:
-        names = "; ".join(a.description for a in info.areas if a.description)
         out["location"] = {
             "lat": round(circle.lat, 6),
             "lon": round(circle.lon, 6),
