@@ -11,8 +11,8 @@ from typing import Any
 from pydantic import AwareDatetime, ConfigDict, Field, ValidationError
 
 from hub.errors import InvalidEventError
-from hub.formats.base import CanonicalRecord, SourceRecord, canonical, unnamed_record
-from hub.formats.jsondoc import decode_json_object
+from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, unnamed_record
+from hub.formats.jsondoc import decode_json, decode_json_object, refuse_description
 from hub.schemas import KINDS
 from hub.schemas.common import StorableStrings, validation_reason
 from hub.topology import CANONICAL_KINDS, raw_topic
@@ -62,6 +62,22 @@ def record_id_of(line: bytes) -> str | None:
     return ident if isinstance(ident, str) else None
 
 
+def _refuse_pretty_description(document: bytes) -> None:
+    """``malformed_json`` naming a JSON Schema (or the like) sent as a replay file: pretty-printed over many lines,
+    each line would otherwise be refused as "not JSON", which it is."""
+    first = next((line for line in document.splitlines() if line.strip()), b"")
+    try:
+        decode_json(first)
+        return  # the first line is JSON on its own: NDJSON, whatever the lines hold
+    except InvalidEventError:
+        pass
+    try:
+        whole = decode_json(document, MAX_DOCUMENT_BYTES)
+    except InvalidEventError:
+        return  # not one JSON document either: each line gets its own reason
+    refuse_description(whole, "NDJSON replay records")
+
+
 class ReplayFormat:
     """NDJSON replay: a document is a file or body of lines; every non-blank line is one record, as it is."""
 
@@ -69,6 +85,7 @@ class ReplayFormat:
     raw_topic = raw_topic("replay", "ndjson")
 
     def split(self, document: bytes, content_type: str | None = None) -> list[SourceRecord]:
+        _refuse_pretty_description(document)
         records = []
         for line in document.splitlines():
             if not line.strip():

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from hub.errors import InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size
-from hub.formats.jsondoc import compact, decode_json
+from hub.formats.jsondoc import compact, decode_json, refuse_description
 from hub.formats.siri.delivery import standalone
 from hub.formats.siri.values import clean_text, dhid_or_none, line_name, parse_datetime, quoted, record_identity
 from hub.formats.xml import child, children, local_name, parse_xml, text
@@ -316,6 +316,7 @@ class Vdv454AusFormat:
         if first not in ("{", "["):
             raise InvalidEventError("not a VDV 454 document: neither XML nor JSON", "malformed_xml")
         doc = decode_json(document, MAX_DOCUMENT_BYTES)
+        refuse_description(doc, "a VDV 454 document")
         if isinstance(doc, dict) and "$name" in doc:
             trips = ist_fahrten(element_from_tree(doc))  # a lossless XML dump: cut it as the XML it stands for
             return [_record(trip, standalone(trip), n) for n, trip in enumerate(trips, start=1)]

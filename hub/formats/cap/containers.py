@@ -21,7 +21,7 @@ from hub.formats.cap.model import (
     cap_namespace,
     parse_references,
 )
-from hub.formats.jsondoc import compact, decode_json
+from hub.formats.jsondoc import compact, decode_json, refuse_description
 from hub.formats.xml import local_name, parse_xml
 from hub.schemas.common import parser_message
 
@@ -128,6 +128,7 @@ def _split_xml(document: bytes) -> list[SourceRecord]:
 
 def _split_json(document: bytes) -> list[SourceRecord]:
     doc = decode_json(document, MAX_DOCUMENT_BYTES)
+    refuse_description(doc, "a CAP alert")
     if isinstance(doc, dict):
         return [record_for_alert(document, _json_alert(doc))]
     if isinstance(doc, list):
