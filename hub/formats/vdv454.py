@@ -121,7 +121,8 @@ def fahrt_identity(fahrt: Element) -> tuple[str | None, str]:
 
 
 def _confirmation_error(root: Element) -> InvalidEventError | None:
-    """``unsupported`` when the answer's Bestaetigung (or Status) says Ergebnis=notok."""
+    """``source_failed`` when the answer's Bestaetigung (or Status) says Ergebnis=notok: the server reports a failure
+    (an unknown or expired subscription among them), which must not pass as an empty answer."""
     for name in ("Bestaetigung", "Status"):
         confirmation = child(root, name)
         if confirmation is not None and (confirmation.get("Ergebnis") or "ok").lower() != "ok":
@@ -132,7 +133,7 @@ def _confirmation_error(root: Element) -> InvalidEventError | None:
             said = f"Fehlertext of {len(reason)} characters in the dead letter" if reason else "no Fehlertext"
             return InvalidEventError(
                 f"VDV 453 {local_name(root)} reports Ergebnis other than ok (Fehlernummer {number}): {said}",
-                "unsupported",
+                "source_failed",
             )
     return None
 
