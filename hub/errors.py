@@ -39,6 +39,7 @@ DeadLetterReason = Literal[
     "malformed_protobuf",  # not a protobuf message of the expected type
     "unsafe_xml",  # a DTD, entity declaration or external reference (XML bombs, XXE)
     "unsupported",  # a well-formed message of a kind this feed does not carry (e.g. a CAP weather alert)
+    "source_failed",  # the source reports that it failed or stopped sending (a SIRI subscription terminated)
     "unknown_kind",  # names a kind (or feed) the hub does not know
     "schema_violation",  # fails the canonical model's validation
     "too_large",  # over the size limit

@@ -65,6 +65,11 @@ class SeenVersions:
         while len(self._last) > self.max_ids:
             self._last.popitem(last=False)
 
+    def version_of(self, record_id: str) -> str | None:
+        """The last version produced of ``record_id``, if it is still remembered."""
+        entry = self._last.get(record_id)
+        return None if entry is None else entry[0]
+
     def changed(self, record_id: str, version: str, digest: str) -> bool:
         """Whether ``record_id`` was produced with this ``version`` but other content (both digests known)."""
         last = self._last.get(record_id)

@@ -25,7 +25,7 @@ from hub.connectors.records import (
 from hub.connectors.settings import InstanceSettings
 from hub.deadletter import Origin, dead_letter
 from hub.errors import DeadLetterReason, InvalidEventError
-from hub.formats.base import MAX_DOCUMENT_BYTES, SourceRecord
+from hub.formats.base import MAX_DOCUMENT_BYTES, SourceRecord, declared_version
 from hub.formats.settings import FORMAT_SETTINGS_HEADER
 
 #: The stage named in the connectors' dead letters.
@@ -99,10 +99,12 @@ class BatchInfo:
 @dataclass
 class Cut:
     """A cut batch: ``messages`` to produce in order; the ``outcome`` so far (before producing); ``documents``
-        seen; the ``source_times`` found, in order; the codes of the ``dead_letters`` made (each is an error to
-        count, also one later dropped as a duplicate); the ``failures`` of the format to log; the records ``changed``
-    under a version already produced (dropped like duplicates, but to count and log: the source changed a record without
-    changing its version, or the format's version does not cover what changed)."""
+    seen; the ``source_times`` found, in order; the codes of the ``dead_letters`` made (each is an error to
+    count, also one later dropped as a duplicate); the ``failures`` of the format to log; the records ``changed``
+    under a version already produced (dropped like duplicates, but to count and log: the source changed a record
+    without changing its version, or the format's version does not cover what changed); how many records
+    ``changed_in_place``: produced under a new version whose source version is the one produced before (see
+    ``changed_in_place``)."""
 
     messages: list[Outgoing] = field(default_factory=list)
     outcome: Outcome = field(default_factory=Outcome)
@@ -111,6 +113,7 @@ class Cut:
     dead_letters: list[DeadLetterReason] = field(default_factory=list)
     failures: list[FormatFailure] = field(default_factory=list)
     changed: list[SourceRecord] = field(default_factory=list)
+    changed_in_place: int = 0
 
 
 def _is_text(value: str) -> bool:
@@ -147,6 +150,14 @@ def utc(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
+def changed_in_place(previous: str, version: str) -> bool:
+    """Whether ``version`` names other content under the same source version as ``previous``: both are
+    ``digested_version``s that differ only in the digest. The record is produced (nothing is lost, its event id
+    differs), but a source changing records without a new version is worth an operator's look."""
+    declared = declared_version(version)
+    return previous != version and declared != version and declared_version(previous) == declared
+
+
 def cut(items: Sequence[Item], seen: SeenVersions, settings: InstanceSettings, batch: BatchInfo, now: datetime) -> Cut:
     """Split documents with the instance's format, make dead letters of what cannot go to the raw topic, and drop
         records whose (record id, version) is in ``seen`` or came earlier in the batch (noting those whose content
@@ -163,6 +174,7 @@ class _Cutter:
         self.now = now
         self.received_at = now.astimezone(UTC).isoformat()
         self.batch: dict[tuple[str, str], str] = {}  # identity -> digest
+        self.batch_versions: dict[str, str] = {}
         self.result = Cut()
         self.duplicates = 0
         self.dead_lettered = 0
@@ -226,6 +238,11 @@ class _Cutter:
             if self.seen.changed(record.record_id, record.version, digest) or (earlier and earlier != digest):
                 self.result.changed.append(record)
             return
+        if message.record is not None:
+            previous = self.batch_versions.get(record.record_id) or self.seen.version_of(record.record_id)
+            if previous is not None and changed_in_place(previous, record.version):
+                self.result.changed_in_place += 1
+            self.batch_versions[record.record_id] = record.version
         self.batch[identity] = record_digest(record.value)
         self.result.messages.append(message)
 

@@ -3,18 +3,21 @@ and its HTTP machinery for connector types of packages (``HttpSourceOptions``, `
 ``public_origin``: a public API, docs/connectors.md "The connector kit").
 
 304 means nothing new. With ``cursor_param`` (Open311's ``updated_after``) the connector asks only for records
-newer than the greatest record version it has produced, and keeps that cursor in its checkpoint.
+newer than the greatest record version it has produced, and keeps that cursor in its checkpoint. With
+``follow_links`` an index that only links to documents (a CAP Atom/RSS index) is not passed on: the connector
+fetches up to that many of the linked documents per poll, oldest-listed first, and keeps the links still to fetch
+and those fetched in its checkpoint.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
-from urllib.parse import urlsplit, urlunsplit
+from typing import Literal, Protocol, Self, runtime_checkable
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import aiohttp
-from pydantic import Field, HttpUrl, PositiveFloat
+from pydantic import Field, HttpUrl, PositiveFloat, model_validator
 
 from hub.connectors.auth import SecretRef
 from hub.connectors.base import (
@@ -26,7 +29,7 @@ from hub.connectors.base import (
     PollResult,
     State,
 )
-from hub.errors import ConnectorError, InvalidEventError
+from hub.errors import ConfigError, ConnectorError, InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, SourceRecord
 
 
@@ -49,6 +52,19 @@ class HttpPollOptions(HttpSourceOptions):
     cursor_param: str | None = Field(
         default=None, min_length=1, description="query parameter filled with the greatest record version produced"
     )
+    follow_links: int = Field(
+        default=0,
+        ge=0,
+        le=100,
+        description="for an index that only links to documents (CAP Atom/RSS): fetch up to this many linked "
+        "documents per poll, each limited by timeout_s; 0 = pass the index on as it is",
+    )
+
+    @model_validator(mode="after")
+    def _follow_links_without_cursor(self) -> Self:
+        if self.follow_links and self.cursor_param:
+            raise ValueError("follow_links and cursor_param exclude each other (an index has no record versions)")
+        return self
 
 
 #: The state keys of a conditional request's validators (``ETag``, ``Last-Modified`` of the last answer).
@@ -95,9 +111,11 @@ class HttpFetcher:
         if session is not None:
             await session.close()
 
-    def _request_headers(self, validators: State) -> dict[str, str]:
+    def _request_headers(self, validators: State, target: str) -> dict[str, str]:
         headers = dict(self.options.headers)
-        if self._token is not None:
+        # The bearer token goes to the configured URL's scheme, host and port only: a link elsewhere (an index's
+        # entry, a redirect target named in a document) must not receive it.
+        if self._token is not None and _same_origin(target, str(self.options.url)):
             headers["Authorization"] = "Bearer " + self._token.decode("utf-8")
         if isinstance(validators.get("etag"), str):
             headers["If-None-Match"] = validators["etag"]
@@ -126,7 +144,7 @@ class HttpFetcher:
             raise ConnectorError("HTTP fetcher used before open()", "source_unavailable")
         target = url or str(self.options.url)
         origin = public_origin(target)
-        headers = self._request_headers(validators or {})
+        headers = self._request_headers(validators or {}, target)
         try:
             async with self._session.get(target, headers=headers, params=dict(params or {})) as resp:
                 if resp.status == 304:
@@ -134,7 +152,9 @@ class HttpFetcher:
                 if resp.status != 200:
                     raise ConnectorError(f"HTTP {resp.status} from {origin}", "source_unavailable")
                 body = await self._read(resp)
-                content_type = self.options.content_type or resp.headers.get("Content-Type")
+                # The configured content type describes the configured URL's answers, not what it links to.
+                given = self.options.content_type if target == str(self.options.url) else None
+                content_type = given or resp.headers.get("Content-Type")
                 fresh = {key: resp.headers[name] for key, name in VALIDATOR_HEADERS.items() if name in resp.headers}
         except TimeoutError as exc:
             raise ConnectorError(f"no answer from {origin} in {self.options.timeout_s:g} s", "source_timeout") from exc
@@ -142,6 +162,14 @@ class HttpFetcher:
             raise ConnectorError(f"request to {origin} failed: {type(exc).__name__}", "source_unavailable") from exc
         media = content_type.split(";", 1)[0].strip() if content_type else None
         return Fetched(Document(body, media, origin), fresh)
+
+
+@runtime_checkable
+class LinkedDocuments(Protocol):
+    """A format that reads the links of an index document (CAP: Atom/RSS that only link to alerts); None when the
+    document is no such index."""
+
+    def linked_documents(self, document: bytes) -> list[str] | None: ...
 
 
 @runtime_checkable
@@ -169,6 +197,8 @@ class HttpPollConnector(PollingConnector[HttpPollOptions]):
         self.http = HttpFetcher(options)
 
     async def setup(self) -> None:
+        if self.options.follow_links and not isinstance(self.context.format, LinkedDocuments):
+            raise ConfigError(f"follow_links: format {self.context.format.name!r} reads no links from a document")
         await self.http.open()
 
     async def close(self) -> None:
@@ -181,10 +211,16 @@ class HttpPollConnector(PollingConnector[HttpPollOptions]):
             params[self.options.cursor_param] = cursor
         fetched = await self.http.get(state, params=params)
         if fetched.document is None:
+            if self.options.follow_links:
+                return await self._follow(None, state)  # links of an earlier index may still wait
             return PollResult([], state, self.options.interval_s, not_modified=True)
         new_state = {k: v for k, v in state.items() if k not in VALIDATOR_HEADERS} | fetched.validators
         document = fetched.document
-        if not self.options.cursor_param or len(document.body) > MAX_DOCUMENT_BYTES:
+        if len(document.body) > MAX_DOCUMENT_BYTES:
+            return PollResult([document], new_state, self.options.interval_s)  # the runner refuses it as too large
+        if self.options.follow_links:
+            return await self._follow(document, new_state)
+        if not self.options.cursor_param:
             return PollResult([document], new_state, self.options.interval_s)
         return self._with_cursor(document, new_state)
 
@@ -208,3 +244,49 @@ class HttpPollConnector(PollingConnector[HttpPollOptions]):
         return PollResult(
             items, state, self.options.interval_s, origin=document.origin, content_type=document.content_type
         )
+
+    async def _follow(self, index: Document | None, state: State) -> PollResult:
+        """The linked documents of ``index`` (None: the index did not change), up to ``follow_links`` of them; a
+        document that is no index goes on as it is. A linked document that cannot be fetched stays first in line:
+        the poll fails (counted, backed off) when it was the first, else the poll ends with what it fetched."""
+        fmt = self.context.format
+        links = fmt.linked_documents(index.body) if index is not None and isinstance(fmt, LinkedDocuments) else None
+        if index is not None and links is None:
+            return PollResult([index], state, self.options.interval_s)
+        pending = [link for link in state.get("pending", []) if isinstance(link, str)]
+        followed = [link for link in state.get("followed", []) if isinstance(link, str)]
+        if links is not None:
+            # Links the index no longer lists are gone (the alert expired); new ones queue in the index's order.
+            usable = [link for link in (urljoin(str(self.options.url), lk) for lk in links) if _is_http(link)]
+            current = set(usable)
+            followed = [link for link in followed if link in current]
+            pending = [link for link in pending if link in current]
+            pending += [link for link in usable if link not in followed and link not in pending]
+        documents: list[Item] = []
+        for link in pending[: self.options.follow_links]:
+            try:
+                documents.append(await self._get_linked(link))
+            except ConnectorError:
+                if not documents:
+                    raise
+                break
+            followed.append(link)
+        new_state = {**state, "pending": pending[len(documents) :], "followed": followed}
+        return PollResult(documents, new_state, self.options.interval_s, not_modified=index is None and not documents)
+
+    async def _get_linked(self, link: str) -> Document:
+        """One linked document, with the index's timeout and headers (its bearer token only on the index's own
+        origin, ``HttpFetcher``), unconditionally."""
+        fetched = await self.http.get(None, url=link)
+        if fetched.document is None:  # 304 to a request without validators: no document to pass on
+            raise ConnectorError(f"HTTP 304 from linked document {public_origin(link)}", "source_unavailable")
+        return fetched.document
+
+
+def _is_http(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")
+
+
+def _same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)

@@ -120,6 +120,9 @@ class ConnectorInstance(Generic[C]):
             self._note_source_time(when)
         for code in result.dead_letters:
             metrics.errors.labels(name, code).inc()
+        for refusal in result.outcome.refused:
+            if refusal.code == "source_failed":  # a lost subscription must not pass as a quiet feed
+                self.log.warning("source reports a failure", reason=refusal.reason)
         for failure in result.failures:
             self.log.error(
                 "split raised", format=self.settings.format.name, origin=failure.origin, exc_info=failure.error
@@ -134,6 +137,13 @@ class ConnectorInstance(Generic[C]):
                 format=self.settings.format.name,
                 record_id=record.record_id,
                 version=record.version,
+            )
+        if result.changed_in_place:
+            metrics.records_changed_in_place.labels(name).inc(result.changed_in_place)
+            self.log.warning(
+                "records changed without a new source version; produced as new versions",
+                format=self.settings.format.name,
+                count=result.changed_in_place,
             )
 
     def succeeded(self) -> None:

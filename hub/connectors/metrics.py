@@ -35,6 +35,7 @@ class ConnectorMetrics:
     records_produced: Counter
     records_duplicate: Counter
     records_changed_unversioned: Counter
+    records_changed_in_place: Counter
     errors: Counter
     lag_seconds: Gauge
     last_success: Gauge
@@ -75,6 +76,12 @@ class ConnectorMetrics:
                 [c],
                 registry=registry,
             ),
+            records_changed_in_place=Counter(
+                "hub_connector_records_changed_in_place",
+                "Records produced whose source version equals the one produced before but whose content differs",
+                [c],
+                registry=registry,
+            ),
             errors=Counter(
                 "hub_connector_errors",
                 "Errors of a connector instance, by reason code",
@@ -110,6 +117,7 @@ class ConnectorMetrics:
             self.records_produced,
             self.records_duplicate,
             self.records_changed_unversioned,
+            self.records_changed_in_place,
             self.stale,
             self.last_success,
         ):

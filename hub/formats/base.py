@@ -78,6 +78,26 @@ class Format(Protocol):
         ...
 
 
+#: Joins a source's own version and a digest of the record's content in ``SourceRecord.version``.
+VERSION_DIGEST_SEPARATOR = "#"
+_VERSION_DIGEST_HEX = 16
+
+
+def digested_version(version: str, digest: str) -> str:
+    """``version#<16 hex digits of digest>``: the version of a record whose source may change its content without
+    changing its version (SIRI servers do). Connectors de-duplicate on (record id, version) and the canonical event
+    id is made from both, so a changed content under the same source version is a new version and a new event, not
+    a duplicate that is dropped; an unchanged one is still the same."""
+    return f"{version}{VERSION_DIGEST_SEPARATOR}{digest[:_VERSION_DIGEST_HEX]}"
+
+
+def declared_version(version: str) -> str:
+    """The source's own version in a ``digested_version`` (the version itself for any other)."""
+    head, sep, tail = version.rpartition(VERSION_DIGEST_SEPARATOR)
+    is_digest = len(tail) == _VERSION_DIGEST_HEX and all(c in "0123456789abcdef" for c in tail)
+    return head if sep and is_digest else version
+
+
 def content_id(value: bytes) -> str:
     """A stable record id for a record without a usable id of its own: the same bytes always get the same id."""
     return "sha256:" + hashlib.sha256(value).hexdigest()[:32]

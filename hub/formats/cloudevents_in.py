@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from hub.errors import InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size
-from hub.formats.jsondoc import compact, decode_json
+from hub.formats.jsondoc import compact, decode_json, refuse_description
 from hub.schemas import KINDS, kind_for_type
 from hub.schemas.common import parser_message
 from hub.topology import CANONICAL_KINDS, raw_topic
@@ -42,10 +42,6 @@ def _not_an_event(doc: dict[str, Any]) -> str | None:
     """Why a JSON object is no CloudEvent in the JSON format at all, or None when it claims to be one."""
     if "specversion" in doc:
         return None
-    if "$schema" in doc or ("properties" in doc and "type" in doc and "id" not in doc):
-        return "a JSON Schema, not a CloudEvent"
-    if doc.get("type") == "record" and "fields" in doc:
-        return "an Avro schema, not a CloudEvent"
     if "specVersion" in doc:
         return "a CloudEvent in the protobuf JSON mapping (specVersion, attributes), not the JSON event format"
     return (
@@ -83,6 +79,7 @@ def split_events(document: bytes, content_type: str | None = None) -> list[Sourc
         raise InvalidEventError(
             f"expected a JSON object or array of events, got {type(doc).__name__}", "malformed_json"
         )
+    refuse_description(doc, "a CloudEvent")
     why = _not_an_event(doc)
     if why is not None:
         raise InvalidEventError(why, "undecodable")
@@ -120,6 +117,7 @@ def parse_time(value: str) -> datetime:
 
 def check_envelope(doc: dict[str, Any]) -> dict[str, Any]:
     """The attributes of a CloudEvents 1.0 JSON event, nulls removed; InvalidEventError naming what is broken."""
+    refuse_description(doc, "a CloudEvent")
     why = _not_an_event(doc)
     if why is not None:
         raise InvalidEventError(why, "undecodable")

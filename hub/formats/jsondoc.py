@@ -65,12 +65,39 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+def description_of(value: Any) -> str | None:
+    """What a JSON document that describes documents instead of being one is ("a JSON Schema", "an Avro schema",
+    "an OpenAPI description"), or None. Such files sit beside samples in every standard's repository and get sent
+    by mistake; their refusal should say what they are, not which field of a record they lack."""
+    if not isinstance(value, dict):
+        return None
+    schema = value.get("$schema")
+    if isinstance(schema, str) or (value.get("type") == "object" and isinstance(value.get("properties"), dict)):
+        return "a JSON Schema"
+    if value.get("type") == "record" and isinstance(value.get("fields"), list):
+        return "an Avro schema"
+    if isinstance(value.get("openapi"), str) or isinstance(value.get("swagger"), str):
+        return "an OpenAPI description"
+    return None
+
+
+def refuse_description(value: Any, expected: str) -> None:
+    """``malformed_json`` naming what ``value`` is when ``description_of`` knows it: JSON, but not the expected
+    document (as an XML Schema is ``malformed_xml`` for an XML format)."""
+    found = description_of(value)
+    if found is not None:
+        raise InvalidEventError(f"{found}, not {expected}: it describes documents but is none", "malformed_json")
+
+
 def decode_json(raw: bytes, limit: int = MAX_RECORD_BYTES) -> Any:
-    """Bytes to a JSON value, or InvalidEventError with the reason class (size, encoding, syntax, limits)."""
+    """Bytes to a JSON value, or InvalidEventError with the reason class (size, encoding, syntax, limits); a
+    leading UTF-8 byte-order mark is skipped."""
     if len(raw) > limit:
         raise InvalidEventError(f"record is {len(raw)} bytes, limit is {limit}", "too_large")
     try:
-        text = raw.decode("utf-8")
+        # A byte-order mark before the JSON is no content (RFC 8259 § 8.1 lets a parser ignore it); Windows tools
+        # write one. Every JSON format decodes here, so all accept it alike.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidEventError(f"not UTF-8: {exc.reason} at byte {exc.start}", "undecodable") from exc
     return loads(text)
@@ -100,6 +127,7 @@ def json_objects(document: bytes, what: str, limit: int) -> list[tuple[bytes, An
     Items that are not objects are passed on too: the format's mapping refuses them with a reason.
     """
     doc = decode_json(document, limit)
+    refuse_description(doc, what)
     if isinstance(doc, dict):
         return [(document, doc)]
     if isinstance(doc, list):

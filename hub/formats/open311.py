@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from hub.errors import ConfigError, InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size, unnamed_record
-from hub.formats.jsondoc import MAX_RECORD_BYTES, compact, decode_json, decode_json_object
+from hub.formats.jsondoc import MAX_RECORD_BYTES, compact, decode_json, decode_json_object, refuse_description
 from hub.formats.xml import local_name, parse_xml
 from hub.schemas.codes import TypeCode
 from hub.schemas.common import validation_reason
@@ -240,6 +240,7 @@ def _json_kind(item: Any) -> str:
 
 def _split_json(document: bytes) -> list[tuple[bytes, _Request | None]]:
     doc = decode_json(document, MAX_DOCUMENT_BYTES)
+    refuse_description(doc, "an Open311 document")
     if isinstance(doc, dict) and isinstance(doc.get("service_requests"), list):
         doc = doc["service_requests"]
     items = doc if isinstance(doc, list) else [doc]

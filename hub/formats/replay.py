@@ -13,8 +13,8 @@ from typing import Any
 from pydantic import AwareDatetime, ConfigDict, Field, ValidationError
 
 from hub.errors import InvalidEventError
-from hub.formats.base import CanonicalRecord, SourceRecord, canonical, content_id, unnamed_record
-from hub.formats.jsondoc import decode_json_object
+from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, content_id, unnamed_record
+from hub.formats.jsondoc import decode_json, decode_json_object, refuse_description
 from hub.schemas import KINDS
 from hub.schemas.common import StorableStrings, validation_reason
 from hub.topology import CANONICAL_KINDS, raw_topic
@@ -74,6 +74,22 @@ def identity_of(line: bytes) -> tuple[str | None, str]:
     )
 
 
+def _refuse_pretty_description(document: bytes) -> None:
+    """``malformed_json`` naming a JSON Schema (or the like) sent as a replay file: pretty-printed over many lines,
+    each line would otherwise be refused as "not JSON", which it is."""
+    first = next((line for line in document.splitlines() if line.strip()), b"")
+    try:
+        decode_json(first)
+        return  # the first line is JSON on its own: NDJSON, whatever the lines hold
+    except InvalidEventError:
+        pass
+    try:
+        whole = decode_json(document, MAX_DOCUMENT_BYTES)
+    except InvalidEventError:
+        return  # not one JSON document either: each line gets its own reason
+    refuse_description(whole, "NDJSON replay records")
+
+
 class ReplayFormat:
     """NDJSON replay: a document is a file or body of lines; every non-blank line is one record, as it is."""
 
@@ -81,6 +97,10 @@ class ReplayFormat:
     raw_topic = raw_topic("replay", "ndjson")
 
     def split(self, document: bytes, content_type: str | None = None) -> list[SourceRecord]:
+        # A byte-order mark marks the file, not its first line: without it the first record's bytes, and so its
+        # digest version, are the same as in the file written without one.
+        document = document.removeprefix(b"\xef\xbb\xbf")
+        _refuse_pretty_description(document)
         records = []
         for line in document.splitlines():
             if not line.strip():

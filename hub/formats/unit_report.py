@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from hub.errors import ConfigError, InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size, unnamed_record
 from hub.formats.jsondoc import decode_json_object, json_objects
+from hub.formats.position import check_position
 from hub.schemas.codes import DEFAULT_STATUS_CODES, StatusCodeList
 from hub.schemas.common import Bearing, Latitude, Longitude, StorableStrings, Timestamp, validation_reason
 from hub.schemas.units import STATUS_CODES_CONTEXT_KEY, Agency, UnitStatus
@@ -104,6 +105,8 @@ class UnitReportFormat:
         position = None
         if report.location is not None:
             fix = report.location
+            where = f"invalid {self.agency} unit report: location"
+            check_position(fix.lat, fix.lon, f"{where}.lat", f"{where}.lon")
             position = {
                 "lat": fix.lat,
                 "lon": fix.lon,

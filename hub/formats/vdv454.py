@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from hub.errors import InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, check_size
-from hub.formats.jsondoc import compact, decode_json
+from hub.formats.jsondoc import compact, decode_json, refuse_description
 from hub.formats.siri.delivery import standalone
 from hub.formats.siri.values import clean_text, dhid_or_none, line_name, parse_datetime, quoted, record_identity
 from hub.formats.xml import child, children, local_name, parse_xml, text
@@ -121,7 +121,8 @@ def fahrt_identity(fahrt: Element) -> tuple[str | None, str]:
 
 
 def _confirmation_error(root: Element) -> InvalidEventError | None:
-    """``unsupported`` when the answer's Bestaetigung (or Status) says Ergebnis=notok."""
+    """``source_failed`` when the answer's Bestaetigung (or Status) says Ergebnis=notok: the server reports a failure
+    (an unknown or expired subscription among them), which must not pass as an empty answer."""
     for name in ("Bestaetigung", "Status"):
         confirmation = child(root, name)
         if confirmation is not None and (confirmation.get("Ergebnis") or "ok").lower() != "ok":
@@ -132,7 +133,7 @@ def _confirmation_error(root: Element) -> InvalidEventError | None:
             said = f"Fehlertext of {len(reason)} characters in the dead letter" if reason else "no Fehlertext"
             return InvalidEventError(
                 f"VDV 453 {local_name(root)} reports Ergebnis other than ok (Fehlernummer {number}): {said}",
-                "unsupported",
+                "source_failed",
             )
     return None
 
@@ -325,6 +326,7 @@ class Vdv454AusFormat:
         if first not in ("{", "["):
             raise InvalidEventError("not a VDV 454 document: neither XML nor JSON", "malformed_xml")
         doc = decode_json(document, MAX_DOCUMENT_BYTES)
+        refuse_description(doc, "a VDV 454 document")
         if isinstance(doc, dict) and "$name" in doc:
             trips = ist_fahrten(element_from_tree(doc))  # a lossless XML dump: cut it as the XML it stands for
             return [_record(trip, standalone(trip), n) for n, trip in enumerate(trips, start=1)]

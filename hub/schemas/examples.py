@@ -224,6 +224,8 @@ def _incident(i: int) -> dict[str, Any]:
         "status": _pick(("open", "open", "updated", "updated", "closed", "cancelled"), i, 11),
         "reported_at": _iso(_time(i)),
         "location": location,
+        "area": None,
+        "expires_at": None,
         "stop_dhid": dhid if i % 5 != 2 else None,
         "line": line if on_vehicle or i % 2 == 0 else None,
         "vehicle": _car(i, 12) if on_vehicle else None,

@@ -96,6 +96,15 @@ class Incident(HubModel):
     status: LifecycleStatus
     reported_at: Timestamp = Field(description="when the incident was first reported to the source system")
     location: Location | None = None
+    # A named area can be a street or a building, like an address.
+    area: Annotated[str | None, Sensitive("personal")] = Field(
+        default=None,
+        max_length=256,
+        description="the area as the source names it (CAP areaDesc), also where it gives no shape to place it",
+    )
+    expires_at: Timestamp | None = Field(
+        default=None, description="when the source says its information stops being valid (CAP expires)"
+    )
     stop_dhid: StopDhid | None = Field(default=None, description="the stop concerned, if any")
     line: LineName | None = Field(default=None, description="the line concerned, if any")
     vehicle: VehicleNumber | None = Field(default=None, description="car number of the vehicle concerned")

@@ -217,3 +217,44 @@ def test_bbk_cancel_withdraws_the_original_warning(corpus: Path) -> None:
     assert out.event.data["incident_id"] == "DE-SL-SB-SE035,mow.DE-SL-SB-SE035-20260920-35-000"
     assert (out.event.data["status"], out.event.data["type_code"]) == ("cancelled", "TECHNICAL")
     assert "&quot;" not in out.event.data["description"]
+
+
+def test_only_the_ipaws_test_message_is_a_test_of_the_corpus_alerts(corpus: Path) -> None:
+    """Clark Regional's "ADR Test Message" (status Actual, "This is a test ADR message") becomes a test incident;
+    every other alert the feed takes stays actual: the recognition of tests makes no real alert a test."""
+    modes: dict[str, set[str]] = {}
+    for name, expected in EXPECTED.items():
+        if isinstance(expected, Ok):
+            for record in FMT.split((corpus / name).read_bytes()):
+                for out in FMT.to_canonical(record.value):
+                    modes.setdefault(str(out.event.data["mode"]), set()).add(name)
+    assert modes["test"] == {"oasiscap/ipaws-5e6dd964023f1930ef638846.xml"}
+    assert set(modes) == {"actual", "test"}
+
+
+@pytest.mark.parametrize(
+    ("name", "count", "first"),
+    [
+        ("google-cap-library/weather_index.atom", 2, "http://www.weather.gov/alerts-beta/wwacapget.php?x=CT2010"),
+        ("google-cap-library/earthquake_index.atom", 1, "http://earthquake.usgs.gov/earthquakes/catalogs/cap/"),
+        ("google-cap-library/amber.rss", 1, "http://cap-validator.appspot.com/examples/KAR0-0306112239-SW.cap"),
+        ("ibm/nws_atom_feed_example.xml", 163, "https://alerts.weather.gov/cap/wwacapget.php?x=AK125AB652A170"),
+        # Indexes without a single link, and feeds that embed their alerts, are no indexes to follow.
+        ("google-cap-library/no_id.atom", None, None),
+        ("google-cap-library/invalid.rss", None, None),
+        ("google-cap-library/weather.atom", None, None),
+    ],
+)
+def test_index_feeds_give_the_links_http_poll_follows(
+    corpus: Path, name: str, count: int | None, first: str | None
+) -> None:
+    """The links ``follow_links`` fetches: the entry's CAP-typed link (USGS), else its plain link (NWS), else the
+    RSS item's link (AMBER); an HTML alternate is never taken."""
+    links = FMT.linked_documents((corpus / name).read_bytes())
+    if count is None:
+        assert links is None
+        return
+    assert links is not None
+    assert len(links) == count
+    assert first is not None
+    assert links[0].startswith(first)

@@ -19,8 +19,8 @@ from tests.corpus.test_corpus_siri import Expect, check_file, corpus_files, dead
 NOT_JSON = dead_at_split("cloudevents", "malformed_json", "not JSON: Expecting value")  # YAML, Gherkin, transcripts
 XML_FORMAT = dead_at_split("cloudevents", "malformed_json", "not JSON: an XML document")
 PROTOBUF_JSON = dead_at_split("cloudevents", "undecodable", "a CloudEvent in the protobuf JSON mapping")
-AVRO_SCHEMA = dead_at_split("cloudevents", "undecodable", "an Avro schema, not a CloudEvent")
-JSON_SCHEMA = dead_at_split("cloudevents", "undecodable", "a JSON Schema, not a CloudEvent")
+AVRO_SCHEMA = dead_at_split("cloudevents", "malformed_json", "an Avro schema, not a CloudEvent")
+JSON_SCHEMA = dead_at_split("cloudevents", "malformed_json", "a JSON Schema, not a CloudEvent")
 # One event, dead-lettered by to_canonical:
 CE_0_3 = dead_records("cloudevents", "unsupported", "specversion '0.3' is not supported", 1)
 # The type is input: the reason does not repeat it (issue 12).

@@ -127,10 +127,10 @@ EXPECTED: dict[str, Ok | Dead] = {
     ),
     # E026 (invalid position): out of range or exactly 0 must never reach the router.
     "transitland/errors/E026.vehicle_position-position-latitude.1.json": Dead(
-        VP, "record", "schema_violation", "vehicle.position.latitude: Input should be less than or equal to 90"
+        VP, "record", "schema_violation", "vehicle.position.latitude is out of range (-90 to 90)"
     ),
     "transitland/errors/E026.vehicle_position-position-latitude.2.json": Dead(
-        VP, "record", "schema_violation", "vehicle.position.latitude: Input should be greater than or equal to -90"
+        VP, "record", "schema_violation", "vehicle.position.latitude is out of range (-90 to 90)"
     ),
     "transitland/errors/E026.vehicle_position-position-latitude.3.json": Dead(
         VP, "record", "schema_violation", "vehicle.position.latitude is exactly 0"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hub.errors import InvalidEventError
 from hub.formats.base import CanonicalRecord, SourceRecord
-from hub.formats.cap.containers import split_document
+from hub.formats.cap.containers import linked_alerts, split_document
 from hub.formats.cap.mapping import (
     CATEGORY_TYPES,
     DEFAULT_EVENT_TYPES,
@@ -63,3 +63,7 @@ class CapFormat:
 
     def to_canonical(self, record: bytes) -> list[CanonicalRecord]:
         return [map_alert(read_alert(record), self.policy, self.source)]
+
+    def linked_documents(self, document: bytes) -> list[str] | None:
+        """The alerts an Atom/RSS index links to (``http-poll`` with ``follow_links`` fetches them)."""
+        return linked_alerts(document)

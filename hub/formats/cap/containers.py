@@ -21,11 +21,11 @@ from hub.formats.cap.model import (
     cap_namespace,
     parse_references,
 )
-from hub.formats.jsondoc import compact, decode_json
+from hub.formats.jsondoc import compact, decode_json, refuse_description
 from hub.formats.xml import local_name, parse_xml
 from hub.schemas.common import parser_message
 
-__all__ = ["MAX_ZIP_MEMBERS", "MAX_ZIP_TOTAL_BYTES", "record_for_alert", "split_document"]
+__all__ = ["MAX_ZIP_MEMBERS", "MAX_ZIP_TOTAL_BYTES", "linked_alerts", "record_for_alert", "split_document"]
 
 MAX_ZIP_MEMBERS = 5000
 """Zip bomb guard: far above the hundreds of warnings a DWD bundle holds on a stormy day (DWD states no maximum)."""
@@ -93,10 +93,50 @@ def _split_feed(kind: str, entries: list[Element], word: str, words: str) -> lis
         count = f"{len(entries)} {word if len(entries) == 1 else words}"
         raise InvalidEventError(
             f"{kind} feed of {count} embeds no CAP alert: an index of links to CAP documents is not an incident; "
-            "have the connector fetch the linked alerts",
+            "set follow_links on the http-poll instance to fetch the linked alerts",
             "unsupported",
         )
     return [_record_for_element(alert) for alert in alerts]
+
+
+def _entry_link(entry: Element) -> str | None:
+    """Where an Atom entry or RSS item points at its alert: a link typed as CAP, else its plain or alternate link
+    (not an HTML page), else its id or guid when that is a URL."""
+    links = [e for e in entry if local_name(e) in ("link", "enclosure")]
+    for link in links:
+        href = link.get("href") or link.get("url")
+        if href and "cap" in (link.get("type") or "").lower():
+            return href.strip()
+    for link in links:
+        href = link.get("href") or (link.text if local_name(link) == "link" else None)
+        if href and link.get("rel") in (None, "alternate") and "html" not in (link.get("type") or ""):
+            return href.strip()
+    for name in ("id", "guid"):
+        ident = next((e.text for e in entry if local_name(e) == name and e.text), None)
+        if ident and ident.strip().lower().startswith(("http://", "https://")):
+            return ident.strip()
+    return None
+
+
+def linked_alerts(document: bytes) -> list[str] | None:
+    """The links of an Atom or RSS index that embeds no alert (NWS, USGS and AMBER alert indexes), in feed order
+    and without repeats (an entry without any link is passed over); None for any other document and for an index
+    without a single link (``split`` says what it is). For ``http-poll``'s
+    ``follow_links``: the connector fetches the linked alerts, as the refusal of such an index asks."""
+    try:
+        root = parse_xml(document)
+    except InvalidEventError:
+        return None
+    if local_name(root) == "feed" and _namespace(root) == ATOM:
+        entries = [e for e in root if local_name(e) == "entry" and _namespace(e) == ATOM]
+    elif local_name(root) == "rss":
+        entries = [e for e in root.iter() if local_name(e) == "item"]
+    else:
+        return None
+    if not entries or _embedded_alerts(entries):
+        return None
+    links = [link for link in (_entry_link(e) for e in entries) if link]
+    return list(dict.fromkeys(links)) or None  # no link at all: split dead-letters the index with its reason
 
 
 def _split_xml(document: bytes) -> list[SourceRecord]:
@@ -128,6 +168,7 @@ def _split_xml(document: bytes) -> list[SourceRecord]:
 
 def _split_json(document: bytes) -> list[SourceRecord]:
     doc = decode_json(document, MAX_DOCUMENT_BYTES)
+    refuse_description(doc, "a CAP alert")
     if isinstance(doc, dict):
         return [record_for_alert(document, _json_alert(doc))]
     if isinstance(doc, list):

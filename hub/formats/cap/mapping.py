@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from hub.errors import ConfigError, InvalidEventError
 from hub.formats.base import CanonicalRecord, canonical
+from hub.formats.cap.drills import drill_mode
 from hub.formats.cap.geo import area_circle
 from hub.formats.cap.model import CapAlert, CapInfo, Reference, parse_references
 from hub.schemas.codes import TypeCode
@@ -141,6 +142,8 @@ _FIELD_SOURCES = {
     "retention_class": "parameter hub:retention_class",
     "references": "incidents or parameter hub:ref:*",
     "location": "area",
+    "area": "area/areaDesc",
+    "expires_at": "expires",
 }
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TYPE_CODE = TypeAdapter(TypeCode)
@@ -320,7 +323,9 @@ def map_alert(alert: CapAlert, policy: CapPolicy, source: str) -> CanonicalRecor
         first = original_reference(refs)
         incident_id, reported_at = first.record_id, _aware(first.sent, "references: sent")
 
-    mode = status.lower()
+    # An Actual message that says it is a test or a drill (a required monthly test, "THIS IS ONLY A TEST", the
+    # warning day) is one: it must never become an actual incident that moves units (drills.py).
+    mode = status.lower() if status != "Actual" else drill_mode(alert) or "actual"
     data: dict[str, Any] = {
         "incident_id": incident_id,
         "mode": mode,
@@ -377,9 +382,13 @@ def _map_info(info: CapInfo, policy: CapPolicy, json_form: bool) -> dict[str, An
         "type_code": _type_code(info, accepted[0], policy),
         "priority": priority_of(urgency, severity, certainty),
     }
+    names = "; ".join(a.description for a in info.areas if a.description)
+    # The named area travels even without a shape (geocodes only): "Halle (Saale)" is still a place to read.
+    out["area"] = _clip(names, _MAX_ADDRESS) if names else None
+    if info.expires is not None:
+        out["expires_at"] = _aware(info.expires, "expires")
     circle = area_circle(info.areas)
     if circle is not None:
-        names = "; ".join(a.description for a in info.areas if a.description)
         out["location"] = {
             "lat": round(circle.lat, 6),
             "lon": round(circle.lon, 6),

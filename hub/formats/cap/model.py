@@ -64,6 +64,7 @@ class CapInfo:
     description: str | None
     instruction: str | None
     areas: tuple[CapArea, ...]
+    expires: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class CapAlert:
     references: str | None
     incidents: str | None
     infos: tuple[CapInfo, ...]
+    note: str | None = None
 
     @property
     def record_id(self) -> str | None:
@@ -155,6 +157,7 @@ def alert_from_xml(root: Element) -> CapAlert:
         references=q.text(root, "references"),
         incidents=q.text(root, "incidents"),
         infos=tuple(_info_from_xml(q, info) for info in root.iterfind(q("info"))),
+        note=q.text(root, "note"),
     )
 
 
@@ -201,6 +204,7 @@ def _info_from_xml(q: _Names, info: Element) -> CapInfo:
         headline=q.text(info, "headline"),
         description=q.text(info, "description"),
         instruction=q.text(info, "instruction"),
+        expires=q.text(info, "expires"),
         areas=tuple(
             CapArea(q.text(area, "areaDesc"), q.texts(area, "polygon"), q.texts(area, "circle"))
             for area in info.iterfind(q("area"))
@@ -237,6 +241,7 @@ def alert_from_json(obj: Mapping[str, Any]) -> CapAlert:
         references=_json_str(obj, "references", "references"),
         incidents=_json_str(obj, "incidents", "incidents"),
         infos=tuple(_info_from_json(_json_obj(info, f"info[{n}]"), f"info[{n}]") for n, info in enumerate(infos)),
+        note=_json_str(obj, "note", "note"),
     )
 
 
@@ -264,6 +269,7 @@ def _info_from_json(info: Mapping[str, Any], where: str) -> CapInfo:
         headline=_json_str(info, "headline", f"{where}.headline"),
         description=_json_str(info, "description", f"{where}.description"),
         instruction=_json_str(info, "instruction", f"{where}.instruction"),
+        expires=_json_str(info, "expires", f"{where}.expires"),
         areas=tuple(areas),
     )
 

@@ -16,7 +16,7 @@ from google.transit.gtfs_realtime_pb2 import FeedMessage
 
 from hub.errors import InvalidEventError
 from hub.formats.base import check_size
-from hub.formats.jsondoc import loads
+from hub.formats.jsondoc import loads, refuse_description
 from hub.schemas.common import parser_message
 
 __all__ = ["Snapshot", "Syntax", "decode_feed", "decode_snapshots", "posix_time", "syntax_of"]
@@ -123,6 +123,7 @@ def _json_object(obj: Any, where: str) -> FeedMessage:
         raise InvalidEventError(
             f"{where}expected a JSON object (a FeedMessage), got {type(obj).__name__}", "malformed_json"
         )
+    refuse_description(obj, "a GTFS-RT FeedMessage")
     message = FeedMessage()
     try:
         # Parse accepts proto field names (snake_case) and JSON names (lowerCamelCase), enums as names or numbers,

@@ -14,6 +14,7 @@ from hub.errors import InvalidEventError
 from hub.formats.base import CanonicalRecord, canonical
 from hub.formats.gtfsrt.feed import GtfsRtFormat
 from hub.formats.gtfsrt.fields import float32, header_time, is_dhid, line_name, optional_time, validate, vehicle_number
+from hub.formats.position import check_position
 from hub.schemas.transit import VehiclePosition
 from hub.topology import raw_topic
 
@@ -38,12 +39,6 @@ def _coordinate(position: Position, field: Literal["latitude", "longitude"]) -> 
     if not position.HasField(field):
         raise InvalidEventError(f"vehicle.position.{field} is missing (required)", "schema_violation")
     value: float = getattr(position, field)
-    if value == 0.0:
-        # No real fix is exactly 0.0 in float32; feeds send it when the vehicle has no fix ("null island").
-        raise InvalidEventError(
-            f"vehicle.position.{field} is exactly 0, the value feeds send for a vehicle without a fix",
-            "schema_violation",
-        )
     return float32(value)
 
 
@@ -61,6 +56,12 @@ def map_vehicle(entity: FeedEntity, header: FeedHeader, format_: GtfsRtFormat) -
     if not vp.HasField("position"):
         raise InvalidEventError("vehicle.position is missing; a vehicle position needs one", "schema_violation")
     position, trip = vp.position, vp.trip
+    lat, lon = check_position(
+        _coordinate(position, "latitude"),
+        _coordinate(position, "longitude"),
+        "vehicle.position.latitude",
+        "vehicle.position.longitude",
+    )
     dhid = vp.stop_id if is_dhid(vp.stop_id) else None
     stopped = vp.current_status == PbVehiclePosition.STOPPED_AT
     data = {
@@ -68,8 +69,8 @@ def map_vehicle(entity: FeedEntity, header: FeedHeader, format_: GtfsRtFormat) -
         "line": line_name(trip.route_id, format_.gtfs) if trip.route_id else None,
         "direction": str(trip.direction_id) if trip.HasField("direction_id") else None,
         "trip_id": trip.trip_id or None,
-        "lat": _coordinate(position, "latitude"),
-        "lon": _coordinate(position, "longitude"),
+        "lat": lat,
+        "lon": lon,
         "bearing": float32(position.bearing) if position.HasField("bearing") else None,
         "speed_mps": float32(position.speed) if position.HasField("speed") else None,
         "observed_at": observed_at,

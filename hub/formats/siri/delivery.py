@@ -2,13 +2,16 @@
 SIRI 1.x or 2.x, prefixed, default or no namespace, pushed (subscription) or polled (request/response).
 
 Elements are found by local name, so namespaces never matter. Control messages (heartbeat, subscription and
-status responses) give no records; a delivery or response with ``Status`` false becomes ``unsupported`` with the
-server's error text, so an operator sees it in the dead-letter topic.
+status responses) give no records. A lost subscription must never look like a quiet feed: a
+``SubscriptionTerminatedNotification``, a SOAP fault and any answer with ``Status`` false (a delivery, a
+subscription or termination response, a data-ready or data-received acknowledgement) become ``source_failed`` with
+the server's error text, so the connector counts an error and the dead-letter topic says why.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, tostring
 
@@ -27,11 +30,24 @@ _CONTROL_MESSAGES = frozenset(
         "DataReadyAcknowledgement",
         "DataReceivedAcknowledgement",
         "TerminateSubscriptionResponse",
-        "SubscriptionTerminatedNotification",
     }
 )
-#: Elements whose ``Status`` child reports success or failure of a whole answer.
-_STATUS_HOLDERS = ("ServiceDelivery", "ResponseStatus", "HeartbeatNotification", "CheckStatusResponse")
+#: Elements whose ``Status`` child reports success or failure of a whole answer (SIRI 2.1 siri_common_services.xsd).
+_STATUS_HOLDERS = frozenset(
+    {
+        "ServiceDelivery",
+        "ResponseStatus",  # in SubscriptionResponse
+        "TerminationResponseStatus",  # in TerminateSubscriptionResponse
+        "DataReadyAcknowledgement",
+        "DataReceivedAcknowledgement",
+        "HeartbeatNotification",
+        "CheckStatusResponse",
+    }
+)
+#: The server ended subscriptions on its own: whatever it says, no more data comes until they are renewed.
+_TERMINATED = "SubscriptionTerminatedNotification"
+#: The schema spells the error element of a termination notice ``ErrrorCondition`` (SIRI 2.1); servers copy it.
+_ERROR_CONDITIONS = ("ErrorCondition", "ErrrorCondition")
 
 
 @dataclass(frozen=True)
@@ -54,13 +70,13 @@ def unwrap_soap(root: Element) -> Element:
     if local_name(payload) == "Fault":
         fault = clean_text(text(payload, "faultstring") or text(child(payload, "Reason"), "Text"))
         said = f"a fault text of {len(fault)} characters in the dead letter" if fault else "no fault text"
-        raise InvalidEventError(f"SOAP Fault from the SIRI server: {said}", "unsupported")
+        raise InvalidEventError(f"SOAP Fault from the SIRI server: {said}", "source_failed")
     return payload
 
 
 def _error_text(holder: Element) -> str:
     """The server's words for a failed answer: ErrorText, else Description, else the error element's name."""
-    condition = next((el for el in holder.iter() if local_name(el) == "ErrorCondition"), None)
+    condition = next((el for el in holder.iter() if local_name(el) in _ERROR_CONDITIONS), None)
     if condition is None:
         return "no ErrorCondition given"
     for el in condition.iter():
@@ -76,12 +92,29 @@ def _failed(holder: Element) -> bool:
     return (text(holder, "Status") or "").lower() == "false"
 
 
+def is_delivery(element: Element) -> bool:
+    """Whether ``element`` is a functional delivery (``VehicleMonitoringDelivery``), not one of the capability
+    flags whose names also end in Delivery (``HasConfirmDelivery``, ``DirectDelivery``, each a bare boolean) nor
+    the ``Delivery`` group that holds some of them."""
+    name = local_name(element)
+    flag = len(element) == 0 and (element.text or "").strip().lower() in ("true", "false", "0", "1")
+    return name.endswith("Delivery") and name != "Delivery" and not flag
+
+
 def _failure(elements: list[Element]) -> InvalidEventError | None:
-    """An ``unsupported`` error for the first answer element reporting ``Status`` false, if any."""
+    """A ``source_failed`` error for a subscription the server ended, or for the first answer element reporting
+    ``Status`` false, if any."""
     for el in elements:
         name = local_name(el)
-        if (name in _STATUS_HOLDERS or name.endswith("Delivery")) and _failed(el):
-            return InvalidEventError(f"SIRI {name} reports Status=false: {_error_text(el)}", "unsupported")
+        if name == _TERMINATED:
+            refs = sum(1 for ref in el.iter() if local_name(ref) == "SubscriptionRef")
+            return InvalidEventError(
+                f"SIRI {_TERMINATED}: the server ended {refs or 'its'} subscription(s) ({_error_text(el)}); "
+                "no data comes until the subscription is renewed",
+                "source_failed",
+            )
+        if (name in _STATUS_HOLDERS or is_delivery(el)) and _failed(el):
+            return InvalidEventError(f"SIRI {name} reports Status=false: {_error_text(el)}", "source_failed")
     return None
 
 
@@ -101,13 +134,20 @@ def data_elements(document: bytes, service: Service) -> list[Element]:
     names = {local_name(el) for el in elements}
     if names & _CONTROL_MESSAGES:
         return []
-    others = sorted(n for n in names if n.endswith("Delivery") and n != "ServiceDelivery")
+    others = sorted({local_name(el) for el in elements if is_delivery(el)} - {"ServiceDelivery"})
     if others:
         raise InvalidEventError(
             f"the document carries {', '.join(others)}, not {service.delivery} ({service.label})", "unsupported"
         )
     if "ServiceDelivery" in names:
         return []  # a ServiceDelivery without any functional delivery: nothing to report
+    answers = sorted(n for n in names if n.endswith(("CapabilitiesResponse", "CapabilityResponse")))
+    if answers:
+        raise InvalidEventError(
+            f"the document is a capability answer ({answers[0]}), which describes a SIRI service but carries no "
+            f"data; the connector must ask for {service.delivery} ({service.label})",
+            "unsupported",
+        )
     raise InvalidEventError(
         f"not a SIRI delivery: root element {local_name(payload)!r} holds no {service.delivery}", "malformed_xml"
     )
@@ -128,6 +168,16 @@ def parse_record(record: bytes, service: Service) -> Element:
             f"a {service.label} record must be one {service.item} element, got {local_name(root)!r}", "malformed_xml"
         )
     return root
+
+
+def content_digest(element: Element) -> str:
+    """A SHA-256 (hex) of what ``element`` says: local names, attributes and trimmed texts in document order. The
+    same content always gives the same digest, whatever the namespace prefixes and indentation of the document."""
+    digest = hashlib.sha256()
+    for el in element.iter():
+        attributes = "\x1f".join(f"{k}={v}" for k, v in sorted(el.attrib.items()))
+        digest.update(f"{local_name(el)}\x1e{attributes}\x1e{(el.text or '').strip()}\x1d".encode())
+    return digest.hexdigest()
 
 
 def descendants(element: Element, name: str) -> list[Element]:

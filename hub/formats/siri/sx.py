@@ -1,6 +1,6 @@
 """SIRI-SX: one record per ``PtSituationElement``, mapped to the canonical ``TransitDisruption``.
 
-The tables below turn SIRI's reason, severity, condition and progress values into the canonical code lists;
+``codes`` holds the reason and condition tables, the tables below severity and progress;
 ``docs/formats/siri-vdv454-cloudevents.md`` lists them for integrators.
 """
 
@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
-from types import MappingProxyType
 from typing import Final
 from xml.etree.ElementTree import Element
 
 from pydantic import ValidationError
 
 from hub.errors import InvalidEventError
-from hub.formats.base import CanonicalRecord, SourceRecord, canonical
-from hub.formats.siri.delivery import Service, data_elements, descendants, parse_record, standalone
+from hub.formats.base import CanonicalRecord, SourceRecord, canonical, digested_version
+from hub.formats.siri.codes import CAUSE_BY_ELEMENT, CAUSES, EFFECTS, TPEG_REASONS
+from hub.formats.siri.delivery import Service, content_digest, data_elements, descendants, parse_record, standalone
 from hub.formats.siri.values import (
     code_table,
     dhid_or_none,
@@ -36,102 +36,6 @@ SX: Final = Service("SIRI-SX", "SituationExchangeDelivery", "PtSituationElement"
 SOURCE: Final = "/havag/siri/sx"
 _SUMMARY_MAX = 1000  # TransitDisruption.summary
 
-#: SIRI reason values (1.x ``*Reason`` elements, 2.x ``AlertCause``), compared in lower case.
-_CAUSES: Final[Mapping[str, DisruptionCause]] = code_table(
-    {
-        "accident": (
-            "accident",
-            "collision",
-            "derailment",
-            "personundertrain",
-            "personhitbytrain",
-            "levelcrossingaccident",
-        ),
-        "police_activity": (
-            "policeactivity",
-            "policerequest",
-            "policeorder",
-            "securityalert",
-            "bombexplosion",
-            "bombalert",
-            "terroristincident",
-            "explosion",
-            "explosionhazard",
-            "vandalism",
-            "unattendedbag",
-            "unauthorisedaccess",
-            "trespass",
-            "assault",
-            "theft",
-        ),
-        "medical_emergency": ("illvehicleoccupants", "personillonvehicle", "medicalemergency", "sickpassenger"),
-        "demonstration": ("demonstration", "procession", "march"),
-        "strike": ("industrialaction", "strike", "worktorule", "unofficialindustrialaction"),
-        "construction": ("constructionwork", "roadworks"),
-        "maintenance": ("maintenancework", "repairwork", "closedformaintenance", "emergencyengineeringwork"),
-        "technical_problem": (
-            "signalproblem",
-            "signalfailure",
-            "enginefailure",
-            "breakdown",
-            "technicalproblem",
-            "powerproblem",
-            "trackcircuit",
-            "swingbridgefailure",
-            "escalatorfailure",
-            "liftfailure",
-            "gangwayproblem",
-            "fuelproblem",
-            "fuelshortage",
-            "leaderboardfailure",
-            "departureboardfailure",
-            "levelcrossingfailure",
-            "trafficmanagementsystemfailure",
-            "defectivevehicle",
-            "brokenrail",
-            "poorrailconditions",
-        ),
-        "weather": (
-            "fog",
-            "roughsea",
-            "heavysnowfall",
-            "driftingsnow",
-            "blizzardconditions",
-            "heavyrain",
-            "strongwinds",
-            "stormconditions",
-            "stormdamage",
-            "ice",
-            "frozen",
-            "hail",
-            "sleet",
-            "hightemperatures",
-            "flooding",
-            "waterlogged",
-            "fallenleaves",
-            "fallentree",
-            "landslide",
-            "avalanches",
-            "flashfloods",
-            "lightningstrike",
-            "slipperiness",
-            "glazedfrost",
-        ),
-        "unknown": ("unknown", "undefined"),
-    }
-)
-#: When the value is not in ``_CAUSES``, the SIRI 1.x element says at least the group.
-_CAUSE_BY_ELEMENT: Final[Mapping[str, DisruptionCause]] = MappingProxyType(
-    {
-        "EnvironmentReason": "weather",
-        "EquipmentReason": "technical_problem",
-        "PersonnelReason": "other",
-        "MiscellaneousReason": "other",
-        "AlertCause": "other",
-        "UnknownReason": "unknown",
-        "UndefinedReason": "unknown",
-    }
-)
 _SEVERITIES: Final[Mapping[str, DisruptionSeverity]] = code_table(
     {
         "unknown": ("unknown", "undefined", "pti26_0", "pti26_255"),
@@ -140,46 +44,29 @@ _SEVERITIES: Final[Mapping[str, DisruptionSeverity]] = code_table(
         "severe": ("severe", "verysevere", "pti26_4", "pti26_5"),
     }
 )
-#: SIRI ``Consequence/Condition`` (ServiceCondition) values.
-_EFFECTS: Final[Mapping[str, DisruptionEffect]] = code_table(
-    {
-        "no_service": ("cancelled", "noservice", "tripcancellation", "stopcancelled"),
-        "reduced_service": ("disrupted", "intermittentservice", "shortformedservice", "reducedservice"),
-        "significant_delays": ("delayed",),
-        "detour": ("diverted",),
-        "additional_service": ("additionalservice", "extendedservice", "specialservice"),
-        "modified_service": (
-            "altered",
-            "replacementtransport",
-            "replacementservice",
-            "shuttleservice",
-            "splittingtrain",
-        ),
-        "stop_moved": ("stopmoved",),
-        "no_effect": ("normalservice", "ontime", "fulllengthservice"),
-        "unknown": ("unknown", "undefined"),
-    }
-)
 _OPEN: Final = frozenset({"open", "published"})
 _CLOSED: Final = frozenset({"closing", "closed"})
 _DRAFT: Final = frozenset({"draft", "pendingapproval", "approveddraft"})
 
 
 def situation_identity(element: Element) -> tuple[str | None, str]:
-    """(SituationNumber, version): Version, else VersionedAtTime, else CreationTime, else ""."""
+    """(SituationNumber, version). The version is the server's (Version, else VersionedAtTime, else CreationTime,
+    else "") with a digest of the situation's content: servers change a situation without a new Version, and
+    without the digest the change would share the first one's event id and be dropped as its duplicate."""
     version = text(element, "Version") or text(element, "VersionedAtTime") or text(element, "CreationTime") or ""
-    return text(element, "SituationNumber"), version
+    return text(element, "SituationNumber"), digested_version(version, content_digest(element))
 
 
 def cause_of(element: Element) -> DisruptionCause:
     """The canonical cause: ``AlertCause`` (SIRI 2.x) first, else the first ``*Reason`` element (SIRI 1.x)."""
-    reasons = children(element, "AlertCause") or [c for c in element if local_name(c) in _CAUSE_BY_ELEMENT]
+    reasons = children(element, "AlertCause") or [c for c in element if local_name(c) in CAUSE_BY_ELEMENT]
     if not reasons:
         return "unknown"
     reason = reasons[0]
     value = (reason.text or "").strip().lower()
-    mapped = _CAUSES.get(value) if local_name(reason) not in ("UnknownReason", "UndefinedReason") else "unknown"
-    return mapped or _CAUSE_BY_ELEMENT[local_name(reason)]
+    value = TPEG_REASONS.get(value, value)
+    mapped = CAUSES.get(value) if local_name(reason) not in ("UnknownReason", "UndefinedReason") else "unknown"
+    return mapped or CAUSE_BY_ELEMENT[local_name(reason)]
 
 
 def severity_of(element: Element) -> DisruptionSeverity:
@@ -196,7 +83,7 @@ def effect_of(element: Element) -> DisruptionEffect:
     value = next((c for c in conditions if c), None)
     if value is None:
         return "unknown"
-    return _EFFECTS.get(value.lower(), "other")
+    return EFFECTS.get(value.strip().lower(), "other")
 
 
 def status_of(element: Element, number: str) -> LifecycleStatus:

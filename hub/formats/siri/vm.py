@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from hub.errors import InvalidEventError
 from hub.formats.base import CanonicalRecord, SourceRecord, canonical
+from hub.formats.position import check_position
 from hub.formats.siri.delivery import Service, data_elements, parse_record, path_text, standalone
 from hub.formats.siri.values import (
     dhid_or_none,
@@ -70,6 +71,8 @@ def map_activity(element: Element, naive_tz: tzinfo | None = None) -> list[Canon
             f"vehicle {quoted(vehicle)}: VehicleLocation has no Latitude and Longitude (no position to report)",
             "schema_violation",
         )
+    where = f"vehicle {quoted(vehicle)}: VehicleLocation"
+    lat, lon = check_position(lat, lon, f"{where}/Latitude", f"{where}/Longitude")
     delay = text(journey, "Delay")
     call = child(journey, "MonitoredCall")
     stop = dhid_or_none(text(call, "StopPointRef"))

@@ -158,3 +158,25 @@ def test_cutting_loads_no_broker_or_http_client() -> None:
     """The cutting is pure: importing it reaches neither kafka nor aiohttp through the package's imports."""
     loaded = external_closure(HUB, "hub.connectors.cutting")
     assert {name: via for name, via in loaded.items() if name in ("kafka", "aiokafka", "aiohttp", "faust")} == {}
+
+
+def test_a_record_changed_under_the_same_source_version_is_produced_and_counted() -> None:
+    """Versions with a content digest (SIRI-SX): the same source version with another digest is produced (nothing
+    lost) and counted as changed in place, against what was produced before and earlier in the batch; a new
+    source version, an identical re-send and versions without a digest are not counted."""
+    from hub.formats.base import digested_version
+
+    v2a, v2b, v2c = (digested_version("2", d * 16) for d in "abc")
+    seen = SeenVersions(10, [("s1", v2a), ("plain", "7")])
+    doc = Document(
+        tiny(
+            ("s1", v2b), ("s1", v2c), ("s1", v2c), ("s2", v2a), ("s2", digested_version("3", "d" * 16)), ("plain", "8")
+        ),
+        "text/plain",
+        "list:0",
+    )
+    result = cut([doc], seen, SETTINGS, BatchInfo(), T0)
+    produced = [(m.record.record_id, m.record.version) for m in result.messages if m.record]
+    assert produced == [("s1", v2b), ("s1", v2c), ("s2", v2a), ("s2", digested_version("3", "d" * 16)), ("plain", "8")]
+    assert result.outcome.duplicates == 1
+    assert result.changed_in_place == 2  # s1 against the seen version, then against the batch's

@@ -373,3 +373,56 @@ def test_webhook_answers_503_when_the_broker_does_not_acknowledge(monkeypatch: p
 
     assert asyncio.run(go()) == ["503", "202"]
     assert rig.ids() == [("a", "1")]
+
+
+def test_a_terminated_siri_subscription_is_a_counted_logged_dead_letter_not_a_quiet_feed() -> None:
+    """The server ending the subscription goes to the dead-letter topic with its reason, counts as a
+    source_failed error of the instance and is logged as a warning: before, it gave no record and nothing else."""
+    from hub.connectors.base import Document
+    from hub.formats.siri import SiriSxFormat
+
+    rig = Rig(pages())
+    rig.settings = InstanceSettings("inst", pages(), SiriSxFormat(), topic="raw", dlq_topic="dlq")
+    instance = PollingInstance(ListConnector(pages(), rig.context), rig.settings, rig.deps)
+    notice = b"""<Siri xmlns="http://www.siri.org.uk/siri"><SubscriptionTerminatedNotification>
+<ResponseTimestamp>2026-11-20T22:00:00Z</ResponseTimestamp><SubscriberRef>hub</SubscriberRef>
+<SubscriptionRef>sx-1</SubscriptionRef><ErrrorCondition><Description>Server restart</Description></ErrrorCondition>
+</SubscriptionTerminatedNotification></Siri>"""
+    asyncio.run(instance.start())
+    with structlog.testing.capture_logs() as logs:
+        outcome = asyncio.run(instance.handle([Document(notice, "application/xml", "siri")]))
+    assert outcome.produced == 0
+    [letter] = rig.sink.on("dlq")
+    meta = parse_headers(letter.headers)
+    assert meta["code"] == "source_failed"
+    assert meta["reason"] == (
+        "SIRI SubscriptionTerminatedNotification: the server ended 1 subscription(s) (Server restart); "
+        "no data comes until the subscription is renewed"
+    )
+    assert rig.metric("hub_connector_errors_total", reason="source_failed") == 1
+    assert [(e["event"], e["log_level"]) for e in logs] == [("source reports a failure", "warning")]
+
+
+def test_a_siri_situation_changed_without_a_new_version_is_produced_counted_and_logged() -> None:
+    """Two polls give situation HAVAG-SX-1 at Version 2 with different summaries: both reach the raw topic (before,
+    the second was dropped as a duplicate), the instance counts one change in place and logs it; a third poll with
+    the second content again is a plain duplicate."""
+    from hub.connectors.base import Document
+    from hub.formats.siri import SiriSxFormat
+    from tests.unit.formats.test_siri_sx import delivery, situation
+
+    rig = Rig(pages())
+    rig.settings = InstanceSettings("inst", pages(), SiriSxFormat(), topic="raw", dlq_topic="dlq")
+    instance = PollingInstance(ListConnector(pages(), rig.context), rig.settings, rig.deps)
+    asyncio.run(instance.start())
+    changed = delivery(situation(Summary="Linie 2 fährt nicht"))
+    with structlog.testing.capture_logs() as logs:
+        for body in (delivery(situation()), changed, changed):
+            asyncio.run(instance.handle([Document(body, "application/xml", "siri")]))
+    assert [record_id for record_id, _ in rig.ids()] == ["HAVAG-SX-1", "HAVAG-SX-1"]
+    assert rig.metric("hub_connector_records_changed_in_place_total") == 1
+    assert rig.metric("hub_connector_records_duplicate_total") == 1
+    warnings = [e for e in logs if e["log_level"] == "warning"]
+    assert [(e["event"], e["count"], e["format"]) for e in warnings] == [
+        ("records changed without a new source version; produced as new versions", 1, "siri-sx")
+    ]

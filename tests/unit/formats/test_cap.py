@@ -400,3 +400,23 @@ def test_payload_is_a_valid_incident() -> None:
     assert incident.reported_at == datetime.fromisoformat(SENT)
     assert out.event.time == datetime.fromisoformat(SENT)
     assert out.event.hubsourceid == f"{SENDER},E-2026-000123@{SENT}"
+
+
+def test_area_description_is_carried_with_or_without_a_shape() -> None:
+    """areaDesc becomes the incident's area, also for an area given by geocodes only (before, it was lost); with a
+    shape it is also the location's address, as before."""
+    geocode = "<geocode><valueName>AGS</valueName><value>15002000</value></geocode>"
+    named_only = data(alert(infos=info(areas=area(geocode, "Halle (Saale)") + area(geocode, "Saalekreis"))))
+    assert (named_only["area"], named_only["location"]) == ("Halle (Saale); Saalekreis", None)
+    shaped = data(alert())
+    assert shaped["area"] == shaped["location"]["address"] == "Marktplatz"
+    assert data(alert(infos=info(areas="")))["area"] is None
+
+
+def test_expires_is_carried_and_checked_like_sent() -> None:
+    """<expires> becomes expires_at; one without a UTC offset is refused naming the element."""
+    with_expiry = info().replace("<headline>", "<expires>2026-11-21T06:00:00+01:00</expires><headline>")
+    assert data(alert(infos=with_expiry))["expires_at"] == "2026-11-21T06:00:00+01:00"
+    assert data(alert())["expires_at"] is None
+    local = info().replace("<headline>", "<expires>2026-11-21T06:00:00</expires><headline>")
+    assert refused(alert(infos=local)).reason == "expires: has no UTC offset; CAP times must carry one"

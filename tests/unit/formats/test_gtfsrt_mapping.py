@@ -172,12 +172,14 @@ def test_time_in_milliseconds_is_refused() -> None:
 @pytest.mark.parametrize(
     ("position", "reason"),
     [
-        ({"latitude": 100.0, "longitude": 11.9}, "vehicle.position.latitude: Input should be less than or equal to 90"),
-        ({"latitude": 51.4, "longitude": -181.0}, "vehicle.position.longitude: Input should be greater than"),
+        ({"latitude": 100.0, "longitude": 11.9}, "vehicle.position.latitude is out of range (-90 to 90)"),
+        ({"latitude": 51.4, "longitude": -181.0}, "vehicle.position.longitude is out of range (-180 to 180)"),
         ({"latitude": 0.0, "longitude": 11.9}, "vehicle.position.latitude is exactly 0"),
         ({"latitude": 0.0, "longitude": 0.0}, "vehicle.position.latitude is exactly 0"),
-        ({"latitude": float("nan"), "longitude": 11.9}, "vehicle.position.latitude: Input should be a finite number"),
-        ({"latitude": 3.4025e38, "longitude": 11.9}, "vehicle.position.latitude: Input should be less than or equal"),
+        ({"latitude": 90.0, "longitude": 180.0}, "vehicle.position.latitude is 90, the edge of its range"),
+        ({"latitude": 51.4, "longitude": -180.0}, "vehicle.position.longitude is -180, the edge of its range"),
+        ({"latitude": float("nan"), "longitude": 11.9}, "vehicle.position.latitude is not a finite number"),
+        ({"latitude": 3.4025e38, "longitude": 11.9}, "vehicle.position.latitude is out of range"),
         ({"latitude": 51.4, "longitude": 11.9, "bearing": 400.0}, "vehicle.position.bearing: Input should be less"),
         ({"latitude": 51.4, "longitude": 11.9, "speed": -3.0}, "vehicle.position.speed: Input should be greater"),
     ],

@@ -4,6 +4,7 @@ TransitDisruption; control messages, error deliveries and unsafe XML handled as 
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.errors import InvalidEventError
+from hub.formats.base import declared_version
 from hub.formats.registry import FORMATS
 from hub.formats.siri import SiriSxFormat
 from hub.schemas import TransitDisruption, unwrap
@@ -113,12 +115,14 @@ def test_situation_maps_with_german_text_and_all_fields() -> None:
 
 
 def test_record_is_named_by_situation_number_and_version() -> None:
-    """record_id is the SituationNumber, version the Version; the event's source id carries both."""
+    """record_id is the SituationNumber, version the Version with a content digest; the event's source id carries
+    both."""
     fmt = SiriSxFormat()
     [record] = fmt.split(delivery(SITUATION))
-    assert (record.record_id, record.version, record.key) == ("HAVAG-SX-1", "2", b"HAVAG-SX-1")
+    assert (record.record_id, declared_version(record.version), record.key) == ("HAVAG-SX-1", "2", b"HAVAG-SX-1")
+    assert re.fullmatch(r"2#[0-9a-f]{16}", record.version)
     [out] = fmt.to_canonical(record.value)
-    assert out.event.hubsourceid == record.identity == "HAVAG-SX-1@2"
+    assert out.event.hubsourceid == record.identity == f"HAVAG-SX-1@{record.version}"
     assert out.event.source == "/havag/siri/sx"
     assert out.topic == "canon.transit-disruption"
     assert out.key == b"HAVAG-SX-1"
@@ -131,9 +135,9 @@ def test_version_falls_back_to_versioned_at_then_creation_time() -> None:
         "<Progress>", "<VersionedAtTime>2026-11-20T06:30:00+01:00</VersionedAtTime><Progress>"
     )
     [record] = SiriSxFormat().split(delivery(versioned))
-    assert record.version == "2026-11-20T06:30:00+01:00"
+    assert declared_version(record.version) == "2026-11-20T06:30:00+01:00"
     [record] = SiriSxFormat().split(delivery(situation(Version="")))
-    assert record.version == "2026-11-20T06:00:00+01:00"
+    assert declared_version(record.version) == "2026-11-20T06:00:00+01:00"
 
 
 def test_same_situation_gives_identical_event_and_new_version_a_new_one() -> None:
@@ -144,6 +148,31 @@ def test_same_situation_gives_identical_event_and_new_version_a_new_one() -> Non
     newer = fmt.to_canonical(fmt.split(delivery(situation(Version="3")))[0].value)[0]
     assert first.value() == again.value()
     assert newer.event.id != first.event.id
+
+
+def test_same_version_with_other_content_is_a_new_version_and_a_new_event() -> None:
+    """A server changing a situation without raising its Version (issue 15): the digest in the version makes it a
+    new record version (so the connector does not drop it as a duplicate) and a new event id (so nothing
+    downstream takes it for the first); the connector counts and logs it (tests/unit/connectors/test_cutting.py)."""
+    fmt = SiriSxFormat()
+    [first] = fmt.split(delivery(SITUATION))
+    [changed] = fmt.split(delivery(situation(Summary="Gleisbauarbeiten, Linie 2 fährt nicht")))
+    assert declared_version(first.version) == declared_version(changed.version) == "2"
+    assert first.version != changed.version
+    first_event = fmt.to_canonical(first.value)[0].event
+    changed_event = fmt.to_canonical(changed.value)[0].event
+    assert first_event.id != changed_event.id
+
+
+def test_the_same_content_keeps_its_version_whatever_the_prefixes_and_layout() -> None:
+    """Prefixes, namespace declarations and indentation change no version: a re-sent situation stays a duplicate."""
+    prefixed = SITUATION.replace("<", "<siri:").replace("<siri:/", "</siri:")
+    document = f"""<siri:Siri xmlns:siri="{SIRI_NS}"><siri:ServiceDelivery><siri:SituationExchangeDelivery>
+<siri:Situations>{" ".join(prefixed.split())}</siri:Situations></siri:SituationExchangeDelivery></siri:ServiceDelivery>
+</siri:Siri>"""
+    [plain] = SiriSxFormat().split(delivery(SITUATION))
+    [other] = SiriSxFormat().split(document.encode())
+    assert plain.version == other.version
 
 
 def test_record_is_standalone_xml_with_its_namespace() -> None:
@@ -186,22 +215,22 @@ def test_empty_delivery_and_heartbeat_give_no_records() -> None:
     assert SiriSxFormat().split(heartbeat.encode()) == []
 
 
-def test_error_delivery_is_unsupported_with_the_servers_error_text() -> None:
-    """Status=false is visible to an operator: unsupported, quoting the ErrorText."""
+def test_error_delivery_is_source_failed_with_the_servers_error_text() -> None:
+    """Status=false is visible to an operator: source_failed, quoting the ErrorText."""
     status = (
         "<Status>false</Status><ErrorCondition><OtherError><ErrorText>Datenbank nicht erreichbar</ErrorText>"
         "</OtherError></ErrorCondition>"
     )
     with pytest.raises(InvalidEventError) as info:
         SiriSxFormat().split(delivery(status=status))
-    assert info.value.code == "unsupported"
+    assert info.value.code == "source_failed"
     assert info.value.reason == (
         "SIRI SituationExchangeDelivery reports Status=false: OtherError: Datenbank nicht erreichbar"
     )
 
 
 def test_failed_heartbeat_is_an_error_not_silence() -> None:
-    """A heartbeat reporting Status=false (service down) is unsupported with its error, not dropped."""
+    """A heartbeat reporting Status=false (service down) is source_failed with its error, not dropped."""
     heartbeat = f"""<HeartbeatNotification xmlns="{SIRI_NS}"><Status>false</Status>
 <ErrorCondition><ServiceNotAvailableError/><Description>Wartung</Description></ErrorCondition>
 </HeartbeatNotification>"""
@@ -219,14 +248,14 @@ def test_other_siri_service_is_unsupported() -> None:
     assert "carries VehicleMonitoringDelivery, not SituationExchangeDelivery (SIRI-SX)" in info.value.reason
 
 
-def test_soap_fault_is_unsupported_with_its_fault_string() -> None:
+def test_soap_fault_is_source_failed_with_its_fault_string() -> None:
     """A SOAP Fault from the server is reported with its faultstring."""
     fault = """<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>
 <faultcode>s:Server</faultcode><faultstring>Abo unbekannt</faultstring></s:Fault></s:Body></s:Envelope>"""
     with pytest.raises(InvalidEventError) as info:
         SiriSxFormat().split(fault.encode())
     assert (info.value.code, info.value.reason) == (
-        "unsupported",
+        "source_failed",
         "SOAP Fault from the SIRI server: a fault text of 13 characters in the dead letter",
     )
 

@@ -163,3 +163,13 @@ def test_shorten_keeps_short_text_and_marks_cuts() -> None:
     cut = shorten("a" * 1200, 1000)
     assert len(cut) == 1000
     assert cut.endswith("\u2026")
+
+
+def test_a_digested_version_gives_back_the_declared_one_and_only_a_digest_is_cut() -> None:
+    """``declared_version`` undoes ``digested_version`` and leaves other versions, even with a ``#``, alone."""
+    from hub.formats.base import declared_version, digested_version
+
+    assert declared_version(digested_version("2", "0123456789abcdef0123")) == "2"
+    assert digested_version("2", "0123456789abcdef0123") == "2#0123456789abcdef"
+    for version in ("", "7", "a#b", "2#0123456789ABCDEF", "2#0123456789abcde"):
+        assert declared_version(version) == version

@@ -185,8 +185,28 @@ def test_out_of_range_coordinates_are_refused_by_the_model() -> None:
     """A latitude outside -90..90 is a schema violation naming the field, not the value."""
     error = refused(delivery(ACTIVITY.replace("51.4825", "151.4825")))
     assert error.code == "schema_violation"
-    assert error.reason.startswith("vehicle <3 characters>: lat: Input should be less than or equal to 90")
+    assert error.reason.startswith("vehicle <3 characters>: VehicleLocation/Latitude is out of range (-90 to 90)")
     assert "151.4825" not in error.reason
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "words"),
+    [
+        ("90", "180", "VehicleLocation/Latitude is 90, the edge of its range: a placeholder"),
+        ("90.0", "11.9695", "VehicleLocation/Latitude is 90, the edge of its range"),
+        ("51.4825", "-180", "VehicleLocation/Longitude is -180, the edge of its range"),
+        ("0", "0", "VehicleLocation/Latitude is exactly 0"),
+        ("0.000", "11.9695", "VehicleLocation/Latitude is exactly 0"),
+        ("NaN", "11.9695", "VehicleLocation/Latitude is not a finite number"),
+    ],
+)
+def test_placeholder_coordinates_are_refused_like_gtfs_rt_refuses_them(lat: str, lon: str, words: str) -> None:
+    """Lat 90 / lon 180, 0/0 and other placeholders are refused with the reason GTFS-RT and unit reports give
+    (hub.formats.position, one check for every position format); before, SIRI-VM passed lat 90 / lon 180 on."""
+    located = f"<Longitude>{lon}</Longitude><Latitude>{lat}</Latitude>"
+    error = refused(delivery(ACTIVITY.replace("<Longitude>11.9695</Longitude><Latitude>51.4825</Latitude>", located)))
+    assert error.code == "schema_violation"
+    assert error.reason.startswith(f"vehicle <3 characters>: {words}")
 
 
 def test_non_numeric_bearing_is_refused() -> None:
@@ -213,14 +233,14 @@ def test_empty_delivery_and_subscription_response_give_no_records() -> None:
     assert SiriVmFormat().split(response.encode()) == []
 
 
-def test_refused_subscription_is_unsupported_with_its_description() -> None:
+def test_refused_subscription_is_source_failed_with_its_description() -> None:
     """A SubscribeResponse with Status=false reports the server's description to the operator."""
     response = f"""<SubscribeResponse xmlns="{SIRI_NS}"><Answer><ResponseStatus><Status>false</Status>
 <ErrorCondition><CapabilityNotSupportedError/><Description>UpdateInterval</Description></ErrorCondition>
 </ResponseStatus></Answer></SubscribeResponse>"""
     with pytest.raises(InvalidEventError) as info:
         SiriVmFormat().split(response.encode())
-    assert info.value.code == "unsupported"
+    assert info.value.code == "source_failed"
     assert info.value.reason == "SIRI ResponseStatus reports Status=false: CapabilityNotSupportedError: UpdateInterval"
 
 

@@ -138,6 +138,9 @@ def test_emergency_button_and_status_only_report() -> None:
         ({"location": {"lat": 51.48}}, "location.lon: Field required"),
         ({"location": {**REPORT["location"], "direction_deg": 400}}, "location.direction_deg"),
         ({"issi": 262123}, "(event): holds a field that is not permitted"),
+        ({"location": {"lat": 90, "lon": 180}}, "location.lat is 90, the edge of its range: a placeholder"),
+        ({"location": {"lat": 0, "lon": 0}}, "location.lat is exactly 0, the value feeds send for a position"),
+        ({"location": {"lat": 51.48, "lon": -180}}, "location.lon is -180, the edge of its range"),
     ],
 )
 def test_bad_reports_are_schema_violations(changes: dict[str, Any], words: str) -> None:

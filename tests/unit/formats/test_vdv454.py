@@ -256,12 +256,12 @@ def test_bad_prognosis_time_names_trip_stop_and_element() -> None:
     )
 
 
-def test_refused_answer_is_unsupported_with_the_error_text() -> None:
-    """Bestaetigung Ergebnis=notok is visible: unsupported with the Fehlernummer; the Fehlertext (the server's own
-    words, input like any other) stays in the dead letter's bytes."""
+def test_refused_answer_is_source_failed_with_the_error_text() -> None:
+    """Bestaetigung Ergebnis=notok is visible: source_failed (as SIRI's Status=false) with the Fehlernummer; the
+    Fehlertext (the server's own words, input like any other) stays in the dead letter's bytes."""
     with pytest.raises(InvalidEventError) as info:
         Vdv454AusFormat().split(answer(ergebnis="notok", extra="<Fehlertext>Abo unbekannt</Fehlertext>"))
-    assert info.value.code == "unsupported"
+    assert info.value.code == "source_failed"
     assert info.value.reason == (
         "VDV 453 DatenAbrufenAntwort reports Ergebnis other than ok (Fehlernummer 0): "
         "Fehlertext of 13 characters in the dead letter"

@@ -20,9 +20,10 @@ from hub.schemas import (
 
 
 def test_incident_marks_are_exactly_these() -> None:
-    """Incident reports free text, address, caller and assessment, and nothing else."""
+    """Incident reports free text, address and named area, caller and assessment, and nothing else."""
     assert sensitive_fields(Incident) == {
         "location.address": "personal",
+        "area": "personal",
         "description": "personal",
         "caller.name": "personal",
         "caller.phone": "personal",
