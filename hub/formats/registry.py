@@ -10,6 +10,7 @@ from hub.formats.cap import CapFormat
 from hub.formats.cloudevents_in import CloudEventsFormat
 from hub.formats.driver_alarm import DriverAlarmFormat
 from hub.formats.gtfsrt import AlertsFormat, TripUpdatesFormat, VehiclePositionsFormat
+from hub.formats.ics import IcsFormat
 from hub.formats.open311 import Open311Format
 from hub.formats.replay import ReplayFormat
 from hub.formats.siri import SiriSxFormat, SiriVmFormat
@@ -30,6 +31,7 @@ _ALL: tuple[Format, ...] = (
     VehiclePositionsFormat(),
     TripUpdatesFormat(),
     AlertsFormat(),
+    IcsFormat(),
 )
 
 FORMATS: Mapping[str, Format] = MappingProxyType({f.name: f for f in _ALL})
