@@ -40,7 +40,7 @@ from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, 
 from hub.formats.jsondoc import MAX_RECORD_BYTES
 from hub.network.gtfs_static import default_gtfs
 from hub.network.tram import haversine_m
-from hub.schemas.common import parser_message, validation_reason
+from hub.schemas.common import validation_reason
 from hub.schemas.planned import PlannedEvent, PlannedEventStatus
 from hub.topology import raw_topic
 
@@ -83,7 +83,11 @@ def _parse(document: bytes, limit: int) -> icalendar.Component:
     try:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
     except (ValueError, KeyError, IndexError, TypeError, RecursionError) as exc:
-        raise InvalidEventError(f"not valid iCalendar: {parser_message(str(exc))}", "malformed_icalendar") from None
+        # The parser's message quotes the line, which can hold anything (a name, a phone number): not repeated.
+        raise InvalidEventError(
+            f"not valid iCalendar (RFC 5545): {type(exc).__name__} while reading its lines and components",
+            "malformed_icalendar",
+        ) from None
     if len(calendars) != 1 or calendars[0].name != "VCALENDAR":
         names = ", ".join(c.name or "?" for c in calendars) or "nothing"
         raise InvalidEventError(f"expected one VCALENDAR, found {names}", "malformed_icalendar")
@@ -323,7 +327,7 @@ class IcsFormat:
             raise
         except Exception as exc:  # the library's own errors for a bad RRULE, RDATE or zone
             raise InvalidEventError(
-                f"its recurrence cannot be expanded: {parser_message(str(exc))}", "schema_violation"
+                f"its recurrence (RRULE, RDATE, EXDATE) cannot be expanded: {type(exc).__name__}", "schema_violation"
             ) from None
         payloads = [_planned(o, context, _occurrence_id(o, context)) for o in found]
         seen = {p.event_id for p in payloads}
