@@ -1,5 +1,6 @@
 """The PostgreSQL sink worker: ``canon.*`` -> table ``events``, upserted by event id (idempotent, so redelivered
-batches change nothing); planned events also -> ``planned_events``, the latest version of each (``hub.store.planned``). While the database is unreachable it retries and holds the batch; a row the database
+batches change nothing); planned events also -> ``planned_events``, the latest version of each
+(``hub.store.planned``). While the database is unreachable it retries and holds the batch; a row the database
 refuses goes to ``dlq.sink`` and the rest of the batch is stored."""
 
 from __future__ import annotations
