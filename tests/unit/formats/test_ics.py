@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from hub.connectors.file import FileConnector
+from hub.connectors.testing import check_connector
 from hub.errors import InvalidEventError
 from hub.formats.ics import IcsFormat, nearest_stops
 from hub.formats.registry import BY_RAW_TOPIC, FORMATS
@@ -207,3 +209,13 @@ def test_a_calendar_of_tasks_only_is_unsupported_and_an_empty_one_is_nothing() -
 def test_an_event_without_uid_is_passed_on_to_be_refused_by_the_normaliser() -> None:
     records = FMT.split(calendar(CONCERT.replace("UID:konzert-2027@peissnitzhaus.example\n", ""), CONCERT))
     assert [r.record_id.startswith("sha256:") for r in records] == [True, False]
+
+
+@pytest.mark.parametrize("name", ["nextcloud-wochenmarkt.ics", "google-peissnitzhaus.ics"])
+def test_an_organisers_file_passes_the_connector_conformance_checks(name: str, tmp_path: Path) -> None:
+    """The ``file`` connector type with format ``ics``: a calendar file becomes its raw records, exactly once across
+    restarts and a crash (the conformance helper of hub.connectors.testing)."""
+    path = tmp_path / name
+    path.write_bytes(_file(name))
+    report = check_connector(FileConnector, {"path": str(path)}, format="ics")
+    assert report.records == len(FMT.split(_file(name)))
