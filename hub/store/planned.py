@@ -2,18 +2,21 @@
 
 Every version of a planned event is a canonical event of its own (its source record id carries the version) and
 stays in ``events``; the agencies plan with the last state, which is this table's row: ``(sequence, modified_at)``
-decides, so versions arriving out of order, or again, leave the newest.
+decides, so versions arriving out of order, or again, leave the newest. The row holds no field the schema marks
+sensitive (the organiser's contact person, the free text): those stay in ``events``, which is police-only
+(docs/privacy.md), and this table is read by the console of every agency.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from hub.schemas import CloudEvent, PlannedEvent
+from hub.schemas import CloudEvent, PlannedEvent, sensitive_fields
 
 _UPSERT = """
 INSERT INTO planned_events (source, event_id, sequence, modified_at, status, title, starts_at, ends_at,
@@ -27,6 +30,19 @@ ON CONFLICT (source, event_id) DO UPDATE SET
 WHERE (EXCLUDED.sequence, COALESCE(EXCLUDED.modified_at, '-infinity'))
     > (planned_events.sequence, COALESCE(planned_events.modified_at, '-infinity'))
 """
+
+
+def without_sensitive(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A planned event's payload with every field the schema marks sensitive set to None."""
+    out = copy.deepcopy(dict(data))
+    for path in sensitive_fields(PlannedEvent):
+        *parents, leaf = path.split(".")
+        node: Any = out
+        for name in parents:
+            node = node.get(name) if isinstance(node, dict) else None
+        if isinstance(node, dict) and leaf in node:
+            node[leaf] = None
+    return out
 
 
 def planned_row(event: CloudEvent, payload: PlannedEvent) -> tuple[object, ...]:
@@ -43,7 +59,7 @@ def planned_row(event: CloudEvent, payload: PlannedEvent) -> tuple[object, ...]:
         payload.ends_at,
         payload.expected_attendance,
         list(stops),
-        Jsonb(event.data),
+        Jsonb(without_sensitive(event.data)),
         event.id,
     )
 

@@ -2,7 +2,8 @@
 -- (an occurrence of a recurring event is an event of its own). Every version also stays in `events`, as every
 -- canonical event does; this table is what the agencies plan with: the sink replaces a row only by a higher
 -- version (SEQUENCE, then the source's modification time), so a late or replayed older version changes nothing
--- and a cancellation ends the event as status 'cancelled'.
+-- and a cancellation ends the event as status 'cancelled'. No personal data: the organiser's contact person and the
+-- free text are left out of `payload` (they stay in `events`, which is police-only).
 CREATE TABLE planned_events (
     source              text        NOT NULL,     -- the CloudEvents source, e.g. /events/ics/peissnitzhaus
     event_id            text        NOT NULL,     -- the source's id (iCalendar UID, or UID/occurrence)
@@ -14,7 +15,7 @@ CREATE TABLE planned_events (
     ends_at             timestamptz,
     expected_attendance integer,
     nearest_stops       text[]      NOT NULL,
-    payload             jsonb       NOT NULL,     -- the canonical payload as the police domain holds it
+    payload             jsonb       NOT NULL,     -- the canonical payload without the fields marked sensitive
     cloudevent_id       text        NOT NULL,     -- the `events` row of this version
     stored_at           timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
