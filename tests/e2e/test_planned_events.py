@@ -1,6 +1,7 @@
 """Issue 15, done when: an organiser's iCalendar feed, polled over HTTP by the built-in ``http-poll`` connector with
 format ``ics``, updated twice (the concert moved from 19:00 to 20:00, then cancelled), ends as one planned event in
-PostgreSQL with the last state; HAVAG's share holds it, without the organiser's contact person. Real broker,
+PostgreSQL with the last state; HAVAG's share holds it, without the organiser's contact person. A login page served
+instead of the calendar goes to dlq.connectors with its reason. Real broker,
 PostgreSQL, connector runner and normalise, pseudonymise and sink workers."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aiohttp import web
 from hub.config import Settings
 from hub.connectors.config import parse_config
 from hub.connectors.registry import load_types
+from hub.deadletter import parse_headers
 from hub.formats.registry import FORMATS
 from hub.store.planned import planned_events
 from tests.helpers.kafka import dead_letters, events
@@ -62,7 +64,9 @@ def test_a_moved_then_cancelled_concert_ends_as_one_cancelled_planned_event(
     settings: Settings, start_workers: WorkerFactory
 ) -> None:
     workers = start_workers("normalise", "pseudonymise", "sink", pseudonym_keys="demo")
-    served = {"body": feed(0, "1900")}
+    # First the server answers with its login page (a calendar link whose sharing was switched off): dead-lettered
+    # with its reason, and the connector goes on polling.
+    served = {"body": b"<!DOCTYPE html><html><body>Anmeldung erforderlich</body></html>"}
 
     async def handler(request: web.Request) -> web.Response:
         return web.Response(body=served["body"], content_type="text/calendar", charset="utf-8")
@@ -75,6 +79,14 @@ def test_a_moved_then_cancelled_concert_ends_as_one_cancelled_planned_event(
             def produced() -> float:
                 return run.metric("hub_connector_records_produced_total", connector="peissnitzhaus")
 
+            await run.until(
+                lambda: (
+                    run.metric("hub_connector_errors_total", connector="peissnitzhaus", reason="malformed_icalendar")
+                    >= 1
+                ),
+                "the login page was not refused",
+            )
+            served["body"] = feed(0, "1900")
             await run.until(lambda: produced() == 1, "the first version was not produced")
             served["body"] = feed(1, "2000")  # moved to 20:00
             await run.until(lambda: produced() == 2, "the moved concert was not produced")
@@ -115,3 +127,8 @@ def test_a_moved_then_cancelled_concert_ends_as_one_cancelled_planned_event(
     }
     assert all(CONTACT not in e.to_bytes().decode() for e in shared)
     assert dead_letters(settings, "normalise", idle_s=0.3) == []
+    refused = [parse_headers(letter.headers) for letter in dead_letters(settings, "connectors", idle_s=0.3)]
+    assert refused
+    assert {(h["code"], h["reason"]) for h in refused} == {
+        ("malformed_icalendar", "not an iCalendar document: no BEGIN:VCALENDAR at its start")
+    }
