@@ -82,8 +82,9 @@ def _parse(document: bytes, limit: int) -> icalendar.Component:
         raise InvalidEventError("not an iCalendar document: no BEGIN:VCALENDAR at its start", "malformed_icalendar")
     try:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
-    except (ValueError, KeyError, IndexError, TypeError, RecursionError) as exc:
-        # The parser's message quotes the line, which can hold anything (a name, a phone number): not repeated.
+    except Exception as exc:  # the parser's failures on bad input take many types (AttributeError for a VTIMEZONE
+        # with two TZIDs, ValueError for a broken line); its message quotes the line, which can hold anything (a
+        # name, a phone number), so it is not repeated.
         raise InvalidEventError(
             f"not valid iCalendar (RFC 5545): {type(exc).__name__} while reading its lines and components",
             "malformed_icalendar",
@@ -115,7 +116,7 @@ def _text(component: icalendar.Component, name: str) -> str | None:
         return None
     if isinstance(value, list):  # a property given twice
         value = value[0]
-    text = " ".join(str(value).split()) if name not in ("DESCRIPTION",) else str(value).strip()
+    text = str(value).strip() if name == "DESCRIPTION" else " ".join(str(value).split())
     return text or None
 
 
@@ -308,8 +309,8 @@ class IcsFormat:
                 "schema_violation",
             )
         start, end = anchor - timedelta(days=1), anchor + self.window
-        standard = x_wr_timezone.to_standard(calendar) if _text(calendar, "X-WR-TIMEZONE") else calendar
         try:
+            standard = x_wr_timezone.to_standard(calendar) if _text(calendar, "X-WR-TIMEZONE") else calendar
             occurrences: Iterator[icalendar.Component] = recurring_ical_events.of(
                 standard, keep_recurrence_attributes=True
             ).after(start)  # lazily, in order of start: a series of a million is not computed to count it
@@ -358,7 +359,12 @@ def _record(
             out.add(name, prop[0] if isinstance(prop, list) else prop)
     for component in (*zones, *events):
         out.add_component(component)
-    value: bytes = out.to_ical()
+    try:
+        value: bytes = out.to_ical()
+    except Exception as exc:  # a value the parser kept but cannot write again (its message quotes it)
+        raise InvalidEventError(
+            f"not valid iCalendar (RFC 5545): {type(exc).__name__} while writing its events back", "malformed_icalendar"
+        ) from None
     return value
 
 
