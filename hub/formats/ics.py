@@ -124,13 +124,21 @@ def _uid(event: icalendar.Component) -> str | None:
     return _text(event, "UID")
 
 
+_STAMPS = ("LAST-MODIFIED", "DTSTAMP")
+
+
+def _utc(event: icalendar.Component, name: str) -> datetime | None:
+    """A UTC date-time property (RFC 5545 requires UTC for both stamps; a floating one is read as UTC)."""
+    value = _dt(_prop(event, name))
+    if not isinstance(value, datetime):
+        return None
+    return value.astimezone(UTC) if value.utcoffset() is not None else value.replace(tzinfo=UTC)
+
+
 def _stamp(event: icalendar.Component) -> datetime | None:
-    """``LAST-MODIFIED``, else ``DTSTAMP``, in UTC; None when neither is a UTC date-time."""
-    for name in ("LAST-MODIFIED", "DTSTAMP"):
-        value = _dt(_prop(event, name))
-        if isinstance(value, datetime):
-            return value.astimezone(UTC) if value.utcoffset() is not None else value.replace(tzinfo=UTC)
-    return None
+    """``LAST-MODIFIED``, else ``DTSTAMP``, in UTC: when the organiser last changed the event (DTSTAMP alone can
+    be the time of the export); None when neither is a date-time."""
+    return next((s for name in _STAMPS if (s := _utc(event, name)) is not None), None)
 
 
 def _sequence(event: icalendar.Component) -> int:
@@ -302,7 +310,8 @@ class IcsFormat:
         events: Sequence[icalendar.Component],
         context: _Context,
     ) -> list[PlannedEvent]:
-        anchor = max((s for e in events if (s := _stamp(e)) is not None), default=None)
+        # The latest of both: Google stamps DTSTAMP with the export's time, which is as near "now" as a format gets.
+        anchor = max((s for e in events for name in _STAMPS if (s := _utc(e, name)) is not None), default=None)
         if anchor is None:
             raise InvalidEventError(
                 "a recurring event without DTSTAMP or LAST-MODIFIED: no time to expand its RRULE around",

@@ -126,6 +126,12 @@ def test_a_moved_then_cancelled_concert_ends_as_one_cancelled_planned_event(
         "contact_email": None,
     }
     assert all(CONTACT not in e.to_bytes().decode() for e in shared)
+    with psycopg.connect(settings.database_conninfo()) as conn:  # each delivery to HAVAG is in the register
+        registered = conn.execute(
+            "SELECT count(*), min(topic), min(source_agency) FROM transfer_register"
+            " WHERE recipient = 'havag' AND kind = 'planned-event'"
+        ).fetchone()
+    assert registered == (3, "share.havag.planned-event", "unknown")  # an organiser is none of the three agencies
     assert dead_letters(settings, "normalise", idle_s=0.3) == []
     refused = [parse_headers(letter.headers) for letter in dead_letters(settings, "connectors", idle_s=0.3)]
     assert refused
