@@ -339,7 +339,13 @@ class IcsFormat:
             raise InvalidEventError(
                 f"its recurrence (RRULE, RDATE, EXDATE) cannot be expanded: {type(exc).__name__}", "schema_violation"
             ) from None
-        payloads = [_planned(o, context, _occurrence_id(o, context)) for o in found]
+        # A changed instance (RECURRENCE-ID) often keeps a lower SEQUENCE than its series (calendar programs differ):
+        # an occurrence counts at least the series' revision, so a move made later is not taken for an older state.
+        floor = _sequence(master)
+        payloads = [
+            p if p.sequence >= floor else p.model_copy(update={"sequence": floor})
+            for p in (_planned(o, context, _occurrence_id(o, context)) for o in found)
+        ]
         seen = {p.event_id for p in payloads}
         for excluded in _exdates(master, context.zones):
             if start <= excluded <= end:

@@ -121,6 +121,21 @@ def test_nextcloud_series_expands_with_moved_and_excluded_occurrences() -> None:
     assert sum(e.status == "cancelled" for e in found.values()) == 1
 
 
+def test_an_instance_moved_later_with_a_lower_sequence_than_its_series_counts_as_newer() -> None:
+    """The market of 24 Dec moved later, in an instance without SEQUENCE (0) beside the series' 3: it counts as
+    revision 3, and its later LAST-MODIFIED makes it the newer state of that occurrence."""
+    document = _file("nextcloud-wochenmarkt.ics")
+    series_end = document.index(b"END:VEVENT")
+    instance = document[series_end:].replace(b"SEQUENCE:3\r\n", b"", 1)
+    instance = instance.replace(b"LAST-MODIFIED:20261201T090000Z", b"LAST-MODIFIED:20261210T120000Z", 1)
+    later = document[:series_end] + instance
+    found = {e.event_id.split("/")[1]: e for e in events(later)}
+    moved, usual = found["20261224T060000Z"], found["20261222T060000Z"]
+    assert (moved.sequence, usual.sequence) == (3, 3)
+    assert moved.modified_at is not None and usual.modified_at is not None
+    assert moved.modified_at > usual.modified_at
+
+
 def test_series_window_is_bounded_from_the_stamp() -> None:
     daily = CONCERT.replace("SEQUENCE:0", "RRULE:FREQ=DAILY")  # forever
     found = events(calendar(daily), IcsFormat(window_days=30))
