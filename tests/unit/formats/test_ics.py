@@ -132,7 +132,8 @@ def test_an_instance_moved_later_with_a_lower_sequence_than_its_series_counts_as
     found = {e.event_id.split("/")[1]: e for e in events(later)}
     moved, usual = found["20261224T060000Z"], found["20261222T060000Z"]
     assert (moved.sequence, usual.sequence) == (3, 3)
-    assert moved.modified_at is not None and usual.modified_at is not None
+    assert moved.modified_at is not None
+    assert usual.modified_at is not None
     assert moved.modified_at > usual.modified_at
 
 
