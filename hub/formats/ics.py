@@ -210,12 +210,12 @@ def _stops() -> tuple[tuple[str, float, float], ...]:
 @lru_cache(maxsize=1024)  # every occurrence of a series asks for the same venue
 def nearest_stops(
     lat: float, lon: float, within_m: float = NEAREST_STOPS_M, most: int = NEAREST_STOPS_MAX
-) -> list[str]:
+) -> tuple[str, ...]:
     """The DHIDs of the shipped Halle stops within ``within_m`` metres of a venue, nearest first, at most ``most``."""
     near = sorted(
         (d, stop_id) for stop_id, s_lat, s_lon in _stops() if (d := haversine_m(lat, lon, s_lat, s_lon)) <= within_m
     )
-    return [stop_id for _, stop_id in near[:most]]
+    return tuple(stop_id for _, stop_id in near[:most])
 
 
 class IcsFormat:
@@ -498,7 +498,7 @@ def _place(event: icalendar.Component) -> dict[str, Any] | None:
             position = {"lat": lat, "lon": lon}
     if name is None and position is None:
         return None
-    stops = nearest_stops(position["lat"], position["lon"]) if position and _plausible(position) else []
+    stops = list(nearest_stops(position["lat"], position["lon"])) if position and _plausible(position) else []
     return {"name": name, "position": position, "nearest_stops": stops}
 
 

@@ -179,7 +179,7 @@ def test_floating_time_in_the_configured_zone_and_x_wr_timezone() -> None:
 
 def test_nearest_stops_of_the_market_square() -> None:
     assert nearest_stops(51.48236, 11.96978)[0] == "de:15002:5232"
-    assert nearest_stops(52.52, 13.40) == []  # Berlin: no Halle stop within 500 m
+    assert nearest_stops(52.52, 13.40) == ()  # Berlin: no Halle stop within 500 m
 
 
 @pytest.mark.parametrize(
@@ -235,3 +235,24 @@ def test_an_organisers_file_passes_the_connector_conformance_checks(name: str, t
     path.write_bytes(_file(name))
     report = check_connector(FileConnector, {"path": str(path)}, format="ics")
     assert report.records == len(FMT.split(_file(name)))
+
+
+def test_floating_and_all_day_series_are_in_the_local_zone() -> None:
+    floating = (
+        CONCERT.replace(";TZID=Europe/Berlin", "")
+        .replace("SEQUENCE:0", "RRULE:FREQ=DAILY;COUNT=3")
+        .replace("20270612", "20261210")
+    )
+    starts = [e.starts_at.isoformat() for e in events(calendar(floating))]
+    assert starts == [f"2026-12-{d}T19:00:00+01:00" for d in (10, 11, 12)]
+    markets = (
+        CONCERT.replace("DTSTART;TZID=Europe/Berlin:20270612T190000", "DTSTART;VALUE=DATE:20261210")
+        .replace("DTEND;TZID=Europe/Berlin:20270612T230000", "DTEND;VALUE=DATE:20261211")
+        .replace("SEQUENCE:0", "RRULE:FREQ=WEEKLY;COUNT=2\nEXDATE;VALUE=DATE:20261217")
+    )
+    found = events(calendar(markets))
+    assert [(e.event_id.split("/")[1], e.all_day, e.status) for e in found] == [
+        ("20261209T230000Z", True, "confirmed"),
+        ("20261216T230000Z", True, "cancelled"),
+    ]
+    assert found[1].starts_at.isoformat() == "2026-12-17T00:00:00+01:00"
