@@ -12,6 +12,7 @@ import pytest
 from hub.connectors.file import FileConnector
 from hub.connectors.testing import check_connector
 from hub.errors import InvalidEventError
+from hub.formats import ics
 from hub.formats.ics import IcsFormat, nearest_stops
 from hub.formats.registry import BY_RAW_TOPIC, FORMATS
 from hub.schemas import PlannedEvent, unwrap
@@ -206,12 +207,17 @@ def test_nearest_stops_of_the_market_square() -> None:
             "schema_violation",
             "DTSTART",
         ),
-        (calendar(CONCERT.replace("SEQUENCE:0", "RRULE:FREQ=MINUTELY")), "too_large", "more than 500 occurrences"),
     ],
 )
 def test_bad_calendars_are_refused_with_a_reason(document: bytes, code: str, words: str) -> None:
     error = refusal(document)
     assert (error.code, words in error.reason) == (code, True), error.reason
+
+
+def test_a_series_of_more_occurrences_than_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ics, "MAX_OCCURRENCES", 20)  # the mechanism; 500 would only make the test slow
+    error = refusal(calendar(CONCERT.replace("SEQUENCE:0", "RRULE:FREQ=MINUTELY").replace("20270612", "20261201")))
+    assert (error.code, error.reason) == ("too_large", "more than 20 occurrences in 400 days")
 
 
 def test_a_calendar_of_tasks_only_is_unsupported_and_an_empty_one_is_nothing() -> None:
