@@ -37,6 +37,7 @@ DeadLetterReason = Literal[
     "malformed_json",  # not JSON, or not a JSON object
     "malformed_xml",  # not well-formed XML, or not the expected document
     "malformed_protobuf",  # not a protobuf message of the expected type
+    "malformed_icalendar",  # not an iCalendar (RFC 5545) calendar, or not the expected record
     "unsafe_xml",  # a DTD, entity declaration or external reference (XML bombs, XXE)
     "unsupported",  # a well-formed message of a kind this feed does not carry (e.g. a CAP weather alert)
     "source_failed",  # the source reports that it failed or stopped sending (a SIRI subscription terminated)

@@ -21,6 +21,7 @@ _SOURCES = {
     "trip-update": "/havag/itcs",
     "transit-disruption": "/havag/itcs",
     "unit-status": "/polizei/tetra",
+    "planned-event": "/events/ics",
 }
 _EPOCH = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)
 

@@ -28,7 +28,7 @@ STATE_DELETE_RETENTION_MS = HOUR_MS
 TopicRole = Literal["raw", "canon", "share", "alerts", "acks", "dlq", "state"]
 
 #: Canonical kinds that flow through canon.* and share.* topics (names match ``hub.schemas.KINDS``).
-CANONICAL_KINDS = ("incident", "vehicle-position", "trip-update", "transit-disruption", "unit-status")
+CANONICAL_KINDS = ("incident", "vehicle-position", "trip-update", "transit-disruption", "unit-status", "planned-event")
 #: Recipient domains of the pseudonymiser; praevention receives aggregates only.
 OPERATIONAL_DOMAINS = ("polizei", "havag", "ordnungsamt", "analytics")
 ALERT_DOMAINS = ("polizei", "havag", "ordnungsamt")
@@ -92,6 +92,7 @@ _RAW_FEEDS: tuple[tuple[str, str, int, str, str], ...] = (
     ("ordnungsamt", "patrol-status", 3, "unit", "patrol status and location reports"),
     ("replay", "ndjson", 3, "source record id", "NDJSON file replay (demo, tests, back-fills)"),
     ("ext", "cloudevents", 3, "event id", "CloudEvents from other systems (structured JSON mode)"),
+    ("events", "ics", 1, "event UID", "iCalendar (RFC 5545) events of organisers of public events"),
 )
 
 _CANON_PARTITIONS = {
@@ -100,6 +101,7 @@ _CANON_PARTITIONS = {
     "trip-update": 6,
     "transit-disruption": 1,
     "unit-status": 3,
+    "planned-event": 1,
 }
 _CANON_KEYS = {
     "incident": "incident id",
@@ -107,6 +109,7 @@ _CANON_KEYS = {
     "trip-update": "trip id",
     "transit-disruption": "situation id",
     "unit-status": "agency:unit",
+    "planned-event": "event id",
 }
 
 

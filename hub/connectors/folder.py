@@ -24,6 +24,7 @@ _SUFFIX_TYPES = {
     ".jsonl": "application/x-ndjson",
     ".pb": "application/x-protobuf",
     ".csv": "text/csv",
+    ".ics": "text/calendar",
 }
 
 

@@ -106,7 +106,7 @@ def _keywords(type_code: str, priority: int, *words: str) -> list[ServiceRule]:
 DEFAULT_SERVICE_TYPES = ServiceTypeTable(
     [
         # Unsafe places and lighting first: the city council asked for exactly these (DOMAIN.md).
-        *_keywords("SAFETY/UNSAFE_PLACE", 3, "angstraum", "unsicher", "unsafe"),
+        *_keywords("SAFETY/UNSAFE_PLACE", 3, "angstraum", "angstort", "unsicher", "unsafe"),
         *_keywords("TECHNICAL/LIGHTING", 4, "beleuchtung", "straßenlaterne", "laterne", "street light", "streetlight"),
         *_keywords("PUBLIC_ORDER/NUISANCE", 4, "lärm", "laerm", "ruhestörung", "noise"),
         *_keywords("CRIME/PROPERTY_DAMAGE", 4, "graffiti", "schmiererei", "vandalism"),

@@ -25,6 +25,7 @@ from hub.formats.cap import CapFormat
 from hub.formats.cloudevents_in import CloudEventsFormat
 from hub.formats.driver_alarm import DriverAlarmFormat
 from hub.formats.gtfsrt import AlertsFormat, TripUpdatesFormat, VehiclePositionsFormat
+from hub.formats.ics import IcsFormat
 from hub.formats.open311 import Open311Format
 from hub.formats.replay import ReplayFormat
 from hub.formats.settings import BUILTIN_SETTINGS, FormatSettings
@@ -49,6 +50,7 @@ _ALL: tuple[Format, ...] = (
     VehiclePositionsFormat(),
     TripUpdatesFormat(),
     AlertsFormat(),
+    IcsFormat(),
 )
 
 FORMATS: Mapping[str, Format] = MappingProxyType({f.name: f for f in _ALL})
@@ -70,6 +72,7 @@ BUILTIN_KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "gtfsrt-vehicle-positions": ("vehicle-position",),
         "gtfsrt-trip-updates": ("trip-update",),
         "gtfsrt-alerts": ("transit-disruption",),
+        "ics": ("planned-event",),
     }
 )
 

@@ -34,6 +34,7 @@ from hub.formats.cap import CapFormat
 from hub.formats.cap.mapping import CapPolicy
 from hub.formats.gtfsrt import AlertsFormat, TripUpdatesFormat, VehiclePositionsFormat
 from hub.formats.gtfsrt.feed import GtfsRtFormat
+from hub.formats.ics import DEFAULT_WINDOW_DAYS, IcsFormat
 from hub.formats.open311 import DEFAULT_SERVICE_TYPES, Open311Format, ServiceRule, ServiceTypeTable
 from hub.formats.siri import SiriSxFormat, SiriVmFormat
 from hub.formats.vdv454 import Vdv454AusFormat
@@ -111,6 +112,26 @@ class LocalTimeSettings(_Table):
 
     def tz(self) -> ZoneInfo | None:
         return zone(self.naive_tz) if self.naive_tz else None
+
+
+class IcsSettings(_Table):
+    """iCalendar: the zone of floating times (no TZID, no UTC), the organiser named when a calendar names none, and
+    how far ahead recurring events are expanded."""
+
+    naive_tz: str = Field(default="Europe/Berlin", description="IANA time zone of times without TZID or UTC")
+    organiser: str | None = Field(default=None, min_length=1, max_length=200, description="the calendar's organiser")
+    window_days: int = Field(
+        default=DEFAULT_WINDOW_DAYS, ge=1, le=3660, description="days ahead over which recurring events are expanded"
+    )
+
+    @field_validator("naive_tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)
+        return value
+
+    def format(self) -> IcsFormat:
+        return IcsFormat(naive_tz=self.naive_tz, organiser=self.organiser, window_days=self.window_days)
 
 
 class CapSettings(_Table):
@@ -225,5 +246,6 @@ BUILTIN_SETTINGS: Mapping[str, FormatSettings] = MappingProxyType(
         "gtfsrt-vehicle-positions": _gtfsrt(VehiclePositionsFormat),
         "gtfsrt-trip-updates": _gtfsrt(TripUpdatesFormat),
         "gtfsrt-alerts": _gtfsrt(AlertsFormat),
+        "ics": FormatSettings(IcsSettings, IcsSettings.format),
     }
 )

@@ -34,6 +34,8 @@ KIND_RETENTION: Mapping[str, RetentionClass] = MappingProxyType(
         "trip-update": "short",
         # Disruptions feed the evaluation of incidents on transit, like standard incidents.
         "transit-disruption": "standard",
+        # Announced events are public; kept as long as the incidents they are evaluated with.
+        "planned-event": "standard",
     }
 )
 """The class of kinds whose payload carries none (incidents carry ``retention_class`` themselves)."""

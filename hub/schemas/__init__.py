@@ -28,6 +28,7 @@ from hub.schemas.incident import (
     Person,
     RetentionClass,
 )
+from hub.schemas.planned import EventOrganiser, EventPlace, EventPosition, PlannedEvent, PlannedEventStatus
 from hub.schemas.registry import KINDS, Kind, kind_for_model, kind_for_type, unwrap, wrap
 from hub.schemas.sensitivity import SENSITIVITIES, SENSITIVITY_KEY, Sensitive, Sensitivity, sensitive_fields
 from hub.schemas.transit import (
@@ -64,6 +65,9 @@ __all__ = [
     "DisruptionCause",
     "DisruptionEffect",
     "DisruptionSeverity",
+    "EventOrganiser",
+    "EventPlace",
+    "EventPosition",
     "GeoFix",
     "HoldAction",
     "HoldRequest",
@@ -75,6 +79,8 @@ __all__ = [
     "LifecycleStatus",
     "Location",
     "Person",
+    "PlannedEvent",
+    "PlannedEventStatus",
     "RetentionClass",
     "Sensitive",
     "Sensitivity",

@@ -329,6 +329,35 @@ def _transit_disruption(i: int) -> dict[str, Any]:
     }
 
 
+_EVENTS = (
+    ("Laternenfest", "Laternenfest Halle e. V.", 40_000),
+    ("Wochenmarkt", "Stadtmarketing Halle (Saale) GmbH", 3_000),
+    ("Konzert auf der Peißnitz", "Peißnitzhaus e. V.", 8_000),
+    ("Heimspiel Hallescher FC", "Hallescher FC e. V.", 12_000),
+    ("Weihnachtsmarkt", "Stadtmarketing Halle (Saale) GmbH", 15_000),
+)
+
+
+def _planned_event(i: int) -> dict[str, Any]:
+    _line, stops, k = _line_and_index(i, 36)
+    dhid, venue, lat, lon = stops[k]
+    title, organiser, attendance = _pick(_EVENTS, i, 37)
+    start = _time(i) + timedelta(days=3 + _mix(i, 38) % 60)
+    return {
+        "event_id": f"{i:06d}@veranstaltungen.example.org",
+        "title": title,
+        "description": f"{title} an der Haltestelle {venue}" if i % 2 == 0 else None,
+        "organiser": {"name": organiser, "contact_email": "info@veranstaltungen.example.org" if i % 3 == 0 else None},
+        "place": {"name": venue, "position": {"lat": lat, "lon": lon}, "nearest_stops": [dhid]},
+        "starts_at": _iso(start),
+        "ends_at": _iso(start + timedelta(hours=2 + _mix(i, 39) % 10)),
+        "expected_attendance": attendance if i % 4 != 0 else None,
+        "status": _pick(("confirmed", "confirmed", "confirmed", "tentative", "cancelled"), i, 40),
+        "sequence": _mix(i, 41) % 4,
+        "modified_at": _iso(_time(i)),
+    }
+
+
 _POLIZEI_DIGITS = (1, 1, 2, 3, 3, 4, 4, 6, 0, 5, 7)
 _ORDNUNGSAMT_DIGITS = (1, 1, 2, 3, 4, 4, 6, 5, 0)
 
@@ -433,6 +462,7 @@ _BUILDERS: dict[str, Callable[[int], dict[str, Any]]] = {
     "trip-update": _trip_update,
     "transit-disruption": _transit_disruption,
     "unit-status": _unit_status,
+    "planned-event": _planned_event,
     "alert": _alert,
 }
 

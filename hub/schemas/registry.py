@@ -19,6 +19,7 @@ from hub.schemas.alert import Alert
 from hub.schemas.common import validation_reason
 from hub.schemas.envelope import CloudEvent, event_id
 from hub.schemas.incident import Incident
+from hub.schemas.planned import PlannedEvent
 from hub.schemas.transit import TransitDisruption, TripUpdate, VehiclePosition
 from hub.schemas.units import UnitStatus
 
@@ -71,6 +72,10 @@ def _unit_key(payload: BaseModel) -> str:
     return f"{status.agency}:{status.unit}"
 
 
+def _planned_event_key(payload: BaseModel) -> str:
+    return _as(payload, PlannedEvent).event_id
+
+
 def _alert_key(payload: BaseModel) -> str:
     return _as(payload, Alert).alert_id
 
@@ -84,6 +89,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             Kind("trip-update", TripUpdate, "de.halle.hub.trip-update.v1", _trip_key),
             Kind("transit-disruption", TransitDisruption, "de.halle.hub.transit-disruption.v1", _disruption_key),
             Kind("unit-status", UnitStatus, "de.halle.hub.unit-status.v1", _unit_key),
+            Kind("planned-event", PlannedEvent, "de.halle.hub.planned-event.v1", _planned_event_key),
             Kind("alert", Alert, "de.halle.hub.alert.v1", _alert_key),
         )
     }

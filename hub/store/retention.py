@@ -72,6 +72,12 @@ def purge(conninfo: str, periods: RetentionPeriods, now: datetime, *, dry_run: b
             results.append(Purged("reidentification_audit", REGISTER_CLASS, count, cutoff))
             results += _purge_alerts(conn, periods, now, dry_run)
             results += _purge_aggregates(conn, periods, now, dry_run)
+            # A planned event's state goes a standard period after it ended; an end the source dates far ahead counts
+            # only up to a year past its last update (an announcement is rarely made earlier).
+            cutoff = now - periods.standard
+            where = "LEAST(COALESCE(ends_at, starts_at), updated_at + interval '1 year') < %s"
+            count = _run(conn, "planned_events", where, [cutoff], dry_run)
+            results.append(Purged("planned_events", "standard", count, cutoff))
     except psycopg.Error as exc:
         raise StoreError(f"retention purge failed: {exc}") from exc
     return results

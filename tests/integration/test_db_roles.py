@@ -248,6 +248,10 @@ def test_the_grants_are_exactly_these(database_url: str) -> None:
         # `hub aggregates publish` (0006) stores what it sent and counted; the purge deletes it.
         **{(t, "hub_stage"): {"SELECT", "INSERT"} for t in ("aggregate_messages", "aggregate_counted")},
         **{(t, "hub_purge"): {"SELECT", "DELETE"} for t in ("aggregate_messages", "aggregate_counted")},
+        # The sink keeps each planned event's latest state (0007); the console reads it, the purge deletes it.
+        ("planned_events", "hub_stage"): {"SELECT", "INSERT", "UPDATE"},
+        ("planned_events", "hub_console"): {"SELECT"},
+        ("planned_events", "hub_purge"): {"SELECT", "DELETE"},
         **{
             (t, "hub_purge"): {"SELECT", "DELETE"}
             for t in ("events", "transfer_register", "alerts", "alert_revisions", "alert_actions")
@@ -271,6 +275,7 @@ def test_the_grants_are_exactly_these(database_url: str) -> None:
         "alert_actions",
         "aggregate_messages",
         "aggregate_counted",
+        "planned_events",
         "schema_migrations",
     }
     assert tables == known, "a new table: decide its grants in a migration and list them here"

@@ -48,6 +48,9 @@ CANARIES = {
     "reporter address": "Große Ulrichstraße 5",
     "source": "els-Wachstube-K7",
     "legal basis": "Zeugin Renate Zimmermann",
+    "organiser contact": "Bernd Hoffmeister",
+    "organiser phone": "0345 4445566",
+    "organiser e-mail": "b.hoffmeister@example.org",
 }
 ASSIGNED_POSITION = 51.482911  # the unit on the incident: its position may reach the Ordnungsamt
 
@@ -147,6 +150,38 @@ def _disruption_line() -> dict[str, Any]:
     }
 
 
+def _planned_event_line() -> dict[str, Any]:
+    """An organiser's concert: public, but with the contact person behind it (name, phone, e-mail)."""
+    return {
+        "kind": "planned-event",
+        "source": "/events/ics",
+        "id": "konzert-2027@example.org@000000001.20261201T090000Z",
+        "time": "2026-12-01T10:00:00+01:00",
+        "data": {
+            "event_id": "konzert-2027@example.org",
+            "title": "Sommerkonzert auf der Peißnitz",
+            "description": f"Rückfragen an {CANARIES['organiser contact']}, {CANARIES['organiser phone']}.",
+            "organiser": {
+                "name": "Peißnitzhaus e. V.",
+                "contact_name": CANARIES["organiser contact"],
+                "contact_phone": CANARIES["organiser phone"],
+                "contact_email": CANARIES["organiser e-mail"],
+            },
+            "place": {
+                "name": "Peißnitzwiese",
+                "position": {"lat": 51.49152, "lon": 11.95108},
+                "nearest_stops": ["de:15002:5232"],
+            },
+            "starts_at": "2027-06-12T19:00:00+02:00",
+            "ends_at": "2027-06-12T23:00:00+02:00",
+            "expected_attendance": 8000,
+            "status": "confirmed",
+            "sequence": 1,
+            "modified_at": "2026-12-01T09:00:00Z",
+        },
+    }
+
+
 def _unit_lines() -> list[dict[str, Any]]:
     """Two police unit statuses: the unit on the incident, and a free unit (its position is a canary)."""
 
@@ -213,14 +248,15 @@ def test_no_canary_leaves_the_police_domain(
     worker logs or metrics. Pseudonyms stay reversible for an authorised police role only."""
     workers = start_workers("normalise", "pseudonymise", "sink")
     normalise, pseudonymise = workers["normalise"], workers["pseudonymise"]
-    lines = [*map(_json, _incident_lines()), _json(_disruption_line()), _malformed_line()]
-    assert replay(settings, write_lines(tmp_path / "incidents.ndjson", lines)).produced == 4
+    lines = [*map(_json, _incident_lines()), _json(_disruption_line()), _json(_planned_event_line()), _malformed_line()]
+    assert replay(settings, write_lines(tmp_path / "incidents.ndjson", lines)).produced == 5
     # Incidents first, so that the unit on the incident finds the Ordnungsamt involved. The confidential call goes to
-    # the police and analytics only (2 shares), the Ordnungsamt's report to all four, the disruption to three.
-    workers.wait_for_count("pseudonymise", "hub_events_out_total", 9, stage="pseudonymise")
-    assert replay(settings, write_lines(tmp_path / "units.ndjson", [*map(_json, _unit_lines())])).produced == 2
+    # the police and analytics only (2 shares), the Ordnungsamt's report to all four, the disruption to three, the
+    # planned event to all four.
     workers.wait_for_count("pseudonymise", "hub_events_out_total", 13, stage="pseudonymise")
-    workers.wait_for_count("sink", "hub_events_out_total", 5, stage="sink")
+    assert replay(settings, write_lines(tmp_path / "units.ndjson", [*map(_json, _unit_lines())])).produced == 2
+    workers.wait_for_count("pseudonymise", "hub_events_out_total", 17, stage="pseudonymise")
+    workers.wait_for_count("sink", "hub_events_out_total", 6, stage="sink")
     assert normalise.counter("hub_events_dead_lettered_total", stage="normalise") == 1
     assert pseudonymise.counter("hub_events_dead_lettered_total") == 0
     for domain in ("havag", "ordnungsamt"):  # the confidential call, withheld by purpose and counted
@@ -239,10 +275,16 @@ def test_no_canary_leaves_the_police_domain(
     assert any(e.data["position"] and e.data["position"]["lat"] == ASSIGNED_POSITION for e in amt_units)
 
     # No other share topic carries any, in key, value or headers: the report to havag, ordnungsamt and analytics, the
-    # call to analytics, the disruption to ordnungsamt and analytics, unit statuses to the Ordnungsamt: 3 + 1 + 2 + 2
-    # shares, all under the configured keys, none under demo keys.
+    # call to analytics, the disruption to ordnungsamt and analytics, unit statuses to the Ordnungsamt, the planned
+    # event to havag, ordnungsamt and analytics: 3 + 1 + 2 + 2 + 3 shares, all under the configured keys, none under
+    # demo keys.
     other_shares = {t: recs for t, recs in by_declared.items() if t.startswith("share.") and ".polizei." not in t}
-    assert sum(len(recs) for recs in other_shares.values()) == 8
+    assert sum(len(recs) for recs in other_shares.values()) == 11
+    havag_event = CloudEvent.from_bytes(by_declared["share.havag.planned-event"][0].value)
+    assert (havag_event.data["title"], havag_event.data["organiser"]["name"]) == (
+        "Sommerkonzert auf der Peißnitz",
+        "Peißnitzhaus e. V.",
+    )
     assert [CloudEvent.from_bytes(r.value).data["origin"] for r in by_declared["share.havag.incident"]] == ["open311"]
     for topic, recs in other_shares.items():
         for r in recs:
@@ -289,8 +331,8 @@ def test_no_canary_leaves_the_police_domain(
         assert _leaks(" ".join(r[0] for r in shares_stored)) == []
         registered = conn.execute("SELECT recipient, count(*) FROM transfer_register GROUP BY 1 ORDER BY 1").fetchall()
         # The police's call to itself is no transfer, nor to HAVAG or the Ordnungsamt (withheld); the Ordnungsamt's
-        # report and HAVAG's disruption shared with the police are.
-        assert registered == [("analytics", 3), ("havag", 1), ("ordnungsamt", 3), ("polizei", 2), ("praevention", 1)]
+        # report, HAVAG's disruption and the organiser's event shared with the police are.
+        assert registered == [("analytics", 4), ("havag", 2), ("ordnungsamt", 4), ("polizei", 3), ("praevention", 1)]
         vault = " ".join(r[0] for r in conn.execute("SELECT original FROM police_pseudonym_vault"))
         assert CANARIES["call sign"] in vault
         assert INCIDENT_ID in vault  # pseudonymised for analytics; its caller went to no one outside the police

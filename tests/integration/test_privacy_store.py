@@ -171,6 +171,7 @@ def test_purge_deletes_what_expired_per_table_and_class(database_url: str) -> No
         **{(table, cls): 0 for table in ("alert_actions", "alert_revisions", "alerts") for cls in CLASSES},
         ("aggregate_counted", "short"): 0,
         ("aggregate_messages", "register"): 0,
+        ("planned_events", "standard"): 0,
     }
     dry = purge(database_url, PERIODS, now, dry_run=True)
     assert {(p.table, p.retention_class): p.rows for p in dry} == expected

@@ -339,7 +339,8 @@ def test_scrubber_fails_closed_when_missing(monkeypatch: pytest.MonkeyPatch) -> 
     scrubber = stage_scrubber(POLICY)
     assert scrubber is not None
     assert scrubber("Anrufer Max Mustermann, 0345 1234567") == WITHHELD_TEXT
-    no_scrub = Policy(MappingProxyType({**POLICY.domains, "ordnungsamt": _without_scrub("ordnungsamt")}))
+    scrubbing = ("ordnungsamt", "havag")  # havag: a planned event's description
+    no_scrub = Policy(MappingProxyType({**POLICY.domains, **{d: _without_scrub(d) for d in scrubbing}}))
     assert stage_scrubber(no_scrub) is None
 
 

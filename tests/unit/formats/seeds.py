@@ -19,6 +19,7 @@ from tests.unit.formats import (
     test_cloudevents_in,
     test_driver_alarm,
     test_gtfsrt_split,
+    test_ics,
     test_open311,
     test_siri_sx,
     test_siri_vm,
@@ -76,6 +77,7 @@ _OWN: dict[str, Callable[[], list[bytes]]] = {
     "gtfsrt-vehicle-positions": _gtfsrt,
     "gtfsrt-trip-updates": _gtfsrt,
     "gtfsrt-alerts": _gtfsrt,
+    "ics": lambda: list(test_ics.SEEDS.values()),
 }
 
 

@@ -150,3 +150,36 @@ def test_a_broken_settings_header_is_refused_naming_the_header() -> None:
         assert refused.value.code == "undecodable"
         assert FORMAT_SETTINGS_HEADER in refused.value.reason
         assert words in refused.value.reason
+
+
+FLOATING_CONCERT = b"""BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//Example//Kalender//DE\r
+BEGIN:VEVENT\r
+UID:konzert-1@example.org\r
+DTSTAMP:20261120T100000Z\r
+DTSTART:20261205T190000\r
+DTEND:20261205T220000\r
+SUMMARY:Konzert auf der Peissnitz\r
+LOCATION:Peissnitzhaus\\, Peissnitzinsel 4\\, Halle (Saale)\r
+GEO:51.4968;11.9522\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def test_an_ics_instance_sets_the_zone_of_floating_times_and_the_organiser() -> None:
+    """A calendar's times without TZID are read in the instance's zone (Europe/Berlin without a setting), and the
+    organiser the instance names is carried when the calendar names none."""
+    header = header_of(
+        'format = "ics"\n[connectors.x.format_settings]\nnaive_tz = "Europe/London"\norganiser = "Peissnitzhaus e.V."\n'
+    )
+    [record] = FORMATS["ics"].format.split(FLOATING_CONCERT)
+    [london] = NORMALISER.map("raw.events.ics", record.value, header)
+    [berlin] = NORMALISER.map("raw.events.ics", record.value)
+    assert datetime.fromisoformat(london.event.data["starts_at"]) == datetime(2026, 12, 5, 19, tzinfo=UTC)
+    assert datetime.fromisoformat(berlin.event.data["starts_at"]) == datetime(2026, 12, 5, 18, tzinfo=UTC)
+    assert london.event.data["organiser"]["name"] == "Peissnitzhaus e.V."
+    assert [p for p in problems('format = "ics"\n[connectors.x.format_settings]\nwindow_days = 0\n')] == [
+        "connectors.x.format_settings.window_days: Input should be greater than or equal to 1"
+    ]

@@ -136,6 +136,41 @@ PAYLOADS: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
         },
         {"unit": _c(50), "incident_ref": _c(51)},
     ),
+    "planned-event": (
+        {
+            "event_id": _c(70),
+            "title": _c(71),
+            "description": _c(72),
+            "organiser": {
+                "name": _c(73),
+                "contact_name": _c(74),
+                "contact_phone": _c(75),
+                "contact_email": f"{_c(76)}@example.org",
+            },
+            "place": {
+                "name": _c(77),
+                "position": {"lat": EXACT_LAT, "lon": EXACT_LON},
+                "nearest_stops": [f"de:15002:{_c(78)}"],
+            },
+            "starts_at": EXACT_TIME,
+            "ends_at": EXACT_TIME,
+            "expected_attendance": 5000,
+            "status": "confirmed",
+            "sequence": 2,
+            "modified_at": EXACT_TIME,
+        },
+        {
+            "event_id": _c(70),
+            "title": _c(71),
+            "description": _c(72),
+            "organiser.name": _c(73),
+            "organiser.contact_name": _c(74),
+            "organiser.contact_phone": _c(75),
+            "organiser.contact_email": _c(76),
+            "place.name": _c(77),
+            "place.nearest_stops": _c(78),
+        },
+    ),
 }
 ENVELOPE = {"source": f"/polizei/{_c(60)}", "hubsourceid": _c(61)}
 
@@ -215,8 +250,16 @@ def test_shared_canaries_are_the_ones_the_policy_lists() -> None:
                 continue
             text = share.to_bytes().decode()
             found.setdefault(domain, set()).update(f"{kind}.{p}" for p, c in PAYLOADS[kind][1].items() if c in text)
-    assert found["havag"] == {"incident.stop_dhid", "incident.line", "incident.vehicle"}
-    assert found["analytics"] == {"transit-disruption.lines", "transit-disruption.stop_dhids"}
+    # Planned events are public: title, organisation, venue and stops go to HAVAG and the Ordnungsamt; the contact
+    # person behind the organiser (name, phone, e-mail) reaches no one but the police.
+    planned = {"planned-event.title", "planned-event.organiser.name", "planned-event.place.name"}
+    planned |= {"planned-event.place.nearest_stops"}
+    assert found["havag"] == {"incident.stop_dhid", "incident.line", "incident.vehicle", *planned}
+    assert found["analytics"] == {
+        "transit-disruption.lines",
+        "transit-disruption.stop_dhids",
+        "planned-event.place.nearest_stops",
+    }
     assert found["ordnungsamt"] == {
         "incident.stop_dhid",
         "incident.line",
@@ -232,4 +275,5 @@ def test_shared_canaries_are_the_ones_the_policy_lists() -> None:
         "trip-update.stop_updates.stop_dhid",
         "transit-disruption.lines",
         "transit-disruption.stop_dhids",
+        *planned,
     }

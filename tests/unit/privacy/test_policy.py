@@ -73,13 +73,21 @@ def test_default_policy_decisions() -> None:
     assert policy.domain("ordnungsamt").legal_basis.startswith("SOG LSA § 27")
 
     havag = policy.domain("havag")
-    assert havag.kinds == ("incident",)
+    assert havag.kinds == ("incident", "planned-event")
     plan = havag.plan("incident")
     assert plan is not None
     assert plan.rules["caller"] == plan.rules["description"] == plan.rules["assessment"] == Rule("drop")
     assert plan.rules["location.address"] == Rule("drop")
     assert plan.rules["location"] == Rule("generalise", "stop", 1000)
     assert "§ 28" in havag.legal_basis
+    events = havag.plan("planned-event")
+    assert events is not None
+    assert events.rules["title"] == events.rules["place.position"] == events.rules["starts_at"] == Rule("keep")
+    contacts = ("organiser.contact_name", "organiser.contact_phone", "organiser.contact_email")
+    assert all(events.rules[path] == Rule("drop") for path in contacts)
+    amt_events = policy.domain("ordnungsamt").plan("planned-event")
+    assert amt_events is not None
+    assert all(amt_events.rules[path] == Rule("pseudonymise") for path in contacts)
 
     analytics = policy.domain("analytics").plan("incident")
     assert analytics is not None
@@ -92,10 +100,12 @@ def test_default_policy_decisions() -> None:
     assert policy.domain("praevention").kinds == ()
     assert policy.receivers("incident") == ("polizei", "havag", "ordnungsamt", "analytics")
     assert policy.receivers("unit-status") == ("polizei", "ordnungsamt")
+    assert policy.receivers("planned-event") == ("polizei", "havag", "ordnungsamt", "analytics")
 
 
 def test_uncovered_personal_field_refused_naming_it() -> None:
-    """Removing the rule for personal data leaves caller and description uncovered: each is named with its kind."""
+    """Removing the rule for personal data leaves caller and an organiser's contact uncovered: each is named with its
+    kind."""
     doc = _default_doc()
     del doc["domains"]["ordnungsamt"]["rules"]["personal"]
     problems = _refused(doc)
@@ -104,7 +114,8 @@ def test_uncovered_personal_field_refused_naming_it() -> None:
     )
     assert any("field 'caller.phone'" in p for p in problems)
     assert not any("field 'description'" in p for p in problems)  # covered by its override
-    assert len(problems) == 2
+    assert any("kind 'planned-event', field 'organiser.contact_email' (personal)" in p for p in problems)
+    assert len(problems) == 5
 
 
 def test_uncovered_field_of_new_kind_refused() -> None:

@@ -26,8 +26,16 @@ from hub.schemas import (
 
 
 def test_kinds_and_types_are_the_declared_ones() -> None:
-    """Six kinds, each with a unique versioned CloudEvents type that maps back to it."""
-    assert list(KINDS) == ["incident", "vehicle-position", "trip-update", "transit-disruption", "unit-status", "alert"]
+    """Seven kinds, each with a unique versioned CloudEvents type that maps back to it."""
+    assert list(KINDS) == [
+        "incident",
+        "vehicle-position",
+        "trip-update",
+        "transit-disruption",
+        "unit-status",
+        "planned-event",
+        "alert",
+    ]
     for name, kind in KINDS.items():
         assert kind.name == name
         assert kind.ce_type == f"de.halle.hub.{name}.v1"
@@ -46,6 +54,7 @@ def test_partition_keys_keep_ordered_things_together() -> None:
         "trip-update": lambda d: d["trip_id"],
         "transit-disruption": lambda d: d["disruption_id"],
         "unit-status": lambda d: f"{d['agency']}:{d['unit']}",
+        "planned-event": lambda d: d["event_id"],
         "alert": lambda d: d["alert_id"],
     }
     for name, kind in KINDS.items():
