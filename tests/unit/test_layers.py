@@ -49,6 +49,7 @@ HUB_LAYERS = Layers(
                 "hub.acks_http",
                 "hub.console",
                 "hub.jobs",
+                "hub.reports",
                 "hub.devstack",
                 "hub.processes",
             ),
