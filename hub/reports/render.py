@@ -9,13 +9,14 @@ import math
 from collections.abc import Iterable, Sequence
 from html import escape
 
-from hub.network.tram import TramNetwork
+from hub.network.tram import TramNetwork, haversine_m
 from hub.privacy.aggregates import GRID_M, Cell
 from hub.reports.hotspots import PATROL_LOOKBACK_WEEKS, PLACE_REPORTS, CellResult, HotspotReport, PatrolCell, PlaceCount
 
 __all__ = ["patrol_table", "render_html"]
 
 _MAP_W = 960.0
+_FRAME_M = 7000.0
 _M_PER_DEG = 111_320.0
 _CATEGORY_COLOURS = {
     "CRIME": "#b2182b",
@@ -43,8 +44,13 @@ class _Projection:
 
     def __init__(self, cells: Sequence[Cell], network: TramNetwork) -> None:
         stops = [s for line in network.lines.values() for d in line.directions for s in d.stops]
-        lats = [c.lat for c in cells] + [s.lat for s in stops]
-        lons = [c.lon for c in cells] + [s.lon for s in stops]
+        # Framed on the city: the stops within _FRAME_M of the network's middle (an overland line would shrink
+        # the city to a corner; what lies outside is clipped) and every cell the report marks.
+        mid_lat = sorted(s.lat for s in stops)[len(stops) // 2]
+        mid_lon = sorted(s.lon for s in stops)[len(stops) // 2]
+        near = [s for s in stops if haversine_m(mid_lat, mid_lon, s.lat, s.lon) <= _FRAME_M]
+        lats = [c.lat for c in cells] + [s.lat for s in near]
+        lons = [c.lon for c in cells] + [s.lon for s in near]
         self.cos = math.cos(math.radians(sum(lats) / len(lats)))
         self.north, self.west = max(lats) + 0.003, min(lons) - 0.004
         south, east = min(lats) - 0.003, max(lons) + 0.004
@@ -67,8 +73,9 @@ def _short(name: str) -> str:
 
 
 def _map(report: HotspotReport, network: TramNetwork) -> str:
-    cells = [c.cell for c in report.hot.cells]
-    proj = _Projection(cells, network)
+    marked = [c.cell for c in report.hot.cells if c.count] + [p.cell for p in report.patrol]
+    marked += [p.cell for counts in report.reports.values() for p in counts]
+    proj = _Projection(marked, network)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_MAP_W:.0f}" height="{proj.height:.0f}" '
         f'viewBox="0 0 {_MAP_W:.0f} {proj.height:.0f}" role="img" aria-label="Karte / map">',
