@@ -30,6 +30,7 @@ __all__ = [
     "ALPHA",
     "NEIGHBOUR_BAND_M",
     "PATROL_LOOKBACK_WEEKS",
+    "PATROL_REPORTS",
     "PLACE_REPORTS",
     "CellResult",
     "HotCells",
@@ -65,6 +66,9 @@ PLACE_REPORTS: Mapping[str, str] = {
 """Published categories that hold the residents' reports about places. The aggregates carry top-level categories
 only, so an unsafe-place report is counted with the other SAFETY incidents and a lighting complaint with the other
 TECHNICAL ones: the report says so wherever it shows them."""
+
+PATROL_REPORTS = ("SAFETY",)
+"""The place reports that call for presence (unsafe places); broken lighting calls for a repair, not a patrol."""
 
 _NEAR_PLACE_M = 600.0
 
@@ -351,7 +355,7 @@ class PatrolCell:
         if self.incidents_per_week:
             out.append(f"{self.incidents_per_week:.1f} incidents/week")
         if self.reports_per_week:
-            out.append(f"{self.reports_per_week:.1f} place reports/week")
+            out.append(f"{self.reports_per_week:.1f} SAFETY reports/week")
         out.extend(f"event: {e.title}" for e in self.events)
         return "; ".join(out)
 
@@ -367,15 +371,16 @@ def patrol_plan(
     top: int = 10,
 ) -> list[PatrolCell]:
     """The cells for the Ordnungsamt's presence in ``week``: hot cells of the ``lookback`` published weeks before it
-    first, then cells with a planned event in the week, then by published incidents and place reports per week.
-    The aggregates carry no hour, so the plan names cells, not hours (docs/hotspots.md)."""
+        first, then cells with a planned event in the week, then by published incidents and SAFETY reports (unsafe
+    places) per week.
+        The aggregates carry no hour, so the plan names cells, not hours (docs/hotspots.md)."""
     period = Period(tuple(weeks_before(week, lookback)))
     incidents = incident_categories(published)
     cells = {c.id: c for c in area} | published.cells
     analysis = hot_cells(published, period, [cells[k] for k in sorted(cells)], incidents, places=places)
     hot = {c.cell.id for c in analysis.cells if c.hot}
     inc = published.cell_figures(period.weeks, incidents)
-    rep = published.cell_figures(period.weeks, list(PLACE_REPORTS))
+    rep = published.cell_figures(period.weeks, list(PATROL_REPORTS))
     start, end = week_bounds(week)
     in_week = [e for e in events if e.start < end and e.end > start]
     by_cell: dict[str, list[PlannedEvent]] = {}

@@ -17,6 +17,7 @@ __all__ = ["patrol_table", "render_html"]
 
 _MAP_W = 960.0
 _FRAME_M = 7000.0
+_TOP = 15
 _M_PER_DEG = 111_320.0
 _CATEGORY_COLOURS = {
     "CRIME": "#b2182b",
@@ -116,7 +117,7 @@ def _map(report: HotspotReport, network: TramNetwork) -> str:
             f'<rect class="patrol" {proj.cell_rect(patrol.cell)} fill="none" stroke="#1a1a80" stroke-width="2" '
             f'stroke-dasharray="4 2"><title>{escape(f"Streife/patrol {rank}: {patrol.reasons}")}</title></rect>'
         )
-    for rank, result in enumerate(report.hot.hot[:10], 1):
+    for rank, result in enumerate(report.hot.top(_TOP), 1):  # numbered as in the table of top places
         x, y = proj.xy(result.cell.lat, result.cell.lon)
         out.append(
             f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" font-weight="bold">{rank}</text>'
@@ -184,7 +185,7 @@ def _number(value: int, figures: Sequence[object]) -> str:
 def _hot_table(report: HotspotReport) -> str:
     rows = []
     rate_head = "<th>per 10,000 passengers</th>" if report.exposure_given else ""
-    for rank, r in enumerate(report.hot.top(15), 1):
+    for rank, r in enumerate(report.hot.top(_TOP), 1):
         rate = ""
         if report.exposure_given:
             rate = f'<td class="n">{r.rate:.2f}</td>' if r.rate is not None else "<td>no exposure</td>"
@@ -363,7 +364,7 @@ city-wide published counts per week of this period and the previous one.</p>
 {_weekly_chart(report)}
 <h2>Streifenplanung / Patrol plan {escape(report.patrol_week)}</h2>
 <p class="note">Cells only (no hours: the aggregates have none). Hot cells of the {PATROL_LOOKBACK_WEEKS} weeks
-before first, then planned events, then published incidents and place reports per week.</p>
+before first, then planned events, then published incidents and SAFETY reports (unsafe places) per week.</p>
 {_patrol_html(report)}
 <h2>Geplante Veranstaltungen / Planned events ahead</h2>
 {_events_html(report)}

@@ -13,7 +13,7 @@ WEEKS = ("2026-W44", "2026-W45", "2026-W46", "2026-W47")
 MARKT = (51.48277, 11.96934)
 #: A block of cells around the Marktplatz (busy: a hot spot), a few cells elsewhere (quiet).
 HOT = [cell_of(MARKT[0] + 0.0045 * dr, MARKT[1] + 0.0072 * dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
-QUIET = [cell_of(51.50 + 0.02 * n, 11.90 + 0.03 * n) for n in range(4)]
+QUIET = [cell_of(lat, lon) for lat in (51.455, 51.51) for lon in (11.925, 12.01)]  # 3 km away
 CELLS: Mapping[str, Cell] = {c.id: c for c in [*HOT, *QUIET]}
 CATEGORIES = ("CRIME", "PUBLIC_ORDER", "SAFETY", "TECHNICAL")
 
