@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -418,7 +418,6 @@ class HotspotReport:
     events: tuple[PlannedEvent, ...]
     min_count: int = MIN_COUNT
     exposure_given: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def build_report(

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -22,11 +24,12 @@ from hub.reports.published import Period, Published, parse_week, published, week
 from hub.reports.render import patrol_table, render_html
 from hub.store.aggregates import load_published
 
-__all__ = ["REPORT_FILE", "add_arguments", "load_exposure", "make_report", "write_report"]
+__all__ = ["REPORT_FILE", "add_arguments", "load_exposure", "make_report", "write_pdf", "write_report"]
 
 REPORT_FILE = "hotspots.html"
 
 Progress = Callable[[str], None]
+_CHROMIUMS = ("chromium", "chromium-browser", "google-chrome")
 
 
 def _stderr(message: str) -> None:
@@ -122,11 +125,30 @@ def write_report(report: HotspotReport, network: TramNetwork, out: Path, progres
     return target
 
 
+def write_pdf(page: Path, progress: Progress = _stderr) -> Path:
+    """Print ``page`` to a PDF beside it with headless Chromium (offline: the page fetches nothing); ``ConfigError``
+    when no Chromium is installed."""
+    browser = next((found for name in _CHROMIUMS if (found := shutil.which(name))), None)
+    if browser is None:
+        raise ConfigError("--pdf needs Chromium (apt-get install chromium); the HTML page was written")
+    target = page.with_suffix(".pdf")
+    progress(f"printing {target} with {browser}")
+    argv = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-pdf-header-footer", f"--print-to-pdf={target}",
+            page.resolve().as_uri()]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode != 0 or not target.exists():
+        raise ConfigError(f"Chromium could not print the page ({done.returncode}): {done.stderr.strip()[-300:]}")
+    return target
+
+
 def _cmd_hotspots(settings: Settings, args: argparse.Namespace) -> int:
     period = Period.between(parse_week(args.start), parse_week(args.end))
     exposure = load_exposure(args.exposure) if args.exposure else None
     report, network = make_report(settings, period, categories=args.category, exposure=exposure)
     target = write_report(report, network, args.out)
+    if args.pdf:
+        print(write_pdf(target))
     _stderr(f"done: {len(report.hot.hot)} hot cell(s); open {target}")
     print(target)
     return 0
@@ -158,6 +180,7 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     hotspots.add_argument(
         "--exposure", type=Path, metavar="CSV", help="passengers or footfall in the period: stop_id or lat,lon; count"
     )
+    hotspots.add_argument("--pdf", action="store_true", help="also print the page to hotspots.pdf (needs Chromium)")
     hotspots.set_defaults(func=_cmd_hotspots)
     patrol = report.add_parser("patrol", help="the cells where the Ordnungsamt's presence is most needed in a week")
     patrol.add_argument("--week", required=True, metavar="YYYY-Www", help="the week to plan (ISO week or a date)")

@@ -14,7 +14,8 @@ from hub.network.tram import load_tram_network
 from hub.reports.hotspots import build_report, study_area
 from hub.reports.published import Period, published
 from hub.reports.render import render_html
-from hub.reports.run import places
+from hub.reports.run import places, write_pdf
+from tests.helpers.browser import ensure_chromium
 from tests.unit.reports.scene import build
 
 pytestmark = pytest.mark.integration
@@ -53,3 +54,23 @@ def test_the_report_opens_offline_and_shows_map_hot_cells_and_tables(
     expect(page.locator("#events-none")).to_be_visible()
     expect(page.locator("#weekly-chart rect")).not_to_have_count(0)
     expect(page.locator("text=Methode und Grenzen")).to_be_visible()
+
+
+def test_the_report_prints_to_pdf_with_chromium(tmp_path: Path) -> None:
+    """``--pdf``: the same page printed by headless Chromium (installed first where possible, as for the pages)."""
+    found_chromium = ensure_chromium()
+    if isinstance(found_chromium, str):
+        pytest.skip(found_chromium)
+    network = load_tram_network()
+    stops = places(network)
+    found = published(build().messages)
+    area = study_area([(s.lat, s.lon) for s in stops], found.cells.values())
+    report = build_report(found, Period(("2026-W47",)), area, places=stops, patrol_week="2026-W48")
+    page = tmp_path / "hotspots.html"
+    page.write_text(render_html(report, network, generated="pdf test"), encoding="utf-8")
+    said: list[str] = []
+    pdf = write_pdf(page, said.append)
+    assert pdf == tmp_path / "hotspots.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert pdf.stat().st_size > 20_000
+    assert said

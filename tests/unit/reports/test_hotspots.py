@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from scipy.stats import norm
@@ -26,7 +27,7 @@ from hub.reports.hotspots import (
 )
 from hub.reports.published import Period, parse_week, published
 from hub.reports.render import patrol_table, render_html
-from hub.reports.run import places
+from hub.reports.run import load_exposure, places
 from tests.unit.reports.scene import HOT, MARKT, QUIET, build
 
 NETWORK = load_tram_network()
@@ -161,3 +162,28 @@ def test_the_page_is_self_contained_and_shows_no_small_count() -> None:
         shown = [int(v) for v in re.findall(r'<td class="n">(\d+)</td>', row)[:2]]
         assert all(v >= MIN_COUNT for v in shown), row
     assert page.count('class="cell hot"') == len(report.hot.hot)
+
+
+def test_exposure_files_give_passengers_per_cell_by_stop_or_position(tmp_path: Path) -> None:
+    markt = next(s for s in STOPS if s.name == "Marktplatz")
+    stop_id = next(
+        d.stops[i].stop_id
+        for line in NETWORK.lines.values()
+        for d in line.directions
+        for i in range(len(d.stops))
+        if d.stops[i].name.endswith("Marktplatz")
+    )
+    given = tmp_path / "passengers.csv"
+    given.write_text(f"stop_id,lat,lon,count\n{stop_id},,,1200\n,{markt.lat},{markt.lon},300\n,51.51,12.01,50\n")
+    exposure = load_exposure(given)
+    assert exposure[cell_of(markt.lat, markt.lon).id] == 1500  # both rows in the Marktplatz cell
+    assert exposure[cell_of(51.51, 12.01).id] == 50
+    given.write_text("stop_id,count\nde:15002:0,5\n")
+    with pytest.raises(ConfigError, match="unknown stop"):
+        load_exposure(given)
+    given.write_text("name,count\nMarkt,5\n")
+    with pytest.raises(ConfigError, match="needs a count column"):
+        load_exposure(given)
+    given.write_text("lat,lon,count\n51.48,11.97,many\n")
+    with pytest.raises(ConfigError, match=":2:"):
+        load_exposure(given)
