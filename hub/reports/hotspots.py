@@ -60,14 +60,13 @@ PATROL_LOOKBACK_WEEKS = 4
 """Patrol planning for a week looks at the published weeks just before it."""
 
 PLACE_REPORTS: Mapping[str, str] = {
-    "SAFETY": "unsafe places and other danger prevention (Open311 'unsafe place' reports are SAFETY/UNSAFE_PLACE)",
-    "TECHNICAL": "broken lighting and other technical hazards (Open311 lighting reports are TECHNICAL/LIGHTING)",
+    "SAFETY/UNSAFE_PLACE": "Angsträume / unsafe places: residents' reports (Open311) of places they feel unsafe at",
+    "TECHNICAL/LIGHTING": "Beleuchtung / lighting: residents' reports (Open311) of broken street or stop lighting",
 }
-"""Published categories that hold the residents' reports about places. The aggregates carry top-level categories
-only, so an unsafe-place report is counted with the other SAFETY incidents and a lighting complaint with the other
-TECHNICAL ones: the report says so wherever it shows them."""
+"""The published categories that are residents' reports about a place, not incidents
+(``hub.privacy.aggregates.PLACE_REPORT_CODES``): shown beside the hot cells, never in them."""
 
-PATROL_REPORTS = ("SAFETY",)
+PATROL_REPORTS = ("SAFETY/UNSAFE_PLACE",)
 """The place reports that call for presence (unsafe places); broken lighting calls for a repair, not a patrol."""
 
 _NEAR_PLACE_M = 600.0
@@ -355,7 +354,7 @@ class PatrolCell:
         if self.incidents_per_week:
             out.append(f"{self.incidents_per_week:.1f} incidents/week")
         if self.reports_per_week:
-            out.append(f"{self.reports_per_week:.1f} SAFETY reports/week")
+            out.append(f"{self.reports_per_week:.1f} unsafe-place reports/week")
         out.extend(f"event: {e.title}" for e in self.events)
         return "; ".join(out)
 
@@ -371,8 +370,8 @@ def patrol_plan(
     top: int = 10,
 ) -> list[PatrolCell]:
     """The cells for the Ordnungsamt's presence in ``week``: hot cells of the ``lookback`` published weeks before it
-        first, then cells with a planned event in the week, then by published incidents and SAFETY reports (unsafe
-    places) per week.
+        first, then cells with a planned event in the week, then by published incidents and unsafe-place reports per
+    week.
         The aggregates carry no hour, so the plan names cells, not hours (docs/hotspots.md)."""
     period = Period(tuple(weeks_before(week, lookback)))
     incidents = incident_categories(published)

@@ -18,14 +18,17 @@ __all__ = ["patrol_table", "render_html"]
 _MAP_W = 960.0
 _FRAME_M = 7000.0
 _TOP = 15
+_UNSAFE, _LIGHTING = "SAFETY/UNSAFE_PLACE", "TECHNICAL/LIGHTING"
 _M_PER_DEG = 111_320.0
 _CATEGORY_COLOURS = {
     "CRIME": "#b2182b",
     "PUBLIC_ORDER": "#ef8a62",
     "TRANSIT": "#2166ac",
     "MEDICAL": "#67a9cf",
-    "SAFETY": "#e08214",
-    "TECHNICAL": "#d9b310",
+    "SAFETY": "#4d9221",
+    "TECHNICAL": "#8c510a",
+    "SAFETY/UNSAFE_PLACE": "#e08214",
+    "TECHNICAL/LIGHTING": "#d9b310",
     "FIRE": "#762a83",
     "OTHER": "#878787",
 }
@@ -128,7 +131,7 @@ def _map(report: HotspotReport, network: TramNetwork) -> str:
 
 
 def _report_markers(proj: _Projection, reports: dict[str, list[PlaceCount]]) -> Iterable[str]:
-    shapes = {"SAFETY": (-0.25, "#e08214"), "TECHNICAL": (0.25, "#d9b310")}
+    shapes = {_UNSAFE: (-0.25, _CATEGORY_COLOURS[_UNSAFE]), _LIGHTING: (0.25, _CATEGORY_COLOURS[_LIGHTING])}
     for category, counts in reports.items():
         dx, colour = shapes[category]
         for count in counts:
@@ -136,7 +139,7 @@ def _report_markers(proj: _Projection, reports: dict[str, list[PlaceCount]]) -> 
             x, y = proj.xy(count.cell.lat, count.cell.lon + dx * half)
             r = 3 + min(count.count, 40) / 5
             title = escape(f"{category} {count.place or count.cell.id}: {count.count}")
-            if category == "SAFETY":
+            if category == _UNSAFE:
                 points = f"{x:.1f},{y - r:.1f} {x - r:.1f},{y + r:.1f} {x + r:.1f},{y + r:.1f}"
                 out = (
                     f'<polygon class="report safety" points="{points}" fill="{colour}" stroke="#333" '
@@ -147,7 +150,7 @@ def _report_markers(proj: _Projection, reports: dict[str, list[PlaceCount]]) -> 
                     f'<circle class="report technical" cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{colour}" '
                     f'stroke="#333" stroke-width="0.5">'
                 )
-            yield f"{out}<title>{title}</title></{'polygon' if category == 'SAFETY' else 'circle'}>"
+            yield f"{out}<title>{title}</title></{'polygon' if category == _UNSAFE else 'circle'}>"
 
 
 def _legend(height: float) -> str:
@@ -158,9 +161,9 @@ def _legend(height: float) -> str:
         '<rect x="0" y="16" width="12" height="12" fill="#4a6fa5" fill-opacity="0.4"/>'
         '<text x="18" y="26" font-size="11">Published cell / veröffentlichte Zelle</text>',
         '<polygon points="6,32 0,44 12,44" fill="#e08214"/>'
-        '<text x="18" y="42" font-size="11">SAFETY (Angsträume u. a.)</text>',
+        '<text x="18" y="42" font-size="11">Angsträume / unsafe places (reports)</text>',
         '<circle cx="6" cy="54" r="6" fill="#d9b310"/>'
-        '<text x="18" y="58" font-size="11">TECHNICAL (Beleuchtung u. a.)</text>',
+        '<text x="18" y="58" font-size="11">Beleuchtung / lighting (reports)</text>',
         '<rect x="0" y="64" width="12" height="12" fill="none" stroke="#1a1a80" stroke-dasharray="4 2" '
         'stroke-width="2"/>'
         '<text x="18" y="74" font-size="11">Streife / patrol</text>',
@@ -214,8 +217,9 @@ def _reports_table(category: str, counts: Sequence[PlaceCount]) -> str:
         f'<td class="n">{c.count}</td><td class="n">{c.previous or "—"}</td></tr>'
         for c in counts[:15]
     )
+    table_id = "reports-" + category.lower().replace("/", "-")
     return (
-        f'<table class="reports" id="reports-{category.lower()}"><tr><th>Near / nahe</th><th>Cell</th>'
+        f'<table class="reports" id="{table_id}"><tr><th>Near / nahe</th><th>Cell</th>'
         f"<th>{category}</th><th>Previous</th></tr>{rows}</table>"
     )
 
@@ -312,8 +316,9 @@ Zelle selbst. Trend: Vergleich mit dem gleich langen
 Zeitraum davor.</p>
 <p>Grenzen: Kleine Zahlen fehlen, Brennpunkte werden daher eher unterschätzt. Es gibt keine Uhrzeit in den
 Wochenzahlen, also keine Auswertung nach Stunde. Vorfälle, die Streifen selbst feststellen, erscheinen dort, wo
-Streifen sind. Angsträume und Beleuchtungsmängel sind in den Kategorien SAFETY und TECHNICAL mit anderen Fällen
-zusammengefasst. Ohne Fahrgast- oder Passantenzahlen sind belebte Orte (Markt, Hauptbahnhof) nicht vergleichbar.</p>
+Streifen sind. Meldungen von Angsträumen und defekter Beleuchtung (Open311) zählen getrennt; in Wochen, die vor
+dieser Trennung veröffentlicht wurden, stecken sie in SAFETY und TECHNICAL. Ohne Fahrgast- oder Passantenzahlen
+sind belebte Orte (Markt, Hauptbahnhof) nicht vergleichbar.</p>
 </div><div lang="en"><h3>English</h3>
 <p>Only the published weekly counts per 500 m grid cell and category that the prevention domain receives are
 used (no person-level data). Counts below {k} are never published; a cell without a published figure counts 0 here
@@ -324,8 +329,9 @@ Two-sided normal p-values, Benjamini-Hochberg false discovery rate correction; a
 z &gt; 0 and a published figure of its own. Trend: against the previous period of equal length.</p>
 <p>Limits: small counts are missing, so hot spots tend to be understated. Weekly aggregates carry no time of day,
 so there is no chart by hour of week (the chart shows weeks). Incidents found by patrols appear where patrols go.
-Unsafe-place reports and lighting complaints are inside the published categories SAFETY and TECHNICAL together
-with other cases. Without passenger or footfall counts, busy places (Markt, Hauptbahnhof) are not comparable.</p>
+Residents' reports of unsafe places and broken lighting (Open311) are counted apart; in weeks published before
+they were, they are inside SAFETY and TECHNICAL. Without passenger or footfall counts, busy places (Markt,
+Hauptbahnhof) are not comparable.</p>
 </div></div>"""
 
 
@@ -364,7 +370,7 @@ city-wide published counts per week of this period and the previous one.</p>
 {_weekly_chart(report)}
 <h2>Streifenplanung / Patrol plan {escape(report.patrol_week)}</h2>
 <p class="note">Cells only (no hours: the aggregates have none). Hot cells of the {PATROL_LOOKBACK_WEEKS} weeks
-before first, then planned events, then published incidents and SAFETY reports (unsafe places) per week.</p>
+before first, then planned events, then published incidents and unsafe-place reports per week.</p>
 {_patrol_html(report)}
 <h2>Geplante Veranstaltungen / Planned events ahead</h2>
 {_events_html(report)}

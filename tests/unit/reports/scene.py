@@ -15,7 +15,7 @@ MARKT = (51.48277, 11.96934)
 HOT = [cell_of(MARKT[0] + 0.0045 * dr, MARKT[1] + 0.0072 * dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
 QUIET = [cell_of(lat, lon) for lat in (51.455, 51.51) for lon in (11.925, 12.01)]  # 3 km away
 CELLS: Mapping[str, Cell] = {c.id: c for c in [*HOT, *QUIET]}
-CATEGORIES = ("CRIME", "PUBLIC_ORDER", "SAFETY", "TECHNICAL")
+CATEGORIES = ("CRIME", "PUBLIC_ORDER", "SAFETY/UNSAFE_PLACE", "TECHNICAL/LIGHTING")
 
 
 @dataclass
