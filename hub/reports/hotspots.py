@@ -23,8 +23,9 @@ from scipy.stats import false_discovery_control, norm
 
 from hub.errors import ConfigError
 from hub.network.tram import haversine_m
-from hub.privacy.aggregates import GRID_M, MIN_COUNT, Cell, cell_of, week_bounds
+from hub.privacy.aggregates import GRID_M, MIN_COUNT, PLACE_REPORT_CODES, Cell, cell_of, week_bounds
 from hub.reports.published import Figure, Period, Published, weeks_before
+from hub.schemas.codes import INCIDENT_TOP_LEVELS
 
 __all__ = [
     "ALPHA",
@@ -433,6 +434,10 @@ def build_report(
     """The whole report: hot cells of ``categories`` (default: every incident category published), the place
     reports per cell, the city-wide weekly series of the period and the one before, and the patrol plan."""
     chosen = list(categories) if categories else incident_categories(published)
+    unknown = sorted(set(chosen) - set(INCIDENT_TOP_LEVELS) - set(PLACE_REPORT_CODES))
+    if unknown:
+        known = ", ".join([*INCIDENT_TOP_LEVELS, *PLACE_REPORT_CODES])
+        raise ConfigError(f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; known: {known}")
     full_area = {c.id: c for c in area} | published.cells
     cells = [full_area[k] for k in sorted(full_area)]
     hot = hot_cells(published, period, cells, chosen, places=places, exposure=exposure)

@@ -83,6 +83,12 @@ def test_hot_cells_are_the_busy_block_after_benjamini_hochberg() -> None:
         assert cell.count == 0 or cell.count >= MIN_COUNT
 
 
+def test_an_unknown_category_is_refused_not_reported_empty() -> None:
+    found = published(build().messages)
+    with pytest.raises(ConfigError, match="unknown category CRIMES; known: CRIME"):
+        build_report(found, Period(("2026-W47",)), [], categories=["CRIMES"], patrol_week="2026-W48")
+
+
 def test_rates_use_the_exposure_of_the_cell() -> None:
     scene = build()
     found = published(scene.messages)
