@@ -3,9 +3,9 @@
 Input is what the prevention domain received (``hub.reports.published``), never an incident. Hot cells are the
 cells whose Getis-Ord Gi* z-score (PySAL ``esda``, binary weights, the cell itself included) is significantly
 positive after Benjamini-Hochberg correction over all cells of the study area and that have a published figure
-themselves (a cell with none only borders a hot spot); neighbours are the cells whose
-centres lie within ``NEIGHBOUR_BAND_M`` (on the fixed 500 m grid: the eight around it, queen contiguity). A cell
-without a published figure counts 0: it had fewer than the threshold in every week, or none (docs/hotspots.md).
+themselves (a cell with none only borders a hot spot); neighbours are the cells whose centres lie within
+``NEIGHBOUR_BAND_M`` (on the fixed 500 m grid: the eight around it, queen contiguity). A cell without a published
+figure counts 0: it had fewer than the threshold in every week, or none (docs/hotspots.md).
 """
 
 from __future__ import annotations
@@ -137,8 +137,10 @@ def _row(cell: Cell) -> int:
 
 
 def neighbours(cells: Sequence[Cell], band_m: float = NEIGHBOUR_BAND_M) -> dict[int, list[int]]:
-    """Index -> indices of the other cells whose centres are within ``band_m`` (rows more than two apart are
-    never compared: the band is under two cells)."""
+    """Index -> indices of the other cells whose centres are within ``band_m``. Only the rows next to a cell's own
+    are compared, so the band must stay under two cells."""
+    if band_m >= 2 * GRID_M:
+        raise ConfigError(f"a neighbour band of {band_m} m would reach past the adjacent rows of the {GRID_M} m grid")
     by_row: dict[int, list[int]] = {}
     for n, cell in enumerate(cells):
         by_row.setdefault(_row(cell), []).append(n)
@@ -170,7 +172,8 @@ def gi_star(values: Sequence[float], adjacency: Mapping[int, Sequence[int]]) -> 
 @dataclass(frozen=True)
 class CellResult:
     """One cell of the study area: its published incidents this period and the previous one (the figures summed),
-    its Gi* z-score, p-value (two-sided, normal) and BH-adjusted q-value, and whether it is hot now and was before."""
+    its Gi* z-score and the BH-adjusted q-value of its two-sided p-value, whether it is hot now and was before, and
+    the nearest place's name (only for a cell with a figure: nobody reads the others' names)."""
 
     cell: Cell
     place: str
@@ -216,7 +219,7 @@ class HotCells:
         return sorted((c for c in self.cells if c.hot), key=lambda c: (-c.z, c.cell.id))
 
     def top(self, n: int) -> list[CellResult]:
-        """The hot cells first (highest z), then the busiest published cells."""
+        """The top places: the hot cells first, then the other cells with a published figure, each by count."""
         ranked = sorted((c for c in self.cells if c.count), key=lambda c: (not c.hot, -c.count, -c.z, c.cell.id))
         return ranked[:n]
 
@@ -261,7 +264,7 @@ def hot_cells(
     cells = tuple(
         CellResult(
             cell=cell,
-            place=_name(cell, places),
+            place=_name(cell, places) if counts[n] or previous[n] else "",
             count=counts[n],
             previous=previous[n],
             figures=tuple(now.get(cell.id, ())),
@@ -287,6 +290,7 @@ class PlaceCount:
     count: int
     previous: int
     figures: tuple[Figure, ...]
+    previous_figures: tuple[Figure, ...]
 
 
 def place_reports(
@@ -303,6 +307,7 @@ def place_reports(
             sum(f.count for f in figures),
             sum(f.count for f in before.get(cell, ())),
             tuple(figures),
+            tuple(before.get(cell, ())),
         )
         for cell, figures in now.items()
     ]

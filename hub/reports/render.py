@@ -214,7 +214,7 @@ def _reports_table(category: str, counts: Sequence[PlaceCount]) -> str:
         return f'<p class="note">No cell reached the threshold for {category} in this period.</p>'
     rows = "".join(
         f"<tr><td>{escape(c.place or '—')}</td><td><code>{escape(c.cell.id)}</code></td>"
-        f'<td class="n">{c.count}</td><td class="n">{c.previous or "—"}</td></tr>'
+        f'<td class="n">{c.count}</td><td class="n">{_number(c.previous, c.previous_figures)}</td></tr>'
         for c in counts[:15]
     )
     table_id = "reports-" + category.lower().replace("/", "-")

@@ -30,6 +30,7 @@ def _shown(scene: Scene, report: HotspotReport) -> list[frozenset[str]]:
     numbers = [(c.count, c.figures) for c in report.hot.cells if c.figures]
     numbers += [(c.previous, c.previous_figures) for c in report.hot.cells if c.previous_figures]
     numbers += [(p.count, p.figures) for counts in report.reports.values() for p in counts]
+    numbers += [(p.previous, p.previous_figures) for c in report.reports.values() for p in c if p.previous_figures]
     for shown, figures in numbers:
         members = _members(scene, figures)
         assert len(members) == shown >= MIN_COUNT
