@@ -193,3 +193,17 @@ def test_exposure_files_give_passengers_per_cell_by_stop_or_position(tmp_path: P
     given.write_text("lat,lon,count\n51.48,11.97,many\n")
     with pytest.raises(ConfigError, match=":2:"):
         load_exposure(given)
+
+
+def test_the_page_shows_rates_where_an_exposure_file_was_given() -> None:
+    found = published(build().messages)
+    markt = cell_of(*MARKT).id
+    area = list(found.cells.values())
+    report = build_report(
+        found, Period(("2026-W47",)), area, places=STOPS, exposure={markt: 40_000}, patrol_week="2026-W48"
+    )
+    page = render_html(report, NETWORK, generated="test")
+    cell = next(c for c in report.hot.cells if c.cell.id == markt)
+    assert "<th>per 10,000 passengers</th>" in page
+    assert f'<td class="n">{cell.count / 4:.2f}</td>' in page
+    assert "no exposure" in page  # the other cells: no figure given, no rate made up
