@@ -641,6 +641,9 @@ def build_parser() -> argparse.ArgumentParser:
     acks_serve.set_defaults(func=_cmd_acks_serve)
     _add_console(sub)
     _add_alerts(sub)
+    from hub.reports.run import add_arguments as add_report
+
+    add_report(sub)
     sub.add_parser(
         "sim", help="seeded Halle scenario fed through the real connectors (`hub sim --help` for its options)"
     )

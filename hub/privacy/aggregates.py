@@ -1,5 +1,6 @@
-"""Aggregates for prevention work: incidents per fixed 500 m cell, ISO week and coarse category, small counts
-suppressed (with the complement rule for city-wide totals), victim-sensitive offences city-wide only. A week is
+"""Aggregates for prevention work: incidents per fixed 500 m cell, ISO week and coarse category (the top level;
+residents' reports of unsafe places and broken lighting apart), small counts suppressed (with the complement rule
+for city-wide totals), victim-sensitive offences city-wide only. A week is
 frozen by its first publication; late arrivals go into corrections over those incidents alone, and figures that
 fall below the threshold are retracted, so nothing published can be differenced into a suppressed count
 (``plan_week``). Built from the analytics domain's shares, so the aggregator never sees person-level data;
@@ -32,6 +33,7 @@ __all__ = [
     "GRID_M",
     "LOCAL_TIME",
     "MIN_COUNT",
+    "PLACE_REPORT_CODES",
     "SENSITIVE_CODES",
     "Aggregate",
     "Cell",
@@ -40,6 +42,7 @@ __all__ = [
     "WeekState",
     "aggregate",
     "aggregate_events",
+    "category_of",
     "cell_of",
     "countable",
     "iso_week",
@@ -53,6 +56,11 @@ GRID_M = 500
 
 MIN_COUNT = 5
 """A count below this is never published for a cell (k-anonymity threshold common in crime statistics)."""
+
+PLACE_REPORT_CODES = ("SAFETY/UNSAFE_PLACE", "TECHNICAL/LIGHTING")
+"""Residents' reports about a place (Open311: a place people feel unsafe at, broken lighting), counted as their own
+categories rather than in their top level: the council asked for exactly these on the map, they are no offence
+and name no victim, and within SAFETY or TECHNICAL they would drown among helpless persons and fallen trees."""
 
 SENSITIVE_CODES = ("CRIME/SEXUAL", "CRIME/DOMESTIC")
 """Victim-sensitive offences (and their sub-codes): counted city-wide only, never on a cell."""
@@ -130,6 +138,14 @@ def iso_week(moment: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
+def category_of(type_code: str) -> str:
+    """The published category of a type code: its top level, or one of ``PLACE_REPORT_CODES`` (or a sub-code)."""
+    for code in PLACE_REPORT_CODES:
+        if type_code == code or type_code.startswith(code + "/"):
+            return code
+    return top_level(type_code)
+
+
 def _is_sensitive(type_code: str) -> bool:
     return any(type_code == code or type_code.startswith(code + "/") for code in SENSITIVE_CODES)
 
@@ -164,7 +180,7 @@ def countable(
     """The incidents ``week`` counts now, by analytics incident id, and the cells they lie in.
 
     Counted: the last report of each incident whose mode is ``actual`` and which was not cancelled, in the week of
-    its ``reported_at``. Category: the top-level type code. Victim-sensitive offences and incidents without a
+    its ``reported_at``. Category: ``category_of`` the type code. Victim-sensitive offences and incidents without a
     position are on no cell.
     """
     week_bounds(week)  # refuses a malformed week
@@ -184,7 +200,7 @@ def countable(
             cells[cell.id] = cell
             cell_id = cell.id
         incident = str(data.get("incident_id"))
-        incidents[incident] = Counted(incident, top_level(type_code), cell_id)
+        incidents[incident] = Counted(incident, category_of(type_code), cell_id)
     return incidents, cells
 
 
@@ -331,13 +347,16 @@ def plan_week(
 def _retractions(incidents: Mapping[str, Counted], state: WeekState, min_count: int) -> list[Aggregate]:
     """Retractions of the published figures whose incidents now number fewer than ``min_count``."""
     now: Counter[tuple[int, str, str]] = Counter()
-    for key, (revision, _) in state.counted.items():
+    for key, (revision, counted) in state.counted.items():
         item = incidents.get(key)
         if item is None:
             continue  # cancelled, an exercise now, or moved to another week: no longer counts
-        now[(revision, "city", item.category)] += 1
+        category = item.category
+        if category in PLACE_REPORT_CODES and counted.category == top_level(category):
+            category = counted.category  # counted before place reports were apart: the same incident, not moved
+        now[(revision, "city", category)] += 1
         if item.cell is not None:
-            now[(revision, item.cell, item.category)] += 1
+            now[(revision, item.cell, category)] += 1
     gone = {(a.revision, a.cell or "city", cat) for a in state.published for cat in a.retracted}
     out: list[Aggregate] = []
     for agg in state.published:

@@ -5,7 +5,7 @@ the same transaction, under a lock per week, so two runs at once cannot both fre
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from hub.errors import StoreError
 from hub.privacy.aggregates import Aggregate, Counted, Plan, WeekState, aggregate_events
 from hub.schemas import CloudEvent
 
-__all__ = ["StoredMessage", "load_week", "record_week"]
+__all__ = ["StoredMessage", "load_published", "load_week", "record_week"]
 
 # Any constant: the first half of the advisory lock key of the aggregates (the second is the week's hash).
 _LOCK_CLASS = 7_215_012
@@ -58,6 +58,21 @@ def load_week(conninfo: str, week: str) -> WeekState:
             return _load(conn, week)
     except psycopg.Error as exc:
         raise StoreError(f"reading the aggregates of {week} failed: {exc}") from exc
+
+
+def load_published(conninfo: str, weeks: Sequence[str]) -> list[Aggregate]:
+    """Every message published of ``weeks`` (tables and retractions): what ``share.praevention.aggregates`` carried
+    to the prevention domain, for the reports (``hub.reports``)."""
+    try:
+        with psycopg.connect(conninfo) as conn:
+            values = conn.execute(
+                "SELECT value FROM aggregate_messages WHERE week = ANY(%s)"
+                " ORDER BY week, revision, retraction, published_at, area",
+                (list(weeks),),
+            ).fetchall()
+    except psycopg.Error as exc:
+        raise StoreError(f"reading the published aggregates failed: {exc}") from exc
+    return [Aggregate.model_validate(CloudEvent.from_bytes(bytes(v[0])).data) for v in values]
 
 
 def _load(conn: psycopg.Connection[Any], week: str) -> WeekState:

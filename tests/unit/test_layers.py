@@ -39,7 +39,7 @@ HUB_LAYERS = Layers(
         ("schemas", ("hub.schemas",)),
         ("domain", ("hub.network", "hub.formats", "hub.privacy")),
         ("store", ("hub.store",)),
-        ("core", ("hub.streams", "hub.router")),
+        ("core", ("hub.streams", "hub.router", "hub.reports")),
         (
             "shells",
             (
@@ -49,6 +49,7 @@ HUB_LAYERS = Layers(
                 "hub.acks_http",
                 "hub.console",
                 "hub.jobs",
+                "hub.reports.run",
                 "hub.devstack",
                 "hub.processes",
             ),
