@@ -2,7 +2,7 @@
 and the naive baseline, and how long an incident takes to become an alert under load.
 
 Run: .venv/bin/python -m bench.bench_pipeline [--records N] [--rounds R] [--quick] [--out DIR]
-     [--skip-latency | --skip-throughput] [--open 20 100] [--rate 1000] [--latency-s 40]
+     [--skip-latency | --skip-throughput] [--scenarios S ...] [--open 20 100] [--rate 1000] [--latency-s 40]
      [--kafka-bootstrap HOST:PORT --database-url URL]   (a running stack instead of an embedded one)
 
 Part 1, throughput. On one embedded broker and PostgreSQL, the same N vehicle positions (replay records, each run its
@@ -363,10 +363,10 @@ def plot(result: dict[str, Any], path: Path) -> bool:
 # --- main ---------------------------------------------------------------------------------------------------------
 
 
-def throughput(bench: Bench, rounds: int) -> list[Run]:
+def throughput(bench: Bench, rounds: int, scenarios: tuple[str, ...] = SCENARIOS) -> list[Run]:
     runs = []
     for round_ in range(1, rounds + 1):
-        for scenario in SCENARIOS:
+        for scenario in scenarios:
             print(f"  round {round_}/{rounds}  {scenario} ...", end="", flush=True)
             run = bench.run(scenario, round_)
             print(f" {run.events_per_s:,.0f} events/s, {run.cpu_us_per_event:.0f} us CPU/event")
@@ -384,6 +384,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 300 records, 1 round, 3 s of latency")
     parser.add_argument("--skip-latency", action="store_true", help="part 1 only")
     parser.add_argument("--skip-throughput", action="store_true", help="part 2 only")
+    parser.add_argument(
+        "--scenarios",
+        nargs="+",
+        choices=SCENARIOS,
+        default=list(SCENARIOS),
+        metavar="SCENARIO",
+        help=f"part 1's scenarios to run, in this order each round (default all: {', '.join(SCENARIOS)})",
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--kafka-bootstrap", help="a running broker (with --database-url), not an embedded one")
     parser.add_argument("--database-url", help="a PostgreSQL database to use (migrated here)")
@@ -418,7 +426,7 @@ def measure_all(args: argparse.Namespace, result: dict[str, Any], work: Path) ->
         result["runs"], result["throughput"] = [], []
         if not args.skip_throughput:
             print(f"throughput: {args.records:,} vehicle positions per run, {args.rounds} round(s)")
-            runs = throughput(bench, args.rounds)
+            runs = throughput(bench, args.rounds, tuple(args.scenarios))
             result["runs"] = [asdict(r) for r in runs]
             result["throughput"] = summary(runs)
             print_table(result["throughput"])
