@@ -404,10 +404,14 @@ def share_record(
     return share_of(event, plan, context)
 
 
-def share_of(event: CloudEvent, plan: SharePlan, context: TransformContext) -> ShareRecord:
+def share_of(
+    event: CloudEvent, plan: SharePlan, context: TransformContext, *, payload: BaseModel | None = None
+) -> ShareRecord:
     """The share of canonical ``event`` by ``plan``, ready to send, for an event the plan admits: the transform of
-    ``for_domain`` written straight to its wire form, without building a share model (the stage's hot path)."""
-    changes = _changes(event, plan, context)
+    ``for_domain`` written straight to its wire form, without building a share model (the stage's hot path).
+    ``payload``: the event's payload as the caller validated it (``unwrap``), which gives the subject of a share
+    that leaves the payload unchanged."""
+    changes = _changes(event, plan, context, payload)
     doc: dict[str, Any] = {
         "specversion": event.specversion,
         "id": changes["id"],
@@ -458,7 +462,9 @@ def _checked_plan(event: CloudEvent, domain: str, policy: Policy, keys: KeyRing)
     return share_plan(policy, keys, domain, event.hubkind)
 
 
-def _changes(event: CloudEvent, plan: SharePlan, context: TransformContext) -> dict[str, Any]:
+def _changes(
+    event: CloudEvent, plan: SharePlan, context: TransformContext, canonical: BaseModel | None = None
+) -> dict[str, Any]:
     """The attributes of ``event`` that its share for ``plan.domain`` changes: the transformed payload, the keyed
     id, the subject re-derived from the shared payload, the bucketed time and the envelope by the domain's rules."""
     kind, domain_policy = plan.kind, plan.policy
@@ -473,8 +479,10 @@ def _changes(event: CloudEvent, plan: SharePlan, context: TransformContext) -> d
             data["position"] = None
     # Subject and key always come from the payload as shared, never from the canonical envelope. A payload the
     # policy left unchanged was validated by the normaliser already, so it is not validated a second time.
-    unchanged = data == event.data
-    payload = kind.model.model_construct(**data) if unchanged else _validated(kind, data, plan.domain)
+    if data != event.data:
+        payload = _validated(kind, data, plan.domain)
+    else:
+        payload = canonical if canonical is not None else kind.model.model_construct(**data)
     subject = kind.partition_key(payload)
     if not domain_policy.is_police:
         _final_check(event.data, data, kind, plan.domain, subject, position_allowed)

@@ -165,7 +165,7 @@ class Pseudonymiser:
             if not plan.admits(event.data):
                 withheld.append(domain)  # not its business: no share, no register row, no vault entry
                 continue
-            record = share_of(event, plan, self._context(payload, domain))
+            record = share_of(event, plan, self._context(payload, domain), payload=payload)
             value = record.raw
             shares.append(Share(domain, record.topic, record.key, value))
             if is_transfer(agency, domain):
