@@ -412,6 +412,8 @@ def share_of(
     ``payload``: the event's payload as the caller validated it (``unwrap``), which gives the subject of a share
     that leaves the payload unchanged."""
     changes = _changes(event, plan, context, payload)
+    # The envelope's attributes in its field order, absent ones left out: what ``CloudEvent.to_bytes`` writes (a
+    # test holds the two to the same bytes).
     doc: dict[str, Any] = {
         "specversion": event.specversion,
         "id": changes["id"],
@@ -428,8 +430,6 @@ def share_of(
     doc["hubkind"] = event.hubkind
     doc["hubrecipient"] = plan.domain
     doc["hubsourceid"] = changes.get("hubsourceid", event.hubsourceid)
-    # The envelope's attributes in its field order, absent ones left out: what ``to_bytes`` writes (a test holds
-    # the two to the same bytes).
     subject: str = changes["subject"]
     return ShareRecord(plan.topic, subject.encode("utf-8"), changes["id"], to_json(doc))
 
@@ -470,7 +470,10 @@ def _changes(
     kind, domain_policy = plan.kind, plan.policy
     data = dict(event.data)  # every change below copies what it changes, so the input stays as it was
     for step, key in plan.steps:
-        data = _replace(data, step.segments, step, key, context)
+        if len(step.segments) > 1:
+            data = _replace(data, step.segments, step, key, context)
+        elif step.path in data:  # a top-level field: changed in place, ``data`` being this share's own copy
+            data[step.path] = _change(data[step.path], step, key, context)
     position_allowed = True
     if kind.name == "unit-status" and not domain_policy.is_police:
         # Officers' positions reach another domain only while the unit is on an incident that domain shares.
