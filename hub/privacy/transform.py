@@ -468,12 +468,7 @@ def _changes(
     """The attributes of ``event`` that its share for ``plan.domain`` changes: the transformed payload, the keyed
     id, the subject re-derived from the shared payload, the bucketed time and the envelope by the domain's rules."""
     kind, domain_policy = plan.kind, plan.policy
-    data = dict(event.data)  # every change below copies what it changes, so the input stays as it was
-    for step, key in plan.steps:
-        if len(step.segments) > 1:
-            data = _replace(data, step.segments, step, key, context)
-        elif step.path in data:  # a top-level field: changed in place, ``data`` being this share's own copy
-            data[step.path] = _change(data[step.path], step, key, context)
+    data = _applied(event.data, plan, context)
     position_allowed = True
     if kind.name == "unit-status" and not domain_policy.is_police:
         # Officers' positions reach another domain only while the unit is on an incident that domain shares.
@@ -506,6 +501,17 @@ def _changes(
     if plan.drop_schema:
         changes["dataschema"] = None
     return changes
+
+
+def _applied(original: Mapping[str, Any], plan: SharePlan, context: TransformContext) -> dict[str, Any]:
+    """A copy of the payload ``original`` with the plan's steps applied; ``original`` stays as it was."""
+    data = dict(original)  # every change below copies what it changes below the top level
+    for step, key in plan.steps:
+        if len(step.segments) > 1:
+            data = _replace(data, step.segments, step, key, context)
+        elif step.path in data:  # a top-level field: changed in place, ``data`` being this share's own copy
+            data[step.path] = _change(data[step.path], step, key, context)
+    return data
 
 
 def _validated(kind: Kind, data: dict[str, Any], domain: str) -> BaseModel:
