@@ -2,7 +2,8 @@
 and the naive baseline, and how long an incident takes to become an alert under load.
 
 Run: .venv/bin/python -m bench.bench_pipeline [--records N] [--rounds R] [--quick] [--out DIR]
-     [--scale-out] [--skip-latency | --skip-throughput] [--open 20 100] [--rate 1000] [--latency-s 40]
+     [--scale-out] [--skip-latency | --skip-throughput] [--scenarios S ...] [--open 20 100] [--rate 1000]
+     [--latency-s 40]
      [--kafka-bootstrap HOST:PORT --database-url URL]   (a running stack instead of an embedded one)
 
 Part 1, throughput. On one embedded broker and PostgreSQL, the same N vehicle positions (replay records, each run its
@@ -402,6 +403,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--scale-out", action="store_true", help="also each stage as two workers in one group")
     parser.add_argument("--skip-latency", action="store_true", help="part 1 only")
     parser.add_argument("--skip-throughput", action="store_true", help="part 2 only")
+    parser.add_argument(
+        "--scenarios",
+        nargs="+",
+        choices=SCENARIOS,
+        default=list(SCENARIOS),
+        metavar="SCENARIO",
+        help=f"part 1's scenarios to run, in this order each round (default all: {', '.join(SCENARIOS)})",
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--kafka-bootstrap", help="a running broker (with --database-url), not an embedded one")
     parser.add_argument("--database-url", help="a PostgreSQL database to use (migrated here)")
@@ -436,7 +445,7 @@ def measure_all(args: argparse.Namespace, result: dict[str, Any], work: Path) ->
         result["runs"], result["throughput"] = [], []
         if not args.skip_throughput:
             print(f"throughput: {args.records:,} vehicle positions per run, {args.rounds} round(s)")
-            runs = throughput(bench, args.rounds, SCENARIOS + (SCALE_OUT if args.scale_out else ()))
+            runs = throughput(bench, args.rounds, tuple(args.scenarios) + (SCALE_OUT if args.scale_out else ()))
             result["runs"] = [asdict(r) for r in runs]
             result["throughput"] = summary(runs)
             print_table(result["throughput"])

@@ -2,6 +2,8 @@
 
 ``for_domain`` applies the domain's policy plan to a copy of the payload, re-derives id, subject and Kafka key
 from the result, and checks at the end that no police assessment and no unassigned officer position leaves.
+``share_of`` does the same by a ``SharePlan`` compiled once per domain and kind, and writes the share's wire form
+directly: the stage's hot path (no share model is built per domain).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from functools import cache
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import to_json
 
 from hub.errors import InvalidEventError, PolicyViolation
 from hub.privacy.keys import KeyRing, SecretKey
-from hub.privacy.policy import WITHHELD_TEXT, DomainPolicy, FieldStep, Policy, Rule, values_at
+from hub.privacy.policy import WITHHELD_TEXT, DomainPolicy, FieldStep, KindPlan, Policy, Rule, values_at
 from hub.privacy.pseudonym import field_keys, keyed_event_id, pseudonymise
 from hub.privacy.register import UNKNOWN_AGENCY, source_agency
 from hub.schemas import (
@@ -39,6 +42,7 @@ __all__ = [
     "ON_INCIDENT_DIGITS",
     "UNRECOGNISED_CITATION",
     "NearStop",
+    "SharePlan",
     "ShareRecord",
     "StopIndex",
     "StopLike",
@@ -47,6 +51,8 @@ __all__ = [
     "for_domain",
     "known_code",
     "legal_citation",
+    "share_of",
+    "share_plan",
     "share_record",
     "snap_to_grid",
     "street_name",
@@ -291,12 +297,14 @@ class TransformContext:
     ``unit_assigned``: for a unit-status event, the unit is now assigned to an incident the recipient domain is
     involved in (see ``unit_on_shared_incident``); only then may its position reach a domain other than its own
     agency's. ``stops``: for ``generalise (stop)``; without it such a position is dropped. ``scrubber``: free
-    text in, scrubbed text out; default ``hub.privacy.scrub``.
+    text in, scrubbed text out; default ``hub.privacy.scrub``. ``pseudonyms``: value and key in, pseudonym out;
+    the stage passes a cached ``pseudonymise`` (the same pseudonym, made once).
     """
 
     unit_assigned: bool = False
     stops: StopIndex | None = None
     scrubber: Callable[[str], str] | None = None
+    pseudonyms: Callable[[str, SecretKey], str] = pseudonymise
 
 
 def unit_on_shared_incident(status: UnitStatus, domain: str, involved: Mapping[str, Collection[str]]) -> bool:
@@ -322,26 +330,108 @@ def _default_scrub(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class SharePlan:
+    """How one domain receives one kind, worked out once from the policy and the key ring instead of per event:
+    the domain's plan with every step's MAC key resolved, the envelope rules as flags, and the share topic."""
+
+    domain: str
+    kind: Kind
+    policy: DomainPolicy
+    plan: KindPlan
+    key: SecretKey  # the domain's active key: share ids, the source id, and every step without an id key
+    id_keys: Mapping[str, SecretKey]  # ``field_keys``: ``<kind>.<path>`` -> its id key (for the vault)
+    steps: tuple[tuple[FieldStep, SecretKey], ...]
+    topic: str
+    source_to_agency: bool
+    pseudonymise_source_id: bool
+    drop_schema: bool
+
+    def admits(self, data: Mapping[str, Any]) -> bool:
+        """Whether the domain's purpose filter admits an event with payload ``data`` (``DomainPolicy.admits``)."""
+        return self.plan.filter is None or self.plan.filter.admits(data)
+
+
+def share_plan(policy: Policy, keys: KeyRing, domain: str, kind: str) -> SharePlan | None:
+    """The plan for sharing events of ``kind`` with ``domain``, or None when the domain does not receive the kind.
+    ``PolicyError`` for an unknown domain, ``ConfigError`` when the key ring holds no key for it."""
+    domain_policy = policy.domain(domain)
+    plan = domain_policy.plan(kind)
+    if plan is None:
+        return None
+    key = keys.for_domain(domain).active
+    id_keys = field_keys(keys, domain)  # ids pseudonymised under a long-lived id key (analytics' incident ids)
+    return SharePlan(
+        domain=domain,
+        kind=KINDS[kind],
+        policy=domain_policy,
+        plan=plan,
+        key=key,
+        id_keys=id_keys,
+        steps=tuple((step, id_keys.get(f"{kind}.{step.path}", key)) for step in plan.steps),
+        topic=spec(f"share.{domain}.{kind}").name,
+        source_to_agency=domain_policy.envelope_rule("source").method == "agency",
+        pseudonymise_source_id=domain_policy.envelope_rule("hubsourceid").action == "pseudonymise",
+        drop_schema=domain_policy.envelope_rule("dataschema").action == "drop",
+    )
+
+
+@dataclass(frozen=True)
 class ShareRecord:
-    """A share and where it goes: ``share.<domain>.<kind>`` (without prefix), keyed by its new subject."""
+    """A share and where it goes: ``share.<domain>.<kind>`` (without prefix), keyed by its new subject; ``id`` is
+    the share's event id, ``raw`` its wire form (``CloudEvent.to_bytes`` of the share)."""
 
     topic: str
     key: bytes
-    event: CloudEvent
+    id: str
+    raw: bytes
 
     def value(self) -> bytes:
-        return self.event.to_bytes()
+        return self.raw
+
+    @property
+    def event(self) -> CloudEvent:
+        """The share as an event (parsed from its wire form)."""
+        return CloudEvent.from_bytes(self.raw)
 
 
 def share_record(
     event: CloudEvent, domain: str, policy: Policy, keys: KeyRing, *, context: TransformContext
 ) -> ShareRecord | None:
     """``for_domain`` addressed to its share topic, with the Kafka key re-derived from the shared payload."""
-    share = for_domain(event, domain, policy, keys, context=context)
-    if share is None:
+    plan = _checked_plan(event, domain, policy, keys)
+    if plan is None or not plan.admits(event.data):
         return None
-    assert share.subject is not None  # for_domain always sets it
-    return ShareRecord(spec(f"share.{domain}.{share.hubkind}").name, share.subject.encode("utf-8"), share)
+    return share_of(event, plan, context)
+
+
+def share_of(
+    event: CloudEvent, plan: SharePlan, context: TransformContext, *, payload: BaseModel | None = None
+) -> ShareRecord:
+    """The share of canonical ``event`` by ``plan``, ready to send, for an event the plan admits: the transform of
+    ``for_domain`` written straight to its wire form, without building a share model (the stage's hot path).
+    ``payload``: the event's payload as the caller validated it (``unwrap``), which gives the subject of a share
+    that leaves the payload unchanged."""
+    changes = _changes(event, plan, context, payload)
+    # The envelope's attributes in its field order, absent ones left out: what ``CloudEvent.to_bytes`` writes (a
+    # test holds the two to the same bytes).
+    doc: dict[str, Any] = {
+        "specversion": event.specversion,
+        "id": changes["id"],
+        "source": changes.get("source", event.source),
+        "type": event.type,
+        "time": changes["time"],
+        "subject": changes["subject"],
+        "datacontenttype": event.datacontenttype,
+    }
+    dataschema = changes.get("dataschema", event.dataschema)  # None when the domain's rule drops it
+    if dataschema is not None:
+        doc["dataschema"] = dataschema
+    doc["data"] = changes["data"]
+    doc["hubkind"] = event.hubkind
+    doc["hubrecipient"] = plan.domain
+    doc["hubsourceid"] = changes.get("hubsourceid", event.hubsourceid)
+    subject: str = changes["subject"]
+    return ShareRecord(plan.topic, subject.encode("utf-8"), changes["id"], to_json(doc))
 
 
 def for_domain(
@@ -354,59 +444,74 @@ def for_domain(
     ``PolicyViolation`` if a police assessment or an unassigned officer position would leave the police domain.
     Unchanged nested values may be shared between input and output; neither is ever changed in place.
     """
+    plan = _checked_plan(event, domain, policy, keys)
+    if plan is None or not plan.admits(event.data):
+        return None  # not a kind the domain receives, or not an event its purpose covers
+    # Every attribute changed is built by ``_changes`` from valid parts, so the envelope is copied, not re-validated.
+    return event.model_copy(update=_changes(event, plan, context))
+
+
+def _checked_plan(event: CloudEvent, domain: str, policy: Policy, keys: KeyRing) -> SharePlan | None:
     if event.hubrecipient is not None:
         raise ValueError(f"event {event.id} is already a share for {event.hubrecipient!r}; transform canon events")
-    domain_policy = policy.domain(domain)
-    plan = domain_policy.plan(event.hubkind)
-    if plan is None:
-        return None  # not a kind the domain receives
+    if policy.domain(domain).plan(event.hubkind) is None:
+        return None
     kind = KINDS[event.hubkind]
-    if event.type != kind.ce_type:
+    if event.type != kind.ce_type:  # checked before the keys, as an event's fault comes before the ring's
         raise InvalidEventError(f"type does not match hubkind {kind.name}", "undecodable")
-    key = keys.for_domain(domain).active
-    if not domain_policy.admits(event.hubkind, event.data):
-        return None  # not an event the domain's purpose covers
-    overrides = field_keys(keys, domain)  # ids pseudonymised under a long-lived id key (analytics' incident ids)
-    data = dict(event.data)  # every change below copies what it changes, so the input stays as it was
-    for step in plan.steps:
-        data = _replace(data, step.segments, step, overrides.get(f"{kind.name}.{step.path}", key), context)
+    return share_plan(policy, keys, domain, event.hubkind)
+
+
+def _changes(
+    event: CloudEvent, plan: SharePlan, context: TransformContext, canonical: BaseModel | None = None
+) -> dict[str, Any]:
+    """The attributes of ``event`` that its share for ``plan.domain`` changes: the transformed payload, the keyed
+    id, the subject re-derived from the shared payload, the bucketed time and the envelope by the domain's rules."""
+    kind, domain_policy = plan.kind, plan.policy
+    data = _applied(event.data, plan, context)
     position_allowed = True
     if kind.name == "unit-status" and not domain_policy.is_police:
         # Officers' positions reach another domain only while the unit is on an incident that domain shares.
-        position_allowed = context.unit_assigned or data.get("agency") == domain
+        position_allowed = context.unit_assigned or data.get("agency") == plan.domain
         if not position_allowed:
             data["position"] = None
     # Subject and key always come from the payload as shared, never from the canonical envelope. A payload the
     # policy left unchanged was validated by the normaliser already, so it is not validated a second time.
-    unchanged = data == event.data
-    payload = kind.model.model_construct(**data) if unchanged else _validated(kind, data, domain)
+    if data != event.data:
+        payload = _validated(kind, data, plan.domain)
+    else:
+        payload = canonical if canonical is not None else kind.model.model_construct(**data)
     subject = kind.partition_key(payload)
     if not domain_policy.is_police:
-        _final_check(event.data, data, kind, domain, subject, position_allowed)
-    # Every attribute below is built by this function from valid parts, so the envelope is copied, not re-validated.
-    return event.model_copy(
-        update={
-            "id": keyed_event_id(event.id, domain, key),
-            "time": bucket_time(event.time, plan.time_bucket_minutes) if plan.time_bucket_minutes else event.time,
-            "subject": subject,
-            "data": data,
-            "hubrecipient": domain,
-            **_envelope(event, domain_policy, key),
-        }
-    )
-
-
-def _envelope(event: CloudEvent, domain_policy: DomainPolicy, key: SecretKey) -> dict[str, Any]:
-    """The envelope attributes a source wrote, by the domain's envelope rules (the policy allows only these forms)."""
-    changed: dict[str, Any] = {}
-    if domain_policy.envelope_rule("source").method == "agency":
+        _final_check(event.data, data, kind, plan.domain, subject, position_allowed)
+    minutes = plan.plan.time_bucket_minutes
+    changes: dict[str, Any] = {
+        "id": keyed_event_id(event.id, plan.domain, plan.key),
+        "time": bucket_time(event.time, minutes) if minutes else event.time,
+        "subject": subject,
+        "data": data,
+        "hubrecipient": plan.domain,
+    }
+    # The envelope attributes a source wrote, by the domain's envelope rules (the policy allows only these forms).
+    if plan.source_to_agency:
         agency = source_agency(event.source)
-        changed["source"] = "/hub" if agency == UNKNOWN_AGENCY else f"/{agency}"
-    if domain_policy.envelope_rule("hubsourceid").action == "pseudonymise":
-        changed["hubsourceid"] = pseudonymise(event.hubsourceid, key)
-    if domain_policy.envelope_rule("dataschema").action == "drop":
-        changed["dataschema"] = None
-    return changed
+        changes["source"] = "/hub" if agency == UNKNOWN_AGENCY else f"/{agency}"
+    if plan.pseudonymise_source_id:
+        changes["hubsourceid"] = context.pseudonyms(event.hubsourceid, plan.key)
+    if plan.drop_schema:
+        changes["dataschema"] = None
+    return changes
+
+
+def _applied(original: Mapping[str, Any], plan: SharePlan, context: TransformContext) -> dict[str, Any]:
+    """A copy of the payload ``original`` with the plan's steps applied; ``original`` stays as it was."""
+    data = dict(original)  # every change below copies what it changes below the top level
+    for step, key in plan.steps:
+        if len(step.segments) > 1:
+            data = _replace(data, step.segments, step, key, context)
+        elif step.path in data:  # a top-level field: changed in place, ``data`` being this share's own copy
+            data[step.path] = _change(data[step.path], step, key, context)
+    return data
 
 
 def _validated(kind: Kind, data: dict[str, Any], domain: str) -> BaseModel:
@@ -484,7 +589,7 @@ def _change(value: Any, step: FieldStep, key: SecretKey, context: TransformConte
 
 def _change_one(value: Any, rule: Rule, key: SecretKey, context: TransformContext) -> Any:
     if rule.action == "pseudonymise":
-        return pseudonymise(str(value), key)
+        return context.pseudonyms(str(value), key)
     if rule.action == "scrub":
         return (context.scrubber or _default_scrub)(str(value))
     size = rule.size or 0

@@ -7,7 +7,7 @@ Nothing else can reverse a pseudonym: it is a keyed one-way HMAC (``hub.privacy.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -75,16 +75,18 @@ def vault_entries(
     retention_class: str,
     expires_at: datetime,
     field_keys: Mapping[str, SecretKey] | None = None,
+    pseudonyms: Callable[[str, SecretKey], str] = pseudonymise,
 ) -> list[VaultEntry]:
     """The pseudonyms the transform makes for ``domain`` from ``event`` (its plan's ``pseudonymise`` steps and the
     source id), each with its original; the same HMAC under the same key (``field_keys``: the fields the transform
-    pseudonymises under an id key, ``hub.privacy.pseudonym.field_keys``), so they equal those in the share."""
+    pseudonymises under an id key, ``hub.privacy.pseudonym.field_keys``), so they equal those in the share.
+    ``pseudonyms`` makes them (the stage passes the cache its transform used)."""
     kind = event.hubkind
     found: dict[tuple[str, str], VaultEntry] = {}
 
     def add(field: str, original: str) -> None:
         mac_key = (field_keys or {}).get(field, key)
-        entry = VaultEntry(pseudonymise(original, mac_key), field, domain, original, retention_class, expires_at)
+        entry = VaultEntry(pseudonyms(original, mac_key), field, domain, original, retention_class, expires_at)
         found.setdefault((entry.pseudonym, field), entry)
 
     for step in plan.steps:

@@ -8,20 +8,30 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from hub.errors import InvalidEventError
 from hub.privacy.keys import KeyRing
 from hub.privacy.policy import Policy
-from hub.privacy.pseudonym import field_keys
+from hub.privacy.pseudonym import pseudonymise
 from hub.privacy.register import Transfer, content_digest, is_transfer, source_agency
 from hub.privacy.retention import RetentionPeriods
-from hub.privacy.transform import StopIndex, TransformContext, share_record, unit_on_shared_incident
+from hub.privacy.transform import (
+    SharePlan,
+    StopIndex,
+    TransformContext,
+    share_of,
+    share_plan,
+    unit_on_shared_incident,
+)
 from hub.privacy.vault import VaultEntry, vault_entries
 from hub.schemas import CloudEvent, Incident, UnitStatus, unwrap
 from hub.topology import CANONICAL_KINDS
 
 __all__ = [
+    "PSEUDONYM_CACHE",
+    "SCRUB_CACHE",
     "IncidentDomains",
     "Pseudonymised",
     "Pseudonymiser",
@@ -89,8 +99,22 @@ class IncidentDomains(Mapping[str, frozenset[str]]):
         return len(self._domains)
 
 
+PSEUDONYM_CACHE = 16_384
+"""Pseudonyms kept per worker, by value and key: an incident's id, a trip's id, the source id recur across updates
+and domains (the vault entries repeat the transform's), and an HMAC costs more than a look-up."""
+
+SCRUB_CACHE = 1_024
+"""Scrubbed texts kept per worker: a text goes to every domain that scrubs it, and updates repeat their text."""
+
+
 class Pseudonymiser:
-    """Turns canonical events into shares by the policy; keeps the incident -> domains table between events."""
+    """Turns canonical events into shares by the policy; keeps the incident -> domains table between events.
+
+    The share plans are compiled once per kind (``hub.privacy.transform.share_plan``), and pseudonyms and scrubbed
+    texts are cached (bounded LRUs, ``PSEUDONYM_CACHE``, ``SCRUB_CACHE``): both are pure functions of their input,
+    so the shares are the same bytes as without the caches. The caches hold originals (ids, free text) in memory,
+    as the worker does while it handles them; they never leave the process.
+    """
 
     def __init__(
         self,
@@ -106,8 +130,11 @@ class Pseudonymiser:
         self.keys = keys
         self.periods = periods
         self.incidents = incidents if incidents is not None else IncidentDomains()
-        self._unassigned = TransformContext(stops=stops, scrubber=scrubber)
+        self._pseudonyms = lru_cache(maxsize=PSEUDONYM_CACHE)(pseudonymise)
+        scrub = lru_cache(maxsize=SCRUB_CACHE)(scrubber) if scrubber is not None else None
+        self._unassigned = TransformContext(stops=stops, scrubber=scrub, pseudonyms=self._pseudonyms)
         self._assigned = replace(self._unassigned, unit_assigned=True)
+        self._plans: dict[str, tuple[SharePlan, ...]] = {}
 
     def process(self, raw: bytes) -> Pseudonymised:
         """The shares of one ``canon.*`` record, all or none.
@@ -133,38 +160,44 @@ class Pseudonymiser:
         transfers: list[Transfer] = []
         vault: list[VaultEntry] = []
         withheld: list[str] = []
-        for domain in self.policy.receivers(event.hubkind):
-            if not self.policy.domain(domain).admits(event.hubkind, event.data):
+        for plan in self._plans_of(event.hubkind):
+            domain = plan.domain
+            if not plan.admits(event.data):
                 withheld.append(domain)  # not its business: no share, no register row, no vault entry
                 continue
-            record = share_record(event, domain, self.policy, self.keys, context=self._context(payload, domain))
-            if record is None:
-                continue
-            value = record.value()
+            record = share_of(event, plan, self._context(payload, domain), payload=payload)
+            value = record.raw
             shares.append(Share(domain, record.topic, record.key, value))
-            domain_policy = self.policy.domain(domain)
             if is_transfer(agency, domain):
                 transfers.append(
                     Transfer(
-                        share_id=record.event.id,
+                        share_id=record.id,
                         canonical_id=event.id,
                         recipient=domain,
                         source_agency=agency,
                         kind=event.hubkind,
                         topic=record.topic,
-                        purpose=domain_policy.purpose,
-                        legal_basis=domain_policy.legal_basis,
+                        purpose=plan.policy.purpose,
+                        legal_basis=plan.policy.legal_basis,
                         content_sha256=content_digest(value),
                     )
                 )
-            plan = domain_policy.plan(event.hubkind)
-            if not domain_policy.is_police and plan is not None:
-                key = self.keys.for_domain(domain).active
-                ids = field_keys(self.keys, domain)
-                vault += vault_entries(event, domain, plan, key, retention_class, expires_at, ids)
+            if not plan.policy.is_police:
+                vault += vault_entries(
+                    event, domain, plan.plan, plan.key, retention_class, expires_at, plan.id_keys, self._pseudonyms
+                )
         if isinstance(payload, Incident):  # only once every share of it was made
             self.incidents.record(payload.incident_id, involved_domains(payload, agency, [s.domain for s in shares]))
         return Pseudonymised(event.id, tuple(shares), tuple(transfers), tuple(vault), tuple(withheld))
+
+    def _plans_of(self, kind: str) -> tuple[SharePlan, ...]:
+        """The share plans of ``kind``, one per receiving domain in ``DOMAINS`` order; compiled on first use, so a
+        ring without a receiving domain's key fails at the first event of a kind that domain receives."""
+        plans = self._plans.get(kind)
+        if plans is None:
+            compiled = (share_plan(self.policy, self.keys, domain, kind) for domain in self.policy.receivers(kind))
+            plans = self._plans[kind] = tuple(p for p in compiled if p is not None)
+        return plans
 
     def _context(self, payload: Any, domain: str) -> TransformContext:
         if isinstance(payload, UnitStatus) and unit_on_shared_incident(payload, domain, self.incidents):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import pickle
 import stat
@@ -78,6 +79,14 @@ def test_mac_depends_on_secret() -> None:
     assert a.mac(b"x") == SecretKey("other", SECRET).mac(b"x")
     assert a.mac(b"x") != b.mac(b"x")
     assert len(a.mac(b"x")) == 32
+
+
+def test_mac_is_hmac_sha256_of_the_secret_every_time() -> None:
+    """The MAC from the key's prepared state is RFC 2104 HMAC-SHA256 under the secret, for short, empty and long
+    messages, and stays so call after call (each MAC works on a copy of the state)."""
+    key = SecretKey("k1", SECRET)
+    messages = [b"x", b"", b"hub-share-id\x00havag\x00" + b"e" * 36, bytes(range(256)) * 20, b"x"]
+    assert [key.mac(m) for m in messages] == [hmac.digest(SECRET, m, "sha256") for m in messages]
 
 
 def test_env_key_with_rotation() -> None:

@@ -95,7 +95,8 @@ def test_pseudonym_is_not_a_plain_hash() -> None:
 
 @given(st.uuids().map(str), domain_pairs)
 def test_share_ids_stable_per_domain_and_distinct_across(event_id: str, pair: tuple[str, str]) -> None:
-    """A share id is the same for the same event and domain, differs across domains, and is a version-8 UUID."""
+    """A share id is the same for the same event and domain, differs across domains, and is a version-8 UUID in its
+    canonical text form (lower-case hex, 8-4-4-4-12)."""
     a_key, b_key = (RING.for_domain(d).active for d in pair)
     first = keyed_event_id(event_id, pair[0], a_key)
     assert first == keyed_event_id(event_id, pair[0], a_key)
@@ -104,6 +105,7 @@ def test_share_ids_stable_per_domain_and_distinct_across(event_id: str, pair: tu
     parsed = uuid.UUID(first)
     assert parsed.version == 8
     assert parsed.variant == uuid.RFC_4122
+    assert str(parsed) == first
 
 
 def test_share_id_depends_on_domain_even_with_one_key() -> None:
