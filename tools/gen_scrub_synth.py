@@ -134,6 +134,12 @@ Kennzeichen unbekannt, Fahrer ca. {AGE}, dt. Sprache.
 Kurs {LINE}/12, dt. Ansage defekt.
 Rundgang Altstadt: Bettler und Musiker am {STOP}.
 Frank und frei: die Beleuchtung am {STOP} ist schlecht.
+Tw {TW} an Zentrale: Weiche W {LINE} gestört, Signal F {LINE} zeigt Halt.
+MGT {CAR} und Tw {TW} in Abstellung, Kurs {LINE}/{LINE} fällt aus.
+Anschluss an RE {LINE} und S {LINE} verpasst, Verspätung +{LINE}.
+Fahrgast mit Rad blockiert Tür, Zug {LINE} steht an {STOP}.
+SEV ab {TIME} mit Bus {CAR}, Tw {TW} Störung Stromabnehmer.
+Kurs {LINE}/2 Ersatz durch ZB {LINE}, BÜ {LINE} gestört.
 """
 _THINGS = """
 Kaffee Tee Decken Schlafsäcke Suppe Brötchen Kekse Socken Handschuhe Mützen Wasser Hygieneartikel Flyer Masken
@@ -160,6 +166,8 @@ Leo {CALL} vor Ort, {ROLE} {NAME} wartet an der {STOP}.
 Tatv. m., ca. {AGE}, {ORIGA}, flüchtig Ri. {STOP}.
 {NUMW}x {ORIGABBR}, 1x {ORIGABBR} am {STOP}, Platzverweis.
 Pkw {PLATE} verdächtig, {ROLE} {NAME} hat Kennzeichen notiert.
+Lkw {CC} {PLATE} steht quer auf der {STREET}, Fahrer {NAME} schläft.
+Transporter ({CC}) {PLATE} seit Tagen abgestellt, Halter unbekannt.
 Kennz. {PLATE}, Halter {NAME}, {ADDRESS}.
 {NAME} schlägt {NAME}, beide alkoholisiert.
 {UPNAME}, {GIVEN}, {ORIGN}, geb. {DOB}, ohne festen Wohnsitz.
@@ -214,6 +222,8 @@ Wagen {CAR} an Leitstelle: Fahrgast {NAME} randaliert, Polizei an {STOP}.
 Fahrer {GIVEN} meldet Unfall mit Radfahrer an {STOP}, Radfahrer {NAME} ansprechbar.
 Kontrolleur {SURN} meldet {ORIGN} ohne Fahrschein, Personalien: {NAME}, geb. {DOB}.
 Wagen {CAR}: Pers. {ORIGABBR}, ca. {AGE}, bedroht Fahrgäste, Ri. {STOP}.
+Tw {TW}: Pkw {CC} {PLATE} auf Gleis, {STOP}, Fahrer weg.
+Wagen {CAR} an Zentrale: Kennz. {PLATE}, Fahrer {GIVEN} beschimpft Fahrgäste.
 Lkw {PLATE} steht auf Gleis, Fahrer {NAME} nicht auffindbar.
 Kollege {SURN} übernimmt Wagen {CAR} ab {STOP}.
 """,
@@ -412,6 +422,8 @@ def _slots(pools: _Pools) -> dict[str, Callable[[], str]]:
         "THINGADJ": lambda: pools.pick(_THING_ADJ),
         "THINGABBR": lambda: pools.pick("franz. ital. span. dt. engl. poln."),
         "CODE": lambda: rng.choice(pools.codes),
+        "CC": lambda: pools.pick("PL CZ NL RO BG UA LT HU") + rng.choice(["", "", ":"]),
+        "TW": lambda: str(rng.randint(1001, 1199)),
         "WORDSURN": lambda: pools.pick("Koch Fischer Bauer Vogel Fuchs Hahn Jäger Schuster Richter Meister"),
     }
 

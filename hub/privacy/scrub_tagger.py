@@ -34,8 +34,9 @@ from hub.privacy.scrub_lexicon_words import TITLES, common_words, roles
 from hub.privacy.scrub_origin import is_origin_abbreviation, is_origin_adjective, is_origin_noun
 
 #: The categories whose spans the tagger may add to the rules' finds (phones, e-mails, IBANs, ID numbers and dates
-#: of birth stay with the rules' checked patterns).
-TAGGED: frozenset[str] = frozenset({"NAME", "PLATE", "ADDRESS", "ORIGIN"})
+#: of birth stay with the rules' checked patterns; origin words with the rules, which know whether the word
+#: describes a person or a thing: the tagger added few and often wrong).
+TAGGED: frozenset[str] = frozenset({"NAME", "PLATE", "ADDRESS"})
 
 # A placeholder left by an earlier pass is one token; words keep inner hyphens and apostrophes; digits runs and
 # single punctuation marks are tokens of their own.
@@ -193,6 +194,8 @@ def tag(text: str, min_confidence: float | None = None) -> list[tuple[int, int, 
     spans = []
     for start, end, category in spans_from_labels(tokens, labels):
         sure = all(tagger.marginal(labels[i], i) >= floor for i, tok in enumerate(tokens) if start <= tok.start < end)
+        if category == "PLATE":
+            start = _after_country_code(text, start, end)
         if sure and plausible(text[start:end], category):
             spans.append((start, end, category))
     return spans
@@ -205,10 +208,10 @@ _MONTHS = frozenset(
 
 def plausible(value: str, category: str) -> bool:
     """Whether a value the tagger found can be of ``category`` at all, a cheap check that keeps its guesses off the
-    words the lexicons know are no such thing: a name is not only stop, role, month, colour or basic words, nor an
-    acronym, nor a word ending in a garment; an origin word is a form or abbreviation of one the lexicon knows (a
-    capitalised one a noun, an abbreviation with its dot); an address holds a street word and a number; a plate in
-    the German shape opens with a district code."""
+    words the lexicons know are no such thing: a name is not only stop, role, month, colour or basic words, holds no
+    digit nor a lower-case basic word, is no acronym, nor a word ending in a garment; an origin word is a form or
+    abbreviation of one the lexicon knows (a capitalised one a noun, an abbreviation with its dot); an address opens
+    with a word and holds a street word and a number; a plate has letters and digits in the shape of one."""
     words = [t.text for t in tokenize(value) if t.text[:1].isalpha()]
     if not words:
         return False
@@ -216,6 +219,8 @@ def plausible(value: str, category: str) -> bool:
     if category == "NAME":
         lows = [w.lower() for w in words]
         if all(w in lex["st"] or w in lex["ro"] or w in _MONTHS or w in lex["bw"] or w in _COLOURS for w in lows):
+            return False
+        if any(c.isdigit() for c in value) or any(w.islower() and w in lex["bw"] and w not in lex["pa"] for w in words):
             return False
         single = words[0] if len(words) == 1 else ""
         return not (single.isupper() and len(single) <= _MAX_ACRONYM) and not single.lower().endswith(_GARMENTS)
@@ -227,13 +232,34 @@ def plausible(value: str, category: str) -> bool:
     if category == "ADDRESS":
         lows = [w.lower() for w in words]
         return value[:1].isalpha() and (lows[0] in _ADDRESS_OPENERS or any(w.endswith(_STREET_END) for w in lows))
+    return _plate_shaped(value, lex["dc"])
+
+
+def _plate_shaped(value: str, district_codes: frozenset[str]) -> bool:
+    # Letters and digits in at least two groups; letters then fewer than four digits is a vehicle, line or train
+    # ("MGT 621", "RE 16"), not a plate; a German-shaped plate opens with a district code.
+    groups = re.findall(r"[^\W\d_]+|\d+", value)
+    if len(groups) < 2 or not any(g.isdigit() for g in groups) or all(g.isdigit() for g in groups):
+        return False
+    if len(groups) == 2 and groups[0].isalpha() and groups[1].isdigit() and len(groups[1]) < _MIN_BARE_DIGITS:
+        return False
     german = _GERMAN_PLATE.match(value)
-    return german is None or german.group(1).lower() in lex["dc"]
+    return german is None or german.group(1).lower() in district_codes
+
+
+_COUNTRY_CODE = re.compile(r"(?:PL|CZ|NL|RO|BG|UA|LT|LV|HU|CH|DK|BY|MD|RUS|TR|SK|HR|SLO|GB|F|A|I|H)[ :]+(?=\S)")
+
+
+def _after_country_code(text: str, start: int, end: int) -> int:
+    # "Lkw PL WE 7741W": a country code before a foreign plate is no part of it (tests/data/SCRUB_LABELS.md).
+    m = _COUNTRY_CODE.match(text, start, end)
+    return m.end() if m and len(re.findall(r"\w+", text[m.end() : end])) >= 2 else start
 
 
 _COLOURS = frozenset({"rosa", "lila", "pink", "beige", "oliv", "orange", "türkis", "bordeaux"})
 _GARMENTS = ("jacke", "hose", "mütze", "mantel", "schuhe", "pullover", "shirt", "kappe", "weste")
 _MAX_ACRONYM = 4
+_MIN_BARE_DIGITS = 4
 _ADDRESS_OPENERS = frozenset({"am", "an", "auf", "im", "in", "zum", "zur", "hinter", "unter", "vor"})
 _GERMAN_PLATE = re.compile(r"([A-Za-zÄÖÜäöü]{1,3})[- ][A-Za-z]{1,2}[- ]?\d")
 
