@@ -30,7 +30,7 @@ from hub.privacy.scrub_lexicon_names import (
     world_surnames,
 )
 from hub.privacy.scrub_lexicon_places import district_codes, halle_stop_words
-from hub.privacy.scrub_lexicon_words import TITLES, common_words, roles
+from hub.privacy.scrub_lexicon_words import TITLES, common_words, never_names, roles
 from hub.privacy.scrub_origin import is_origin_abbreviation, is_origin_adjective, is_origin_noun
 
 #: The categories whose spans the tagger may add to the rules' finds (phones, e-mails, IBANs, ID numbers and dates
@@ -178,7 +178,7 @@ def _tagger() -> pycrfsuite.Tagger:
 
 
 #: How sure the tagger must be of every token of a span (its marginal probability) for the span to count.
-MIN_CONFIDENCE = 0.8
+MIN_CONFIDENCE = 0.85
 
 
 def tag(text: str, min_confidence: float | None = None) -> list[tuple[int, int, str]]:
@@ -208,10 +208,11 @@ _MONTHS = frozenset(
 
 def plausible(value: str, category: str) -> bool:
     """Whether a value the tagger found can be of ``category`` at all, a cheap check that keeps its guesses off the
-    words the lexicons know are no such thing: a name is not only stop, role, month, colour or basic words, holds no
-    digit nor a lower-case basic word, is no acronym, nor a word ending in a garment; an origin word is a form or
-    abbreviation of one the lexicon knows (a capitalised one a noun, an abbreviation with its dot); an address opens
-    with a word and holds a street word and a number; a plate has letters and digits in the shape of one."""
+    words the lexicons know are no such thing: a name is not only stop, role, month, colour, basic or never-name
+    words, holds no digit nor a lower-case basic word, is no acronym, nor a word ending in a garment; an origin word
+    is a form or abbreviation of one the lexicon knows (a capitalised one a noun, an abbreviation with its dot); an
+    address opens with a word and holds a street word and a number; a plate has letters and digits in the shape of
+    one."""
     words = [t.text for t in tokenize(value) if t.text[:1].isalpha()]
     if not words:
         return False
@@ -219,6 +220,8 @@ def plausible(value: str, category: str) -> bool:
     if category == "NAME":
         lows = [w.lower() for w in words]
         if all(w in lex["st"] or w in lex["ro"] or w in _MONTHS or w in lex["bw"] or w in _COLOURS for w in lows):
+            return False
+        if all(w in never_names() for w in words):
             return False
         if any(c.isdigit() for c in value) or any(w.islower() and w in lex["bw"] and w not in lex["pa"] for w in words):
             return False
@@ -236,10 +239,13 @@ def plausible(value: str, category: str) -> bool:
 
 
 def _plate_shaped(value: str, district_codes: frozenset[str]) -> bool:
-    # Letters and digits in at least two groups; letters then fewer than four digits is a vehicle, line or train
-    # ("MGT 621", "RE 16"), not a plate; a German-shaped plate opens with a district code.
+    # Letters and digits in at least two groups; letters then fewer than five digits is a vehicle, line or train
+    # ("MGT 621", "RE 16", "FZ 1108"), not a plate (Polish "WX 12345" has five); a German-shaped plate opens with a
+    # district code.
     groups = re.findall(r"[^\W\d_]+|\d+", value)
     if len(groups) < 2 or not any(g.isdigit() for g in groups) or all(g.isdigit() for g in groups):
+        return False
+    if any(g[:1].isupper() and not g.isupper() for g in groups):  # "Tw 1108", "Zug 12": a word, not plate letters
         return False
     if len(groups) == 2 and groups[0].isalpha() and groups[1].isdigit() and len(groups[1]) < _MIN_BARE_DIGITS:
         return False
@@ -259,7 +265,7 @@ def _after_country_code(text: str, start: int, end: int) -> int:
 _COLOURS = frozenset({"rosa", "lila", "pink", "beige", "oliv", "orange", "türkis", "bordeaux"})
 _GARMENTS = ("jacke", "hose", "mütze", "mantel", "schuhe", "pullover", "shirt", "kappe", "weste")
 _MAX_ACRONYM = 4
-_MIN_BARE_DIGITS = 4
+_MIN_BARE_DIGITS = 5
 _ADDRESS_OPENERS = frozenset({"am", "an", "auf", "im", "in", "zum", "zur", "hinter", "unter", "vor"})
 _GERMAN_PLATE = re.compile(r"([A-Za-zÄÖÜäöü]{1,3})[- ][A-Za-z]{1,2}[- ]?\d")
 
