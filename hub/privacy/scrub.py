@@ -3,7 +3,9 @@
 ``scrub(text)`` replaces names, phone numbers, e-mail addresses, licence plates, IBANs, dates of birth and street
 addresses with typed placeholders such as ``[NAME]`` and returns where it found what; the found values are kept
 nowhere. Event dates, times, stop and street names without a house number, line and car numbers stay: they are
-what the recipients need. Rule-based (no language model): detectors in ``scrub_patterns`` and ``scrub_names``.
+what the recipients need. Rules (detectors in ``scrub_patterns``, ``scrub_names``, ``scrub_ids``, ``scrub_origin``)
+and a statistical sequence tagger (``scrub_tagger``, a CRF shipped with its weights) that only adds names, plates and
+addresses where no rule found anything; no language model.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import NamedTuple
 
@@ -90,7 +90,7 @@ def _lexicons() -> dict[str, frozenset[str]]:
     }
 
 
-@cache
+@lru_cache(maxsize=65536)
 def _word_features(word: str) -> tuple[str, ...]:
     """What a word says about itself, independent of its neighbours (cached: texts repeat their words)."""
     low = word.lower()
@@ -126,14 +126,15 @@ def _case_features(word: str) -> list[str]:
     return feats
 
 
-def _context(word: str, tag: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _context(word: str, tag: str) -> tuple[str, ...]:
     low = word.lower()
     feats = [f"{tag}w={low}", f"{tag}sh={_shape(word)}"]
     lex = _lexicons()
     for key in ("ro", "ti", "gv", "sn", "wg", "ws", "bw", "cw"):
         if low in lex[key]:
             feats.append(f"{tag}L{key}")
-    return feats
+    return tuple(feats)
 
 
 def features(tokens: Sequence[Token], text: str) -> list[list[str]]:
