@@ -14,6 +14,7 @@ are read once per process on first use. Nothing is downloaded or trained at run 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from importlib import resources
@@ -165,6 +166,9 @@ def features(tokens: Sequence[Token], text: str) -> list[list[str]]:
     return out
 
 
+_LOCK = threading.Lock()
+
+
 @cache
 def _model() -> bytes:
     # CRFsuite reads the weights from this buffer without copying them: it must live as long as the tagger.
@@ -189,17 +193,26 @@ def tag(text: str, min_confidence: float | None = None) -> list[tuple[int, int, 
     tokens = tokenize(text)
     if not tokens:
         return []
+    xseq = features(tokens, text)
     tagger = _tagger()
-    tagger.set(features(tokens, text))
-    labels = tagger.tag()
+    with _LOCK:  # the tagger holds the sequence between set, tag and marginal: one text at a time per process
+        tagger.set(xseq)
+        labels = tagger.tag()
+        found = [
+            (start, end, category, all(tagger.marginal(labels[i], i) >= floor for i in _inside(tokens, start, end)))
+            for start, end, category in spans_from_labels(tokens, labels)
+        ]
     spans = []
-    for start, end, category in spans_from_labels(tokens, labels):
-        sure = all(tagger.marginal(labels[i], i) >= floor for i, tok in enumerate(tokens) if start <= tok.start < end)
+    for start, end, category, sure in found:
         if category == "PLATE":
             start = _after_country_code(text, start, end)
         if sure and plausible(text[start:end], category):
             spans.append((start, end, category))
     return spans
+
+
+def _inside(tokens: Sequence[Token], start: int, end: int) -> list[int]:
+    return [i for i, tok in enumerate(tokens) if start <= tok.start < end]
 
 
 _MONTHS = frozenset(

@@ -7,6 +7,8 @@ plates), not lines of any development or held-out set.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from hub.privacy import scrub_tagger
@@ -84,3 +86,11 @@ def test_labels_and_spans_round_trip() -> None:
     labels = labels_from_spans(tokens, spans)
     assert spans_from_labels(tokens, labels) == spans
     assert spans_from_labels(tokens[:2], ["O", "I-NAME"]) == [(tokens[1].start, tokens[1].end, "NAME")]
+
+
+def test_threads_sharing_the_tagger_get_their_own_answers() -> None:
+    """The one CRFsuite tagger of a process holds a sequence between calls: threads must not mix their texts."""
+    texts = ["mein ex tomasz steht vor der tür", "auto wx 48213 steht schon wieder im halteverbot"] * 20
+    expected = [tag(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(tag, texts)) == expected
