@@ -1,11 +1,12 @@
 """Train the scrubber's sequence tagger (hub/privacy/scrub_tagger.py) and write its weights into the package.
 
-Run: .venv/bin/python -m tools.train_scrub_tagger [--cv] [--synth N]
+Run: .venv/bin/python -m tools.train_scrub_tagger [--cv [--floors 0.8,0.85] [--dump FILE]] [--synth N]
 Training data: the development sets (tests/data/scrub_de.jsonl, scrub_dev_de.jsonl .. scrub_dev4_de.jsonl) and the
 generated sentences of tools/gen_scrub_synth.py; never a held-out set. CRFsuite's L-BFGS with fixed parameters on
 data in a fixed order: the same model every run. Writes hub/data/scrub_tagger/model.crfsuite.
 --cv: instead, hold out one development set at a time, train on the rest and the generated text, and print the
-rules' and the combined scrubber's exact and overlap precision and recall on the held-out development set.
+rules', the tagger's alone and the combined scrubber's exact and overlap precision and recall (per confidence floor)
+on the held-out development set; --dump appends the combined scrubber's misses and false finds there to FILE.
 """
 
 from __future__ import annotations
