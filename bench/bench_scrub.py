@@ -8,8 +8,9 @@ holds is reported on its own, then all together, then exact recall and precision
 carry a "style". Exact: same start, end and label. Overlap: same label and at least one shared character.
 Throughput is the pure function in-process, one core.
 --cpu: instead of all that, the CPU time (time.process_time, best of 5 passes after a warm-up) per sentence over
-the sentences of the given files: the figure to compare two versions by, run alternately in separate processes on
-a shared machine, where wall-clock rates vary with the load.
+the sentences of the given files, of the rules alone and with the sequence tagger (passes alternating): the figure to
+compare two versions by, run alternately in separate processes on a shared machine, where wall-clock rates vary with
+the load.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import json
 import statistics
 import time
 import tracemalloc
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from hub.privacy.scrub import CATEGORIES, Category, scrub
@@ -60,18 +63,29 @@ def print_styles(path: Path, examples: list[Example]) -> None:
 
 
 def bench_cpu(paths: list[Path]) -> None:
-    """CPU time per sentence, best of 5 passes over every sentence of ``paths``."""
+    """CPU time per sentence, best of 5 passes over every sentence of ``paths``, of the rules alone and of the rules
+    with the sequence tagger, the passes of the two alternating so both see the same load."""
     texts = [e.text for path in paths for e in load_examples(path)]
-    for text in texts:
-        scrub(text)  # lists loaded, caches warm
-    best = min(_cpu_pass(texts) for _ in range(5))
-    print(f"{len(texts)} sentences: {best * 1e6 / len(texts):.0f} us CPU per sentence (best of 5)")
+    variants = {"rules only": partial(scrub, statistical=False), "rules + tagger": scrub}
+    for fn in variants.values():
+        for text in texts:
+            fn(text)  # lists and weights loaded, caches warm
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(5):
+        for name, fn in variants.items():
+            times[name].append(_cpu_pass(texts, fn))
+    for name, passes in times.items():
+        best = min(passes)
+        print(
+            f"{name:15s} {len(texts)} sentences: {best * 1e6 / len(texts):.0f} us CPU per sentence, "
+            f"{len(texts) / best:,.0f} sentences/s (best of 5)"
+        )
 
 
-def _cpu_pass(texts: list[str]) -> float:
+def _cpu_pass(texts: list[str], fn: Callable[[str], object]) -> float:
     started = time.process_time()
     for text in texts:
-        scrub(text)
+        fn(text)
     return time.process_time() - started
 
 

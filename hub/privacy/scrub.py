@@ -3,7 +3,9 @@
 ``scrub(text)`` replaces names, phone numbers, e-mail addresses, licence plates, IBANs, dates of birth and street
 addresses with typed placeholders such as ``[NAME]`` and returns where it found what; the found values are kept
 nowhere. Event dates, times, stop and street names without a house number, line and car numbers stay: they are
-what the recipients need. Rule-based (no language model): detectors in ``scrub_patterns`` and ``scrub_names``.
+what the recipients need. Rules (detectors in ``scrub_patterns``, ``scrub_names``, ``scrub_ids``, ``scrub_origin``)
+and a statistical sequence tagger (``scrub_tagger``, a CRF shipped with its weights) that only adds names, plates and
+addresses where no rule found anything; no language model.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from hub.privacy.scrub_patterns import (
     find_phones,
     find_plates,
 )
+from hub.privacy.scrub_tagger import TAGGED, tag
 
 Category = Literal["NAME", "PHONE", "EMAIL", "PLATE", "IBAN", "DOB", "ADDRESS", "IDNUMBER", "ORIGIN"]
 CATEGORIES: tuple[Category, ...] = get_args(Category)
@@ -88,7 +91,7 @@ class _Segment:
     category: Category | None
 
 
-def scrub(text: str, *, cued_names_only: bool = False) -> ScrubResult:
+def scrub(text: str, *, cued_names_only: bool = False, statistical: bool = True) -> ScrubResult:
     """Replace every personal value found in ``text`` by its category's placeholder.
 
     Detection runs again on its own output until nothing new turns up, and every value found once is also
@@ -98,13 +101,17 @@ def scrub(text: str, *, cued_names_only: bool = False) -> ScrubResult:
     ``cued_names_only`` takes only names that a title, a capitalised role word or a strong cue announces, for text
     that is not German prose (the log redactor: there a word a name list knows is mostly English or an identifier,
     "German", "MAX_BYTES"); every other category is found as usual.
+
+    ``statistical`` adds the sequence tagger's finds (``scrub_tagger``) of names, plates, addresses and origin words
+    where no rule found anything; it is off with ``cued_names_only`` (the tagger learnt German prose, not logs).
     """
+    statistical = statistical and not cued_names_only
     current = text
     segments = [_Segment(0, len(text), 0, len(text), None)]
     found: dict[str, Category] = {}
     spans: list[Span] = []
     while True:
-        new = _detect(current, found, cued_names_only)
+        new = _detect(current, found, cued_names_only, statistical)
         if not new:
             break
         for s in new:
@@ -114,8 +121,11 @@ def scrub(text: str, *, cued_names_only: bool = False) -> ScrubResult:
     return ScrubResult(current, tuple(sorted(spans, key=lambda s: s.start)))
 
 
-def _detect(text: str, found: Mapping[str, Category], cued_names_only: bool = False) -> list[Span]:
-    """One detection pass: every detector, the values found in earlier passes, overlaps resolved."""
+def _detect(
+    text: str, found: Mapping[str, Category], cued_names_only: bool = False, statistical: bool = False
+) -> list[Span]:
+    """One detection pass: every detector, the values found in earlier passes, overlaps resolved; then the tagger's
+    finds that overlap none of those nor a placeholder (the rules' spans always stand as they are)."""
     names = find_names(text, cued_names_only)
     candidates: list[Span] = []
     detectors: Iterable[tuple[Category, Callable[[str], list[tuple[int, int]]]]] = (
@@ -135,7 +145,24 @@ def _detect(text: str, found: Mapping[str, Category], cued_names_only: bool = Fa
     holes = _Occupied()
     for m in _PLACEHOLDER.finditer(text):
         holes.add(*m.span())
-    return _resolve([c for c in candidates if c.end > c.start and not holes.overlaps(c.start, c.end)])
+    chosen = _resolve([c for c in candidates if c.end > c.start and not holes.overlaps(c.start, c.end)])
+    if not statistical:
+        return chosen
+    for c in chosen:
+        holes.add(c.start, c.end)
+    added = [
+        Span(s, e, _category(category))
+        for s, e, category in tag(text)
+        if category in TAGGED and not holes.overlaps(s, e)
+    ]
+    return sorted(chosen + added, key=lambda s: s.start) if added else chosen
+
+
+def _category(value: str) -> Category:
+    for category in CATEGORIES:
+        if value == category:
+            return category
+    raise ValueError(f"unknown category {value!r}")
 
 
 def _propagate(text: str, found: Mapping[str, Category]) -> list[Span]:

@@ -199,6 +199,12 @@ def _is_abbreviation(word: str) -> bool:
     return any(stem.startswith(lower) and stem != lower for stem in _stems())
 
 
+def is_origin_adjective(word: str) -> bool:
+    """True for a nationality or looks adjective in any inflection ("syrischer", "südländisch", "Arabischem")."""
+    low = word.lower()
+    return low in _adjectives() or low in _looks()
+
+
 def is_origin_abbreviation(word: str) -> bool:
     """True for an abbreviated origin word without its dot ("poln", "Syr", "südosteurop")."""
     return _is_abbreviation(word)
