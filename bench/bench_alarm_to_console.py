@@ -24,9 +24,10 @@ one raised, as the on-board unit sends it: the JSON webhook body cut by the driv
       console -> SSE).
 
 Printed: p50/p95/p99/max per stage boundary and end to end (alarm -> recommendation on the console, over every
-(alarm, client) pair and for the first client), the load average before and after, and how long the normaliser took
-after the flow to take in everything sent. Everything, the clients and this process included, shares the machine:
-read the figures as an upper bound for these processes on this machine. Writes ``bench/results/alarm_to_console.json``.
+(alarm, client) pair and for the first client), the load average before and after, how long the normaliser took
+after the flow to take in everything sent, and each process's CPU during the flow. Everything, the clients and this
+process included, shares the machine: read the figures as an upper bound for these processes on this machine.
+Writes ``bench/results/alarm_to_console.json``.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from google.transit import gtfs_realtime_pb2 as pb
 
 from bench.bench_console import TOKEN, Clients, run_clients
-from bench.bench_pipeline import machine, stack
+from bench.bench_pipeline import cpu_seconds, machine, stack
 from bench.pipeline_latency import SPACING_S, Fleet, Flow, percentile, positions
 from hub.config import Settings
 from hub.devstack.process import Child
@@ -241,6 +242,12 @@ class Run:
         if not self.console.running():
             raise self.console.failure(f"exited ({self.console.exit_description()})")
 
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds so far of each process: the stages, the console and this one (producer and clients)."""
+        pids = {stage: worker._started().pid for stage, worker in self.workers.items()}
+        pids.update(console=self.console.pid, benchmark=os.getpid())
+        return {name: cpu_seconds(pid) for name, pid in pids.items()}
+
     def normalised(self) -> float:
         return self.workers["normalise"].counter("hub_events_in_total", stage="normalise")
 
@@ -325,12 +332,14 @@ async def measure(run: Run) -> dict[str, Any]:
         load_before = os.getloadavg()
         print(f"  flowing {args.rate:,} positions/s for {args.seconds:g} s, a driver alarm every {SPACING_S:g} s")
         progress = asyncio.create_task(_progress(run, flow))
+        cpu_before, flow_started = run.cpu(), time.perf_counter()
         flowing = asyncio.create_task(positions(flow, args.rate, RAW_POSITIONS, lambda k: gtfsrt_position(fleet, k)))
         raised = await _send_alarms(run, flow, alarms)
         flow.flowing = False
         await flowing
         await producer.flush()
         stopped = time.perf_counter()
+        cpu_after = run.cpu()
         drained = await _wait(lambda: run.normalised() >= flow.events - units, 60, run.alive)
         drain_s = time.perf_counter() - stopped if drained else None
         await _wait(lambda: all(len(stamps.on_console(i)) >= args.clients for i in stamps.sent), 30, run.alive)
@@ -350,6 +359,10 @@ async def measure(run: Run) -> dict[str, Any]:
         "normalise_drain_s": drain_s,
         "load_average_before": load_before,
         "load_average_after": load_after,
+        # Share of one core each process used during the flow (2.0 would be both cores of this machine).
+        "cpu_share_during_flow": {
+            name: (cpu_after[name] - cpu_before[name]) / (stopped - flow_started) for name in cpu_before
+        },
         "counts": {
             "normalised": sum(1 for r in rows if r["canon_ms"] is not None),
             "alerted": sum(1 for r in rows if r["alert_ms"] is not None),
@@ -394,6 +407,8 @@ def print_spans(result: dict[str, Any]) -> None:
         f"\nnormaliser drained {'-' if drain is None else f'{drain:.2f}'} s after the flow; load average "
         f"{before[0]:.1f}/{before[1]:.1f}/{before[2]:.1f} before, {after[0]:.1f}/{after[1]:.1f}/{after[2]:.1f} after"
     )
+    shares = ", ".join(f"{name} {share:.0%}" for name, share in result["cpu_share_during_flow"].items())
+    print(f"CPU during the flow (share of one core): {shares}")
 
 
 def run_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:

@@ -39,4 +39,5 @@ def test_quick_run_writes_every_row(endpoints: tuple[str, str], database_url: st
     assert result["counts"]["on_console_pairs"] == result["counts"]["expected_console_pairs"]
     assert {"cpus", "cpu_model", "load_average"} <= set(result["machine"])
     assert len(result["load_average_before"]) == 3
+    assert set(result["cpu_share_during_flow"]) == {"normalise", "router", "alert-store", "console", "benchmark"}
     assert "alarm -> console, every client" in done.stdout
