@@ -40,6 +40,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -283,7 +284,8 @@ async def _progress(run: Run, flow: Flow) -> None:
         run.alive()
 
 
-async def _wait(condition: Any, timeout_s: float, check: Any) -> bool:
+async def _wait(condition: Callable[[], bool], timeout_s: float, check: Callable[[], None]) -> bool:
+    """Wait until ``condition()`` holds (True) or ``timeout_s`` has passed (False), calling ``check`` meanwhile."""
     deadline = time.perf_counter() + timeout_s
     while not condition():
         if time.perf_counter() > deadline:
@@ -459,6 +461,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.rate, args.clients, args.open = 3.0, 200, 2, 2
+    if args.open < 1 or args.clients < 1:
+        parser.error("--open and --clients must be at least 1 (each raised alarm clears the oldest open one)")
     return args
 
 
