@@ -58,7 +58,7 @@ test-e2e: install ## features end to end through the real broker and database (f
 test-browser: install ## the console in a real browser (Chromium), alone and behind the whole pipeline (two minutes)
 	$(BIN)/python -m pytest tests/browser -q
 
-test-bench: install ## the pipeline benchmark's smoke run: end to end with a tiny input, no figure checked (a minute)
+test-bench: install ## smoke runs of the pipeline and alarm-to-console benchmarks: tiny input, no figure checked
 	$(BIN)/python -m pytest tests/bench -q
 
 lint: install ## ruff (lint and format check) and strict mypy

@@ -19,6 +19,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -56,8 +57,11 @@ class Clients:
                 if line.startswith("event: "):
                     event = line.removeprefix("event: ")
                 elif line.startswith("data: ") and event == "alert":
-                    data = json.loads(line.removeprefix("data: "))
-                    self.seen.setdefault((data["alert_id"], data["revision"]), []).append(time.perf_counter())
+                    self.on_alert(json.loads(line.removeprefix("data: ")), time.perf_counter())
+
+    def on_alert(self, data: dict[str, Any], arrived: float) -> None:
+        """One ``alert`` event read by a client at ``arrived`` (perf_counter); a subclass may record other things."""
+        self.seen.setdefault((data["alert_id"], data["revision"]), []).append(arrived)
 
 
 async def run_clients(clients: Clients, produce: asyncio.Future[None], settle_s: float) -> None:

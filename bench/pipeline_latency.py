@@ -16,6 +16,7 @@ import asyncio
 import random
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,10 +61,16 @@ class Fleet:
         self.n += 1
         return wrap(payload, source="/bench", source_record_id=f"{self.n}", time=_now()).to_bytes()
 
-    def position(self, k: int) -> tuple[bytes, bytes]:
+    def advance(self, k: int) -> tuple[str, Any, float, float]:
+        """Tram ``k`` (in turn) 2 m further along its direction: (vehicle, direction, lat, lon)."""
         vehicle, direction = self.trams[k % len(self.trams)]
         self.offsets[vehicle] = min(self.offsets[vehicle] + 2.0, direction.length_m - 1)
         lat, lon = direction.point_at(self.offsets[vehicle])
+        return vehicle, direction, lat, lon
+
+    def position(self, k: int) -> tuple[bytes, bytes]:
+        """Tram ``k`` advanced, as a canonical ``canon.vehicle-position`` record (key, value)."""
+        vehicle, direction, lat, lon = self.advance(k)
         report = VehiclePosition(
             vehicle=vehicle,
             line=direction.line,
@@ -131,15 +138,16 @@ class Flow:
         return await self.producer.send(self.topic(declared), value, key=key)
 
 
-async def _positions(flow: Flow, fleet: Fleet, rate: int) -> None:
-    """``rate`` positions a second in ticks of 10 ms, until the flow stops."""
+async def positions(flow: Flow, rate: int, topic: str, record: Callable[[int], tuple[bytes, bytes]]) -> None:
+    """``rate`` positions a second onto ``topic`` in ticks of 10 ms, until the flow stops; ``record(k)`` makes the
+    k-th (key, value)."""
     started, k = time.perf_counter(), 0
     pending: list[Any] = []
     while flow.flowing:
         due = int((time.perf_counter() - started) * rate)
         while k < due:
-            key, value = fleet.position(k)
-            pending.append(await flow.send("canon.vehicle-position", key, value))
+            key, value = record(k)
+            pending.append(await flow.send(topic, key, value))
             k += 1
         if len(pending) > 500:
             await asyncio.gather(*pending)
@@ -179,7 +187,7 @@ def _taken_in(router: StageProcess) -> float:
     return router.counter("hub_events_in_total", stage="router")
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
@@ -205,10 +213,10 @@ async def _case(settings: Settings, router: StageProcess, open_incidents: int, r
         for i in range(open_incidents):
             await flow.send("canon.incident", *fleet.incident(i, "open"))
         await producer.flush()
-        positions = asyncio.create_task(_positions(flow, fleet, rate))
+        flowing = asyncio.create_task(positions(flow, rate, "canon.vehicle-position", fleet.position))
         await _incidents(flow, fleet, open_incidents, seconds)
         flow.flowing = False
-        await positions
+        await flowing
         stopped = time.perf_counter()
         while _taken_in(router) < flow.events and time.perf_counter() < stopped + 60:
             await asyncio.sleep(0.02)
@@ -226,9 +234,9 @@ async def _case(settings: Settings, router: StageProcess, open_incidents: int, r
         "seconds": seconds,
         "incidents_measured": len(flow.measured),
         "alerted": len(ms),
-        "p50_ms": _percentile(ms, 0.5) if ms else None,
-        "p95_ms": _percentile(ms, 0.95) if ms else None,
-        "p99_ms": _percentile(ms, 0.99) if ms else None,
+        "p50_ms": percentile(ms, 0.5) if ms else None,
+        "p95_ms": percentile(ms, 0.95) if ms else None,
+        "p99_ms": percentile(ms, 0.99) if ms else None,
         "max_ms": max(ms) if ms else None,
         "mean_ms": statistics.fmean(ms) if ms else None,
         "drain_s": drain_s,
