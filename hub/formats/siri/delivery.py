@@ -13,10 +13,11 @@ from __future__ import annotations
 import copy
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from xml.etree.ElementTree import Element, tostring
 
 from hub.errors import InvalidEventError
-from hub.formats.siri.values import clean_text
+from hub.formats.siri.values import clean_text, parse_datetime
 from hub.formats.xml import child, local_name, parse_xml, text
 
 #: Messages that carry no data and no error: the answer is simply "no records".
@@ -151,6 +152,24 @@ def data_elements(document: bytes, service: Service) -> list[Element]:
     raise InvalidEventError(
         f"not a SIRI delivery: root element {local_name(payload)!r} holds no {service.delivery}", "malformed_xml"
     )
+
+
+def response_time(document: bytes, naive_tz: tzinfo | None = None) -> datetime | None:
+    """When the server answered: the newest ``ResponseTimestamp`` of the document (the ``ServiceDelivery``'s, or a
+    functional delivery's), for the connector's stale-feed check; None when it has none that can be read (a local
+    time without ``naive_tz`` included: no time rather than a guessed one)."""
+    try:
+        payload = unwrap_soap(parse_xml(document))
+    except InvalidEventError:
+        return None
+    times = []
+    for element in payload.iter():
+        if local_name(element) == "ResponseTimestamp" and element.text:
+            try:
+                times.append(parse_datetime(element.text, "ResponseTimestamp", naive_tz))
+            except InvalidEventError:
+                continue
+    return max(times, default=None)
 
 
 def standalone(element: Element) -> bytes:

@@ -16,7 +16,15 @@ from pydantic import ValidationError
 from hub.errors import InvalidEventError
 from hub.formats.base import CanonicalRecord, SourceRecord, canonical, digested_version
 from hub.formats.siri.codes import CAUSE_BY_ELEMENT, CAUSES, EFFECTS, TPEG_REASONS
-from hub.formats.siri.delivery import Service, content_digest, data_elements, descendants, parse_record, standalone
+from hub.formats.siri.delivery import (
+    Service,
+    content_digest,
+    data_elements,
+    descendants,
+    parse_record,
+    response_time,
+    standalone,
+)
 from hub.formats.siri.values import (
     code_table,
     dhid_or_none,
@@ -205,6 +213,10 @@ class SiriSxFormat:
             record_id = number or f"situation-{position}"
             records.append(SourceRecord(record_id, version, record_id.encode("utf-8"), standalone(element)))
         return records
+
+    def feed_timestamp(self, document: bytes, content_type: str | None = None) -> datetime | None:
+        """The server's ``ResponseTimestamp`` (the newest), for the connector's ``stale_after_s`` check."""
+        return response_time(document, self.naive_tz)
 
     def to_canonical(self, record: bytes) -> list[CanonicalRecord]:
         return map_situation(parse_record(record, SX), self.naive_tz)

@@ -6,7 +6,7 @@ RecordedAtTime: every report of a vehicle is its own event, and a repeated repor
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Final
 from xml.etree.ElementTree import Element
 
@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from hub.errors import InvalidEventError
 from hub.formats.base import CanonicalRecord, SourceRecord, canonical
 from hub.formats.position import check_position
-from hub.formats.siri.delivery import Service, data_elements, parse_record, path_text, standalone
+from hub.formats.siri.delivery import Service, data_elements, parse_record, path_text, response_time, standalone
 from hub.formats.siri.values import (
     dhid_or_none,
     duration_seconds,
@@ -121,6 +121,10 @@ class SiriVmFormat:
             ident = record_id or text(element, "ItemIdentifier") or f"activity-{position}"
             records.append(SourceRecord(ident, version, (vehicle or ident).encode("utf-8"), standalone(element)))
         return records
+
+    def feed_timestamp(self, document: bytes, content_type: str | None = None) -> datetime | None:
+        """The server's ``ResponseTimestamp`` (the newest), for the connector's ``stale_after_s`` check."""
+        return response_time(document, self.naive_tz)
 
     def to_canonical(self, record: bytes) -> list[CanonicalRecord]:
         return map_activity(parse_record(record, VM), self.naive_tz)

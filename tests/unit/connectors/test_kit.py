@@ -151,19 +151,19 @@ class TimedList(ListConnector):
 def test_stale_after_s_without_a_source_time_is_refused_by_validate_and_at_start() -> None:
     """A format without feed_timestamp and a type that gives no time: validate names the key; the instance does not
     start. A type that gives the time, or a format that reads it, may have it."""
-    doc = {"connectors": {"x": {"type": "file", "format": "siri-vm", "path": "/f", "stale_after_s": 60}}}
+    doc = {"connectors": {"x": {"type": "file", "format": "open311", "path": "/f", "stale_after_s": 60}}}
     with pytest.raises(ConfigFileError) as caught:
         parse_config(doc, types=load_types([]), formats=FORMATS)
     [problem] = caught.value.problems
-    assert problem.startswith("connectors.x.stale_after_s: stale_after_s needs a source time, but format 'siri-vm'")
+    assert problem.startswith("connectors.x.stale_after_s: stale_after_s needs a source time, but format 'open311'")
     gtfs = {"connectors": {"x": {**doc["connectors"]["x"], "format": "gtfsrt-vehicle-positions"}}}
     assert parse_config(gtfs, types=load_types([]), formats=FORMATS).instances["x"].options.stale_after_s == 60
     timed = {"timed": ConnectorType("timed", TimedList, "test")}
-    ok = {"connectors": {"x": {"type": "timed", "format": "siri-vm", "stale_after_s": 60}}}
+    ok = {"connectors": {"x": {"type": "timed", "format": "open311", "stale_after_s": 60}}}
     assert parse_config(ok, types=timed, formats=FORMATS).instances["x"].type.cls is TimedList
 
     rig = PollRig(ListConnector, pages(stale_after_s=60))
-    settings = InstanceSettings("inst", rig.settings.options, FORMATS["siri-vm"], "raw", "dlq")
+    settings = InstanceSettings("inst", rig.settings.options, FORMATS["open311"], "raw", "dlq")
     instance = PollingInstance(rig.instance.connector, settings, rig.deps)
     with pytest.raises(ConfigError, match="'inst': stale_after_s needs a source time"):
         asyncio.run(instance.start())

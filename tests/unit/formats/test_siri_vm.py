@@ -276,3 +276,18 @@ def test_mangled_documents_never_crash(data: st.DataObject) -> None:
     for record in records:
         with contextlib.suppress(InvalidEventError):
             fmt.to_canonical(record.value)
+
+
+def test_the_feed_time_is_the_servers_newest_response_timestamp() -> None:
+    """The connector's stale check reads when the server answered: the newest ResponseTimestamp (the delivery's own
+    one too); a local time only with the instance's zone, and none from a document that is no SIRI at all."""
+    answered = delivery(ACTIVITY).replace(
+        b'<VehicleMonitoringDelivery version="2.0">',
+        b'<VehicleMonitoringDelivery version="2.0"><ResponseTimestamp>2026-11-20T22:00:09+01:00</ResponseTimestamp>',
+    )
+    assert SiriVmFormat().feed_timestamp(answered) == datetime(2026, 11, 20, 21, 0, 9, tzinfo=UTC)
+    local = delivery(ACTIVITY).replace(b"2026-11-20T22:00:08+01:00", b"2026-11-20T22:00:08")
+    assert SiriVmFormat().feed_timestamp(local) is None
+    berlin = SiriVmFormat(timezone(timedelta(hours=1))).feed_timestamp(local)
+    assert berlin == datetime(2026, 11, 20, 21, 0, 8, tzinfo=UTC)
+    assert SiriVmFormat().feed_timestamp(b"not xml") is None
