@@ -152,6 +152,12 @@ class Settings(BaseSettings):
         "router has seen, never going backwards (simulations faster than real time, replays of old data)",
     )
 
+    router_roads: Literal["streets", "straight"] = Field(
+        default="streets",
+        description="how the router times a unit's drive: streets = on Halle's street graph shipped in the package "
+        "(hub/network/roads.py, what `hub eval intercept` measures); straight = straight line times a detour factor",
+    )
+
     # HTTP acknowledgements (docs/acks.md). The tokens are never settings: HUB_ACK_TOKEN_<DOMAIN> or
     # HUB_ACK_TOKEN_<DOMAIN>_FILE, read by hub.acks_http, so they never show in a settings dump.
     acks_host: str = Field(default="127.0.0.1", description="address `hub acks serve` listens on")

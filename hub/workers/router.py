@@ -24,15 +24,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, cast
 
 from hub.config import Settings
 from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
-from hub.network.tram import load_tram_network
+from hub.network.roads import RoadGraphRouter
+from hub.network.tram import TramNetwork, load_tram_network
 from hub.privacy.pseudonym import pseudonymise
 from hub.privacy.setup import stage_keys, stage_policy
 from hub.router.core import FLOW_INPUTS, TICK_INTERVAL_S, URGENT_INPUTS, EventClock, RouterCore
+from hub.router.intercept import DEFAULT_PARAMS
+from hub.router.model import InterceptParams
 from hub.router.persist import TABLES, TableName
 from hub.topology import state_topic
 from hub.workers.shell import BATCH_MAX, BATCH_WITHIN_S, EventStream, StageShell
@@ -67,6 +71,17 @@ URGENT_IDLE_S = 1.0
 #: the flow holds itself back long before that and the urgent path never stops.
 FLOW_BUFFER_HIGH = 2_000
 FLOW_BUFFER_LOW = 500
+
+
+def intercept_params(roads: str, network: TramNetwork) -> InterceptParams:
+    """The recommendation's parameters with the road model ``roads`` (``Settings.router_roads``): on the street
+    graph, with its trees to every tram stop worked out now (some seconds at start, not at the first incident) and
+    the speed bound that keeps the search exact; or straight lines."""
+    if roads == "straight":
+        return DEFAULT_PARAMS
+    router = RoadGraphRouter()
+    router.warm((s.lat, s.lon) for line in network.lines.values() for d in line.directions for s in d.stops)
+    return replace(DEFAULT_PARAMS, router=router, crow_speed_kmh=router.crow_speed_kmh())
 
 
 def havag_reference(settings: Settings, environ: Mapping[str, str]) -> Callable[[str], str]:
@@ -272,7 +287,13 @@ def router_stage(settings: Settings, metrics: StageMetrics, environ: Mapping[str
     alerts.<domain>; bad records -> dlq.router. Escalation, expiry and the watchdog run on a timer. Incidents and
     acknowledgements on an agent of their own (``router-urgent``), the flow on ``router``."""
     clock: Callable[[], float] = EventClock() if settings.router_clock == "event" else time.time
-    core = RouterCore(network=load_tram_network(), clock=clock, reference=havag_reference(settings, environ))
+    network = load_tram_network()
+    core = RouterCore(
+        network=network,
+        clock=clock,
+        reference=havag_reference(settings, environ),
+        intercept=intercept_params(settings.router_roads, network),
+    )
     shell = StageShell(settings, "router", metrics)
     steps = RouterSteps(shell, core, RouterTables(shell, core))
 
