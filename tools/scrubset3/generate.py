@@ -389,7 +389,7 @@ def _ordnungsamt(rng: random.Random) -> str:
             f"Verwarngeld {rng.choice([10, 15, 20, 25, 35, 55])} EUR: {n}, {_m(_address(rng), 'A')}",
             f"Parkverstoß {rng.choice(STREETS)}, Kz. {_m(plate, 'K')}, OWi 26-{rng.randint(1000, 99999):06d}",
             f"Kontrolle Spielplatz {rng.choice(STOPS)}, keine Beanstandung, {rng.randint(8, 18)}:{rng.randint(10, 59)} Uhr",
-            f"Streetwork: {_m(rng.choice(NICKNAMES), 'N')} und {_m(rng.choice(GIVEN['de'] + GIVEN['pl']), 'N')} am {rng.choice(STOPS)} angetroffen",
+            f"Streetwork: {_m(rng.choice(NICKNAMES), 'N')} und {_m(rng.choice(GIVEN['de'] + GIVEN['pl']), 'N')} an der Haltestelle {rng.choice(STOPS)} angetroffen",
             f"Anhörung {n}, *{_m(_dob(rng), 'D')}, Tel. {_m(_phone(rng), 'T')}",
             f"Erstattung an {n}, IBAN {_m(_iban(rng), 'I')}",
             f"Gewerbeanmeldung geprüft: {n}, Steuer-ID {_m(_taxid(rng), 'X')}, Betrieb in der {_m(_address(rng), 'A')}",
@@ -419,7 +419,7 @@ def _chat(rng: random.Random) -> str:
         [
             f"hat jemand die nummer von {_m(rng.choice(GIVEN['de'] + GIVEN['tr'] + GIVEN['ar']), 'N')}? ist das {_m(_phone(rng), 'T')}?",
             f"Halter {_m(plate, 'K')} ist {_m(_name(rng), 'N')}, Anhörung geht raus",
-            f"treffen uns {rng.randint(6, 9)}:{rng.choice(['00', '15', '30', '45'])} am {rng.choice(STOPS)}",
+            f"treffen uns {rng.randint(6, 9)}:{rng.choice(['00', '15', '30', '45'])} an der Haltestelle {rng.choice(STOPS)}",
             f"Mail an {_m(_email(rng, _name(rng)), 'E')} ist zurückgekommen",
             f"{_m(rng.choice(GIVEN['de']), 'N')} ist heute im Homeoffice, Anrufe bitte an {_m(_phone(rng), 'T')}",
             f"PA-Nummer von {_m(_name(rng), 'N')} ist {_m(_idcard(rng), 'X')}, bitte ins Protokoll",
@@ -433,7 +433,7 @@ def _social(rng: random.Random) -> str:
     emoji = rng.choice(["😡", "🙄", "😂", "🤬", "😱", "👀", ""])
     return rng.choice(
         [
-            f"wer kennt den fahrer von {_m(plate, 'K')}?? parkt jeden tag am {rng.choice(STOPS)} {emoji}",
+            f"wer kennt den fahrer von {_m(plate, 'K')}?? parkt jeden tag an der Haltestelle {rng.choice(STOPS)} {emoji}",
             f"haltestelle {rng.choice(STOPS).lower()} is schon wieder voll mit müll {emoji}",
             f'weitergeleitet: "{_m(rng.choice(GIVEN["de"] + GIVEN["tr"] + GIVEN["ar"] + GIVEN["ru"]).lower(), "N")} hat schon wieder die scheibe eingeschlagen" {emoji}',
             f"Post aus der Gruppe: Linie {rng.choice([1, 2, 3, 5, 7, 9, 10])} fällt aus, keiner sagt was {emoji}",
