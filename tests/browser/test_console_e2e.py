@@ -21,7 +21,7 @@ from tests.helpers.workers import WorkerFactory
 
 pytestmark = pytest.mark.integration
 
-SEED = 9  # one driver alarm on line 2, 70 simulated seconds in (tests/integration/test_sim_router.py)
+SEED = 9  # one driver alarm on line 2, 70 simulated seconds in (tests/e2e/test_sim_router.py)
 LIVE_S = 90_000  # ms a live change may take to show: simulated minutes at 15x plus every worker on two cores
 
 
