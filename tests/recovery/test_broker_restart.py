@@ -15,7 +15,7 @@ from hub.kafka_admin import admin_client, apply_topology
 from hub.kafka_produce import make_producer
 from hub.processes import free_port
 from hub.samples import good_record
-from hub.topology import qualified, raw_topic
+from hub.topology import CANONICAL_KINDS, qualified, raw_topic
 from tests.helpers.kafka import events
 from tests.helpers.stack import Topics
 from tests.helpers.waiting import wait_until
@@ -62,7 +62,7 @@ def _logged(path: Path, event: str) -> int:
 def _event_ids(settings: Settings) -> set[str]:
     """The source record ids of every canonical event now on the broker."""
     found: set[str] = set()
-    for kind in ("incident", "vehicle-position", "trip-update", "transit-disruption", "unit-status"):
+    for kind in CANONICAL_KINDS:
         found.update(e.hubsourceid for e in events(settings, f"canon.{kind}", idle_s=0.3))
     return found
 
