@@ -15,6 +15,7 @@ checked the same way."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import os
 import re
@@ -25,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from kafka import KafkaProducer
 
@@ -40,7 +42,9 @@ from hub.reports.hotspots import PLACE_REPORTS, HotspotReport
 from hub.reports.published import Period
 from hub.reports.run import make_report
 from hub.schemas import Incident, example_payload, top_level, wrap
+from hub.schemas import PlannedEvent as PlannedEventPayload
 from hub.sim.scenario import HALLE, Scenario, ScenarioConfig, build_scenario
+from hub.store.planned import planned_row, upsert_planned_events
 from hub.topology import qualified
 from tests.helpers.kafka import events
 from tests.helpers.sim import COMPRESSED, simulated
@@ -119,6 +123,29 @@ def _open311_reports(settings: Settings) -> Counter[tuple[str, str]]:
     return counts
 
 
+def _plan_a_concert(settings: Settings) -> str:
+    """One planned event in the week after the month, stored as the sink stores a calendar's event (its latest
+    state in ``planned_events``); returns the 500 m cell the analytics domain may place it in."""
+    data = {
+        **example_payload("planned-event", 1),
+        "title": "Adventskonzert auf dem Markt",
+        "place": {"name": "Marktplatz", "position": {"lat": 51.48262, "lon": 11.96977}, "nearest_stops": []},
+        "starts_at": "2026-12-05T16:00:00+01:00",
+        "ends_at": "2026-12-05T22:30:00+01:00",
+        "expected_attendance": 5000,
+    }
+    payload = PlannedEventPayload.model_validate(data)
+    event = wrap(payload, source="/events/ics/test", source_record_id=f"{payload.event_id}@{payload.sequence}",
+                 time=datetime(2026, 11, 20, tzinfo=UTC))  # fmt: skip
+
+    async def store() -> None:
+        async with await psycopg.AsyncConnection.connect(settings.database_conninfo()) as conn:
+            await upsert_planned_events(conn, [planned_row(event, payload)])
+
+    asyncio.run(store())
+    return cell_of(*snap_to_grid(51.48262, 11.96977, ANALYTICS_GRID_M)).id
+
+
 def _check_numbers(
     report: HotspotReport, expected: Counter[tuple[str, str, str]], reports: Counter[tuple[str, str]]
 ) -> dict[tuple[str, str, str], int]:
@@ -194,9 +221,15 @@ def test_the_report_of_a_simulated_month_matches_the_simulators_incidents(
     for week in WEEKS:  # each on the Monday after it, as scheduled
         assert publish_week(settings, week, now=week_bounds(week)[1].astimezone(UTC) + timedelta(hours=6)).sent
 
+    concert = _plan_a_concert(settings)
+
     # The numbers, computed by the report's own reading shell from what was published.
     report, _ = make_report(settings, Period(WEEKS), progress=lambda _: None)
     assert report.patrol_week == "2026-W49"
+    # The planned event, as analytics may see it: its cell, the hours, its size, no title.
+    [event] = report.events
+    assert (event.cell, event.title, event.attendance) == (concert, None, 5000)
+    assert (event.start.hour, event.end.hour) == (16, 22)
     expected.update({(PLACES_WEEK, cell, cat): n for (cell, cat), n in reports.items()})
     shown = _check_numbers(report, expected, reports)
     assert report.hot.hot, "a month of incidents at stops gives hot cells in the city centre"
@@ -215,7 +248,11 @@ def test_the_report_of_a_simulated_month_matches_the_simulators_incidents(
             n for (_, c, cat), n in shown.items() if c == html.unescape(cell) and cat not in PLACE_REPORTS
         )
     assert f'<b id="hot-count">{len(report.hot.hot)}</b>' in page
-    plan = _hub(settings, "report", "patrol", "--week", "2026-W49")
+    assert "Adventskonzert" not in page
+    assert f"<code>{concert}</code></td><td>2026-12-05 16:00</td><td>2026-12-05 22:00</td>" in page
+    plan = _hub(settings, "report", "patrol", "--week", "2026-W49", "--top", "50")
     assert plan.returncode == 0, plan.stderr
     first = report.patrol[0]
     assert first.cell.id in plan.stdout.splitlines()[1]
+    [line] = [line for line in plan.stdout.splitlines() if concert in line]
+    assert "event, ~5,000 expected" in line
