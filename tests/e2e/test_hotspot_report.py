@@ -125,22 +125,26 @@ def _open311_reports(settings: Settings) -> Counter[tuple[str, str]]:
 
 def _plan_a_concert(settings: Settings) -> str:
     """One planned event in the week after the month, stored as the sink stores a calendar's event (its latest
-    state in ``planned_events``); returns the 500 m cell the analytics domain may place it in."""
-    data = {
-        **example_payload("planned-event", 1),
-        "title": "Adventskonzert auf dem Markt",
-        "place": {"name": "Marktplatz", "position": {"lat": 51.48262, "lon": 11.96977}, "nearest_stops": []},
-        "starts_at": "2026-12-05T16:00:00+01:00",
-        "ends_at": "2026-12-05T22:30:00+01:00",
-        "expected_attendance": 5000,
-    }
-    payload = PlannedEventPayload.model_validate(data)
-    event = wrap(payload, source="/events/ics/test", source_record_id=f"{payload.event_id}@{payload.sequence}",
-                 time=datetime(2026, 11, 20, tzinfo=UTC))  # fmt: skip
+    state in ``planned_events``), beside a cancelled one and one after the weeks the report looks ahead; returns the
+    500 m cell the analytics domain may place the concert in."""
+    venue = {"name": "Marktplatz", "position": {"lat": 51.48262, "lon": 11.96977}, "nearest_stops": []}
+    stored = [
+        ("Adventskonzert auf dem Markt", "2026-12-05T16:00:00+01:00", "2026-12-05T22:30:00+01:00", "confirmed"),
+        ("Abgesagter Markt", "2026-12-04T10:00:00+01:00", "2026-12-04T18:00:00+01:00", "cancelled"),
+        ("Frühlingsfest", "2027-03-20T10:00:00+01:00", "2027-03-20T18:00:00+01:00", "confirmed"),
+    ]
+    rows = []
+    for n, (title, start, end, status) in enumerate(stored, 1):
+        data = {**example_payload("planned-event", n), "title": title, "place": venue, "starts_at": start,
+                "ends_at": end, "status": status, "expected_attendance": 5000}  # fmt: skip
+        payload = PlannedEventPayload.model_validate(data)
+        event = wrap(payload, source="/events/ics/test", source_record_id=f"{payload.event_id}@{payload.sequence}",
+                     time=datetime(2026, 11, 20, tzinfo=UTC))  # fmt: skip
+        rows.append(planned_row(event, payload))
 
     async def store() -> None:
         async with await psycopg.AsyncConnection.connect(settings.database_conninfo()) as conn:
-            await upsert_planned_events(conn, [planned_row(event, payload)])
+            await upsert_planned_events(conn, rows)
 
     asyncio.run(store())
     return cell_of(*snap_to_grid(51.48262, 11.96977, ANALYTICS_GRID_M)).id
@@ -226,7 +230,8 @@ def test_the_report_of_a_simulated_month_matches_the_simulators_incidents(
     # The numbers, computed by the report's own reading shell from what was published.
     report, _ = make_report(settings, Period(WEEKS), progress=lambda _: None)
     assert report.patrol_week == "2026-W49"
-    # The planned event, as analytics may see it: its cell, the hours, its size, no title.
+    # The planned event, as analytics may see it: its cell, the hours, its size, no title; not the cancelled one,
+    # nor the one after the four weeks ahead.
     [event] = report.events
     assert (event.cell, event.title, event.attendance) == (concert, None, 5000)
     assert (event.start.hour, event.end.hour) == (16, 22)
