@@ -416,7 +416,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     scenario = build_scenario(args.seed, config)
     print(
         f"hub sim: seed {args.seed}, {len(scenario.units)} units, {len(scenario.incidents)} incidents, "
-        f"{scenario.clock.iso(scenario.start_s)} for {config.duration_s:g} s at {args.speed:g}x",
+        f"{scenario.clock.iso(scenario.start_s)} for {config.duration_s:g} s "
+        + ("compressed (no waiting)" if math.isinf(args.speed) else f"at {args.speed:g}x"),
         flush=True,
     )
     try:
