@@ -84,18 +84,28 @@ class Place:
 
 @dataclass(frozen=True)
 class PlannedEvent:
-    """A planned event (concert, market) that needs presence: a title, where and when. Fed by a list; the hub has
-    no source of them yet (docs/hotspots.md)."""
+    """A planned event (concert, market) that needs presence: where and when, its size, and a title where the
+    reader may see one. ``hub report`` reads them as the analytics domain may (``hub.reports.planned``): no title,
+    the position on the 250 m grid, the hours."""
 
-    title: str
+    title: str | None  # None: withheld (the policy gives analytics no text of an event)
     lat: float
     lon: float
     start: datetime
     end: datetime
+    attendance: int | None = None  # people expected, where the organiser said
 
     @property
     def cell(self) -> str:
         return cell_of(self.lat, self.lon).id
+
+    @property
+    def label(self) -> str:
+        """The title, or (withheld) "event" with its size: what the report and the patrol plan name it by."""
+        if self.title is not None:
+            return self.title
+        size = f", ~{self.attendance:,} expected / erwartet" if self.attendance is not None else ""
+        return f"Veranstaltung / event{size}"
 
 
 def incident_categories(published: Published) -> list[str]:
@@ -361,7 +371,7 @@ class PatrolCell:
             out.append(f"{self.incidents_per_week:.1f} incidents/week")
         if self.reports_per_week:
             out.append(f"{self.reports_per_week:.1f} unsafe-place reports/week")
-        out.extend(f"event: {e.title}" for e in self.events)
+        out.extend(f"event: {e.label}" for e in self.events)
         return "; ".join(out)
 
 

@@ -286,16 +286,26 @@ def _patrol_html(report: HotspotReport) -> str:
 def _events_html(report: HotspotReport) -> str:
     if not report.events:
         return (
-            '<p class="note" id="events-none">Keine geplanten Veranstaltungen bekannt: der Hub hat noch keine Quelle '
-            "dafür. / No planned events available: the hub has no source of them yet; once one exists, they are "
-            "listed here and weigh into the patrol plan.</p>"
+            '<p class="note" id="events-none">Keine geplanten Veranstaltungen in den nächsten Wochen bekannt. / No '
+            "planned events known for the weeks ahead.</p>"
         )
     rows = "".join(
-        f"<tr><td>{escape(e.title)}</td><td><code>{escape(e.cell)}</code></td>"
-        f"<td>{e.start:%Y-%m-%d %H:%M}</td><td>{e.end:%Y-%m-%d %H:%M}</td></tr>"
-        for e in sorted(report.events, key=lambda e: e.start)
+        f"<tr><td>{escape(e.label)}</td><td><code>{escape(e.cell)}</code></td>"
+        f"<td>{e.start:%Y-%m-%d %H:%M}</td><td>{e.end:%Y-%m-%d %H:%M}</td>"
+        f'<td class="n">{"—" if e.attendance is None else f"{e.attendance:,}"}</td></tr>'
+        for e in sorted(report.events, key=lambda e: (e.start, e.cell))
     )
-    return f'<table id="events"><tr><th>Event</th><th>Cell</th><th>Start</th><th>End</th></tr>{rows}</table>'
+    note = (
+        '<p class="note">Wie der Analyse-Bereich sie sieht: Zelle, Stunde, Größe, kein Titel. / As the analytics '
+        "domain sees them: cell, hour, size, no title.</p>"
+        if all(e.title is None for e in report.events)
+        else ""
+    )
+    return (
+        f"{note}"
+        '<table id="events"><tr><th>Event</th><th>Cell</th><th>Start</th><th>End</th><th>Expected</th></tr>'
+        f"{rows}</table>"
+    )
 
 
 def _method(report: HotspotReport) -> str:

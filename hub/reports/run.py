@@ -20,13 +20,27 @@ from hub.network.gtfs_static import default_gtfs
 from hub.network.tram import TramNetwork, load_tram_network
 from hub.privacy.aggregates import cell_of, iso_week, week_bounds
 from hub.reports.hotspots import HotspotReport, Place, PlannedEvent, build_report, patrol_plan, study_area
+from hub.reports.planned import planned_events
 from hub.reports.published import Period, Published, parse_week, published, weeks_before
 from hub.reports.render import patrol_table, render_html
 from hub.store.aggregates import load_published
+from hub.store.planned import planned_between
 
-__all__ = ["REPORT_FILE", "add_arguments", "load_exposure", "make_report", "write_pdf", "write_report"]
+__all__ = [
+    "EVENTS_AHEAD_WEEKS",
+    "REPORT_FILE",
+    "add_arguments",
+    "load_events",
+    "load_exposure",
+    "make_report",
+    "write_pdf",
+    "write_report",
+]
 
 REPORT_FILE = "hotspots.html"
+
+EVENTS_AHEAD_WEEKS = 4
+"""The section "Planned events ahead" lists the events of the planned week and the weeks after it, this many in all."""
 
 Progress = Callable[[str], None]
 _CHROMIUMS = ("chromium", "chromium-browser", "google-chrome")
@@ -82,21 +96,37 @@ def _read(settings: Settings, weeks: Sequence[str], progress: Progress) -> Publi
     return found
 
 
+def load_events(
+    settings: Settings, week: str, progress: Progress, weeks: int = EVENTS_AHEAD_WEEKS
+) -> list[PlannedEvent]:
+    """The planned events of ``week`` and the ``weeks`` - 1 after it, from the stored latest states
+    (``planned_events``), as the analytics domain may see them (``hub.reports.planned``: cell, hour, size, no
+    title)."""
+    start, _ = week_bounds(week)
+    end = start + timedelta(days=7 * weeks)
+    found = planned_events(planned_between(settings.database_conninfo(), start, end))
+    progress(f"{len(found)} planned event(s) from {week} for {weeks} week(s)")
+    return found
+
+
 def make_report(
     settings: Settings,
     period: Period,
     *,
     categories: Sequence[str] | None = None,
     exposure: dict[str, float] | None = None,
-    events: Sequence[PlannedEvent] = (),
+    events: Sequence[PlannedEvent] | None = None,
     patrol_week: str | None = None,
     progress: Progress = _stderr,
 ) -> tuple[HotspotReport, TramNetwork]:
-    """Read, and compute the report of ``period`` (patrol plan for the week after it unless ``patrol_week``)."""
+    """Read, and compute the report of ``period`` (patrol plan for the week after it unless ``patrol_week``; planned
+    events from the week planned on, read from the database unless ``events`` are given)."""
     _, end = week_bounds(period.last)
     plan_week = patrol_week or iso_week(end + timedelta(days=1))
     weeks = sorted({*period.previous().weeks, *period.weeks, *weeks_before(plan_week, 4)})
     found = _read(settings, weeks, progress)
+    if events is None:
+        events = load_events(settings, plan_week, progress)
     network = load_tram_network()
     stops = places(network)
     progress("laying out the study area on the 500 m grid around the tram network")
@@ -161,7 +191,8 @@ def _cmd_patrol(settings: Settings, args: argparse.Namespace) -> int:
     network = load_tram_network()
     stops = places(network)
     area = study_area(((p.lat, p.lon) for p in stops), found.cells.values())
-    print(patrol_table(week, patrol_plan(found, week, area, places=stops, top=args.top)))
+    events = load_events(settings, week, _stderr, weeks=1)
+    print(patrol_table(week, patrol_plan(found, week, area, places=stops, events=events, top=args.top)))
     return 0
 
 

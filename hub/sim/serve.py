@@ -1,6 +1,9 @@
 """The simulator process (``hub sim``): serves the scenario's GTFS-RT feeds with ETags for ``http-poll`` connectors
 and pushes unit reports, driver alarms and CAP alerts to ``webhook`` connectors, signed as the generated connectors
 file says. Simulated time runs ``speed`` times faster than real time; what is sent depends on the seed alone.
+``speed`` infinite (``--speed inf``) is the compressed mode for long stretches (a simulated month for the hotspot
+report): every push goes as soon as the one before was accepted, each carrying its simulated times as always, and
+the feeds show the simulated time of the last push.
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import os
 import secrets
 import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -173,6 +177,7 @@ class Simulator:
         self.secrets = dict(secrets_by_channel)
         self.webhook_url = webhook_url.rstrip("/")
         self.speed = speed
+        self.compressed = math.isinf(speed)
         self.host = host
         self.port = port
         self.wait_for_webhooks_s = wait_for_webhooks_s
@@ -180,6 +185,7 @@ class Simulator:
         self.report = SimReport()
         self._pushes: list[Push] = pushes(scenario)
         self._started: float | None = None  # monotonic time at which simulated time began
+        self._pushed_s = scenario.start_s  # compressed mode: the simulated time of the push being sent
         self._runner: web.AppRunner | None = None
         self._cache: dict[tuple[str, float], tuple[bytes, str]] = {}
 
@@ -188,9 +194,12 @@ class Simulator:
         return f"http://{self.host}:{self.port}"
 
     def now_s(self) -> float:
-        """The current simulation second: the start until the clock runs, then ``speed`` times real time."""
+        """The current simulation second: the start until the clock runs, then ``speed`` times real time (in the
+        compressed mode: the time of the push being sent, the end once all are sent)."""
         if self._started is None:
             return self.scenario.start_s
+        if self.compressed:
+            return self._pushed_s
         return min(self.scenario.end_s, self.scenario.start_s + (time.monotonic() - self._started) * self.speed)
 
     async def start(self) -> None:
@@ -277,7 +286,8 @@ class Simulator:
             await asyncio.sleep(delay)
 
     async def run(self) -> SimReport:
-        """Wait for the webhooks, start simulated time, send every push when its time comes, return at the end."""
+        """Wait for the webhooks, start simulated time, send every push when its time comes, return at the end.
+        Compressed: send them one after the other without waiting, and return once the last was answered."""
         if self._runner is None:
             await self.start()
         timeout = aiohttp.ClientTimeout(total=30)
@@ -285,10 +295,15 @@ class Simulator:
             await self._wait_for_webhooks(http)
             self._started = time.monotonic()
             for push in self._pushes:
+                if self.compressed:
+                    self._pushed_s = push.t
                 wait = (push.t - self.now_s()) / self.speed
                 if wait > 0:
                     await asyncio.sleep(wait)
                 await self._send(http, push)
+        if self.compressed:
+            self._pushed_s = self.scenario.end_s
+            return self.report
         rest = (self.scenario.end_s - self.now_s()) / self.speed
         if rest > 0:
             await asyncio.sleep(rest)
@@ -306,8 +321,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=1, help="the scenario's seed (default 1)")
     parser.add_argument("--duration", type=float, default=3600.0, help="simulated seconds (default 3600)")
-    parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second (default 1)")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="simulated seconds per real second (default 1); inf: every push as soon as the last was accepted",
+    )
     parser.add_argument("--incident-rate", type=float, default=6.0, help="incidents per simulated hour (default 6)")
+    parser.add_argument(
+        "--no-units",
+        action="store_true",
+        help="no police or Ordnungsamt units (no unit reports, nobody dispatched): for long compressed runs",
+    )
     parser.add_argument(
         "--start",
         type=datetime.fromisoformat,
@@ -377,9 +402,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``hub sim``: run the scenario (writing the matching connectors file first); 0 when every push was accepted."""
     args = build_parser().parse_args(argv)
     try:
-        if args.speed <= 0:
+        if not args.speed > 0:
             raise ValueError("--speed must be positive")
         config = ScenarioConfig(start=args.start, duration_s=args.duration, incident_rate_per_h=args.incident_rate)
+        if args.no_units:
+            config = replace(config, police_cars=0, police_on_foot=0, ordnungsamt_cars=0, ordnungsamt_on_foot=0)
     except ValueError as exc:
         print(f"hub sim: error: {exc}", file=sys.stderr)
         return 2
@@ -389,7 +416,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     scenario = build_scenario(args.seed, config)
     print(
         f"hub sim: seed {args.seed}, {len(scenario.units)} units, {len(scenario.incidents)} incidents, "
-        f"{scenario.clock.iso(scenario.start_s)} for {config.duration_s:g} s at {args.speed:g}x",
+        f"{scenario.clock.iso(scenario.start_s)} for {config.duration_s:g} s "
+        + ("compressed (no waiting)" if math.isinf(args.speed) else f"at {args.speed:g}x"),
         flush=True,
     )
     try:

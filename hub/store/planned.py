@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -77,3 +78,15 @@ def planned_events(conninfo: str) -> list[dict[str, Any]]:
     with psycopg.connect(conninfo) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
         cur.execute("SELECT * FROM planned_events ORDER BY starts_at, source, event_id")
         return list(cur.fetchall())
+
+
+def planned_between(conninfo: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """The stored payloads (latest state, without the sensitive fields) of the events not cancelled that overlap
+    [start, end), by start: what ``hub report`` plans with. An event without an end counts at its start."""
+    with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT payload FROM planned_events WHERE status <> 'cancelled' AND starts_at < %s"
+            " AND COALESCE(ends_at, starts_at) >= %s ORDER BY starts_at, source, event_id",
+            (end, start),
+        )
+        return [row[0] for row in cur.fetchall()]

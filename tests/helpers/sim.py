@@ -4,6 +4,7 @@ with the generated connector config) on the test's settings."""
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -17,16 +18,23 @@ from hub.sim.scenario import Scenario
 from hub.sim.serve import Simulator, write_connectors
 
 SPEED = 15.0  # 2 simulated minutes in 8 real seconds
+COMPRESSED = math.inf  # every push as soon as the one before was accepted: a simulated month in a minute
 
 
 @contextmanager
 def simulated(
-    scenario: Scenario, settings: Settings, tmp_path: Path, ready: Callable[[], None] | None = None
+    scenario: Scenario,
+    settings: Settings,
+    tmp_path: Path,
+    ready: Callable[[], None] | None = None,
+    *,
+    speed: float = SPEED,
 ) -> Iterator[Simulator]:
-    """Serve ``scenario`` at ``SPEED`` to `hub connectors run` (a subprocess with the generated config) until the
-    simulation ends and every push was accepted; yields the simulator while the connectors still run (they deliver
-    the last polls), then stops them. ``ready`` is waited for once the connectors started (a worker's readiness)."""
-    sim = Simulator(scenario, secrets_by_channel={}, webhook_url=f"http://127.0.0.1:{free_port()}", speed=SPEED)
+    """Serve ``scenario`` at ``speed`` (``SPEED``; ``COMPRESSED`` for long stretches) to `hub connectors run` (a
+    subprocess with the generated config) until the simulation ends and every push was accepted; yields the
+    simulator while the connectors still run (they deliver the last polls), then stops them. ``ready`` is waited
+    for once the connectors started (a worker's readiness)."""
+    sim = Simulator(scenario, secrets_by_channel={}, webhook_url=f"http://127.0.0.1:{free_port()}", speed=speed)
     config = tmp_path / "sim-connectors.toml"
     connectors: list[Child] = []
 

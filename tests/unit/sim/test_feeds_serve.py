@@ -4,6 +4,7 @@ webhook server in order with the right bearer token or HMAC signature, and its c
 from __future__ import annotations
 
 import asyncio
+import math
 import stat
 import threading
 import tomllib
@@ -141,3 +142,56 @@ def test_main_runs_a_short_scenario_to_the_end_and_reports_success(
     out = capsys.readouterr().out
     assert "pushes polizei-units 202" in out
     assert (tmp_path / "s.toml").exists()
+
+
+def test_compressed_mode_sends_a_simulated_week_without_waiting_and_in_order() -> None:
+    """``speed`` infinite: a simulated week of incidents (at 1x it would take a week) is pushed one after the other,
+    in the scenario's order with the scenario's bytes (their simulated times inside), and the feeds then stand at
+    the scenario's end."""
+    week = build_scenario(
+        4,
+        ScenarioConfig(
+            duration_s=7 * 86400.0,
+            incident_rate_per_h=2.0,
+            incident_mix=(("at_stop", 1.0),),
+            police_cars=0,
+            police_on_foot=0,
+            ordnungsamt_cars=0,
+            ordnungsamt_on_foot=0,
+        ),
+    )
+    received: list[bytes] = []
+
+    async def receive(request: web.Request) -> web.Response:
+        received.append(await request.read())
+        return web.json_response({"accepted": 1, "duplicates": 0}, status=202)
+
+    async def scenario() -> tuple[bool, float, float]:
+        app = web.Application()
+        app.router.add_post("/{path:.*}", receive)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        port = runner.addresses[0][1]
+        sim = Simulator(week, secrets_by_channel={c: b"k" for c in WEBHOOKS}, webhook_url=f"http://127.0.0.1:{port}",
+                        speed=math.inf)  # fmt: skip
+        try:
+            before = sim.now_s()
+            report = await sim.run()
+            return report.all_accepted, before, sim.now_s()
+        finally:
+            await sim.close()
+            await runner.cleanup()
+
+    accepted, before, after = asyncio.run(scenario())
+    assert accepted
+    assert len(received) > 300
+    assert received == [p.body for p in pushes(week)]
+    assert (before, after) == (week.start_s, week.end_s)
+
+
+def test_main_takes_an_infinite_speed_and_refuses_nan(tmp_path: Path) -> None:
+    """``--speed inf`` is the compressed mode (accepted with ``--config-only``); ``nan`` is refused."""
+    path = tmp_path / "c.toml"
+    assert main(["--config-only", "--speed", "inf", "--no-units", "--write-connectors-config", str(path)]) == 0
+    assert main(["--speed", "nan", "--write-connectors-config", str(path)]) == 2
