@@ -15,39 +15,17 @@ from hub.kafka_read import read_topic
 from hub.processes import settings_env
 from hub.topology import dlq_topic, qualified, raw_topic
 from tests.helpers.cli import hub
+from tests.helpers.packages import install_fixture
 from tests.helpers.stack import Topics
 from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
-PACKAGE = Path(__file__).resolve().parents[1] / "fixtures" / "hub-connector-example"
-
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example package installed by pip into a folder of its own (no index, no build tools needed)."""
-    target = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "--no-index",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "--quiet",
-            "--target",
-            str(target),
-            str(PACKAGE),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    target = install_fixture("hub-connector-example", tmp_path_factory.mktemp("site"))
     assert (target / "hub_connector_example-0.1.0.dist-info" / "entry_points.txt").is_file()
     return target
 
