@@ -98,7 +98,12 @@ SELECT pg_notify('hub_alerts', json_build_object('recipient', recipient, 'alert_
            (SELECT max((r.alert ->> 'escalation_level')::int) FROM alert_revisions r
             WHERE r.alert_id = new.alert_id AND r.revision < new.revision), 0) AS escalated,
        CASE WHEN revision = 1 THEN (SELECT min(e.time) FROM events e
-                                    WHERE e.kind = 'incident' AND e.subject = new.incident_id) END AS source_time
+                                    WHERE e.kind = 'incident' AND e.subject = new.incident_id) END AS source_time,
+       -- The alert's first stored revision (the statement sees the table as it was before its insert), and an
+       -- acknowledgement was stored before it (alerts.* and acks.* are read as they come): the time to be timed.
+       CASE WHEN NOT EXISTS (SELECT 1 FROM alert_revisions r WHERE r.alert_id = new.alert_id)
+            THEN (SELECT min(x.at) FROM alert_actions x
+                  WHERE x.alert_id = new.alert_id AND x.action = 'acknowledge') END AS acknowledged_before_at
 FROM new
 """
 
@@ -192,7 +197,9 @@ def _action_params(row: NewAction) -> tuple[object, ...]:
 class StoredRevision:
     """A revision stored now (not one stored before): what the alert metrics count. ``escalated``: its escalation
     level is above every earlier revision's; ``source_time``: for a first revision, the time of the earliest
-    stored event of its incident (None when the sink has not stored it yet, and for later revisions)."""
+    stored event of its incident (None when the sink has not stored it yet, and for later revisions);
+    ``acknowledged_before_at``: when this is the alert's first stored revision and an acknowledgement of it was
+    stored before (read first), the time of the earliest such acknowledgement, else None."""
 
     recipient: str
     revision: int
@@ -200,6 +207,7 @@ class StoredRevision:
     issued_at: datetime
     escalated: bool
     source_time: datetime | None
+    acknowledged_before_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The alert lifecycle as metrics (``hub.metrics.AlertMetrics``), from what the alert store stored now: a first
 revision is an alert issued (and, when its incident's event is stored, a latency from that event), a later one a
 revision (an escalation when it raised the level), an alert's first acknowledgement an acknowledgement with the time
-it took; and, polled from the store, the open alerts nobody acknowledged. Counted only after the transaction that
-stored them committed, so a retried batch is not counted twice.
+it took (an acknowledgement stored before its alert is timed when the alert's first revision is stored); and,
+polled from the store, the open alerts nobody acknowledged. Counted only after the transaction that stored them
+committed, so a retried batch is not counted twice.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ class AlertLifecycle:
                 m.revised.labels(r.recipient).inc()
             if r.escalated:
                 m.escalated.labels(r.recipient).inc()
+            if r.acknowledged_before_at is not None:
+                # Acknowledged before its alert was stored (alerts.* and acks.* are read as they come): the
+                # acknowledgement was counted then, without a time; it is timed now, from this revision.
+                m.ack_seconds.labels(r.recipient, _priority(r.priority)).observe(
+                    max((r.acknowledged_before_at - r.issued_at).total_seconds(), 0.0)
+                )
 
     def actions(self, stored: Iterable[StoredAction]) -> None:
         m = self.metrics

@@ -216,4 +216,26 @@ def test_the_store_says_what_it_stored_now_for_the_lifecycle_metrics(database_ur
         ("note", False, T0, 1),
     ]
     assert [a.first_ack for a in later] == [False]
+    assert [r.acknowledged_before_at for r in revisions] == [None, None, None]
     assert on_store(database_url, open_unacknowledged) == {("polizei", 2): 1}
+
+
+def test_an_acknowledgement_stored_before_its_alert_is_returned_with_the_alerts_first_revision(
+    database_url: str,
+) -> None:
+    """The alert store reads alerts.* and acks.* as they come: when an acknowledgement is stored before its alert,
+    the alert's first stored revision carries the acknowledgement's time (so the ack time can be measured then),
+    and no later revision does."""
+    first, second = alert("al-polizei-0003", revision=1), alert("al-polizei-0003", revision=2)
+
+    async def write(conn: psycopg.AsyncConnection[Any]) -> tuple[list[Any], list[Any], list[Any]]:
+        async with conn.transaction():
+            acks = await store_actions(conn, [action_row("al-polizei-0003", 1)])
+            revisions = await store_revisions(conn, [revision_row(first, offset=2)])
+            later = await store_revisions(conn, [revision_row(second, offset=3)])
+        return acks, revisions, later
+
+    acks, revisions, later = on_store(database_url, write)
+    assert [(a.first_ack, a.first_issued_at) for a in acks] == [(True, None)]
+    assert [r.acknowledged_before_at for r in revisions] == [acks[0].at]
+    assert [r.acknowledged_before_at for r in later] == [None]

@@ -56,8 +56,8 @@ def test_worker_stores_alerts_and_actions_once_and_dead_letters_garbage(
     with psycopg.connect(settings.database_conninfo(), autocommit=True) as listener:
         listener.execute(f"LISTEN {ALERTS_CHANNEL}")
         listener.execute(f"LISTEN {ACTIONS_CHANNEL}")
-        # The revisions first, stored, then the rest: an acknowledgement read before its alert is stored (the
-        # worker reads alerts.* and acks.* as they come) is stored too, but has no issue time to be timed from.
+        # The revisions first, stored, then the rest, so the order of the notifications below is known (an
+        # acknowledgement stored before its alert is timed once the alert is: tests/integration/test_alert_store.py).
         _send(settings, good[:3] * 2)
         workers.wait_for_count("alert-store", "hub_events_out_total", 6, stage="alert-store")
         _send(settings, (good[3:] + bad) * 2)

@@ -76,3 +76,21 @@ def test_unacknowledged_is_set_from_the_store_and_back_to_zero() -> None:
     assert _value(registry, "hub_alerts_unacknowledged", recipient="havag", priority="3") == 1
     lifecycle.unacknowledged({})
     assert _value(registry, "hub_alerts_unacknowledged", recipient="polizei", priority="1") == 0
+
+
+def test_an_acknowledgement_stored_before_its_alert_is_timed_when_the_alert_is_stored() -> None:
+    """alerts.* and acks.* are read as they come: an acknowledgement stored first is counted without a time (its
+    alert has no issue time yet), and timed once the alert's first revision is stored, once."""
+    lifecycle, registry = _lifecycle()
+    lifecycle.actions([StoredAction("polizei", "acknowledge", T0 + timedelta(seconds=30), True, None, None)])
+    assert _value(registry, "hub_alerts_acknowledged_total", recipient="polizei") == 1
+    assert _value(registry, "hub_alert_ack_seconds_count", recipient="polizei", priority="2") == 0
+    lifecycle.revisions(
+        [
+            StoredRevision("polizei", 1, 2, T0, False, None, T0 + timedelta(seconds=30)),
+            StoredRevision("polizei", 2, 2, T0 + timedelta(seconds=40), False, None),
+        ]
+    )
+    assert _value(registry, "hub_alert_ack_seconds_count", recipient="polizei", priority="2") == 1
+    assert _value(registry, "hub_alert_ack_seconds_sum", recipient="polizei", priority="2") == 30.0
+    assert _value(registry, "hub_alerts_acknowledged_total", recipient="polizei") == 1
