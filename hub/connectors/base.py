@@ -141,6 +141,13 @@ class PollingConnector(ABC, Generic[OptionsT]):
         self.options = options
         self.context = context
 
+    @classmethod
+    def format_problems(cls, options: OptionsT, fmt: object) -> list[str]:
+        """Why ``options`` cannot work with the instance's format ``fmt`` (an empty list when they can): checked
+        by ``hub connectors validate`` and again at start, so a combination that could never work is refused before
+        anything runs. The default finds none."""
+        return []
+
     async def setup(self) -> None:
         """Open clients or check local resources; the default does nothing."""
 
@@ -211,6 +218,13 @@ class PushConnector(ABC, Generic[OptionsT]):
     def __init__(self, options: OptionsT, context: ConnectorContext) -> None:
         self.options = options
         self.context = context
+
+    @classmethod
+    def format_problems(cls, options: OptionsT, fmt: object) -> list[str]:
+        """Why ``options`` cannot work with the instance's format ``fmt`` (an empty list when they can): checked
+        by ``hub connectors validate`` and again at start, so a combination that could never work is refused before
+        anything runs. The default finds none."""
+        return []
 
     async def setup(self) -> None:
         """Resolve secrets or open clients; the default does nothing."""

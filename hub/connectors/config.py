@@ -172,15 +172,24 @@ def _parse_instance(
     fmt, spec = (
         (entry.format, entry.settings) if isinstance(entry, FormatType) else (entry, BUILTIN_SETTINGS.get(entry.name))
     )
-    stale = stale_check_problem(ctype.cls, fmt, options.stale_after_s)
-    if stale is not None:
-        return None, [*problems, f"{key_path(*where, 'stale_after_s')}: {stale}"]
+    misfits = _format_misfits(where, ctype, options, fmt)
+    if misfits:
+        return None, problems + misfits
     if settings_table is None:
         return InstanceConfig(name, ctype, options, fmt), problems
     configured, found = _format_settings(where, fmt, spec, settings_table)
     if configured is None:
         return None, problems + found
     return InstanceConfig(name, ctype, options, *configured), problems
+
+
+def _format_misfits(where: tuple[str, ...], ctype: ConnectorType, options: ConnectorOptions, fmt: Format) -> list[str]:
+    """What of the instance's options its format cannot serve: a stale check that could never fire, and what the
+    type itself finds (``format_problems``)."""
+    stale = stale_check_problem(ctype.cls, fmt, options.stale_after_s)
+    if stale is not None:
+        return [f"{key_path(*where, 'stale_after_s')}: {stale}"]
+    return [f"{key_path(*where)}: {problem}" for problem in ctype.cls.format_problems(options, fmt)]
 
 
 def _format_settings(

@@ -196,9 +196,17 @@ class HttpPollConnector(PollingConnector[HttpPollOptions]):
         super().__init__(options, context)
         self.http = HttpFetcher(options)
 
+    @classmethod
+    def format_problems(cls, options: HttpPollOptions, fmt: object) -> list[str]:
+        if options.follow_links and not isinstance(fmt, LinkedDocuments):
+            name = getattr(fmt, "name", "?")
+            return [f"follow_links: format {name!r} reads no links from a document"]
+        return []
+
     async def setup(self) -> None:
-        if self.options.follow_links and not isinstance(self.context.format, LinkedDocuments):
-            raise ConfigError(f"follow_links: format {self.context.format.name!r} reads no links from a document")
+        problems = self.format_problems(self.options, self.context.format)
+        if problems:
+            raise ConfigError("; ".join(problems))
         await self.http.open()
 
     async def close(self) -> None:

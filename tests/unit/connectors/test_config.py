@@ -164,3 +164,20 @@ def test_the_shipped_example_is_valid(capsys: pytest.CaptureFixture[str]) -> Non
     assert {i.type.name for i in config.instances.values()} == set(TYPES)
     assert main(["connectors", "validate", str(EXAMPLE)]) == 0
     assert f"{len(doc['connectors'])} connector instance(s), all valid" in capsys.readouterr().out
+
+
+def test_an_option_the_format_cannot_serve_is_refused_by_validate() -> None:
+    """follow_links with a format that reads no links could never fetch anything: refused when the file is checked,
+    naming the instance, not only when the connector starts; with a format that reads links it is accepted."""
+    instance = """
+        [connectors.cap-index]
+        type = "http-poll"
+        format = "{fmt}"
+        url = "https://warnung.example/index.atom"
+        follow_links = 5
+        """
+    assert problems(instance.format(fmt="gtfsrt-vehicle-positions")) == [
+        "connectors.cap-index: follow_links: format 'gtfsrt-vehicle-positions' reads no links from a document"
+    ]
+    config = parse_config(tomllib.loads(instance.format(fmt="cap")), types=TYPES, formats=FORMATS, source="c.toml")
+    assert config.instances["cap-index"].options.follow_links == 5

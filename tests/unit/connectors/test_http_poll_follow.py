@@ -160,7 +160,8 @@ def test_the_bearer_token_goes_to_the_index_origin_only(monkeypatch: pytest.Monk
 
 
 def test_follow_links_is_checked_when_configured_and_started() -> None:
-    """With cursor_param it is refused by the options; with a format that reads no links, at setup."""
+    """With cursor_param it is refused by the options; with a format that reads no links, at setup too (and by
+    `hub connectors validate`: tests/unit/connectors/test_config.py)."""
     with pytest.raises(ValidationError, match="follow_links and cursor_param exclude each other"):
         HttpPollOptions.model_validate(
             {"format": "cap", "url": "http://x.example/i", "follow_links": 3, "cursor_param": "after"}
