@@ -345,9 +345,12 @@ def _cmd_aggregates_publish(settings: Settings, args: argparse.Namespace) -> int
     result = publish_week(settings, args.week, dry_run=args.dry_run)
     print(f"{result.shares_read} analytics incident share(s) read")
     for agg in result.aggregates:
-        where = (
-            f"city-wide {agg.week}" if agg.area == "city" else f"{agg.cell} ({agg.lat:.5f}, {agg.lon:.5f}) {agg.week}"
-        )
+        if agg.area == "cell":
+            where = f"{agg.cell} ({agg.lat:.5f}, {agg.lon:.5f}) {agg.week}"
+        elif agg.area == "band":
+            where = f"city-wide {agg.week} band {agg.band}"
+        else:
+            where = f"city-wide {agg.week}"
         table = "frozen" if agg.revision == 0 else f"correction {agg.revision}"
         if agg.retracted:
             print(f"  {where} [{table}]: retracted {', '.join(agg.retracted)} (now fewer than {agg.min_count})")
@@ -360,7 +363,8 @@ def _cmd_aggregates_publish(settings: Settings, args: argparse.Namespace) -> int
     if result.late:
         print("warning: the week ended more than 7 days ago; analytics shares of its first days may have expired")
     cells = sum(a.area == "cell" and not a.retracted for a in result.aggregates)
-    made = f"{len(result.aggregates)} new aggregate(s) ({cells} cells)"
+    bands = sum(a.area == "band" and not a.retracted for a in result.aggregates)
+    made = f"{len(result.aggregates)} new aggregate(s) ({cells} cells, {bands} hour-of-week bands)"
     if result.sent:
         print(f"{made}; {result.messages_sent} message(s) of the week sent to share.praevention.aggregates")
     else:
@@ -622,7 +626,9 @@ def build_parser() -> argparse.ArgumentParser:
     aggregates = sub.add_parser("aggregates", help="aggregates for prevention work").add_subparsers(
         dest="aggregates", required=True
     )
-    publish = aggregates.add_parser("publish", help="counts per grid cell and category of one week, to praevention")
+    publish = aggregates.add_parser(
+        "publish", help="counts per grid cell, hour-of-week band and category of one week, to praevention"
+    )
     publish.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W47")
     publish.add_argument(
         "--dry-run", action="store_true", help="print what this run would publish; store and send nothing"

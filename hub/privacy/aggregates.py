@@ -1,6 +1,8 @@
 """Aggregates for prevention work: incidents per fixed 500 m cell, ISO week and coarse category (the top level;
 residents' reports of unsafe places and broken lighting apart), small counts suppressed (with the complement rule
-for city-wide totals), victim-sensitive offences city-wide only. A week is
+for city-wide totals), victim-sensitive offences city-wide only; and city-wide per hour-of-week band (``BANDS``: four
+hours of local time, weekday or weekend), never per cell, victim-sensitive offences not at all, with the same rules
+and no band figure that could be differenced against the cells (``table``). A week is
 frozen by its first publication; late arrivals go into corrections over those incidents alone, and figures that
 fall below the threshold are retracted, so nothing published can be differenced into a suppressed count
 (``plan_week``). Built from the analytics domain's shares, so the aggregator never sees person-level data;
@@ -20,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from hub.errors import ConfigError
 from hub.privacy.transform import snap_to_grid
@@ -30,6 +32,8 @@ __all__ = [
     "AGGREGATE_KIND",
     "AGGREGATE_SOURCE",
     "AGGREGATE_TYPE",
+    "BANDS",
+    "BAND_HOURS",
     "GRID_M",
     "LOCAL_TIME",
     "MIN_COUNT",
@@ -42,6 +46,8 @@ __all__ = [
     "WeekState",
     "aggregate",
     "aggregate_events",
+    "area_key",
+    "band_of",
     "category_of",
     "cell_of",
     "countable",
@@ -68,6 +74,14 @@ SENSITIVE_CODES = ("CRIME/SEXUAL", "CRIME/DOMESTIC")
 LOCAL_TIME = ZoneInfo("Europe/Berlin")
 """Weeks are Halle's calendar weeks (Monday 00:00 local time), as the people reading them count them."""
 
+BAND_HOURS = 4
+"""Hours of local time per hour-of-week band: 00-04, 04-08, ..., 20-24."""
+
+BANDS = tuple(f"{day}:{h:02d}-{h + BAND_HOURS:02d}" for day in ("weekday", "weekend") for h in range(0, 24, BAND_HOURS))
+"""The 12 hour-of-week bands, ``weekday:00-04`` (Monday to Friday) ... ``weekend:20-24`` (Saturday, Sunday), local time
+of ``reported_at`` (the analytics domain has it to the hour). City-wide only: a band on a 500 m cell would be the
+small-area time series the threshold is there to prevent."""
+
 AGGREGATE_KIND = "aggregate"
 AGGREGATE_TYPE = "de.halle.hub.aggregate.v1"
 AGGREGATE_SOURCE = "/hub/aggregates"
@@ -78,15 +92,18 @@ _STATUS_RANK = {"open": 0, "updated": 1, "closed": 2, "cancelled": 3}
 
 
 class Aggregate(BaseModel):
-    """One published aggregate: a cell's counts per category, or the city-wide totals of one week, in one table
-    (``revision`` 0: the week's frozen first publication; 1, 2, ...: corrections counting late arrivals only, to be
-    added to the earlier tables). A retraction names the same week, area and revision, with no counts and the
-    withdrawn categories in ``retracted``."""
+    """One published aggregate: a cell's counts per category, the city-wide totals of one week, or the city-wide
+    counts of one hour-of-week band (``area`` "band", ``band`` one of ``BANDS``), in one table (``revision`` 0: the
+    week's frozen first publication; 1, 2, ...: corrections counting late arrivals only, to be added to the earlier
+    tables). A retraction names the same week, area (and band) and revision, with no counts and the withdrawn
+    categories in ``retracted``. Cell and city messages carry no ``band`` key at all (``payload``), exactly as
+    before bands were published, so their ids and form are unchanged."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     week: str
-    area: Literal["cell", "city"]
+    area: Literal["cell", "city", "band"]
+    band: str | None = None  # area "band" only: one of BANDS
     cell: str | None = None  # "<grid>m:<row>:<col>"
     grid_m: int | None = None
     lat: float | None = None  # the cell's centre
@@ -96,6 +113,29 @@ class Aggregate(BaseModel):
     min_count: int
     revision: int = 0
     retracted: list[str] = []  # a retraction: these categories of (week, area, revision) are withdrawn
+
+    @model_validator(mode="after")
+    def _band_only_on_band_rows(self) -> Aggregate:
+        if (self.area == "band") != (self.band is not None):
+            raise ValueError("a band row names its band, and only a band row names one")
+        if self.band is not None and self.band not in BANDS:
+            raise ValueError(f"unknown band {self.band!r}; bands are {', '.join(BANDS)}")
+        return self
+
+    def payload(self) -> dict[str, object]:
+        """The message's data as sent: the fields, without ``band`` on cell and city rows (their form before bands
+        existed, so a reader of those still reads them and their ids do not change)."""
+        data = self.model_dump(mode="json")
+        if self.band is None:
+            del data["band"]
+        return data
+
+
+def area_key(agg: Aggregate) -> str:
+    """What a figure is keyed by besides week, revision and category: the cell id, ``city``, or ``band:<band>``."""
+    if agg.area == "band":
+        return f"band:{agg.band}"
+    return agg.cell or "city"
 
 
 @dataclass(frozen=True)
@@ -146,6 +186,13 @@ def category_of(type_code: str) -> str:
     return top_level(type_code)
 
 
+def band_of(moment: datetime) -> str:
+    """The hour-of-week band (``BANDS``) of ``moment`` in Halle's local time."""
+    local = moment.astimezone(LOCAL_TIME)
+    start = local.hour // BAND_HOURS * BAND_HOURS
+    return f"{'weekday' if local.weekday() < 5 else 'weekend'}:{start:02d}-{start + BAND_HOURS:02d}"
+
+
 def _is_sensitive(type_code: str) -> bool:
     return any(type_code == code or type_code.startswith(code + "/") for code in SENSITIVE_CODES)
 
@@ -166,12 +213,14 @@ def _latest_per_incident(shares: Iterable[CloudEvent]) -> list[CloudEvent]:
 
 @dataclass(frozen=True)
 class Counted:
-    """One incident as a week's table counts it: its analytics id, coarse category and cell (None: city-wide only,
-    because it has no position or is victim-sensitive)."""
+    """One incident as a week's table counts it: its analytics id, coarse category, cell (None: city-wide only,
+    because it has no position or is victim-sensitive) and hour-of-week band (None: victim-sensitive, in no band;
+    or counted before bands were published)."""
 
     incident: str
     category: str
     cell: str | None
+    band: str | None = None
 
 
 def countable(
@@ -181,7 +230,8 @@ def countable(
 
     Counted: the last report of each incident whose mode is ``actual`` and which was not cancelled, in the week of
     its ``reported_at``. Category: ``category_of`` the type code. Victim-sensitive offences and incidents without a
-    position are on no cell.
+    position are on no cell; victim-sensitive offences are in no band either, the others in the band of their
+    ``reported_at``.
     """
     week_bounds(week)  # refuses a malformed week
     incidents: dict[str, Counted] = {}
@@ -190,17 +240,20 @@ def countable(
         data = share.data
         if data.get("mode") != "actual" or data.get("status") == "cancelled":
             continue
-        if iso_week(datetime.fromisoformat(str(data["reported_at"]))) != week:
+        reported = datetime.fromisoformat(str(data["reported_at"]))
+        if iso_week(reported) != week:
             continue
         type_code = str(data["type_code"])
         location = data.get("location")
+        sensitive = _is_sensitive(type_code)
         cell_id = None
-        if not _is_sensitive(type_code) and isinstance(location, dict):
+        if not sensitive and isinstance(location, dict):
             cell = cell_of(float(location["lat"]), float(location["lon"]), grid_m)
             cells[cell.id] = cell
             cell_id = cell.id
         incident = str(data.get("incident_id"))
-        incidents[incident] = Counted(incident, category_of(type_code), cell_id)
+        band = None if sensitive else band_of(reported)
+        incidents[incident] = Counted(incident, category_of(type_code), cell_id, band)
     return incidents, cells
 
 
@@ -213,24 +266,37 @@ def table(
     grid_m: int = GRID_M,
     min_count: int = MIN_COUNT,
 ) -> list[Aggregate]:
-    """One table of counts over ``incidents``: per cell and category, and city-wide per category.
+    """One table of counts over ``incidents``: per cell and category, city-wide per category, and city-wide per
+    hour-of-week band and category.
 
     A cell's category count below ``min_count`` is left out; so is, by the complement rule, the smallest published
     cell of a category while the city-wide count minus the published cells (what is on no published cell) is
     between 1 and ``min_count`` - 1, since that difference would otherwise be a small count. Cells without any
-    count left are not published; city-wide counts below ``min_count`` are published as "suppressed".
+    count left are not published; city-wide counts below ``min_count`` are published as "suppressed". Bands follow
+    the same two rules (a band's count below ``min_count`` left out; city-wide minus the published bands 0 or at
+    least ``min_count``, victim-sensitive offences being in no band), and then one more: bands and cells are two
+    partitions of the same incidents, so a band of a category is left out too while the table's figures of that
+    category taken together would pin fewer than ``min_count`` incidents (``_isolating_cut``; e.g. a band minus the
+    cells whose incidents all fall in it). Cells are never suppressed for a band's sake.
     """
     if min_count < MIN_COUNT:
         raise ConfigError(f"min_count must be at least {MIN_COUNT}, got {min_count}")
+    items = list(incidents)
     city: Counter[str] = Counter()
     per_cell: dict[str, Counter[str]] = {}
-    for item in incidents:
+    per_band: dict[str, Counter[str]] = {}
+    for item in items:
         city[item.category] += 1
         if item.cell is not None:
             per_cell.setdefault(item.cell, Counter())[item.category] += 1
+        if item.band is not None:
+            per_band.setdefault(item.band, Counter())[item.category] += 1
     kept = {cell: {cat: n for cat, n in counts.items() if n >= min_count} for cell, counts in per_cell.items()}
+    bands = {band: {cat: n for cat, n in counts.items() if n >= min_count} for band, counts in per_band.items()}
     for category, total in city.items():
         _complement(kept, category, total, min_count)
+        _complement(bands, category, total, min_count)
+        _no_isolating_band(items, kept, bands, category, total, min_count)
     out: list[Aggregate] = []
     for cell_id in sorted(kept):
         counts = kept[cell_id]
@@ -259,18 +325,129 @@ def table(
             revision=revision,
         )
     )
+    for band in BANDS:
+        if bands.get(band):
+            out.append(
+                Aggregate(
+                    week=week,
+                    area="band",
+                    band=band,
+                    counts=dict(sorted(bands[band].items())),
+                    min_count=min_count,
+                    revision=revision,
+                )
+            )
     return out
 
 
 def _complement(kept: dict[str, dict[str, int]], category: str, total: int, min_count: int) -> None:
-    """Suppress published cells of ``category`` (smallest first) until what is on no published cell is 0 or at
-    least ``min_count``: city-wide minus the published cells must never be a small count."""
+    """Suppress published areas (cells or bands) of ``category`` (smallest first) until what is on no published
+    area is 0 or at least ``min_count``: city-wide minus the published areas must never be a small count."""
     while True:
-        published = sorted((counts[category], cell) for cell, counts in kept.items() if category in counts)
+        published = sorted((counts[category], area) for area, counts in kept.items() if category in counts)
         rest = total - sum(n for n, _ in published)
         if rest == 0 or rest >= min_count or not published:
             return
         del kept[published[0][1]][category]
+
+
+_REST = ""  # the node of the incidents on no published cell (or in no published band)
+
+
+def _no_isolating_band(
+    items: Sequence[Counted],
+    cells: dict[str, dict[str, int]],
+    bands: dict[str, dict[str, int]],
+    category: str,
+    total: int,
+    min_count: int,
+) -> None:
+    """Suppress bands of ``category`` until no linear combination of the table's figures of it (cells, bands, the
+    city total) counts a set of 1 to ``min_count`` - 1 incidents; the smallest band of the offending combination
+    first. With no band left the figures are the cells' and the city's, which the complement rule keeps safe."""
+    if total < min_count:
+        return  # nothing of the category is published
+    while any(category in counts for counts in bands.values()):
+        blocks: Counter[tuple[str, str]] = Counter()
+        for item in items:
+            if item.category != category:
+                continue
+            cell = item.cell if item.cell is not None and category in cells.get(item.cell, {}) else _REST
+            band = item.band if item.band is not None and category in bands.get(item.band, {}) else _REST
+            blocks[(cell, band)] += 1
+        cut = _isolating_cut(blocks, min_count)
+        if cut is None:
+            return
+        involved = {band for _, band in cut if band != _REST}
+        candidates = involved or {b for b, counts in bands.items() if category in counts}
+        _, smallest = min((bands[b][category], b) for b in candidates)
+        del bands[smallest][category]
+
+
+def _isolating_cut(blocks: Mapping[tuple[str, str], int], limit: int) -> list[tuple[str, str]] | None:
+    """Blocks (cell, band) -> incidents, cells and bands each a partition of one category's incidents of a table
+    (``_REST`` the part on no published cell, or in no published band). A combination of the published parts can
+    count a set of incidents exactly iff the set is ``X``'s cells minus ``X``'s bands for a set ``X`` of parts that
+    holds every cell meeting any of its bands (a combination's coefficients are levels of the parts, each block
+    counted with its cell's level minus its band's; thresholds of the levels split any such set into these). That
+    set is the blocks (cell in ``X``, band not in ``X``): a directed cut of the graph with an arc
+    cell -> band of the block's size and an unbounded arc back. Returns the blocks of a cut of 1 to ``limit`` - 1
+    incidents, None if there is none: the global minimum directed cut, by max-flow from one part of each connected
+    component to every other and back, each flow stopped at ``limit``."""
+    residual: dict[str, dict[str, int]] = {}
+    for (cell, band), n in blocks.items():
+        c, b = "c" + cell, "b" + band
+        residual.setdefault(c, {})[b] = n
+        residual.setdefault(b, {})[c] = limit  # "unbounded": a flow stopped at limit never saturates it
+    seen: set[str] = set()
+    for first in sorted(residual):
+        if first in seen:
+            continue
+        component = _reachable(residual, first)
+        seen |= component
+        for other in sorted(component - {first}):
+            for source, sink in ((first, other), (other, first)):
+                side = _min_cut(residual, source, sink, limit)
+                if side is not None:
+                    return [(c, b) for (c, b) in blocks if "c" + c in side and "b" + b not in side]
+    return None
+
+
+def _reachable(graph: Mapping[str, Mapping[str, int]], start: str) -> set[str]:
+    found, todo = {start}, [start]
+    while todo:
+        for nxt, capacity in graph[todo.pop()].items():
+            if capacity > 0 and nxt not in found:
+                found.add(nxt)
+                todo.append(nxt)
+    return found
+
+
+def _min_cut(capacity: Mapping[str, Mapping[str, int]], source: str, sink: str, limit: int) -> set[str] | None:
+    """The source side of a minimum source-sink cut when its capacity is below ``limit``, else None."""
+    residual = {node: dict(arcs) for node, arcs in capacity.items()}
+    flow = 0
+    while flow < limit:
+        parent: dict[str, str] = {source: source}
+        queue = [source]
+        while queue and sink not in parent:
+            node = queue.pop(0)
+            for nxt, left in residual[node].items():
+                if left > 0 and nxt not in parent:
+                    parent[nxt] = node
+                    queue.append(nxt)
+        if sink not in parent:
+            return _reachable(residual, source)
+        path, node = [], sink
+        while node != source:
+            path.append((parent[node], node))
+            node = parent[node]
+        push = min(residual[u][v] for u, v in path)
+        for u, v in path:
+            residual[u][v] -= push
+            residual[v][u] = residual[v].get(u, 0) + push
+        flow += push
+    return None
 
 
 def aggregate(
@@ -297,9 +474,9 @@ class WeekState:
 
 @dataclass(frozen=True)
 class Plan:
-    """What to publish of a week now: a table (the frozen first one, or a correction of late arrivals), the
-    retractions of published figures that fell below the threshold, the incidents the new table counts, and the
-    late arrivals held back because their table would show nothing."""
+    """What to publish of a week now: a table (the frozen first one, or a correction of late arrivals; cells, the
+    city, bands), the retractions of published figures (of cells, the city or bands) that fell below the threshold,
+    the incidents the new table counts, and the late arrivals held back because their table would show nothing."""
 
     tables: tuple[Aggregate, ...]
     retractions: tuple[Aggregate, ...]
@@ -357,10 +534,12 @@ def _retractions(incidents: Mapping[str, Counted], state: WeekState, min_count: 
         now[(revision, "city", category)] += 1
         if item.cell is not None:
             now[(revision, item.cell, category)] += 1
-    gone = {(a.revision, a.cell or "city", cat) for a in state.published for cat in a.retracted}
+        if item.band is not None:  # as it is now: an incident whose hour was corrected moves to its new band
+            now[(revision, f"band:{item.band}", category)] += 1
+    gone = {(a.revision, area_key(a), cat) for a in state.published for cat in a.retracted}
     out: list[Aggregate] = []
     for agg in state.published:
-        area = agg.cell or "city"
+        area = area_key(agg)
         fallen = [
             c for c in agg.counts if now[(agg.revision, area, c)] < min_count and (agg.revision, area, c) not in gone
         ]
@@ -372,11 +551,13 @@ def _retractions(incidents: Mapping[str, Counted], state: WeekState, min_count: 
 def aggregate_events(aggregates: Sequence[Aggregate]) -> list[tuple[bytes, CloudEvent]]:
     """(Kafka key, CloudEvent) per aggregate for ``share.praevention.aggregates``. The id is a UUIDv5 of the whole
     message (week, area, revision, counts, retractions): sending a message again gives the same id, so consumers
-    and the register stay idempotent. Nothing supersedes: tables of one week add up, retractions withdraw."""
+    and the register stay idempotent. Nothing supersedes: tables of one week add up, retractions withdraw. Keyed
+    (and ``subject``) by ``area_key``: the cell id, ``city`` or ``band:<band>``."""
     events = []
     for agg in aggregates:
-        area = agg.cell or "city"
-        name = json.dumps(["aggregate", agg.model_dump(mode="json")], sort_keys=True, separators=(",", ":"))
+        area = area_key(agg)
+        data = agg.payload()
+        name = json.dumps(["aggregate", data], sort_keys=True, separators=(",", ":"))
         _, end = week_bounds(agg.week)
         event = CloudEvent(
             id=str(uuid.uuid5(HUB_EVENT_NAMESPACE, name)),
@@ -384,7 +565,7 @@ def aggregate_events(aggregates: Sequence[Aggregate]) -> list[tuple[bytes, Cloud
             type=AGGREGATE_TYPE,
             time=end.astimezone(UTC),
             subject=area,
-            data=agg.model_dump(mode="json"),
+            data=data,
             hubkind=AGGREGATE_KIND,
             hubrecipient="praevention",
             hubsourceid=f"{agg.week}/{area}/{agg.revision}",

@@ -23,16 +23,18 @@ from scipy.stats import false_discovery_control, norm
 
 from hub.errors import ConfigError
 from hub.network.tram import haversine_m
-from hub.privacy.aggregates import GRID_M, MIN_COUNT, PLACE_REPORT_CODES, Cell, cell_of, week_bounds
+from hub.privacy.aggregates import BAND_HOURS, BANDS, GRID_M, MIN_COUNT, PLACE_REPORT_CODES, Cell, cell_of, week_bounds
 from hub.reports.published import Figure, Period, Published, weeks_before
 from hub.schemas.codes import INCIDENT_TOP_LEVELS
 
 __all__ = [
     "ALPHA",
     "NEIGHBOUR_BAND_M",
+    "PATROL_BANDS",
     "PATROL_LOOKBACK_WEEKS",
     "PATROL_REPORTS",
     "PLACE_REPORTS",
+    "BandCount",
     "CellResult",
     "HotCells",
     "HotspotReport",
@@ -41,6 +43,8 @@ __all__ = [
     "PlaceCount",
     "PlannedEvent",
     "WeekRow",
+    "band_label",
+    "band_profile",
     "build_report",
     "gi_star",
     "hot_cells",
@@ -69,6 +73,9 @@ PLACE_REPORTS: Mapping[str, str] = {
 
 PATROL_REPORTS = ("SAFETY/UNSAFE_PLACE",)
 """The place reports that call for presence (unsafe places); broken lighting calls for a repair, not a patrol."""
+
+PATROL_BANDS = 2
+"""The patrol plan names this many hour-of-week bands per cell: the busiest of the city-wide profile."""
 
 _NEAR_PLACE_M = 600.0
 
@@ -347,6 +354,72 @@ def weekly(published: Published, weeks: Sequence[str]) -> list[WeekRow]:
     return rows
 
 
+def band_label(band: str) -> str:
+    """``weekday:20-24`` as a reader says it: ``Mo-Fr 20-24`` (weekend ``Sa-So``)."""
+    days, hours = band.split(":")
+    return f"{'Mo-Fr' if days == 'weekday' else 'Sa-So'} {hours}"
+
+
+def _band_hours(band: str) -> int:
+    """Hours a band covers in one week: four on five weekdays, or on the two days of the weekend."""
+    return BAND_HOURS * (5 if band.startswith("weekday") else 2)
+
+
+@dataclass(frozen=True)
+class BandCount:
+    """One hour-of-week band city-wide: its published incidents over some weeks (the figures summed; 0 and no
+    figures where none was published: fewer than the threshold, or held back) and how many weeks they span."""
+
+    band: str
+    count: int
+    figures: tuple[Figure, ...]
+    weeks: int
+
+    @property
+    def label(self) -> str:
+        return band_label(self.band)
+
+    @property
+    def weekend(self) -> bool:
+        return self.band.startswith("weekend")
+
+    @property
+    def per_hour(self) -> float:
+        """Published incidents per hour of the band (weekday bands cover 20 hours a week, weekend bands 8)."""
+        return self.count / (_band_hours(self.band) * max(self.weeks, 1))
+
+
+def band_profile(published: Published, weeks: Sequence[str], categories: Sequence[str]) -> list[BandCount]:
+    """Every band of ``BANDS``, with the city-wide published figures of ``categories`` over ``weeks`` summed."""
+    found = published.band_figures(weeks, categories)
+    return [
+        BandCount(band, sum(f.count for f in found.get(band, ())), tuple(found.get(band, ())), len(weeks))
+        for band in BANDS
+    ]
+
+
+def _busiest_bands(
+    published: Published, weeks: Sequence[str], categories: Sequence[str], mix: Mapping[str, int]
+) -> tuple[str, ...]:
+    """The ``PATROL_BANDS`` busiest bands for a cell whose published incidents per category are ``mix``: the
+    city-wide profile of each category (published incidents per hour of each band, as shares of the category's
+    whole profile) weighted by the cell's own counts; with no mix, the city-wide profile of all ``categories``.
+    Cells have no hours: this is the city's time pattern for what happens in the cell, not the cell's own."""
+    rates: dict[str, dict[str, float]] = {}
+    for category in categories:
+        per_hour = {b.band: b.per_hour for b in band_profile(published, weeks, [category])}
+        total = sum(per_hour.values())
+        if total > 0:
+            rates[category] = {band: rate / total for band, rate in per_hour.items()}
+    weights = {c: float(n) for c, n in mix.items() if c in rates}
+    if weights:
+        score = {band: sum(w * rates[c][band] for c, w in weights.items()) for band in BANDS}
+    else:
+        score = {b.band: b.per_hour for b in band_profile(published, weeks, categories)}
+    ranked = sorted((band for band in BANDS if score[band] > 0), key=lambda band: (-score[band], BANDS.index(band)))
+    return tuple(ranked[:PATROL_BANDS])
+
+
 @dataclass(frozen=True)
 class PatrolCell:
     """A cell where presence is needed in the planned week, and why."""
@@ -357,6 +430,12 @@ class PatrolCell:
     incidents_per_week: float
     reports_per_week: float
     events: tuple[PlannedEvent, ...]
+    bands: tuple[str, ...] = ()  # the busiest hour-of-week bands of the city-wide profile (``_busiest_bands``)
+
+    @property
+    def hours(self) -> str:
+        """The bands to be present in, as a reader says them, or "—" where no band figure was published."""
+        return ", ".join(band_label(b) for b in self.bands) or "—"
 
     @property
     def score(self) -> float:
@@ -371,7 +450,7 @@ class PatrolCell:
             out.append(f"{self.incidents_per_week:.1f} incidents/week")
         if self.reports_per_week:
             out.append(f"{self.reports_per_week:.1f} unsafe-place reports/week")
-        out.extend(f"event: {e.label}" for e in self.events)
+        out.extend(f"event: {e.label} ({e.start:%a %H}-{e.end:%H}h)" for e in self.events)
         return "; ".join(out)
 
 
@@ -386,9 +465,9 @@ def patrol_plan(
     top: int = 10,
 ) -> list[PatrolCell]:
     """The cells for the Ordnungsamt's presence in ``week``: hot cells of the ``lookback`` published weeks before it
-        first, then cells with a planned event in the week, then by published incidents and unsafe-place reports per
-    week.
-        The aggregates carry no hour, so the plan names cells, not hours (docs/hotspots.md)."""
+    first, then cells with a planned event in the week, then by published incidents and unsafe-place reports per
+    week. Each with the busiest hour-of-week bands of the city-wide band profile of those weeks, weighted by the
+    cell's published incident categories (``_busiest_bands``): cells have no hours (docs/hotspots.md)."""
     period = Period(tuple(weeks_before(week, lookback)))
     incidents = incident_categories(published)
     cells = {c.id: c for c in area} | published.cells
@@ -406,6 +485,9 @@ def patrol_plan(
     for cell_id in candidates:
         event_at = by_cell.get(cell_id, [])
         cell = cells.get(cell_id) or cell_of(event_at[0].lat, event_at[0].lon)
+        mix: dict[str, int] = {}
+        for f in inc.get(cell_id, ()):
+            mix[f.category] = mix.get(f.category, 0) + f.count
         out.append(
             PatrolCell(
                 cell,
@@ -414,6 +496,7 @@ def patrol_plan(
                 sum(f.count for f in inc.get(cell_id, ())) / lookback,
                 sum(f.count for f in rep.get(cell_id, ())) / lookback,
                 tuple(by_cell.get(cell_id, ())),
+                _busiest_bands(published, period.weeks, incidents, mix),
             )
         )
     out.sort(key=lambda p: (not p.hot, not p.events, -p.score, p.cell.id))
@@ -428,6 +511,7 @@ class HotspotReport:
     hot: HotCells
     reports: dict[str, list[PlaceCount]]
     weeks: list[WeekRow]
+    bands: list[BandCount]  # every band of BANDS over the period, the hot-cell categories summed
     patrol_week: str
     patrol: list[PatrolCell]
     events: tuple[PlannedEvent, ...]
@@ -447,7 +531,8 @@ def build_report(
     patrol_week: str,
 ) -> HotspotReport:
     """The whole report: hot cells of ``categories`` (default: every incident category published), the place
-    reports per cell, the city-wide weekly series of the period and the one before, and the patrol plan."""
+    reports per cell, the city-wide weekly series of the period and the one before, the city-wide hour-of-week
+    bands of the period (the same categories), and the patrol plan."""
     chosen = list(categories) if categories else incident_categories(published)
     unknown = sorted(set(chosen) - set(INCIDENT_TOP_LEVELS) - set(PLACE_REPORT_CODES))
     if unknown:
@@ -458,12 +543,14 @@ def build_report(
     hot = hot_cells(published, period, cells, chosen, places=places, exposure=exposure)
     reports = {cat: place_reports(published, period, cat, places) for cat in PLACE_REPORTS}
     weeks = weekly(published, (*period.previous().weeks, *period.weeks))
+    bands = band_profile(published, period.weeks, chosen)
     patrol = patrol_plan(published, patrol_week, cells, places=places, events=events)
     return HotspotReport(
         period=period,
         hot=hot,
         reports=reports,
         weeks=weeks,
+        bands=bands,
         patrol_week=patrol_week,
         patrol=patrol,
         events=tuple(events),

@@ -1,7 +1,7 @@
 """What the prevention domain received, as figures: every published count of ``share.praevention.aggregates`` (one
-week, one cell or the city, one revision, one category) that no retraction withdrew. The reports add these figures
-and nothing else, so every number they show is a sum of published numbers and none can be differenced into a count
-the aggregator kept back (docs/hotspots.md).
+week, one cell, the city or an hour-of-week band, one revision, one category) that no retraction withdrew. The
+reports add these figures and nothing else, so every number they show is a sum of published numbers and none can be
+differenced into a count the aggregator kept back (docs/hotspots.md).
 """
 
 from __future__ import annotations
@@ -12,23 +12,34 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hub.errors import ConfigError
-from hub.privacy.aggregates import Aggregate, Cell, iso_week, week_bounds
+from hub.privacy.aggregates import Aggregate, Cell, area_key, iso_week, week_bounds
 
 __all__ = ["Figure", "Period", "Published", "parse_week", "published", "weeks_before"]
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_BAND = "band:"
 
 
 @dataclass(frozen=True, order=True)
 class Figure:
-    """One published number: ``count`` incidents of ``category`` in ``area`` (a cell id or ``city``) in ``week``,
-    in table ``revision`` (0 the frozen week, 1.. its corrections)."""
+    """One published number: ``count`` incidents of ``category`` in ``area`` (a cell id, ``city``, or
+    ``band:<band>`` for an hour-of-week band city-wide) in ``week``, in table ``revision`` (0 the frozen week, 1.. its
+    corrections)."""
 
     week: str
     area: str
     revision: int
     category: str
     count: int
+
+    @property
+    def band(self) -> str | None:
+        """The hour-of-week band of a band figure (``hub.privacy.aggregates.BANDS``), else None."""
+        return self.area.removeprefix(_BAND) if self.area.startswith(_BAND) else None
+
+    @property
+    def on_cell(self) -> bool:
+        return self.area != "city" and not self.area.startswith(_BAND)
 
 
 @dataclass(frozen=True)
@@ -44,8 +55,18 @@ class Published:
         wanted_weeks, wanted = set(weeks), set(categories)
         out: dict[str, list[Figure]] = {}
         for figure in self.figures:
-            if figure.area != "city" and figure.week in wanted_weeks and figure.category in wanted:
+            if figure.on_cell and figure.week in wanted_weeks and figure.category in wanted:
                 out.setdefault(figure.area, []).append(figure)
+        return out
+
+    def band_figures(self, weeks: Iterable[str], categories: Iterable[str]) -> dict[str, list[Figure]]:
+        """Per hour-of-week band (``BANDS``), its city-wide figures of ``weeks`` and ``categories``."""
+        wanted_weeks, wanted = set(weeks), set(categories)
+        out: dict[str, list[Figure]] = {}
+        for figure in self.figures:
+            band = figure.band
+            if band is not None and figure.week in wanted_weeks and figure.category in wanted:
+                out.setdefault(band, []).append(figure)
         return out
 
     def categories(self) -> list[str]:
@@ -60,7 +81,7 @@ def published(messages: Iterable[Aggregate]) -> Published:
     withdrawn: set[tuple[str, str, int, str]] = set()
     for message in messages:
         if message.retracted:
-            area = message.cell or "city"
+            area = area_key(message)
             withdrawn.update((message.week, area, message.revision, cat) for cat in message.retracted)
         else:
             tables.append(message)
@@ -68,7 +89,7 @@ def published(messages: Iterable[Aggregate]) -> Published:
     cells: dict[str, Cell] = {}
     suppressed: dict[str, set[str]] = {}
     for table in tables:
-        area = table.cell or "city"
+        area = area_key(table)
         suppressed.setdefault(table.week, set()).update(table.suppressed)
         if table.cell is not None:
             if table.lat is None or table.lon is None:

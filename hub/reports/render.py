@@ -1,6 +1,6 @@
 """The hotspot report as one self-contained HTML page: an inline SVG map (grid cells, the tram network and stops
-from the hub's own data), tables, a weekly chart and the method in German and English. Pure: a report and the
-network in, text out; nothing is fetched, no script, no external style or font.
+from the hub's own data), tables, a weekly chart, a chart by hour of week and the method in German and English.
+Pure: a report and the network in, text out; nothing is fetched, no script, no external style or font.
 """
 
 from __future__ import annotations
@@ -11,7 +11,15 @@ from html import escape
 
 from hub.network.tram import TramNetwork, haversine_m
 from hub.privacy.aggregates import GRID_M, Cell
-from hub.reports.hotspots import PATROL_LOOKBACK_WEEKS, PLACE_REPORTS, CellResult, HotspotReport, PatrolCell, PlaceCount
+from hub.reports.hotspots import (
+    PATROL_BANDS,
+    PATROL_LOOKBACK_WEEKS,
+    PLACE_REPORTS,
+    CellResult,
+    HotspotReport,
+    PatrolCell,
+    PlaceCount,
+)
 
 __all__ = ["patrol_table", "render_html"]
 
@@ -269,17 +277,73 @@ def _weekly_chart(report: HotspotReport) -> str:
     return "\n".join(out) + f"<p>{legend}</p>" + table
 
 
+_WEEKDAY_COLOUR, _WEEKEND_COLOUR = "#4a6fa5", "#e08214"
+
+
+def _band_chart(report: HotspotReport) -> str:
+    """Incidents per hour-of-week band, weekday and weekend bars side by side for each four hours of the day, each
+    the published figures of the period summed; "—" where no figure was published (below the threshold)."""
+    by_band = {b.band: b for b in report.bands}
+    hours = [b.band.split(":")[1] for b in report.bands if not b.weekend]
+    top = max((b.count for b in report.bands), default=0) or 1
+    width, height, left, bottom = 900.0, 220.0, 40.0, 34.0
+    group = (width - left) / max(len(hours), 1)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" id="band-chart" '
+        'role="img" aria-label="Vorfälle nach Wochenzeit / incidents by hour of week">'
+    ]
+    for n, span in enumerate(hours):
+        for k, (days, colour) in enumerate((("weekday", _WEEKDAY_COLOUR), ("weekend", _WEEKEND_COLOUR))):
+            band = by_band[f"{days}:{span}"]
+            x = left + n * group + group * (0.12 + 0.38 * k)
+            h = band.count / top * (height - bottom - 24)
+            y = height - bottom - h
+            label = str(band.count) if band.figures else "—"
+            out.append(
+                f'<rect class="band{" weekend" if band.weekend else ""}" x="{x:.1f}" y="{y:.1f}" '
+                f'width="{group * 0.36:.1f}" height="{h:.1f}" fill="{colour}">'
+                f"<title>{escape(f'{band.label}: {label}')}</title></rect>"
+            )
+            out.append(
+                f'<text x="{x + group * 0.18:.1f}" y="{y - 3:.1f}" font-size="10" text-anchor="middle">{label}</text>'
+            )
+        out.append(
+            f'<text x="{left + (n + 0.5) * group:.1f}" y="{height - 16:.1f}" font-size="11" text-anchor="middle">'
+            f"{escape(span)} h</text>"
+        )
+    out.append("</svg>")
+    legend = (
+        f'<span style="color:{_WEEKDAY_COLOUR}">■</span> Mo-Fr / weekdays (5 days) '
+        f'<span style="color:{_WEEKEND_COLOUR}">■</span> Sa-So / weekend (2 days)'
+    )
+    rows = []
+    for span in hours:
+        cells = []
+        for days in ("weekday", "weekend"):
+            band = by_band[f"{days}:{span}"]
+            cells.append(f'<td class="n">{_number(band.count, band.figures)}</td>')
+        for days in ("weekday", "weekend"):
+            band = by_band[f"{days}:{span}"]
+            cells.append(f'<td class="n">{f"{band.per_hour:.2f}" if band.figures else "—"}</td>')
+        rows.append(f"<tr><td>{escape(span)}</td>{''.join(cells)}</tr>")
+    table = (
+        '<table id="bands"><tr><th>Uhrzeit / hours</th><th>Mo-Fr</th><th>Sa-So</th>'
+        "<th>Mo-Fr per hour</th><th>Sa-So per hour</th></tr>" + "".join(rows) + "</table>"
+    )
+    return "\n".join(out) + f"<p>{legend}</p>" + table
+
+
 def _patrol_html(report: HotspotReport) -> str:
     if not report.patrol:
         return '<p class="note">No published figure in the weeks before: nothing to plan from.</p>'
     rows = "".join(
         f"<tr><td>{n}</td><td>{escape(p.place or '—')}</td><td><code>{escape(p.cell.id)}</code></td>"
-        f'<td class="n">{p.score:.1f}</td><td>{escape(p.reasons)}</td></tr>'
+        f'<td class="n">{p.score:.1f}</td><td>{escape(p.hours)}</td><td>{escape(p.reasons)}</td></tr>'
         for n, p in enumerate(report.patrol, 1)
     )
     return (
-        f'<table id="patrol"><tr><th>#</th><th>Near / nahe</th><th>Cell</th><th>Per week</th><th>Why / warum</th></tr>'
-        f"{rows}</table>"
+        '<table id="patrol"><tr><th>#</th><th>Near / nahe</th><th>Cell</th><th>Per week</th>'
+        f"<th>Busiest hours (city-wide) / Zeiten</th><th>Why / warum</th></tr>{rows}</table>"
     )
 
 
@@ -324,11 +388,18 @@ Zellen) und die Zelle selbst. p-Werte zweiseitig aus der Normalverteilung, korri
 (False Discovery Rate); Brennpunkt heißt q ≤ {hot.alpha:g}, z &gt; 0 und eine veröffentlichte Zahl in der
 Zelle selbst. Trend: Vergleich mit dem gleich langen
 Zeitraum davor.</p>
-<p>Grenzen: Kleine Zahlen fehlen, Brennpunkte werden daher eher unterschätzt. Es gibt keine Uhrzeit in den
-Wochenzahlen, also keine Auswertung nach Stunde. Vorfälle, die Streifen selbst feststellen, erscheinen dort, wo
-Streifen sind. Meldungen von Angsträumen und defekter Beleuchtung (Open311) zählen getrennt; in Wochen, die vor
-dieser Trennung veröffentlicht wurden, stecken sie in SAFETY und TECHNICAL. Ohne Fahrgast- oder Passantenzahlen
-sind belebte Orte (Markt, Hauptbahnhof) nicht vergleichbar.</p>
+<p>Wochenzeit: stadtweit veröffentlichte Zahlen je Kategorie und Zeitband (sechs Bänder zu vier Stunden Ortszeit
+der Meldung, jeweils Montag bis Freitag und Samstag/Sonntag), über die Wochen des Zeitraums summiert; nie je Zelle.
+Ein Band unter {k} wird nicht veröffentlicht („—“); ein Band wird auch dann zurückgehalten, wenn es zusammen mit
+den Zellenzahlen weniger als {k} Vorfälle eingrenzen würde. Sexualdelikte und häusliche Gewalt sind in keinem Band.
+Die Streifenplanung nennt je Zelle die {PATROL_BANDS} stadtweit stärksten Bänder (Vorfälle je Stunde), gewichtet
+mit den Kategorien der Zelle: Zellen haben keine Uhrzeit, es ist das Zeitmuster der Stadt, nicht das der Zelle.</p>
+<p>Grenzen: Kleine Zahlen fehlen, Brennpunkte werden daher eher unterschätzt. Uhrzeiten gibt es nur stadtweit und
+in Bändern von vier Stunden; ein Band, dessen Zahl in einer Woche zurückgehalten wurde, fehlt in der Summe.
+Vorfälle, die Streifen selbst feststellen, erscheinen dort, wo Streifen sind. Meldungen von Angsträumen und
+defekter Beleuchtung (Open311) zählen getrennt; in Wochen, die vor dieser Trennung veröffentlicht wurden, stecken
+sie in SAFETY und TECHNICAL. Ohne Fahrgast- oder Passantenzahlen sind belebte Orte (Markt, Hauptbahnhof) nicht
+vergleichbar.</p>
 </div><div lang="en"><h3>English</h3>
 <p>Only the published weekly counts per 500 m grid cell and category that the prevention domain receives are
 used (no person-level data). Counts below {k} are never published; a cell without a published figure counts 0 here
@@ -337,8 +408,14 @@ and is shown as "—". Sexual offences and domestic violence are in city-wide fi
 neighbours are the cells whose centres lie within {hot.band_m:.0f} m (the eight around a cell) plus the cell itself.
 Two-sided normal p-values, Benjamini-Hochberg false discovery rate correction; a hot cell has q ≤ {hot.alpha:g},
 z &gt; 0 and a published figure of its own. Trend: against the previous period of equal length.</p>
-<p>Limits: small counts are missing, so hot spots tend to be understated. Weekly aggregates carry no time of day,
-so there is no chart by hour of week (the chart shows weeks). Incidents found by patrols appear where patrols go.
+<p>Hour of week: city-wide published counts per category and band (six bands of four hours of local time of the
+report, Monday to Friday and Saturday/Sunday apart), summed over the period's weeks; never per cell. A band below
+{k} is not published ("—"); a band is also held back where, together with the cell figures, it would narrow fewer
+than {k} incidents down. Sexual offences and domestic violence are in no band. The patrol plan names per cell the
+city's {PATROL_BANDS} busiest bands (incidents per hour), weighted by the cell's categories: cells have no hours, so
+this is the city's time pattern, not the cell's own.</p>
+<p>Limits: small counts are missing, so hot spots tend to be understated. Hours are city-wide only and in bands of
+four hours; a band held back in a week is missing from the sum. Incidents found by patrols appear where patrols go.
 Residents' reports of unsafe places and broken lighting (Open311) are counted apart; in weeks published before
 they were, they are inside SAFETY and TECHNICAL. Without passenger or footfall counts, busy places (Markt,
 Hauptbahnhof) are not comparable.</p>
@@ -346,7 +423,8 @@ Hauptbahnhof) are not comparable.</p>
 
 
 def render_html(report: HotspotReport, network: TramNetwork, *, generated: str) -> str:
-    """The report page: map, hot cells with trend, place reports, weekly chart, patrol plan, events, method."""
+    """The report page: map, hot cells with trend, place reports, weekly chart, chart by hour of week, patrol plan,
+    events, method."""
     period = escape(report.period.label())
     previous = escape(report.period.previous().label())
     exposure = (
@@ -375,12 +453,18 @@ Published aggregates only; threshold {report.min_count}. {escape(exposure)} Gene
 <h2>Angsträume und Beleuchtung / Unsafe places and lighting</h2>
 <div class="cols">{place_sections}</div>
 <h2>Nach Woche / By week</h2>
-<p class="note">The weekly aggregates carry no hour, so there is no chart by hour of week; this chart shows the
-city-wide published counts per week of this period and the previous one.</p>
+<p class="note">City-wide published counts per week of this period and the previous one.</p>
 {_weekly_chart(report)}
+<h2>Nach Wochenzeit / By hour of week</h2>
+<p class="note">City-wide published counts per band of four hours (local time of the report), weekdays and weekend
+apart, of {escape(", ".join(report.hot.categories) or "—")}, summed over the weeks of {period}; never per cell.
+Weekday bands span five days, weekend bands two: compare per hour. "—": no figure published (below
+{report.min_count}, or held back).</p>
+{_band_chart(report)}
 <h2>Streifenplanung / Patrol plan {escape(report.patrol_week)}</h2>
-<p class="note">Cells only (no hours: the aggregates have none). Hot cells of the {PATROL_LOOKBACK_WEEKS} weeks
-before first, then planned events, then published incidents and unsafe-place reports per week.</p>
+<p class="note">Hot cells of the {PATROL_LOOKBACK_WEEKS} weeks before first, then planned events, then published
+incidents and unsafe-place reports per week. Hours: the city-wide busiest bands of those weeks for the cell's kind
+of incidents; cells have no hours of their own.</p>
 {_patrol_html(report)}
 <h2>Geplante Veranstaltungen / Planned events ahead</h2>
 {_events_html(report)}
@@ -392,9 +476,14 @@ before first, then planned events, then published incidents and unsafe-place rep
 
 def patrol_table(week: str, plan: Sequence[PatrolCell]) -> str:
     """The patrol plan as plain text for the control room."""
-    lines = [f"Patrol plan {week} (cells of the published 500 m grid; no hours: weekly aggregates carry none)"]
+    lines = [
+        f"Patrol plan {week} (cells of the published 500 m grid; hours: the city-wide busiest bands for the cell's "
+        "incidents, cells have none of their own)"
+    ]
     if not plan:
         lines.append("  no published figure in the weeks before: nothing to plan from")
     for n, p in enumerate(plan, 1):
-        lines.append(f"{n:>3}  {(p.place or '-'):<28.28} {p.cell.id:<18} {p.score:>6.1f}/wk  {p.reasons}")
+        lines.append(
+            f"{n:>3}  {(p.place or '-'):<28.28} {p.cell.id:<18} {p.score:>6.1f}/wk  {p.hours:<24}  {p.reasons}"
+        )
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 
 from hub.errors import StoreError
-from hub.privacy.aggregates import Aggregate, Counted, Plan, WeekState, aggregate_events
+from hub.privacy.aggregates import Aggregate, Counted, Plan, WeekState, aggregate_events, area_key
 from hub.schemas import CloudEvent
 
 __all__ = ["StoredMessage", "load_published", "load_week", "record_week"]
@@ -82,9 +82,9 @@ def _load(conn: psycopg.Connection[Any], week: str) -> WeekState:
     ).fetchall()
     published = tuple(Aggregate.model_validate(CloudEvent.from_bytes(bytes(v[0])).data) for v in values)
     counted = {
-        incident: (revision, Counted(incident, category, cell))
-        for incident, revision, category, cell in conn.execute(
-            "SELECT incident_id, revision, category, cell FROM aggregate_counted WHERE week = %s", (week,)
+        incident: (revision, Counted(incident, category, cell, band))
+        for incident, revision, category, cell, band in conn.execute(
+            "SELECT incident_id, revision, category, cell, band FROM aggregate_counted WHERE week = %s", (week,)
         ).fetchall()
     }
     return WeekState(published, counted)
@@ -96,12 +96,15 @@ def _store(conn: psycopg.Connection[Any], week: str, plan: Plan, at: datetime) -
             "INSERT INTO aggregate_messages (message_id, week, revision, area, retraction, kafka_key, value,"
             " published_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (message_id) DO NOTHING",
             [
-                (event.id, week, agg.revision, agg.cell or "city", bool(agg.retracted), key, event.to_bytes(), at)
+                (event.id, week, agg.revision, area_key(agg), bool(agg.retracted), key, event.to_bytes(), at)
                 for agg, (key, event) in zip(plan.messages, aggregate_events(plan.messages), strict=True)
             ],
         )
         cur.executemany(
-            "INSERT INTO aggregate_counted (week, incident_id, revision, category, cell, counted_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s)",
-            [(week, item.incident, revision, item.category, item.cell, at) for revision, item in plan.counted],
+            "INSERT INTO aggregate_counted (week, incident_id, revision, category, cell, band, counted_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [
+                (week, item.incident, revision, item.category, item.cell, item.band, at)
+                for revision, item in plan.counted
+            ],
         )

@@ -1,6 +1,6 @@
 """The hotspot report page in Chromium with the network switched off: it draws everything from itself (inline
-SVG, no script, nothing fetched), so the map with the tram network, the hot cells and the tables all show. The
-screenshot is saved as ``test-artifacts/<test>.png`` (and is the one docs/hotspots.md shows)."""
+SVG, no script, nothing fetched), so the map with the tram network, the hot cells, the chart by hour of week and the
+tables all show. The screenshot is saved as ``test-artifacts/<test>.png`` (and is the one docs/hotspots.md shows)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,19 @@ def test_the_report_opens_offline_and_shows_map_hot_cells_and_tables(
     expect(page.locator("#patrol tr")).to_have_count(1 + len(report.patrol))
     expect(page.locator("#events-none")).to_be_visible()
     expect(page.locator("#weekly-chart rect")).not_to_have_count(0)
+    # The chart by hour of week: a bar per band (six weekday, six weekend), drawn and labelled.
+    expect(page.locator("#band-chart rect.band")).to_have_count(12)
+    expect(page.locator("#band-chart rect.band.weekend")).to_have_count(6)
+    chart = page.locator("#band-chart").bounding_box()
+    assert chart is not None
+    assert chart["width"] > 400
+    tallest = max(
+        (page.locator("#band-chart rect.band").nth(n).bounding_box() or {"height": 0.0})["height"] for n in range(12)
+    )
+    assert tallest > 50
+    expect(page.locator("#bands tr")).to_have_count(7)
+    assert any(b.figures for b in report.bands)
+    expect(page.locator("#patrol th", has_text="Busiest hours")).to_be_visible()
     expect(page.locator("text=Methode und Grenzen")).to_be_visible()
 
 

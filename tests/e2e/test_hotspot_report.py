@@ -1,8 +1,8 @@
 """The hotspot report end to end (issue 16): a simulated month of the simulator's incidents through the real
 connectors, normaliser and pseudonymiser to the analytics domain, ``hub aggregates publish`` for each of its four ISO
 weeks, then ``hub report hotspots`` over them and ``hub report patrol`` for the week after, as commands. Every
-number of the report is checked, week by week, against counts made here, independently, from the simulator's own
-incidents.
+number of the report, the cells' and the hour-of-week bands', is checked, week by week, against counts made here,
+independently, from the simulator's own incidents.
 
 The month (Monday 2026-11-02 to Sunday 2026-11-29, weeks W45 to W48, about 2,900 incidents) runs in the
 simulator's compressed mode: every push as soon as the one before was accepted, each with its simulated times
@@ -25,6 +25,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -82,6 +83,21 @@ def _expected(scenario: Scenario) -> Counter[tuple[str, str, str]]:
         week = iso_week(scenario.clock.at(incident.reported_s))
         lat, lon = snap_to_grid(round(incident.lat, 6), round(incident.lon, 6), ANALYTICS_GRID_M)
         counts[(week, cell_of(lat, lon).id, top_level(incident.event.type_code))] += 1
+    return counts
+
+
+def _expected_bands(scenario: Scenario) -> Counter[tuple[str, str, str]]:
+    """Incidents per (ISO week, hour-of-week band, category) from the scenario alone: the local time in Halle of
+    the CAP alert's ``sent`` (whole seconds; the analytics domain has it to the hour, which keeps the hour), four
+    hours a band, Saturday and Sunday the weekend."""
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for incident in scenario.incidents:
+        if incident.reported_s >= scenario.end_s:
+            continue
+        local = scenario.clock.at(incident.reported_s).astimezone(ZoneInfo("Europe/Berlin"))
+        days = "weekend" if local.isoweekday() >= 6 else "weekday"
+        start = local.hour - local.hour % 4
+        counts[(iso_week(local), f"{days}:{start:02d}-{start + 4:02d}", top_level(incident.event.type_code))] += 1
     return counts
 
 
@@ -191,6 +207,36 @@ def _check_numbers(
     return shown
 
 
+def _check_bands(report: HotspotReport, expected: Counter[tuple[str, str, str]]) -> dict[str, int]:
+    """The chart by hour of week: every band figure on the report against the independent counts, week by week and
+    category by category; what is not shown is below the threshold or held back, and what is in no shown band of a
+    category is 0 or at least the threshold. Returns the report's band totals, checked against the figures."""
+    city = Counter[tuple[str, str]]()
+    for (week, _, category), n in expected.items():
+        if category in report.hot.categories:  # the chart's categories: every incident category published
+            city[(week, category)] += n
+    shown: dict[tuple[str, str, str], int] = {}
+    for band in report.bands:
+        assert band.count == sum(f.count for f in band.figures)
+        assert band.count == 0 or band.count >= MIN_COUNT
+        for f in band.figures:
+            assert f.band == band.band
+            shown[(f.week, band.band, f.category)] = shown.get((f.week, band.band, f.category), 0) + f.count
+    assert {week for week, _, _ in shown} == set(WEEKS), "every week of the month has published bands"
+    for key, count in shown.items():
+        assert count == expected[key], key
+    for week, category in city:
+        big = {b for (w, b, cat), n in expected.items() if (w, cat) == (week, category) and n >= MIN_COUNT}
+        on = {b: n for (w, b, cat), n in shown.items() if (w, cat) == (week, category)}
+        assert set(on) <= big, (week, category)
+        rest = city[(week, category)] - sum(on.values())
+        assert rest == 0 or rest >= MIN_COUNT or not on, (week, category)
+    # The rules hold few bands back in a month this busy: most bands that reached the threshold are shown.
+    big_all = {(w, b, cat) for (w, b, cat), n in expected.items() if n >= MIN_COUNT and (w, cat) in city}
+    assert len(shown) >= 0.75 * len(big_all), (len(shown), len(big_all))
+    return {band.band: band.count for band in report.bands}
+
+
 def _hub(settings: Settings, *argv: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **settings_env(settings)}
     return subprocess.run(
@@ -204,6 +250,7 @@ def test_the_report_of_a_simulated_month_matches_the_simulators_incidents(
     topics("share.analytics.incident", "share.praevention.aggregates")
     scenario = build_scenario(SEED, MONTH)
     expected = _expected(scenario)
+    expected_bands = _expected_bands(scenario)
     total = sum(expected.values())
     assert {week for week, _, _ in expected} == set(WEEKS)
     assert total > 2500, "the month must give many incidents, or few cells reach the threshold"
@@ -238,6 +285,8 @@ def test_the_report_of_a_simulated_month_matches_the_simulators_incidents(
     expected.update({(PLACES_WEEK, cell, cat): n for (cell, cat), n in reports.items()})
     shown = _check_numbers(report, expected, reports)
     assert report.hot.hot, "a month of incidents at stops gives hot cells in the city centre"
+    band_totals = _check_bands(report, expected_bands)
+    assert all(p.bands for p in report.patrol), "the patrol plan names the busiest hours of every cell"
 
     # The commands: the page (progress on stderr) and the control room's table.
     done = _hub(
@@ -253,11 +302,19 @@ def test_the_report_of_a_simulated_month_matches_the_simulators_incidents(
             n for (_, c, cat), n in shown.items() if c == html.unescape(cell) and cat not in PLACE_REPORTS
         )
     assert f'<b id="hot-count">{len(report.hot.hot)}</b>' in page
+    bands_table = re.search(r'<table id="bands">(.*?)</table>', page, re.S)
+    assert bands_table is not None
+    for hours, cells in re.findall(r"<tr><td>(\d\d-\d\d)</td>(.*?)</tr>", bands_table[1]):
+        weekday, weekend = re.findall(r'<td class="n">([^<]*)</td>', cells)[:2]
+        for days, text in (("weekday", weekday), ("weekend", weekend)):
+            total = band_totals[f"{days}:{hours}"]
+            assert text == (str(total) if total else "—"), (days, hours)
     assert "Adventskonzert" not in page
     assert f"<code>{concert}</code></td><td>2026-12-05 16:00</td><td>2026-12-05 22:00</td>" in page
     plan = _hub(settings, "report", "patrol", "--week", "2026-W49", "--top", "50")
     assert plan.returncode == 0, plan.stderr
     first = report.patrol[0]
     assert first.cell.id in plan.stdout.splitlines()[1]
+    assert first.hours in plan.stdout.splitlines()[1]
     [line] = [line for line in plan.stdout.splitlines() if concert in line]
     assert "event, ~5,000 expected" in line

@@ -18,7 +18,7 @@ from hub.config import Settings
 from hub.errors import ConfigError
 from hub.jobs.aggregates import publish_week
 from hub.kafka_read import read_topic
-from hub.privacy.aggregates import MIN_COUNT, Aggregate, cell_of
+from hub.privacy.aggregates import MIN_COUNT, Aggregate, Counted, area_key, cell_of
 from hub.privacy.keys import DomainKeys, KeyRing, SecretKey, demo_keyring
 from hub.privacy.policy import DOMAINS, default_policy
 from hub.privacy.pseudonym import ID_KEYS
@@ -26,7 +26,7 @@ from hub.privacy.transform import TransformContext, share_record
 from hub.schemas import CloudEvent, Incident, example_payload, wrap
 from hub.store.register import transfers_since
 from hub.topology import qualified
-from tests.helpers.differencing import Figure, recoverable
+from tests.helpers.differencing import Figure, recoverable, small_groups
 from tests.helpers.stack import Topics
 from tests.helpers.store import login
 
@@ -38,6 +38,7 @@ POLICY = default_policy()
 A = (51.48277, 11.96934)  # Marktplatz
 B = (51.48820, 11.97809)  # Steintor, another 500 m cell
 C = (51.49600, 11.96900)  # a third
+NIGHT = "weekday:20-24"  # every incident below is reported on Wednesday at 22:10
 
 
 def _ring(analytics_kid: str, secret: bytes) -> KeyRing:
@@ -49,12 +50,13 @@ def _ring(analytics_kid: str, secret: bytes) -> KeyRing:
 
 @dataclass
 class Truth:
-    """What the test knows of every incident: its analytics id, category, cell (None: city-wide only), whether it
-    still counts."""
+    """What the test knows of every incident: its analytics id, category, cell (None: city-wide only), hour-of-week
+    band (None: victim-sensitive, in no band), whether it still counts."""
 
     analytics_id: str
     category: str
     cell: str | None
+    band: str | None
     counts: bool = True
 
 
@@ -92,35 +94,48 @@ class Scene:
         sensitive = type_code.startswith("CRIME/SEXUAL")
         location = shared["location"]
         cell = None if sensitive or location is None else cell_of(location["lat"], location["lon"]).id
-        self.truth[incident] = Truth(shared["incident_id"], type_code.split("/")[0], cell, status != "cancelled")
+        band = None if sensitive else NIGHT
+        self.truth[incident] = Truth(shared["incident_id"], type_code.split("/")[0], cell, band, status != "cancelled")
 
     def secrets(self) -> list[Figure]:
-        """The counts the hub must keep back now: each cell's and the city's categories with 1..4 incidents."""
-        live = [t for t in self.truth.values() if t.counts]
-        areas = {t.cell for t in live if t.cell is not None} | {"city"}
-        found = []
-        for area in areas:
-            for category in {t.category for t in live}:
-                members = frozenset(t.analytics_id for t in live if t.category == category and area in ("city", t.cell))
-                if 0 < len(members) < MIN_COUNT:
-                    found.append(members)
-        return found
+        """The counts the hub must keep back now: each cell's, band's and the city's categories with 1..4 incidents,
+        and each cell's within a band (``small_groups``)."""
+        live = [Counted(t.analytics_id, t.category, t.cell, t.band) for t in self.truth.values() if t.counts]
+        return small_groups(live, MIN_COUNT)
 
 
-def _counted(settings: Settings) -> Mapping[int, list[tuple[str, str, str | None]]]:
-    """Per revision, the incidents the hub says it counted: (analytics id, category, cell)."""
+def _counted(settings: Settings) -> Mapping[int, list[tuple[str, str, str | None, str | None]]]:
+    """Per revision, the incidents the hub says it counted: (analytics id, category, cell, band)."""
     with psycopg.connect(settings.database_conninfo()) as conn:
-        rows = conn.execute("SELECT revision, incident_id, category, cell FROM aggregate_counted").fetchall()
-    out: dict[int, list[tuple[str, str, str | None]]] = {}
-    for revision, incident, category, cell in rows:
-        out.setdefault(revision, []).append((incident, category, cell))
+        rows = conn.execute("SELECT revision, incident_id, category, cell, band FROM aggregate_counted").fetchall()
+    out: dict[int, list[tuple[str, str, str | None, str | None]]] = {}
+    for revision, incident, category, cell, band in rows:
+        out.setdefault(revision, []).append((incident, category, cell, band))
     return out
+
+
+def _figures(
+    messages: list[Aggregate], counted: Mapping[int, list[tuple[str, str, str | None, str | None]]]
+) -> list[Figure]:
+    """Every published number as the set of incidents the hub says it counts, each checked against the number."""
+    figures: list[Figure] = []
+    for agg in messages:
+        for category, n in agg.counts.items():
+            rows = [(i, cell, band) for i, cat, cell, band in counted[agg.revision] if cat == category]
+            if agg.area == "band":
+                members = frozenset(i for i, _, band in rows if band == agg.band)
+            else:
+                members = frozenset(i for i, cell, _ in rows if (agg.cell or "city") in ("city", cell))
+            assert len(members) == n
+            figures.append(members)
+    return figures
 
 
 def test_repeated_publication_gives_no_suppressed_count_away(settings: Settings, topics: Topics) -> None:
     """Five runs on one week with arrivals, a cancellation and a key rotation between them: the week stays as first
-    published, the fallen cell is retracted, late arrivals come as a correction once it shows a count, nothing is
-    counted twice, every message is registered, and differencing all messages recovers no suppressed count."""
+    published (its hour-of-week band too), the fallen cell is retracted, late arrivals come as a correction once it
+    shows a count, nothing is counted twice, every message is registered, and differencing all messages recovers no
+    suppressed count."""
     topics("share.analytics.incident", "share.praevention.aggregates")
     scene = Scene(settings)
     secrets: list[Figure] = []
@@ -158,29 +173,23 @@ def test_repeated_publication_gives_no_suppressed_count_away(settings: Settings,
     received = {e.id: e for e in (CloudEvent.from_bytes(r.value) for r in records)}
     messages = [Aggregate.model_validate(e.data) for e in received.values()]
     counted = _counted(settings)
-    figures: list[Figure] = []
-    for agg in messages:
-        for category, n in agg.counts.items():
-            members = frozenset(
-                i
-                for i, cat, cell in counted[agg.revision]
-                if cat == category and (agg.cell or "city") in ("city", cell)
-            )
-            assert len(members) == n
-            figures.append(members)
-    assert recoverable(figures, secrets) == []
+    assert recoverable(_figures(messages, counted), secrets) == []
 
-    summary = sorted((a.revision, a.cell or "city", sorted(a.counts.items()), a.retracted) for a in messages)
+    summary = sorted((a.revision, area_key(a), sorted(a.counts.items()), a.retracted) for a in messages)
     cell_a, cell_b = cell_of(*A).id, cell_of(*B).id
     assert summary == sorted(
         [
             (0, cell_a, [("CRIME", 5)], []),
             (0, cell_b, [("CRIME", 10)], []),
             (0, "city", [("CRIME", 20)], []),
-            (0, cell_a, [], ["CRIME"]),
+            (0, f"band:{NIGHT}", [("CRIME", 15)], []),  # the sexual offences are in no band: the rest is their 5
+            (0, cell_a, [], ["CRIME"]),  # the night band still counts 14: it stands
             (1, "city", [("CRIME", 7)], []),  # A's 6 late ones would leave 1 (C0) as the rest: complement rule
+            (1, f"band:{NIGHT}", [("CRIME", 7)], []),  # all 7 at night, city-wide: no cell in it
         ]
     )
+    bands = {band for rows in counted.values() for _, cat, cell, band in rows}
+    assert bands == {NIGHT, None}  # None: the sexual offences
     assert sum(len(v) for v in counted.values()) == len({t.analytics_id for t in scene.truth.values()}) == 27
     register = transfers_since(settings.database_conninfo(), datetime(2020, 1, 1, tzinfo=UTC), recipient="praevention")
     assert sorted(r.share_id for r in register) == sorted(received)
@@ -207,7 +216,11 @@ def test_the_job_runs_as_a_stage_login(settings: Settings, topics: Topics) -> No
         as_stage = settings.model_copy(update={"database_url": SecretStr(stage)})
         first = publish_week(as_stage, WEEK, now=RUN_AT)
         again = publish_week(as_stage, WEEK, now=RUN_AT)
-    assert [(a.area, a.counts) for a in first.aggregates] == [("cell", {"CRIME": 5}), ("city", {"CRIME": 5})]
-    assert (again.aggregates, again.messages_sent) == ((), 2)
+    assert [(a.area, a.counts) for a in first.aggregates] == [
+        ("cell", {"CRIME": 5}),
+        ("city", {"CRIME": 5}),
+        ("band", {"CRIME": 5}),
+    ]
+    assert (again.aggregates, again.messages_sent) == ((), 3)
     register = transfers_since(settings.database_conninfo(), datetime(2020, 1, 1, tzinfo=UTC), recipient="praevention")
-    assert len(register) == 2
+    assert len(register) == 3

@@ -1,9 +1,13 @@
 """Aggregates for prevention work: the fixed grid, weeks in local time, small-count suppression, victim-sensitive
-offences kept off cells, one count per incident however often it was updated."""
+offences kept off cells, one count per incident however often it was updated; hour-of-week bands city-wide with the
+same rules, and messages of the old form still read as before."""
 
 from __future__ import annotations
 
 import itertools
+import json
+import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,16 +17,20 @@ from hypothesis import strategies as st
 
 from hub.errors import ConfigError
 from hub.privacy.aggregates import (
+    AGGREGATE_SOURCE,
+    BANDS,
     MIN_COUNT,
     Aggregate,
     Counted,
     WeekState,
     aggregate,
     aggregate_events,
+    band_of,
     cell_of,
     countable,
     iso_week,
     plan_week,
+    table,
     week_bounds,
 )
 from hub.privacy.keys import DomainKeys, KeyRing, SecretKey, demo_keyring
@@ -30,7 +38,7 @@ from hub.privacy.policy import DOMAINS, default_policy
 from hub.privacy.pseudonym import field_keys
 from hub.privacy.transform import TransformContext, for_domain, snap_to_grid
 from hub.privacy.vault import vault_entries
-from hub.schemas import CloudEvent, Incident, example_payload, wrap
+from hub.schemas import HUB_EVENT_NAMESPACE, CloudEvent, Incident, example_payload, wrap
 
 POLICY = default_policy()
 KEYS = demo_keyring(DOMAINS)
@@ -148,13 +156,14 @@ def test_unsafe_places_and_lighting_are_categories_of_their_own() -> None:
 
 
 def test_a_week_counted_before_place_reports_were_apart_is_not_retracted() -> None:
-    """Five unsafe-place reports counted under SAFETY by a publication before the split, and still there: no figure
-    of theirs fell below the threshold, so nothing is retracted, and nothing is counted again."""
+    """Five unsafe-place reports counted under SAFETY by a publication before the split (and before bands), and still
+    there: no figure of theirs fell below the threshold, so nothing is retracted, and nothing is counted again; the
+    week gets no band figures afterwards either (its incidents are counted)."""
     shares = [_share("SAFETY/UNSAFE_PLACE") for _ in range(5)]
     incidents, cells = countable(shares, WEEK)
     before = {k: Counted(i.incident, "SAFETY", i.cell) for k, i in incidents.items()}
     first = plan_week(before, cells, WEEK, WeekState())
-    assert [a.counts for a in first.tables] == [{"SAFETY": 5}, {"SAFETY": 5}]
+    assert [a.counts for a in first.tables] == [{"SAFETY": 5}, {"SAFETY": 5}]  # cell, city: before bands too
     state = WeekState(first.messages, {i.incident: (0, i) for _, i in first.counted})
     again = plan_week(incidents, cells, WEEK, state)
     assert (again.tables, again.retractions, again.held_back) == ((), (), 0)
@@ -209,7 +218,7 @@ def test_aggregate_events_are_stable_and_addressed_to_praevention() -> None:
     first = aggregate_events(aggs)
     again = aggregate_events(aggregate([_share() for _ in range(5)], WEEK))
     assert [e.id for _, e in first] == [e.id for _, e in again]
-    assert [k for k, _ in first] == [aggs[0].cell.encode() if aggs[0].cell else b"", b"city"]
+    assert [k for k, _ in first] == [aggs[0].cell.encode() if aggs[0].cell else b"", b"city", b"band:weekday:20-24"]
     for _, event in first:
         assert CloudEvent.from_bytes(event.to_bytes()) == event
         assert event.hubrecipient == "praevention"
@@ -261,3 +270,113 @@ def test_key_rotation_keeps_analytics_incident_ids_and_counts() -> None:
     assert {s.hubsourceid.split(".")[1] for s in shares} == {"k1", "k2"}  # the rest still rotates
     assert set(ids) <= {v.pseudonym for v in vault if v.field == "incident.incident_id"}
     assert _city(aggregate(shares, WEEK)).counts == {"TRANSIT": 5}
+
+
+def _bands(aggs: list[Aggregate]) -> dict[str, dict[str, int]]:
+    return {a.band or "": a.counts for a in aggs if a.area == "band"}
+
+
+def test_bands_are_four_hours_of_local_time_weekdays_and_weekend_apart() -> None:
+    """Twelve bands; a moment's band is its hour in Halle (summer or winter time) and whether it is Saturday or
+    Sunday there."""
+    assert len(BANDS) == 12
+    assert (BANDS[0], BANDS[-1]) == ("weekday:00-04", "weekend:20-24")
+    assert band_of(datetime.fromisoformat("2026-11-18T22:10:00+01:00")) == "weekday:20-24"  # Wednesday
+    assert band_of(datetime.fromisoformat("2026-11-20T23:59:00+01:00")) == "weekday:20-24"  # Friday night
+    assert band_of(datetime.fromisoformat("2026-11-21T00:00:00+01:00")) == "weekend:00-04"  # Saturday
+    assert band_of(datetime(2026, 11, 22, 23, 30, tzinfo=UTC)) == "weekday:00-04"  # Monday 00:30 in Halle
+    assert band_of(datetime(2026, 7, 4, 21, 30, tzinfo=UTC)) == "weekend:20-24"  # Saturday 23:30 summer time
+    assert band_of(datetime(2026, 7, 6, 3, 59, tzinfo=UTC)) == "weekday:04-08"  # Monday 05:59 summer time
+
+
+def test_the_band_is_that_of_the_hour_analytics_sees() -> None:
+    """The analytics domain has ``reported_at`` to the hour: 19:59 counts in 16-20, 20:00 in 20-24. A victim-sensitive
+    offence is in no band (and on no cell); an incident without a position has its band."""
+    late = [_share(reported_at="2026-11-18T19:59:00+01:00") for _ in range(5)]
+    night = [_share(reported_at="2026-11-18T20:00:00+01:00") for _ in range(6)]
+    sexual = [_share("CRIME/SEXUAL", reported_at="2026-11-18T20:30:00+01:00")]
+    nowhere = [_share("SAFETY/HELPLESS_PERSON", None, reported_at="2026-11-21T03:00:00+01:00")]
+    incidents, _ = countable(late + night + sexual + nowhere, WEEK)
+    bands = Counter((i.band, i.cell is not None) for i in incidents.values())
+    assert bands == {
+        ("weekday:16-20", True): 5,
+        ("weekday:20-24", True): 6,
+        (None, False): 1,
+        ("weekend:00-04", False): 1,
+    }
+
+
+def test_bands_are_city_wide_with_the_threshold() -> None:
+    """Three assaults at night at Marktplatz and three at Steintor, four in the morning at Marktplatz and five at
+    Steintor: both bands are published city-wide (6 and 9) and no band row names a cell. Of the first ten alone,
+    the morning's 4 is below the threshold and the night's 6 would leave it as the rest, so neither is."""
+    shares = [_share(where=MARKT) for _ in range(3)] + [_share(where=STEINTOR) for _ in range(3)]
+    shares += [_share(reported_at="2026-11-18T09:00:00+01:00") for _ in range(4)]
+    shares += [_share(reported_at="2026-11-18T10:00:00+01:00", where=STEINTOR) for _ in range(5)]
+    aggs = aggregate(shares, WEEK)
+    assert _bands(aggs) == {"weekday:20-24": {"CRIME": 6}, "weekday:08-12": {"CRIME": 9}}
+    assert all(a.cell is None and a.lat is None for a in aggs if a.area == "band")
+    assert _city(aggs).counts == {"CRIME": 15}
+    four = aggregate(shares[:10], WEEK)
+    assert _bands(four) == {}  # 6 at night would leave 4 in the morning: the complement rule holds the 6 back
+
+
+def test_victim_sensitive_offences_are_in_no_band_and_the_complement_covers_them() -> None:
+    """Six thefts at night and five sexual offences that night: the band shows the 6 thefts (city-wide 11: the rest,
+    5, may stand); with two sexual offences instead the band would tell the city total's 2 apart, so it is held
+    back."""
+    thefts = [_share("CRIME/THEFT", STEINTOR) for _ in range(3)] + [_share("CRIME/THEFT") for _ in range(3)]
+    five = [_share("CRIME/SEXUAL") for _ in range(5)]
+    aggs = aggregate(thefts + five, WEEK)
+    assert _bands(aggs) == {"weekday:20-24": {"CRIME": 6}}
+    assert _city(aggs).counts == {"CRIME": 11}
+    aggs = aggregate(thefts + five[:2], WEEK)
+    assert _bands(aggs) == {}
+    assert _city(aggs).counts == {"CRIME": 8}
+
+
+def test_bands_have_the_complement_rule_per_category() -> None:
+    """Per category over the bands: CRIME 5 at night and 6 in the morning and 2 in the afternoon (13): publishing
+    both would leave 2, so the smaller band (5) is held back, 8 remain in no published band; SAFETY's 5 stand."""
+    a, b = cell_of(*MARKT), cell_of(*STEINTOR)
+    cells = {a.id: a, b.id: b}
+    items = [Counted(f"n{k}", "CRIME", a.id, "weekday:20-24") for k in range(5)]
+    items += [Counted(f"m{k}", "CRIME", b.id, "weekday:08-12") for k in range(6)]
+    items += [Counted(f"t{k}", "CRIME", None, "weekday:12-16") for k in range(2)]
+    items += [Counted(f"s{k}", "SAFETY", None, "weekend:00-04") for k in range(5)]
+    aggs = table(items, cells, WEEK)
+    assert _bands(aggs) == {"weekday:08-12": {"CRIME": 6}, "weekend:00-04": {"SAFETY": 5}}
+
+
+def test_old_messages_read_as_before_and_keep_their_ids() -> None:
+    """A cell or city message has no ``band`` key, as before bands were published: a message of that form (as stored
+    in ``aggregate_messages`` then) still validates, and the same figures get the same id as they had."""
+    old = {
+        "week": WEEK, "area": "cell", "cell": "500m:11436:1659", "grid_m": 500, "lat": 51.4834, "lon": 11.9685,
+        "counts": {"CRIME": 5}, "suppressed": [], "min_count": 5, "revision": 0, "retracted": [],
+    }  # fmt: skip
+    agg = Aggregate.model_validate(old)
+    assert agg.band is None
+    [(key, event)] = aggregate_events([agg])
+    assert (key, event.subject) == (b"500m:11436:1659", "500m:11436:1659")
+    assert event.data == old
+    name = json.dumps(["aggregate", old], sort_keys=True, separators=(",", ":"))
+    assert event.id == str(uuid.uuid5(HUB_EVENT_NAMESPACE, name))
+    assert event.source == AGGREGATE_SOURCE
+
+
+def test_band_rows_name_a_known_band_and_only_band_rows_do() -> None:
+    band = Aggregate(week=WEEK, area="band", band="weekend:00-04", counts={"CRIME": 5}, min_count=5)
+    [(key, event)] = aggregate_events([band])
+    assert (key, event.subject, event.hubsourceid) == (
+        b"band:weekend:00-04",
+        "band:weekend:00-04",
+        f"{WEEK}/band:weekend:00-04/0",
+    )
+    assert Aggregate.model_validate(event.data) == band
+    with pytest.raises(ValueError, match="band row"):
+        Aggregate(week=WEEK, area="city", band="weekend:00-04", counts={}, min_count=5)
+    with pytest.raises(ValueError, match="band row"):
+        Aggregate(week=WEEK, area="band", counts={}, min_count=5)
+    with pytest.raises(ValueError, match="unknown band"):
+        Aggregate(week=WEEK, area="band", band="weekend:00-06", counts={}, min_count=5)

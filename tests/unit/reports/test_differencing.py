@@ -1,6 +1,7 @@
 """Disclosure control of the reports (issue 16, item 5): every number a report shows is a sum of published
-figures, so no combination of two or more reports (overlapping periods, other categories) recovers a count the
-aggregator kept back; a naive report over raw counts, the control, gives them away."""
+figures, so no combination of two or more reports (overlapping periods, other categories; cells, weeks and the
+hour-of-week bands) recovers a count the aggregator kept back; a naive report over raw counts, the control, gives
+them away."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hub.privacy.aggregates import MIN_COUNT
 from hub.reports.hotspots import PLACE_REPORTS, HotspotReport, build_report, study_area
 from hub.reports.published import Figure, Period, published
 from hub.reports.run import places
-from tests.helpers.differencing import recoverable
+from tests.helpers.differencing import recoverable, small_groups
 from tests.unit.reports.scene import CATEGORIES, CELLS, WEEKS, Scene, build
 
 STOPS = places(load_tram_network())
@@ -31,6 +32,7 @@ def _shown(scene: Scene, report: HotspotReport) -> list[frozenset[str]]:
     numbers += [(c.previous, c.previous_figures) for c in report.hot.cells if c.previous_figures]
     numbers += [(p.count, p.figures) for counts in report.reports.values() for p in counts]
     numbers += [(p.previous, p.previous_figures) for c in report.reports.values() for p in c if p.previous_figures]
+    numbers += [(b.count, b.figures) for b in report.bands if b.figures]  # the chart by hour of week
     for shown, figures in numbers:
         members = _members(scene, figures)
         assert len(members) == shown >= MIN_COUNT
@@ -44,18 +46,13 @@ def _shown(scene: Scene, report: HotspotReport) -> list[frozenset[str]]:
 
 
 def _secrets(scene: Scene) -> list[frozenset[str]]:
-    """Counts below the threshold: per week, and over every run of weeks, per cell (or the city) and category."""
+    """Counts below the threshold: per week, and over every run of weeks, per category and cell (or the city, or
+    no cell), hour-of-week band (or none) and cell within band (``small_groups``)."""
     secrets = []
     for first in range(len(WEEKS)):
         for last in range(first, len(WEEKS)):
             items = [i for w in WEEKS[first : last + 1] for i in scene.incidents[w].values()]
-            for area in [*CELLS, "city"]:
-                for category in CATEGORIES:
-                    members = frozenset(
-                        i.incident for i in items if i.category == category and area in ("city", i.cell)
-                    )
-                    if 0 < len(members) < MIN_COUNT:
-                        secrets.append(members)
+            secrets += small_groups(items, MIN_COUNT)
     return secrets
 
 
@@ -79,8 +76,10 @@ def test_no_two_reports_recover_a_suppressed_count() -> None:
         scene = build(seed)
         secrets = _secrets(scene)
         assert len(secrets) > 20, "the scene must hold small counts, or the test proves nothing"
-        shown = [members for report in _reports(scene) for members in _shown(scene, report)]
+        reports = _reports(scene)
+        shown = [members for report in reports for members in _shown(scene, report)]
         assert len(shown) > 50
+        assert sum(1 for r in reports for b in r.bands if b.figures) > 10, "the reports must show bands"
         assert recoverable(shown, secrets) == []
 
 
@@ -99,10 +98,13 @@ def test_a_naive_report_over_raw_counts_gives_small_counts_away() -> None:
     assert recoverable(shown, _secrets(scene))
 
 
-def test_victim_sensitive_and_unpositioned_incidents_stay_city_wide() -> None:
+def test_victim_sensitive_and_unpositioned_incidents_stay_city_wide_and_sensitive_ones_in_no_band() -> None:
     scene = build(1)
     city_only = {i.incident for w in WEEKS for i in scene.incidents[w].values() if i.cell is None}
+    in_no_band = {i.incident for w in WEEKS for i in scene.incidents[w].values() if i.band is None}
+    assert in_no_band
     for report in _reports(scene):
         cell_members = [_members(scene, c.figures) for c in report.hot.cells]
         cell_members += [_members(scene, p.figures) for cat in PLACE_REPORTS for p in report.reports[cat]]
         assert not any(m & city_only for m in cell_members)
+        assert not any(_members(scene, b.figures) & in_no_band for b in report.bands)

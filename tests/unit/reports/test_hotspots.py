@@ -1,5 +1,6 @@
 """The pure core of ``hub report``: Gi* as PySAL documents it, the grid neighbourhood, BH-corrected hot cells, the
-standing published figures, periods, the patrol plan and the page (self-contained, no small count on it)."""
+standing published figures, periods, the hour-of-week bands, the patrol plan with its hours and the page
+(self-contained, no small count on it)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from scipy.stats import norm
 
 from hub.errors import ConfigError
 from hub.network.tram import load_tram_network
-from hub.privacy.aggregates import LOCAL_TIME, MIN_COUNT, Aggregate, cell_of
+from hub.privacy.aggregates import BANDS, LOCAL_TIME, MIN_COUNT, Aggregate, Cell, cell_of
 from hub.reports.hotspots import (
     ALPHA,
     PlannedEvent,
+    band_profile,
     build_report,
     gi_star,
     hot_cells,
@@ -207,3 +209,93 @@ def test_the_page_shows_rates_where_an_exposure_file_was_given() -> None:
     assert "<th>per 10,000 passengers</th>" in page
     assert f'<td class="n">{cell.count / 4:.2f}</td>' in page
     assert "no exposure" in page  # the other cells: no figure given, no rate made up
+
+
+def _profile_messages() -> list[Aggregate]:
+    """Four weeks: CRIME 10 a week on weekend nights (1.25 per hour) and 20 on weekday afternoons (1.0 per hour),
+    PUBLIC_ORDER 30 on weekday mornings; one cell with only CRIME, one with only PUBLIC_ORDER."""
+    crime_cell, order_cell = cell_of(*MARKT), cell_of(51.45, 12.02)
+    out = []
+    for week in ("2026-W44", "2026-W45", "2026-W46", "2026-W47"):
+        for cell, category in ((crime_cell, "CRIME"), (order_cell, "PUBLIC_ORDER")):
+            out.append(
+                Aggregate(week=week, area="cell", cell=cell.id, grid_m=500, lat=cell.lat, lon=cell.lon,
+                          counts={category: 10}, min_count=MIN_COUNT)
+            )  # fmt: skip
+        out.append(Aggregate(week=week, area="city", counts={"CRIME": 30, "PUBLIC_ORDER": 30}, min_count=MIN_COUNT))
+        for band, counts in (
+            ("weekend:20-24", {"CRIME": 10}),
+            ("weekday:16-20", {"CRIME": 20}),
+            ("weekday:08-12", {"PUBLIC_ORDER": 30}),
+        ):
+            out.append(Aggregate(week=week, area="band", band=band, counts=counts, min_count=MIN_COUNT))
+    return out
+
+
+def _profile_area() -> list[Cell]:
+    return study_area([MARKT, (51.45, 12.02)], margin_m=1000)
+
+
+def test_band_profile_sums_the_published_band_figures_of_the_period() -> None:
+    found = published(_profile_messages())
+    bands = band_profile(found, ["2026-W46", "2026-W47"], ["CRIME"])
+    assert [b.band for b in bands] == list(BANDS)
+    by_band = {b.band: b for b in bands}
+    assert by_band["weekend:20-24"].count == 20
+    assert by_band["weekend:20-24"].per_hour == pytest.approx(20 / (8 * 2))
+    assert by_band["weekday:16-20"].count == 40
+    assert by_band["weekday:16-20"].per_hour == pytest.approx(40 / (20 * 2))
+    assert {f.week for f in by_band["weekday:16-20"].figures} == {"2026-W46", "2026-W47"}
+    assert by_band["weekday:08-12"].figures == ()  # PUBLIC_ORDER is not asked for
+    assert sum(b.count for b in bands) == 60
+    # A retracted band figure no longer counts.
+    retraction = Aggregate(week="2026-W47", area="band", band="weekend:20-24", counts={}, retracted=["CRIME"],
+                           min_count=MIN_COUNT)  # fmt: skip
+    again = band_profile(published([*_profile_messages(), retraction]), ["2026-W46", "2026-W47"], ["CRIME"])
+    assert {b.band: b.count for b in again}["weekend:20-24"] == 10
+
+
+def test_patrol_plan_names_the_citys_busiest_bands_for_the_cells_incidents() -> None:
+    """The CRIME cell gets CRIME's busiest bands per hour (weekend nights before weekday afternoons, though these
+    have more incidents: five days against two); the PUBLIC_ORDER cell its only band; the table says them."""
+    found = published(_profile_messages())
+    plan = patrol_plan(found, "2026-W48", _profile_area())
+    by_cell = {p.cell.id: p for p in plan}
+    crime, order = by_cell[cell_of(*MARKT).id], by_cell[cell_of(51.45, 12.02).id]
+    assert crime.bands == ("weekend:20-24", "weekday:16-20")
+    assert crime.hours == "Sa-So 20-24, Mo-Fr 16-20"
+    assert order.bands == ("weekday:08-12",)
+    text = patrol_table("2026-W48", plan)
+    assert "Sa-So 20-24, Mo-Fr 16-20" in text
+    assert "Mo-Fr 08-12" in text
+    # Without band figures the plan still names cells, and says it has no hours.
+    no_bands = published([m for m in _profile_messages() if m.area != "band"])
+    assert all(p.bands == () and p.hours == "—" for p in patrol_plan(no_bands, "2026-W48", _profile_area()))
+
+
+def test_the_page_charts_the_bands_with_dashes_for_unpublished_ones() -> None:
+    found = published(_profile_messages())
+    report = build_report(
+        found, Period.between("2026-W46", "2026-W47"), _profile_area(), places=STOPS, patrol_week="2026-W48"
+    )
+    page = render_html(report, NETWORK, generated="test")
+    chart = re.search(r'<svg[^>]*id="band-chart".*?</svg>', page, re.S)
+    assert chart is not None
+    assert chart[0].count('<rect class="band') == 12
+    assert chart[0].count('<rect class="band weekend"') == 6
+    table = re.search(r'<table id="bands">(.*?)</table>', page, re.S)
+    assert table is not None
+    rows = dict(
+        (hours, cells)
+        for hours, cells in (
+            (m[0], re.findall(r'<td class="n">([^<]*)</td>', m[1]))
+            for m in re.findall(r"<tr><td>(\d\d-\d\d)</td>(.*?)</tr>", table[1])
+        )
+    )
+    assert rows["20-24"] == ["—", "20", "—", "1.25"]  # weekday nights: no figure; weekend nights 20, per hour
+    assert rows["16-20"] == ["40", "—", "1.00", "—"]
+    assert rows["08-12"] == ["60", "—", "1.50", "—"]
+    assert rows["00-04"] == ["—", "—", "—", "—"]
+    assert "Sa-So 20-24" in page  # the patrol plan's hours
+    assert "carry no" not in page  # the old notes that the aggregates have no hours are gone
+    assert "Es gibt keine Uhrzeit" not in page
