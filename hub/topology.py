@@ -144,7 +144,14 @@ def _declare() -> tuple[TopicSpec, ...]:
         for kind in CANONICAL_KINDS
     ]
     specs.append(
-        TopicSpec("share.praevention.aggregates", "share", 1, 30 * DAY_MS, "cell", "aggregates for prevention work")
+        TopicSpec(
+            "share.praevention.aggregates",
+            "share",
+            1,
+            30 * DAY_MS,
+            "cell, city or band",
+            "aggregates for prevention work",
+        )
     )
     specs += [
         TopicSpec(f"alerts.{domain}", "alerts", 3, 7 * DAY_MS, "alert id", f"alerts for {domain}")
