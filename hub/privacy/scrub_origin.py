@@ -101,6 +101,25 @@ _LOOK_VERB_BEFORE = re.compile(r"(?i)\b(?:sieht|sehen|sah|sahen|aussehen|wirkt|w
 _COUNT_BEFORE = re.compile(r"(?i)\b(?:beide|zwei|drei|vier|fünf|mehrere|einige|viele|die|den|\d+)[ ](?:\w+e[nr]?[ ])?$")
 
 
+_ARTICLE_OR_COUNT_BEFORE = re.compile(
+    r"(?:^|[ (])(?P<article>der|die|den|dem|des|ein|einen|einem|eines|eine|ne|nen|beide|zwei|drei|vier|mehrere|einige"
+    r"|\d+)"
+    r"(?:[ ][a-zäöü]+e[nr]?)?[ ]$"
+)
+
+
+def _lower_noun_describes(text: str, m: re.Match[str]) -> bool:
+    """Citizens' lower-case writing: "ein syrer", "zwei afghanen"; short or country-named forms ("der pole", "die
+    zwei polen") only after an article or a count: alone they are other words ("pole", "ire") or a country ("nach
+    polen")."""
+    word = m.group()
+    if len(word) >= _MIN_LOWER_NOUN and word.capitalize() in _nouns():
+        return True
+    before = _ARTICLE_OR_COUNT_BEFORE.search(text, max(0, m.start() - 30), m.start())
+    # "die pole am nordpol": a short form is masculine singular ("der pole"); after "die" it is another noun's plural.
+    return before is not None and not (before.group("article") == "die" and len(word) < _MIN_LOWER_NOUN)
+
+
 def _describes_person(text: str, end: int) -> bool:
     """The next word, or the one after an adjective, is a person noun ("polnischer Staatsangehöriger", "syrische
     junge Frau", "polnischer Transportunternehmer")."""
@@ -269,8 +288,8 @@ def find_origins(text: str) -> list[Found]:
             ok = True
         elif word in _NOT_PLURAL:
             ok = _COUNT_BEFORE.search(text, max(0, m.start() - 30), m.start()) is not None
-        elif word.islower() and len(word) >= _MIN_LOWER_NOUN and word.capitalize() in nouns:
-            ok = True  # citizens' lower-case writing: "ein syrer", "zwei afghanen"
+        elif word.islower() and (word.capitalize() in nouns or word.capitalize() in _NOT_PLURAL):
+            ok = _lower_noun_describes(text, m)
         elif word in _GERMAN:
             # "Deutsche Bahn", "Deutscher Wetterdienst": the German adjective in a name is no descriptor.
             ok = m.start() > 0 and not _looks_describe_thing(text, m.end())
