@@ -171,6 +171,7 @@ WEAK_CUES: tuple[str, ...] = (
 )
 
 _NEVER = """
+Taxi Taxis Held Heldin Helden Kumpels Leute Kids Digga Schatz Schatzi Mama Papa
 Aber Alle Als Also Am An Auch Auf Aus Bei Beim Bis Bitte Da Dann Das Dass Dem Den Der Des Die Dies Diese Dieser
 Doch Du Ein Eine Einer Er Es Etwa Für Gegen Gestern Heute Hier Ich Ihm Ihn Ihr Ihre Im In Ist Ja Jetzt Kein
 Keine Laut Man Mein Meine Mit Morgen Nach Nein Nicht Noch Nur Ob Oder Ohne Schon Sehr Sein Seine Seit Sie So Um

@@ -22,11 +22,16 @@ mazedonisch montenegrinisch griechisch türkisch kurdisch arabisch russisch ukra
 moldauisch georgisch armenisch aserbaidschanisch tschetschenisch kasachisch usbekisch italienisch spanisch
 portugiesisch französisch niederländisch britisch englisch irisch amerikanisch brasilianisch kolumbianisch
 venezolanisch mexikanisch kubanisch deutsch österreichisch schweizerisch litauisch lettisch estnisch
+schwedisch dänisch norwegisch finnisch belgisch holländisch slowenisch moldawisch zyprisch japanisch koreanisch
+philippinisch indonesisch malaysisch mongolisch tibetisch uigurisch kirgisisch tadschikisch turkmenisch persisch
+jesidisch tamilisch saudisch jemenitisch katarisch kenianisch südafrikanisch angolanisch kanadisch australisch
+schottisch dagestanisch lateinamerikanisch südamerikanisch afroamerikanisch
 """
 # Appearance words that describe only people: a descriptor in any form and any context.
 _LOOKS = """
 südländisch südländer dunkelhäutig schwarzafrikanisch nordafrikanisch westafrikanisch osteuropäisch südosteuropäisch
-südeuropäisch nahöstlich orientalisch afrikanisch asiatisch arabischstämmig
+südeuropäisch nahöstlich orientalisch afrikanisch asiatisch arabischstämmig südasiatisch ostasiatisch
+zentralasiatisch nordeuropäisch
 """
 # Nouns a nationality adjective describes when it describes a person.
 _PERSON_NOUNS = """
@@ -48,10 +53,15 @@ Syrer Iraker Iraner Marokkaner Algerier Tunesier Libyer Ägypter Jordanier Palä
 Montenegriner Ukrainer Moldauer Georgier Armenier Aserbaidschaner Italiener Spanier Niederländer Engländer
 Amerikaner Brasilianer Kolumbianer Venezolaner Mexikaner Kubaner Araber Österreicher Schweizer Litauer Letten
 Nordafrikaner Westafrikaner Afrikaner Asiate Osteuropäer Südländer Thailänder Jemenit Jemeniten
+Belgier Norweger Holländer Moldawier Japaner Koreaner Nordkoreaner Bangladescher Kenianer Tansanier Ugander Beniner
+Togoer Angolaner Südafrikaner Peruaner Argentinier Bolivianer Ecuadorianer Dominikaner Haitianer Jamaikaner Kanadier
+Australier Waliser Dagestaner Tibeter Afroamerikaner Lateinamerikaner Südamerikaner Zigeuner
 """
 _NATION_NOUNS_E = """
 Afghane Libanese Sudanese Senegalese Kongolese Chinese Vietnamese Tscheche Slowake Rumäne Bulgare Serbe Kroate
 Kosovare Grieche Türke Kurde Russe Weißrusse Tschetschene Kasache Usbeke Portugiese Franzose Brite Ire Este Pole
+Schwede Däne Slowene Belarusse Kirgise Tadschike Turkmene Mongole Nepalese Chilene Schotte Zypriote Uigure
+Tamile Jeside Eside Deutschtürke Deutschrusse
 """
 # Plurals that are also a country's name: "aus Polen", "nach Ungarn".
 _NOT_PLURAL = frozenset({"Polen", "Ungarn", "Letten", "Esten"})
@@ -62,6 +72,8 @@ _GERMAN = frozenset({"Deutsche", "Deutschen", "Deutscher"})
 @cache
 def _nouns() -> frozenset[str]:
     nouns: set[str] = {"Roma", "Sinti", "Deutscher", "Ungar", "Ungarin", "Ungarinnen", "Polin", "Polinnen", "Russin"}
+    nouns |= {"Sinto", "Romni", "Latino", "Latina", "Latinos", "Filipino", "Filipina", "Saudi", "Saudis"}
+    nouns |= {"Afrodeutscher", "Afrodeutsche", "Afrodeutschen"}
     # Germans from the former Soviet Union and other compounds of "-deutsche" (an adjective declined as a noun).
     for stem in ("Russland", "Kasachstan", "Wolga", "Sudeten", "Banater", "Siebenbürger"):
         nouns.update({stem + "deutscher", stem + "deutsche", stem + "deutschen"})
@@ -178,7 +190,7 @@ _ABBR_SET = frozenset(_ABBREVIATIONS.split())
 # Prefixes of the adjective stems that are other words or everyday abbreviations.
 _NOT_ABBREVIATIONS_TEXT = """
 pol sen mal mon kam arm eng est nie sch schw süd nord west ost weiß wei bel pal kur mar por kol bra ung ser bos dun dunk
-kon sla slo deu ira gri franz mali
+kon sla slo deu ira gri franz mali per pers aus kan nor hol ost zen sau kat ang fin dän tam tib jap kor ken mon sch
 """
 _NOT_ABBREVIATIONS = frozenset(_NOT_ABBREVIATIONS_TEXT.split())
 _MIN_ABBR = 3

@@ -442,3 +442,35 @@ def test_dev5_set_is_well_formed_and_reproducible(dev5_examples: list[Example]) 
                 assert value.split()[0].lower() not in {"herr", "herrn", "frau", "hr.", "fr.", "dr."}, ex.text
         for (_, end, _), (start, _, _) in itertools.pairwise(sorted(ex.spans)):
             assert end <= start, ex.text
+
+
+# Written before the sixth round changed the scrubber; round five (rules + tagger) then reached exact P 0.968 / R 0.899
+# (names 0.865 recall; chat 0.757). Reached after the sixth round, with the tagger trained on it too (exact P/R):
+# NAME 0.981/0.988, ADDRESS 1.000/0.964, the rest 1.000; overall 0.988/0.991. Floors are that less a margin; the
+# tagger cross-validated without it reaches less (bench/RESULTS.md).
+DEV5_FLOORS: dict[str, tuple[float, float]] = {  # label: (exact precision, exact recall)
+    "NAME": (0.95, 0.95),
+    "PHONE": (0.95, 0.95),
+    "PLATE": (0.95, 0.95),
+    "ADDRESS": (0.95, 0.92),
+    "ORIGIN": (0.95, 0.95),
+}
+DEV5_OVERALL_FLOOR = (0.97, 0.96)
+
+
+def test_scrubber_keeps_its_floors_on_the_dev5_set(dev5_examples: list[Example]) -> None:
+    """Exact precision and recall per category and overall stay at or above the fifth development set's floors."""
+    exact, _ = evaluate(dev5_examples)
+    for label, (precision, recall) in DEV5_FLOORS.items():
+        counts = exact.per_label[label]  # type: ignore[index]
+        assert counts.precision >= precision, (label, counts)
+        assert counts.recall >= recall, (label, counts)
+    assert (exact.overall.precision, exact.overall.recall) >= DEV5_OVERALL_FLOOR
+
+
+def test_dev5_negatives_come_back_unchanged(dev5_examples: list[Example]) -> None:
+    """The trap sentences (lines, stops, streets without a number, a bicycle frame number, polnisches Kennzeichen,
+    languages, a pet's name) pass unchanged."""
+    for ex in dev5_examples:
+        if not ex.spans:
+            assert scrub(ex.text).text == ex.text, ex.text
