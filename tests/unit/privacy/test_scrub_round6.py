@@ -120,3 +120,35 @@ def test_a_street_named_with_an_adjective() -> None:
     assert ("Am Hohen Ufer 4", "ADDRESS") in _found("Täter noch in der Wohnung, Am Hohen Ufer 4, 2. OG")
     assert ("Am Alten Markt 12", "ADDRESS") in _found("wohnt Am Alten Markt 12")
     assert not [v for v in _found("Am Montag 3 Männer am Zoo") if v[1] == "ADDRESS"]
+
+
+def test_a_pets_name_is_no_persons_name() -> None:
+    """ "heißt" after an animal names the animal; after a person with an animal, or the animal's keeper, a person."""
+    assert not [v for v in _found("Kater entlaufen! Er heißt Mikesch und ist schwarz") if v[1] == "NAME"]
+    assert ("Kowalski", "NAME") in _found("der Mann mit dem Hund heißt Kowalski")
+    assert ("Kowalski", "NAME") in _found("Halter vom Hund heißt Kowalski")
+    assert ("Ewa Nowak", "NAME") in _found("Katze zugelaufen, die Besitzerin heißt Ewa Nowak")
+
+
+@pytest.mark.parametrize(
+    ("text", "origin"),
+    [
+        ("der 20-jährige Schwede wurde festgenommen", "Schwede"),
+        ("zwei Japaner fotografieren am Markt", "Japaner"),
+        ("Täter kanadischer Staatsangehöriger", "kanadischer"),
+        ("Täter ostasiatisch aussehend, ca. 30", "ostasiatisch"),
+        ("Zeuge: Jeside, 25 J.", "Jeside"),
+    ],
+)
+def test_more_nationalities(text: str, origin: str) -> None:
+    """Nationality nouns and adjectives the lists lacked (Scandinavian, East Asian, American, Yazidi, ...)."""
+    assert (origin, "ORIGIN") in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["persischer Teppich gestohlen", "Pers. ca. 40, beschimpft Fahrgäste", "ein Perser liegt im Flur", "Taxi und Pkw"],
+)
+def test_new_nationality_words_leave_things_alone(text: str) -> None:
+    """An adjective for a thing, "Pers." (a person, not "persisch") and a rug stay."""
+    assert not [v for v in _found(text) if v[1] == "ORIGIN"], _found(text)
