@@ -61,6 +61,10 @@ Syrer Syrerin Afghane Afghanin Pole Polin Rumäne Rumänin Bulgare Bulgarin Irak
 Eritreer Somalier Ukrainer Ukrainerin Russe Russin Türke Türkin Albaner Kosovare Serbe Vietnamese Vietnamesin Libanese
 Nigerianer Ghanaer Gambier Guineer Georgier Tschetschene Kurde Kurdin Roma Sinti Italiener Spanier Iraner Pakistaner
 """
+_ORIGIN_PLURALS = """
+Syrer Afghanen Polen Rumänen Bulgaren Iraker Marokkaner Algerier Tunesier Eritreer Somalier Ukrainer Russen Türken
+Albaner Georgier Tschetschenen Kurden Vietnamesen Nigerianer Araber Roma Osteuropäer Südländer Nordafrikaner
+"""
 _ORIGIN_ADJ = """
 polnischer polnische rumänischer rumänische syrischer syrische afghanischer arabischer arabischem arabisch südländisch
 südländischer südländischem osteuropäischem osteuropäischer osteuropäisch nordafrikanischer nordafrikanisch
@@ -140,6 +144,21 @@ Anschluss an RE {LINE} und S {LINE} verpasst, Verspätung +{LINE}.
 Fahrgast mit Rad blockiert Tür, Zug {LINE} steht an {STOP}.
 SEV ab {TIME} mit Bus {CAR}, Tw {TW} Störung Stromabnehmer.
 Kurs {LINE}/2 Ersatz durch ZB {LINE}, BÜ {LINE} gestört.
+bus {LINE} fällt aus, nehm die {LINE}
+wo seid ihr? wir sind am {STOP}
+treffen um {LINE} am {STOP}, bringt was mit
+#halle #saale heute Stadtfest, Tram fährt Umleitung über {STOP}
+danke für nichts HAVAG, {LINE} Minuten Verspätung an der {STOP}
+Polizei und Feuerwehr in der {STREET}, weiß jemand was los ist?
+Katze zugelaufen, grau getigert, Nähe {STOP}, bitte melden
+Suche Mitfahrgelegenheit nach Leipzig, bitte PN
+Sehr geehrte Damen und Herren, wann wird die Ampel an der {STOP} repariert?
+Mit freundlichen Grüßen, Ihre Bürgerinitiative {STOP}
+Anrufer meldet Falschfahrer, {COLOUR} {CARMAKE}, kein Kennzeichen erkennbar
+notruf abgebrochen, nummer unterdrückt, kein rückruf möglich
+Wagen {CAR}: Fahrgast spricht nur {LANG}, sucht Klinik
+Gestohlen: Lastenrad, Rahmennummer {CODE}{NUM}, Hinweise bitte per PN
+ein {THINGADJ} LKW blockiert die Kreuzung an der {STOP}
 """
 _THINGS = """
 Kaffee Tee Decken Schlafsäcke Suppe Brötchen Kekse Socken Handschuhe Mützen Wasser Hygieneartikel Flyer Masken
@@ -189,6 +208,20 @@ AN {LOWNAME} meldet lautes Schreien aus {ADDRESS}.
 Frau am Telefon sagt ihr Freund {GIVEN} {SURN} habe sie geschlagen, wohnt {ADDRESS}.
 Anrufer {NAME} sieht Pkw {PLATE} mit Schlangenlinien auf der {STREET}.
 Kind ruft an: Mama ({NAME}) liegt am Boden, {ADDRESS}, {ETAGE}.
+notruf {TIME} {LOWROLE} {LOWNAME} meldet schlägerei vor dem späti
+AN weint, nennt nur vornamen {GIVEN}, {ADDRESS}, {ETAGE}
+mitteiler will anonym bleiben, täter ist der {ORIGNLOW} von nebenan, heißt {LOWGIVEN}
+anrufer sieht pkw {PLATE} gegen laterne fahren
+AN: Kennzeichen {PARTPLATE} irgendwas, {COLOUR} {CARMAKE}, Unfallflucht
+AN meldet den {AGEORIGIN} aus der WG
+AN {NAME} meldet, ihr Ex {GIVEN} steht vor der Tür
+Zeuge {SURN} (Vorname unbekannt) sah Täter in {COLOUR} {CARMAKE} steigen
+anrufer nennt sich {LOWGIVEN}, will seinen kumpel {LOWGIVEN} anzeigen
+AN: ich bin der {GIVEN} vom Kiosk, hier liegt einer, Hst. {STOP}
+Anrufer sagt er sei der Vater, {NAME}, Tochter {GIVEN} nicht heimgekommen
+notruf abgebrochen, rückruf {PHONE}, meldet sich {LOWGIVEN}
+Anrufer meldet Mopedfahrer mit Versicherungskennzeichen {MOPED} angefahren
+Ausweis auf {NAME}, geb. {DOB}, Ladendieb festgehalten
 """,
     "buerger": """
 Sehr geehrte Damen und Herren, mein Name ist {NAME} und ich wohne in der {ADDRESS}.
@@ -215,6 +248,61 @@ ok {GIVEN}, ich sag {GIVEN} bescheid
 wer war das? {LOWGIVEN} {LOWSURN} oder sein bruder?
 danke {LOWGIVEN}!! 👍
 lg {LOWGIVEN}
+{LOWGIVEN} ist krank, {LOWGIVEN} springt ein
+der {ORIGNLOW} aus dem {LINE}. stock hat wieder gebohrt
+ruf mal {LOWGIVEN} an {PHONE}
+kennzeichen war {LOWPLATE} oder so
+{LOWGIVEN} hat ein foto vom auto gemacht {PLATE}
+die zwei {ORIGNPLLOW} von der baustelle haben wieder geklingelt
+treffen bei {LOWGIVEN}, {LOWADDRESS}, klingel bei {SURN}
+{GIVEN} und seine frau {GIVEN} kommen auch
+der kleine {LOWGIVEN} ist wieder allein draussen
+{LOWNICK} {LOWNICK} und {LOWNICK} sitzen wieder vorm netto
+hab {GIVEN} getroffen, ihr neuer heißt {NAME}
+wer ist {LOWNAME}?? der hat mich angeschrieben
+{LOWGIVEN} schließt heute ab
+der hausmeister herr {LOWSURN} kommt erst montag
+""",
+    "social": """
+Vorsicht!! Der Typ im {COLOUR} {CARMAKE} ({PLATE}) quatscht Kinder an, bitte teilen
+Danke an {NAME} für die Hilfe an der {STOP}, echt super
+wer kennt {NAME}? hat sich {MONEY} geliehen und ist weg
+Vermisst: {NAME} ({AGE}), zuletzt gesehen am {STOP}, bitte melden {PHONE}
+Gefunden: Ausweis auf {NAME}, liegt bei mir, PN
+RIP {NICK} 😢 wir vermissen dich
+Glückwunsch {GIVEN}!! 🎉
+Zeugen gesucht: {AGEORIGIN} am {STOP} angegriffen, Polizei ermittelt
+heute am {STOP}: {AGEORIGIN} hat einer Oma geholfen, danke!
+schon wieder der {CARMAKE} mit {PLATE} auf dem Gehweg, #halle
+Raser in der {STREET}, Kennzeichen {PLATE}, Auto {COLOUR}
+Der {ORIGN} vom Späti hat die Polizei gerufen, respekt
+Antwort an {NAME}: war bei uns genauso
+mein Nachbar {GIVEN} hat sein Auto ({PLATE}) wieder in unsere Einfahrt gestellt
+Unfallflucht! {COLOUR} {CARMAKE}, Kennzeichen fängt mit {PARTPLATE} an, Hinweise an {EMAIL}
+Achtung Betrug: ein Mann der sich Herr {SURN} nennt klingelt bei Senioren
+Die {ORIGNPL} am {STOP} sind jeden Abend da #halle
+@{GIVEN} das war doch {NAME} oder?
+grüße an {GIVEN} und {GIVEN} aus der {LINE}b!!!
+""",
+    "email": """
+Sehr geehrte Damen und Herren, mein Name ist {NAME}, ich wohne in der {ADDRESS}.
+Sehr geehrte Frau {SURN}, vielen Dank für Ihre Antwort.
+Sehr geehrter Herr {SURN}, anbei die Fotos.
+Mit freundlichen Grüßen, {NAME}
+Viele Grüße, {GIVEN}
+Gruß {NAME}, {ADDRESS}
+Betreff: Beschwerde, Absender {NAME}, {ADDRESS}
+der Pkw mit dem Kennzeichen {PLATE} steht seit Wochen vor unserem Haus, Grüße {NAME}
+Bitte um Rückruf unter {PHONE}, {NAME}
+Meine Mutter {NAME}, geb. {DOB}, ist im Bus gestürzt.
+ich schreibe für meinen Vater {NAME}, er spricht kein Deutsch
+die Familie {SURN} aus der {ADDRESS} lässt den Hund frei laufen
+Ihr Kontrolleur hat meinen Sohn {NAME} angeschrien.
+am Montag hat ein {ORIGA} Mann meine Tochter {GIVEN} beleidigt
+mein Schwager {NAME} fuhr das Auto, nicht ich, Kennzeichen {PLATE}
+Ihre Mitarbeiterin Frau {SURN} war sehr freundlich.
+i.A. {NAME}, Pflegedienst {WORDSURN}
+Schöne Grüße, {GIVEN} und {NAME}
 """,
     "funk": """
 Wagen {CAR} an Leitstelle: Fahrgast {NAME} randaliert, Polizei an {STOP}.
@@ -226,6 +314,17 @@ Tw {TW}: Pkw {CC} {PLATE} auf Gleis, {STOP}, Fahrer weg.
 Wagen {CAR} an Zentrale: Kennz. {PLATE}, Fahrer {GIVEN} beschimpft Fahrgäste.
 Lkw {PLATE} steht auf Gleis, Fahrer {NAME} nicht auffindbar.
 Kollege {SURN} übernimmt Wagen {CAR} ab {STOP}.
+{CAR} an zentrale, pkw {PLATE} steht im gleis {STOP}
+wg {CAR} an ls: ältere frau gestürzt, heißt {LOWGIVEN}, RTW an {STOP}
+Wagen {CAR}: Fahrgast randaliert, nennt sich {NICK}, Polizei an Hst. {STOP}
+Zentrale für {LINE}: Kennzeichen {COMPACTPLATE} parkt im Haltestellenbereich
+Bus {CAR}: Pkw mit {PARTPLATE}… irgendwas, Unfall, Fahrer flüchtig
+an zentrale: fahrgast {LOWGIVEN} hat seinen ausweis verloren
+Tw {TW}: zwei Betrunkene, der eine ruft den anderen immer {NICK}
+Wagen {CAR}: {AGEORIGIN} verletzt, ansprechbar
+Fahrer {GIVEN} von Kurs {LINE}/{LINE} übergibt an {GIVEN} an der Hst. {STOP}
+Bus {CAR} an ZE: Kontrolle mit Kollege {SURN}, Fahrgast {SURN} ohne Fahrschein
+ZE für {CAR}: Rückruf an Fahrgast {SURN} unter {PHONE}
 """,
     "polizei": """
 Der Beschuldigte {NAME}, geb. {DOB}, wohnhaft {ADDRESS}, räumte die Tat ein.
@@ -344,6 +443,13 @@ class _Pools:
         ]
         return rng.choice(formats)()
 
+    def compact_plate(self) -> str:
+        """A German plate written without separators, in capitals or lower case ("HALAB123", "halab123")."""
+        rng = self.rng
+        letters = "".join(rng.choice("ABCDEFGHKLMNPRSTUVWXYZ") for _ in range(rng.randint(1, 2)))
+        plate = f"{rng.choice(self.codes)}{letters}{rng.randint(1, 9999)}"
+        return plate.lower() if rng.random() < 0.4 else plate
+
     def street(self) -> str:
         stem = self.pick(_STREET_STEMS)
         if stem.endswith(_STREET_ENDS) or stem in {"Am", "Zur"}:
@@ -388,6 +494,25 @@ def _slots(pools: _Pools) -> dict[str, Callable[[], str]]:
         "ORIGA": m("ORIGIN", lambda: pools.pick(_ORIGIN_ADJ)),
         "ORIGLOW": m("ORIGIN", lambda: pools.pick(_ORIGIN_ADJ).lower()),
         "ORIGABBR": m("ORIGIN", lambda: pools.pick(_ORIGIN_ABBR)),
+        "ORIGNLOW": m("ORIGIN", lambda: pools.pick(_ORIGIN_NOUNS).lower()),
+        "ORIGNPL": m("ORIGIN", lambda: pools.pick(_ORIGIN_PLURALS)),
+        "ORIGNPLLOW": m("ORIGIN", lambda: pools.pick(_ORIGIN_PLURALS).lower()),
+        "AGEORIGIN": lambda: (
+            rng.choice(["der ", "ein ", "einen ", "den ", ""])
+            + rng.choice([f"{rng.randint(12, 70)}-jährige", f"ca. {rng.randint(15, 60)}-jährige", "junge", "ältere"])
+            + rng.choice(["", "n", "r"])
+            + f" [ORIGIN:{pools.pick(_ORIGIN_NOUNS)}]"
+        ),
+        "COMPACTPLATE": m("PLATE", lambda: pools.compact_plate()),
+        "PARTPLATE": m("PLATE", lambda: f"{rng.choice(pools.codes)}-{rng.choice('ABCDEFGHKLMNPRSTUVWXYZ')}"),
+        "MOPED": m(
+            "PLATE",
+            lambda: f"{rng.randint(100, 999)} {''.join(rng.choice('ABCDEFGHKLMNPRSTUVWXYZ') for _ in range(3))}",
+        ),
+        "LOWROLE": lambda: pools.pick("anrufer anruferin mitteiler mitteilerin zeuge zeugin an"),
+        "COLOUR": lambda: pools.pick("schwarzer weißer silberner roter blauer grauer grüner dunkler"),
+        "CARMAKE": lambda: pools.pick("Golf Passat Audi BMW Opel Skoda Transporter Sprinter Kombi SUV Polo Corsa"),
+        "MONEY": lambda: f"{rng.randint(2, 50) * 10} Euro",
         "PHONE": m(
             "PHONE", lambda: rng.choice(["0176 ", "0345 ", "0151 ", "+49 157 "]) + str(rng.randint(10**6, 10**8))
         ),

@@ -1,12 +1,13 @@
 """Train the scrubber's sequence tagger (hub/privacy/scrub_tagger.py) and write its weights into the package.
 
 Run: .venv/bin/python -m tools.train_scrub_tagger [--cv [--floors 0.8,0.85] [--dump FILE]] [--synth N]
-Training data: the development sets (tests/data/scrub_de.jsonl, scrub_dev_de.jsonl .. scrub_dev4_de.jsonl) and the
+Training data: the development sets (tests/data/scrub_de.jsonl, scrub_dev_de.jsonl .. scrub_dev5_de.jsonl) and the
 generated sentences of tools/gen_scrub_synth.py; never a held-out set. CRFsuite's L-BFGS with fixed parameters on
 data in a fixed order: the same model every run. Writes hub/data/scrub_tagger/model.crfsuite.
 --cv: instead, hold out one development set at a time, train on the rest and the generated text, and print the
 rules', the tagger's alone and the combined scrubber's exact and overlap precision and recall (per confidence floor)
-on the held-out development set; --dump appends the combined scrubber's misses and false finds there to FILE.
+on the held-out development set; --dump appends the combined scrubber's misses and false finds there to FILE;
+--only NAME[,NAME]: hold out only these development sets (file names), e.g. --only scrub_dev5_de.jsonl.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ DEV_SETS = tuple(
         "scrub_dev2_de.jsonl",
         "scrub_dev3_de.jsonl",
         "scrub_dev4_de.jsonl",
+        "scrub_dev5_de.jsonl",
     )
 )
 MODEL = ROOT / "hub" / "data" / "scrub_tagger" / "model.crfsuite"
@@ -84,10 +86,14 @@ def _tagger_only(text: str) -> ScrubResult:
     return ScrubResult(text, spans)
 
 
-def cross_validate(synth: list[Example], floors: Iterable[float], dump: Path | None) -> None:
-    """Hold out each development set in turn; print rules alone and rules with the tagger."""
+def cross_validate(
+    synth: list[Example], floors: Iterable[float], dump: Path | None, only: frozenset[str] = frozenset()
+) -> None:
+    """Hold out each development set (or each of ``only``) in turn; print rules alone and rules with the tagger."""
     sets = {p.name: _examples(p) for p in DEV_SETS}
     for held, test in sets.items():
+        if only and held not in only:
+            continue
         rest = [e for name, exs in sets.items() if name != held for e in exs]
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "model.crfsuite"
@@ -123,10 +129,12 @@ def main() -> None:
     parser.add_argument("--synth", type=int, default=6000)
     parser.add_argument("--floors", default="0.5", help="--cv: comma-separated confidence floors to compare")
     parser.add_argument("--dump", type=Path, help="--cv: append the false finds and misses to this file")
+    parser.add_argument("--only", default="", help="--cv: comma-separated development sets to hold out")
     args = parser.parse_args()
     synth = synth_examples(args.synth)
     if args.cv:
-        cross_validate(synth, [float(x) for x in args.floors.split(",")], args.dump)
+        only = frozenset(x for x in args.only.split(",") if x)
+        cross_validate(synth, [float(x) for x in args.floors.split(",")], args.dump, only)
         return
     MODEL.parent.mkdir(parents=True, exist_ok=True)
     train([e for p in DEV_SETS for e in _examples(p)] + synth, MODEL)

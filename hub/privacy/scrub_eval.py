@@ -1,8 +1,13 @@
 """Span-level precision and recall of the scrubber on a labelled set (JSON lines of text and gold spans).
 
-Two matchings: *exact* (same start, end and label) and *overlap* (same label and at least one shared character;
+Three matchings: *exact* (same start, end and label) and *overlap* (same label and at least one shared character;
 for recall a gold span counts once some found span overlaps it, for precision a found span counts once it overlaps
-some gold span). Used by the tests (floors) and by ``bench/bench_scrub.py`` (figures).
+some gold span), and *covered*, what matters for privacy: a gold value counts as found when nothing of it is left,
+that is every letter and digit of it lies inside some found span of any label (one name found as two spans, or a
+plate found as a name, is covered; the blank or hyphen between two found parts says nothing and need not be inside
+one); a found span counts as right when it overlaps some gold value of any label. Per label, covered recall is
+counted by the gold value's label and covered precision by the found span's. Used by the tests (floors) and by
+``bench/bench_scrub.py`` (figures).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from hub.privacy.scrub import CATEGORIES, Category, ScrubResult, scrub
 
@@ -72,14 +78,54 @@ def _label(value: object) -> Category:
     raise ValueError(f"unknown label {value!r} (known: {', '.join(CATEGORIES)})")
 
 
+class Reports(NamedTuple):
+    """The reports of one evaluation, one per matching mode."""
+
+    exact: Report
+    overlap: Report
+    covered: Report
+
+
 def evaluate(examples: Iterable[Example], scrubber: Callable[[str], ScrubResult] = scrub) -> tuple[Report, Report]:
     """(exact, overlap) reports of ``scrubber`` over ``examples``."""
-    exact, overlap = Report(), Report()
+    reports = evaluate_all(examples, scrubber)
+    return reports.exact, reports.overlap
+
+
+def evaluate_all(examples: Iterable[Example], scrubber: Callable[[str], ScrubResult] = scrub) -> Reports:
+    """Exact, overlap and covered reports of ``scrubber`` over ``examples`` (the scrubber runs once a sentence)."""
+    reports = Reports(Report(), Report(), Report())
     for ex in examples:
         found = [(s.start, s.end, s.category) for s in scrubber(ex.text).spans]
-        _score(exact, found, ex.spans, lambda a, b: a == b)
-        _score(overlap, found, ex.spans, lambda a, b: a[2] == b[2] and a[0] < b[1] and b[0] < a[1])
-    return exact, overlap
+        _score(reports.exact, found, ex.spans, lambda a, b: a == b)
+        _score(reports.overlap, found, ex.spans, lambda a, b: a[2] == b[2] and a[0] < b[1] and b[0] < a[1])
+        _score_covered(reports.covered, ex.text, found, ex.spans)
+    return reports
+
+
+def covered(text: str, gold: tuple[int, int], found: Sequence[tuple[int, int, Category]]) -> bool:
+    """Whether every letter and digit of ``text[gold[0]:gold[1]]`` lies inside some span of ``found``."""
+    start, end = gold
+    inside = [False] * (end - start)
+    for f_start, f_end, _ in found:
+        for i in range(max(f_start, start), min(f_end, end)):
+            inside[i - start] = True
+    return all(flag or not text[start + k].isalnum() for k, flag in enumerate(inside))
+
+
+def _score_covered(
+    report: Report, text: str, found: Sequence[tuple[int, int, Category]], gold: Sequence[tuple[int, int, Category]]
+) -> None:
+    for f_start, f_end, label in found:
+        hit = any(f_start < g_end and g_start < f_end for g_start, g_end, _ in gold)
+        for counts in (report.per_label[label], report.overall):
+            counts.found += 1
+            counts.tp_found += hit
+    for g_start, g_end, label in gold:
+        hit = covered(text, (g_start, g_end), found)
+        for counts in (report.per_label[label], report.overall):
+            counts.gold += 1
+            counts.tp_gold += hit
 
 
 def _score(

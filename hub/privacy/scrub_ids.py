@@ -28,7 +28,9 @@ _CUE = re.compile(
 _FILLER = re.compile(
     # A lower-case word and a comma may come first ("Reisepass syrisch, Nr. ...").
     r"(?:[ \t]+[a-zäöü]+,(?=[ \t]*(?:Nr|Nummer|No)))?"
-    r"(?:[ \t]*(?::|\(|#|Nr\.?|Nummer|No\.?|mit der Nummer|der Nummer|des Beschuldigten|der Beschuldigten"
+    # Chat and radio notes: up to three lower-case words before a lower-case "nummer" ("ausweis verloren, nummer").
+    r"(?:(?:[ \t]+[a-zäöü]+){1,3},?(?=[ \t]*(?:nummer|nr\.?)[ \t:]))?"
+    r"(?:[ \t]*(?::|\(|#|Nr\.?|Nummer|nummer|nr\.|No\.?|mit der Nummer|der Nummer|des Beschuldigten|der Beschuldigten"
     r"|des Geschädigten|der Geschädigten|mit der Nr\.?|mit Nr\.?|lautet|lautete|ist|war|lautend auf)[ \t]*)*[ \t]*"
 )
 # The number: groups of capitals and digits, split by single blanks or hyphens ("12 150780 M 123").

@@ -183,6 +183,9 @@ def surnames() -> frozenset[str]:
 # Communities the Faker-derived lists miss (Eritrea, Ethiopia, Somalia, Afghanistan, the Sahel and Senegambia,
 # Kurdish and Levantine names): own compilation; like the world lists, evidence only next to a cue or a surname.
 # Left out on purpose: names that are German words ("Million", "Alpha", "Muse", "Fanta", "Nur", "Fall").
+# The last lines are short forms and pet forms of given names (German, Polish, Russian and Ukrainian, Arabic and
+# Turkish) as people write them in messages ("Andi", "Jule", "Kuba", "Olek", "Kolja"), without the ones that are
+# words ("Floh", "Keks", "Mo", "Jo", "Ede", "Juli").
 _GIVEN_WORLD_EXTRA = """
 Yonas Tesfaye Semhar Selam Dawit Yohannes Mulugeta Abebe Kidane Tsegay Mehari Robel Filmon Senait Luwam Meron Hagos
 Teklay Berhane Amanuel Mussie Winta Tigist Hiwot Bereket Biniam Ermias Getachew Fikre Asmerom Yemane Haben Feven Yodit
@@ -194,6 +197,11 @@ Aminata Mariama Awa Binta Kadiatou Aissatou Ndeye Khady Astou Coumba Djeneba Oum
 Adjoa Efua Chioma Nkechi Olumide Oluwaseun Tunde Babatunde Folake Funmilayo Bukola Temitope Chidi Obinna Uchenna
 Rojhat Shvan Dilshad Kawa Shilan Hevi Ronahi Delal Nesrin Perwin Serhildan Berfin Jiyan Rojin Welat
 Ghassan Hussam Iyad Nizar Wael Zaid Ammar Motaz Rasha Reem Rima Sanaa Suha Hala Dima Ruba Alaa Israa Hiba Batoul Shahed
+Andi Tobi Basti Flori Benni Jule Jessi Sabse Babs Moni Kalle Hansi Jupp Franzi Caro Lisi Fabi Matze Olli Ralle Tommi
+Timmi Domi Schorsch Schorschi Charly Gitti Mimi Nici Jacky Jonny Benny Sebi Krissi Chrissi Janni Steffi Bine Kati
+Tini Lotti Addi Bernie Hotte Manne Paule Fiete Atze Jojo Kuba Olek Wojtek Tomek Bartek Basia Gosia Ania Zosia Mietek
+Staszek Franek Janek Darek Jurek Sławek Kolja Petja Vova Vitja Tolja Mascha Dascha Olja Sveta Ljuba Wowa Kostja
+Memo Hamudi Abdo Mimo
 """
 _SURNAMES_WORLD_EXTRA = """
 Haile Girma Tesfay Tesfamariam Tekle Gebremedhin Gebreyesus Kidane Berhe Weldemichael Abraha Ghebremariam Tsegaye

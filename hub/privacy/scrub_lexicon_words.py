@@ -50,6 +50,8 @@ PK'in POK'in PHK'in KHK'in KOK'in KK'in POM'in PM'in PHM'in EPHK'in
 Händler Händlerin Hundehalter Hundehalterin Bürger Bürgerin Beschwerdeführer Beschwerdeführerin Eigentümer
 Eigentümerin Taxifahrer Taxifahrerin Busfahrer Busfahrerin Sozialarbeiter Sozialarbeiterin Pfleger Pflegerin
 Besitzer Besitzerin
+Ehepaar Schwager Schwägerin Neffe Nichte Cousin Cousine Stiefvater Stiefmutter Stiefsohn Stieftochter Unfallgegner
+Unfallgegnerin Hausverwalter Hausverwalterin Chef Chefin Azubi Praktikant Praktikantin
 """
 
 #: Abbreviated role words of control-room shorthand, without their period ("Anr. Kowalski", "Zg.: Bartek").
@@ -83,6 +85,13 @@ STRONG_CUES: tuple[str, ...] = (
     "Identität:",
     "Personalien",
     "gez.",
+    "i.A.",
+    "i. A.",
+    "i.V.",
+    "Klingel bei",
+    "klingel bei",
+    "klingeln bei",
+    "Klingelschild:",
     "Grüßen",
     "Grüße",
     "Gruß",
@@ -138,9 +147,31 @@ WEAK_CUES: tuple[str, ...] = (
     "danke",
     "dankeschön",
     "vielen dank",
+    # messages among staff and friends: a name a list knows after these
+    "gruß von",
+    "grüße von",
+    "gruß an",
+    "grüße an",
+    "danke an",
+    "ruf mal",
+    "schreib mal",
+    "frag mal",
+    "kennt jmd",
+    "kennt jemand",
+    "wer ist",
+    "bin mit",
+    "war mit",
+    "nummer von",
+    "hey",
+    "hi",
+    "yo",
+    "moin",
+    "servus",
+    "hallo",
 )
 
 _NEVER = """
+Taxi Taxis Held Heldin Helden Kumpels Leute Kids Digga Schatz Schatzi Mama Papa
 Aber Alle Als Also Am An Auch Auf Aus Bei Beim Bis Bitte Da Dann Das Dass Dem Den Der Des Die Dies Diese Dieser
 Doch Du Ein Eine Einer Er Es Etwa Für Gegen Gestern Heute Hier Ich Ihm Ihn Ihr Ihre Im In Ist Ja Jetzt Kein
 Keine Laut Man Mein Meine Mit Morgen Nach Nein Nicht Noch Nur Ob Oder Ohne Schon Sehr Sein Seine Seit Sie So Um

@@ -197,6 +197,7 @@ _LOWER_STOP = frozenset(
     _words(
         """
         an am im in ist hat war und oder bei mit von vom zum zur der die das den dem des ein eine einer kein nicht noch
+        wann warum wieso weshalb welche welcher
         auch nur ruft rief meldet sagt will kann habe bin bist sind wird wurde sei mal jetzt hier dort heute morgen
         gestern weg fort da wo wie was wer dass ob auf aus für gegen um so wir ich er sie es man mein meine dein sein
         bitte danke hallo gruß grüße liebe viele beste leider schon sehr ganz immer wieder nachts abends morgens seit
@@ -332,6 +333,7 @@ class _Finder:
             elif tok.word in _LOWER_TITLES:
                 self._after_lower_title(i)
         self._after_cues()
+        self._lower_opener()
         self._clause_subjects()
         self._coordinated()
         self._vietnamese()
@@ -523,11 +525,16 @@ class _Finder:
         if not self.toks:
             return
         last = self.toks[-1]
-        if self.text[last.end :].strip(" .!") or not _lower_name(last.word):
+        if self.text[last.end :].strip(" .!") or not (_lower_name(last.word) or _lower_surname_shape(last.word)):
             return
-        before = self.text[: last.start].rstrip()
+        first = last
+        if len(self.toks) > 1 and last.gap == " " and _lower_name(self.toks[-2].word):
+            first = self.toks[-2]  # ", sibel demir": given name and surname
+        elif not _lower_name(last.word):
+            return
+        before = self.text[: first.start].rstrip()
         if before.endswith(",") or before[-1:].isdigit():
-            self.found.append((last.start, last.end))
+            self.found.append((first.start, last.end))
 
     def _bare_candidate(self, i: int) -> bool:
         # A capitalised word that may be a nickname or an unlisted name: no known noun, role, title or origin.
@@ -1005,11 +1012,12 @@ class _Finder:
     def _after_lower_title(self, i: int) -> None:
         """ "frau müller", "herr yilmaz" in lower-case writing: a listed name after the title, unless an article
         makes the title a noun ("die frau hat")."""
-        if i > 0 and self.toks[i - 1].word.lower() in DETERMINERS:
-            return
         j = self._next(i)
-        if j is not None and _lower_name(self.toks[j].word):
-            self._add(j, self._extend_lower(j))
+        if j is None or not _lower_name(self.toks[j].word):
+            return
+        if i > 0 and self.toks[i - 1].word.lower() in DETERMINERS and not _is_world_surname(self.toks[j].word):
+            return  # "die frau hat", but "die familie yilmaz von gegenüber"
+        self._add(j, self._extend_lower(j))
 
     def _extend_lower(self, i: int) -> int:
         """Last index of a lower-case name starting at token i: the following lower-case words the lists know."""
@@ -1136,6 +1144,7 @@ class _Finder:
             if m.group().startswith("sog") and not self._person_before(m.start()):
                 continue  # "der sog. „Kältebus“": "so-called" names things as often as people
             self.found.append(m.span(1))  # "Tatv. sog. „Bulle“", "Spitzname 'Eule'": any word
+        self._called()
         for m in _SICH_NENNT.finditer(self.text):
             i = self.by_end.get(m.end())
             if i is not None and self.toks[i].word not in never_names():
@@ -1144,8 +1153,53 @@ class _Finder:
         for m in _AGE_BEFORE.finditer(self.text):
             self._after_age(m.end())
 
+    def _lower_opener(self) -> None:
+        """Messages in lower case that open with a given name the lists know and a verb ("mira ist krank", "jens
+        holt die kids ab"), or with two such names joined by "und" before a verb ("chantal und jacqueline haben")."""
+        for i, tok in enumerate(self.toks):
+            if i + 2 >= len(self.toks) or tok.dot or not tok.word.islower():
+                continue
+            if i > 0 and not (tok.gap.rstrip(" ").endswith((",", ".", "!", "?", ":")) or self.toks[i - 1].dot):
+                continue  # a clause opens at the text's start or after a comma or a full stop
+            if not (_lower_name(tok.word) and _is_world_given(tok.word)):
+                continue
+            nxt = self.toks[i + 1]
+            if nxt.word in _OPENER_VERBS and nxt.gap == " ":
+                self.found.append((tok.start, tok.end))
+            elif nxt.word == "und" and i + 3 < len(self.toks) and self.toks[i + 3].word in _OPENER_VERBS:
+                second = self.toks[i + 2].word
+                if second.islower() and _lower_name(second) and _is_world_given(second):
+                    self.found.extend([(tok.start, tok.end), (self.toks[i + 2].start, self.toks[i + 2].end)])
+
+    def _pet_named(self, cue: int) -> bool:
+        """An animal is named shortly before the cue, and no person after it ("Kater entlaufen, er heißt Mikesch";
+        not "der Mann mit dem Hund heißt Kowalski")."""
+        pets = list(_PET_BEFORE.finditer(self.text, max(0, cue - _PET_WINDOW), cue))
+        if not pets:
+            return False
+        pet = pets[-1]
+        if _WITH_PET.search(self.text, max(0, pet.start() - 24), pet.start()):
+            return False  # "der Mann mit dem Hund heißt ...": the animal belongs to the person named
+        return _PERSON_AFTER_PET.search(self.text, pet.end(), cue) is None
+
+    def _called(self) -> None:
+        """What people call each other ("ruft den anderen immer Schorsch", "der Mausi gerufen wird"): any
+        capitalised word that is no known noun, role or word."""
+        if "ruf" not in self.text and "nenn" not in self.text and "nann" not in self.text:
+            return
+        for m in _CALLED.finditer(self.text):
+            for group in ("a", "b", "c"):
+                word = m.group(group)
+                if word is None or word in never_names() or word in common_words() or word in roles():
+                    continue
+                if word.lower() in german_basic_words() or _noun_shaped(word) or is_origin_noun(word):
+                    continue
+                self.found.append(m.span(group))
+
     def _after_strong_cues(self) -> None:
         for m in _cue_re().finditer(self.text):
+            if m.group().startswith(("heißt", "namens", "Name")) and self._pet_named(m.start()):
+                continue  # "Hund entlaufen!! Er heißt Bello": a pet's name
             j = self.by_start.get(m.end())
             if j is not None and self.toks[j].dot and self.toks[j].word + "." in EXTRA_TITLES:
                 j = self._next(j)  # "Mit freundlichen Grüßen Dr. Heinrich Lamprecht"
@@ -1240,7 +1294,38 @@ _PERSON_VERB_AFTER = re.compile(
 _AGE_BEFORE = re.compile(r"\b\d{1,3}[ -]?[jJ]ährige[nrm]?[ ]")
 _BEFORE_CUE = re.compile(r"(?:\bzu heißen|[\u201c\u201d\"']?[ ]genannt)\b")
 # "der sich Muckel nennt": a nickname between "sich" and "nennt".
+_MIN_OPENER_TOKENS = 3
+# An animal named shortly before "heißt" or "namens": the name is a pet's ("Kater entlaufen, er heißt Mikesch").
+_PET_BEFORE = re.compile(
+    r"(?i)\b(?:hund|hündin|welpe|katze|kater|kätzchen|pferd|pony|hase|kaninchen|vogel|wellensittich|papagei|"
+    r"schildkröte|hamster|meerschweinchen)\b"
+)
+_PET_WINDOW = 60
+_WITH_PET = re.compile(
+    r"(?i)(?:\bmit(?:[ ](?:dem|seinem|ihrem|einem|einen|der|seiner|ihrer|einer))?"
+    r"|\b(?:halter\w*|besitzer\w*|herrchen|frauchen)[ ](?:vom|von|des|der|dem)(?:[ ]\w+)?)[ ]\Z"
+)
+_PERSON_AFTER_PET = re.compile(
+    r"(?i)\b(?:mann|frau|besitzer\w*|halter\w*|herrchen|frauchen|typ|junge|mädchen|kind|nachbar\w*|sohn|tochter)\b"
+)
+_OPENER_VERBS = frozenset(
+    _words(
+        """
+        ist war hat hatte sagt sagte meint meinte kommt kam bringt holt schließt springt geht ging fährt fuhr macht
+        schreibt ruft fragt will wollte kann muss soll sitzt steht liegt schläft arbeitet wohnt braucht bleibt wartet
+        hat's sind haben waren kommen sitzen stehen schlafen wollen
+        """
+    )
+)
 _SICH_NENNT = re.compile(r"\b(?:sich|alle|ihn|man)[ ][A-ZÄÖÜ][^\W\d_]+(?=[ ](?:nennt|nannte|nennen|nannten)\b)")
+# "der eine ruft den anderen immer Schorsch", "rufen sich Bushido und Capo", "alle rufen ihn Zecke": what people
+# call each other, any capitalised word (one or two joined by "und"); and "der Mausi gerufen wird".
+_CALLED = re.compile(
+    r"\b(?:ruft|rufen|rief|riefen|nennt|nennen|nannte|nannten)[ ](?:sich|ihn|sie|ihm|einander|den[ ]anderen"
+    r"|die[ ]andere)[ ](?:(?:immer|nur|alle|gegenseitig|selbst)[ ])?(?P<a>[A-ZÄÖÜ][^\W\d_]+)(?:[ ]und[ ]"
+    r"(?P<b>[A-ZÄÖÜ][^\W\d_]+))?(?![\w-])"
+    r"|\b(?:der|die|den)[ ](?P<c>[A-ZÄÖÜ][^\W\d_]+)[ ](?:gerufen|genannt)[ ](?:wird|wurde)\b"
+)
 _PERSON_NOUNS_BEFORE = frozenset({"Mann", "Frau", "Typ", "Kerl", "Junge", "Mädchen", "Obdachloser", "Obdachlose"})
 # A nickname in quotes after "sog.", "Spitzname" or "genannt": any single word.
 _QUOTED_NICKNAME = re.compile(

@@ -22,11 +22,16 @@ mazedonisch montenegrinisch griechisch türkisch kurdisch arabisch russisch ukra
 moldauisch georgisch armenisch aserbaidschanisch tschetschenisch kasachisch usbekisch italienisch spanisch
 portugiesisch französisch niederländisch britisch englisch irisch amerikanisch brasilianisch kolumbianisch
 venezolanisch mexikanisch kubanisch deutsch österreichisch schweizerisch litauisch lettisch estnisch
+schwedisch dänisch norwegisch finnisch belgisch holländisch slowenisch moldawisch zyprisch japanisch koreanisch
+philippinisch indonesisch malaysisch mongolisch tibetisch uigurisch kirgisisch tadschikisch turkmenisch persisch
+jesidisch tamilisch saudisch jemenitisch katarisch kenianisch südafrikanisch angolanisch kanadisch australisch
+schottisch dagestanisch lateinamerikanisch südamerikanisch afroamerikanisch
 """
 # Appearance words that describe only people: a descriptor in any form and any context.
 _LOOKS = """
 südländisch südländer dunkelhäutig schwarzafrikanisch nordafrikanisch westafrikanisch osteuropäisch südosteuropäisch
-südeuropäisch nahöstlich orientalisch afrikanisch asiatisch arabischstämmig
+südeuropäisch nahöstlich orientalisch afrikanisch asiatisch arabischstämmig südasiatisch ostasiatisch
+zentralasiatisch nordeuropäisch
 """
 # Nouns a nationality adjective describes when it describes a person.
 _PERSON_NOUNS = """
@@ -48,10 +53,15 @@ Syrer Iraker Iraner Marokkaner Algerier Tunesier Libyer Ägypter Jordanier Palä
 Montenegriner Ukrainer Moldauer Georgier Armenier Aserbaidschaner Italiener Spanier Niederländer Engländer
 Amerikaner Brasilianer Kolumbianer Venezolaner Mexikaner Kubaner Araber Österreicher Schweizer Litauer Letten
 Nordafrikaner Westafrikaner Afrikaner Asiate Osteuropäer Südländer Thailänder Jemenit Jemeniten
+Belgier Norweger Holländer Moldawier Japaner Koreaner Nordkoreaner Bangladescher Kenianer Tansanier Ugander Beniner
+Togoer Angolaner Südafrikaner Peruaner Argentinier Bolivianer Ecuadorianer Dominikaner Haitianer Jamaikaner Kanadier
+Australier Waliser Dagestaner Tibeter Afroamerikaner Lateinamerikaner Südamerikaner Zigeuner
 """
 _NATION_NOUNS_E = """
 Afghane Libanese Sudanese Senegalese Kongolese Chinese Vietnamese Tscheche Slowake Rumäne Bulgare Serbe Kroate
 Kosovare Grieche Türke Kurde Russe Weißrusse Tschetschene Kasache Usbeke Portugiese Franzose Brite Ire Este Pole
+Schwede Däne Slowene Belarusse Kirgise Tadschike Turkmene Mongole Nepalese Chilene Schotte Zypriote Uigure
+Tamile Jeside Eside Deutschtürke Deutschrusse
 """
 # Plurals that are also a country's name: "aus Polen", "nach Ungarn".
 _NOT_PLURAL = frozenset({"Polen", "Ungarn", "Letten", "Esten"})
@@ -62,6 +72,8 @@ _GERMAN = frozenset({"Deutsche", "Deutschen", "Deutscher"})
 @cache
 def _nouns() -> frozenset[str]:
     nouns: set[str] = {"Roma", "Sinti", "Deutscher", "Ungar", "Ungarin", "Ungarinnen", "Polin", "Polinnen", "Russin"}
+    nouns |= {"Sinto", "Romni", "Latino", "Latina", "Latinos", "Filipino", "Filipina", "Saudi", "Saudis"}
+    nouns |= {"Afrodeutscher", "Afrodeutsche", "Afrodeutschen"}
     # Germans from the former Soviet Union and other compounds of "-deutsche" (an adjective declined as a noun).
     for stem in ("Russland", "Kasachstan", "Wolga", "Sudeten", "Banater", "Siebenbürger"):
         nouns.update({stem + "deutscher", stem + "deutsche", stem + "deutschen"})
@@ -99,6 +111,25 @@ _LOOKING = re.compile(r"(?i)[ \t]*(?:aussehend\w*|wirkend\w*|stämmig\w*|\(?vom 
 _LOOK_VERB_BEFORE = re.compile(r"(?i)\b(?:sieht|sehen|sah|sahen|aussehen|wirkt|wirkte)\b(?:[ ]\w+){0,2}[ ]$")
 # "beide Polen", "zwei Ungarn": a plural that is also a country's name is people after a number word.
 _COUNT_BEFORE = re.compile(r"(?i)\b(?:beide|zwei|drei|vier|fünf|mehrere|einige|viele|die|den|\d+)[ ](?:\w+e[nr]?[ ])?$")
+
+
+_ARTICLE_OR_COUNT_BEFORE = re.compile(
+    r"(?:^|[ (])(?P<article>der|die|den|dem|des|ein|einen|einem|eines|eine|ne|nen|beide|zwei|drei|vier|mehrere|einige"
+    r"|\d+)"
+    r"(?:[ ][a-zäöü]+e[nr]?)?[ ]$"
+)
+
+
+def _lower_noun_describes(text: str, m: re.Match[str]) -> bool:
+    """Citizens' lower-case writing: "ein syrer", "zwei afghanen"; short or country-named forms ("der pole", "die
+    zwei polen") only after an article or a count: alone they are other words ("pole", "ire") or a country ("nach
+    polen")."""
+    word = m.group()
+    if len(word) >= _MIN_LOWER_NOUN and word.capitalize() in _nouns():
+        return True
+    before = _ARTICLE_OR_COUNT_BEFORE.search(text, max(0, m.start() - 30), m.start())
+    # "die pole am nordpol": a short form is masculine singular ("der pole"); after "die" it is another noun's plural.
+    return before is not None and not (before.group("article") == "die" and len(word) < _MIN_LOWER_NOUN)
 
 
 def _describes_person(text: str, end: int) -> bool:
@@ -159,7 +190,7 @@ _ABBR_SET = frozenset(_ABBREVIATIONS.split())
 # Prefixes of the adjective stems that are other words or everyday abbreviations.
 _NOT_ABBREVIATIONS_TEXT = """
 pol sen mal mon kam arm eng est nie sch schw süd nord west ost weiß wei bel pal kur mar por kol bra ung ser bos dun dunk
-kon sla slo deu ira gri franz mali
+kon sla slo deu ira gri franz mali per pers aus kan nor hol ost zen sau kat ang fin dän tam tib jap kor ken mon sch
 """
 _NOT_ABBREVIATIONS = frozenset(_NOT_ABBREVIATIONS_TEXT.split())
 _MIN_ABBR = 3
@@ -269,8 +300,8 @@ def find_origins(text: str) -> list[Found]:
             ok = True
         elif word in _NOT_PLURAL:
             ok = _COUNT_BEFORE.search(text, max(0, m.start() - 30), m.start()) is not None
-        elif word.islower() and len(word) >= _MIN_LOWER_NOUN and word.capitalize() in nouns:
-            ok = True  # citizens' lower-case writing: "ein syrer", "zwei afghanen"
+        elif word.islower() and (word.capitalize() in nouns or word.capitalize() in _NOT_PLURAL):
+            ok = _lower_noun_describes(text, m)
         elif word in _GERMAN:
             # "Deutsche Bahn", "Deutscher Wetterdienst": the German adjective in a name is no descriptor.
             ok = m.start() > 0 and not _looks_describe_thing(text, m.end())

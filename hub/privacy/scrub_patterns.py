@@ -287,10 +287,50 @@ def _lower_re() -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?=[a-zäöü]{{1,3}}-[a-z])(?:{codes})-[a-z]{{1,2}}[ ]?[1-9]\d{{0,3}}[eh]?(?![\w-])")
 
 
+# A car's make or body right before a plate ("silberner Opel B 123 ABC", "bmw halmk777"): weaker than a vehicle
+# word (a model follows as often: "Audi A4", "BMW X5", "Golf 7"), so only a German plate or two groups or more with
+# letters and digits in them.
+_MAKE_CUE = re.compile(
+    r"(?i)(?<![\w-])(?:bmw|audi|opel|vw|golf|passat|polo|skoda|seat|ford|fiat|toyota|renault|peugeot|citroen|citroën"
+    r"|dacia|hyundai|kia|mazda|nissan|volvo|tesla|mercedes|benz|sprinter|kombi|suv|caddy|corsa|astra|sharan|touran"
+    r"|tiguan|octavia|fabia)[ ](?:mit[ ])?(?=[A-Za-z0-9])"
+)
+
+
+_MIN_MAKE_GROUPS = 2
+_MIN_MAKE_CHARS = 5
+
+
+def _make_plates(text: str) -> list[Found]:
+    found = []
+    for cue in _MAKE_CUE.finditer(text):
+        loose = _loose_plate_re().match(text, cue.end())
+        if loose is not None:
+            found.append(loose.span())
+            continue
+        m = _PLATE_VALUE.match(text, cue.end())
+        if m is None:
+            continue
+        groups = re.split(r"[ -]+", m.group())
+        while groups and (groups[-1] in _NOT_PLATES or sum(map(len, groups)) > _MAX_PLATE_CHARS):
+            groups.pop()
+        if len(groups) < _MIN_MAKE_GROUPS or groups[0] in _NOT_PLATES or groups[0] in _COUNTRY_CODES:
+            continue
+        if groups[0].isdigit():
+            continue  # "Sprinter 316 CDI": a model's engine, not a plate
+        mixed = any(g.isdigit() for g in groups) and any(c.isalpha() for g in groups for c in g)
+        if mixed and sum(map(len, groups)) >= _MIN_MAKE_CHARS:
+            end = m.start()
+            for g in groups:
+                end = text.index(g, end) + len(g)
+            found.append((m.start(), end))
+    return found
+
+
 def find_plates(text: str) -> list[Found]:
     """German licence plates: district code from the shipped list, 1-2 letters, 1-4 digits, optional E/H; and after
     a vehicle word any plate-shaped run of capitals and digits (foreign and partial plates)."""
-    found = _cued_plates(text)
+    found = _cued_plates(text) + _make_plates(text)
     if "-" in text:  # partial and lower-case plates carry a hyphen; most texts have none
         found += [m.span() for m in _partial_plate_re().finditer(text)]
         found += _lower_plates(text)
@@ -429,6 +469,10 @@ _POSTCODE_CITY = re.compile(
 )
 _PREFIX_RE = re.compile(rf"(?<!\w){_PREFIX}[ ]")
 _PREFIX_ONLY = re.compile(rf"{_PREFIX}\Z")
+_PREFIX_ADJECTIVE = re.compile(
+    rf"{_PREFIX}[ ](?:Hohen|Alten|Neuen|Großen|Kleinen|Langen|Grünen|Weißen|Roten|Breiten|Oberen|Unteren|Krummen)"
+    r"[ ][A-ZÄÖÜ]"
+)
 
 
 @cache
@@ -547,9 +591,12 @@ def find_addresses(text: str) -> list[Found]:
             start += len(words[0]) + 1  # "Anwohnerbeschwerde Sophienstraße 28": a compound noun, no adjective
             words = words[1:]
         noun = words[-1]
-        if noun in common_words() and noun not in STREET_WORDS:  # "Im Januar 12 Fälle", "Am Montag 3 Männer"
+        # "Am Hohen Ufer 4", "Am Alten Markt 2": a capitalised adjective between prefix and noun makes a street name
+        # of a common noun, which after a bare prefix is no street ("Im Januar 12 Fälle", "Am Montag 3 Männer").
+        named = _PREFIX_ADJECTIVE.match(" ".join(words)) is not None
+        if noun in common_words() and noun not in STREET_WORDS and not named:
             continue
-        if _not_a_street(noun) and (len(words) == 1 or _PREFIX_RE.match(" ".join(words))):
+        if _not_a_street(noun) and not named and (len(words) == 1 or _PREFIX_RE.match(" ".join(words))):
             continue
         next_word = re.match(r"\s*([\w€]+)", text[number.end() :])
         if next_word and next_word.group(1) in _COUNT_WORDS:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hub.privacy.scrub import CATEGORIES, ScrubResult, Span, scrub
-from hub.privacy.scrub_eval import Example, evaluate, load_examples
+from hub.privacy.scrub_eval import Example, Reports, covered, evaluate, evaluate_all, load_examples
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "scrub_de.jsonl"
 
@@ -345,5 +345,132 @@ def test_dev4_negatives_come_back_unchanged(dev4_examples: list[Example]) -> Non
     """The trap sentences (common-word surnames used as words, call signs, stops, companies, streetwork notes
     without people, plates not read) pass unchanged."""
     for ex in dev4_examples:
+        if not ex.spans:
+            assert scrub(ex.text).text == ex.text, ex.text
+
+
+# --- the "covered" measure (what matters for privacy: nothing of a gold value is left) ----------------------------
+
+
+def _reports(text: str, gold: tuple[tuple[int, int, str], ...], found: tuple[Span, ...]) -> Reports:
+    ex = Example(text, gold, "dev")  # type: ignore[arg-type]
+    return evaluate_all([ex], lambda t: ScrubResult(t, found))
+
+
+def test_covered_counts_a_name_found_in_two_parts_and_under_another_label() -> None:
+    """A full name found as two spans fails exact and half-fails overlap matching but is covered (the blank between
+    the parts says nothing); a plate taken as a name is covered but neither exact nor overlapping."""
+    text = "Zeuge Kwabena Asare, Pkw HALAB123"
+    reports = _reports(
+        text,
+        ((6, 19, "NAME"), (25, 33, "PLATE")),
+        (Span(6, 13, "NAME"), Span(14, 19, "NAME"), Span(25, 33, "NAME")),
+    )
+    assert reports.exact.overall.recall == 0.0
+    assert reports.overlap.overall.recall == 0.5  # the plate, found as a name, overlaps no gold plate
+    assert (reports.covered.overall.tp_gold, reports.covered.overall.gold) == (2, 2)
+    assert (reports.covered.overall.tp_found, reports.covered.overall.found) == (3, 3)
+    assert reports.covered.per_label["PLATE"].recall == 1.0  # counted by the gold value's label
+    assert reports.covered.per_label["NAME"].found == 3  # and found spans by their own
+
+
+def test_covered_refuses_a_value_with_a_letter_or_digit_left() -> None:
+    """A surname left after the given name was found, or the last digit of a plate, is not covered; a found span
+    that overlaps no gold value is a false find."""
+    text = "Anruferin Ama Boakye, Pkw HAL-AB 123, Hst. Zoo"
+    reports = _reports(
+        text,
+        ((10, 20, "NAME"), (26, 36, "PLATE")),
+        (Span(10, 13, "NAME"), Span(26, 35, "PLATE"), Span(43, 46, "NAME")),
+    )
+    assert reports.covered.overall.tp_gold == 0
+    assert (reports.covered.overall.tp_found, reports.covered.overall.found) == (2, 3)
+    assert reports.covered.per_label["NAME"].precision == 0.5
+
+
+def test_covered_is_at_least_overlap_recall_on_the_same_finds() -> None:
+    """Covered recall asks more than overlap (all of the value) but of any label: a span one letter short is
+    overlapping but not covered; one a letter long is covered and exact-missed."""
+    text = "Frau Weiß ruft an."
+    short = _reports(text, ((5, 9, "NAME"),), (Span(5, 8, "NAME"),))
+    long = _reports(text, ((5, 9, "NAME"),), (Span(4, 9, "NAME"),))
+    assert (short.overlap.overall.recall, short.covered.overall.recall) == (1.0, 0.0)
+    assert (long.exact.overall.recall, long.covered.overall.recall) == (0.0, 1.0)
+    assert covered(text, (5, 9), [(4, 7, "NAME"), (7, 12, "PHONE")])
+    assert not covered(text, (5, 9), [])
+
+
+def test_evaluate_keeps_its_two_reports() -> None:
+    """``evaluate`` returns the exact and overlap reports of ``evaluate_all``."""
+    ex = Example("Frau Weiß ruft an.", ((5, 9, "NAME"),), "dev")
+    exact, overlap = evaluate([ex], lambda text: ScrubResult(text, (Span(5, 9, "NAME"),)))
+    both = evaluate_all([ex], lambda text: ScrubResult(text, (Span(5, 9, "NAME"),)))
+    assert (exact.overall.recall, overlap.overall.recall) == (both.exact.overall.recall, both.overlap.overall.recall)
+    assert both.covered.overall.recall == 1.0
+
+
+# --- the fifth development set (tests/data/scrub_dev5_de.jsonl, built by tools/build_scrub_dev5_set.py) ----------
+
+DEV5_DATA = Path(__file__).resolve().parents[2] / "data" / "scrub_dev5_de.jsonl"
+
+
+@pytest.fixture(scope="module")
+def dev5_examples() -> list[Example]:
+    """The fifth development set, parsed."""
+    return load_examples(DEV5_DATA)
+
+
+def test_dev5_set_is_well_formed_and_reproducible(dev5_examples: list[Example]) -> None:
+    """At least 300 hand-written sentences in the five weak styles (emergency-call notes, chat, social-media posts,
+    citizens' e-mails, drivers' radio notes), every category labelled, at least 30 traps; spans clean and never
+    overlapping; titles and forms of address outside names; the file is exactly what its build tool writes."""
+    from tools.build_scrub_dev5_set import STYLES, build
+
+    assert len(dev5_examples) >= 300
+    records = [json.loads(line) for line in DEV5_DATA.read_text(encoding="utf-8").splitlines()]
+    assert records == build()
+    assert {r["style"] for r in records} == set(STYLES)
+    assert {label for ex in dev5_examples for _, _, label in ex.spans} == set(CATEGORIES)
+    assert sum(1 for ex in dev5_examples if not ex.spans) >= 30
+    for ex in dev5_examples:
+        assert ex.split == "dev5"
+        for start, end, label in ex.spans:
+            value = ex.text[start:end]
+            assert value == value.strip(" ,;:"), ex.text
+            assert value.count("(") == value.count(")"), ex.text
+            if label == "NAME":
+                assert value.split()[0].lower() not in {"herr", "herrn", "frau", "hr.", "fr.", "dr."}, ex.text
+        for (_, end, _), (start, _, _) in itertools.pairwise(sorted(ex.spans)):
+            assert end <= start, ex.text
+
+
+# Written before the sixth round changed the scrubber; round five (rules + tagger) then reached exact P 0.968 / R 0.899
+# (names 0.865 recall; chat 0.757). Reached after the sixth round, with the tagger trained on it too (exact P/R):
+# NAME 0.981/0.988, ADDRESS 1.000/0.964, the rest 1.000; overall 0.988/0.991. Floors are that less a margin; the
+# tagger cross-validated without it reaches less (bench/RESULTS.md).
+DEV5_FLOORS: dict[str, tuple[float, float]] = {  # label: (exact precision, exact recall)
+    "NAME": (0.95, 0.95),
+    "PHONE": (0.95, 0.95),
+    "PLATE": (0.95, 0.95),
+    "ADDRESS": (0.95, 0.92),
+    "ORIGIN": (0.95, 0.95),
+}
+DEV5_OVERALL_FLOOR = (0.97, 0.96)
+
+
+def test_scrubber_keeps_its_floors_on_the_dev5_set(dev5_examples: list[Example]) -> None:
+    """Exact precision and recall per category and overall stay at or above the fifth development set's floors."""
+    exact, _ = evaluate(dev5_examples)
+    for label, (precision, recall) in DEV5_FLOORS.items():
+        counts = exact.per_label[label]  # type: ignore[index]
+        assert counts.precision >= precision, (label, counts)
+        assert counts.recall >= recall, (label, counts)
+    assert (exact.overall.precision, exact.overall.recall) >= DEV5_OVERALL_FLOOR
+
+
+def test_dev5_negatives_come_back_unchanged(dev5_examples: list[Example]) -> None:
+    """The trap sentences (lines, stops, streets without a number, a bicycle frame number, polnisches Kennzeichen,
+    languages, a pet's name) pass unchanged."""
+    for ex in dev5_examples:
         if not ex.spans:
             assert scrub(ex.text).text == ex.text, ex.text
