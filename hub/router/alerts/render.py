@@ -4,6 +4,7 @@ and the rule that only a visible change makes a new revision (``Renderer.emit``)
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -231,7 +232,15 @@ def _clear_note(reason: ClearReason | None, expire_after_s: float) -> list[str]:
 def _hold(meeting: Meeting) -> HoldRequest | None:
     if meeting.kind != "stop" or meeting.stop is None or meeting.hold_s <= 0:
         return None
-    return HoldRequest(action="hold_at_stop", stop_dhid=meeting.stop.stop_id, max_hold_s=math.ceil(meeting.hold_s))
+    return _hold_request(meeting.stop.stop_id, math.ceil(meeting.hold_s))
+
+
+@functools.lru_cache(maxsize=4096)
+def _hold_request(stop_dhid: str, max_hold_s: int) -> HoldRequest:
+    """The hold request at a stop, made (and validated) once: every view of a HAVAG group asks it for each member's
+    proposal, on every position of each member's tram (issue 13). A few thousand stops and seconds at most; hub models
+    are frozen, so one instance serves every alert."""
+    return HoldRequest(action="hold_at_stop", stop_dhid=stop_dhid, max_hold_s=max_hold_s)
 
 
 def _meeting_fields(meeting: Meeting) -> dict[str, Any]:
