@@ -6,8 +6,12 @@ and unit reports once before the clock starts, then positions of the trams flow 
 turn. ``open_incidents`` silent driver alarms are opened first (not measured); then every 0.5 s the oldest is closed
 and a new one opened, and that one is measured: from just before its send until its first alert is read from any
 ``alerts.*`` topic (the reader fetches with a 10 ms wait). Events go straight to the router's ``canon.*`` inputs
-(the normalise hop is measured in part 1). After the flow, ``drain_s`` is how long the router took until it had taken
-in every event sent (its ``hub_events_in_total``).
+(the normalise hop is measured in part 1). Each latency is split at the alert record's timestamp, which the router's
+producer stamps as the router hands it over: ``router_*`` is from the incident's send until then (the benchmark's own
+producer, the broker, the router's fetch, queue and work), the rest the alert's way out (the router's producer, the
+broker, the reader's fetch); ``confirmed_*`` is from the send until the broker confirmed the incident to the
+benchmark's producer (which also sends the positions). After the flow, ``drain_s`` is how long the router took until
+it had taken in every event sent (its ``hub_events_in_total``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +130,9 @@ class Flow:
     settings: Settings
     producer: AIOKafkaProducer
     sent_at: dict[str, float] = field(default_factory=dict)
+    sent_wall: dict[str, float] = field(default_factory=dict)  # time.time() at the send, against record timestamps
+    router_s: dict[str, float] = field(default_factory=dict)  # send -> the alert handed to the router's producer
+    confirmed_s: dict[str, float] = field(default_factory=dict)  # send -> the broker confirmed the incident
     measured: set[str] = field(default_factory=set)
     latencies: dict[str, float] = field(default_factory=dict)
     events: int = 0
@@ -165,10 +173,17 @@ async def _incidents(flow: Flow, fleet: Fleet, open_incidents: int, seconds: flo
         await flow.send("canon.incident", key, value)
         key, value = fleet.incident(i, "open")
         flow.sent_at[f"DA-{i}"] = time.perf_counter()
+        flow.sent_wall[f"DA-{i}"] = time.time()
         flow.measured.add(f"DA-{i}")
-        await flow.send("canon.incident", key, value)
+        sent = await flow.send("canon.incident", key, value)
+        sent.add_done_callback(partial(_confirmed, flow, f"DA-{i}"))
         i += 1
         await asyncio.sleep(SPACING_S)
+
+
+def _confirmed(flow: Flow, incident: str, sent: asyncio.Future[Any]) -> None:
+    """The broker took the incident: how long after its send."""
+    flow.confirmed_s[incident] = time.perf_counter() - flow.sent_at[incident]
 
 
 async def _alerts(flow: Flow, consumer: AIOKafkaConsumer) -> None:
@@ -181,6 +196,7 @@ async def _alerts(flow: Flow, consumer: AIOKafkaConsumer) -> None:
                 incident = CloudEvent.from_bytes(record.value).data.get("incident_id")
                 if incident in flow.measured and incident not in flow.latencies:
                     flow.latencies[incident] = now - flow.sent_at[incident]
+                    flow.router_s[incident] = record.timestamp / 1e3 - flow.sent_wall[incident]
 
 
 def _taken_in(router: StageProcess) -> float:
@@ -228,6 +244,8 @@ async def _case(settings: Settings, router: StageProcess, open_incidents: int, r
         await consumer.stop()
         await producer.stop()
     ms = [v * 1e3 for v in flow.latencies.values()]
+    router_ms = [v * 1e3 for v in flow.router_s.values()]
+    confirmed_ms = [v * 1e3 for v in flow.confirmed_s.values()]
     return {
         "open_incidents": open_incidents,
         "positions_per_s": rate,
@@ -239,6 +257,10 @@ async def _case(settings: Settings, router: StageProcess, open_incidents: int, r
         "p99_ms": percentile(ms, 0.99) if ms else None,
         "max_ms": max(ms) if ms else None,
         "mean_ms": statistics.fmean(ms) if ms else None,
+        "confirmed_p50_ms": percentile(confirmed_ms, 0.5) if confirmed_ms else None,
+        "confirmed_p99_ms": percentile(confirmed_ms, 0.99) if confirmed_ms else None,
+        "router_p50_ms": percentile(router_ms, 0.5) if router_ms else None,
+        "router_p99_ms": percentile(router_ms, 0.99) if router_ms else None,
         "drain_s": drain_s,
         "events_sent": flow.events,
     }
@@ -261,7 +283,10 @@ def latency_case(settings: Settings, work: Path, open_incidents: int, rate: int,
 
     print(
         f"  {open_incidents:>4} open incidents: p50 {f('p50_ms')} ms  p95 {f('p95_ms')} ms  p99 {f('p99_ms')} ms  "
-        f"max {f('max_ms')} ms  ({case['alerted']}/{case['incidents_measured']} alerted, "
+        f"max {f('max_ms')} ms  (until the broker confirmed the incident: p50 {f('confirmed_p50_ms')} ms  "
+        f"p99 {f('confirmed_p99_ms')} ms; until the router sends: p50 {f('router_p50_ms')} ms  "
+        f"p99 {f('router_p99_ms')} ms; "
+        f"{case['alerted']}/{case['incidents_measured']} alerted, "
         f"drained {case['drain_s']:.2f} s after the flow, {case['producer_buffer_full_warnings']} 'producer buffer "
         "full' warnings)"
     )

@@ -242,21 +242,28 @@ class RouterCore:
             raise InvalidEventError(f"{topic}: the router does not take {type(payload).__name__}", "unsupported")
         if isinstance(self.clock, EventClock):  # only events the router takes move its clock
             self.clock.observe(event.time.timestamp())
-        alerts: list[Alert] = []
+        return [alert_record(a) for a in self._apply(payload, event.time.timestamp())]
+
+    def _apply(self, payload: HubModel, reported_s: float) -> list[Alert]:
+        """One canonical event into the state and the desk; the alert revisions that follow."""
+        before = self.state
+        # A report the live state ignores (not newer than the one held: GTFS-RT repeats a position within its
+        # second) is no news: nothing is re-ranked or revised for it (issue 13).
         if isinstance(payload, Incident):
-            alerts = self._incident(payload, event.time.timestamp())
-        elif isinstance(payload, VehiclePosition):
+            return self._incident(payload, reported_s)
+        if isinstance(payload, VehiclePosition):
             self.state = apply_vehicle_position(self.state, payload, self.config)
-            alerts = self._refresh(self.on_vehicle(payload.vehicle))
-        elif isinstance(payload, TripUpdate):
+            return self._refresh(self.on_vehicle(payload.vehicle)) if self.state is not before else []
+        if isinstance(payload, TripUpdate):
             self.state = apply_trip_update(self.state, payload, self.config)
-            alerts = self._refresh(self.on_vehicle(payload.vehicle) if payload.vehicle is not None else [])
-        elif isinstance(payload, UnitStatus):
+            if self.state is before or payload.vehicle is None:
+                return []
+            return self._refresh(self.on_vehicle(payload.vehicle))
+        if isinstance(payload, UnitStatus):
             self.state = apply_unit_status(self.state, payload, self.config, received_s=self.clock())
-            alerts = self._refresh(list(self.incidents.values()))  # any unit can change any ranking
-        else:
-            alerts = self.desk.disruption(payload)
-        return [alert_record(a) for a in alerts]
+            # any unit can change any ranking
+            return self._refresh(list(self.incidents.values())) if self.state is not before else []
+        return self.desk.disruption(payload) if isinstance(payload, TransitDisruption) else []
 
     def tick(self) -> list[OutRecord]:
         """The time-driven rules (escalation, expiry, watchdog) at the clock's now."""
@@ -349,12 +356,13 @@ class RouterCore:
                 del self._on_vehicle[incident.vehicle]
 
     def _refresh(self, concerned: list[Incident]) -> list[Alert]:
+        """Re-rank ``concerned`` after a report of a vehicle or unit (the incidents themselves are unchanged)."""
         out: list[Alert] = []
         for incident in concerned:
-            out += self._alert(incident)
+            out += self._alert(incident, refresh=True)
         return out
 
-    def _alert(self, incident: Incident) -> list[Alert]:
+    def _alert(self, incident: Incident, *, refresh: bool = False) -> list[Alert]:
         now = self.clock()
         recommendation: Recommendation | None = None
         # Only real incidents move real units; exercises and tests are alerted without a proposal.
@@ -362,7 +370,7 @@ class RouterCore:
             where, units = incident_view(self.state, incident, now, self.config)
             if where is not None:
                 recommendation = recommend(where, units, now, self.intercept, screen=self._screen)
-        alerts = self.desk.incident(incident, recommendation)
+        alerts = self.desk.incident(incident, recommendation, refresh=refresh)
         self._mark_proposed(incident.incident_id, now)
         return alerts
 

@@ -256,6 +256,10 @@ def _predict(
     ``arrival_time`` replaces the model's estimate for its stop. Arrivals never decrease along the line.
     """
     model = predict_arrivals(direction, snap, timing, t0_s=observed_at_s)
+    if trip is None or not trip.stop_updates:
+        # Nothing ahead to adjust (the common case): the model's arrivals, which never decrease along the line, as
+        # they are (what the loop below makes of them without updates; issue 13).
+        return tuple(PredictedArrival(a.stop_index, a.stop_id, a.eta_s) for a in model)
     by_stop = {
         u.stop_dhid or u.stop_id: u for u in (trip.stop_updates if trip is not None else ()) if u.stop_dhid or u.stop_id
     }

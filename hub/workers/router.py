@@ -8,11 +8,13 @@ to the core once, before its first event or tick.
 Alerts first (issue 13): incidents and acknowledgements (``URGENT_INPUTS``) come in through an agent of their own,
 each taken as it arrives, and the flow of positions, trip updates and unit reports (``FLOW_INPUTS``) is worked in
 steps of at most ``FLOW_STEP_MAX`` events with a short pause between two, so an incident waits for at most one step
-of positions, not for a whole batch and not behind the positions queued before it.
+of positions, not for a whole batch and not behind the positions queued before it. faust and aiokafka are set so
+that fetched positions do not hold an incident back on its way to that agent (``FLOW_FETCH_BYTES``,
+``POLL_RECORDS_MAX``, ``FLOW_QUEUE_MAX``, ``PREFETCH_BACKOFF_S``).
 
 Both agents and the timer drive one core in one event loop. A step (events into the core, the alerts put in the
-``Outbox``, the changed table entries written: by an urgent step, and by the flow once per batch) never awaits, so
-steps never interleave and the tables have one writer.
+``Outbox``) never awaits, so steps never interleave; nor does a save (the changed table entries written: by the flow
+once per batch, by an urgent step and the timer once their alerts are confirmed), so the tables have one writer.
 The outbox sends in the order things were put in it, so the revisions of an alert leave in the order the core made
 them whichever path sends them. The flow's steps do not wait for each other's confirmations (the broker confirms
 while the next step runs), but every agent waits, before faust may commit its offsets, until what it put in the
@@ -49,18 +51,32 @@ FLOW_STEP_MAX = 32
 #: sleeps, even 0.5 ms, gives its CPU back to the OS, and on a busy machine waits tens of milliseconds to get it back
 #: (measured: the flow fell far behind with a 0.5 ms sleep per step).
 FLOW_PAUSE_TURNS = 8
-#: The flow's queue in faust (events fetched and waiting for the agent, besides the batch being taken): faust stops
-#: fetching a partition once it is 80 % full. faust's default, 4,096, let thousands of positions wait in front of an
-#: incident whenever the router fell behind, since faust hands records over in the order fetched.
-FLOW_QUEUE_MAX = 256
+#: Bytes of one partition in one fetch, once the tables are recovered (aiokafka's ``max_partition_fetch_bytes``; faust's
+#: default, 1 MiB, is kept for reading the changelogs back at start). aiokafka hands buffered records out partition by
+#: partition in the order the fetches brought them, so an incident fetched with or after a MiB of positions (some
+#: 1,500) waited until the flow had taken all of those: measured under load, incident -> alert followed the flow's lag
+#: (seconds). 16 KiB is some 25 positions per partition and fetch, a few thousand a second at the embedded broker's
+#: fetch wait, which answers each fetch after about ``HUB_CONSUMER_FETCH_MAX_WAIT_MS``.
+FLOW_FETCH_BYTES = 16 * 1024
+#: Records one ``getmany`` hands to faust (aiokafka's ``max_poll_records``), more than one fetch brings with
+#: ``FLOW_FETCH_BYTES`` (6 position partitions), so an incident comes with the positions fetched beside it.
+POLL_RECORDS_MAX = 256
+#: The flow's queue in faust (events fetched and waiting for the agent, besides the batch being taken). faust hands the
+#: records of a ``getmany`` over one after the other and, when a queue is full, waits for room before handing over the
+#: next record, whichever agent it is for: an incident behind positions then waited until the flow had taken some. faust
+#: stops fetching a partition once its queue is 80 % full (``pressure_high_ratio`` 1.25); the room above that holds a
+#: whole ``getmany`` (``POLL_RECORDS_MAX``), so handing over never waits for the flow (``test_router_shell``).
+FLOW_QUEUE_MAX = 1_280
+#: aiokafka asks the broker for nothing while records of any partition wait unread in its buffer, for up to
+#: ``prefetch_backoff`` (0.1 s) after they came. The flow's records wait there whenever faust has paused the flow
+#: (its queue full, above): an incident then waited up to 0.1 s to be fetched at all. After this long, the other
+#: partitions (incidents, acknowledgements) are fetched while the flow's records wait.
+PREFETCH_BACKOFF_S = 0.005
 #: The flow's batches, as the shell's. A batch is finished (faust may commit) only once all of it is confirmed, one
 #: confirmation wait per batch, long when the broker is starved: batches of 128 were tried, and on the loaded machine
-#: the router then caught up no faster (5-36 s after the flow), so the batches stay at 500, and an incident that
-#: faust fetched behind positions waits for about one of them.
+#: the router then caught up no faster (5-36 s after the flow), so the batches stay at 500 (an incident no longer
+#: waits for them: ``FLOW_QUEUE_MAX``).
 FLOW_BATCH_MAX = BATCH_MAX
-#: Records one fetch hands to faust (aiokafka's ``max_poll_records``; faust's default: all that were prefetched, which
-#: can be thousands of positions delivered in a row before the next fetch, with an incident, is looked at).
-POLL_RECORDS_MAX = 256
 #: The urgent path takes each event as it comes: faust's ``take_events`` hands over a batch as soon as it holds this
 #: many, so no timer is waited for (``within`` is then only how often an idle stream looks again).
 URGENT_BATCH_MAX = 1
@@ -90,6 +106,24 @@ def havag_reference(settings: Settings, environ: Mapping[str, str]) -> Callable[
     return lambda incident_id: pseudonymise(incident_id, key)
 
 
+def tune_fetcher(app: Any) -> bool:
+    """Set ``FLOW_FETCH_BYTES`` and ``PREFETCH_BACKOFF_S`` on the fetcher of ``app``'s running aiokafka consumer
+    (aiokafka takes neither after it started, and has no setting for the backoff; faust builds the consumer in its
+    consumer thread). Whether they were set: False before the consumer runs."""
+    consumer = getattr(getattr(app.consumer, "_thread", None), "_consumer", None)
+    fetcher = getattr(consumer, "_fetcher", None)
+    if (
+        fetcher is None
+        or not hasattr(fetcher, "_prefetch_backoff")
+        or not hasattr(fetcher, "_max_partition_fetch_bytes")
+    ):
+        return False
+    # Plain attributes, read as each fetch request is made and as a fetch's records are buffered.
+    fetcher._max_partition_fetch_bytes = FLOW_FETCH_BYTES
+    fetcher._prefetch_backoff = PREFETCH_BACKOFF_S
+    return True
+
+
 class RouterTables:
     """The router's faust global tables (bytes to bytes), one per ``TABLES`` name. Global: every router worker
     holds all of it. Written from the timer too, so the producer picks the partition."""
@@ -111,6 +145,7 @@ class RouterTables:
 
     def take_over(self) -> None:
         """Read the recovered tables into the core, once, before the first event or tick."""
+        tune_fetcher(self.shell.app)  # the changelogs are read back: from now on, fetch for the flow
         unreadable = self.core.restore(
             {name: {key.decode(): value for key, value in table.items()} for name, table in self.tables.items()}
         )
@@ -244,9 +279,14 @@ class RouterSteps:
                     await asyncio.sleep(0.01)  # nothing went out for 0.1 s: the producer is blocked; look again
 
     async def urgent(self, messages: Sequence[Message]) -> None:
-        """Incidents and acknowledgements, in one step, sent at once (with whatever the flow put before them)."""
-        self.work(messages)
-        await self.outbox.flush()
+        """Incidents and acknowledgements, in one step, sent at once (with whatever the flow put before them); the
+        tables are written once the alerts are confirmed, before faust may commit: the save (some milliseconds when
+        the flow has changed much since it last saved) no longer stands between an incident and its alert."""
+        self.work(messages, save=False)
+        try:
+            await self.outbox.flush()
+        finally:
+            self.tables.save()
 
     async def tick(self) -> None:
         """The timer's rules, once the tables are back."""
@@ -255,8 +295,10 @@ class RouterSteps:
                 return  # nothing to decide on before the tables are back
             self.tables.take_over()
         self.outbox.put(self.core.tick())
-        self.tables.save()
-        await self.outbox.flush()
+        try:
+            await self.outbox.flush()
+        finally:
+            self.tables.save()
 
 
 async def flow_batches(shell: StageShell, stream: EventStream) -> AsyncIterator[list[Message]]:

@@ -38,7 +38,7 @@ class AlertDesk:
         self._book = AlertBook()
         self.decisions = DecisionLog()
         tokens = HavagTokens(reference)
-        render = Renderer(self._book, self.params, tokens, self.decisions)
+        render = self._render = Renderer(self._book, self.params, tokens, self.decisions)
         self._lifecycle = Lifecycle(self._book, self.params, render)
         self._havag = HavagGroups(self._book, self.params, tokens, self._lifecycle, render)
         self._watchdog = Watchdog(self._book, self.params, render)
@@ -64,6 +64,7 @@ class AlertDesk:
 
     def restore(self, contents: DeskContents) -> None:
         """Take over what another desk remembered (``contents``), as a restarted router worker does."""
+        self._render.forget(list(self._book.records))
         self._book.restore(contents.records, contents.tombstones)
         self._havag.restore(contents.disrupted, contents.tokens, contents.inhibited)
 
@@ -81,11 +82,17 @@ class AlertDesk:
         """Lines covered by an open disruption now."""
         return self._havag.disrupted_lines
 
-    def incident(self, incident: Incident, recommendation: Recommendation | None = None) -> list[Alert]:
-        """A new or updated incident, with the router's current recommendation for it (None: none yet)."""
+    def incident(
+        self, incident: Incident, recommendation: Recommendation | None = None, *, refresh: bool = False
+    ) -> list[Alert]:
+        """A new or updated incident, with the router's current recommendation for it (None: none yet).
+
+        ``refresh``: the incident is not news, only the recommendation is (a position or unit report re-ranked it);
+        a record whose alert does not change is then not marked ``touched``, and reaches the tables with the next
+        tick's comparison of every record instead of the next batch's save."""
         now = self.clock()
-        out = self._lifecycle.incident(incident, recommendation, now)
-        return out + self._havag.incident(incident, recommendation, now)
+        out = self._lifecycle.incident(incident, recommendation, now, refresh=refresh)
+        return out + self._havag.incident(incident, recommendation, now, refresh=refresh)
 
     def ack(self, alert_id_: str, by: str, at: float | None = None, *, revision: int | None = None) -> list[Alert]:
         """``by`` acknowledged the alert (a person or role of the recipient) as they saw it in ``revision`` (None:
@@ -128,7 +135,9 @@ class AlertDesk:
     def tick(self, units: Iterable[UnitStateEntry] = ()) -> list[Alert]:
         """Time-driven rules: escalation of unacknowledged alerts, expiry, and the watchdog over ``units``."""
         now = self.clock()
-        self._havag.forget(self._lifecycle.forget(now))
+        forgotten = self._lifecycle.forget(now)
+        self._havag.forget(forgotten)
+        self._render.forget(r.alert_id for r in forgotten)
         out = self._lifecycle.expire_and_escalate(now)
         return out + self._watchdog.check(units, now)
 

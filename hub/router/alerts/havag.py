@@ -59,8 +59,11 @@ class HavagGroups:
         else:
             self.disrupted[disruption.disruption_id] = frozenset(disruption.lines)
 
-    def incident(self, incident: Incident, recommendation: Recommendation | None, now: float) -> list[Alert]:
-        """HAVAG's alert about a new or updated incident, if HAVAG hears of it."""
+    def incident(
+        self, incident: Incident, recommendation: Recommendation | None, now: float, *, refresh: bool = False
+    ) -> list[Alert]:
+        """HAVAG's alert about a new or updated incident, if HAVAG hears of it (``refresh``: see
+        ``Lifecycle.incident``)."""
         iid = incident.incident_id
         if incident.status in CLOSED:
             self.inhibited.discard(iid)
@@ -71,7 +74,7 @@ class HavagGroups:
         if group is None or self.book.absorb(group, now):
             return []
         self.lifecycle.update_member(group, incident, recommendation, now)
-        return self.render.emit(group, now)
+        return self.render.emit(group, now, refresh=refresh)
 
     def _group_for_new(self, incident: Incident, now: float) -> AlertRecord | None:
         """The group a new incident joins (an open one on its line, else a new one); None when it gets no alert."""

@@ -5,6 +5,8 @@ forgetting finished alerts. The HAVAG groups (``hub.router.alerts.havag``) use i
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hub.router.alerts.records import (
     CLOSED,
     AlertBook,
@@ -36,14 +38,17 @@ class Lifecycle:
         self.params = params
         self.render = render
 
-    def incident(self, incident: Incident, recommendation: Recommendation | None, now: float) -> list[Alert]:
-        """The police's and the Ordnungsamt's alerts about a new or updated incident."""
+    def incident(
+        self, incident: Incident, recommendation: Recommendation | None, now: float, *, refresh: bool = False
+    ) -> list[Alert]:
+        """The police's and the Ordnungsamt's alerts about a new or updated incident (``refresh``: the incident is as
+        it was, the recommendation is new; see ``Renderer.emit``)."""
         out: list[Alert] = []
         for recipient in _UNIT_RECIPIENTS:
             record = self._record_for(incident, recipient, recommendation, now)
             if record is not None and not self.book.absorb(record, now):
                 self.update_member(record, incident, recommendation, now)
-                out += self.render.emit(record, now)
+                out += self.render.emit(record, now, refresh=refresh)
         return out
 
     def _record_for(
@@ -70,10 +75,10 @@ class Lifecycle:
         """Take the incident's news into its member of ``record`` (added if new), and the state that follows."""
         member = record.members.get(incident.incident_id)
         if member is None:
-            member = record.members[incident.incident_id] = Member(incident, recommendation)
+            member = record.members[incident.incident_id] = Member(incident, None)
         member.incident = incident
-        if recommendation is not None:
-            member.recommendation = recommendation
+        if recommendation is not None and record.recipient != "havag":  # HAVAG's view follows the police proposal
+            member.recommendation = _kept(recommendation)
         member.closed = incident.status in CLOSED
         record.last_input_s = now
         if record.state == "expired" and not member.closed:
@@ -204,6 +209,14 @@ class Lifecycle:
             if (since := record.retained_since_s) is not None and now - since >= self.params.retain_finished_s
         }
         return book.forget(gone, now)
+
+
+def _kept(recommendation: Recommendation | None) -> Recommendation | None:
+    """What a record keeps of a recommendation: the ranking, without the units left out of it (``excluded``, most of
+    the units with many of them; no alert shows them), so it is not encoded into the alerts table with every save."""
+    if recommendation is None or not recommendation.excluded:
+        return recommendation
+    return replace(recommendation, excluded=())
 
 
 def _propose(record: AlertRecord, meeting: Meeting) -> None:

@@ -6,6 +6,7 @@ saves in its ``alerts`` table (``hub.router.persist``): its fields and their ord
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -89,8 +90,10 @@ class AlertParams:
         return self.supervisor_roles.get(recipient) or "supervisor"
 
 
+@functools.lru_cache(maxsize=8192)
 def alert_id(key: str, recipient: Recipient, kind: AlertKind = "incident") -> str:
-    """The stable id of the alert about ``key`` (an incident id; HAVAG: its reference token) for ``recipient``."""
+    """The stable id of the alert about ``key`` (an incident id; HAVAG: its reference token) for ``recipient``.
+    Kept for the last few thousand keys: the core asks for an open incident's ids on every position of its tram."""
     digest = hashlib.sha256(f"{kind}\x1f{recipient}\x1f{key}".encode()).hexdigest()[:24]
     return f"al-{recipient}-{digest}"
 

@@ -4,8 +4,9 @@ and the rule that only a visible change makes a new revision (``Renderer.emit``)
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,26 +36,47 @@ class Renderer:
         self.params = params
         self.token = token
         self.decisions = decisions
+        # Per alert id: the last revision sent and the view (after ``_stabilise``) known to render as it. A view equal
+        # to that one renders the same alert, so the common case, a position that moves nothing the recipient sees,
+        # is told without building and dumping pydantic models (issue 13). Not saved: a restored desk fills it again.
+        self._shown: dict[str, tuple[Alert, dict[str, Any]]] = {}
 
-    def emit(self, record: AlertRecord, now: float) -> list[Alert]:
-        """The next revision when something the recipient sees changed, else nothing."""
-        self.book.touched.add(record.alert_id)  # every change to a record ends in here
+    def emit(self, record: AlertRecord, now: float, *, refresh: bool = False) -> list[Alert]:
+        """The next revision when something the recipient sees changed, else nothing.
+
+        Every change to a record ends in here, which marks it ``touched`` for the next save, except a ``refresh``
+        (only the live state around the incident moved: a position, a unit report) that changes nothing the
+        recipient sees: what it changed in the record (the latest ranking, the time of the last news) is saved by the
+        next tick's comparison of every record, not after every batch (issue 13; docs/router.md)."""
+        if not refresh:
+            self.book.touched.add(record.alert_id)
         fields = self.view(record)
         previous = record.alert
         if previous is not None:
             _stabilise(fields, previous, self.params.time_tolerance_s)
+            shown = self._shown.get(record.alert_id)
+            if shown is not None and shown[0] is previous and shown[1] == fields:
+                return []
             old = previous.model_dump(exclude=set(_IGNORED_IN_COMPARISON))
             if old == Alert.model_validate({**fields, "revision": 1, "issued_at": utc(now)}).model_dump(
                 exclude=set(_IGNORED_IN_COMPARISON)
             ):
+                self._shown[record.alert_id] = (previous, fields)
                 return []
+        self.book.touched.add(record.alert_id)
         if previous is not None:
             revision = previous.revision + 1
         else:
             revision = self.book.tombstones.pop(record.alert_id, (0, 0.0))[0] + 1
         record.alert = Alert.model_validate({**fields, "revision": revision, "issued_at": utc(now)})
+        self._shown[record.alert_id] = (record.alert, fields)
         self.decisions.revision(previous, record.alert, record.kind)
         return [record.alert]
+
+    def forget(self, alert_ids: Iterable[str]) -> None:
+        """Drop what is kept about alerts the desk forgot (or all, after a restore: ``forget(list(...))``)."""
+        for aid in alert_ids:
+            self._shown.pop(aid, None)
 
     def view(self, record: AlertRecord) -> dict[str, Any]:
         """The alert's fields as ``record``'s recipient sees them now."""
@@ -210,7 +232,15 @@ def _clear_note(reason: ClearReason | None, expire_after_s: float) -> list[str]:
 def _hold(meeting: Meeting) -> HoldRequest | None:
     if meeting.kind != "stop" or meeting.stop is None or meeting.hold_s <= 0:
         return None
-    return HoldRequest(action="hold_at_stop", stop_dhid=meeting.stop.stop_id, max_hold_s=math.ceil(meeting.hold_s))
+    return _hold_request(meeting.stop.stop_id, math.ceil(meeting.hold_s))
+
+
+@functools.lru_cache(maxsize=4096)
+def _hold_request(stop_dhid: str, max_hold_s: int) -> HoldRequest:
+    """The hold request at a stop, made (and validated) once: every view of a HAVAG group asks it for each member's
+    proposal, on every position of each member's tram (issue 13). A few thousand stops and seconds at most; hub models
+    are frozen, so one instance serves every alert."""
+    return HoldRequest(action="hold_at_stop", stop_dhid=stop_dhid, max_hold_s=max_hold_s)
 
 
 def _meeting_fields(meeting: Meeting) -> dict[str, Any]:

@@ -290,3 +290,23 @@ def test_incident_view_units_follow_every_state_old_and_new() -> None:
             ("POL-2", 1),
         }
         assert {u.unit_id for u in incident_view(two, here, T0 + 20, CONFIG)[1]} == {"POL-1", "POL-2"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    metres=st.floats(min_value=0.0, max_value=LINE5.length_m - 1.0), delay=st.one_of(st.none(), st.integers(-60, 600))
+)
+def test_arrivals_without_stop_updates_are_the_models(metres: float, delay: int | None) -> None:
+    """A vehicle whose trip has no stop updates (the common case, which takes a shortcut since issue 13) gets the
+    same arrivals as through the full adjustment, here made to run by an update for a stop the line does not serve."""
+    lat, lon = LINE5.point_at(metres)
+    position = VehiclePosition(
+        vehicle="1", line="5", direction=LINE5.destination.stop_id, lat=lat, lon=lon, observed_at=at(T0), delay_s=delay
+    )
+    config = LiveConfig(network=NETWORK)
+    plain = apply_vehicle_position(LiveState(), position, config).vehicles["1"]
+    elsewhere = StopTimeUpdate(stop_dhid="de:99999:1", arrival_delay_s=120)
+    trip = TripUpdate(trip_id="T1", vehicle="1", stop_updates=[elsewhere], observed_at=at(T0 - 1))
+    full = apply_vehicle_position(apply_trip_update(LiveState(), trip, config), position, config).vehicles["1"]
+    assert plain.arrivals
+    assert plain.arrivals == full.arrivals

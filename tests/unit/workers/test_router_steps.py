@@ -30,13 +30,16 @@ from hub.workers.router import (
     FLOW_BATCH_MAX,
     FLOW_BUFFER_HIGH,
     FLOW_BUFFER_LOW,
+    FLOW_FETCH_BYTES,
     FLOW_QUEUE_MAX,
     FLOW_STEP_MAX,
     POLL_RECORDS_MAX,
+    PREFETCH_BACKOFF_S,
     URGENT_BATCH_MAX,
     RouterSteps,
     flow_batches,
     router_stage,
+    tune_fetcher,
     urgent_batches,
 )
 from hub.workers.shell import StageShell
@@ -292,8 +295,12 @@ def test_the_router_reads_incidents_and_acks_on_their_own_agent(tmp_path: Path) 
         "router": {f"t1.{t}" for t in FLOW_INPUTS},
         "router-urgent": {f"t1.{t}" for t in URGENT_INPUTS},
     }
-    assert shell.app.agents["router"].channel.clone().queue.maxsize == FLOW_QUEUE_MAX  # a short queue before the flow
-    assert shell.app.conf.broker_max_poll_records == POLL_RECORDS_MAX  # and short fetches
+    queue = shell.app.agents["router"].channel.clone().queue
+    assert queue.maxsize == FLOW_QUEUE_MAX
+    # faust pauses the flow's partitions once its queue holds ``pressure_high_size``; the room above that takes a
+    # whole getmany, so handing a fetch over never waits for the flow (an incident behind positions would wait too)
+    assert queue.maxsize - queue.pressure_high_size >= POLL_RECORDS_MAX
+    assert shell.app.conf.broker_max_poll_records == POLL_RECORDS_MAX
     assert "canon.incident" in URGENT_INPUTS
     assert set(FLOW_INPUTS) | set(URGENT_INPUTS) >= set(ROUTER_INPUTS)
     assert not set(FLOW_INPUTS) & set(URGENT_INPUTS)
@@ -338,3 +345,38 @@ def test_the_flow_waits_for_queued_table_writes_before_faust_would_stop_all_inpu
 
     asyncio.run(scenario())
     assert len(tables.saved) == 3
+
+
+def test_an_urgent_step_writes_the_tables_once_its_alerts_are_confirmed(shell: StageShell) -> None:
+    """The alarm's alerts go to the broker before the tables are saved (the save no longer delays them), and the
+    tables are written before the step is done, so before faust may commit the alarm's offset."""
+    steps, tables = steps_for(shell)
+
+    async def scenario() -> tuple[list[int], list[int], bool]:
+        broker = Broker([], asyncio.Event())
+        shell.send_all = broker.send_all  # type: ignore[method-assign]
+        urgent = asyncio.create_task(steps.urgent([alarm(1, T0 + 95)]))
+        await until(lambda: len(broker.sent) == 1)
+        before = list(tables.saved)
+        held = urgent.done()
+        broker.release.set()
+        await urgent
+        return before, tables.saved, held
+
+    before, after, held = asyncio.run(scenario())
+    assert (before, held) == ([], False)  # sent, not yet confirmed: nothing saved, the step not done
+    assert len(after) == 1
+    assert after[0] > 0  # the incident, its alert records and the unit marked dispatched
+
+
+def test_the_fetcher_is_tuned_for_the_flow_once_the_consumer_runs() -> None:
+    """Once the tables are back, the running aiokafka fetcher takes small per-partition fetches and a short
+    prefetch backoff (aiokafka has no setting for either after it started); before the consumer runs, nothing."""
+    fetcher = SimpleNamespace(_max_partition_fetch_bytes=1_048_576, _prefetch_backoff=0.1)
+    app = SimpleNamespace(
+        consumer=SimpleNamespace(_thread=SimpleNamespace(_consumer=SimpleNamespace(_fetcher=fetcher)))
+    )
+    assert tune_fetcher(app)
+    assert (fetcher._max_partition_fetch_bytes, fetcher._prefetch_backoff) == (FLOW_FETCH_BYTES, PREFETCH_BACKOFF_S)
+    not_started = SimpleNamespace(consumer=SimpleNamespace(_thread=SimpleNamespace(_consumer=None)))
+    assert not tune_fetcher(not_started)
