@@ -429,7 +429,8 @@ Template = Callable[[random.Random], str]
 
 def _t(r: random.Random, pattern: str) -> str:
     """Fill a pattern: {N} name, {S} surname, {P} phone, {K} plate, {A} address, {G} DOB, {I} IBAN, {T} tax id,
-    {V} VIN, {X} passport/ID, {E} e-mail, {O} origin noun, {J} origin adjective, {L} looks, {H} stop, {Z} line,
+    {V} VIN, {X} passport/ID, {E} e-mail, {O} origin noun, {M} one for a man, {J} origin adjective, {L} looks,
+    {H} stop, {Z} line,
     {U} time, {W} tram car, {C} street without number, {Y} case number."""
     fill = {
         "N": lambda: _m(name(r), "N"),
@@ -444,6 +445,7 @@ def _t(r: random.Random, pattern: str) -> str:
         "X": lambda: _m(passport(r), "X"),
         "E": lambda: _m(email(r), "E"),
         "O": lambda: _m(r.choice(ORIGIN_NOUNS), "O"),
+        "M": lambda: _m(r.choice([o for o in ORIGIN_NOUNS if not o.endswith("in")]), "O"),
         "J": lambda: _m(r.choice(ORIGIN_ADJ), "O"),
         "L": lambda: _m(r.choice(LOOKS), "O"),
         "H": lambda: r.choice(STOPS),
@@ -487,7 +489,7 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         "Die Tat ereignete sich um {U} Uhr an der Haltestelle {H}.",
         "Die Straßenbahn der Linie {Z} wurde an der Haltestelle {H} angehalten.",
         "Der Vorgang wurde unter der Nummer {Y} an die Staatsanwaltschaft abgegeben.",
-        "Nach Angaben der Geschädigten war der Täter ein {O}.",
+        "Nach Angaben der Geschädigten war der Täter ein {M}.",
     ),
     "ordnungsamt": (
         "Verwarngeld an {N}, {A}",
