@@ -119,6 +119,8 @@ def _outcome(parse: Callable[[bytes], CloudEvent], raw: bytes) -> tuple[Any, ...
         event = parse(raw)
     except InvalidEventError as exc:
         return ("refused", exc.code, exc.reason)
+    except RecursionError:  # json.loads on nesting past the interpreter's limit (the stage dead-letters it)
+        return ("recursion",)
     # repr shows data's key order and each value's type (1 against 1.0, NaN as nan); fields set tells defaults apart.
     return ("event", repr(event.__dict__), event.model_fields_set, event)
 
@@ -176,6 +178,10 @@ _DATA = b'"data":{'
         b'"event"',
         b"",
         b'{"data":' * 600 + b"{}" + b"}" * 600,  # nested past pydantic's parser's depth
+        _with(_DATA, _DATA + b'"x":' + b"[" * 3000 + b"]" * 3000 + b","),  # past the interpreter's recursion limit
+        _with(_DATA, _DATA + b'"x":' + b"9" * 5000 + b","),  # past Python's 4,300 digits for int(): refused
+        _with(_DATA, _DATA + b'"x":' + b"9" * 4300 + b","),  # at the limit: taken
+        _with(_DATA, _DATA + b'"x":-' + b"9" * 5000 + b".5,"),  # a float of 5,000 digits: -inf both ways
     ],
 )
 def test_from_bytes_edge_cases_are_the_json_loads_way(raw: bytes) -> None:
