@@ -55,6 +55,8 @@ _B32_PAIRS = tuple(a + b for a in _B32 for b in _B32)  # every 10-bit value as t
 # Domain separation: a pseudonym MAC can never equal a share-id MAC, whatever the input.
 _PSEUDONYM_TAG = b"hub-pseudonym\x00"
 _EVENT_ID_TAG = b"hub-share-id\x00"
+# A share id's variant digit: the hex digit of byte 8's high nibble with its top two bits set to 10.
+_VARIANT_DIGIT = {f"{n:x}": f"{(n & 0x3) | 0x8:x}" for n in range(16)}
 
 
 def pseudonymise(value: str, key: SecretKey) -> str:
@@ -107,9 +109,7 @@ def keyed_event_id(original_id: str, domain: str, key: SecretKey) -> str:
     UUIDv5, because the canonical id is itself a UUIDv5 of the source record id, which may hold a call sign:
     an unkeyed chain could be brute-forced back to it.
     """
-    mac = bytearray(key.mac(_EVENT_ID_TAG + f"{domain}\x00{original_id}".encode()))[:16]
-    mac[6] = (mac[6] & 0x0F) | 0x80  # version 8: custom
-    mac[8] = (mac[8] & 0x3F) | 0x80  # RFC 4122/9562 variant
-    # ``str(uuid.UUID(bytes=mac))`` written out (a UUID object per share costs more than the MAC).
-    h = mac.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = key.mac(_EVENT_ID_TAG + f"{domain}\x00{original_id}".encode())[:16].hex()
+    # ``str(uuid.UUID(bytes=mac))`` written out (a UUID object per share costs more than the MAC), with version 8
+    # (custom: byte 6's high nibble 8) and the RFC 4122/9562 variant (byte 8's top bits 10) set on the hex digits.
+    return f"{h[:8]}-{h[8:12]}-8{h[13:16]}-{_VARIANT_DIGIT[h[16]]}{h[17:20]}-{h[20:]}"

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -36,6 +37,7 @@ UNKNOWN_AGENCY = "unknown"
 ReportFormat = Literal["table", "csv", "json"]
 
 
+@lru_cache(maxsize=1024)  # an event's source is one of a few; this runs for every event and share
 def source_agency(source: str) -> str:
     """The agency an event came from, by its CloudEvents ``source``: the first path segment (``/polizei/els`` ->
     ``polizei``), after an optional ``hub`` segment (``/hub/havag/...``); for a URI the path counts, not the host."""

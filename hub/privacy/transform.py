@@ -15,9 +15,9 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import to_json
 
 from hub.errors import InvalidEventError, PolicyViolation
@@ -55,6 +55,7 @@ __all__ = [
     "share_plan",
     "share_record",
     "snap_to_grid",
+    "steps_keep_valid",
     "street_name",
     "strip_house_numbers",
     "unit_on_shared_incident",
@@ -345,6 +346,7 @@ class SharePlan:
     source_to_agency: bool
     pseudonymise_source_id: bool
     drop_schema: bool
+    keeps_valid: bool = False  # ``steps_keep_valid``: the share's payload need not be validated again
 
     def admits(self, data: Mapping[str, Any]) -> bool:
         """Whether the domain's purpose filter admits an event with payload ``data`` (``DomainPolicy.admits``)."""
@@ -372,7 +374,46 @@ def share_plan(policy: Policy, keys: KeyRing, domain: str, kind: str) -> SharePl
         source_to_agency=domain_policy.envelope_rule("source").method == "agency",
         pseudonymise_source_id=domain_policy.envelope_rule("hubsourceid").action == "pseudonymise",
         drop_schema=domain_policy.envelope_rule("dataschema").action == "drop",
+        keeps_valid=steps_keep_valid(KINDS[kind].model, plan.steps),
     )
+
+
+# The one model validator every payload model has (``StorableStrings``): it looks at strings only, and a dropped
+# field is None.
+_STRING_CHECK = frozenset({"_storable_strings"})
+
+
+@cache  # per model and plan: a ``for_domain`` call compiles its plan each time
+def steps_keep_valid(model: type[BaseModel], steps: tuple[FieldStep, ...]) -> bool:
+    """Whether ``steps`` make a valid payload of ``model`` of every valid one, so that the share's payload need not
+    be validated again: true when each step drops a top-level field to None that the field's own type (with its
+    constraints and validators) takes, and the model checks nothing across fields (no field or model validator
+    besides the string check, no ``model_post_init``). Then each field of the share is either as validated on
+    input or None, which its type was just shown to take. Anything else (a nested path, a list emptied, a
+    pseudonym, a generalised or scrubbed value) is validated per share, as before.
+    """
+    decorators = model.__pydantic_decorators__
+    if (
+        set(decorators.model_validators) - _STRING_CHECK
+        or decorators.field_validators
+        or decorators.validators
+        or decorators.root_validators
+        or model.model_post_init is not BaseModel.model_post_init
+    ):
+        return False
+    return all(_drops_to_none(model, step) for step in steps)
+
+
+def _drops_to_none(model: type[BaseModel], step: FieldStep) -> bool:
+    info = model.model_fields.get(step.path)
+    if step.rule.action != "drop" or step.drop_to_list or len(step.segments) != 1 or info is None:
+        return False
+    # The field's type as the model declares it: annotation, constraints and validators (``Field`` in ``Annotated``).
+    field_type: Any = Annotated[info.annotation, info]
+    try:
+        return TypeAdapter(field_type).validate_python(None) is None
+    except ValidationError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -384,6 +425,7 @@ class ShareRecord:
     key: bytes
     id: str
     raw: bytes
+    source_id: str | None = None  # the share's ``hubsourceid`` where the plan pseudonymised it (for the vault)
 
     def value(self) -> bytes:
         return self.raw
@@ -431,7 +473,8 @@ def share_of(
     doc["hubrecipient"] = plan.domain
     doc["hubsourceid"] = changes.get("hubsourceid", event.hubsourceid)
     subject: str = changes["subject"]
-    return ShareRecord(plan.topic, subject.encode("utf-8"), changes["id"], to_json(doc))
+    source_id = changes.get("hubsourceid")
+    return ShareRecord(plan.topic, subject.encode("utf-8"), changes["id"], to_json(doc), source_id)
 
 
 def for_domain(
@@ -476,9 +519,14 @@ def _changes(
         if not position_allowed:
             data["position"] = None
     # Subject and key always come from the payload as shared, never from the canonical envelope. A payload the
-    # policy left unchanged was validated by the normaliser already, so it is not validated a second time.
+    # policy left unchanged was validated by the normaliser already, so it is not validated a second time; nor is
+    # one the plan's steps provably keep valid (``steps_keep_valid``): the validated input with the dropped fields
+    # None is what validating the share would give.
     if data != event.data:
-        payload = _validated(kind, data, plan.domain)
+        if plan.keeps_valid and position_allowed and canonical is not None:
+            payload = canonical.model_copy(update={s.path: data[s.path] for s, _ in plan.steps if s.path in data})
+        else:
+            payload = _validated(kind, data, plan.domain)
     else:
         payload = canonical if canonical is not None else kind.model.model_construct(**data)
     subject = kind.partition_key(payload)
@@ -497,7 +545,9 @@ def _changes(
         agency = source_agency(event.source)
         changes["source"] = "/hub" if agency == UNKNOWN_AGENCY else f"/{agency}"
     if plan.pseudonymise_source_id:
-        changes["hubsourceid"] = context.pseudonyms(event.hubsourceid, plan.key)
+        # Not through ``context.pseudonyms`` (the stage's cache): a source id is new with almost every record, so
+        # caching it only evicts what does repeat; the stage hands this one to the vault entry (``source_id``).
+        changes["hubsourceid"] = pseudonymise(event.hubsourceid, plan.key)
     if plan.drop_schema:
         changes["dataschema"] = None
     return changes

@@ -76,17 +76,21 @@ def vault_entries(
     expires_at: datetime,
     field_keys: Mapping[str, SecretKey] | None = None,
     pseudonyms: Callable[[str, SecretKey], str] = pseudonymise,
+    *,
+    source_pseudonym: str | None = None,
 ) -> list[VaultEntry]:
     """The pseudonyms the transform makes for ``domain`` from ``event`` (its plan's ``pseudonymise`` steps and the
     source id), each with its original; the same HMAC under the same key (``field_keys``: the fields the transform
     pseudonymises under an id key, ``hub.privacy.pseudonym.field_keys``), so they equal those in the share.
-    ``pseudonyms`` makes them (the stage passes the cache its transform used)."""
+    ``pseudonyms`` makes them (the stage passes the cache its transform used); ``source_pseudonym``, the source id's
+    pseudonym as the share carries it under ``key``, saves making that one again."""
     kind = event.hubkind
     found: dict[tuple[str, str], VaultEntry] = {}
 
-    def add(field: str, original: str) -> None:
+    def add(field: str, original: str, made: str | None = None) -> None:
         mac_key = (field_keys or {}).get(field, key)
-        entry = VaultEntry(pseudonyms(original, mac_key), field, domain, original, retention_class, expires_at)
+        pseudonym = made if made is not None and mac_key is key else pseudonyms(original, mac_key)
+        entry = VaultEntry(pseudonym, field, domain, original, retention_class, expires_at)
         found.setdefault((entry.pseudonym, field), entry)
 
     for step in plan.steps:
@@ -96,7 +100,7 @@ def vault_entries(
             for item in value if isinstance(value, list) else [value]:
                 if item is not None:
                     add(f"{kind}.{step.path}", str(item))
-    add(f"{kind}.hubsourceid", event.hubsourceid)
+    add(f"{kind}.hubsourceid", event.hubsourceid, source_pseudonym)
     return list(found.values())
 
 

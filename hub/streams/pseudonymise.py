@@ -184,7 +184,15 @@ class Pseudonymiser:
                 )
             if not plan.policy.is_police:
                 vault += vault_entries(
-                    event, domain, plan.plan, plan.key, retention_class, expires_at, plan.id_keys, self._pseudonyms
+                    event,
+                    domain,
+                    plan.plan,
+                    plan.key,
+                    retention_class,
+                    expires_at,
+                    plan.id_keys,
+                    self._pseudonyms,
+                    source_pseudonym=record.source_id,
                 )
         if isinstance(payload, Incident):  # only once every share of it was made
             self.incidents.record(payload.incident_id, involved_domains(payload, agency, [s.domain for s in shares]))

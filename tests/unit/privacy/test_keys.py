@@ -89,6 +89,16 @@ def test_mac_is_hmac_sha256_of_the_secret_every_time() -> None:
     assert [key.mac(m) for m in messages] == [hmac.digest(SECRET, m, "sha256") for m in messages]
 
 
+@pytest.mark.parametrize("length", [32, 63, 64, 65, 200])
+def test_mac_is_hmac_sha256_for_secrets_of_any_length(length: int) -> None:
+    """Secrets up to SHA-256's block (64 bytes) are padded, longer ones hashed first (RFC 2104): the same MAC as
+    ``hmac`` on either side of the block size."""
+    secret = bytes((7 * i + length) % 256 for i in range(length))
+    key = SecretKey("k1", secret)
+    for message in (b"", b"v", bytes(range(256)) * 3):
+        assert key.mac(message) == hmac.digest(secret, message, "sha256")
+
+
 def test_env_key_with_rotation() -> None:
     """``kid:base64`` in the environment; further comma-separated keys are older ones, the first is active."""
     env = {"HUB_PSEUDONYM_KEY_HAVAG": f"k2:{_b64(32, 2)}, k1:{_b64(32, 1)}"}

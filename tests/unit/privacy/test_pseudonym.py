@@ -108,6 +108,22 @@ def test_share_ids_stable_per_domain_and_distinct_across(event_id: str, pair: tu
     assert str(parsed) == first
 
 
+@given(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+    st.sampled_from(DOMAINS),
+    st.sampled_from([K1, K3]),
+)
+def test_share_id_is_the_uuid_of_the_mac_with_version_and_variant_set(
+    event_id: str, domain: str, key: SecretKey
+) -> None:
+    """The id is the first 16 MAC bytes as a UUID, byte 6 set to version 8 and byte 8 to the RFC 4122 variant, and
+    nothing else changed (the id written out from hex digits equals ``uuid.UUID`` of the bytes so changed)."""
+    mac = bytearray(key.mac(b"hub-share-id\x00" + f"{domain}\x00{event_id}".encode())[:16])
+    mac[6] = (mac[6] & 0x0F) | 0x80
+    mac[8] = (mac[8] & 0x3F) | 0x80
+    assert keyed_event_id(event_id, domain, key) == str(uuid.UUID(bytes=bytes(mac)))
+
+
 def test_share_id_depends_on_domain_even_with_one_key() -> None:
     """Even a key reused by mistake for two domains gives different share ids, since the domain is MACed too."""
     assert keyed_event_id("e1", "havag", K1) != keyed_event_id("e1", "analytics", K1)
