@@ -515,8 +515,11 @@ class BatchShell(StageBase):
         assert self._prepare is not None
         started = time.perf_counter()
         records: list[Message] = [record for records in batch.values() for record in records]
-        first = [r for r in records if self.declared(r.topic) in self.first]
-        rest = [r for r in records if self.declared(r.topic) not in self.first] if first else records
+        first: list[Message] = []
+        rest = records
+        if self.first and any(self.declared(tp.topic) in self.first for tp in batch):  # by partition, not record
+            first = [r for tp, rs in batch.items() if self.declared(tp.topic) in self.first for r in rs]
+            rest = [r for tp, rs in batch.items() if self.declared(tp.topic) not in self.first for r in rs]
         offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
         if first:
             prepared = await self._prepare(first)
