@@ -10,8 +10,9 @@ core costs 10-75 us per event that path cost more than the work (issue 13). Here
 2. the stage's first phase over the batch (``StageBase.handle``: the one error path and its dead letters; then its
    database writes), records of the stage's ``first`` topics (incidents) before the rest, each part sent on its
    own so incidents never wait for the positions fetched with them;
-3. the outputs sent (``StageBase.send_all``) and every acknowledgement awaited, while the next batch is already
-   fetched and prepared (at most two batches in flight; sends and commits stay in order);
+3. the outputs sent (``StageBase.send_all``; per partition in produce batches, ``BatchShell._send``) and every
+   acknowledgement awaited, while the next batch is already fetched and prepared (at most two batches in flight;
+   sends and commits stay in order);
 4. the next offset of each partition in the batch is committed.
 
 At-least-once as decision 0003 says: a crash anywhere before 4 redelivers the batch, which the idempotent sinks
