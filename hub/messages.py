@@ -4,8 +4,7 @@ kafka-python's records all have it), and ``OutRecord``, one record a stage produ
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from hub.errors import DeadLetterReason
 
@@ -27,10 +26,10 @@ class Message(Protocol):
     def value(self) -> bytes | None: ...
 
 
-@dataclass(frozen=True)
-class OutRecord:
+class OutRecord(NamedTuple):
     """One record a stage produces: topic (declared name, without the deployment's prefix), key, value, headers;
-    ``dead_letter_code`` is set on a dead letter, which is counted once the broker has it."""
+    ``dead_letter_code`` is set on a dead letter, which is counted once the broker has it. (A named tuple: a stage
+    makes one per output, and a tuple is made in a fifth of a frozen dataclass's time.)"""
 
     topic: str
     key: bytes | None

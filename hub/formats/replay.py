@@ -8,13 +8,15 @@ changes (a concert moved from 19:00 to 20:00) is a new version and goes on, and 
 
 from __future__ import annotations
 
+import re
+import sys
 from typing import Any
 
 from pydantic import AwareDatetime, ConfigDict, Field, ValidationError
 
 from hub.errors import InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, content_id, unnamed_record
-from hub.formats.jsondoc import decode_json, decode_json_object, refuse_description
+from hub.formats.jsondoc import MAX_RECORD_BYTES, decode_json, decode_json_object, refuse_description
 from hub.schemas import KINDS
 from hub.schemas.common import StorableStrings, validation_reason
 from hub.topology import CANONICAL_KINDS, raw_topic
@@ -44,12 +46,16 @@ class ReplayRecord(StorableStrings):
 
 
 def map_replay_record(raw: bytes) -> list[CanonicalRecord]:
-    """Map one NDJSON replay line to its canonical event."""
-    obj = decode_json_object(raw)
-    try:
-        record = ReplayRecord.model_validate(obj)
-    except ValidationError as exc:
-        raise InvalidEventError(validation_reason(exc), "schema_violation") from exc
+    """Map one NDJSON replay line to its canonical event.
+
+    The line is parsed and validated in one pass from its bytes (pydantic's JSON parser) where that parser reads it
+    as ``json.loads`` does (``_fast_parse_admits``); a line it refuses, or one kept off it, goes the way of
+    ``decode_json_object`` and ``model_validate`` (``_parsed``), which says what is wrong: the same records and the
+    same refusals as that way alone (``tests/unit/formats/test_replay_fast_parse.py``), without a ``json.loads``
+    and a second validation per line (issue 13)."""
+    record = _fast_parsed(raw) if _fast_parse_admits(raw) else None
+    if record is None:  # refused or kept off pydantic's parser: told in the words of the other way
+        record = _parsed(raw)
     kind = KINDS.get(record.kind)
     if kind is None or kind.name not in CANONICAL_KINDS:
         known = ", ".join(CANONICAL_KINDS)
@@ -59,6 +65,49 @@ def map_replay_record(raw: bytes) -> list[CanonicalRecord]:
     except ValidationError as exc:
         raise InvalidEventError(validation_reason(exc, "data"), "schema_violation") from exc
     return [canonical(payload, source=record.source, source_record_id=record.id, time=record.time)]
+
+
+def _fast_parsed(raw: bytes) -> ReplayRecord | None:
+    """The line by pydantic's JSON parser, None when it refuses it (for whatever reason)."""
+    try:
+        return ReplayRecord.model_validate_json(raw)
+    except ValidationError:
+        return None
+
+
+def _parsed(raw: bytes) -> ReplayRecord:
+    """The line by ``decode_json_object`` and ``model_validate``: the reference, and the reasons of refusals."""
+    obj = decode_json_object(raw)
+    try:
+        return ReplayRecord.model_validate(obj)
+    except ValidationError as exc:
+        raise InvalidEventError(validation_reason(exc), "schema_violation") from exc
+
+
+_BOM = b"\xef\xbb\xbf"
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _fast_parse_admits(raw: bytes) -> bool:
+    """Whether pydantic's JSON parser may read ``raw``: where it accepts a line, the other way must too, with the
+    same values. Kept off it, whatever that parser would do with them (pydantic 2.x refuses most of them itself; a
+    refusal goes the other way anyway): a line over the record limit, or longer than an integer may have digits
+    (``json.loads`` refuses longer integers); a byte-order mark (skipped the other way); ``NaN`` and ``Infinity``
+    anywhere (in a string too: cheaper than knowing where); a surrogate escape (the other way refuses a lone one as
+    undecodable); text that is no UTF-8."""
+    size = len(raw)
+    digits = sys.get_int_max_str_digits()
+    if size > MAX_RECORD_BYTES or (digits and size > digits) or raw.startswith(_BOM):
+        return False
+    if b"NaN" in raw or b"Infinity" in raw or _SURROGATE_ESCAPE.search(raw):
+        return False
+    if raw.isascii():
+        return True
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def identity_of(line: bytes) -> tuple[str | None, str]:

@@ -45,11 +45,23 @@ def event_id(source: str, source_record_id: str, kind: str) -> str:
     way plain concatenation can. Where a source updates a record in place, the connector must put the version
     or update time into ``source_record_id``; otherwise an upsert by event id keeps only the first version.
     """
-    name = json.dumps([source, source_record_id, kind], ensure_ascii=False, separators=(",", ":"))
+    # json.dumps([source, source_record_id, kind], ensure_ascii=False, separators=(",", ":")), the same text without
+    # building an encoder per call (json.dumps does with any argument given): the strings as its encoder writes them.
+    name = f"[{_json_string(source)},{_json_string(source_record_id)},{_json_string(kind)}]"
     # uuid.uuid5, with the one difference that a lone surrogate does not raise here: the envelope refuses it, naming
-    # the attribute, and the id of an event that is never made does not matter. Valid strings give uuid5's id.
-    digest = hashlib.sha1(HUB_EVENT_NAMESPACE.bytes + name.encode("utf-8", "surrogatepass"), usedforsecurity=False)
-    return str(uuid.UUID(bytes=digest.digest()[:16], version=5))
+    # the attribute, and the id of an event that is never made does not matter. Valid strings give uuid5's id. The
+    # version (5) and the variant are set on the bytes and the text written from their hex, as uuid.UUID would.
+    digest = bytearray(
+        hashlib.sha1(_NAMESPACE + name.encode("utf-8", "surrogatepass"), usedforsecurity=False).digest()[:16]
+    )
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_NAMESPACE = HUB_EVENT_NAMESPACE.bytes
+_json_string = json.encoder.encode_basestring  # a str as JSON with ensure_ascii=False (the C encoder where built)
 
 
 class CloudEvent(StorableStrings):

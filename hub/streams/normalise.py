@@ -3,7 +3,8 @@
 Which format a record is in follows from its raw topic (``hub.formats.registry``: the built-in formats and those of
 installed packages); mappers never touch Kafka. ``Normaliser`` applies the format settings a record carries (its
 ``hub_format_settings`` header, ``hub.formats.settings``) and refuses events of a kind its format did not declare.
-``refuse_future`` refuses observations dated ahead of the hub's clock, which the worker passes in.
+``refuse_future`` refuses observations dated ahead of the hub's clock, which the worker passes in (``FutureLimit``:
+the same check with its limit worked out once per batch).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from hub.errors import InvalidEventError
 from hub.formats.base import CanonicalRecord, Format
 from hub.formats.registry import BY_RAW_TOPIC, FormatType, by_raw_topic
 
-__all__ = ["BULK_TOPICS", "MAPPERS", "OBSERVED_AT", "Mapper", "Normaliser", "refuse_future"]
+__all__ = ["BULK_TOPICS", "MAPPERS", "OBSERVED_AT", "FutureLimit", "Mapper", "Normaliser", "refuse_future"]
 
 Mapper = Callable[[bytes], list[CanonicalRecord]]
 
@@ -94,20 +95,31 @@ def refuse_future(records: Sequence[CanonicalRecord], now: datetime, tolerance: 
     """``records`` unchanged, or ``InvalidEventError`` (``schema_violation``) when one of them was observed more
     than ``tolerance`` after ``now``: a time in the future would keep the event from expiring and put it into
     weeks that have not happened. The reason names the field and the tolerance, never the value."""
-    limit = now + tolerance
-    hours = f"{tolerance.total_seconds() / 3600:g} h"
-    for record in records:
-        event = record.event
-        field = OBSERVED_AT.get(event.hubkind)
-        if field is None:
-            continue
-        if event.time > limit:
-            raise InvalidEventError(
-                f"event time 'time' is more than {hours} ahead of the hub's clock", "schema_violation"
-            )
-        value = event.data.get(field)
-        if isinstance(value, str) and datetime.fromisoformat(value) > limit:
-            raise InvalidEventError(
-                f"field '{event.hubkind}.{field}' is more than {hours} ahead of the hub's clock", "schema_violation"
-            )
-    return records
+    return FutureLimit(now, tolerance)(records)
+
+
+class FutureLimit:
+    """``refuse_future`` with its limit worked out once, for the records of a batch read at one time ``now``."""
+
+    __slots__ = ("limit", "tolerance")
+
+    def __init__(self, now: datetime, tolerance: timedelta) -> None:
+        self.limit = now + tolerance
+        self.tolerance = tolerance
+
+    def __call__(self, records: Sequence[CanonicalRecord]) -> Sequence[CanonicalRecord]:
+        limit = self.limit
+        for record in records:
+            event = record.event
+            field = OBSERVED_AT.get(event.hubkind)
+            if field is None:
+                continue
+            if event.time > limit:
+                raise InvalidEventError(f"event time 'time' is {self._ahead()}", "schema_violation")
+            value = event.data.get(field)
+            if isinstance(value, str) and datetime.fromisoformat(value) > limit:
+                raise InvalidEventError(f"field '{event.hubkind}.{field}' is {self._ahead()}", "schema_violation")
+        return records
+
+    def _ahead(self) -> str:
+        return f"more than {self.tolerance.total_seconds() / 3600:g} h ahead of the hub's clock"

@@ -10,8 +10,9 @@ core costs 10-75 us per event that path cost more than the work (issue 13). Here
 2. the stage's first phase over the batch (``StageBase.handle``: the one error path and its dead letters; then its
    database writes), records of the stage's ``first`` topics (incidents) before the rest, each part sent on its
    own so incidents never wait for the positions fetched with them;
-3. the outputs sent (``StageBase.send_all``) and every acknowledgement awaited, while the next batch is already
-   fetched and prepared (at most two batches in flight; sends and commits stay in order);
+3. the outputs sent (``StageBase.send_all``; per partition in produce batches, ``BatchShell._send``) and every
+   acknowledgement awaited, while the next batch is already fetched and prepared (at most two batches in flight;
+   sends and commits stay in order);
 4. the next offset of each partition in the batch is committed.
 
 At-least-once as decision 0003 says: a crash anywhere before 4 redelivers the batch, which the idempotent sinks
@@ -31,10 +32,12 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass
 from functools import partial
+from itertools import zip_longest
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.partitioner import DefaultPartitioner, murmur2
 
 from hub.config import Settings
 from hub.errors import BrokerError
@@ -60,6 +63,7 @@ __all__ = [
     "Prepare",
     "make_stage_consumer",
     "make_stage_producer",
+    "partition_for",
 ]
 
 #: The most records one batch takes; under load each batch takes what arrived while the last one was worked on.
@@ -70,6 +74,13 @@ FETCH_TIMEOUT_MS = 1000
 #: The producer's linger: the records of a batch are handed over together anyway; a longer linger only delays a
 #: lone incident.
 PRODUCER_LINGER_MS = 1
+
+#: What a produce batch takes beyond its records' keys, values and header names and values (the batch's header, 61
+#: bytes, and each record's length fields, a generous bound): a record with more than the batch size less this goes
+#: out alone (``producer.send``).
+BATCH_OVERHEAD_BYTES = 256
+#: The murmur2 hashes of keys kept (``partition_for``): the keys of a feed repeat (vehicles, trips, incidents).
+MAX_KEY_HASHES = 100_000
 
 #: One batch of a stage: returns once every output and database write of it is confirmed.
 BatchHandler = Callable[[list[Message]], Awaitable[None]]
@@ -85,6 +96,106 @@ class Outgoing:
 
 #: The first phase of a stage: the batch handled and its database writes done; what is to be sent.
 Prepare = Callable[[list[Message]], Awaitable[Outgoing | None]]
+
+
+_key_hashes: dict[bytes, int] = {}
+_default_partitioner = DefaultPartitioner()
+
+
+def partition_for(key: bytes | None, partitions: list[int], available: list[int]) -> int:
+    """The partition aiokafka's producer sends a record with ``key`` to (``DefaultPartitioner``, which the stage
+    producer uses: murmur2 of the key over all the topic's ``partitions``, as the Java client; a record without a
+    key to a random one of the ``available``). The hash of a key is kept (up to ``MAX_KEY_HASHES`` keys): aiokafka's
+    murmur2 is pure Python and costs several microseconds a key."""
+    if key is None:
+        return _default_partitioner(None, partitions, available)  # type: ignore[no-any-return]
+    hashed = _key_hashes.get(key)
+    if hashed is None:
+        if len(_key_hashes) >= MAX_KEY_HASHES:
+            _key_hashes.clear()
+        hashed = _key_hashes[key] = murmur2(key) & 0x7FFFFFFF
+    return partitions[hashed % len(partitions)]
+
+
+class _Chunk:
+    """What one hand-over to the producer sends: the records ``indices`` (of the pending list) for ``partition`` of
+    ``topic``, in a closed produce ``batch``, or one record alone (``batch`` None)."""
+
+    __slots__ = ("acknowledged", "batch", "indices", "partition", "sent", "topic")
+
+    def __init__(self, topic: str, partition: int, indices: list[int], batch: Any) -> None:
+        self.topic = topic
+        self.partition = partition
+        self.indices = indices
+        self.batch = batch
+        self.sent: Awaitable[Any] | None = None
+        self.acknowledged = False
+
+
+def _chunked(producer: Any, topic: str, partition: int, indices: list[int], pending: list[OutRecord]) -> list[_Chunk]:
+    """The records ``indices`` of ``pending`` for ``partition`` of ``topic``, in their order, in produce batches of
+    the producer's batch size (``create_batch``); a record too large for an empty batch alone."""
+    room = PRODUCER_MAX_BATCH_BYTES - BATCH_OVERHEAD_BYTES
+    made: list[_Chunk] = []
+    batch: Any = None
+    members: list[int] = []
+    for i in indices:
+        r = pending[i]
+        if _size(r) > room:  # alone, with send, after the records before it
+            if batch is not None:
+                made.append(_Chunk(topic, partition, members, _closed(batch)))
+                batch, members = None, []
+            made.append(_Chunk(topic, partition, [i], None))
+            continue
+        if batch is None:
+            batch = producer.create_batch()
+        if batch.append(timestamp=None, key=r.key, value=r.value, headers=r.headers) is None:
+            # full: it goes as it is, and this record starts the next one
+            made.append(_Chunk(topic, partition, members, _closed(batch)))
+            batch, members = producer.create_batch(), []
+            if batch.append(timestamp=None, key=r.key, value=r.value, headers=r.headers) is None:
+                raise RuntimeError("an empty produce batch refused a record")  # aiokafka takes any first record
+        members.append(i)
+    if batch is not None:
+        made.append(_Chunk(topic, partition, members, _closed(batch)))
+    return made
+
+
+async def _answers(handed: list[_Chunk]) -> BaseException | None:
+    """Await the broker's answer to each chunk ``handed`` over, all of them whatever the others said (no answer is
+    left unretrieved), and note which were acknowledged; the first error, or None."""
+    error: BaseException | None = None
+    for chunk in handed:
+        try:
+            await chunk.sent  # type: ignore[misc]  # set for every chunk handed over
+        except Exception as exc:
+            error = error or exc
+        else:
+            chunk.acknowledged = True
+    return error
+
+
+def _unacknowledged(sequence: list[_Chunk]) -> list[int]:
+    """The records of one partition's chunks to send again: from its first chunk not acknowledged (not handed over,
+    or refused) to its end, so their last copies keep the partition's order."""
+    for k, chunk in enumerate(sequence):
+        if not chunk.acknowledged:
+            return [i for later in sequence[k:] for i in later.indices]
+    return []
+
+
+def _closed(batch: Any) -> Any:
+    """``batch`` closed to more records: the producer sends a closed batch at once, without its linger."""
+    batch.close()
+    return batch
+
+
+def _size(record: OutRecord) -> int:
+    """The bytes ``record`` brings into a produce batch, but for the length fields."""
+    size = len(record.value) + (len(record.key) if record.key is not None else 0)
+    if record.headers:
+        size += sum(len(name) + len(value) for name, value in record.headers)
+    return size
 
 
 def make_stage_consumer(settings: Settings, group: str) -> AIOKafkaConsumer:
@@ -116,6 +227,7 @@ def make_stage_producer(settings: Settings, client_id: str) -> AIOKafkaProducer:
         bootstrap_servers=settings.bootstrap(),
         client_id=client_id,
         acks="all",
+        partitioner=_default_partitioner,  # the one ``partition_for`` follows
         linger_ms=PRODUCER_LINGER_MS,
         max_batch_size=PRODUCER_MAX_BATCH_BYTES,
         max_request_size=PRODUCER_MAX_REQUEST_BYTES,
@@ -162,6 +274,7 @@ class BatchShell(StageBase):
         self.producer: Any = None
         # hub_consumer_lag (hub.workers.lag): from the offsets this shell committed and the ends its fetches saw.
         self._committed: dict[TopicPartition, int] = {}
+        self._names: dict[str, str] = {}  # declared topic -> its name on the cluster, for the sends
         self.lag = LagExporter(stage, metrics.consumer_lag, self._positions, self._input_name)
 
     # --- what the stage registers --------------------------------------------------------------------------------
@@ -195,9 +308,79 @@ class BatchShell(StageBase):
     def stopping(self) -> bool:
         return self._stop
 
-    async def hand_over(self, record: Any) -> Awaitable[Any]:
-        sent = await self.producer.send(self.name(record.topic), record.value, key=record.key, headers=record.headers)
+    async def _send(self, pending: list[OutRecord]) -> None:
+        """Send ``pending`` in produce batches, one future per batch instead of a ``send`` coroutine and a future
+        per record, and wait for the broker's answers (``StageBase._send``: one attempt of ``send_all``).
+
+        Each record goes to the partition aiokafka's producer would choose for it (``partition_for``), and the
+        records of one partition are appended in their order to batches of ``PRODUCER_MAX_BATCH_BYTES``
+        (``producer.create_batch``), each closed and handed over with ``producer.send_batch``; a record too large
+        for an empty batch goes alone with ``producer.send`` in its place (refused there as before when it is
+        larger than a request may be). The producer sends one batch per partition at a time and retries a batch
+        the broker did not take while the error is retriable, so the partition's order holds; the future of a
+        batch is its acknowledgement (acks=all) or the error it was given up with.
+
+        Left in ``pending`` afterwards: the records of every batch not acknowledged and, after the first such
+        batch of a partition, the rest of that partition (sent again after it, so the last copy of each record
+        keeps the partition's order; the duplicates are absorbed downstream, decision 0003), and whatever was not
+        handed over; the first error is raised when anything is left."""
+        chunks = {
+            tp: _chunked(self.producer, *tp, indices, pending)
+            for tp, indices in (await self._by_partition(pending)).items()
+        }
+        handed: list[_Chunk] = []
+        error: BaseException | None = None
+        try:
+            # The first batch of every partition before any second one: the producer takes a partition's next
+            # batch only once the one before is on its way.
+            for turn in zip_longest(*chunks.values()):
+                for chunk in turn:
+                    if chunk is not None:
+                        chunk.sent = await self._hand_over(chunk, pending)
+                        handed.append(chunk)
+        except Exception as exc:  # not handed to the producer: this batch and the rest are sent again
+            error = exc
+        refused = await _answers(handed)  # every answer awaited, also after a failed hand-over
+        error = error or refused
+        if error is not None:
+            again = sorted(i for sequence in chunks.values() for i in _unacknowledged(sequence))
+            pending[:] = [pending[i] for i in again]
+            raise error
+        pending.clear()
+
+    async def _hand_over(self, chunk: _Chunk, pending: list[OutRecord]) -> Awaitable[Any]:
+        """Hand ``chunk`` to the producer: its batch, or its one record; the awaitable of the broker's answer."""
+        if chunk.batch is not None:
+            sent = await self.producer.send_batch(chunk.batch, chunk.topic, partition=chunk.partition)
+        else:
+            r = pending[chunk.indices[0]]
+            sent = await self.producer.send(
+                chunk.topic, r.value, key=r.key, partition=chunk.partition, headers=r.headers
+            )
         return sent  # type: ignore[no-any-return]
+
+    async def _by_partition(self, pending: list[OutRecord]) -> dict[tuple[str, int], list[int]]:
+        """The indices of ``pending``'s records by (topic on the cluster, partition), in their order."""
+        producer = self.producer
+        names = self._names
+        partitions: dict[str, tuple[list[int], list[int]]] = {}
+        by_partition: dict[tuple[str, int], list[int]] = {}
+        for i, r in enumerate(pending):
+            topic = names.get(r.topic)
+            if topic is None:
+                topic = names[r.topic] = self.name(r.topic)
+            known = partitions.get(topic)
+            if known is None:  # as the producer's send: wait for the topic's metadata (or fail as it does)
+                every = list(await producer.partitions_for(topic))
+                available = list(producer.client.cluster.available_partitions_for_topic(topic) or ())
+                known = partitions[topic] = (every, available)
+            tp = (topic, partition_for(r.key, *known))
+            indices = by_partition.get(tp)
+            if indices is None:
+                by_partition[tp] = [i]
+            else:
+                indices.append(i)
+        return by_partition
 
     # --- running -------------------------------------------------------------------------------------------------
 
@@ -333,8 +516,11 @@ class BatchShell(StageBase):
         assert self._prepare is not None
         started = time.perf_counter()
         records: list[Message] = [record for records in batch.values() for record in records]
-        first = [r for r in records if self.declared(r.topic) in self.first]
-        rest = [r for r in records if self.declared(r.topic) not in self.first] if first else records
+        first: list[Message] = []
+        rest = records
+        if self.first and any(self.declared(tp.topic) in self.first for tp in batch):  # by partition, not record
+            first = [r for tp, rs in batch.items() if self.declared(tp.topic) in self.first for r in rs]
+            rest = [r for tp, rs in batch.items() if self.declared(tp.topic) not in self.first for r in rs]
         offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
         if first:
             prepared = await self._prepare(first)

@@ -12,7 +12,7 @@ from hub.formats.registry import load_formats
 from hub.formats.settings import FORMAT_SETTINGS_HEADER
 from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
-from hub.streams.normalise import BULK_TOPICS, Normaliser, refuse_future
+from hub.streams.normalise import BULK_TOPICS, FutureLimit, Normaliser
 from hub.workers.batch import BatchShell, Outgoing
 
 
@@ -32,14 +32,17 @@ def normalise_stage(settings: Settings, metrics: StageMetrics) -> BatchShell:
     topics = normaliser.topics
     shell = BatchShell(settings, "normalise", metrics, topics, first=[t for t in topics if t not in BULK_TOPICS])
     ahead = timedelta(hours=settings.max_future_hours)
-
-    def mapped(message: Message) -> list[OutRecord]:
-        mapped = normaliser.map(shell.declared(message.topic), message.value or b"", settings_header(message))
-        records = refuse_future(mapped, datetime.now(UTC), ahead)
-        return [OutRecord(r.topic, r.key, r.value()) for r in records]
+    declared = shell.declared
 
     @shell.prepare
     async def normalise(messages: list[Message]) -> Outgoing:
+        # One reading of the clock per batch (handled in well under a second; the tolerance is hours).
+        refuse_future = FutureLimit(datetime.now(UTC), ahead)
+
+        def mapped(message: Message) -> list[OutRecord]:
+            records = normaliser.map(declared(message.topic), message.value or b"", settings_header(message))
+            return [OutRecord(r.topic, r.key, r.value()) for r in refuse_future(records)]
+
         handled = shell.handle(messages, mapped)
         out = [record for _, records in handled.results for record in records]
         return Outgoing(out + handled.dead, produced=len(out))

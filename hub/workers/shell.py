@@ -94,8 +94,9 @@ class Handled(Generic[R]):
 
 class StageBase(ABC):
     """What both stage shells share: names, the one error path (``handle``/``dead``), sending and counting, the
-    broker wait, readiness and the partition and offset-reset reports. A shell says how a record is handed to its
-    producer (``hand_over``) and whether the worker is asked to stop (``stopping``)."""
+    broker wait, readiness and the partition and offset-reset reports. A shell says how records go to its producer
+    (``_send``: one record at a time on faust's producer, in produce batches per partition on the batch shell's)
+    and whether the worker is asked to stop (``stopping``)."""
 
     def __init__(self, settings: Settings, stage: str, metrics: StageMetrics) -> None:
         self.settings = settings
@@ -120,8 +121,9 @@ class StageBase(ABC):
         """Whether the worker is asked to stop (a wait that blocks then ends the process, ``hub.workers.blocked``)."""
 
     @abstractmethod
-    async def hand_over(self, record: OutRecord) -> Awaitable[Any]:
-        """Hand ``record`` to the producer; the awaitable the broker's answer comes through."""
+    async def _send(self, pending: list[OutRecord]) -> None:
+        """Send ``pending`` and wait for the broker's answers; leave in it only what is to be sent again (what the
+        broker did not acknowledge), and raise the first error when anything is left. One attempt of ``send_all``."""
 
     def assigned(self, count: int) -> None:
         """Report ``count`` partitions assigned (metric, readiness, log)."""
@@ -201,33 +203,6 @@ class StageBase(ABC):
         if produced:
             self.metrics.events_out.labels(self.stage).inc(produced)
 
-    async def _send(self, pending: list[OutRecord]) -> None:
-        """Send ``pending`` and wait for the broker's answers; leave in it only what the broker did not acknowledge,
-        and raise the first error when anything is left."""
-        handed: list[tuple[OutRecord, Awaitable[Any]]] = []
-        error: BaseException | None = None
-        for r in pending:
-            try:
-                handed.append((r, await self.hand_over(r)))
-            except Exception as exc:  # not handed to the producer: this one and the rest are sent again
-                error = exc
-                break
-        # Each answer awaited in turn: most are in by the time the first is (one produce request carries many), and
-        # awaiting a done future costs less than gather's wrapper per record.
-        unanswered: list[OutRecord] = []
-        refused: BaseException | None = None
-        for r, sent in handed:
-            try:
-                await sent
-            except Exception as exc:  # the broker's answer: this one is sent again
-                unanswered.append(r)
-                refused = refused or exc
-        pending[:] = unanswered + pending[len(handed) :]
-        if error is None:
-            error = refused
-        if error is not None:
-            raise error
-
 
 class StageShell(StageBase):
     """One stage's faust app, names, batches, error path, sending and counting (the router and the alert store)."""
@@ -257,6 +232,33 @@ class StageShell(StageBase):
         producer = self.app.producer
         sent = await producer.send(self.name(record.topic), record.key, record.value, None, None, record.headers)
         return cast(Awaitable[Any], sent)
+
+    async def _send(self, pending: list[OutRecord]) -> None:
+        """Send ``pending`` one record at a time on faust's producer and wait for the broker's answers; leave in it
+        only what the broker did not acknowledge, and raise the first error when anything is left."""
+        handed: list[tuple[OutRecord, Awaitable[Any]]] = []
+        error: BaseException | None = None
+        for r in pending:
+            try:
+                handed.append((r, await self.hand_over(r)))
+            except Exception as exc:  # not handed to the producer: this one and the rest are sent again
+                error = exc
+                break
+        # Each answer awaited in turn: most are in by the time the first is (one produce request carries many), and
+        # awaiting a done future costs less than gather's wrapper per record.
+        unanswered: list[OutRecord] = []
+        refused: BaseException | None = None
+        for r, sent in handed:
+            try:
+                await sent
+            except Exception as exc:  # the broker's answer: this one is sent again
+                unanswered.append(r)
+                refused = refused or exc
+        pending[:] = unanswered + pending[len(handed) :]
+        if error is None:
+            error = refused
+        if error is not None:
+            raise error
 
     async def _on_assigned(self, sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         assigned = args[0] if args else kwargs.get("assigned", ())

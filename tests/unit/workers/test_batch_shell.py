@@ -8,11 +8,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.errors import RequestTimedOutError
+from aiokafka.errors import MessageSizeTooLargeError, RequestTimedOutError
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.producer.message_accumulator import BatchBuilder
 from prometheus_client import CollectorRegistry
 
 from hub.config import Settings
@@ -21,7 +24,8 @@ from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
 from hub.retry import Backoff
 from hub.streams.normalise import BULK_TOPICS, MAPPERS
-from hub.workers.batch import BATCH_MAX_RECORDS, BatchShell, Outgoing
+from hub.workers.app import PRODUCER_MAX_BATCH_BYTES
+from hub.workers.batch import BATCH_MAX_RECORDS, BatchShell, Outgoing, partition_for
 from hub.workers.normalise import normalise_stage
 from tests.helpers.messages import FakeMessage
 
@@ -98,11 +102,36 @@ class _Meta:
         self.offset = offset
 
 
-class FakeProducer:
-    """aiokafka's producer: every send acknowledged at once, noted by value."""
+class RecordingBatch:
+    """aiokafka's ``BatchBuilder`` (the real one, so a batch is full when aiokafka's would be), noting what was
+    appended to it."""
 
-    def __init__(self) -> None:
+    def __init__(self, batch_bytes: int) -> None:
+        self.builder = BatchBuilder(batch_bytes, 0)  # no compression, as the stage producer
+        self.records: list[tuple[bytes | None, bytes]] = []
+
+    def append(self, *, timestamp: int | None, key: bytes | None, value: bytes, headers: Any) -> Any:
+        appended = self.builder.append(timestamp=timestamp, key=key, value=value, headers=headers)
+        if appended is not None:
+            self.records.append((key, value))
+        return appended
+
+    def close(self) -> None:
+        self.builder.close()
+
+
+class FakeProducer:
+    """aiokafka's producer as the batch shell uses it: topics of ``partitions`` partitions, produce batches of
+    ``batch_bytes``; every hand-over (a batch, or one record with ``send``) answered by ``answer``, by default
+    acknowledged at once. ``sent`` notes the values handed over, ``handed`` each hand-over as (topic, partition,
+    values, whether it was a batch)."""
+
+    def __init__(self, partitions: int = 1, batch_bytes: int = PRODUCER_MAX_BATCH_BYTES) -> None:
+        self.partitions = partitions
+        self.batch_bytes = batch_bytes
         self.sent: list[bytes] = []
+        self.handed: list[tuple[str, int, list[bytes], bool]] = []
+        self.client = SimpleNamespace(cluster=self)
 
     async def start(self) -> None:
         pass
@@ -110,8 +139,31 @@ class FakeProducer:
     async def stop(self) -> None:
         pass
 
-    async def send(self, topic: str, value: bytes, key: bytes | None = None, headers: Any = None) -> Any:
-        self.sent.append(value)
+    async def partitions_for(self, topic: str) -> set[int]:
+        return set(range(self.partitions))
+
+    def available_partitions_for_topic(self, topic: str) -> set[int]:
+        return set(range(self.partitions))
+
+    def create_batch(self) -> RecordingBatch:
+        return RecordingBatch(self.batch_bytes)
+
+    async def send_batch(self, batch: RecordingBatch, topic: str, *, partition: int) -> Any:
+        assert batch.builder.closed()  # closed, so the producer sends it without lingering
+        return self._handed(topic, partition, [value for _, value in batch.records], True)
+
+    async def send(
+        self, topic: str, value: bytes, key: bytes | None = None, partition: int | None = None, headers: Any = None
+    ) -> Any:
+        assert partition is not None  # the shell chooses the partition itself
+        return self._handed(topic, partition, [value], False)
+
+    def _handed(self, topic: str, partition: int, values: list[bytes], batch: bool) -> Any:
+        self.sent.extend(values)
+        self.handed.append((topic, partition, values, batch))
+        return self.answer(values)
+
+    def answer(self, values: list[bytes]) -> asyncio.Future[Any]:
         answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         answer.set_result(None)
         return answer
@@ -126,8 +178,8 @@ class GatedProducer(FakeProducer):
         self.events = events
         self.unanswered: list[asyncio.Future[Any]] = []
 
-    async def send(self, topic: str, value: bytes, key: bytes | None = None, headers: Any = None) -> Any:
-        self.events.append(("sent", value))
+    def answer(self, values: list[bytes]) -> asyncio.Future[Any]:
+        self.events.extend(("sent", value) for value in values)
         answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.unanswered.append(answer)
         return answer
@@ -344,15 +396,14 @@ def test_assignment_checks_the_committed_offsets_and_reports_the_partitions(tmp_
 
 
 class FlakyProducer(FakeProducer):
-    """The broker does not answer the first send in time; every later send is acknowledged."""
+    """The broker does not answer the first hand-over in time; every later one is acknowledged."""
 
-    async def send(self, topic: str, value: bytes, key: bytes | None = None, headers: Any = None) -> Any:
+    def answer(self, values: list[bytes]) -> asyncio.Future[Any]:
         answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        if self.sent:
+        if len(self.handed) > 1:
             answer.set_result(None)
         else:
             answer.set_exception(RequestTimedOutError())
-        self.sent.append(value)
         return answer
 
 
@@ -404,3 +455,173 @@ def test_the_lag_of_a_partition_held_again_is_read_from_where_the_group_stands_n
     before, after = asyncio.run(scenario())
     assert before == {(POSITIONS, 0): 21}
     assert after == {(POSITIONS, 0): 5}
+
+
+CANON = "canon.vehicle-position"
+
+
+def _expected_partition(key: bytes | None, partitions: int) -> int:
+    """Where aiokafka's producer puts a record with ``key`` (its default partitioner, which the stage producer
+    uses), among ``partitions`` all available."""
+    every = list(range(partitions))
+    return int(DefaultPartitioner()(key, every, every))
+
+
+def _by_partition(producer: FakeProducer) -> dict[int, list[bytes]]:
+    """The values handed over to each partition, in hand-over order."""
+    found: dict[int, list[bytes]] = {}
+    for _, partition, values, _ in producer.handed:
+        found.setdefault(partition, []).extend(values)
+    return found
+
+
+def test_partition_for_is_the_producers_default_partitioner() -> None:
+    """For keys of every length (murmur2 takes 4 bytes at a time, then the rest) and a key seen again (its hash is
+    kept), over 1 to 12 partitions: the partition aiokafka's ``DefaultPartitioner`` gives; a record without a key
+    goes to one of the available partitions."""
+    partitioner = DefaultPartitioner()
+    keys = [f"{'vehicle-' * (n % 5)}{n}".encode() for n in range(400)] + [b"", b"\xff\x00\x80", "Straße".encode()]
+    for partitions in (1, 3, 6, 12):
+        every = list(range(partitions))
+        for key in keys + keys:
+            assert partition_for(key, every, every) == partitioner(key, every, every), (key, partitions)
+    assert {partition_for(None, [0, 1, 2], [2]) for _ in range(20)} == {2}
+
+
+def test_records_go_in_produce_batches_to_their_keys_partitions_in_order(tmp_path: Path) -> None:
+    """600 records of 50 keys over 6 partitions (small batches, so a partition's records fill several): each is
+    handed over once, in a batch for the partition aiokafka's producer gives its key, and each partition gets its
+    records in their order; counted as output once."""
+    producer = FakeProducer(partitions=6, batch_bytes=2048)
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+    shell.producer = producer
+    records = [OutRecord(CANON, f"v{i % 50}".encode(), f"position {i:05d} ".encode() * 4) for i in range(600)]
+    asyncio.run(shell.send_all(records, produced=len(records)))
+    assert sorted(producer.sent) == sorted(r.value for r in records)
+    assert {(topic, batch) for topic, _, _, batch in producer.handed} == {(PREFIX + CANON, True)}
+    expected: dict[int, list[bytes]] = {}
+    for r in records:
+        expected.setdefault(_expected_partition(r.key, 6), []).append(r.value)
+    assert _by_partition(producer) == expected
+    assert len(expected) == 6
+    assert len(producer.handed) > 6  # some partitions took more than one batch
+    assert shell.metrics.events_out.labels("normalise")._value.get() == 600
+
+
+def test_a_record_too_large_for_a_batch_goes_alone_in_its_place(tmp_path: Path) -> None:
+    """A record larger than a produce batch is sent on its own (``producer.send``, to its key's partition) between
+    the batches of the records before and after it."""
+    producer = FakeProducer(partitions=3)
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+    shell.producer = producer
+    big = b"x" * PRODUCER_MAX_BATCH_BYTES
+    records = [OutRecord(CANON, b"tram-7", value) for value in (b"a", b"b", big, b"c")]
+    asyncio.run(shell.send_all(records, produced=4))
+    partition = _expected_partition(b"tram-7", 3)
+    assert [(p, values, batch) for _, p, values, batch in producer.handed] == [
+        (partition, [b"a", b"b"], True),
+        (partition, [big], False),
+        (partition, [b"c"], True),
+    ]
+
+
+class RefusingProducer(FakeProducer):
+    """The broker refuses the hand-overs whose numbers (from 0) are in ``refusals`` with the error given; every
+    other one is acknowledged. Hand-overs noted in ``events`` too (shared with the consumer)."""
+
+    def __init__(self, refusals: dict[int, BaseException], events: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.refusals = refusals
+        self.events = events if events is not None else []
+
+    def answer(self, values: list[bytes]) -> asyncio.Future[Any]:
+        number = len(self.handed) - 1
+        self.events.append(("handed", number))
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        if number in self.refusals:
+            answer.set_exception(self.refusals[number])
+        else:
+            answer.set_result(None)
+        return answer
+
+
+def test_a_refused_batch_is_sent_again_with_the_rest_of_its_partition_and_nothing_else(tmp_path: Path) -> None:
+    """The broker refuses (transiently) the first batch of one partition: that batch and the later ones of the same
+    partition are sent again, after it, in order; the other partitions' acknowledged batches are not; the output
+    is counted once."""
+    producer = RefusingProducer({0: RequestTimedOutError()}, partitions=2, batch_bytes=256)
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+    shell.broker.backoff = lambda: Backoff(base_s=0.001, cap_s=0.001)
+    shell.producer = producer
+    records = [OutRecord(CANON, f"k{i % 7}".encode(), f"record {i:03d}".encode() * 3) for i in range(60)]
+    asyncio.run(shell.send_all(records, produced=len(records)))
+    first = producer.handed[0][1]  # the refused batch's partition
+    mine = [r.value for r in records if _expected_partition(r.key, 2) == first]
+    theirs = [r.value for r in records if _expected_partition(r.key, 2) != first]
+    assert mine
+    assert theirs
+    assert _by_partition(producer)[first] == mine + mine  # the whole partition again, after it, in order
+    assert _by_partition(producer)[1 - first] == theirs  # once
+    assert shell.metrics.events_out.labels("normalise")._value.get() == 60
+    assert shell.metrics.broker_retries.labels("normalise")._value.get() == 1
+
+
+def _one_batch_stage(tmp_path: Path, consumer: FakeConsumer) -> BatchShell:
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+    shell.broker.backoff = lambda: Backoff(base_s=0.001, cap_s=0.001)
+
+    @shell.prepare
+    async def prepare(messages: list[Message]) -> Outgoing:
+        consumer.events.append("prepared")
+        return Outgoing([OutRecord(CANON, m.key, b"out-" + (m.value or b"")) for m in messages], len(messages))
+
+    return shell
+
+
+def test_a_batch_is_committed_only_after_its_refused_sends_went_through(tmp_path: Path) -> None:
+    """The broker refuses a batch's outputs three times (transient): nothing is committed until the fourth
+    hand-over is acknowledged, then the batch is, once."""
+    tp = TopicPartition(PREFIX + POSITIONS, 0)
+    consumer = FakeConsumer([{tp: _records(POSITIONS, 0, 0, 1, 2)}])
+    producer = RefusingProducer({n: RequestTimedOutError() for n in range(3)}, consumer.events)
+    shell = _one_batch_stage(tmp_path, consumer)
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(shell.run(consumer, producer))
+        await asyncio.wait_for(_until(lambda: len(_commits(consumer)) == 1), 10)
+        shell.stop()
+        await asyncio.wait_for(running, 10)
+
+    asyncio.run(scenario())
+    handed = [e for e in consumer.events if isinstance(e, tuple) and e[0] in ("handed", "commit")]
+    assert handed == [("handed", 0), ("handed", 1), ("handed", 2), ("handed", 3), ("commit", {tp: 3})]
+    assert producer.sent == [f"out-{POSITIONS}@{o}".encode() for o in (0, 1, 2)] * 4
+
+
+class TimingOutConsumer(FakeConsumer):
+    """A consumer whose idle fetch returns nothing after a moment, as aiokafka's does after ``timeout_ms``."""
+
+    async def getmany(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, list[FakeMessage]]:
+        if self.batches:
+            return self.batches.pop(0)
+        await asyncio.sleep(0.01)
+        return {}
+
+
+def test_a_batch_whose_sends_fail_for_good_is_not_committed(tmp_path: Path) -> None:
+    """The broker refuses a batch's outputs for good (a permanent error): the worker stops with that error and
+    commits nothing, so the batch is read again; no output is counted."""
+    tp = TopicPartition(PREFIX + POSITIONS, 0)
+    consumer = TimingOutConsumer([{tp: _records(POSITIONS, 0, 0, 1)}])
+    producer = RefusingProducer({0: MessageSizeTooLargeError()}, consumer.events)
+    shell = _one_batch_stage(tmp_path, consumer)
+
+    async def scenario() -> None:
+        await asyncio.wait_for(shell.run(consumer, producer), 10)
+
+    with pytest.raises(MessageSizeTooLargeError):
+        asyncio.run(scenario())
+    assert _commits(consumer) == []
+    assert ("handed", 0) in consumer.events
+    assert shell.metrics.events_out.labels("normalise")._value.get() == 0
+    assert shell.metrics.events_in.labels("normalise")._value.get() == 0
