@@ -465,7 +465,7 @@ _HAS_LOWER_STREET = re.compile(
 )  # longer capitalised words before a street are compound nouns, not adjectives of the name
 # A postcode and town after the house number belong to the address ("Reilstraße 17, 06114 Halle (Saale)").
 _POSTCODE_CITY = re.compile(
-    rf"(?:,?[ ]|[ ]in[ ])\d{{5}}[ ][A-ZÄÖÜ]{_L}+(?:-{_L}+)*(?:[ ]\((?:Saale|S\.)\)|[ ]?/[ ]?Saale|[ ]an der Saale)?"
+    rf"(?:,?[ ]|,?\n|[ ]in[ ])\d{{5}}[ ][A-ZÄÖÜ]{_L}+(?:-{_L}+)*(?:[ ]\((?:Saale|S\.)\)|[ ]?/[ ]?Saale|[ ]an der Saale)?"
 )
 _PREFIX_RE = re.compile(rf"(?<!\w){_PREFIX}[ ]")
 _PREFIX_ONLY = re.compile(rf"{_PREFIX}\Z")
@@ -526,6 +526,34 @@ def _long_not_streets() -> tuple[str, ...]:
     return tuple(n.lower() for n in NOT_STREETS if len(n) >= 6)
 
 
+# Where at a street, not part of its name: "An der Ecke Torstraße 38", "Höhe Kröllwitzer Straße 41".
+_PLACE_NOUNS = frozenset({"Ecke", "Höhe", "Nähe", "Kreuzung", "Einmündung", "Einfahrt", "Ausfahrt"})
+
+
+def _drop_leading_noun(start: int, words: list[str]) -> tuple[int, list[str]]:
+    """Drop a noun the street pattern swallowed before a complete street name: "Garage Kröllwitzer Straße 41"
+    (a separate street word takes one adjective in -er, nothing before it but "Große", "Alte" ...), "Keller
+    Hallorenring 2" (a one-word street name takes no noun before it), "An der Ecke Torstraße 38"."""
+    for k in (1, 2):
+        if len(words) > k + 1 and _PREFIX_ONLY.match(" ".join(words[:k])) and words[k] in _PLACE_NOUNS:
+            return start + len(" ".join(words[: k + 1])) + 1, words[k + 1 :]
+    if len(words) < 2 or words[0] in _ADJ_KEEP or _PREFIX_ONLY.match(words[0]) or not words[0][:1].isupper():
+        return start, words
+    if _PREFIX_RE.match(" ".join(words)):
+        return start, words
+    last = words[-1]
+    one_word_street = last.lower().endswith(_street_endings_lower()) and last not in STREET_WORDS
+    separate = len(words) == 3 and last in STREET_WORDS and words[1].endswith("er") and words[1][:1].isupper()
+    if (len(words) == 2 and one_word_street and "-" not in last) or separate:
+        return start + len(words[0]) + 1, words[1:]
+    return start, words
+
+
+@cache
+def _street_endings_lower() -> tuple[str, ...]:
+    return tuple(e for e in STREET_ENDINGS if e.isalpha())
+
+
 def _not_a_street(word: str) -> bool:
     return word in NOT_STREETS or word.lower().endswith(_long_not_streets())
 
@@ -534,7 +562,7 @@ def _not_a_street(word: str) -> bool:
 # ending ("ist weg 3 tage" is no street); a bare ending needs an adjective in -er before it ("merseburger straße").
 _LOWER_STREET_END = r"(?:straße|strasse|str\.?|weg|platz|allee|ring|gasse|damm|ufer)"
 _LOWER_ADDRESS = re.compile(
-    rf"(?<![\w-])(?:[a-zäöüß]+er[ ]{_LOWER_STREET_END}|[a-zäöüß]{{3,}}(?:-[a-zäöüß]+)*-?{_LOWER_STREET_END})"
+    rf"(?<![\w-])(?:[a-zäöüßA-ZÄÖÜ][a-zäöüß]+er[ ]{_LOWER_STREET_END}|[a-zäöüß]{{3,}}(?:-[a-zäöüß]+)*-?{_LOWER_STREET_END})"
     r"[ ]?[1-9]\d{0,2}[a-z]?(?![\w]|[:.,]\d)"
 )
 
@@ -590,6 +618,7 @@ def find_addresses(text: str) -> list[Found]:
         ):
             start += len(words[0]) + 1  # "Anwohnerbeschwerde Sophienstraße 28": a compound noun, no adjective
             words = words[1:]
+        start, words = _drop_leading_noun(start, words)
         noun = words[-1]
         # "Am Hohen Ufer 4", "Am Alten Markt 2": a capitalised adjective between prefix and noun makes a street name
         # of a common noun, which after a bare prefix is no street ("Im Januar 12 Fälle", "Am Montag 3 Männer").
@@ -603,4 +632,25 @@ def find_addresses(text: str) -> list[Found]:
             continue
         tail = _POSTCODE_CITY.match(text, number.end())
         found.append((start, tail.end() if tail else number.end()))
+    if _POSTCODE.search(text):
+        found.extend(_before_postcode(text, found))
     return found
+
+
+_POSTCODE = re.compile(r"\b\d{5}[ ][A-ZÄÖÜ]")
+# "Saalgärten 3, 06108 Halle": a street name without a street ending is an address before a postcode and town.
+_NAME_NUMBER_POSTCODE = re.compile(
+    rf"(?<![\w.-])([A-ZÄÖÜ]{_L}+(?:-{_L}+)*(?:[ ][A-ZÄÖÜ]{_L}+)?)[ ][1-9]\d{{0,2}}[a-z]?(?=,?[ \n]\d{{5}}[ ][A-ZÄÖÜ])"
+)
+
+
+def _before_postcode(text: str, found: list[Found]) -> list[Found]:
+    out: list[Found] = []
+    for m in _NAME_NUMBER_POSTCODE.finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in found):
+            continue
+        if any(w in never_names() or w in common_words() for w in m.group(1).split(" ")):
+            continue
+        tail = _POSTCODE_CITY.match(text, m.end())
+        out.append((m.start(), tail.end() if tail else m.end()))
+    return out
