@@ -465,7 +465,8 @@ _HAS_LOWER_STREET = re.compile(
 )  # longer capitalised words before a street are compound nouns, not adjectives of the name
 # A postcode and town after the house number belong to the address ("Reilstraße 17, 06114 Halle (Saale)").
 _POSTCODE_CITY = re.compile(
-    rf"(?:,?[ ]|,?\n|[ ]in[ ])\d{{5}}[ ][A-ZÄÖÜ]{_L}+(?:-{_L}+)*(?:[ ]\((?:Saale|S\.)\)|[ ]?/[ ]?Saale|[ ]an der Saale)?"
+    rf"(?:,?[ ]|,?\n|[ ]in[ ])\d{{5}}[ ][A-ZÄÖÜ]{_L}+(?:-{_L}+)*"
+    r"(?:[ ]\((?:Saale|S\.)\)|[ ]?/[ ]?Saale|[ ]an der Saale)?"
 )
 _PREFIX_RE = re.compile(rf"(?<!\w){_PREFIX}[ ]")
 _PREFIX_ONLY = re.compile(rf"{_PREFIX}\Z")
@@ -562,7 +563,8 @@ def _not_a_street(word: str) -> bool:
 # ending ("ist weg 3 tage" is no street); a bare ending needs an adjective in -er before it ("merseburger straße").
 _LOWER_STREET_END = r"(?:straße|strasse|str\.?|weg|platz|allee|ring|gasse|damm|ufer)"
 _LOWER_ADDRESS = re.compile(
-    rf"(?<![\w-])(?:[a-zäöüßA-ZÄÖÜ][a-zäöüß]+er[ ]{_LOWER_STREET_END}|[a-zäöüß]{{3,}}(?:-[a-zäöüß]+)*-?{_LOWER_STREET_END})"
+    rf"(?<![\w-])(?:[a-zäöüßA-ZÄÖÜ][a-zäöüß]+er[ ]{_LOWER_STREET_END}"
+    rf"|[a-zäöüß]{{3,}}(?:-[a-zäöüß]+)*-?{_LOWER_STREET_END})"
     r"[ ]?[1-9]\d{0,2}[a-z]?(?![\w]|[:.,]\d)"
 )
 
