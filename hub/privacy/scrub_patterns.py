@@ -186,8 +186,9 @@ def _dotted_plate_re() -> re.Pattern[str]:
 
 # After these words a plate is written in any country's format, or only in part ("Kennzeichen HAL-K...").
 _PLATE_CUE = re.compile(
-    r"(?<![\w-])(?:(?i:[\w-]*kennzeichen[s]?|kennz\.|kz\.?|kfz|pkw|lkw|krad|transporter|kleintransporter|wohnmobil"
-    r"|motorrad|motorroller|roller|moped|mofa|e-scooter|sattelzug|anhänger|auto))"
+    # "NL-Kennz.", "Polen-Lkw": a country or a word joined by a hyphen before the cue.
+    r"(?<![\w-])(?:(?i:[\w-]*kennzeichen[s]?|(?:\w+-)?(?:kennz\.|kz\.?|kfz|pkw|lkw|krad|transporter|kleintransporter"
+    r"|wohnmobil|motorrad|motorroller|roller|moped|mofa|e-scooter|sattelzug|anhänger|auto)))"
     r"(?![\w-]|\.\w)"
     # At most a few lower-case words ("nur halb gesehen", "beginnt mit", "des Täters war") and a colon before it.
     r"(?P<gap>(?:[ ]des[ ][A-ZÄÖÜ][^\W\d_]*s(?![\w-]))?(?:[ ](?:\((?:PL|CZ|NL|RO|BG|UA|LT|HU|CH|DK|F|A|I|H)\)|"
@@ -201,6 +202,7 @@ _NOT_PLATES = frozenset(
     | {"EUR", "USD", "CHF", "PLN", "GBP", "CZK", "HUF", "RON", "CCM", "KMH", "KWH", "PS", "KW", "KM", "MIN", "STD"}
 )
 _MAX_PLATE_CHARS = 10
+_LETTERS_DIGITS_LETTERS = re.compile(r"(?<![\w-])[A-Z]{1,2}[ ]?[0-9]{4}[ ]?[A-Z]{2}(?![\w-])")
 _COUNTRY_CODES = frozenset({"PL", "CZ", "NL", "RO", "BG", "UA", "LT", "LV", "HU", "CH", "DK", "BY", "MD", "RUS", "TR"})
 
 
@@ -334,6 +336,9 @@ def find_plates(text: str) -> list[Found]:
     if "-" in text:  # partial and lower-case plates carry a hyphen; most texts have none
         found += [m.span() for m in _partial_plate_re().finditer(text)]
         found += _lower_plates(text)
+    # "PB 7731 KM", "CA 4519 PH": one or two letters, four digits, two letters (Bulgaria, also Ukraine's old
+    # plates); German plates never end in letters, and the shape is no date, unit or price.
+    found += [m.span() for m in _LETTERS_DIGITS_LETTERS.finditer(text)]
     for m in _INSURANCE_PLATE.finditer(text):
         if m.group()[-3:] not in _NOT_PLATES and _TWO_WHEELER.search(text, max(0, m.start() - 40), m.start()):
             found.append(m.span())
