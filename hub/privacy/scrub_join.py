@@ -24,7 +24,7 @@ from hub.privacy.scrub_lexicon_names import german_basic_words
 from hub.privacy.scrub_lexicon_places import halle_stop_words
 from hub.privacy.scrub_lexicon_words import common_function_words, never_names, roles
 from hub.privacy.scrub_names import _LOWER_STOP, _is_world_given, _is_world_surname, _street_words
-from hub.privacy.scrub_origin import is_origin_noun
+from hub.privacy.scrub_origin import is_origin_adjective, is_origin_noun
 
 _WORD = r"[^\W\d_]+(?:-[^\W\d_]+)*"
 _GIVEN_AFTER_COMMA = re.compile(r",[ ](" + _WORD + r")")
@@ -35,6 +35,13 @@ _UPPER_INVERTED = re.compile(r"(?<![\w.-])([A-ZÄÖÜ]{2,}(?:[ -][A-ZÄÖÜ]{2,}
 # Nothing but punctuation, a symbol or the end after the given name: "Georgiev, Stoyan, Rückruf", "*1988".
 _END_AFTER = re.compile(r"[ ]?(?:[^\w \u00a0]|\n|\Z)|[ ](?:geb\.|geboren\b|\*|\()")
 _MIN_PART = 3
+_LONG_NOUN = 8  # "Ladenbesitzerin", "Anwohnerin": longer words in -in or -er are mostly nouns for people
+# An initial ("A.", "Ch.", "Th.") and a capitalised word: "Ch. Weidlich", a signature "T. Kallweit". Not "St."
+# (Sankt), "Dr." (a title the name rules read), nor after a letter or dot ("z. B. Weiter").
+_INITIAL_SURNAME = re.compile(
+    r"(?<![\w.-])(?<![.][ ])((?:[A-ZÄÖÜ]|Ch|Th|Ph|Chr)\.(?:-[A-ZÄÖÜ]\.)?)[ ]"
+    r"([A-ZÄÖÜ][a-zäöüß]{2,}(?:-[A-ZÄÖÜ][a-zäöüß]+)?)(?![\w.-])"
+)
 _LIST_GOES_ON = re.compile(r",[ ]" + _WORD + r"(?:,|[ ](?:und|sowie|u\.)[ ]|[ ]ca\.|\Z)")
 _LIST_BEFORE = re.compile(_WORD + r",[ ]\Z")
 _LIST_AFTER = re.compile(r"(?:,|[ ](?:und|sowie|u\.|oder))[ ]")
@@ -71,6 +78,20 @@ def _ends_here(text: str, end: int) -> bool:
     return _END_AFTER.match(text, end) is not None and _LIST_GOES_ON.match(text, end) is None
 
 
+def _joinable(text: str, first: Piece, second: Piece) -> bool:
+    # Not a role noun or an organisation found by mistake before a name ("Ladenbesitzerin Hoa Trinh", "HAVAG Yaw
+    # Mensah"): joined, the right name would be lost in a wrong span.
+    a, b = text[first[0] : first[1]], text[second[0] : second[1]]
+    for piece, other in ((a, b), (b, a)):
+        if " " in piece:
+            continue
+        if piece in roles() or (piece.isupper() and not other.isupper()):
+            return False
+        if len(piece) > _LONG_NOUN and piece.endswith(("in", "er")) and not _is_world_surname(piece):
+            return False
+    return not _given_pair_in_list(text, first, second)
+
+
 def _given_pair_in_list(text: str, first: Piece, second: Piece) -> bool:
     # "danny maik und ronny": two given names side by side in a list are two people, not a double given name.
     a, b = text[first[0] : first[1]], text[second[0] : second[1]]
@@ -92,9 +113,7 @@ def join_names(text: str, spans: Sequence[Piece]) -> list[Piece]:
     for s in sorted(spans):
         if out and s[2] == "NAME" and out[-1][2] == "NAME":
             gap = text[out[-1][1] : s[0]]
-            if (gap == " " and not _given_pair_in_list(text, out[-1], s)) or (
-                gap == ", " and _inverted(text, out[-1], s)
-            ):
+            if (gap == " " and _joinable(text, out[-1], s)) or (gap == ", " and _inverted(text, out[-1], s)):
                 out[-1] = (out[-1][0], s[1], "NAME")
                 continue
         out.append(s)
@@ -114,6 +133,17 @@ def join_names(text: str, spans: Sequence[Piece]) -> list[Piece]:
             and not _given(m.group(1))
         ):
             done.append((m.start(), m.end(), "NAME"))  # "DIMITROVA, Desislava"
+            taken.append(m.span())
+    for m in _INITIAL_SURNAME.finditer(text):
+        word = m.group(2)
+        if (
+            _free(taken, m.start(), m.end())
+            and _plain_word(word)
+            and not _given(word)
+            and not is_origin_adjective(word)
+            and not is_origin_noun(word)
+        ):
+            done.append((m.start(), m.end(), "NAME"))  # "Ch. Weidlich", "T. Kallweit"
             taken.append(m.span())
     return sorted(done)
 
@@ -174,6 +204,8 @@ def _inverted(text: str, first: Piece, second: Piece) -> bool:
     a, b = text[first[0] : first[1]], text[second[0] : second[1]]
     return (
         " " not in b
+        # "Moreno Vidal, Paula", but not "José Luis, Atze"
+        and (" " not in a or a.isupper() or not _given(a.rsplit(" ", 1)[-1]))
         and _given(b)
         and not (_given(a) and not _is_world_surname(a))
         and _same_case(b, a)

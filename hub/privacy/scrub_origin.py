@@ -190,8 +190,9 @@ arab afrik nordafr dt tschech ungar kosov georg tschetsch liban iran pak ind lit
 _ABBR_SET = frozenset(_ABBREVIATIONS.split())
 # Prefixes of the adjective stems that are other words or everyday abbreviations.
 _NOT_ABBREVIATIONS_TEXT = """
-pol sen mal mon kam arm eng est nie sch schw süd nord west ost weiß wei bel pal kur mar por kol bra ung ser bos dun dunk
-kon sla slo deu ira gri franz mali per pers aus kan nor hol ost zen sau kat ang fin dän tam tib jap kor ken mon sch
+pol sen mal mon kam arm eng est nie sch schw süd nord west ost weiß wei bel pal kur mar por kol bra ung ser bos dun
+dunk kon sla slo deu mit mitt mitte mittel ira gri franz mali per pers aus kan nor hol ost zen sau kat ang fin dän
+tam tib jap kor ken mon sch
 """
 _NOT_ABBREVIATIONS = frozenset(_NOT_ABBREVIATIONS_TEXT.split())
 _MIN_ABBR = 3
@@ -260,7 +261,12 @@ def _abbreviation_describes_person(text: str, m: re.Match[str]) -> bool:
     if m.group(1).lower() in _ABBR_STRICT:
         return False
     word_before = _WORD_BEFORE.search(before)
-    if word_before is not None and word_before.group(1)[:1].isupper() and _person_noun(word_before.group(1)):
+    if (
+        m.group(1).islower()
+        and word_before is not None
+        and word_before.group(1)[:1].isupper()
+        and _person_noun(word_before.group(1))
+    ):
         return True  # "Lkw-Fahrer bulg. hat", "Jugendliche türk. und dt. Herkunft"
     if after is not None and not after.group(2) and after.group(1) not in _nouns():
         return False  # "ca. 30, ital. Lederjacke", "dt. Sprache": before a noun for a thing

@@ -115,7 +115,19 @@ def find_phones(text: str) -> list[Found]:
         before = text[max(0, m.start() - 24) : m.start()]
         if ok and (not _NOT_PHONE_BEFORE.search(before) or _PHONE_CUE_BEFORE.search(before)):
             found.append(m.span())
+    found += [m.span() for m in _SPACED_DIGITS.finditer(text)]
+    if _DIGIT_WORD.search(text):
+        found += [m.span() for m in _SPOKEN_NUMBER.finditer(text) if len(_DIGIT_WORD.findall(m.group())) >= _MIN_SPOKEN]
     return found
+
+
+# Dictated in single digits: "0 1 7 6 - 3 3 8 1 0 4 2 7" (a leading 0 or +, seven digits at least).
+_SPACED_DIGITS = re.compile(r"(?<![\w+/.,:-])(?:\+|0)[ ]?\d(?:(?:[ ]|[ ]?[-/][ ]?)\d){5,14}(?![\w/.,:-]?\d)")
+# Spoken in digit words, as an emergency call's notes write it down: "null drei vier fünf, sechs acht, zwo zwo".
+_DIGIT_WORDS = r"(?:null|eins|zwei|zwo|drei|vier|fünf|sechs|sieben|acht|neun)"
+_DIGIT_WORD = re.compile(rf"(?i)\b{_DIGIT_WORDS}\b")
+_SPOKEN_NUMBER = re.compile(rf"(?i)(?<!\w){_DIGIT_WORDS}(?:(?:,?[ ]|[ ]?-[ ]?){_DIGIT_WORDS}){{5,}}(?!\w)")
+_MIN_SPOKEN = 6
 
 
 #: IBAN length per country (ISO 13616 registry, as published by SWIFT); unknown countries are not matched.
@@ -557,7 +569,7 @@ def _drop_leading_noun(start: int, words: list[str]) -> tuple[int, list[str]]:
 
 @cache
 def _street_endings_lower() -> tuple[str, ...]:
-    return tuple(e for e in STREET_ENDINGS if e.isalpha())
+    return tuple({e.rstrip(".") for e in STREET_ENDINGS})
 
 
 def _not_a_street(word: str) -> bool:
@@ -647,7 +659,8 @@ def find_addresses(text: str) -> list[Found]:
 _POSTCODE = re.compile(r"\b\d{5}[ ][A-ZÄÖÜ]")
 # "Saalgärten 3, 06108 Halle": a street name without a street ending is an address before a postcode and town.
 _NAME_NUMBER_POSTCODE = re.compile(
-    rf"(?<![\w.-])([A-ZÄÖÜ]{_L}+(?:-{_L}+)*(?:[ ][A-ZÄÖÜ]{_L}+)?)[ ][1-9]\d{{0,2}}[a-z]?(?=,?[ \n]\d{{5}}[ ][A-ZÄÖÜ])"
+    rf"(?<![\w.-])([A-ZÄÖÜ][a-zäöüß]{_L}*(?:-{_L}+)*(?:[ ][A-ZÄÖÜ][a-zäöüß]{_L}*)?)"
+    rf"[ ][1-9]\d{{0,2}}[a-z]?(?=,?[ \n]\d{{5}}[ ][A-ZÄÖÜ])"
 )
 
 
@@ -658,6 +671,7 @@ def _before_postcode(text: str, found: list[Found]) -> list[Found]:
             continue
         if any(w in never_names() or w in common_words() for w in m.group(1).split(" ")):
             continue
+        start, _ = _drop_leading_noun(m.start(), m.group(1).split(" "))  # "Wohnanschrift Südstr 21, 06132 Halle"
         tail = _POSTCODE_CITY.match(text, m.end())
-        out.append((m.start(), tail.end() if tail else m.end()))
+        out.append((start, tail.end() if tail else m.end()))
     return out
