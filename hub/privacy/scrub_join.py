@@ -35,6 +35,8 @@ _UPPER_INVERTED = re.compile(r"(?<![\w.-])([A-ZÄÖÜ]{2,}(?:[ -][A-ZÄÖÜ]{2,}
 # Nothing but punctuation, a symbol or the end after the given name: "Georgiev, Stoyan, Rückruf", "*1988".
 _END_AFTER = re.compile(r"[ ]?(?:[^\w \u00a0]|\n|\Z)|[ ](?:geb\.|geboren\b|\*|\()")
 _MIN_PART = 3
+_MIN_UPPER = 4
+_UPPER_PARTICLE_BEFORE = re.compile(r"(?<![\w-])(?:AL|EL|ABU|ABD|BIN|BEN|VAN|DE|DI|DA|DOS|LE|LA|VON)[ ]\Z")
 _LONG_NOUN = 8  # "Ladenbesitzerin", "Anwohnerin": longer words in -in or -er are mostly nouns for people
 # An initial ("A.", "Ch.", "Th.") and a capitalised word: "Ch. Weidlich", a signature "T. Kallweit". Not "St."
 # (Sankt), "Dr." (a title the name rules read), nor after a letter or dot ("z. B. Weiter").
@@ -127,7 +129,8 @@ def join_names(text: str, spans: Sequence[Piece]) -> list[Piece]:
     for m in _UPPER_INVERTED.finditer(text):
         if (
             _free(taken, m.start(), m.end())
-            and _given(m.group(2))
+            # police register style: an all-capitals surname of four letters or more carries any given name
+            and (_given(m.group(2)) or (len(m.group(1)) >= _MIN_UPPER and _plain_word(m.group(2))))
             and _ends_here(text, m.end())
             and _plain_word(m.group(1).capitalize())
             and not _given(m.group(1))
@@ -153,6 +156,17 @@ def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 def _completed(text: str, s: Piece, taken: list[tuple[int, int]]) -> Piece:
+    """A found name completed (see _half_added), then with an all-capitals particle before an all-capitals
+    surname: "EL KHOURY, Tarek", "AL KHATIB, HASSAN"."""
+    start, end, category = _half_added(text, s, taken)
+    first = text[start:end].split(" ", 1)[0].rstrip(",")
+    p = _UPPER_PARTICLE_BEFORE.search(text, max(0, start - 5), start)
+    if p and first.isupper() and len(first) > 1 and _free(taken, p.start(), p.end()):
+        return (p.start(), end, category)
+    return (start, end, category)
+
+
+def _half_added(text: str, s: Piece, taken: list[tuple[int, int]]) -> Piece:
     """A found name with the other half of "Surname, Given", a given name's surname or a given name before it."""
     start, end = s[0], s[1]
     value = text[start:end]
@@ -206,7 +220,8 @@ def _inverted(text: str, first: Piece, second: Piece) -> bool:
         " " not in b
         # "Moreno Vidal, Paula", but not "José Luis, Atze"
         and (" " not in a or a.isupper() or not _given(a.rsplit(" ", 1)[-1]))
-        and _given(b)
+        # a given name, or, both halves found, a word the lists know as no surname ("Stanikzai, Habibullah")
+        and (_given(b) or not (_is_world_surname(b) or _given(a)))
         and not (_given(a) and not _is_world_surname(a))
         and _same_case(b, a)
         and _ends_here(text, second[1])
