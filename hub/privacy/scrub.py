@@ -169,9 +169,16 @@ def _detect(
     added = [
         Span(s, e, _category(category))
         for s, e, category in tag(text)
-        if category in TAGGED and not holes.overlaps(s, e)
+        if category in TAGGED and not holes.overlaps(s, e) and not _cuts_a_word(text, s, e)
     ]
     return sorted(chosen + added, key=lambda s: s.start) if added else chosen
+
+
+def _cuts_a_word(text: str, start: int, end: int) -> bool:
+    # A tagged span that starts or ends inside a run of letters and digits ("654 L" of "FZ 654 L2") is no value.
+    inside_end = 0 < end < len(text) and text[end - 1].isalnum() and text[end].isalnum()
+    inside_start = 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum()
+    return inside_end or inside_start
 
 
 def _category(value: str) -> Category:
