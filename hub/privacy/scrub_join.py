@@ -158,12 +158,30 @@ def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
 def _completed(text: str, s: Piece, taken: list[tuple[int, int]]) -> Piece:
     """A found name completed (see _half_added), then with an all-capitals particle before an all-capitals
     surname: "EL KHOURY, Tarek", "AL KHATIB, HASSAN"."""
-    start, end, category = _half_added(text, s, taken)
+    start, end, category = _half_added(text, _noun_dropped(text, s), taken)
     first = text[start:end].split(" ", 1)[0].rstrip(",")
     p = _UPPER_PARTICLE_BEFORE.search(text, max(0, start - 5), start)
     if p and first.isupper() and len(first) > 1 and _free(taken, p.start(), p.end()):
         return (p.start(), end, category)
     return (start, end, category)
+
+
+def _noun_dropped(text: str, s: Piece) -> Piece:
+    """A name span that opens with an everyday noun the lists do not know as a name loses it: "Opa Hein", "Akte
+    Marković" (what a person is called, or a file named after them); "Jäger Förster" stays (a listed surname)."""
+    value = text[s[0] : s[1]]
+    first, _, rest = value.partition(" ")
+    if (
+        rest
+        and first[:1].isupper()
+        and not first.isupper()
+        and first.lower() in german_basic_words()
+        and not _is_world_given(first)
+        and not _is_world_surname(first)
+        and rest[:1].isupper()
+    ):
+        return (s[0] + len(first) + 1, s[1], s[2])
+    return s
 
 
 def _half_added(text: str, s: Piece, taken: list[tuple[int, int]]) -> Piece:

@@ -39,6 +39,9 @@ def _found(text: str, *, statistical: bool = False) -> list[tuple[str, str]]:
         # an initial before a surname the lists need not know
         ("Laut K. Brommelkamp stand das Tor offen.", [("K. Brommelkamp", "NAME")]),
         ("Mit freundlichen Grüßen\nA.-K. Sommerfeld", [("A.-K. Sommerfeld", "NAME")]),
+        # an everyday noun before the name is no part of it
+        ("Der Mann nennt sich Opa Brösel, schläft am Bahnhof", [("Brösel", "NAME")]),
+        ("Wohnsitzloser Mann, nennt sich Opa Knut, schläft unter der Brücke", [("Knut", "NAME")]),
         # a person and where they work
         ("Herr Brandt von der Werkstatt kommt um 10", [("Brandt", "NAME")]),
         ("Frau Lehnert von den Stadtwerken hat angerufen", [("Lehnert", "NAME")]),
