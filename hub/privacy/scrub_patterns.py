@@ -39,13 +39,22 @@ _EMAIL_AT_WORD = re.compile(
 )
 
 
+# Spelled out in words, as dictated or written against spam: "felix punkt weber at gmx punkt de", "k.lange ät web
+# punkt de". The domain must end in "punkt" and a common top-level domain, so "Treffen at home" stays.
+_EMAIL_SPELLED = re.compile(
+    r"(?i)(?<![\w.+-])[\w+-]+(?:(?:[ ](?:punkt|dot)[ ]|[._])[\w+-]+)*[ ](?:at|ät|@)[ ][\w-]+"
+    r"(?:[ ](?:punkt|dot)[ ][\w-]+)*[ ](?:punkt|dot)[ ](?:de|com|net|org|eu|at|ch|info)(?![\w-])"
+)
+
+
 def find_emails(text: str) -> list[Found]:
-    """E-mail addresses, also the "(at)" / "[at]" spellings people use against spam."""
+    """E-mail addresses, also the "(at)" / "[at]" spellings people use against spam and addresses in words."""
+    spelled = [m.span() for m in _EMAIL_SPELLED.finditer(text)] if "unkt " in text or "dot " in text else []
     if "@" not in text and "at)" not in text and "at]" not in text and "AT)" not in text and "AT]" not in text:
-        if " at " not in text and " AT " not in text:
+        if " at " not in text and " AT " not in text and not spelled:
             return []  # most descriptions hold no address; skip the scan
-        return [m.span() for m in _EMAIL_AT_WORD.finditer(text)]
-    return [m.span() for m in _EMAIL.finditer(text)] + [m.span() for m in _EMAIL_AT_WORD.finditer(text)]
+        return [m.span() for m in _EMAIL_AT_WORD.finditer(text)] + spelled
+    return [m.span() for m in _EMAIL.finditer(text)] + [m.span() for m in _EMAIL_AT_WORD.finditer(text)] + spelled
 
 
 _PHONE = re.compile(

@@ -7,7 +7,7 @@ given name, an initial before a surname, an all-capitals particle); "von der" be
 is no noble particle; origin words of looks in the genitive and after a person noun in shorthand; a noun swallowed
 before a complete street name, a street without a street ending before a postcode, a postcode on its own line;
 plates after a hyphenated cue and the letters-digits-letters shape; ID numbers after "whose document, Nr."; phone
-numbers dictated digit by digit or in digit words.
+numbers dictated digit by digit or in digit words; e-mail addresses spelled in words.
 """
 
 from __future__ import annotations
@@ -178,3 +178,19 @@ def test_joined_output_is_a_fixed_point(text: str) -> None:
     assert scrub(once).text == once
     assert "[NAME] [NAME]" not in once
     assert "[NAME], [NAME]" not in once
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        (
+            "Email des Bürgers jana punkt krüger at web punkt de beantwortet",
+            [("jana punkt krüger at web punkt de", "EMAIL")],
+        ),
+        ("meine mail ist k.lange ät gmx punkt net danke", [("k.lange ät gmx punkt net", "EMAIL")]),
+        ("Treffen at home punkt acht", []),
+        ("Um 12 Uhr Punkt de facto erledigt", []),
+    ],
+)
+def test_email_addresses_in_words(text: str, values: list[tuple[str, str]]) -> None:
+    assert _found(text) == values
