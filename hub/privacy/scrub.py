@@ -120,6 +120,8 @@ def scrub(text: str, *, cued_names_only: bool = False, statistical: bool = True)
         current, segments, originals = _replace(current, segments, new)
         spans.extend(originals)
     ordered = sorted(spans, key=lambda s: s.start)
+    if cued_names_only:  # logs: no name completed from German name shapes ("WARNING, Connection" is no name)
+        return ScrubResult(current, tuple(ordered))
     joined = [Span(a, b, _category(c)) for a, b, c in join_names(text, [(s.start, s.end, s.category) for s in ordered])]
     if joined != ordered:  # pieces of one name joined or completed: the text again from the input
         return ScrubResult(_render(text, joined), tuple(joined))

@@ -124,13 +124,21 @@ def find_phones(text: str) -> list[Found]:
         before = text[max(0, m.start() - 24) : m.start()]
         if ok and (not _NOT_PHONE_BEFORE.search(before) or _PHONE_CUE_BEFORE.search(before)):
             found.append(m.span())
-    found += [m.span() for m in _SPACED_DIGITS.finditer(text)]
+    found += [
+        m.span()
+        for m in _SPACED_DIGITS.finditer(text)
+        if _DICTATED_CUE.search(text, max(0, m.start() - _PHONE_WINDOW), m.start())
+    ]
     if _DIGIT_WORD.search(text):
         found += [m.span() for m in _SPOKEN_NUMBER.finditer(text) if len(_DIGIT_WORD.findall(m.group())) >= _MIN_SPOKEN]
     return found
 
 
-# Dictated in single digits: "0 1 7 6 - 3 3 8 1 0 4 2 7" (a leading 0 or +, seven digits at least).
+# Dictated in single digits: "0 1 7 6 - 3 3 8 1 0 4 2 7" (a leading 0 or +, seven digits at least), after a word
+# for a number or a call ("Telefonnummer ist", "Rückruf", "erreichbar unter") shortly before.
+_DICTATED_CUE = re.compile(
+    r"(?i)\b(?:tel|telefon|handy|mobil|nummer|rückruf|erreichbar|anrufen|whatsapp)\w*\W+(?:\w+\W+){0,3}\Z"
+)
 _SPACED_DIGITS = re.compile(r"(?<![\w+/.,:-])(?:\+|0)[ ]?\d(?:(?:[ ]|[ ]?[-/][ ]?)\d){5,14}(?![\w/.,:-]?\d)")
 # Spoken in digit words, as an emergency call's notes write it down: "null drei vier fünf, sechs acht, zwo zwo".
 _DIGIT_WORDS = r"(?:null|eins|zwei|zwo|drei|vier|fünf|sechs|sieben|acht|neun)"

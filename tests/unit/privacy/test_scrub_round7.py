@@ -194,3 +194,11 @@ def test_joined_output_is_a_fixed_point(text: str) -> None:
 )
 def test_email_addresses_in_words(text: str, values: list[tuple[str, str]]) -> None:
     assert _found(text) == values
+
+
+def test_log_text_gets_no_completed_names_nor_digit_runs() -> None:
+    # The log redactor's mode: no name is completed from German name shapes, and a run of single digits without a
+    # word for a number or a call before it is no phone number.
+    text = "WARNING, Connection refused by A. Broker after 0 1 2 3 4 5 6 7 ms"
+    assert scrub(text, cued_names_only=True).text == text
+    assert scrub("Messwerte 0 1 2 3 4 5 6 7 im Protokoll").text == "Messwerte 0 1 2 3 4 5 6 7 im Protokoll"
