@@ -108,6 +108,9 @@ Fahrzeug mit polnischem Kennzeichen parkt in der Feuerwehrzufahrt {STREET}.
 Der {NOUN} am Bahnsteig ist wieder weg.
 Am 12.{MONTH}.2026 um 22:{MIN} Uhr Sachbeschädigung an der {STOP}.
 Vorgang E-2026-{NUM} an Ordnungsamt abgegeben.
+FZ {CAR} L{LINE} {STOP}, Tür 3 defekt, weiter
+FZ {CAR} L{LINE} Höhe {STOP}, Fahrgast gestürzt, RTW bitte
+Fz {CAR} Linie {LINE} steht an der {STOP}, Weiche gestört
 Meldung über Open311: Müll an der {STOP}, Container voll.
 Streetwork {STOP}: {THING}, {THING} und {THING} verteilt.
 Streetwork: {THING} und {THING} am {STOP} ausgegeben.
@@ -549,9 +552,99 @@ def _slots(pools: _Pools) -> dict[str, Callable[[], str]]:
         "CODE": lambda: rng.choice(pools.codes),
         "CC": lambda: pools.pick("PL CZ NL RO BG UA LT HU") + rng.choice(["", "", ":"]),
         "TW": lambda: str(rng.randint(1001, 1199)),
+        "INVNAME": m("NAME", lambda: f"{pools.surname()}, {pools.given()}"),
+        "UPINVNAME": m("NAME", lambda: f"{pools.surname().upper()}, {pools.given()}"),
+        "LOWINVNAME": m("NAME", lambda: f"{pools.surname()}, {pools.given()}".lower()),
+        "INITNAME": m(
+            "NAME", lambda: f"{rng.choice(['A.', 'T.', 'Ch.', 'M.', 'K.', 'S.', 'Th.', 'J.'])} {pools.surname()}"
+        ),
+        "WORKPLACE": lambda: pools.pick(_WORKPLACES),
+        "COMPANY": lambda: pools.pick(_COMPANIES),
+        "ORIGGEN": lambda: pools.pick(_ORIG_LOOK_STEMS) + "en",
+        "ORIGDAT": lambda: pools.pick(_ORIG_LOOK_STEMS) + "em",
+        "STREETNO": lambda: f"{pools.street()} {rng.randint(1, 140)}",
+        "TOWN": lambda: rng.choice(_TOWNS),
+        "DOCNO": m("IDNUMBER", lambda: "".join(rng.choice("CFGHJKLMNPRTVWXYZ0123456789") for _ in range(9))),
         "WORDSURN": lambda: pools.pick("Koch Fischer Bauer Vogel Fuchs Hahn Jäger Schuster Richter Meister"),
     }
 
+
+# Seventh round (2026-12-06): patterns the third held-out set showed as weak, now a development set; own wording and
+# the pools' names, none of that set's sentences or values. A name in the inverted order of registers, forms and
+# signatures ("Surname, Given", also in capitals and lower case) is one span; an initial before a surname belongs to
+# the name; a person's workplace after "von der" and a shop or firm named after its owner stay O; a name announced
+# by what comes after it ("... mein Name", "bei ... klingeln") or by speech ("ich bin die ..."). "\\n" in a template
+# is a line break.
+_ROUND7: dict[str, str] = {
+    "leitstelle": """
+ASt {INVNAME}, Rückruf {PHONE}, meldet Streit im Treppenhaus {ADDRESS}.
+Halter lt. ZEVIS: {INVNAME}, {ADDRESS}.
+Personalien: {UPINVNAME}, *{DOB}, {ORIGABBR} StA, ohne festen Wohnsitz.
+TV 1 {INITNAME}, TV 2 {INITNAME}, beide fest. wg. Ladendiebstahl.
+{ROLE} {NAME} von der {WORKPLACE} meldet Sachbeschädigung an der {STOP}.
+3 Personen [ORIGIN:{ORIGGEN}] Aussehens werfen Flaschen auf Tram Linie {LINE}.
+Lkw-Fahrer {ORIGABBR} hat an der {STOP} gewendet, Kennzeichen {PLATE}.
+Gaststättenkontrolle {COMPANY} {RAWSURN}, Inhaber {NAME}, Mängel Kühlkette.
+Pkw {PLATE} gestohlen aus Garage {ADDRESS}.
+""",
+    "notruf": """
+äh ja, {SURN} mein Name, Telefon {PHONE}
+Meine Nummer? {PHONE}, ich bin die {GIVEN}
+Wir sind in der {ADDRESS}, bei {SURN} klingeln, zweite Etage
+Ja hallo, hier ist {UPINVNAME}, ich wohne {ADDRESS}, mein Mann ist zusammengebrochen
+Hier ist {GIVEN} von der {WORKPLACE}, hier randaliert einer
+An der Ecke {ADDRESS} liegt ein Mann, der heißt {NICK}, glaub ich
+""",
+    "chat": """
+kann jemand die schicht von {LOWGIVEN} am samstag übernehmen?
+Wer fährt heute mit mir, {SURN} oder {SURN}?
+Die Frau heißt {SURN} nicht {SURN}, hab mich verschrieben
+{GIVEN} kannst du die Akte {SURN} mitbringen?
+sag ich {GIVEN} von der {WORKPLACE}
+Halter {PLATE} ist {INVNAME}, Anhörung geht raus
+PA-Nummer von {NAME} ist {DOCNO}, bitte ins Protokoll
+""",
+    "social": """
+hallo ich bin {LOWINVNAME} 👋 meine nummer {PHONE}, bitte um rückruf
+hallo ich bin {LOWNAME} 👋 bitte um rückruf wegen knöllchen
+omg die party in der {LOWADDRESS} geht schon wieder bis 4 uhr
+""",
+    "email": """
+Mit freundlichen Grüßen\\n{UPINVNAME}
+MfG\\n{INITNAME}
+Sehr geehrte Damen und Herren,\\nbitte erstatten Sie den Betrag.\\nDanke\\n{INVNAME}
+Mit freundlichen Grüßen\\n{NAME}\\n[ADDRESS:{STREETNO}\\n{TOWN}]
+ich beschwere mich über den Hausmeisterservice {RAWSURN} & Söhne.\\nGruß\\n{NAME}
+""",
+    "funk": """
+Wagen {CAR} an BL: Frau {SURN} von der {WORKPLACE} steigt zu
+alles klar, übernehme Kurs von {SURN} ab {STOP}
+""",
+    "polizei": """
+Nach Aussage von {INITNAME} hielt sich der Beschuldigte regelmäßig im Bereich {STOP} auf.
+Der Geschädigte {NAME} gab an, von zwei Männern [ORIGIN:{ORIGGEN}] Aussehens geschlagen worden zu sein.
+Der Beschuldigte wurde als Mann mit [ORIGIN:{ORIGDAT}] Akzent beschrieben.
+Der Betrag wurde überwiesen, Kontoinhaber {INVNAME}.
+Der Zeuge {GIVEN} {GIVEN} {SURN} wurde als Dolmetscher hinzugezogen.
+""",
+    "ordnungsamt": """
+Anhörung {UPINVNAME}, *{DOB}, Tel. {PHONE}
+Gewerbeanmeldung geprüft: {INVNAME}, Betrieb in der {ADDRESS}
+Hundehalterin ohne Leine, Personalien: {NAME}, [ADDRESS:{STREETNO}, {TOWN}]
+Jugendliche {ORIGABBR} und {ORIGABBR} Herkunft streiten am Brunnen
+Marktstand {COMPANY} {RAWSURN} ohne Preisauszeichnung, Hinweis erteilt
+""",
+}
+for _style, _block in _ROUND7.items():
+    _STYLES[_style] += _block.lstrip("\n")
+_WORKPLACES = """
+Aufsicht Werkstatt Spätschicht Frühschicht Nachtschicht Hausverwaltung Leitstelle Stadtwerken Verwaltung Kasse
+Sicherheitsfirma Reinigung Kantine Zentrale Disposition Technik
+"""
+_COMPANIES = (
+    "Gerüstbau Immobilien Gemüse Blumen Döner Autohaus Bäckerei Fahrschule Umzüge Dachdecker Elektro Malerbetrieb"
+)
+_ORIG_LOOK_STEMS = "südländisch osteuropäisch slawisch arabisch nordafrikanisch südosteuropäisch asiatisch"
 
 _MARK = re.compile(r"\[([A-Z]+):([^\[\]]*)\]")
 
@@ -583,6 +676,7 @@ def generate(count: int = 6000, seed: int = 20261206) -> list[dict[str, object]]
     for _ in range(count):
         style, template = rng.choice(traps) if rng.random() < 0.2 else rng.choice(templates)
         marked = re.sub(r"\{([A-Z0-9]+)\}", lambda m: slots[m.group(1)](), template)
+        marked = marked.replace("\\n", "\n")  # a line break inside a template (e-mail signatures)
         if rng.random() < 0.1:
             marked = marked.lower()
             marked = re.sub(r"\[([a-z]+):", lambda m: f"[{m.group(1).upper()}:", marked)

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Literal, get_args
 
 from hub.privacy.scrub_ids import find_id_numbers
+from hub.privacy.scrub_join import join_names
 from hub.privacy.scrub_lexicon_names import AMBIGUOUS_GIVEN, PARTICLES
 from hub.privacy.scrub_lexicon_places import halle_stop_words
 from hub.privacy.scrub_lexicon_words import never_names
@@ -118,7 +119,24 @@ def scrub(text: str, *, cued_names_only: bool = False, statistical: bool = True)
             found.setdefault(current[s.start : s.end], s.category)
         current, segments, originals = _replace(current, segments, new)
         spans.extend(originals)
-    return ScrubResult(current, tuple(sorted(spans, key=lambda s: s.start)))
+    ordered = sorted(spans, key=lambda s: s.start)
+    if cued_names_only:  # logs: no name completed from German name shapes ("WARNING, Connection" is no name)
+        return ScrubResult(current, tuple(ordered))
+    joined = [Span(a, b, _category(c)) for a, b, c in join_names(text, [(s.start, s.end, s.category) for s in ordered])]
+    if joined != ordered:  # pieces of one name joined or completed: the text again from the input
+        return ScrubResult(_render(text, joined), tuple(joined))
+    return ScrubResult(current, tuple(ordered))
+
+
+def _render(text: str, spans: Iterable[Span]) -> str:
+    out: list[str] = []
+    pos = 0
+    for s in spans:
+        out.append(text[pos : s.start])
+        out.append(PLACEHOLDERS[s.category])
+        pos = s.end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _detect(
@@ -153,9 +171,16 @@ def _detect(
     added = [
         Span(s, e, _category(category))
         for s, e, category in tag(text)
-        if category in TAGGED and not holes.overlaps(s, e)
+        if category in TAGGED and not holes.overlaps(s, e) and not _cuts_a_word(text, s, e)
     ]
     return sorted(chosen + added, key=lambda s: s.start) if added else chosen
+
+
+def _cuts_a_word(text: str, start: int, end: int) -> bool:
+    # A tagged span that starts or ends inside a run of letters and digits ("654 L" of "FZ 654 L2") is no value.
+    inside_end = 0 < end < len(text) and text[end - 1].isalnum() and text[end].isalnum()
+    inside_start = 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum()
+    return inside_end or inside_start
 
 
 def _category(value: str) -> Category:

@@ -19,25 +19,32 @@ _CUE = re.compile(
     r"(?<![\w-])(?:(?=[PpAaSsRrFfVvIiDdKk])(?i:personalausweis|ausweis|perso|reisepass|pass|steuer-?identifikationsnummer"
     r"|steuer-?id|idnr|steuernummer|sv|rv|sozialversicherungs|rentenversicherungs|führerschein|fahrerlaubnis"
     r"|fahrgestell|fahrzeug-?identifi(?:zierungs|kations)|aufenthaltstitel|aufenthaltserlaubnis|aufenthaltsgestattung"
-    r"|duldung|ankunftsnachweis|versicherten|krankenversicherten|krankenversicherungs|kv)(?i:es|s)?"
+    r"|duldung|ankunftsnachweis|versicherten|krankenversicherten|krankenversicherungs|kv|id-?karte|identitätskarte"
+    r"|identity[ ]card)(?i:es|s)?"
     r"(?i:-?nummer|-?nr\.?|-?no\.?)?"
-    r"|(?:PA|FIN|VIN)(?:-?Nr\.?)?|FS(?:-|[ ])Nr\.?)"
+    r"|(?:PA|FIN|VIN)(?:-?Nr\.?|-Nummer)?|FS(?:-|[ ])Nr\.?)"
     r"(?=[\s:.(#-])"
 )
 # What may stand between the cue and the number.
 _FILLER = re.compile(
     # A lower-case word and a comma may come first ("Reisepass syrisch, Nr. ...").
     r"(?:[ \t]+[a-zäöü]+,(?=[ \t]*(?:Nr|Nummer|No)))?"
+    # Whose or which state's document, then a comma before "Nr." ("Führerschein des Fahrzeugführers, Nr. ...", "ID-Karte
+    # der Republik Bulgarien, Nr. ..."): up to four words.
+    r"(?:(?:[ \t]+[^\W\d_]+){1,4},(?=[ \t]*(?:Nr|Nummer|No)\b))?"
     # Chat and radio notes: up to three lower-case words before a lower-case "nummer" ("ausweis verloren, nummer").
     r"(?:(?:[ \t]+[a-zäöü]+){1,3},?(?=[ \t]*(?:nummer|nr\.?)[ \t:]))?"
     r"(?:[ \t]*(?::|\(|#|Nr\.?|Nummer|nummer|nr\.|No\.?|mit der Nummer|der Nummer|des Beschuldigten|der Beschuldigten"
-    r"|des Geschädigten|der Geschädigten|mit der Nr\.?|mit Nr\.?|lautet|lautete|ist|war|lautend auf)[ \t]*)*[ \t]*"
+    r"|des Geschädigten|der Geschädigten|mit der Nr\.?|mit Nr\.?|lautet|lautete|ist|war|lautend auf"
+    # Whose: "PA-Nummer von [NAME] ist ...", "von Salvatore Bianchi".
+    r"|von[ ]\[NAME\]|von[ ][A-ZÄÖÜ][^\W\d_]+(?:[ ][A-ZÄÖÜ][^\W\d_]+)?)[ \t]*)*[ \t]*"
 )
 # The number: groups of capitals and digits, split by single blanks or hyphens ("12 150780 M 123").
 _VALUE = re.compile(r"[A-Z0-9]{1,20}(?:[ -](?:[A-Z]|[A-Z0-9]*\d[A-Z0-9]*)(?!\w))*(?![\w])")
 # Written in lower case ("m5hhykt6v", a VIN copied from a form): one run of letters and digits with both in it.
 _LOWER_VALUE = re.compile(r"(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{6,20}(?![\w])")
 _MIN_CHARS, _MAX_CHARS = 6, 20
+_DOC_LETTERS = re.compile(r"[CFGHJKLMNPRTVWXYZ]{9}")
 
 # Eleven digits in any grouping by single blanks ("12 345 678 901", "123 456 789 01"); the check digit decides.
 _TAX_ID = re.compile(r"(?<![\w+/.-])[1-9](?:[ ]?\d){10}(?![\w/.,-]\w|\w)")
@@ -57,7 +64,8 @@ def _cued(text: str) -> list[Found]:
             continue
         value = m.group()
         chars = sum(c.isalnum() for c in value)
-        if _MIN_CHARS <= chars <= _MAX_CHARS and any(c.isdigit() for c in value):
+        # Letters only count in the German document alphabet's shape ("TVHXYLJHY": no vowels, nine characters).
+        if _MIN_CHARS <= chars <= _MAX_CHARS and (any(c.isdigit() for c in value) or _DOC_LETTERS.fullmatch(value)):
             found.append((m.start(), m.end()))
     return found
 

@@ -50,6 +50,7 @@ _NOT_ADJECTIVES = frozenset(
 )
 _MAX_NAME_TOKENS = 4
 _MAX_PARTICLES = 2
+_ARTICLE_PARTICLES = frozenset({"der", "den", "dem", "des", "vom"})
 _MIN_UPPER = 4
 _ARABIC_GIVEN_PREFIXES = frozenset({"Abdel", "Abdul", "Abd", "Abu", "Abou", "Umm", "Nour", "Nur", "Seif", "Saif"})
 _APOSTROPHE_NAME = re.compile(r"(?:O|D|Mc|M)['\u2019][A-ZÄÖÜ]")
@@ -295,6 +296,24 @@ def _blocked_after_cue(tok: _Tok) -> bool:
     if _known_word_or_place(tok):
         return True
     return _noun_shaped(tok.word) and tok.word.lower() in german_basic_words()
+
+
+# Endings of the nouns for where someone works or which team or shift: "von der Aufsicht", "von der Spätschicht".
+_WORKPLACE_ENDINGS = (
+    "schicht", "statt", "sicht", "werk", "werke", "werken", "ei", "kasse", "zentrale", "leitung", "abteilung",
+    "wache", "kantine", "firma", "schule", "kita", "klinik", "technik", "service", "team", "truppe", "meisterei",
+)  # fmt: skip
+
+
+def _workplace_noun(word: str) -> bool:
+    low = word.lower()
+    return (
+        low in german_basic_words()
+        or word in common_words()
+        or _noun_shaped(word)
+        or low.endswith(_COMPOUND_ENDINGS)
+        or low.endswith(_WORKPLACE_ENDINGS)
+    )
 
 
 def _upper_name(word: str) -> bool:
@@ -876,7 +895,7 @@ class _Finder:
             if k is None or k - i >= _MAX_NAME_TOKENS:
                 break
             tok = self.toks[k]
-            if tok.word in PARTICLES and (n := self._particle_run(k)) is not None:
+            if tok.word in PARTICLES and (n := self._particle_run(k, continuing=True)) is not None:
                 last = j = n
                 continue
             if len(tok.word) == 1 and tok.word.isupper() and tok.dot:
@@ -910,26 +929,32 @@ class _Finder:
             return False
         return _is_world_listed(tok.word) or strong or (k == i + 1 and _is_world_given(first))
 
-    def _particle_run(self, k: int) -> int | None:
+    def _particle_run(self, k: int, continuing: bool = False) -> int | None:
         """Index of the name word after the particle at token k and up to two more ("van der Berg", "de la Vega",
         "de los Santos"), or None when no name word follows."""
         n = self._next(k)
         hops = 0
+        article = False
         while n is not None and self.toks[n].word in PARTICLES and hops < _MAX_PARTICLES and not self.toks[n].dot:
+            article = article or self.toks[n].word in _ARTICLE_PARTICLES
             n, hops = self._next(n), hops + 1
         if n is None or self.toks[k].dot:
             return None
-        return n if self._after_particle(self.toks[k], n) else None
+        return n if self._after_particle(self.toks[k], n, article and continuing) else None
 
-    def _after_particle(self, particle: _Tok, n: int) -> bool:
+    def _after_particle(self, particle: _Tok, n: int, article: bool = False) -> bool:
         """A capitalised word after a particle is a name ("von Trotha", "al Hassan"); after the article-like
-        particles only a listed one ("von der Heydt"), since "von der Polizei" is common."""
+        particles only a listed one ("von der Heydt"), since "von der Polizei" is common; after a found name a run
+        with an article ("von der", "von den") no noun of a workplace, team or shift: "Frau Nowak von der
+        Aufsicht", "Herr Lindemann von den Stadtwerken" are a person and where they work."""
         word = self.toks[n].word
         if not _cap(word) or word.isupper():
             return False
         if particle.word in _FOREIGN_PARTICLES:  # "van der Meer", "bin Laden", "da Costa": no German word order
             return word not in halle_stop_words() or _is_listed(word)
-        return _is_listed(word) or (particle.word not in ("der", "den", "vom") and word not in common_words())
+        if article:  # after a found name: "Frau Nowak von der Aufsicht", but "Frau von der Leyen" stays a name
+            return _is_listed(word) or not _workplace_noun(word)
+        return _is_listed(word) or (particle.word not in _ARTICLE_PARTICLES and word not in common_words())
 
     def _add(self, i: int, last: int) -> None:
         if i > 0 and self.toks[i - 1].word in COMPANY_WORDS and self.toks[i].gap in (" ", ". "):

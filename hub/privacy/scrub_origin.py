@@ -25,13 +25,13 @@ venezolanisch mexikanisch kubanisch deutsch österreichisch schweizerisch litaui
 schwedisch dänisch norwegisch finnisch belgisch holländisch slowenisch moldawisch zyprisch japanisch koreanisch
 philippinisch indonesisch malaysisch mongolisch tibetisch uigurisch kirgisisch tadschikisch turkmenisch persisch
 jesidisch tamilisch saudisch jemenitisch katarisch kenianisch südafrikanisch angolanisch kanadisch australisch
-schottisch dagestanisch lateinamerikanisch südamerikanisch afroamerikanisch
+schottisch dagestanisch afroamerikanisch
 """
 # Appearance words that describe only people: a descriptor in any form and any context.
 _LOOKS = """
 südländisch südländer dunkelhäutig schwarzafrikanisch nordafrikanisch westafrikanisch osteuropäisch südosteuropäisch
 südeuropäisch nahöstlich orientalisch afrikanisch asiatisch arabischstämmig südasiatisch ostasiatisch
-zentralasiatisch nordeuropäisch
+zentralasiatisch nordeuropäisch slawisch südamerikanisch lateinamerikanisch mittelamerikanisch
 """
 # Nouns a nationality adjective describes when it describes a person.
 _PERSON_NOUNS = """
@@ -45,6 +45,7 @@ Akzent Obdachloser Obdachlose Obdachlosen Bettler Bettlerin Bettlern Kunde Kundi
 Nachbarin Nachbarn Ehepaar Paar Gruppe Großfamilie Schüler Schülerin Schülern Halter Halterin Fahrerin Anwohner
 Anwohnerin Bewohner Bewohnerin Radfahrer Fußgänger Fußgängerin Jugendlichen Kinder Typen Kerl Kerle Landsleute
 StA StA. Staatsang Staatsang. Staatsangeh Staatsangeh.
+Aussehens Akzents Dialekts Erscheinungsbildes Typs Phänotyp Phänotyps Herkunft Abstammung Teint Hautfarbe
 """
 # Masculine nouns of nationality or ethnicity; feminine and plural forms are derived.
 _NATION_NOUNS_ER = """
@@ -61,7 +62,7 @@ _NATION_NOUNS_E = """
 Afghane Libanese Sudanese Senegalese Kongolese Chinese Vietnamese Tscheche Slowake Rumäne Bulgare Serbe Kroate
 Kosovare Grieche Türke Kurde Russe Weißrusse Tschetschene Kasache Usbeke Portugiese Franzose Brite Ire Este Pole
 Schwede Däne Slowene Belarusse Kirgise Tadschike Turkmene Mongole Nepalese Chilene Schotte Zypriote Uigure
-Tamile Jeside Eside Deutschtürke Deutschrusse
+Tamile Jeside Eside Deutschtürke Deutschrusse Kanake Kanacke
 """
 # Plurals that are also a country's name: "aus Polen", "nach Ungarn".
 _NOT_PLURAL = frozenset({"Polen", "Ungarn", "Letten", "Esten"})
@@ -189,8 +190,9 @@ arab afrik nordafr dt tschech ungar kosov georg tschetsch liban iran pak ind lit
 _ABBR_SET = frozenset(_ABBREVIATIONS.split())
 # Prefixes of the adjective stems that are other words or everyday abbreviations.
 _NOT_ABBREVIATIONS_TEXT = """
-pol sen mal mon kam arm eng est nie sch schw süd nord west ost weiß wei bel pal kur mar por kol bra ung ser bos dun dunk
-kon sla slo deu ira gri franz mali per pers aus kan nor hol ost zen sau kat ang fin dän tam tib jap kor ken mon sch
+pol sen mal mon kam arm eng est nie sch schw süd nord west ost weiß wei bel pal kur mar por kol bra ung ser bos dun
+dunk kon sla slo deu mit mitt mitte mittel ira gri franz mali per pers aus kan nor hol ost zen sau kat ang fin dän
+tam tib jap kor ken mon sch
 """
 _NOT_ABBREVIATIONS = frozenset(_NOT_ABBREVIATIONS_TEXT.split())
 _MIN_ABBR = 3
@@ -213,6 +215,9 @@ _ABBR_AFTER = re.compile(r"[ ]([A-ZÄÖÜ][^\W\d_]+)(\.?)")
 _ABBR_LOOK_NOUNS = frozenset({"Phänotyp", "Typ", "Herkunft", "Aussehen", "Akzent", "Erscheinungsbild", "Abstammung"})
 _ABBR_PERSON_ABBR = frozenset({"Jugendl", "Pers", "Fam", "StA", "Staatsang", "Staatsangeh", "Männer", "Frauen"})
 _ABBR_STRICT = frozenset({"tun", "ind"})
+# A found name or date of birth (already a placeholder in a later pass) or a "*" birth date, then a comma.
+_ABBR_AFTER_PERSON_VALUE = re.compile(r"(?:\[NAME\]|\[GEBURTSDATUM\]|\*[ ]?\d{1,2}\.\d{1,2}\.\d{2,4}),[ ]\Z")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ ]\Z")
 
 
 @cache
@@ -255,10 +260,20 @@ def _abbreviation_describes_person(text: str, m: re.Match[str]) -> bool:
         return True
     if m.group(1).lower() in _ABBR_STRICT:
         return False
+    word_before = _WORD_BEFORE.search(before)
+    if (
+        m.group(1).islower()
+        and word_before is not None
+        and word_before.group(1)[:1].isupper()
+        and _person_noun(word_before.group(1))
+    ):
+        return True  # "Lkw-Fahrer bulg. hat", "Jugendliche türk. und dt. Herkunft"
     if after is not None and not after.group(2) and after.group(1) not in _nouns():
         return False  # "ca. 30, ital. Lederjacke", "dt. Sprache": before a noun for a thing
     return (
-        _ABBR_PERSON_BEFORE.search(before) is not None
+        # "[NAME], ital., wohnhaft", "*7.1.93, ukr.,": a person's particulars in a row
+        _ABBR_AFTER_PERSON_VALUE.search(text, max(0, m.start() - 20), m.start()) is not None
+        or _ABBR_PERSON_BEFORE.search(before) is not None
         or (before.endswith("(") and text[m.end() : m.end() + 1] in (")", " "))
         or _ABBR_DESCRIPTION_BEFORE.search(before) is not None
         or _ABBR_AGE_AFTER.match(text, m.end()) is not None

@@ -39,13 +39,22 @@ _EMAIL_AT_WORD = re.compile(
 )
 
 
+# Spelled out in words, as dictated or written against spam: "felix punkt weber at gmx punkt de", "k.lange ät web
+# punkt de". The domain must end in "punkt" and a common top-level domain, so "Treffen at home" stays.
+_EMAIL_SPELLED = re.compile(
+    r"(?i)(?<![\w.+-])[\w+-]+(?:(?:[ ](?:punkt|dot)[ ]|[._])[\w+-]+)*[ ](?:at|ät|@)[ ][\w-]+"
+    r"(?:[ ](?:punkt|dot)[ ][\w-]+)*[ ](?:punkt|dot)[ ](?:de|com|net|org|eu|at|ch|info)(?![\w-])"
+)
+
+
 def find_emails(text: str) -> list[Found]:
-    """E-mail addresses, also the "(at)" / "[at]" spellings people use against spam."""
+    """E-mail addresses, also the "(at)" / "[at]" spellings people use against spam and addresses in words."""
+    spelled = [m.span() for m in _EMAIL_SPELLED.finditer(text)] if "unkt " in text or "dot " in text else []
     if "@" not in text and "at)" not in text and "at]" not in text and "AT)" not in text and "AT]" not in text:
-        if " at " not in text and " AT " not in text:
+        if " at " not in text and " AT " not in text and not spelled:
             return []  # most descriptions hold no address; skip the scan
-        return [m.span() for m in _EMAIL_AT_WORD.finditer(text)]
-    return [m.span() for m in _EMAIL.finditer(text)] + [m.span() for m in _EMAIL_AT_WORD.finditer(text)]
+        return [m.span() for m in _EMAIL_AT_WORD.finditer(text)] + spelled
+    return [m.span() for m in _EMAIL.finditer(text)] + [m.span() for m in _EMAIL_AT_WORD.finditer(text)] + spelled
 
 
 _PHONE = re.compile(
@@ -115,7 +124,27 @@ def find_phones(text: str) -> list[Found]:
         before = text[max(0, m.start() - 24) : m.start()]
         if ok and (not _NOT_PHONE_BEFORE.search(before) or _PHONE_CUE_BEFORE.search(before)):
             found.append(m.span())
+    found += [
+        m.span()
+        for m in _SPACED_DIGITS.finditer(text)
+        if _DICTATED_CUE.search(text, max(0, m.start() - _PHONE_WINDOW), m.start())
+    ]
+    if _DIGIT_WORD.search(text):
+        found += [m.span() for m in _SPOKEN_NUMBER.finditer(text) if len(_DIGIT_WORD.findall(m.group())) >= _MIN_SPOKEN]
     return found
+
+
+# Dictated in single digits: "0 1 7 6 - 3 3 8 1 0 4 2 7" (a leading 0 or +, seven digits at least), after a word
+# for a number or a call ("Telefonnummer ist", "Rückruf", "erreichbar unter") shortly before.
+_DICTATED_CUE = re.compile(
+    r"(?i)\b(?:tel|telefon|handy|mobil|nummer|rückruf|erreichbar|anrufen|whatsapp)\w*\W+(?:\w+\W+){0,3}\Z"
+)
+_SPACED_DIGITS = re.compile(r"(?<![\w+/.,:-])(?:\+|0)[ ]?\d(?:(?:[ ]|[ ]?[-/][ ]?)\d){5,14}(?![\w/.,:-]?\d)")
+# Spoken in digit words, as an emergency call's notes write it down: "null drei vier fünf, sechs acht, zwo zwo".
+_DIGIT_WORDS = r"(?:null|eins|zwei|zwo|drei|vier|fünf|sechs|sieben|acht|neun)"
+_DIGIT_WORD = re.compile(rf"(?i)\b{_DIGIT_WORDS}\b")
+_SPOKEN_NUMBER = re.compile(rf"(?i)(?<!\w){_DIGIT_WORDS}(?:(?:,?[ ]|[ ]?-[ ]?){_DIGIT_WORDS}){{5,}}(?!\w)")
+_MIN_SPOKEN = 6
 
 
 #: IBAN length per country (ISO 13616 registry, as published by SWIFT); unknown countries are not matched.
@@ -186,8 +215,9 @@ def _dotted_plate_re() -> re.Pattern[str]:
 
 # After these words a plate is written in any country's format, or only in part ("Kennzeichen HAL-K...").
 _PLATE_CUE = re.compile(
-    r"(?<![\w-])(?:(?i:[\w-]*kennzeichen[s]?|kennz\.|kz\.?|kfz|pkw|lkw|krad|transporter|kleintransporter|wohnmobil"
-    r"|motorrad|motorroller|roller|moped|mofa|e-scooter|sattelzug|anhänger|auto))"
+    # "NL-Kennz.", "Polen-Lkw": a country or a word joined by a hyphen before the cue.
+    r"(?<![\w-])(?:(?i:[\w-]*kennzeichen[s]?|(?:\w+-)?(?:kennz\.|kz\.?|kfz|pkw|lkw|krad|transporter|kleintransporter"
+    r"|wohnmobil|motorrad|motorroller|roller|moped|mofa|e-scooter|sattelzug|anhänger|auto)))"
     r"(?![\w-]|\.\w)"
     # At most a few lower-case words ("nur halb gesehen", "beginnt mit", "des Täters war") and a colon before it.
     r"(?P<gap>(?:[ ]des[ ][A-ZÄÖÜ][^\W\d_]*s(?![\w-]))?(?:[ ](?:\((?:PL|CZ|NL|RO|BG|UA|LT|HU|CH|DK|F|A|I|H)\)|"
@@ -201,6 +231,7 @@ _NOT_PLATES = frozenset(
     | {"EUR", "USD", "CHF", "PLN", "GBP", "CZK", "HUF", "RON", "CCM", "KMH", "KWH", "PS", "KW", "KM", "MIN", "STD"}
 )
 _MAX_PLATE_CHARS = 10
+_LETTERS_DIGITS_LETTERS = re.compile(r"(?<![\w-])[A-Z]{1,2}[ ]?[0-9]{4}[ ]?[A-Z]{2}(?![\w-])")
 _COUNTRY_CODES = frozenset({"PL", "CZ", "NL", "RO", "BG", "UA", "LT", "LV", "HU", "CH", "DK", "BY", "MD", "RUS", "TR"})
 
 
@@ -334,6 +365,9 @@ def find_plates(text: str) -> list[Found]:
     if "-" in text:  # partial and lower-case plates carry a hyphen; most texts have none
         found += [m.span() for m in _partial_plate_re().finditer(text)]
         found += _lower_plates(text)
+    # "PB 7731 KM", "CA 4519 PH": one or two letters, four digits, two letters (Bulgaria, also Ukraine's old
+    # plates); German plates never end in letters, and the shape is no date, unit or price.
+    found += [m.span() for m in _LETTERS_DIGITS_LETTERS.finditer(text)]
     for m in _INSURANCE_PLATE.finditer(text):
         if m.group()[-3:] not in _NOT_PLATES and _TWO_WHEELER.search(text, max(0, m.start() - 40), m.start()):
             found.append(m.span())
@@ -465,7 +499,8 @@ _HAS_LOWER_STREET = re.compile(
 )  # longer capitalised words before a street are compound nouns, not adjectives of the name
 # A postcode and town after the house number belong to the address ("Reilstraße 17, 06114 Halle (Saale)").
 _POSTCODE_CITY = re.compile(
-    rf"(?:,?[ ]|[ ]in[ ])\d{{5}}[ ][A-ZÄÖÜ]{_L}+(?:-{_L}+)*(?:[ ]\((?:Saale|S\.)\)|[ ]?/[ ]?Saale|[ ]an der Saale)?"
+    rf"(?:,?[ ]|,?\n|[ ]in[ ])\d{{5}}[ ][A-ZÄÖÜ]{_L}+(?:-{_L}+)*"
+    r"(?:[ ]\((?:Saale|S\.)\)|[ ]?/[ ]?Saale|[ ]an der Saale)?"
 )
 _PREFIX_RE = re.compile(rf"(?<!\w){_PREFIX}[ ]")
 _PREFIX_ONLY = re.compile(rf"{_PREFIX}\Z")
@@ -526,6 +561,34 @@ def _long_not_streets() -> tuple[str, ...]:
     return tuple(n.lower() for n in NOT_STREETS if len(n) >= 6)
 
 
+# Where at a street, not part of its name: "An der Ecke Torstraße 38", "Höhe Kröllwitzer Straße 41".
+_PLACE_NOUNS = frozenset({"Ecke", "Höhe", "Nähe", "Kreuzung", "Einmündung", "Einfahrt", "Ausfahrt"})
+
+
+def _drop_leading_noun(start: int, words: list[str]) -> tuple[int, list[str]]:
+    """Drop a noun the street pattern swallowed before a complete street name: "Garage Kröllwitzer Straße 41"
+    (a separate street word takes one adjective in -er, nothing before it but "Große", "Alte" ...), "Keller
+    Hallorenring 2" (a one-word street name takes no noun before it), "An der Ecke Torstraße 38"."""
+    for k in (1, 2):
+        if len(words) > k + 1 and _PREFIX_ONLY.match(" ".join(words[:k])) and words[k] in _PLACE_NOUNS:
+            return start + len(" ".join(words[: k + 1])) + 1, words[k + 1 :]
+    if len(words) < 2 or words[0] in _ADJ_KEEP or _PREFIX_ONLY.match(words[0]) or not words[0][:1].isupper():
+        return start, words
+    if _PREFIX_RE.match(" ".join(words)):
+        return start, words
+    last = words[-1]
+    one_word_street = last.lower().endswith(_street_endings_lower()) and last not in STREET_WORDS
+    separate = len(words) == 3 and last in STREET_WORDS and words[1].endswith("er") and words[1][:1].isupper()
+    if (len(words) == 2 and one_word_street and "-" not in last) or separate:
+        return start + len(words[0]) + 1, words[1:]
+    return start, words
+
+
+@cache
+def _street_endings_lower() -> tuple[str, ...]:
+    return tuple({e.rstrip(".") for e in STREET_ENDINGS})
+
+
 def _not_a_street(word: str) -> bool:
     return word in NOT_STREETS or word.lower().endswith(_long_not_streets())
 
@@ -534,7 +597,8 @@ def _not_a_street(word: str) -> bool:
 # ending ("ist weg 3 tage" is no street); a bare ending needs an adjective in -er before it ("merseburger straße").
 _LOWER_STREET_END = r"(?:straße|strasse|str\.?|weg|platz|allee|ring|gasse|damm|ufer)"
 _LOWER_ADDRESS = re.compile(
-    rf"(?<![\w-])(?:[a-zäöüß]+er[ ]{_LOWER_STREET_END}|[a-zäöüß]{{3,}}(?:-[a-zäöüß]+)*-?{_LOWER_STREET_END})"
+    rf"(?<![\w-])(?:[a-zäöüßA-ZÄÖÜ][a-zäöüß]+er[ ]{_LOWER_STREET_END}"
+    rf"|[a-zäöüß]{{3,}}(?:-[a-zäöüß]+)*-?{_LOWER_STREET_END})"
     r"[ ]?[1-9]\d{0,2}[a-z]?(?![\w]|[:.,]\d)"
 )
 
@@ -590,6 +654,7 @@ def find_addresses(text: str) -> list[Found]:
         ):
             start += len(words[0]) + 1  # "Anwohnerbeschwerde Sophienstraße 28": a compound noun, no adjective
             words = words[1:]
+        start, words = _drop_leading_noun(start, words)
         noun = words[-1]
         # "Am Hohen Ufer 4", "Am Alten Markt 2": a capitalised adjective between prefix and noun makes a street name
         # of a common noun, which after a bare prefix is no street ("Im Januar 12 Fälle", "Am Montag 3 Männer").
@@ -603,4 +668,27 @@ def find_addresses(text: str) -> list[Found]:
             continue
         tail = _POSTCODE_CITY.match(text, number.end())
         found.append((start, tail.end() if tail else number.end()))
+    if _POSTCODE.search(text):
+        found.extend(_before_postcode(text, found))
     return found
+
+
+_POSTCODE = re.compile(r"\b\d{5}[ ][A-ZÄÖÜ]")
+# "Saalgärten 3, 06108 Halle": a street name without a street ending is an address before a postcode and town.
+_NAME_NUMBER_POSTCODE = re.compile(
+    rf"(?<![\w.-])([A-ZÄÖÜ][a-zäöüß]{_L}*(?:-{_L}+)*(?:[ ][A-ZÄÖÜ][a-zäöüß]{_L}*)?)"
+    rf"[ ][1-9]\d{{0,2}}[a-z]?(?=,?[ \n]\d{{5}}[ ][A-ZÄÖÜ])"
+)
+
+
+def _before_postcode(text: str, found: list[Found]) -> list[Found]:
+    out: list[Found] = []
+    for m in _NAME_NUMBER_POSTCODE.finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in found):
+            continue
+        if any(w in never_names() or w in common_words() for w in m.group(1).split(" ")):
+            continue
+        start, _ = _drop_leading_noun(m.start(), m.group(1).split(" "))  # "Wohnanschrift Südstr 21, 06132 Halle"
+        tail = _POSTCODE_CITY.match(text, m.end())
+        out.append((start, tail.end() if tail else m.end()))
+    return out
