@@ -1,11 +1,12 @@
 """Dead-letter records: the original bytes as the value, the reason and the origin in headers.
 
-This is the Kafka Connect convention: the record can be re-read or replayed byte for byte, and tools that show
-headers show why it failed.
+This is the Kafka Connect convention: the record can be re-read or replayed byte for byte (its own headers are kept
+beside the ``hub_dlq_*`` ones), and tools that show headers show why it failed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -59,6 +60,15 @@ def dead_letter(
 ) -> DeadLetter:
     # Reasons can quote input; keep header size bounded whatever the input was.
     return DeadLetter(stage, code, reason[:2000], origin, key, value, now or datetime.now(UTC))
+
+
+def original_headers(message: object) -> list[tuple[str, bytes]]:
+    """The headers a consumed record came with (a list of pairs as aiokafka and kafka-python give them, or a mapping
+    as faust may), without ``hub_dlq_*`` ones: a dead letter keeps them beside its own, as Kafka Connect's dead-letter
+    queue does, so a record re-sent from it reads as the original did (``hub_format_settings``, say)."""
+    headers = getattr(message, "headers", None) or ()
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    return [(str(k), bytes(v or b"")) for k, v in pairs if not str(k).startswith(HEADER_PREFIX)]
 
 
 def parse_headers(headers: list[tuple[str, bytes]] | None) -> dict[str, str]:

@@ -33,7 +33,7 @@ from aiokafka.protocol.admin import ApiVersionRequest
 from faust.exceptions import ProducerSendError
 
 from hub.config import Settings
-from hub.deadletter import Origin, dead_letter
+from hub.deadletter import Origin, dead_letter, original_headers
 from hub.errors import DeadLetterReason, InvalidEventError, PolicyViolation
 from hub.health import Flag, Readiness
 from hub.messages import Message, OutRecord
@@ -186,7 +186,8 @@ class StageBase(ABC):
         origin = Origin(message.topic, message.partition, message.offset)
         self.log.warning("dead-lettered", code=code, reason=reason, **_where(message))
         letter = dead_letter(self.stage, code, reason, origin, message.key, message.value or b"")
-        return OutRecord(dlq_topic(self.stage), letter.key, letter.value, letter.headers(), code)
+        headers = letter.headers() + original_headers(message)
+        return OutRecord(dlq_topic(self.stage), letter.key, letter.value, headers, code)
 
     # --- sending -------------------------------------------------------------------------------------------------
 

@@ -67,6 +67,19 @@ def test_an_invalid_event_is_dead_lettered_with_its_reason_and_origin(shell: Sta
     )
 
 
+def test_a_dead_letter_keeps_the_records_own_headers_beside_its_reason(shell: StageShell) -> None:
+    """The original record's headers (the connector's format settings, say) stay on its dead letter, so a record
+    re-sent from the dead-letter topic reads as the original did; hub_dlq_* headers of an earlier dead letter are
+    not carried over (the new ones say why it failed now)."""
+    original = [("hub_format_settings", b'{"naive_tz": "Europe/Berlin"}'), ("hub_dlq_reason", b"an older reason")]
+    record = FakeMessage("t1.raw.replay.ndjson", 0, 4, b"key", b"invalid", original)
+    [letter] = shell.handle([record], handler).dead
+    assert letter.headers is not None
+    assert ("hub_format_settings", b'{"naive_tz": "Europe/Berlin"}') in letter.headers
+    assert [v for k, v in letter.headers if k == "hub_dlq_reason"] == [b"line 1: not JSON"]
+    assert parse_headers(letter.headers)["offset"] == "4"
+
+
 def test_a_policy_violation_is_a_processing_error_naming_the_violation(shell: StageShell) -> None:
     """A share that would break the policy sends nothing of the event and dead-letters it as processing_error."""
     [letter] = shell.handle([message(3, b"forbidden")], handler).dead
