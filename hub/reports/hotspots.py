@@ -17,9 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from esda.getisord import G_Local
-from libpysal.weights import W
-from scipy.stats import false_discovery_control, norm
 
 from hub.errors import ConfigError
 from hub.network.tram import haversine_m
@@ -175,6 +172,11 @@ def gi_star(values: Sequence[float], adjacency: Mapping[int, Sequence[int]]) -> 
     """Getis-Ord Gi* z-scores (esda ``G_Local``, ``star=True``, binary weights, analytic variance, no permutation)
     of ``values`` over cells ``0..n-1`` with ``adjacency``. NaN where the variance is 0 (a cell neighbouring every
     other, or all values equal)."""
+    # Imported here: esda and libpysal take seconds to import (pandas, scikit-learn), and every `hub` command,
+    # each worker's start among them, builds the parser that names this module.
+    from esda.getisord import G_Local
+    from libpysal.weights import W
+
     y = np.asarray(values, dtype=float)
     if y.size == 0 or not np.any(y):
         return [0.0] * int(y.size)
@@ -243,6 +245,8 @@ class HotCells:
 
 def _significance(z: Sequence[float], alpha: float) -> tuple[list[float], list[bool]]:
     """BH-adjusted q-values of two-sided normal p-values, and which cells are hot (q <= alpha, z > 0)."""
+    from scipy.stats import false_discovery_control, norm  # as in gi_star: imported when used
+
     zs = np.nan_to_num(np.asarray(z, dtype=float), nan=0.0)
     if zs.size == 0:
         return [], []
