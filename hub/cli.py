@@ -196,6 +196,54 @@ def _cmd_dlq_show(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dlq_replay(settings: Settings, args: argparse.Namespace) -> int:
+    from kafka.errors import KafkaError
+
+    from hub.dlq_replay import plan_replay
+    from hub.errors import BrokerError
+    from hub.kafka_produce import make_producer
+    from hub.kafka_read import read_topic
+    from hub.topology import dlq_topic, qualified
+
+    topic = qualified(settings.topic_prefix, dlq_topic(args.stage))
+    since = _aware(args.since, "--since") if args.since else None
+    letters = read_topic(settings.bootstrap(), topic)
+    plan = plan_replay(letters, settings.topic_prefix, codes=args.code or (), since=since)
+    chosen = plan.send[: args.limit] if args.limit is not None else plan.send
+    print(f"{len(letters)} dead letter(s) in {topic}; {len(plan.send)} selected, {len(plan.skipped)} not replayable")
+    for letter, why in plan.skipped:
+        print(f"  skipped {topic}@{letter.partition}:{letter.offset}: {why}")
+    if args.dry_run:
+        for r in chosen:
+            print(f"  would send {topic}@{r.letter.partition}:{r.letter.offset} -> {r.topic} ({len(r.value)} bytes)")
+        print(f"dry run: {len(chosen)} record(s) would be sent back, nothing sent")
+        return 0
+    if not chosen:
+        print("nothing to send back")
+        return 0
+    producer = make_producer(settings.bootstrap(), "hub-dlq-replay", linger_ms=5)
+    try:
+        producer.require(*sorted({r.topic for r in chosen}))
+        futures = []
+        for n, r in enumerate(chosen, 1):
+            futures.append(producer.send(r.topic, value=r.value, key=r.key, headers=r.headers))
+            if n % 1000 == 0:
+                print(f"  {n} of {len(chosen)} sent", file=sys.stderr)
+        producer.flush()
+        for future in futures:
+            future.get(timeout=30)
+    except KafkaError as exc:
+        raise BrokerError(f"sending back from {topic} failed: {exc}") from exc
+    finally:
+        producer.close()
+    per_topic: dict[str, int] = {}
+    for r in chosen:
+        per_topic[r.topic] = per_topic.get(r.topic, 0) + 1
+    where = ", ".join(f"{name} {count}" for name, count in sorted(per_topic.items()))
+    print(f"sent back {len(chosen)} record(s), each confirmed by the broker: {where}")
+    return 0
+
+
 def _aware(text: str, option: str) -> datetime:
     """An ISO 8601 time with a UTC offset from the command line; a naive time is ambiguous and refused."""
     from hub.errors import ConfigError
@@ -579,6 +627,20 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--limit", type=int, default=20)
     show.add_argument("--bytes", action="store_true", help="also print the start of the original bytes")
     show.set_defaults(func=_cmd_dlq_show)
+    again = dlq.add_parser(
+        "replay",
+        help="send dead letters back to the topic they were read from (key, bytes and headers as they were)",
+        description="Send a stage's dead letters back to the input topic each was read from, once the cause is "
+        "fixed. Each record goes back with its original key, bytes and headers and a hub_replayed_from header. A "
+        "connector's dead letters are source input: read them again through the connector. Records that fail again "
+        "become new dead letters; choose with --code and --since.",
+    )
+    again.add_argument("--stage", required=True, choices=["normalise", "pseudonymise", "router", "sink", "alert-store"])
+    again.add_argument("--code", action="append", metavar="CODE", help="only this reason code (repeatable)")
+    again.add_argument("--since", metavar="TIME", help="only letters that failed at or after this ISO 8601 time")
+    again.add_argument("--limit", type=int, metavar="N", help="at most N records (the oldest first, per partition)")
+    again.add_argument("--dry-run", action="store_true", help="list what would be sent, send nothing")
+    again.set_defaults(func=_cmd_dlq_replay)
 
     transfers = sub.add_parser("transfers", help="the transfer register (SOG LSA §§ 26, 28)").add_subparsers(
         dest="transfers", required=True
