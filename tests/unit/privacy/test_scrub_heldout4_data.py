@@ -7,20 +7,18 @@ is as large and varied as promised, that its check digits are right, and that it
 
 from __future__ import annotations
 
-import json
 import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
 from stdnum import iban as stdnum_iban
 from stdnum.de import idnr
 
+from tests.helpers.scrub_sets import LabelledSet, guide_labels
 from tools.scrubset4 import build, gen
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SET = DATA / "scrub_heldout4_de.jsonl"
-GUIDE = DATA / "SCRUB_LABELS.md"
 SOURCES = Path(build.__file__).resolve().parent
 
 MIN_LINES = 1000
@@ -55,112 +53,41 @@ LABEL_FLOORS = {
     "IDNUMBER": 60,
     "ORIGIN": 110,
 }
-# What a NAME span must never start with: the guide keeps titles, forms of address and roles outside.
-_NAME_PREFIXES = ("Herr ", "Herrn ", "Frau ", "Hr. ", "Fr. ", "Dr. ", "Prof. ", "Familie ", "Fam. ", "der ", "die ")
-
-
-def _guide_labels() -> set[str]:
-    return set(re.findall(r"^\*\*([A-Z]+)\*\*:", GUIDE.read_text(encoding="utf-8"), flags=re.MULTILINE))
-
-
-def _records() -> list[dict[str, object]]:
-    out = []
-    for n, line in enumerate(SET.read_text(encoding="utf-8").splitlines(), 1):
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError as exc:  # pragma: no cover - the message is the point
-            pytest.fail(f"line {n} is not JSON: {exc}")
-    return out
-
-
-RECORDS = _records()
-
-
-def _spans(rec: dict[str, object]) -> list[dict[str, object]]:
-    spans = rec["spans"]
-    assert isinstance(spans, list)
-    return spans
-
-
-def _value(rec: dict[str, object], span: dict[str, object]) -> str:
-    return str(rec["text"])[int(span["start"]) : int(span["end"])]  # type: ignore[call-overload]
+SET_CHECKS = LabelledSet(SET, "heldout4", STYLE_FLOORS, LABEL_FLOORS, MIN_LINES)
+RECORDS = SET_CHECKS.records()
 
 
 def _values(label: str) -> list[str]:
-    return [_value(r, s) for r in RECORDS for s in _spans(r) if s["label"] == label]
+    return SET_CHECKS.values(RECORDS, label)
 
 
 def test_the_guide_defines_the_labels_the_build_uses() -> None:
-    assert _guide_labels() == set(build.LABELS) == set(build.CODES.values())
+    assert guide_labels() == set(build.LABELS) == set(build.CODES.values())
 
 
 def test_every_line_has_the_guide_format() -> None:
-    assert RECORDS
-    for n, rec in enumerate(RECORDS, 1):
-        assert set(rec) == {"text", "spans", "split", "style"}, n
-        assert isinstance(rec["text"], str)
-        assert rec["text"].strip(), n
-        assert rec["split"] == "heldout4", n
-        assert rec["style"] in STYLE_FLOORS, (n, rec["style"])
-        for span in _spans(rec):
-            assert set(span) == {"start", "end", "label"}, n
+    SET_CHECKS.check_format(RECORDS)
 
 
 def test_spans_lie_inside_the_text_sorted_and_never_overlap() -> None:
-    labels = _guide_labels()
-    for n, rec in enumerate(RECORDS, 1):
-        text = str(rec["text"])
-        end_before = 0
-        for span in _spans(rec):
-            start, end = span["start"], span["end"]
-            assert isinstance(start, int)
-            assert isinstance(end, int)
-            assert end_before <= start < end <= len(text), (n, text, span)
-            assert span["label"] in labels, (n, span)
-            end_before = end
+    SET_CHECKS.check_spans_inside_sorted_apart(RECORDS)
 
 
 def test_span_text_has_no_surrounding_blank_or_punctuation() -> None:
-    for n, rec in enumerate(RECORDS, 1):
-        text = str(rec["text"])
-        for span in _spans(rec):
-            value = _value(rec, span)
-            assert value == value.strip(), (n, value)
-            assert not value.startswith(("[", ",", ";", ":", "*", "-", '"', "„", "'")), (n, value)
-            assert not value.endswith((",", ";", ":", "(", "[", "-", '"', "“", "'", "!", "?")), (n, value)
-            # A bracket belongs to a value only as a pair inside it: "(0345) 123456", "Halle (Saale)".
-            assert value.count("(") == value.count(")"), (n, value)
-            # A value never runs on into the middle of a word on either side.
-            s, e = int(span["start"]), int(span["end"])  # type: ignore[call-overload]
-            assert s == 0 or not (text[s - 1].isalnum() and value[0].isalnum()), (n, text, value)
-            assert e == len(text) or not (text[e].isalnum() and value[-1].isalnum()), (n, text, value)
+    SET_CHECKS.check_span_edges(RECORDS)
 
 
 def test_names_leave_titles_and_forms_of_address_outside() -> None:
-    bad = [v for v in _values("NAME") if v.lower().startswith(tuple(p.lower() for p in _NAME_PREFIXES))]
-    assert bad == []
+    SET_CHECKS.check_names_without_titles(RECORDS)
 
 
 def test_no_markup_is_left_in_the_text() -> None:
-    for rec in RECORDS:
-        assert not re.search(r"\[\[|\]\]|\|[A-Z]\]", str(rec["text"])), rec["text"]
-        # A "?" inside a value would be a check digit the build failed to fill.
-        assert all("?" not in _value(rec, s) for s in _spans(rec)), rec["text"]
+    SET_CHECKS.check_no_markup(RECORDS)
 
 
 def test_the_set_is_as_large_and_varied_as_promised() -> None:
-    assert len(RECORDS) >= MIN_LINES
-    styles = Counter(str(r["style"]) for r in RECORDS)
-    for style, floor in STYLE_FLOORS.items():
-        assert styles[style] >= floor, (style, styles[style])
-    labels = Counter(str(s["label"]) for r in RECORDS for s in _spans(r))
-    for label, floor in LABEL_FLOORS.items():
-        assert labels[label] >= floor, (label, labels[label])
-    # About 30 % of the lines hold nothing personal (hard negatives): between a fifth and two fifths.
-    empty = sum(1 for r in RECORDS if not _spans(r))
-    assert 0.20 * len(RECORDS) <= empty <= 0.40 * len(RECORDS), empty
+    labels = SET_CHECKS.check_size_and_variety(RECORDS)
     assert sum(labels.values()) >= MIN_LABELLED_VALUES, sum(labels.values())
-    assert len({r["text"] for r in RECORDS}) == len(RECORDS), "duplicate lines"
 
 
 def test_every_style_the_build_knows_is_in_the_set() -> None:
