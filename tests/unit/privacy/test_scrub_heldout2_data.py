@@ -16,6 +16,7 @@ import pytest
 from stdnum import iban as stdnum_iban
 from stdnum.de import idnr
 
+from tests.helpers.scrub_sets import LabelledSet
 from tools.scrubset2 import build
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -96,17 +97,7 @@ def test_every_line_has_the_guide_format() -> None:
 
 
 def test_spans_lie_inside_the_text_sorted_and_never_overlap() -> None:
-    labels = _guide_labels()
-    for n, rec in enumerate(RECORDS, 1):
-        text = str(rec["text"])
-        end_before = 0
-        for span in _spans(rec):
-            start, end = span["start"], span["end"]
-            assert isinstance(start, int)
-            assert isinstance(end, int)
-            assert end_before <= start < end <= len(text), (n, text, span)
-            assert span["label"] in labels, (n, span)
-            end_before = end
+    LabelledSet(SET, "heldout2", STYLE_FLOORS, LABEL_FLOORS, MIN_LINES).check_spans_inside_sorted_apart(RECORDS)
 
 
 def test_span_text_has_no_surrounding_blank_or_punctuation() -> None:
