@@ -199,8 +199,8 @@ def _cmd_dlq_show(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_dlq_replay(settings: Settings, args: argparse.Namespace) -> int:
     from kafka.errors import KafkaError
 
-    from hub.dlq_replay import plan_replay
     from hub.errors import BrokerError
+    from hub.jobs.dlq_replay import plan_replay
     from hub.kafka_produce import make_producer
     from hub.kafka_read import read_topic
     from hub.topology import dlq_topic, qualified

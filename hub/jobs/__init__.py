@@ -1,2 +1,2 @@
 """One-shot jobs behind commands: read from the broker or the database, compute with a pure core, write back
-(``hub aggregates publish``)."""
+(``hub aggregates publish``, ``hub dlq replay``)."""

@@ -1,12 +1,12 @@
-"""Which dead letters `hub dlq replay` sends back, where, and with what (hub.dlq_replay.plan_replay)."""
+"""Which dead letters `hub dlq replay` sends back, where, and with what (hub.jobs.dlq_replay.plan_replay)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from hub.deadletter import Origin, dead_letter
-from hub.dlq_replay import REPLAYED_FROM_HEADER, plan_replay
 from hub.errors import DeadLetterReason
+from hub.jobs.dlq_replay import REPLAYED_FROM_HEADER, plan_replay
 from hub.kafka_read import Record
 
 T0 = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
