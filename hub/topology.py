@@ -269,7 +269,7 @@ POLICE_DATA_TOPICS: tuple[RestrictedTopics, ...] = (
     RestrictedTopics(
         "dlq.*",
         "refused records with their original bytes (replayable), which can hold anything the input held",
-        "`hub dlq show` and replays by the hub's operators for the police",
+        "`hub dlq show` and `hub dlq replay` by the hub's operators for the police",
     ),
     RestrictedTopics(
         "state.router.*",
