@@ -18,7 +18,7 @@ from hub.errors import InvalidEventError
 from hub.formats.base import MAX_DOCUMENT_BYTES, CanonicalRecord, SourceRecord, canonical, content_id, unnamed_record
 from hub.formats.jsondoc import MAX_RECORD_BYTES, decode_json, decode_json_object, refuse_description
 from hub.schemas import KINDS
-from hub.schemas.common import StorableStrings, validation_reason
+from hub.schemas.common import StorableStrings, pydantic_json_agrees, validation_reason
 from hub.topology import CANONICAL_KINDS, raw_topic
 
 
@@ -99,15 +99,7 @@ def _fast_parse_admits(raw: bytes) -> bool:
     digits = sys.get_int_max_str_digits()
     if size > MAX_RECORD_BYTES or (digits and size > digits) or raw.startswith(_BOM):
         return False
-    if b"NaN" in raw or b"Infinity" in raw or _SURROGATE_ESCAPE.search(raw):
-        return False
-    if raw.isascii():
-        return True
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    return not _SURROGATE_ESCAPE.search(raw) and pydantic_json_agrees(raw)
 
 
 def identity_of(line: bytes) -> tuple[str | None, str]:

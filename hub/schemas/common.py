@@ -208,3 +208,19 @@ def parser_message(message: str, limit: int = 200) -> str:
     int(): 'Kowalski'``, ``has no field named "Anna"``) is replaced by ``'…'``, blanks collapsed, cut to ``limit``."""
     text = " ".join(_UNQUOTED_VALUE.sub(_mask_value, _QUOTED.sub("'…'", message)).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def pydantic_json_agrees(raw: bytes) -> bool:
+    """Whether pydantic's JSON parser reads ``raw`` as the hub's ``json.loads`` way does, as far as a cheap look can
+    tell: that parser takes ``NaN``, ``Infinity`` and ``-Infinity``, which the hub refuses, so a record holding those
+    letters anywhere (in a string too: cheaper than knowing where) is kept off it; and text that is no UTF-8 is
+    decoded and refused the other way, by the same words. Callers add what their own other way refuses."""
+    if b"NaN" in raw or b"Infinity" in raw:
+        return False
+    if raw.isascii():
+        return True
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

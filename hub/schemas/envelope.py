@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, ValidationError
 
 from hub.errors import InvalidEventError
-from hub.schemas.common import StorableStrings, Timestamp, validation_reason
+from hub.schemas.common import StorableStrings, Timestamp, pydantic_json_agrees, validation_reason
 
 __all__ = ["CE_CONTENT_TYPE", "HUB_EVENT_NAMESPACE", "CloudEvent", "event_id"]
 
@@ -107,7 +107,7 @@ class CloudEvent(StorableStrings):
         ``json.loads`` and ``model_validate`` (``_parsed``), which says what is wrong in its words: every event and
         every refusal is the same as by that way alone (``tests/unit/schemas/test_envelope_from_bytes.py``).
         """
-        if _fast_parse_admits(raw):
+        if pydantic_json_agrees(raw):
             try:
                 return cls.model_validate_json(raw)
             except ValidationError:
@@ -144,19 +144,3 @@ class CloudEvent(StorableStrings):
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
-
-
-def _fast_parse_admits(raw: bytes) -> bool:
-    """Whether ``raw`` may go to pydantic's JSON parser: it accepts ``NaN``, ``Infinity`` and ``-Infinity``, which
-    ``json.loads`` refuses here (``_reject_constant``), so a record holding those letters anywhere (in a string
-    too: cheaper than knowing where) takes the ``json.loads`` way; and text that is no UTF-8 is decoded and refused
-    there, by the same words."""
-    if b"NaN" in raw or b"Infinity" in raw:
-        return False
-    if raw.isascii():
-        return True
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
