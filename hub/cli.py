@@ -224,14 +224,8 @@ def _cmd_dlq_replay(settings: Settings, args: argparse.Namespace) -> int:
     producer = make_producer(settings.bootstrap(), "hub-dlq-replay", linger_ms=5)
     try:
         producer.require(*sorted({r.topic for r in chosen}))
-        futures = []
-        for n, r in enumerate(chosen, 1):
-            futures.append(producer.send(r.topic, value=r.value, key=r.key, headers=r.headers))
-            if n % 1000 == 0:
-                print(f"  {n} of {len(chosen)} sent", file=sys.stderr)
-        producer.flush()
-        for future in futures:
-            future.get(timeout=30)
+        print(f"sending {len(chosen)} record(s) back ...", file=sys.stderr)
+        producer.send_confirmed((r.topic, r.key, r.value, r.headers) for r in chosen)
     except KafkaError as exc:
         raise BrokerError(f"sending back from {topic} failed: {exc}") from exc
     finally:

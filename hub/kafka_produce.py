@@ -16,6 +16,7 @@ refresh is a metadata request; the embedded broker answers it with every topic i
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from kafka import KafkaProducer
@@ -76,6 +77,17 @@ class HubProducer(KafkaProducer):  # type: ignore[misc]  # kafka-python is untyp
             raise
         self._sent.add(topic)
         return sent
+
+    def send_confirmed(
+        self, records: Iterable[tuple[str, bytes | None, bytes, list[tuple[str, bytes]] | None]], timeout_s: float = 30
+    ) -> int:
+        """Send ``records`` (topic, key, value, headers) and return once the broker confirmed every one (how many);
+        kafka-python's ``KafkaError`` when one is not."""
+        futures = [self.send(topic, value, key, headers) for topic, key, value, headers in records]
+        self.flush()
+        for future in futures:
+            future.get(timeout=timeout_s)
+        return len(futures)
 
     def _vanished(self, topic: str) -> bool:
         """Whether the producer's view of the cluster lost ``topic`` since it sent to it."""

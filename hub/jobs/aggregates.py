@@ -106,10 +106,7 @@ def _send(settings: Settings, messages: list[StoredMessage]) -> None:
         settings.bootstrap(), "hub-aggregates", metadata_max_age_s=settings.kafka_metadata_max_age_s, linger_ms=5
     )
     try:
-        futures = [producer.send(target, key=m.key, value=m.value) for m in messages]
-        producer.flush()
-        for future in futures:
-            future.get(timeout=30)
+        producer.send_confirmed((target, m.key, m.value, None) for m in messages)
     except KafkaError as exc:
         raise BrokerError(f"producing to {target} failed: {exc}") from exc
     finally:
