@@ -3,7 +3,8 @@ positions flow.
 
 Trams run along the Halle tram lines (hub.network.tram), police and Ordnungsamt units stand along them; every tram
 and unit reports once before the clock starts, then positions of the trams flow at ``rate`` a second, each tram in
-turn. ``open_incidents`` silent driver alarms are opened first (not measured); then every 0.5 s the oldest is closed
+turn. ``open_incidents`` silent driver alarms are opened first (not measured; ``opened_s`` is how long until the
+router had alerted all of them, and the measurement starts a second after that); then every 0.5 s the oldest is closed
 and a new one opened, and that one is measured: from just before its send until its first alert is read from any
 ``alerts.*`` topic (the reader fetches with a 10 ms wait). Events go straight to the router's ``canon.*`` inputs
 (the normalise hop is measured in part 1). Each latency is split at the alert record's timestamp, which the router's
@@ -41,6 +42,7 @@ TRAMS = 200
 UNITS = 150
 SPACING_S = 0.5
 TICK_S = 0.01
+WARM_S = 1.0  # of flow after the open incidents are alerted, before the first measured incident
 
 
 def _now() -> datetime:
@@ -134,6 +136,7 @@ class Flow:
     router_s: dict[str, float] = field(default_factory=dict)  # send -> the alert handed to the router's producer
     confirmed_s: dict[str, float] = field(default_factory=dict)  # send -> the broker confirmed the incident
     measured: set[str] = field(default_factory=set)
+    alerted: set[str] = field(default_factory=set)  # every incident with an alert read, measured or not
     latencies: dict[str, float] = field(default_factory=dict)
     events: int = 0
     flowing: bool = True
@@ -194,6 +197,7 @@ async def _alerts(flow: Flow, consumer: AIOKafkaConsumer) -> None:
         for records in batches.values():
             for record in records:
                 incident = CloudEvent.from_bytes(record.value).data.get("incident_id")
+                flow.alerted.add(incident)
                 if incident in flow.measured and incident not in flow.latencies:
                     flow.latencies[incident] = now - flow.sent_at[incident]
                     flow.router_s[incident] = record.timestamp / 1e3 - flow.sent_wall[incident]
@@ -226,10 +230,19 @@ async def _case(settings: Settings, router: StageProcess, open_incidents: int, r
             await flow.send("canon.unit-status", key, value)
         for k in range(len(fleet.trams)):
             await flow.send("canon.vehicle-position", *fleet.position(k))
+        opening = time.perf_counter()
         for i in range(open_incidents):
             await flow.send("canon.incident", *fleet.incident(i, "open"))
         await producer.flush()
         flowing = asyncio.create_task(positions(flow, rate, "canon.vehicle-position", fleet.position))
+        # The measured incidents start once the router has alerted every open one (the opening burst is not what
+        # is measured: an incident sent while the router still works through it waits behind it), and the flow
+        # has run for a second.
+        opened = {f"DA-{i}" for i in range(open_incidents)}
+        while not opened <= flow.alerted and time.perf_counter() < opening + 60:
+            await asyncio.sleep(0.01)
+        opened_s = time.perf_counter() - opening
+        await asyncio.sleep(WARM_S)
         await _incidents(flow, fleet, open_incidents, seconds)
         flow.flowing = False
         await flowing
@@ -262,6 +275,7 @@ async def _case(settings: Settings, router: StageProcess, open_incidents: int, r
         "router_p50_ms": percentile(router_ms, 0.5) if router_ms else None,
         "router_p99_ms": percentile(router_ms, 0.99) if router_ms else None,
         "drain_s": drain_s,
+        "opened_s": opened_s,
         "events_sent": flow.events,
     }
 
@@ -286,7 +300,8 @@ def latency_case(settings: Settings, work: Path, open_incidents: int, rate: int,
         f"max {f('max_ms')} ms  (until the broker confirmed the incident: p50 {f('confirmed_p50_ms')} ms  "
         f"p99 {f('confirmed_p99_ms')} ms; until the router sends: p50 {f('router_p50_ms')} ms  "
         f"p99 {f('router_p99_ms')} ms; "
-        f"{case['alerted']}/{case['incidents_measured']} alerted, "
+        f"{case['alerted']}/{case['incidents_measured']} alerted, the {open_incidents} opened alerted within "
+        f"{case['opened_s']:.2f} s, "
         f"drained {case['drain_s']:.2f} s after the flow, {case['producer_buffer_full_warnings']} 'producer buffer "
         "full' warnings)"
     )
