@@ -41,6 +41,7 @@ from hub.router.intercept import DEFAULT_PARAMS
 from hub.router.model import InterceptParams
 from hub.router.persist import TABLES, TableName
 from hub.topology import state_topic
+from hub.workers.heap import settle_heap
 from hub.workers.shell import BATCH_MAX, BATCH_WITHIN_S, EventStream, StageShell
 
 #: Events of the flow worked in one step: at 0.1-0.5 ms each (20-100 open incidents, a busy machine) a step holds the
@@ -128,9 +129,10 @@ class RouterTables:
     """The router's faust global tables (bytes to bytes), one per ``TABLES`` name. Global: every router worker
     holds all of it. Written from the timer too, so the producer picks the partition."""
 
-    def __init__(self, shell: StageShell, core: RouterCore) -> None:
+    def __init__(self, shell: StageShell, core: RouterCore, settle: Callable[[], None] = lambda: None) -> None:
         self.shell = shell
         self.core = core
+        self.settle = settle  # after the take-over (the worker's ``settle_heap``)
         self.restored = False
         self.tables: dict[TableName, Any] = {}
         for name in TABLES:
@@ -150,6 +152,7 @@ class RouterTables:
             {name: {key.decode(): value for key, value in table.items()} for name, table in self.tables.items()}
         )
         self.restored = True
+        self.settle()
         self.shell.log.info("router state taken over from the tables", **self.count())
         if unreadable:
             self.shell.log.warning("router table entries could not be read; left out", entries=unreadable[:20])
@@ -337,7 +340,8 @@ def router_stage(settings: Settings, metrics: StageMetrics, environ: Mapping[str
         intercept=intercept_params(settings.router_roads, network),
     )
     shell = StageShell(settings, "router", metrics)
-    steps = RouterSteps(shell, core, RouterTables(shell, core))
+    # The network, the street graph and the state taken over are kept out of the collector's sight (``settle_heap``).
+    steps = RouterSteps(shell, core, RouterTables(shell, core, settle=settle_heap))
 
     async def route(stream: EventStream) -> None:
         async for messages in flow_batches(shell, stream):

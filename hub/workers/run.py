@@ -4,7 +4,6 @@ on the batch shell (``hub.workers.batch``), the router and the alert store as fa
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import Mapping
 from typing import cast
 
@@ -16,6 +15,7 @@ from hub.errors import ConfigError
 from hub.logging import logging_dict_config
 from hub.metrics import StageMetrics, process_registry, serve_metrics
 from hub.workers.batch import BatchShell
+from hub.workers.heap import settle_heap
 from hub.workers.registry import STAGES
 from hub.workers.shell import StageShell
 from hub.workers.startup import check_servers
@@ -30,23 +30,6 @@ class HubWorker(faust.Worker):
 
     async def _sentinel_task(self) -> None:
         await asyncio.sleep(0.05)
-
-
-#: Net new container objects between two young-generation collections of a batch stage (CPython's default: 700).
-GC_YOUNG_THRESHOLD = 20_000
-
-
-def settle_heap() -> None:
-    """Before a batch stage serves: what it built to start (modules, policy, lexicons, schemas: some 250,000
-    objects) is moved out of the collector's sight (``gc.freeze``), and young collections run every
-    ``GC_YOUNG_THRESHOLD`` net new objects instead of every 700. Each event's objects are freed by reference counts
-    anyway; but the objects that outlive a batch (caches, the batch itself) kept starting full collections that
-    walked the whole start-up heap: in the pseudonymise worker about 140 ms each, every second or so, some 15 %
-    of its CPU (issue 13). Cycles are still collected, later and among fewer objects."""
-    gc.collect()  # what start-up left as garbage is not kept for ever
-    gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
 def run_stage(settings: Settings, stage: str, environ: Mapping[str, str]) -> None:

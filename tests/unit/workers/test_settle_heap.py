@@ -8,11 +8,12 @@ import json
 import subprocess
 import sys
 
-from hub.workers.run import GC_YOUNG_THRESHOLD
+from hub.workers.heap import GC_YOUNG_THRESHOLD
 
 _CHILD = """
 import gc, json, weakref
-from hub.workers.run import settle_heap
+import hub.workers.run  # what a worker imports to start
+from hub.workers.heap import settle_heap
 before = gc.get_freeze_count(), gc.get_threshold()
 settle_heap()
 after = gc.get_freeze_count(), gc.get_threshold()
