@@ -8,11 +8,12 @@ core costs 10-75 us per event that path cost more than the work (issue 13). Here
 1. ``getmany(max_records=BATCH_MAX_RECORDS)``: returns at once with whatever has been fetched (one record when the
    input is idle, no window to fill; as much as arrived meanwhile under load, up to the cap);
 2. the stage's first phase over the batch (``StageBase.handle``: the one error path and its dead letters; then its
-   database writes), records of the stage's ``first`` topics (incidents) before the rest, each part sent on its
-   own so incidents never wait for the positions fetched with them;
+   database writes, or a ``Later`` that does them while the next batch is prepared), records of the stage's
+   ``first`` topics (incidents) before the rest, each part sent on its own so incidents never wait for the
+   positions fetched with them;
 3. the outputs sent (``StageBase.send_all``; per partition in produce batches, ``BatchShell._send``) and every
-   acknowledgement awaited, while the next batch is already fetched and prepared (at most two batches in flight;
-   sends and commits stay in order);
+   acknowledgement awaited, while the next batches are already fetched and prepared (at most
+   ``DELIVERIES_IN_FLIGHT`` + 1 batches in flight; sends and commits stay in order);
 4. the next offset of each partition in the batch is committed.
 
 At-least-once as decision 0003 says: a crash anywhere before 4 redelivers the batch, which the idempotent sinks
@@ -28,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass
@@ -59,6 +61,7 @@ __all__ = [
     "BATCH_MAX_RECORDS",
     "BatchHandler",
     "BatchShell",
+    "Later",
     "Outgoing",
     "Prepare",
     "make_stage_consumer",
@@ -71,6 +74,10 @@ BATCH_MAX_RECORDS = 1000
 #: How long one ``getmany`` waits when nothing has been fetched; it returns at once when something has, so this
 #: only bounds how often an idle loop looks at its stop flag.
 FETCH_TIMEOUT_MS = 1000
+#: Deliveries (database writes, sends, commits) of the batches before that may be under way while a batch is
+#: prepared. With one, a batch waited for the one before to be stored, sent and committed, and the pseudonymiser's
+#: register write (some 70 ms a batch of 1,000 while the next is handled) held every batch back (issue 13).
+DELIVERIES_IN_FLIGHT = 2
 #: The producer's linger: the records of a batch are handed over together anyway; a longer linger only delays a
 #: lone incident.
 PRODUCER_LINGER_MS = 1
@@ -94,8 +101,19 @@ class Outgoing:
     produced: int
 
 
-#: The first phase of a stage: the batch handled and its database writes done; what is to be sent.
-Prepare = Callable[[list[Message]], Awaitable[Outgoing | None]]
+@dataclass(frozen=True)
+class Later:
+    """A prepared batch whose records are known only once ``finish`` has run (its database writes, whose refused
+    rows turn into dead letters): the shell starts ``finish`` as soon as the batch is prepared, and sends what it
+    returns once the batch before is committed. So the writes of one batch overlap the handling of the next, and
+    nothing of a batch is sent before its ``finish`` returned."""
+
+    finish: Callable[[], Awaitable[Outgoing | None]]
+
+
+#: The first phase of a stage: the batch handled (and its database writes done, or left to a ``Later``); what is to
+#: be sent.
+Prepare = Callable[[list[Message]], Awaitable[Outgoing | Later | None]]
 
 
 _key_hashes: dict[bytes, int] = {}
@@ -267,7 +285,7 @@ class BatchShell(StageBase):
         self._resources: list[Callable[[], AbstractAsyncContextManager[Any]]] = []
         self._stop = False
         self._fetching: asyncio.Future[Any] | None = None
-        self._pending: asyncio.Task[None] | None = None
+        self._deliveries: deque[asyncio.Task[None]] = deque()  # in flight, oldest first
         self._busy = 0
         self._quiet: asyncio.Event | None = None
         self.consumer: Any = None
@@ -291,11 +309,14 @@ class BatchShell(StageBase):
 
     def prepare(self, prepare: Prepare) -> Prepare:
         """Register ``prepare`` as the stage's first phase (a decorator): it handles a batch and does its database
-        writes; the shell sends what it returns (``send_all``) while it prepares the next batch (``run_batch``)."""
+        writes, or returns them as a ``Later``; the shell sends what it returns (``send_all``) while it prepares the
+        next batch (``run_batch``)."""
         self._prepare = prepare
         return prepare
 
-    async def _deliver(self, outgoing: Outgoing | None) -> None:
+    async def _deliver(self, outgoing: Awaitable[Outgoing | None] | Outgoing | None) -> None:
+        if outgoing is not None and not isinstance(outgoing, Outgoing):
+            outgoing = await outgoing  # the batch's ``Later.finish``: its rows are stored before anything is sent
         if outgoing is not None:
             await self.send_all(outgoing.records, produced=outgoing.produced)
 
@@ -475,10 +496,10 @@ class BatchShell(StageBase):
                 batch = await self._fetch()
                 if batch:
                     await self.run_batch(batch)
-                elif self._pending is not None and self._pending.done():
-                    await self._settle()  # idle: the last batch's delivery ended; raise what it raised
+                else:
+                    await self._reap()  # idle: deliveries that ended; raise what they raised
         finally:
-            if self._pending is not None and not self._pending.cancelled():
+            if self._deliveries:
                 await self._settle()
 
     async def _fetch(self) -> dict[TopicPartition, list[Any]]:
@@ -508,11 +529,12 @@ class BatchShell(StageBase):
     async def run_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
         """One fetched batch through both phases, then its offsets committed.
 
-        The records of the ``first`` topics are prepared and delivered on their own and before the rest, without
-        waiting behind them. The rest is prepared while the previous batch's delivery is still waiting for the
-        broker; its own delivery starts once that one is committed (sends stay in order) and runs while the next
-        batch is fetched and prepared. So at most two batches are in flight, and offsets are committed in order,
-        each only after its batch's outputs are confirmed."""
+        The records of the ``first`` topics are prepared and delivered on their own and before the rest, once the
+        deliveries in flight are done (their records were fetched before), without waiting behind the rest. The
+        rest is prepared while the deliveries of up to ``DELIVERIES_IN_FLIGHT`` batches before are under way: a
+        ``Later.finish`` (database writes) starts at once, and the batch's records are sent once that returned and
+        the batch before is committed (sends stay in order). So at most ``DELIVERIES_IN_FLIGHT`` + 1 batches are in
+        flight, and offsets are committed in order, each only after its batch's outputs are confirmed."""
         assert self._prepare is not None
         started = time.perf_counter()
         records: list[Message] = [record for records in batch.values() for record in records]
@@ -523,19 +545,43 @@ class BatchShell(StageBase):
             rest = [r for tp, rs in batch.items() if self.declared(tp.topic) not in self.first for r in rs]
         offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
         if first:
-            prepared = await self._prepare(first)
-            await self._settle()
+            prepared = _finishing(await self._prepare(first))
+            await self._settled(prepared)
             await self._deliver(prepared)
-        prepared = await self._prepare(rest) if rest else None
-        await self._settle()
-        self._pending = asyncio.ensure_future(self._deliver_and_commit(prepared, len(records), offsets, started))
+        prepared = _finishing(await self._prepare(rest) if rest else None)
+        previous = self._deliveries[-1] if self._deliveries else None
+        self._deliveries.append(
+            asyncio.ensure_future(self._deliver_and_commit(prepared, previous, len(records), offsets, started))
+        )
+        while len(self._deliveries) > DELIVERIES_IN_FLIGHT:
+            await self._deliveries.popleft()  # raises what that delivery raised
+
+    async def _settled(self, prepared: Awaitable[Outgoing | None] | Outgoing | None) -> None:
+        """``_settle``; a ``Later.finish`` already started for the next batch is cancelled when that raises."""
+        try:
+            await self._settle()
+        except BaseException:
+            if isinstance(prepared, asyncio.Future):
+                prepared.cancel()
+            raise
 
     async def _deliver_and_commit(
-        self, prepared: Outgoing | None, events: int, offsets: dict[TopicPartition, int], started: float
+        self,
+        prepared: Awaitable[Outgoing | None] | Outgoing | None,
+        previous: asyncio.Task[None] | None,
+        events: int,
+        offsets: dict[TopicPartition, int],
+        started: float,
     ) -> None:
         try:
+            if previous is not None:
+                if not isinstance(prepared, Outgoing) and prepared is not None:
+                    prepared = await prepared  # the rows stored meanwhile, while the batch before is delivered
+                # Sends and commits in the order of the batches; the batch before failing fails this one too. Not
+                # cancelled with this one (a stop cancels the newest delivery only).
+                await asyncio.shield(previous)
             await self._deliver(prepared)
-            # Counted in once handled and confirmed: with two batches in flight, a count taken when a batch is
+            # Counted in once handled and confirmed: with batches in flight, a count taken when a batch is
             # fetched would run a batch ahead of its outputs, dead letters and rows.
             self.metrics.events_in.labels(self.stage).inc(events)
             await self._commit(offsets)
@@ -547,10 +593,21 @@ class BatchShell(StageBase):
                 self._quiet.set()
 
     async def _settle(self) -> None:
-        """Wait for the delivery and commit of the batch before (raising what it raised)."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            await pending
+        """Wait for the delivery and commit of every batch in flight, in order (raising what the first to fail
+        raised)."""
+        failure: BaseException | None = None
+        while self._deliveries:  # every one awaited, so none is left with its error unretrieved
+            try:
+                await self._deliveries.popleft()
+            except BaseException as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+
+    async def _reap(self) -> None:
+        """Take the deliveries that ended off the front of those in flight (raising what one raised)."""
+        while self._deliveries and self._deliveries[0].done():
+            await self._deliveries.popleft()
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         try:
@@ -599,6 +656,13 @@ class BatchShell(StageBase):
                 await consumer.commit({tp: reset.to for tp, reset in resets.items()})
             except KafkaError as exc:
                 self.log.warning("the reset offsets were not committed; the next batch commits them", error=repr(exc))
+
+
+def _finishing(prepared: Outgoing | Later | None) -> asyncio.Future[Outgoing | None] | Outgoing | None:
+    """A prepared batch's outgoing records: a ``Later``'s ``finish`` started now (a future), else as they are."""
+    if isinstance(prepared, Later):
+        return asyncio.ensure_future(prepared.finish())
+    return prepared
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka's listener is untyped

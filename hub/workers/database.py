@@ -150,7 +150,7 @@ class BatchWriter(Generic[R]):
         if self.wait.flag is None:
             self.wait.flag = self.ready
         self._last_answer = 0.0
-        self._writing = False  # a write is under way: it, not the idle check, says whether the database answers
+        self._writing = 0  # writes under way: they, not the idle check, say whether the database answers
 
     @asynccontextmanager
     async def opened(self) -> AsyncIterator[BatchWriter[R]]:
@@ -218,13 +218,13 @@ class BatchWriter(Generic[R]):
         stored: a transient error is waited out."""
         if not batch:
             return []
-        self._writing = True
+        self._writing += 1
         try:
             await self.wait.run(partial(self._write, [row for _, row in batch]))
         except Exception:
             return await self._row_by_row(batch)  # one row spoiled the batch's transaction: find it
         finally:
-            self._writing = False
+            self._writing -= 1
         self._last_answer = time.monotonic()
         return []
 

@@ -1,7 +1,8 @@
 """The pseudonymise worker: ``canon.*`` -> ``share.<domain>.<kind>`` by the sharing policy (``hub.streams.
 pseudonymise``). Each event's transfer-register rows and vault entries are stored first, then its shares are sent,
 and the batch is acknowledged once the broker has them all: no share is ever on the broker without its register
-row. The batch shell stores the next batch's rows while this batch's shares wait for the broker. Records that
+row. The batch shell stores a batch's rows while it handles the next batch, and while the batch before waits for the
+broker. Records that
 cannot be shared go to ``dlq.pseudonymise``, among them an event whose rows the database refuses for good
 (``store_rejected``): nothing of it is shared, and the rest of the batch goes on."""
 
@@ -24,16 +25,17 @@ from hub.store.register import record_transfers
 from hub.store.vault import store_entries
 from hub.streams.pseudonymise import Pseudonymised, Pseudonymiser
 from hub.topology import CANONICAL_KINDS, canon_topic
-from hub.workers.batch import BatchShell, Outgoing
+from hub.workers.batch import BatchShell, Later, Outgoing
 from hub.workers.database import BatchWriter
 from hub.workers.key_age import export_key_age
 
 
 async def write_register(conn: psycopg.AsyncConnection[Any], events: list[Pseudonymised]) -> None:
     """The register rows and vault entries of ``events`` in one transaction. ``delivered_at`` is the time of this
-    write, just before the shares go to the broker (docs/privacy.md)."""
+    write, just before the shares go to the broker (docs/privacy.md). In pipeline mode: BEGIN, both statements and
+    COMMIT go in one round trip, not four (each a wait for the event loop's turn while the next batch is handled)."""
     delivered_at = datetime.now(UTC)
-    async with conn.transaction(), conn.cursor() as cur:
+    async with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
         await record_transfers(cur, [t for e in events for t in e.transfers], delivered_at)
         await store_entries(cur, [v for e in events for v in e.vault])
 
@@ -59,20 +61,25 @@ def pseudonymise_stage(settings: Settings, metrics: StageMetrics, environ: Mappi
     shell.uses(register.opened)
 
     @shell.prepare
-    async def pseudonymise(messages: list[Message]) -> Outgoing:
-        handled = shell.handle(messages, lambda m: core.process(m.value or b""))
+    async def pseudonymise(messages: list[Message]) -> Later:
+        handled = await shell.handle_in_turns(messages, lambda m: core.process(m.value or b""))
         for _, result in handled.results:
             for domain in result.withheld:
                 metrics.withheld.labels("pseudonymise", domain, "purpose").inc()
-        # Rows first: held (and retried) while the database is away, so nothing is sent meanwhile.
-        refused = await register.store([(m, r) for m, r in handled.results if r.transfers or r.vault])
-        unshared = {id(m) for m, _ in refused}
-        out = [
-            OutRecord(s.topic, s.key, s.value)
-            for m, result in handled.results
-            if id(m) not in unshared
-            for s in result.shares
-        ]
-        return Outgoing(out + handled.dead + [letter for _, letter in refused], produced=len(out))
+
+        async def finish() -> Outgoing:
+            # Rows first: held (and retried) while the database is away, so nothing is sent meanwhile. Written
+            # while the shell handles the next batch (``Later``).
+            refused = await register.store([(m, r) for m, r in handled.results if r.transfers or r.vault])
+            unshared = {id(m) for m, _ in refused}
+            out = [
+                OutRecord(s.topic, s.key, s.value)
+                for m, result in handled.results
+                if id(m) not in unshared
+                for s in result.shares
+            ]
+            return Outgoing(out + handled.dead + [letter for _, letter in refused], produced=len(out))
+
+        return Later(finish)
 
     return shell

@@ -83,6 +83,10 @@ class EventStream(Protocol):
 AgentFunction = Callable[[EventStream], Awaitable[None]]
 
 
+#: Messages ``StageBase.handle_in_turns`` handles between two turns of the event loop: some milliseconds of work.
+HANDLE_TURN = 100
+
+
 @dataclass
 class Handled(Generic[R]):
     """A batch through a handler: the results of the good messages (with the message each came from), and the dead
@@ -179,6 +183,21 @@ class StageBase(ABC):
                 handled.dead.append(
                     self.dead("processing_error", f"{type(exc).__name__} (see the worker log)", message)
                 )
+        return handled
+
+    async def handle_in_turns(
+        self, messages: Sequence[Message], handler: Callable[[Message], R], turn: int = HANDLE_TURN
+    ) -> Handled[R]:
+        """``handle``, giving the event loop a turn after every ``turn`` messages: the input and output of the
+        batches before (a database write's round trips, the broker's answers to the sends) go on while a large
+        batch is handled, instead of waiting until all of it is."""
+        handled: Handled[R] = Handled()
+        for start in range(0, len(messages), turn):
+            if start:
+                await asyncio.sleep(0)
+            part = self.handle(messages[start : start + turn], handler)
+            handled.results += part.results
+            handled.dead += part.dead
         return handled
 
     def dead(self, code: DeadLetterReason, reason: str, message: Message) -> OutRecord:

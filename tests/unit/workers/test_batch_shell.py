@@ -19,13 +19,14 @@ from aiokafka.producer.message_accumulator import BatchBuilder
 from prometheus_client import CollectorRegistry
 
 from hub.config import Settings
+from hub.errors import InvalidEventError
 from hub.health import Flag
 from hub.messages import Message, OutRecord
 from hub.metrics import StageMetrics
 from hub.retry import Backoff
 from hub.streams.normalise import BULK_TOPICS, MAPPERS
 from hub.workers.app import PRODUCER_MAX_BATCH_BYTES
-from hub.workers.batch import BATCH_MAX_RECORDS, BatchShell, Outgoing, partition_for
+from hub.workers.batch import BATCH_MAX_RECORDS, DELIVERIES_IN_FLIGHT, BatchShell, Later, Outgoing, partition_for
 from hub.workers.normalise import normalise_stage
 from tests.helpers.messages import FakeMessage
 
@@ -325,6 +326,125 @@ def test_the_next_batch_is_prepared_while_the_last_waits_for_the_broker_and_comm
     assert index(("sent", b"out1")) < index(("commit", {tp: 2})) < index(("sent", b"out2")) < index(("commit", {tp: 3}))
     assert index(("prepared", [2])) < index(("commit", {tp: 2}))
     assert shell.metrics.events_out.labels("normalise")._value.get() == 3
+
+
+def test_later_writes_overlap_the_next_batches_and_nothing_is_sent_before_its_own_write(tmp_path: Path) -> None:
+    """A stage whose batches return a ``Later`` (the pseudonymiser's register writes): the writes of three batches
+    run at once, while the batches after are prepared; a batch's records are handed over only after its own write
+    returned and the batch before is committed, so a later write that ends first waits for the earlier batches;
+    sends and commits stay in the order of the batches."""
+    tp = TopicPartition(PREFIX + POSITIONS, 0)
+    consumer = FakeConsumer([{tp: _records(POSITIONS, 0, o)} for o in range(3)])
+    producer = GatedProducer(consumer.events)
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+    written = {o: asyncio.Event() for o in range(3)}
+
+    @shell.prepare
+    async def prepare(messages: list[Message]) -> Later:
+        (offset,) = [m.offset for m in messages]
+        consumer.events.append(("prepared", offset))
+
+        async def finish() -> Outgoing:
+            consumer.events.append(("writing", offset))
+            await written[offset].wait()
+            consumer.events.append(("written", offset))
+            return Outgoing([OutRecord("canon.vehicle-position", b"k", f"out{offset}".encode())], 1)
+
+        return Later(finish)
+
+    def sent() -> list[bytes]:
+        return [e[1] for e in consumer.events if isinstance(e, tuple) and e[0] == "sent"]
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(shell.run(consumer, producer))
+        await asyncio.wait_for(_until(lambda: ("writing", 2) in consumer.events), 10)
+        assert DELIVERIES_IN_FLIGHT == 2  # three batches in flight: all three writes under way
+        assert {("writing", 0), ("writing", 1)} <= set(consumer.events)
+        written[2].set()
+        written[1].set()
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert sent() == []  # batch 0's write has not returned: nothing of the batches after it goes either
+        written[0].set()
+        await asyncio.wait_for(_until(lambda: sent() == [b"out0"]), 10)
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert sent() == [b"out0"]  # batch 1 waits for batch 0's commit, which waits for the broker
+        for _ in range(3):
+            producer.acknowledge()
+            await asyncio.wait_for(_until(lambda: len(_commits(consumer)) == len(sent())), 10)
+            await asyncio.wait_for(_until(lambda: bool(producer.unanswered) or len(_commits(consumer)) == 3), 10)
+        shell.stop()
+        await asyncio.wait_for(running, 10)
+
+    asyncio.run(scenario())
+    assert sent() == [b"out0", b"out1", b"out2"]
+    assert _commits(consumer) == [{tp: 1}, {tp: 2}, {tp: 3}]
+    events = consumer.events
+    for offset in range(3):
+        assert events.index(("written", offset)) < events.index(("sent", f"out{offset}".encode()))
+    assert events.index(("commit", {tp: 1})) < events.index(("sent", b"out1"))
+    assert events.index(("commit", {tp: 2})) < events.index(("sent", b"out2"))
+
+
+def test_a_failed_later_write_stops_the_worker_and_nothing_after_it_is_committed(tmp_path: Path) -> None:
+    """A ``Later`` whose write raises (a bug; the writer turns database refusals into dead letters itself): the
+    worker stops with that error; the batch and every batch after it stay uncommitted and unsent."""
+    tp = TopicPartition(PREFIX + POSITIONS, 0)
+    consumer = TimingOutConsumer([{tp: _records(POSITIONS, 0, o)} for o in range(3)])
+    producer = FakeProducer()
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+
+    @shell.prepare
+    async def prepare(messages: list[Message]) -> Later:
+        (offset,) = [m.offset for m in messages]
+
+        async def finish() -> Outgoing:
+            await asyncio.sleep(0.01 * (3 - offset))  # the failing first write ends last
+            if offset == 0:
+                raise RuntimeError("write failed")
+            return Outgoing([OutRecord("canon.vehicle-position", b"k", f"out{offset}".encode())], 1)
+
+        return Later(finish)
+
+    with pytest.raises(RuntimeError, match="write failed"):
+        asyncio.run(asyncio.wait_for(shell.run(consumer, producer), 10))
+    assert producer.sent == []
+    assert _commits(consumer) == []
+
+
+def test_handle_in_turns_gives_the_loop_turns_and_handles_as_handle_does(tmp_path: Path) -> None:
+    """``handle_in_turns`` gives the same results and dead letters as ``handle``, in order, and lets other tasks
+    run between its slices (a database write's round trips while a big batch is handled)."""
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+    messages = _records(POSITIONS, 0, *range(250))
+    ticks: list[int] = []
+
+    def handler(message: Message) -> int:
+        if message.offset % 100 == 7:
+            raise InvalidEventError("bad", "undecodable")
+        return message.offset
+
+    async def other() -> None:
+        while True:
+            ticks.append(len(ticks))
+            await asyncio.sleep(0)
+
+    async def scenario() -> tuple[Any, Any]:
+        ticking = asyncio.ensure_future(other())
+        await asyncio.sleep(0)
+        before = len(ticks)
+        handled = await shell.handle_in_turns(messages, handler, turn=100)
+        turns = len(ticks) - before
+        ticking.cancel()
+        return handled, turns
+
+    handled, turns = asyncio.run(scenario())
+    plain = shell.handle(messages, handler)
+    assert [r for _, r in handled.results] == [r for _, r in plain.results]
+    assert [d.value for d in handled.dead] == [d.value for d in plain.dead]
+    assert len(handled.dead) == 3
+    assert turns == 2  # after the first and the second slice of 100
 
 
 def test_incidents_are_handled_before_the_positions_fetched_with_them(tmp_path: Path) -> None:
