@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from hub.privacy.keys import SecretKey
 from hub.privacy.policy import KindPlan
@@ -55,9 +55,9 @@ NOT_A_PSEUDONYM = "(not a pseudonym)"
 Outcome = Literal["revealed", "not_found", "refused_role", "refused_reason", "refused_pseudonym"]
 
 
-@dataclass(frozen=True)
-class VaultEntry:
-    """One pseudonym the stage made for a non-police domain, with the value it stands for."""
+class VaultEntry(NamedTuple):
+    """One pseudonym the stage made for a non-police domain, with the value it stands for (a named tuple, as
+    ``Transfer``)."""
 
     pseudonym: str
     field: str  # <kind>.<field path> or <kind>.hubsourceid
