@@ -13,7 +13,7 @@ core costs 10-75 us per event that path cost more than the work (issue 13). Here
    positions fetched with them;
 3. the outputs sent (``StageBase.send_all``; per partition in produce batches, ``BatchShell._send``) and every
    acknowledgement awaited, while the next batches are already fetched and prepared (at most
-   ``DELIVERIES_IN_FLIGHT`` + 1 batches in flight; sends and commits stay in order);
+   ``deliveries`` + 1 batches in flight, one by default; sends and commits stay in order);
 4. the next offset of each partition in the batch is committed.
 
 At-least-once as decision 0003 says: a crash anywhere before 4 redelivers the batch, which the idempotent sinks
@@ -75,9 +75,11 @@ BATCH_MAX_RECORDS = 1000
 #: only bounds how often an idle loop looks at its stop flag.
 FETCH_TIMEOUT_MS = 1000
 #: Deliveries (database writes, sends, commits) of the batches before that may be under way while a batch is
-#: prepared. With one, a batch waited for the one before to be stored, sent and committed, and the pseudonymiser's
-#: register write (some 70 ms a batch of 1,000 while the next is handled) held every batch back (issue 13).
-DELIVERIES_IN_FLIGHT = 2
+#: prepared, by default. A stage with a ``Later`` takes more (``BatchShell(deliveries=...)``): with one, each batch
+#: waited for the one before to be stored, sent and committed, and the pseudonymiser's register write (some 70 ms a
+#: batch of 1,000 while the next is handled) held every batch back (issue 13). Normalise and the sink ran as fast
+#: with two (A/B, 2026-12-06), so they keep one: an incident's records wait for the deliveries in flight.
+DELIVERIES_IN_FLIGHT = 1
 #: The producer's linger: the records of a batch are handed over together anyway; a longer linger only delays a
 #: lone incident.
 PRODUCER_LINGER_MS = 1
@@ -268,11 +270,13 @@ class BatchShell(StageBase):
         *,
         first: Collection[str] = (),
         max_records: int = BATCH_MAX_RECORDS,
+        deliveries: int = DELIVERIES_IN_FLIGHT,
     ) -> None:
         super().__init__(settings, stage, metrics)
         self.inputs = list(inputs)
         self.first = frozenset(first)
         self.max_records = max_records
+        self.deliveries = deliveries
         self.group = f"{settings.topic_prefix}hub-{stage}"
         # /readyz "broker": the fetches, sends and commits went through (broker_ready), and a broker answers the
         # probe every LAG_INTERVAL_S (an idle consumer's fetch neither fails nor answers while a broker hangs).
@@ -531,9 +535,9 @@ class BatchShell(StageBase):
 
         The records of the ``first`` topics are prepared and delivered on their own and before the rest, once the
         deliveries in flight are done (their records were fetched before), without waiting behind the rest. The
-        rest is prepared while the deliveries of up to ``DELIVERIES_IN_FLIGHT`` batches before are under way: a
+        rest is prepared while the deliveries of up to ``deliveries`` batches before are under way: a
         ``Later.finish`` (database writes) starts at once, and the batch's records are sent once that returned and
-        the batch before is committed (sends stay in order). So at most ``DELIVERIES_IN_FLIGHT`` + 1 batches are in
+        the batch before is committed (sends stay in order). So at most ``deliveries`` + 1 batches are in
         flight, and offsets are committed in order, each only after its batch's outputs are confirmed."""
         assert self._prepare is not None
         started = time.perf_counter()
@@ -553,7 +557,7 @@ class BatchShell(StageBase):
         self._deliveries.append(
             asyncio.ensure_future(self._deliver_and_commit(prepared, previous, len(records), offsets, started))
         )
-        while len(self._deliveries) > DELIVERIES_IN_FLIGHT:
+        while len(self._deliveries) > self.deliveries:
             await self._deliveries.popleft()  # raises what that delivery raised
 
     async def _settled(self, prepared: Awaitable[Outgoing | None] | Outgoing | None) -> None:

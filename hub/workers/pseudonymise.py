@@ -29,6 +29,10 @@ from hub.workers.batch import BatchShell, Later, Outgoing
 from hub.workers.database import BatchWriter
 from hub.workers.key_age import export_key_age
 
+#: Batches whose register writes and sends may be under way while the next is handled (``BatchShell``'s
+#: ``deliveries``): the write of a batch of 1,000 takes longer than handling one (issue 13).
+REGISTER_DELIVERIES = 2
+
 
 async def write_register(conn: psycopg.AsyncConnection[Any], events: list[Pseudonymised]) -> None:
     """The register rows and vault entries of ``events`` in one transaction. ``delivered_at`` is the time of this
@@ -56,7 +60,9 @@ def pseudonymise_stage(settings: Settings, metrics: StageMetrics, environ: Mappi
     export_key_age(metrics.registry, key_names(policy), environ)
     # Incidents first: their shares alert the recipients; the positions fetched with them wait for that.
     inputs = [canon_topic(k) for k in CANONICAL_KINDS]
-    shell = BatchShell(settings, "pseudonymise", metrics, inputs, first=[canon_topic("incident")])
+    shell = BatchShell(
+        settings, "pseudonymise", metrics, inputs, first=[canon_topic("incident")], deliveries=REGISTER_DELIVERIES
+    )
     register = BatchWriter(shell, settings.database_conninfo(), write_register)
     shell.uses(register.opened)
 

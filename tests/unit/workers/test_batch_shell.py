@@ -28,6 +28,7 @@ from hub.streams.normalise import BULK_TOPICS, MAPPERS
 from hub.workers.app import PRODUCER_MAX_BATCH_BYTES
 from hub.workers.batch import BATCH_MAX_RECORDS, DELIVERIES_IN_FLIGHT, BatchShell, Later, Outgoing, partition_for
 from hub.workers.normalise import normalise_stage
+from hub.workers.pseudonymise import REGISTER_DELIVERIES
 from tests.helpers.messages import FakeMessage
 
 PREFIX = "t1."
@@ -336,7 +337,7 @@ def test_later_writes_overlap_the_next_batches_and_nothing_is_sent_before_its_ow
     tp = TopicPartition(PREFIX + POSITIONS, 0)
     consumer = FakeConsumer([{tp: _records(POSITIONS, 0, o)} for o in range(3)])
     producer = GatedProducer(consumer.events)
-    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0), deliveries=REGISTER_DELIVERIES)
     written = {o: asyncio.Event() for o in range(3)}
 
     @shell.prepare
@@ -358,7 +359,7 @@ def test_later_writes_overlap_the_next_batches_and_nothing_is_sent_before_its_ow
     async def scenario() -> None:
         running = asyncio.ensure_future(shell.run(consumer, producer))
         await asyncio.wait_for(_until(lambda: ("writing", 2) in consumer.events), 10)
-        assert DELIVERIES_IN_FLIGHT == 2  # three batches in flight: all three writes under way
+        assert REGISTER_DELIVERIES == 2  # three batches in flight: all three writes under way
         assert {("writing", 0), ("writing", 1)} <= set(consumer.events)
         written[2].set()
         written[1].set()
@@ -387,13 +388,50 @@ def test_later_writes_overlap_the_next_batches_and_nothing_is_sent_before_its_ow
     assert events.index(("commit", {tp: 2})) < events.index(("sent", b"out2"))
 
 
+def test_by_default_one_delivery_is_in_flight_while_a_batch_is_prepared(tmp_path: Path) -> None:
+    """Normalise and the sink keep one delivery in flight: the third batch is not fetched and prepared until the
+    first is delivered and committed (its incidents would otherwise wait for more deliveries)."""
+    tp = TopicPartition(PREFIX + POSITIONS, 0)
+    consumer = FakeConsumer([{tp: _records(POSITIONS, 0, o)} for o in range(3)])
+    producer = GatedProducer(consumer.events)
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+
+    @shell.prepare
+    async def prepare(messages: list[Message]) -> Outgoing:
+        (offset,) = [m.offset for m in messages]
+        consumer.events.append(("prepared", offset))
+        return Outgoing([OutRecord("canon.vehicle-position", b"k", f"out{offset}".encode())], 1)
+
+    async def scenario() -> None:
+        running = asyncio.ensure_future(shell.run(consumer, producer))
+        await asyncio.wait_for(_until(lambda: ("prepared", 1) in consumer.events), 10)
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert DELIVERIES_IN_FLIGHT == 1
+        assert ("prepared", 2) not in consumer.events  # batch 0 unconfirmed: the loop waits before fetching
+        producer.acknowledge()
+        await asyncio.wait_for(_until(lambda: ("prepared", 2) in consumer.events), 10)
+
+        async def acknowledge_until_all_committed() -> None:
+            while len(_commits(consumer)) < 3:
+                producer.acknowledge()
+                await asyncio.sleep(0)
+
+        await asyncio.wait_for(acknowledge_until_all_committed(), 10)
+        shell.stop()
+        await asyncio.wait_for(running, 10)
+
+    asyncio.run(scenario())
+    assert _commits(consumer) == [{tp: 1}, {tp: 2}, {tp: 3}]
+
+
 def test_a_failed_later_write_stops_the_worker_and_nothing_after_it_is_committed(tmp_path: Path) -> None:
     """A ``Later`` whose write raises (a bug; the writer turns database refusals into dead letters itself): the
     worker stops with that error; the batch and every batch after it stay uncommitted and unsent."""
     tp = TopicPartition(PREFIX + POSITIONS, 0)
     consumer = TimingOutConsumer([{tp: _records(POSITIONS, 0, o)} for o in range(3)])
     producer = FakeProducer()
-    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0))
+    shell = _shell(tmp_path, lambda messages: asyncio.sleep(0), deliveries=REGISTER_DELIVERIES)
 
     @shell.prepare
     async def prepare(messages: list[Message]) -> Later:
