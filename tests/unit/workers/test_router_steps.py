@@ -105,6 +105,9 @@ class Tables:
     def recovered(self) -> bool:
         return True
 
+    async def wait_recovered(self) -> None:
+        pass
+
 
 @dataclass
 class Broker:
@@ -380,3 +383,44 @@ def test_the_fetcher_is_tuned_for_the_flow_once_the_consumer_runs() -> None:
     assert (fetcher._max_partition_fetch_bytes, fetcher._prefetch_backoff) == (FLOW_FETCH_BYTES, PREFETCH_BACKOFF_S)
     not_started = SimpleNamespace(consumer=SimpleNamespace(_thread=SimpleNamespace(_consumer=None)))
     assert not tune_fetcher(not_started)
+
+
+class RecoveringTables(Tables):
+    """Tables that faust is still reading back until ``done`` is set; take-overs counted."""
+
+    def __init__(self, core: RouterCore) -> None:
+        super().__init__(core)
+        self.restored = False
+        self.done = asyncio.Event()
+        self.taken_over = 0
+
+    async def wait_recovered(self) -> None:
+        await self.done.wait()
+
+    def take_over(self) -> None:
+        self.taken_over += 1
+        self.restored = True
+
+
+def test_the_tables_are_taken_over_as_soon_as_they_are_recovered_not_at_the_first_event(shell: StageShell) -> None:
+    """The worker's start-up task takes the tables over once faust has recovered them, before any event (the
+    take-over and its full garbage collection held up the first alarm after a start); once only, also when a tick
+    or a step comes later."""
+    steps, _ = steps_for(shell)
+    tables = RecoveringTables(steps.core)
+    steps.tables = tables  # type: ignore[assignment]
+
+    async def scenario() -> None:
+        task = asyncio.ensure_future(steps.take_over_once_recovered())
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert tables.taken_over == 0  # not before the changelogs are read back
+        tables.done.set()
+        await asyncio.wait_for(task, 5)
+        assert tables.taken_over == 1
+        await steps.take_over_once_recovered()  # a second call (a rebalance's recovery) changes nothing
+        steps.shell.send_all = Broker([], asyncio.Event()).send_all  # type: ignore[method-assign]
+        await steps.tick()
+
+    asyncio.run(scenario())
+    assert tables.taken_over == 1
