@@ -13,9 +13,11 @@ as GTFS-RT records (one entity each, as the connector cuts a feed), so the norma
 stamps whole seconds: of a tram's reports within one second the router folds in the first and ignores the rest as not
 newer; the normaliser decodes every one.
 
-``--open`` silent driver alarms are raised first (not measured). Then every 0.5 s the oldest is cleared down and a new
-one raised, as the on-board unit sends it: the JSON webhook body cut by the driver-alarm format onto
-``raw.havag.driver-alarm``. For each raised alarm, from just before its send (one clock, this process):
+``--open`` silent driver alarms are raised first (not measured), and the measurement starts once the router has
+taken them and every tram's and unit's first report in (its count stood still for half a second). Then every 0.5 s
+the oldest is cleared down and a new one raised, as the on-board unit sends it: the JSON webhook body cut by the
+driver-alarm format onto ``raw.havag.driver-alarm``. For each raised alarm, from just before its send (one clock,
+this process):
 
   (a) its canonical incident is read from ``canon.incident`` (the normaliser's output),
   (b) the first police alert about it is read from ``alerts.polizei`` (the router's output),
@@ -252,6 +254,9 @@ class Run:
     def normalised(self) -> float:
         return self.workers["normalise"].counter("hub_events_in_total", stage="normalise")
 
+    def routed(self) -> float:
+        return self.workers["router"].counter("hub_events_in_total", stage="router")
+
 
 async def _send_alarms(run: Run, flow: Flow, alarms: Alarms) -> int:
     """Every 0.5 s for ``--seconds``: clear the oldest alarm, raise a new one (measured); returns how many raised."""
@@ -282,6 +287,20 @@ async def _progress(run: Run, flow: Flow) -> None:
             flush=True,
         )
         run.alive()
+
+
+async def _settled(count: Callable[[], float], at_least: float, timeout_s: float, check: Callable[[], None]) -> bool:
+    """Wait until ``count()`` is at least ``at_least`` and has not moved for half a second (or ``timeout_s``)."""
+    deadline, last, since = time.perf_counter() + timeout_s, -1.0, time.perf_counter()
+    while time.perf_counter() < deadline:
+        check()
+        now, seen = time.perf_counter(), count()
+        if seen != last:
+            last, since = seen, now
+        elif seen >= at_least and now - since >= 0.5:
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 async def _wait(condition: Callable[[], bool], timeout_s: float, check: Callable[[], None]) -> bool:
@@ -329,6 +348,10 @@ async def measure(run: Run) -> dict[str, Any]:
         await producer.flush()
         if not await _wait(lambda: run.normalised() >= flow.events - units, 60, run.alive):
             raise TimeoutError("the normaliser did not take in the trams' first positions within 60 s")
+        # The router too: the first measured alarm would otherwise wait behind the trams' first positions and the
+        # opened alarms (the router's first pass over every tram and unit), which is start-up, not load.
+        if not await _settled(run.routed, units + len(fleet.trams), 60, run.alive):
+            raise TimeoutError("the router did not take in the units' and trams' first reports within 60 s")
         if not await _wait(lambda: clients.connected >= clients.count, 30, run.alive):
             raise TimeoutError(f"{clients.connected} of {clients.count} console clients connected within 30 s")
         load_before = os.getloadavg()
