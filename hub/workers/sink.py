@@ -52,8 +52,9 @@ def sink_row(message: Message) -> SinkRow:
 
 async def write_rows(conn: psycopg.AsyncConnection[Any], rows: list[SinkRow]) -> None:
     """Both tables in one transaction: an event's version is in ``events`` exactly when ``planned_events`` has
-    seen it."""
-    async with conn.transaction():
+    seen it. In pipeline mode: BEGIN, the savepoint of ``upsert_events``, the statements and COMMIT go in one round
+    trip instead of one each."""
+    async with conn.pipeline(), conn.transaction():
         await upsert_events(conn, [r.event for r in rows])
         await upsert_planned_events(conn, [r.planned for r in rows if r.planned is not None])
 
