@@ -318,9 +318,7 @@ class BatchShell(StageBase):
         self._prepare = prepare
         return prepare
 
-    async def _deliver(self, outgoing: Awaitable[Outgoing | None] | Outgoing | None) -> None:
-        if outgoing is not None and not isinstance(outgoing, Outgoing):
-            outgoing = await outgoing  # the batch's ``Later.finish``: its rows are stored before anything is sent
+    async def _deliver(self, outgoing: Outgoing | None) -> None:
         if outgoing is not None:
             await self.send_all(outgoing.records, produced=outgoing.produced)
 
@@ -551,7 +549,7 @@ class BatchShell(StageBase):
         if first:
             prepared = _finishing(await self._prepare(first))
             await self._settled(prepared)
-            await self._deliver(prepared)
+            await self._deliver(await _finished(prepared))
         prepared = _finishing(await self._prepare(rest) if rest else None)
         previous = self._deliveries[-1] if self._deliveries else None
         self._deliveries.append(
@@ -578,13 +576,12 @@ class BatchShell(StageBase):
         started: float,
     ) -> None:
         try:
+            outgoing = await _finished(prepared)  # its rows stored (meanwhile the batch before is delivered)
             if previous is not None:
-                if not isinstance(prepared, Outgoing) and prepared is not None:
-                    prepared = await prepared  # the rows stored meanwhile, while the batch before is delivered
                 # Sends and commits in the order of the batches; the batch before failing fails this one too. Not
                 # cancelled with this one (a stop cancels the newest delivery only).
                 await asyncio.shield(previous)
-            await self._deliver(prepared)
+            await self._deliver(outgoing)
             # Counted in once handled and confirmed: with batches in flight, a count taken when a batch is
             # fetched would run a batch ahead of its outputs, dead letters and rows.
             self.metrics.events_in.labels(self.stage).inc(events)
@@ -667,6 +664,14 @@ def _finishing(prepared: Outgoing | Later | None) -> asyncio.Future[Outgoing | N
     if isinstance(prepared, Later):
         return asyncio.ensure_future(prepared.finish())
     return prepared
+
+
+async def _finished(prepared: Awaitable[Outgoing | None] | Outgoing | None) -> Outgoing | None:
+    """The records of a batch from ``_finishing``: a ``Later``'s once its ``finish`` returned (nothing of the batch
+    is sent before its rows are stored)."""
+    if prepared is None or isinstance(prepared, Outgoing):
+        return prepared
+    return await prepared
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka's listener is untyped
